@@ -1,0 +1,31 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.agentauth/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The protocol core never imports fastify (DESIGN.md §3).
+    files: ['packages/server/src/oauth/**/*.ts', 'packages/server/src/tokens/**/*.ts', 'packages/server/src/agents/**/*.ts', 'packages/server/src/audit/**/*.ts', 'packages/server/src/keys/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['fastify', '@fastify/*'] }] },
+  },
+  {
+    // The SDKs never import the server.
+    files: ['packages/client/src/**/*.ts', 'packages/resource-server/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@agentauth/server', '@agentauth/cli'] }] },
+  },
+);

@@ -1,0 +1,56 @@
+import type { ClientAuthMethod } from './client-auth-methods.js';
+import type { SigningAlg } from './algorithms.js';
+
+/** RFC 8414 §2 authorization server metadata, as far as we advertise it. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  registration_endpoint: string;
+  introspection_endpoint: string;
+  revocation_endpoint: string;
+  scopes_supported: string[];
+  response_types_supported: string[];
+  grant_types_supported: string[];
+  token_endpoint_auth_methods_supported: ClientAuthMethod[];
+  token_endpoint_auth_signing_alg_values_supported: SigningAlg[];
+  introspection_endpoint_auth_methods_supported: ClientAuthMethod[];
+  introspection_endpoint_auth_signing_alg_values_supported: SigningAlg[];
+  revocation_endpoint_auth_methods_supported: ClientAuthMethod[];
+  revocation_endpoint_auth_signing_alg_values_supported: SigningAlg[];
+  /** Not a registered RFC 8414 name; RFC 9068 access tokens are signed with these. */
+  access_token_signing_alg_values_supported?: SigningAlg[];
+  [extension: string]: unknown;
+}
+
+/** Well-known path of RFC 8414 metadata. */
+export const AS_METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** RFC 7662 §2.2 introspection response. */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/** RFC 6749 §5.1 successful token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer' | 'DPoP';
+  expires_in: number;
+  scope?: string;
+  /** RFC 8693 §2.2.1 */
+  issued_token_type?: string;
+}
+
+/** RFC 8693 §3 token type identifier for access tokens. */
+export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';

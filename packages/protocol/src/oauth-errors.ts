@@ -1,0 +1,35 @@
+/**
+ * OAuth 2.0 error codes we emit on the public protocol surface.
+ *
+ * - RFC 6749 §5.2 (token endpoint) and RFC 6750 §3.1 (resource servers)
+ * - RFC 8707 §2 (`invalid_target`)
+ * - RFC 7009 §2.2.1 (`unsupported_token_type`)
+ * - RFC 7591 §3.2.2 (`invalid_client_metadata`, `invalid_redirect_uri`)
+ * - RFC 9449 §5, §7.1 (`invalid_dpop_proof`, `use_dpop_nonce`)
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'invalid_token',
+  'insufficient_scope',
+  'unsupported_token_type',
+  'invalid_client_metadata',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+
+/** One of {@link OAUTH_ERROR_CODES}. */
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** RFC 6749 §5.2 error response body. */
+export interface OAuthErrorBody {
+  error: OAuthErrorCode;
+  error_description?: string;
+}

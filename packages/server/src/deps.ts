@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from './audit/audit-log.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import type { SigningKeyRing } from './keys/signing-key-ring.js';
+import type { Random } from './random.js';
+import type { Store } from './store/store.js';
+
+/**
+ * Everything the services need, built once by the composition root (`main.ts`). There is no DI
+ * container: each service takes the slice it needs (`Pick<Deps, ...>`).
+ */
+export interface Deps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly keys: SigningKeyRing;
+  readonly audit: AuditLog;
+}

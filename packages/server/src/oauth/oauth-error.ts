@@ -1,0 +1,47 @@
+import type { OAuthErrorCode } from '@agentauth/protocol';
+
+/**
+ * An RFC 6749 §5.2 error. Two audiences (house rule 2): `description` is fixed per error and goes to
+ * the client; `detail` is the specific reason and goes only to the log and the audit record.
+ */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly status: number,
+    readonly description: string,
+    /** Private reason for operators. Never sent to the client. Never contains a secret. */
+    readonly detail: string,
+    /** Extra response headers, e.g. `WWW-Authenticate` for 401 (RFC 6749 §5.2). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+/** The fixed public descriptions, one per situation. */
+export const DESCRIPTIONS = {
+  invalidRequest: 'The request is missing a required parameter, includes an invalid parameter value, includes a parameter more than once, or is otherwise malformed.',
+  invalidClient: 'Client authentication failed.',
+  unsupportedGrantType: 'The authorization grant type is not supported by the authorization server.',
+  unauthorizedClient: 'The authenticated client is not authorized to use this authorization grant type.',
+  invalidScope: 'The requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client.',
+  invalidTarget: 'The requested resource is invalid, missing, unknown, or not allowed for this client.',
+  unsupportedTokenType: 'The authorization server does not support the revocation of the presented token type.',
+  invalidClientMetadata: 'The value of one of the client metadata fields is invalid.',
+  invalidToken: 'The access token is invalid.',
+  serverError: 'The authorization server encountered an unexpected condition.',
+} as const;
+
+/** 401 invalid_client with the challenge RFC 6749 §5.2 asks for. */
+export function invalidClient(detail: string): OAuthError {
+  // RFC 6749 §5.2 allows 400 unless Basic was tried; a uniform 401 with a challenge leaks nothing
+  // about which method the server expected.
+  return new OAuthError('invalid_client', 401, DESCRIPTIONS.invalidClient, detail, {
+    'www-authenticate': 'Basic realm="agentauth"',
+  });
+}
+
+export function invalidRequest(detail: string): OAuthError {
+  return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, detail);
+}

@@ -1,0 +1,150 @@
+import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
+import type { JWK } from 'jose';
+
+/** All times in records are milliseconds since the epoch. */
+export type AgentStatus = 'active' | 'suspended' | 'disabled';
+
+/** One agent: an OAuth client whose `client_id` is its id. */
+export interface AgentRecord {
+  id: string;
+  name: string;
+  /** The accountable person or team. */
+  owner: string;
+  description: string;
+  status: AgentStatus;
+  /** Allowed scopes (RFC 6749 §3.3 scope-tokens). */
+  scopes: string[];
+  /** Allowed audiences (absolute URIs), RFC 8707 `resource` values. */
+  resources: string[];
+  grantTypes: GrantType[];
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  /** Access token lifetime in seconds; null means the server default. */
+  accessTokenTtl: number | null;
+  labels: Record<string, string>;
+  /** RFC 7591 `jwks_uri`, when the agent publishes its keys instead of registering them. */
+  jwksUri: string | null;
+  /**
+   * Tokens issued before this instant (ms) are inactive. Suspending, disabling or deleting an agent
+   * sets it, so every token the agent holds dies at once (DESIGN.md §4).
+   */
+  revokedBefore: number | null;
+  /** SHA-256 (base64url) of the RFC 7592 registration access token, if registered dynamically. */
+  registrationAccessTokenHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastSeenAt: number | null;
+  /** Optimistic concurrency: incremented on every update. */
+  version: number;
+}
+
+/** The fields a caller may set when creating an agent. */
+export type NewAgent = Omit<AgentRecord, 'createdAt' | 'updatedAt' | 'lastSeenAt' | 'version' | 'revokedBefore'>;
+
+/** Fields that `updateAgent` may change. */
+export type AgentPatch = Partial<
+  Pick<
+    AgentRecord,
+    | 'name'
+    | 'owner'
+    | 'description'
+    | 'scopes'
+    | 'resources'
+    | 'grantTypes'
+    | 'tokenEndpointAuthMethod'
+    | 'accessTokenTtl'
+    | 'labels'
+    | 'jwksUri'
+    | 'registrationAccessTokenHash'
+  >
+>;
+
+/** A credential an agent authenticates with. Several may be live at once, for rotation. */
+export type CredentialRecord =
+  | {
+      id: string;
+      agentId: string;
+      kind: 'jwk';
+      /** Public JWK only; private members are refused at the API boundary. */
+      jwk: JWK;
+      /** The JWK's `kid`, or its RFC 7638 thumbprint when it had none. */
+      kid: string;
+      createdAt: number;
+      expiresAt: number | null;
+    }
+  | {
+      id: string;
+      agentId: string;
+      kind: 'secret';
+      /** SHA-256 of the secret, base64url. The secret itself is shown once and never stored. */
+      secretHash: string;
+      createdAt: number;
+      expiresAt: number | null;
+    };
+
+/**
+ * A signing key slot (SPIRE-style): `next` is published but signs nothing yet, `active` signs,
+ * `retired` stays published until every token it signed has expired.
+ */
+export type SigningKeyState = 'next' | 'active' | 'retired';
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: SigningAlg;
+  state: SigningKeyState;
+  publicJwk: JWK;
+  /** AES-256-GCM under the master key: base64url(iv || ciphertext || tag) of the PKCS#8 DER. */
+  encryptedPrivateKey: string;
+  createdAt: number;
+  /** When it became (or becomes) the signer. */
+  activatedAt: number | null;
+  retiredAt: number | null;
+  /** After this instant the key is dropped from the JWKS and may be deleted. */
+  expiresAt: number | null;
+}
+
+/** An access token we issued; the JWT itself is never stored. */
+export interface IssuedTokenRecord {
+  jti: string;
+  agentId: string;
+  clientId: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** The `jti` this token was exchanged from (RFC 8693 lineage), if any. */
+  parentJti: string | null;
+}
+
+/** A revoked token (RFC 7009). Kept until the token would have expired. */
+export interface RevokedTokenRecord {
+  jti: string;
+  agentId: string;
+  revokedAt: number;
+  expiresAt: number;
+}
+
+export type AuditOutcome = 'success' | 'failure';
+
+/** What a caller hands to the audit log; sequence and hashes are assigned at commit. */
+export interface AuditInput {
+  time: number;
+  /** `<noun>.<past_verb>`, one of AUDIT_EVENTS (docs/events.md). */
+  event: string;
+  outcome: AuditOutcome;
+  /** The agent the event is about, if any. */
+  agentId: string | null;
+  /** Who acted: `agent:<id>`, `admin:bootstrap`, `admin:<agent id>`, or `system`. */
+  actor: string | null;
+  sourceIp: string | null;
+  /** Machine-readable reason (for failures: the private error detail). Never a secret. */
+  reason: string | null;
+  requestId: string | null;
+  /** Further non-secret facts (scopes, audience, jti, ...). */
+  details: Record<string, unknown>;
+}
+
+/** A committed audit record: hash-chained to its predecessor. */
+export interface AuditRecord extends AuditInput {
+  seq: number;
+  /** base64url SHA-256 of the previous record's hash and this record's canonical form. */
+  prevHash: string;
+  hash: string;
+}
