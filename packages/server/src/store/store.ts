@@ -138,8 +138,18 @@ export interface CommitStore {
   commitUnits(units: CommitUnit[], hashRecord: (prevHash: string, record: Omit<AuditRecord, 'hash' | 'prevHash'>) => string): Promise<CommitResult[]>;
 }
 
+/**
+ * Server-wide settings shared by every node (e.g. the SHA-256 of the generated bootstrap token).
+ * Values are short non-secret strings.
+ */
+export interface SettingsStore {
+  getSetting(name: string): Promise<string | undefined>;
+  /** One atomic conditional insert; returns false when the setting already had a value. */
+  insertSettingIfAbsent(name: string, value: string): Promise<boolean>;
+}
+
 /** Every store, over one database. */
-export interface Store extends AgentStore, SigningKeyStore, TokenStore, AuditStore, CommitStore {
+export interface Store extends AgentStore, SigningKeyStore, TokenStore, AuditStore, CommitStore, SettingsStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Cheap liveness probe for `/readyz`. */
   ping(): Promise<void>;

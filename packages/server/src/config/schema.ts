@@ -1,0 +1,154 @@
+import { SIGNING_ALGS } from '@agentauth/protocol';
+import type { Config } from './config.js';
+import { defaultIssuer, issuerUrl } from './issuer.js';
+import {
+  base64Bytes,
+  bearerToken,
+  directoryPath,
+  hostAddress,
+  integer,
+  isIpOrCidr,
+  list,
+  oneOf,
+  urlWithScheme,
+  type ValueType,
+} from './value-types.js';
+
+/**
+ * Where a setting's value comes from when no source gives one. Both forms are raw values, read by
+ * the same parser as a YAML value, so a default obeys the same rules as a value an operator writes.
+ */
+export type SettingDefault =
+  /** A fixed raw value; `undefined` means the setting is unset (each such setting says what that means). */
+  | { readonly value: unknown }
+  | {
+      /** Computed from settings earlier in SETTINGS; undefined when one of them is invalid. */
+      readonly derive: (earlier: Partial<Config>) => unknown;
+      /** How the docs show it, e.g. `http://HOST:PORT`. */
+      readonly doc: string;
+      /** Appended to a problem with the derived value: what the operator should set instead. */
+      readonly hint: string;
+    };
+
+/** One configuration setting: its Config key, its names in every source, its type and default. */
+export interface Setting<K extends keyof Config = keyof Config> {
+  readonly key: K;
+  /** `AGENTAUTH_<UPPER_SNAKE>` of the key. */
+  readonly env: string;
+  /** `--<kebab-case>` of the key; without the dashes, it is also the YAML file key. */
+  readonly flag: string;
+  readonly type: ValueType<Config[K]>;
+  readonly default: SettingDefault;
+  /** How the docs show a fixed default; derived from the value when absent. */
+  readonly defaultDoc?: string;
+  readonly description: string;
+  /** A secret's value is never echoed in a problem, a warning or the docs. */
+  readonly secret: boolean;
+}
+
+/** Any one setting, with its key and type kept together. */
+export type AnySetting = { [K in keyof Config]: Setting<K> }[keyof Config];
+
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function setting<K extends keyof Config>(key: K, rest: Omit<Setting<K>, 'key' | 'env' | 'flag' | 'secret'> & { secret?: boolean }): Setting<K> {
+  const name = kebab(key);
+  return { key, env: `AGENTAUTH_${name.replaceAll('-', '_').toUpperCase()}`, flag: `--${name}`, secret: false, ...rest };
+}
+
+const DAY = 86_400;
+
+const ALL_SETTINGS = [
+  setting('host', { type: hostAddress(), default: { value: '127.0.0.1' }, description: 'Interface the public listener binds to.' }),
+  setting('port', { type: integer({ min: 1, max: 65535 }), default: { value: 8080 }, description: 'TCP port of the public listener.' }),
+  setting('issuer', {
+    type: issuerUrl(),
+    default: {
+      derive: ({ host, port }) => (host === undefined || port === undefined ? undefined : defaultIssuer(host, port)),
+      doc: 'http://HOST:PORT',
+      hint: 'set AGENTAUTH_ISSUER (or --issuer) to the public https URL of this server',
+    },
+    description: 'Issuer identifier (RFC 8414 §2) and base URL of every endpoint; no query, fragment or trailing slash.',
+  }),
+  setting('dataDir', {
+    type: directoryPath(),
+    default: { value: './.agentauth' },
+    description: 'Directory for the SQLite database and the generated master key.',
+  }),
+  setting('databaseUrl', {
+    type: urlWithScheme(['postgres', 'postgresql']),
+    default: { value: undefined },
+    defaultDoc: 'SQLite in the data directory',
+    description: 'PostgreSQL connection URL (may hold a password); needed when several nodes share one deployment.',
+    secret: true,
+  }),
+  setting('masterKey', {
+    type: base64Bytes(32),
+    default: { value: undefined },
+    defaultDoc: '`master.key` in the data directory, generated at the first start',
+    description: 'Key that encrypts signing and CA keys at rest (AES-256-GCM); every node needs the same one.',
+    secret: true,
+  }),
+  setting('bootstrapToken', {
+    type: bearerToken({ minLength: 32, maxLength: 1024 }),
+    default: { value: undefined },
+    defaultDoc: 'generated and printed at the first start',
+    description: 'Admin API bearer token accepted from the first start.',
+    secret: true,
+  }),
+  setting('accessTokenTtl', {
+    type: integer({ min: 10, max: DAY, unit: 'seconds' }),
+    default: { value: 300 },
+    description: 'Default lifetime of access tokens.',
+  }),
+  setting('signingAlg', { type: oneOf(SIGNING_ALGS), default: { value: 'ES256' }, description: 'JWS algorithm of the token signing keys.' }),
+  setting('keyRotationInterval', {
+    type: integer({ min: 3600, max: 366 * DAY, unit: 'seconds' }),
+    default: { value: 30 * DAY },
+    defaultDoc: '`2592000` (30 days)',
+    description: 'How often the signing key is rotated.',
+  }),
+  setting('auditFlushInterval', {
+    type: integer({ min: 0, max: 1000, unit: 'milliseconds' }),
+    default: { value: 2 },
+    description: 'Group-commit window for audit and issued-token records; each response waits for its batch.',
+  }),
+  setting('redisUrl', {
+    type: urlWithScheme(['redis', 'rediss']),
+    default: { value: undefined },
+    defaultDoc: 'none (in-memory)',
+    description: 'Redis URL (may hold a password) for replay caches, rate limits and revocation fan-out across nodes.',
+    secret: true,
+  }),
+  setting('workers', { type: integer({ min: 1, max: 64 }), default: { value: 1 }, description: 'Worker processes; 1 serves in-process.' }),
+  setting('logLevel', {
+    type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    default: { value: 'info' },
+    description: 'Minimum level of log lines.',
+  }),
+  setting('trustedProxies', {
+    type: list({ singular: 'an IP address or CIDR block', plural: 'IP addresses and CIDR blocks', test: isIpOrCidr }),
+    default: { value: [] },
+    defaultDoc: 'none',
+    description: 'Proxies whose `X-Forwarded-For` is trusted for the client address in audit records.',
+  }),
+] as const;
+
+// Compile-time guarantee of one entry per Config field: a new field without a setting fails here.
+type Missing = Exclude<keyof Config, (typeof ALL_SETTINGS)[number]['key']>;
+const everyFieldHasASetting: [Missing] extends [never] ? true : Missing = true;
+void everyFieldHasASetting;
+
+/**
+ * The one configuration schema (house rule 5): validation, the reference docs and the
+ * environment-variable and flag names all derive from this list. Derived defaults may depend only
+ * on settings listed before them.
+ */
+export const SETTINGS: readonly AnySetting[] = ALL_SETTINGS;
+
+/** `AGENTAUTH_*` variables read by other agentauth programs (the CLI), which the server ignores silently. */
+export const NON_SERVER_ENV: readonly string[] = ['AGENTAUTH_URL', 'AGENTAUTH_ADMIN_TOKEN', 'AGENTAUTH_CONFIG'];
+
+/** The option and variable naming the YAML config file; not a Config field. */
+export const CONFIG_FILE_FLAG = '--config';
+export const CONFIG_FILE_ENV = 'AGENTAUTH_CONFIG';

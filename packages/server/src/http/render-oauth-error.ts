@@ -1,0 +1,33 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthErrorBody } from '@agentauth/protocol';
+import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
+
+/**
+ * The public OAuth surface's error handler (DESIGN.md §6): an `OAuthError` is rendered as RFC 6749
+ * §5.2 JSON with its status and headers; its private detail goes to the log only. Framework errors
+ * before our code runs (body too large, wrong content type, unparsable body) become the RFC's
+ * `invalid_request`; anything else is `server_error` with no stack, SQL or secret in the response.
+ */
+export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let oauthError: OAuthError;
+  if (error instanceof OAuthError) {
+    oauthError = error;
+    request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+  } else {
+    const code = (error as FastifyError).code;
+    const status = (error as FastifyError).statusCode;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      oauthError = new OAuthError('invalid_request', 413, DESCRIPTIONS.invalidRequest, 'body too large');
+    } else if (status !== undefined && status >= 400 && status < 500) {
+      // Media type, malformed body, bad headers: all client mistakes of the same kind.
+      oauthError = new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, `request rejected: ${code ?? status}`);
+    } else {
+      request.log.error({ err: error }, 'unexpected error on the OAuth surface');
+      oauthError = new OAuthError('server_error', 500, DESCRIPTIONS.serverError, 'unexpected error');
+    }
+    request.log.info({ err_code: oauthError.code, detail: oauthError.detail }, 'oauth request refused');
+  }
+  const body: OAuthErrorBody = { error: oauthError.code, error_description: oauthError.description };
+  return reply.code(oauthError.status).headers({ ...NO_STORE_HEADERS, ...oauthError.headers }).type('application/json').send(body);
+}

@@ -1,0 +1,131 @@
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
+import type { ReplayClaim } from '../../store/store.js';
+import type { ClientDirectory, ClientEntry } from '../client-directory.js';
+import type { FormParameters } from '../form-parameters.js';
+import { invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import type { ReplayCache } from '../replay-cache.js';
+import { decodeBasicCredentials, matchClientSecret } from './client-secret.js';
+import { ASSERTION_CLOCK_SKEW_SECONDS, parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
+
+/** A client that proved who it is. */
+export interface AuthenticatedClient {
+  client: ClientEntry;
+  method: ClientAuthMethod;
+  credentialId: string;
+  /** The assertion `jti` to claim durably with this request's writes (private_key_jwt only). */
+  replayClaim: ReplayClaim | undefined;
+}
+
+/** Thrown for a failed authentication; carries the client_id when one was named, for the audit. */
+export class ClientAuthenticationError extends OAuthError {
+  constructor(
+    base: OAuthError,
+    readonly clientId: string | undefined,
+  ) {
+    super(base.code, base.status, base.description, base.detail, base.headers);
+  }
+}
+
+export interface ClientAuthenticationDeps {
+  issuer: string;
+  directory: ClientDirectory;
+  replayCache: ReplayCache;
+  nowMs: () => number;
+}
+
+/**
+ * RFC 6749 §2.3 client authentication at the token, introspection and revocation endpoints:
+ * `private_key_jwt` (RFC 7523 §2.2), `client_secret_basic` and `client_secret_post` (RFC 6749
+ * §2.3.1). Exactly one method per request (§2.3: "MUST NOT use more than one"), and it must be the
+ * method the client registered. A client that is not active fails here, at once.
+ *
+ * Does NOT check grant types, scopes or resources: the endpoint does.
+ */
+export async function authenticateClient(
+  deps: ClientAuthenticationDeps,
+  form: FormParameters,
+  authorization: string | undefined,
+): Promise<AuthenticatedClient> {
+  const assertion = form.get('client_assertion');
+  const assertionType = form.get('client_assertion_type');
+  const postSecret = form.get('client_secret');
+  const basic = authorization !== undefined && /^basic /i.test(authorization.trim());
+  const formClientId = form.get('client_id');
+
+  const methods = Number(assertion !== undefined || assertionType !== undefined) + Number(postSecret !== undefined) + Number(basic);
+  if (methods > 1) throw new ClientAuthenticationError(invalidRequest('more than one client authentication method'), formClientId);
+  if (methods === 0) throw new ClientAuthenticationError(invalidClient('no client authentication'), formClientId);
+
+  if (assertion !== undefined || assertionType !== undefined) {
+    return authenticateWithAssertion(deps, assertion, assertionType, formClientId);
+  }
+  if (basic) {
+    const credentials = decodeBasicCredentials(authorization ?? '');
+    if (credentials === undefined) throw new ClientAuthenticationError(invalidClient('malformed Basic credentials'), undefined);
+    if (formClientId !== undefined && formClientId !== credentials.clientId) {
+      throw new ClientAuthenticationError(invalidRequest('client_id differs from the Basic credentials'), credentials.clientId);
+    }
+    return authenticateWithSecret(deps, credentials.clientId, credentials.secret, 'client_secret_basic');
+  }
+  if (formClientId === undefined) throw new ClientAuthenticationError(invalidClient('client_secret without client_id'), undefined);
+  return authenticateWithSecret(deps, formClientId, postSecret ?? '', 'client_secret_post');
+}
+
+async function authenticateWithAssertion(
+  deps: ClientAuthenticationDeps,
+  assertion: string | undefined,
+  assertionType: string | undefined,
+  formClientId: string | undefined,
+): Promise<AuthenticatedClient> {
+  if (assertion === undefined || assertionType === undefined) {
+    throw new ClientAuthenticationError(invalidRequest('client_assertion and client_assertion_type go together'), formClientId);
+  }
+  if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER) {
+    throw new ClientAuthenticationError(invalidClient('unsupported client_assertion_type'), formClientId);
+  }
+  const nowMs = deps.nowMs();
+  const parsed = parseClientAssertion(assertion, deps.issuer, Math.floor(nowMs / 1000));
+  if (typeof parsed === 'string') throw new ClientAuthenticationError(invalidClient(parsed), formClientId);
+  if (formClientId !== undefined && formClientId !== parsed.clientId) {
+    throw new ClientAuthenticationError(invalidClient('client_id does not match the assertion'), formClientId);
+  }
+  const client = await activeClient(deps, parsed.clientId, 'private_key_jwt');
+  const key = verifyClientAssertion(parsed, client);
+  if (typeof key === 'string') throw new ClientAuthenticationError(invalidClient(key), parsed.clientId);
+
+  // RFC 7523 §3 item 7: a jti may be used once until the assertion expires. This in-process check
+  // spares a replay the rest of the request; the durable claim is made in the group commit.
+  const replayClaim = {
+    key: `assertion:${parsed.clientId}:${parsed.jti}`,
+    expiresAt: (parsed.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000,
+  };
+  if (!deps.replayCache.claim(replayClaim.key, replayClaim.expiresAt, nowMs)) {
+    throw new ClientAuthenticationError(invalidClient('assertion jti replayed'), parsed.clientId);
+  }
+  return { client, method: 'private_key_jwt', credentialId: key.credentialId, replayClaim };
+}
+
+async function authenticateWithSecret(
+  deps: ClientAuthenticationDeps,
+  clientId: string,
+  secret: string,
+  method: 'client_secret_basic' | 'client_secret_post',
+): Promise<AuthenticatedClient> {
+  const entry = await deps.directory.get(clientId);
+  // Always hash and compare, even for an unknown client, so timing says nothing about existence.
+  const credentialId = matchClientSecret(entry, secret);
+  if (entry === undefined) throw new ClientAuthenticationError(invalidClient('unknown client'), clientId);
+  if (credentialId === undefined) throw new ClientAuthenticationError(invalidClient('wrong client secret'), clientId);
+  const client = await activeClient(deps, clientId, method);
+  return { client, method, credentialId, replayClaim: undefined };
+}
+
+async function activeClient(deps: ClientAuthenticationDeps, clientId: string, method: ClientAuthMethod): Promise<ClientEntry> {
+  const entry = await deps.directory.get(clientId);
+  if (entry === undefined) throw new ClientAuthenticationError(invalidClient('unknown client'), clientId);
+  if (entry.agent.status !== 'active') throw new ClientAuthenticationError(invalidClient(`agent is ${entry.agent.status}`), clientId);
+  if (entry.agent.tokenEndpointAuthMethod !== method) {
+    throw new ClientAuthenticationError(invalidClient(`client registered for ${entry.agent.tokenEndpointAuthMethod}, used ${method}`), clientId);
+  }
+  return entry;
+}

@@ -1,0 +1,50 @@
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { AuditEvent } from '../../audit/events.js';
+import type { ReplayClaim } from '../../store/store.js';
+import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';
+import { OAuthError } from '../oauth-error.js';
+import type { OAuthRequest } from '../oauth-request.js';
+
+const audited = new WeakSet<object>();
+
+/** Marks an error whose audit record was already written (by the group commit's `onReplay`). */
+export function alreadyAudited<E extends object>(error: E): E {
+  audited.add(error);
+  return error;
+}
+
+/**
+ * Writes the audit record of a refused protocol request (and, once the client authenticated, its
+ * assertion claim, so a refused assertion cannot be replayed elsewhere), then rethrows. A
+ * rejected request writes nothing but this (issue: "A rejected request writes nothing but its
+ * audit record").
+ */
+export async function auditRefusal(
+  audit: AuditLog,
+  request: OAuthRequest,
+  error: unknown,
+  context: { event: AuditEvent; agentId: string | undefined; now: number; claim?: ReplayClaim | undefined; details?: Record<string, unknown> },
+): Promise<never> {
+  if (error instanceof OAuthError && !audited.has(error)) {
+    const authFailure = error instanceof ClientAuthenticationError;
+    const agentId = authFailure ? error.clientId : context.agentId;
+    const record = {
+      time: context.now,
+      event: authFailure && error.code === 'invalid_client' ? ('client_authentication.failed' as const) : context.event,
+      outcome: 'failure' as const,
+      agentId: agentId === undefined ? null : agentId.slice(0, 64),
+      actor: agentId === undefined ? null : `agent:${agentId.slice(0, 64)}`,
+      sourceIp: request.sourceIp,
+      reason: `${error.code}: ${error.detail}`,
+      requestId: request.requestId,
+      details: context.details ?? {},
+    };
+    await audit.commit({
+      claims: context.claim ? [context.claim] : [],
+      audit: [record],
+      issuedTokens: [],
+      onReplay: [{ ...record, reason: `${error.code}: ${error.detail}; assertion also replayed` }],
+    });
+  }
+  throw error;
+}

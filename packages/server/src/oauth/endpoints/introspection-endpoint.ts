@@ -1,0 +1,79 @@
+import { SCOPE_INTROSPECT, type IntrospectionResponse } from '@agentauth/protocol';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
+import type { AgentStore, TokenStore } from '../../store/store.js';
+import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import { FormParameters } from '../form-parameters.js';
+import { invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
+import { verifyOwnAccessToken } from '../own-access-token.js';
+import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import { isTokenActive } from './token-activity.js';
+
+export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
+  clock: Clock;
+  keys: Pick<SigningKeyRing, 'publicKey'>;
+  store: Pick<TokenStore, 'isTokenRevoked'> & Pick<AgentStore, 'getAgent'>;
+  audit: AuditLog;
+}
+
+const INACTIVE: IntrospectionResponse = { active: false };
+
+/**
+ * `POST /introspect` (RFC 7662 §2). Client authentication is required (§2.1). A caller may
+ * introspect a token if it is allowed the scope `agentauth:introspect`, or if the token was issued
+ * to it. An inactive, unknown or not-permitted token gets exactly `{"active": false}` (§2.2), so
+ * the answer never tells a caller more than it may know.
+ */
+export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+  const now = deps.clock.now();
+  let authenticated: AuthenticatedClient | undefined;
+  try {
+    const form = FormParameters.parse(request.body);
+    if (form instanceof OAuthError) throw form;
+    authenticated = await authenticateClient(deps, form, request.authorization);
+    const token = form.get('token');
+    if (token === undefined) throw invalidRequest('token missing');
+    const caller = authenticated.client.agent;
+
+    let body: IntrospectionResponse = INACTIVE;
+    let reason: string;
+    const verified = await verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+    if (verified.status !== 'valid') {
+      reason = verified.status === 'expired' ? 'token expired' : verified.reason;
+    } else if (!caller.scopes.includes(SCOPE_INTROSPECT) && verified.claims.client_id !== caller.id) {
+      reason = 'caller may not introspect this token';
+    } else {
+      const activity = await isTokenActive(deps.store, verified.claims);
+      if (activity.active) {
+        body = { ...verified.claims, active: true, token_type: 'Bearer' };
+        reason = 'active';
+      } else {
+        reason = activity.reason;
+      }
+    }
+
+    const record = {
+      time: now,
+      event: 'access_token.introspected',
+      outcome: 'success' as const,
+      agentId: caller.id,
+      actor: `agent:${caller.id}`,
+      sourceIp: request.sourceIp,
+      reason,
+      requestId: request.requestId,
+      details: { active: body.active, ...(verified.status !== 'invalid' ? { jti: verified.claims.jti, token_agent_id: verified.claims.sub } : {}) },
+    };
+    const result = await deps.audit.commit({
+      claims: authenticated.replayClaim ? [authenticated.replayClaim] : [],
+      audit: [record],
+      issuedTokens: [],
+      onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
+    });
+    if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+    return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
+  } catch (error) {
+    return auditRefusal(deps.audit, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
+  }
+}

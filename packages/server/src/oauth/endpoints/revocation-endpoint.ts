@@ -1,0 +1,70 @@
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
+import type { TokenStore } from '../../store/store.js';
+import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import { FormParameters } from '../form-parameters.js';
+import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
+import { verifyOwnAccessToken } from '../own-access-token.js';
+import { alreadyAudited, auditRefusal } from './audit-failure.js';
+
+export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
+  clock: Clock;
+  keys: Pick<SigningKeyRing, 'publicKey'>;
+  store: Pick<TokenStore, 'revokeToken'>;
+  audit: AuditLog;
+  /** Told of every revocation, for caches and fan-out. */
+  onTokenRevoked?: (jti: string) => void;
+}
+
+/**
+ * `POST /revoke` (RFC 7009 §2.1). Client authentication is required. A client revokes only its
+ * own tokens: a token issued to another client is refused with `unauthorized_client` (§2.1: "the
+ * request is refused and the client is informed of the error"). An invalid, unknown or expired
+ * token is answered 200 with nothing done (§2.2). `token_type_hint` is advisory: we only issue
+ * access tokens, so any hint leads to the same search.
+ */
+export async function handleRevocationRequest(deps: RevocationEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+  const now = deps.clock.now();
+  let authenticated: AuthenticatedClient | undefined;
+  try {
+    const form = FormParameters.parse(request.body);
+    if (form instanceof OAuthError) throw form;
+    authenticated = await authenticateClient(deps, form, request.authorization);
+    const token = form.get('token');
+    if (token === undefined) throw invalidRequest('token missing');
+    const caller = authenticated.client.agent;
+
+    const verified = await verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+    if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
+      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'token belongs to another client');
+    }
+    const revoking = verified.status === 'valid';
+    const record = {
+      time: now,
+      event: 'access_token.revoked',
+      outcome: 'success' as const,
+      agentId: caller.id,
+      actor: `agent:${caller.id}`,
+      sourceIp: request.sourceIp,
+      reason: revoking ? null : verified.status === 'expired' ? 'token already expired' : `not a token of ours: ${verified.reason}`,
+      requestId: request.requestId,
+      details: revoking ? { jti: verified.claims.jti, revoked: true } : { revoked: false },
+    };
+    const result = await deps.audit.commit({
+      claims: authenticated.replayClaim ? [authenticated.replayClaim] : [],
+      audit: [record],
+      issuedTokens: [],
+      onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
+    });
+    if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+    if (revoking) {
+      await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 });
+      deps.onTokenRevoked?.(verified.claims.jti);
+    }
+    return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
+  } catch (error) {
+    return auditRefusal(deps.audit, request, error, { event: 'access_token.revoked', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * A protocol request as the framework-free core sees it: the HTTP layer hands in the raw form body
+ * and the few headers that matter, and renders the `OAuthResponse` (or the thrown `OAuthError`).
+ */
+export interface OAuthRequest {
+  /** The raw `application/x-www-form-urlencoded` body (size already bounded by the HTTP layer). */
+  body: string;
+  authorization: string | undefined;
+  sourceIp: string | null;
+  requestId: string;
+}
+
+export interface OAuthResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** RFC 6749 §5.1: token responses (and anything carrying token data) MUST NOT be cached. */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };

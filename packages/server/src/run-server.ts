@@ -1,0 +1,81 @@
+import cluster from 'node:cluster';
+import { ConfigError } from './config/config-error.js';
+import type { Config } from './config/config.js';
+import { loadConfig } from './config/load-config.js';
+import { startServer } from './server.js';
+import { prepareDataOnce } from './prepare-data.js';
+import { runMigrations } from './store/sql/open-store.js';
+import { isAgentChangedNotice } from './cluster-notice.js';
+
+const USAGE = `Usage: agentauth-server <command> [options]
+
+Commands:
+  start     run the server (default)
+  migrate   apply database migrations and exit
+
+Options are listed in docs/configuration.md (every option also has an AGENTAUTH_* variable).`;
+
+/**
+ * The server's command line: `start` and `migrate`. Returns the process exit status: 0, 1 when
+ * the server failed, 2 for invalid configuration or usage (every problem printed at once).
+ */
+export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<number> {
+  const [command = 'start', ...options] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (command !== 'start' && command !== 'migrate') {
+    process.stderr.write(`agentauth-server: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let config: Config;
+  try {
+    const loaded = loadConfig({ argv: options, env, cwd });
+    config = loaded.config;
+    if (cluster.isPrimary) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`agentauth-server: invalid configuration\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  if (command === 'migrate') {
+    const applied = await runMigrations({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+    return 0;
+  }
+
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  await startServer(config);
+  return -1; // keep running; the process exits on a signal
+}
+
+/**
+ * node:cluster primary: prepares the data once (migrations, master key, bootstrap token), then
+ * forks the workers, which share the listening socket. It relays agent-change notices so every
+ * worker drops a changed agent from its cache at once.
+ */
+async function runPrimary(config: Config): Promise<number> {
+  await prepareDataOnce(config);
+  for (let i = 0; i < config.workers; i++) cluster.fork();
+  cluster.on('message', (_worker, message: unknown) => {
+    if (isAgentChangedNotice(message)) for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message);
+  });
+  let stopping = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+    cluster.fork();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return -1;
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import pino from 'pino';
+import { FrozenClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createServer, type AgentAuthServer } from '../../src/server.js';
+import { createPostgresDatabase } from './postgres-database.js';
+
+export type Backend = 'sqlite' | 'postgres';
+export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
+
+export const ISSUER = 'http://127.0.0.1:8080';
+export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789abcdefghijklmnop';
+
+export interface TestServer {
+  server: AgentAuthServer;
+  clock: FrozenClock;
+  close(): Promise<void>;
+}
+
+/** A real server (real store, keys, audit log) on a temp dir or a fresh PostgreSQL database. */
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-test-'));
+  const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
+  const { config } = loadConfig({
+    argv: [],
+    cwd: dataDir,
+    env: {
+      AGENTAUTH_DATA_DIR: dataDir,
+      AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      AGENTAUTH_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AGENTAUTH_AUDIT_FLUSH_INTERVAL: '0',
+      ...(database ? { AGENTAUTH_DATABASE_URL: database.url } : {}),
+      ...env,
+    },
+  });
+  const clock = new FrozenClock(Date.now());
+  const server = await createServer(config, { clock, logger: pino({ level: 'silent' }) });
+  return {
+    server,
+    clock,
+    async close() {
+      await server.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestAgent {
+  id: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  kid: string;
+}
+
+/** Registers an agent with a fresh ES256 key through the admin API. */
+export async function createAgent(server: AgentAuthServer, body: Record<string, unknown> = {}): Promise<TestAgent> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/admin/v1/agents',
+    headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
+    payload: { name: 'test-agent', owner: 'team-test', scopes: ['orders:read', 'orders:write'], resources: ['https://api.example.com'], jwks: { keys: [publicJwk] }, ...body },
+  });
+  if (response.statusCode !== 201) throw new Error(`agent creation failed: ${response.statusCode} ${response.body}`);
+  const id = (response.json() as { agent: { id: string } }).agent.id;
+  return { id, privateKey, publicJwk, kid: 'k1' };
+}
+
+/** An RFC 7523 client assertion; every claim and header can be overridden for hostile tests. */
+export async function clientAssertion(
+  agent: TestAgent,
+  nowMs: number,
+  overrides: { claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: CryptoKey | Uint8Array } = {},
+): Promise<string> {
+  const iat = Math.floor(nowMs / 1000);
+  const claims = { iss: agent.id, sub: agent.id, aud: ISSUER, jti: crypto.randomUUID(), iat, exp: iat + 60, ...overrides.claims };
+  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete (claims as Record<string, unknown>)[name];
+  const header = { alg: 'ES256', kid: agent.kid, ...overrides.header } as { alg: string };
+  return new SignJWT(claims).setProtectedHeader(header).sign(overrides.key ?? agent.privateKey);
+}
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+export function form(params: Record<string, string | string[]>): string {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) for (const v of Array.isArray(value) ? value : [value]) body.append(name, v);
+  return body.toString();
+}
+
+export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
