@@ -1,0 +1,203 @@
+import type { KeyObject } from 'node:crypto';
+import { parseScope, SIGNING_ALGS, type AccessTokenClaims, type SigningAlg } from '@agentauth/protocol';
+import { decodeProtectedHeader, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
+
+/** Default tolerance (seconds) for `exp`, `nbf` and `iat` between the issuer's clock and ours. */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
+
+/** Largest tolerance accepted: beyond a few minutes, skew is a broken clock, not drift. */
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/** Default `maxTokenLength`: many proxies cap a header line at 8 KiB. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 8_192;
+
+/** Header parameters that would let the token choose its own key or semantics (RFC 8725 §3.10). */
+const REFUSED_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c'] as const;
+
+const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
+
+/** A public verification key: a WebCrypto key, a Node KeyObject, or a public JWK. */
+export type AccessTokenVerificationKey = CryptoKey | KeyObject | JWK;
+
+/**
+ * Finds the key for a token's header. Return undefined (or throw jose's `JWKSNoMatchingKey`, as
+ * `createRemoteJWKSet` does) for an unknown `kid`; any other error is passed through unchanged.
+ */
+export type AccessTokenKeyResolver = (header: {
+  kid?: string;
+  alg: string;
+}) => Promise<AccessTokenVerificationKey | undefined> | AccessTokenVerificationKey | undefined;
+
+export interface VerifyAccessTokenOptions {
+  /** The exact `iss` expected (RFC 8414 issuer identifier). */
+  issuer: string;
+  /** This resource server's identifier; the token's `aud` must contain it (RFC 8707). */
+  audience: string;
+  /** Accepted `alg` values: asymmetric only, never `none` or HMAC (RFC 8725 §3.1). */
+  algorithms: readonly SigningAlg[];
+  getKey: AccessTokenKeyResolver;
+  /** Tolerance for time claims, seconds, 0 to 300. Default {@link DEFAULT_CLOCK_SKEW_SECONDS}. */
+  clockSkewSeconds?: number;
+  /** Current time in milliseconds since the epoch; defaults to `Date.now`. */
+  now?: () => number;
+  /** Longest token accepted, characters. Default {@link DEFAULT_MAX_TOKEN_LENGTH}. */
+  maxTokenLength?: number;
+}
+
+/** RFC 9068 §2.2 claims as verified; `nbf` is optional in RFC 9068, so it may be absent. */
+export type VerifiedAccessTokenClaims = Omit<AccessTokenClaims, 'nbf'> & { nbf?: number };
+
+export interface VerifiedAccessToken {
+  claims: VerifiedAccessTokenClaims;
+  header: { alg: SigningAlg; kid: string | undefined };
+  /** The `scope` claim split into RFC 6749 §3.3 scope-tokens (empty when absent). */
+  scopes: string[];
+}
+
+function checkOptions(options: VerifyAccessTokenOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const { issuer, audience, algorithms, getKey, clockSkewSeconds, now, maxTokenLength } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer must be a non-empty string');
+  if (typeof audience !== 'string' || audience === '') throw new TypeError('audience must be a non-empty string');
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('algorithms must be a non-empty array');
+  for (const alg of algorithms) {
+    if (!SIGNING_ALGS.includes(alg)) throw new TypeError(`algorithm not allowed: ${String(alg)}; use ${SIGNING_ALGS.join(', ')}`);
+  }
+  if (typeof getKey !== 'function') throw new TypeError('getKey must be a function');
+  if (clockSkewSeconds !== undefined && !(Number.isInteger(clockSkewSeconds) && clockSkewSeconds >= 0 && clockSkewSeconds <= MAX_CLOCK_SKEW_SECONDS)) {
+    throw new TypeError(`clockSkewSeconds must be an integer from 0 to ${MAX_CLOCK_SKEW_SECONDS}`);
+  }
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('now must be a function');
+  if (maxTokenLength !== undefined && !(Number.isInteger(maxTokenLength) && maxTokenLength > 0)) {
+    throw new TypeError('maxTokenLength must be a positive integer');
+  }
+}
+
+/** RFC 9068 §4: `at+jwt`, or the full media type; media types compare case-insensitively (RFC 2045 §5.1). */
+function isAccessTokenTyp(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const lower = typ.toLowerCase();
+  return lower === 'at+jwt' || lower === 'application/at+jwt';
+}
+
+/** Checks the header before any key lookup or signature work, so hostile tokens cost little. */
+function checkHeader(token: string, algorithms: readonly SigningAlg[]): ProtectedHeaderParameters & { alg: SigningAlg } {
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new AccessTokenError('ERR_TOKEN_MALFORMED');
+  }
+  for (const name of REFUSED_HEADERS) if (Object.hasOwn(header, name)) throw new AccessTokenError('ERR_TOKEN_HEADER');
+  if (header.kid !== undefined && typeof header.kid !== 'string') throw new AccessTokenError('ERR_TOKEN_MALFORMED');
+  if (typeof header.alg !== 'string' || !(algorithms as readonly string[]).includes(header.alg)) throw new AccessTokenError('ERR_TOKEN_ALG');
+  if (!isAccessTokenTyp(header.typ)) throw new AccessTokenError('ERR_TOKEN_TYP');
+  return header as ProtectedHeaderParameters & { alg: SigningAlg };
+}
+
+/** Maps what jose found to our closed list; anything unrecognised is rethrown as is. */
+function codeFor(error: unknown): AccessTokenErrorCode | undefined {
+  if (error instanceof errors.JWTExpired) return 'ERR_TOKEN_EXPIRED';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return 'ERR_TOKEN_NOT_YET_VALID';
+    if (error.claim === 'iss' && error.reason === 'check_failed') return 'ERR_TOKEN_ISSUER';
+    if (error.claim === 'aud' && error.reason === 'check_failed') return 'ERR_TOKEN_AUDIENCE';
+    if (error.claim === 'typ') return 'ERR_TOKEN_TYP';
+    return 'ERR_TOKEN_CLAIMS';
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'ERR_TOKEN_SIGNATURE';
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return 'ERR_TOKEN_ALG';
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'ERR_TOKEN_MALFORMED';
+  // jose refuses a key that does not fit the header's alg (e.g. an EC key for EdDSA) with a
+  // TypeError or a key error; the token chose that alg, so it is the token's fault.
+  if (error instanceof TypeError || error instanceof errors.JWKInvalid) return 'ERR_TOKEN_ALG';
+  return undefined;
+}
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Verifies an RFC 9068 JWT access token with jose's `jwtVerify`, following RFC 9068 §4 and the
+ * RFC 8725 best practices: the length is bounded before parsing; `typ` must be `at+jwt` (or
+ * `application/at+jwt`); `alg` must be in `algorithms` (asymmetric only: never `none` or HMAC);
+ * `crit` and embedded key headers (`jwk`, `jku`, `x5u`, `x5c`) are refused; the key comes only from
+ * `getKey`; `iss` must equal `issuer`; `aud` must contain `audience`; `exp`, `nbf` and `iat` are
+ * checked with `clockSkewSeconds` of tolerance; `iss`, `sub`, `aud`, `exp`, `iat`, `jti` and
+ * `client_id` are required and typed; `scope` must be an RFC 6749 §3.3 scope list.
+ *
+ * Does NOT check revocation, DPoP proofs or certificate binding; a token carrying `cnf` is
+ * therefore refused (`ERR_TOKEN_BINDING`) rather than accepted as a bearer token. Does NOT check
+ * scopes against the request: the caller does, with `scopes`.
+ *
+ * @throws {AccessTokenError} when the token is not acceptable.
+ * @throws {TypeError} when the options are invalid.
+ */
+export async function verifyAccessToken(token: string, options: VerifyAccessTokenOptions): Promise<VerifiedAccessToken> {
+  checkOptions(options);
+  if (typeof token !== 'string') throw new TypeError('token must be a string');
+  const { issuer, audience, algorithms, getKey } = options;
+  if (token.length > (options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH)) throw new AccessTokenError('ERR_TOKEN_TOO_LARGE');
+  if (token.split('.').length !== 3) throw new AccessTokenError('ERR_TOKEN_MALFORMED');
+  const header = checkHeader(token, algorithms);
+
+  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  const nowMs = options.now === undefined ? Date.now() : options.now();
+  let resolverFailure: { error: unknown } | undefined;
+  const resolve = async (): Promise<CryptoKey | KeyObject | JWK> => {
+    let key: AccessTokenVerificationKey | undefined;
+    try {
+      key = await getKey(header.kid === undefined ? { alg: header.alg } : { kid: header.kid, alg: header.alg });
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) throw new AccessTokenError('ERR_TOKEN_KEY_UNKNOWN');
+      resolverFailure = { error };
+      throw error;
+    }
+    if (key === undefined || key === null) throw new AccessTokenError('ERR_TOKEN_KEY_UNKNOWN');
+    return key;
+  };
+
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, resolve, {
+      algorithms: [...algorithms],
+      issuer,
+      audience,
+      typ: 'at+jwt',
+      clockTolerance: skew,
+      currentDate: new Date(nowMs),
+      requiredClaims: REQUIRED_CLAIMS,
+    }));
+  } catch (error) {
+    if (error instanceof AccessTokenError) throw error;
+    if (resolverFailure !== undefined) throw resolverFailure.error;
+    const code = codeFor(error);
+    if (code === undefined) throw error;
+    throw new AccessTokenError(code);
+  }
+
+  // jose checks presence and the time claims; the types of the other required claims are ours.
+  if (!isNonEmptyString(payload.sub) || !isNonEmptyString(payload.jti) || !isNonEmptyString(payload.client_id)) {
+    throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+  }
+  const { aud, iat, scope } = payload;
+  if (!(isNonEmptyString(aud) || (Array.isArray(aud) && aud.length > 0 && aud.every(isNonEmptyString)))) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+  if (typeof iat !== 'number' || typeof payload.exp !== 'number') throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+  // jose only checks `iat` with maxTokenAge; a token issued in the future is not valid yet.
+  if (iat > Math.floor(nowMs / 1000) + skew) throw new AccessTokenError('ERR_TOKEN_NOT_YET_VALID');
+  let scopes: string[] = [];
+  if (scope !== undefined) {
+    const parsed = typeof scope === 'string' ? parseScope(scope) : undefined;
+    if (parsed === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+    scopes = parsed;
+  }
+  if (payload.act !== undefined && !isObject(payload.act)) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+  if (payload.cnf !== undefined) throw new AccessTokenError('ERR_TOKEN_BINDING');
+
+  return {
+    claims: payload as unknown as VerifiedAccessTokenClaims,
+    header: { alg: header.alg, kid: header.kid },
+    scopes,
+  };
+}
