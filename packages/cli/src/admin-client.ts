@@ -1,0 +1,197 @@
+import type {
+  AddCredentialRequest,
+  Agent,
+  AuditQuery,
+  AuditRecord,
+  AuditVerifyResult,
+  CreateAgentRequest,
+  Credential,
+  ListAgentsQuery,
+  Page,
+  RotateResult,
+  SigningKeyInfo,
+  UpdateAgentRequest,
+  WithSecret,
+} from './admin-types.js';
+import { reachableFetch } from './cli-errors.js';
+
+/** Bounds what we buffer from one JSON answer; exports are streamed instead. */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+/**
+ * An RFC 9457 problem answer from the admin API (docs/admin-api.md, codes in docs/errors.md).
+ * An answer that is not problem JSON gets the code `unexpected_response`.
+ */
+export class AdminApiError extends Error {
+  override readonly name = 'AdminApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+
+  constructor(status: number, code: string, title: string, detail: string | undefined) {
+    super(detail === undefined ? `${title} (${code})` : `${title} (${code}): ${detail}`);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+  }
+}
+
+/** Options of {@link AdminClient}. */
+export interface AdminClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8080`; `/admin/v1` is appended. */
+  baseUrl: string;
+  /** The bearer token: the bootstrap token or an access token with `agentauth:admin`. */
+  token: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A small typed client of the admin API (docs/admin-api.md). Every method throws
+ * {@link AdminApiError} for an error answer and `ServerUnreachableError` when there is no answer.
+ * The token is only ever put in the Authorization header.
+ */
+export class AdminClient {
+  readonly #base: string;
+  readonly #token: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: AdminClientOptions) {
+    if (typeof options.token !== 'string' || options.token === '') throw new TypeError('token must be a non-empty string');
+    this.#base = `${options.baseUrl.replace(/\/+$/, '')}/admin/v1`;
+    this.#token = options.token;
+    this.#fetch = reachableFetch(options.fetch ?? fetch);
+  }
+
+  async createAgent(body: CreateAgentRequest): Promise<{ agent: Agent } & WithSecret> {
+    return this.#json('POST', '/agents', body);
+  }
+
+  async listAgents(query: ListAgentsQuery = {}): Promise<Page<Agent>> {
+    const params = new URLSearchParams();
+    setIf(params, 'status', query.status);
+    setIf(params, 'owner', query.owner);
+    setIf(params, 'name', query.name);
+    for (const label of query.labels ?? []) params.append('label', label);
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/agents${queryString(params)}`);
+  }
+
+  async getAgent(id: string): Promise<Agent> {
+    return this.#json('GET', `/agents/${segment(id)}`);
+  }
+
+  async updateAgent(id: string, patch: UpdateAgentRequest): Promise<Agent> {
+    return this.#json('PATCH', `/agents/${segment(id)}`, patch);
+  }
+
+  /** `suspend` also makes every token the agent holds inactive at once. */
+  async setAgentStatus(id: string, action: 'suspend' | 'resume' | 'disable'): Promise<Agent> {
+    return this.#json('POST', `/agents/${segment(id)}/${action}`);
+  }
+
+  async deleteAgent(id: string): Promise<void> {
+    await this.#send('DELETE', `/agents/${segment(id)}`);
+  }
+
+  async addCredential(agentId: string, body: AddCredentialRequest): Promise<{ credential: Credential } & WithSecret> {
+    return this.#json('POST', `/agents/${segment(agentId)}/credentials`, body);
+  }
+
+  async removeCredential(agentId: string, credentialId: string): Promise<void> {
+    await this.#send('DELETE', `/agents/${segment(agentId)}/credentials/${segment(credentialId)}`);
+  }
+
+  async listKeys(): Promise<{ items: SigningKeyInfo[] }> {
+    return this.#json('GET', '/keys');
+  }
+
+  async rotateKeys(force: boolean): Promise<RotateResult> {
+    return this.#json('POST', '/keys/rotate', force ? { force: true } : {});
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<Page<AuditRecord>> {
+    return this.#json('GET', `/audit${queryString(auditParams(query))}`);
+  }
+
+  /** The export as a byte stream of ndjson, one record a line. */
+  async exportAudit(query: Omit<AuditQuery, 'limit' | 'cursor'> = {}): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#send('GET', `/audit/export${queryString(auditParams(query))}`, undefined, 'application/x-ndjson');
+    if (response.body === null) return new ReadableStream({ start: (controller) => controller.close() });
+    return response.body;
+  }
+
+  async verifyAudit(): Promise<AuditVerifyResult> {
+    return this.#json('POST', '/audit/verify');
+  }
+
+  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#send(method, path, body, 'application/json');
+    const text = await response.text();
+    if (text.length > MAX_JSON_BYTES) throw new AdminApiError(response.status, 'unexpected_response', 'Unexpected response', 'the answer is too large');
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new AdminApiError(response.status, 'unexpected_response', 'Unexpected response', `the server answered HTTP ${response.status} without JSON`);
+    }
+  }
+
+  async #send(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await this.#fetch(`${this.#base}${path}`, {
+      method,
+      headers,
+      redirect: 'error',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (response.ok) return response;
+    throw await toAdminError(response);
+  }
+}
+
+async function toAdminError(response: Response): Promise<AdminApiError> {
+  let problem: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await response.text());
+    if (typeof parsed === 'object' && parsed !== null) problem = parsed as Record<string, unknown>;
+  } catch {
+    // Not problem JSON (a proxy's HTML page, say): fall through to the generic error.
+  }
+  const code = typeof problem.code === 'string' ? problem.code : 'unexpected_response';
+  const title = typeof problem.title === 'string' ? problem.title : `HTTP ${response.status}`;
+  const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+  return new AdminApiError(response.status, code, title, detail);
+}
+
+function auditParams(query: AuditQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  setIf(params, 'agent_id', query.agent_id);
+  setIf(params, 'event', query.event);
+  setIf(params, 'outcome', query.outcome);
+  setIf(params, 'from', query.from);
+  setIf(params, 'to', query.to);
+  setIf(params, 'limit', query.limit);
+  setIf(params, 'cursor', query.cursor);
+  return params;
+}
+
+function setIf(params: URLSearchParams, name: string, value: string | number | undefined): void {
+  if (value !== undefined) params.set(name, String(value));
+}
+
+function queryString(params: URLSearchParams): string {
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * Ids go into the path escaped, so `a/b` cannot address another route; `.` and `..` are refused
+ * because URL parsing would resolve them even when escaped.
+ */
+function segment(id: string): string {
+  if (id === '' || id === '.' || id === '..') throw new TypeError('an id must not be empty, "." or ".."');
+  return encodeURIComponent(id);
+}

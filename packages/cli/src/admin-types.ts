@@ -1,0 +1,129 @@
+/**
+ * The admin API's resources as the CLI sees them (docs/admin-api.md). These mirror the JSON on
+ * the wire; the server owns the schema, so unknown members are kept and shown with --json.
+ */
+import type { ClientAuthMethod } from '@agentauth/protocol';
+
+export type AgentStatus = 'active' | 'suspended' | 'disabled';
+
+export interface Credential {
+  id: string;
+  type: string;
+  kid?: string | null;
+  created_at: string;
+  expires_at: string | null;
+  [member: string]: unknown;
+}
+
+export interface Agent {
+  id: string;
+  client_id: string;
+  name: string;
+  owner: string;
+  description: string;
+  status: AgentStatus;
+  scopes: string[];
+  resources: string[];
+  grant_types: string[];
+  token_endpoint_auth_method: ClientAuthMethod;
+  access_token_ttl: number | null;
+  labels: Record<string, string>;
+  jwks_uri: string | null;
+  credentials: Credential[];
+  created_at: string;
+  updated_at: string;
+  last_seen_at: string | null;
+  [member: string]: unknown;
+}
+
+/** Body of `POST /admin/v1/agents`. */
+export interface CreateAgentRequest {
+  name: string;
+  owner: string;
+  description?: string;
+  scopes?: string[];
+  resources?: string[];
+  grant_types?: string[];
+  token_endpoint_auth_method?: ClientAuthMethod;
+  access_token_ttl?: number | null;
+  labels?: Record<string, string>;
+  jwks?: { keys: Record<string, unknown>[] };
+  jwks_uri?: string;
+}
+
+/** The members `POST` and `PATCH` share. */
+export type AgentFields = Partial<Omit<CreateAgentRequest, 'name' | 'owner' | 'jwks' | 'jwks_uri'>>;
+
+/** Body of `PATCH /admin/v1/agents/{id}`. */
+export type UpdateAgentRequest = AgentFields & { name?: string; owner?: string; jwks_uri?: string | null };
+
+export interface ListAgentsQuery {
+  status?: string;
+  owner?: string;
+  name?: string;
+  labels?: string[];
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string;
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  alg: string;
+  state: string;
+  created_at: string;
+  activated_at: string | null;
+  retired_at: string | null;
+  expires_at: string | null;
+  [member: string]: unknown;
+}
+
+export interface RotateResult {
+  active_kid: string;
+  next_kid: string;
+}
+
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  event: string;
+  outcome: string;
+  agent_id: string | null;
+  actor: string | null;
+  source_ip: string | null;
+  reason: string | null;
+  request_id: string | null;
+  details: unknown;
+  prev_hash: string;
+  hash: string;
+  [member: string]: unknown;
+}
+
+export interface AuditQuery {
+  agent_id?: string;
+  event?: string;
+  outcome?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  records_checked: number;
+  first_bad_seq?: number;
+  problem?: 'edited' | 'deleted' | 'reordered';
+}
+
+/** Body of `POST /admin/v1/agents/{id}/credentials`. */
+export type AddCredentialRequest = { type: 'jwk'; jwk: Record<string, unknown> } | { type: 'secret' };
+
+/** What creating an agent or a credential answers; the secret is shown once. */
+export interface WithSecret {
+  client_secret?: string;
+}

@@ -1,0 +1,11 @@
+import type { CliIo } from '../io.js';
+
+/**
+ * `agentauth start [server flags...]`: hands every argument, unparsed, to the server package's
+ * `runServer`, which owns its flags and its help. The server is imported only here, so the other
+ * commands never pay for loading it.
+ */
+export async function runStart(args: string[], io: CliIo): Promise<number> {
+  const server = await io.loadServer();
+  return server.runServer(['start', ...args], io.env);
+}

@@ -1,0 +1,11 @@
+/**
+ * @agentauth/cli: the `agentauth` command. The entry is `main`; the admin client is exported for
+ * tests and scripts that want typed access to the admin API.
+ */
+export { main, DEFAULT_URL } from './main.js';
+export { nodeIo } from './node-io.js';
+export type { CliIo, ServerModule } from './io.js';
+export { AdminClient, AdminApiError, type AdminClientOptions } from './admin-client.js';
+export type * from './admin-types.js';
+export { EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, UsageError, ServerUnreachableError } from './cli-errors.js';
+export { renderTable, type Column } from './output.js';

@@ -1,0 +1,127 @@
+import {
+  CLIENT_ASSERTION_TYPE_JWT_BEARER,
+  GRANT_CLIENT_CREDENTIALS,
+  parseScope,
+  type TokenResponse,
+} from '@agentauth/protocol';
+
+import { checkEndpointUrl } from './lib/endpoint-url.js';
+import { readJsonObject } from './lib/read-json.js';
+import { OAuthClientError } from './oauth-client-error.js';
+import { UnexpectedResponseError } from './unexpected-response-error.js';
+
+/** Options of {@link requestClientCredentialsToken}. */
+export interface ClientCredentialsOptions {
+  /** `token_endpoint` from {@link discover}. */
+  tokenEndpoint: string;
+  clientId: string;
+  /** A fresh assertion from {@link createClientAssertion}; single-use. */
+  assertion: string;
+  /** RFC 6749 §3.3 space-separated scopes. */
+  scope?: string;
+  /** RFC 8707 §2 resource indicators: absolute URIs, one `resource` parameter each. */
+  resource?: string | string[];
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** RFC 6749 §5.2: `error` and `error_description` use %x20-21 / %x23-5B / %x5D-7E only. */
+const ERROR_CHARS = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+const MAX_ERROR_FIELD = 1024;
+
+/**
+ * Requests an access token with the RFC 6749 §4.4 client credentials grant, authenticating with
+ * an RFC 7523 §2.2 client assertion (`private_key_jwt`). The body is form-encoded; `client_id`
+ * is sent too (RFC 7521 §4.2 allows it), so the server can find the client before verifying.
+ *
+ * Throws TypeError on misuse (a token endpoint that is not https outside loopback, an empty
+ * client id or assertion, a malformed scope or resource). Throws OAuthClientError for an
+ * RFC 6749 §5.2 error response, and UnexpectedResponseError for an answer that is neither a
+ * valid token response (§5.1) nor a valid error. Neither error carries the assertion.
+ * Network failures from `fetch` propagate unchanged.
+ *
+ * Does not verify the access token: to the client it is opaque (RFC 6749 §1.4).
+ */
+export async function requestClientCredentialsToken(options: ClientCredentialsOptions): Promise<TokenResponse> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const endpoint = checkEndpointUrl(options.tokenEndpoint, 'tokenEndpoint');
+  if (typeof options.clientId !== 'string' || options.clientId === '') throw new TypeError('clientId must be a non-empty string');
+  if (typeof options.assertion !== 'string' || options.assertion === '') throw new TypeError('assertion must be a non-empty string');
+
+  const form = new URLSearchParams();
+  form.set('grant_type', GRANT_CLIENT_CREDENTIALS);
+  form.set('client_id', options.clientId);
+  form.set('client_assertion_type', CLIENT_ASSERTION_TYPE_JWT_BEARER);
+  form.set('client_assertion', options.assertion);
+  if (options.scope !== undefined) {
+    if (typeof options.scope !== 'string' || parseScope(options.scope) === undefined || options.scope === '') {
+      throw new TypeError('scope must be space-separated RFC 6749 §3.3 scope tokens');
+    }
+    form.set('scope', options.scope);
+  }
+  for (const resource of toResourceList(options.resource)) form.append('resource', resource);
+
+  const doFetch = options.fetch ?? fetch;
+  const response = await doFetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: form,
+    redirect: 'error',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const body = await readJsonObject(response);
+  if (response.status !== 200) throw toOAuthError(body, response.status);
+  return toTokenResponse(body, response.status);
+}
+
+/** RFC 8707 §2: each resource is an absolute URI without a fragment. */
+function toResourceList(resource: string | string[] | undefined): string[] {
+  if (resource === undefined) return [];
+  const list = Array.isArray(resource) ? resource : [resource];
+  for (const item of list) {
+    let url: URL | undefined;
+    try {
+      url = typeof item === 'string' ? new URL(item) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.hash !== '' || item.includes('#')) {
+      throw new TypeError('each resource must be an absolute URI without a fragment (RFC 8707 §2)');
+    }
+  }
+  return list;
+}
+
+function toOAuthError(body: Record<string, unknown>, status: number): Error {
+  const { error, error_description: description } = body;
+  const valid =
+    typeof error === 'string' &&
+    error !== '' &&
+    error.length <= MAX_ERROR_FIELD &&
+    ERROR_CHARS.test(error) &&
+    (description === undefined || (typeof description === 'string' && description.length <= MAX_ERROR_FIELD && ERROR_CHARS.test(description)));
+  if (!valid) {
+    return new UnexpectedResponseError('ERR_UNEXPECTED_STATUS', `token request answered HTTP ${status} without a valid RFC 6749 §5.2 error`, status);
+  }
+  return new OAuthClientError(error, description as string | undefined, status);
+}
+
+function toTokenResponse(body: Record<string, unknown>, status: number): TokenResponse {
+  const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, scope } = body;
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response has no "access_token"', status);
+  }
+  // RFC 6749 §5.1: token_type is case-insensitive.
+  const normalizedType = typeof tokenType === 'string' ? tokenType.toLowerCase() : undefined;
+  if (normalizedType !== 'bearer' && normalizedType !== 'dpop') {
+    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response "token_type" is not Bearer or DPoP', status);
+  }
+  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0) {
+    // RFC 6749 §5.1 calls expires_in RECOMMENDED; agentauth always sends it, so its absence is a fault.
+    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response has no positive integer "expires_in"', status);
+  }
+  if (scope !== undefined && typeof scope !== 'string') {
+    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response "scope" is not a string', status);
+  }
+  return { ...body, token_type: normalizedType === 'bearer' ? 'Bearer' : 'DPoP' } as TokenResponse;
+}

@@ -1,0 +1,16 @@
+/**
+ * @agentauth/client: the SDK an agent uses to prove who it is and obtain access tokens.
+ * The core uses Web APIs only (fetch, WebCrypto via jose), so it runs in Node, Deno, Bun and
+ * workers alike.
+ */
+export {
+  createClientAssertion,
+  DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  MAX_ASSERTION_LIFETIME_SECONDS,
+  type ClientAssertionOptions,
+} from './client-assertion.js';
+export { discover, metadataUrl, type DiscoverInit } from './discovery.js';
+export { requestClientCredentialsToken, type ClientCredentialsOptions } from './client-credentials.js';
+export { OAuthClientError } from './oauth-client-error.js';
+export { UnexpectedResponseError, type UnexpectedResponseCode } from './unexpected-response-error.js';
+export type { AuthorizationServerMetadata, TokenResponse, SigningAlg } from '@agentauth/protocol';
