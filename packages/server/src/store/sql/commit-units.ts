@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import type { AuditInput } from '../records.js';
+import type { CommitResult, CommitStore, CommitUnit } from '../store.js';
+import type { AuditLogTable, Database, IssuedTokensTable } from './database.js';
+import { fromJson, toJson } from './json.js';
+import { auditToRow, issuedTokenToRow, type UnhashedAudit } from './rows.js';
+import type { SqlContext } from './sql-context.js';
+
+type HashRecord = Parameters<CommitStore['commitUnits']>[1];
+
+/**
+ * Step (a): one conditional insert for every distinct claim key of the batch
+ * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). A unit wins only if every key it claims
+ * was inserted and it was the first unit of the batch to claim it. A presented key is consumed even
+ * when its unit loses on another key: the same proof must not succeed later either.
+ * Keys are inserted in sorted order so that concurrent PostgreSQL committers lock them in the same
+ * order and cannot deadlock.
+ */
+async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly CommitUnit[]): Promise<boolean[]> {
+  const firstClaimant = new Map<string, number>();
+  const rows: { key: string; expires_at: number }[] = [];
+  units.forEach((unit, index) => {
+    for (const claim of unit.claims) {
+      if (firstClaimant.has(claim.key)) continue;
+      firstClaimant.set(claim.key, index);
+      rows.push({ key: claim.key, expires_at: claim.expiresAt });
+    }
+  });
+  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const inserted = new Set<string>();
+  for (const chunk of ctx.chunks(rows, 2)) {
+    const won = await db
+      .insertInto('replay_claims')
+      .values(chunk)
+      .onConflict((oc) => oc.column('key').doNothing())
+      .returning('key')
+      .execute();
+    for (const row of won) inserted.add(row.key);
+  }
+  return units.map((unit, index) => unit.claims.every((c) => inserted.has(c.key) && firstClaimant.get(c.key) === index));
+}
+
+/** Normalises an input to exactly what will be read back, so the hash verifies after a round trip. */
+function unhashed(input: AuditInput, seq: number): { record: UnhashedAudit; details: string } {
+  const details = toJson(input.details ?? {});
+  return {
+    details,
+    record: {
+      time: input.time,
+      event: input.event,
+      outcome: input.outcome,
+      agentId: input.agentId ?? null,
+      actor: input.actor ?? null,
+      sourceIp: input.sourceIp ?? null,
+      reason: input.reason ?? null,
+      requestId: input.requestId ?? null,
+      details: fromJson<Record<string, unknown>>(details),
+      seq,
+    },
+  };
+}
+
+/**
+ * `CommitStore.commitUnits`: the group commit (DESIGN.md §4), one transaction per batch:
+ * (a) replay claims; (b) the audit chain head read under a lock (`FOR UPDATE` on
+ * `audit_chain_head` in PostgreSQL, the write transaction in SQLite), consecutive seqs in unit
+ * order, each record hashed onto its predecessor with `hashRecord` (the genesis prevHash is ''),
+ * and the head moved; (c) the winners' issued tokens. All inserts are multi-row.
+ *
+ * `firstSeq` is the seq of the unit's first audit record; for a unit without records it is the
+ * seq the next record takes. If anything fails, nothing of the batch is written and the error is
+ * thrown for every unit.
+ */
+export async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
+  if (units.length === 0) return [];
+  return ctx.write(async (db) => {
+    const won = await claimKeys(ctx, db, units);
+
+    const head = await ctx.dialect
+      .lockRows(db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1))
+      .executeTakeFirstOrThrow();
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const auditRows: AuditLogTable[] = [];
+    const tokenRows: IssuedTokensTable[] = [];
+    const results: CommitResult[] = units.map((unit, index) => {
+      const ok = won[index] === true;
+      const firstSeq = seq + 1;
+      for (const input of ok ? unit.audit : unit.onReplay) {
+        seq += 1;
+        const { record, details } = unhashed(input, seq);
+        const hash = hashRecord(prevHash, record);
+        auditRows.push(auditToRow(record, details, prevHash, hash));
+        prevHash = hash;
+      }
+      if (!ok) return { ok: false, reason: 'replayed' };
+      for (const token of unit.issuedTokens) tokenRows.push(issuedTokenToRow(token));
+      return { ok: true, firstSeq };
+    });
+
+    for (const chunk of ctx.chunks(auditRows, 12)) await db.insertInto('audit_log').values(chunk).execute();
+    if (auditRows.length > 0) {
+      await db.updateTable('audit_chain_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+    }
+    for (const chunk of ctx.chunks(tokenRows, 6)) await db.insertInto('issued_tokens').values(chunk).execute();
+    return results;
+  });
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { postgresDialect, sqliteDialect } from './dialect.js';
+import { SqlContext } from './sql-context.js';
+import { acquireFileGate, openGate } from './write-gate.js';
+
+/** Where and how to open the database (config.ts `databaseUrl`, `dataDir`). */
+export interface DatabaseOptions {
+  /** `postgres://` or `postgresql://` selects PostgreSQL; undefined selects SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logger?: { info(msg: string): void };
+}
+
+/** The SQLite file's name inside the data directory. */
+export const SQLITE_FILE = 'agentauth.db';
+/** Connections per node to PostgreSQL. */
+export const POSTGRES_POOL_SIZE = 10;
+/** How long a SQLite writer waits for another process's write lock, ms. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+const INT8_OID = 20;
+
+/** An open database and how to close it. */
+export interface OpenDatabase {
+  ctx: SqlContext;
+  close(): Promise<void>;
+}
+
+function openSqlite(dataDir: string): OpenDatabase {
+  // The directory holds the database and the master key: only the server's user may enter it.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, SQLITE_FILE);
+  const sqlite = new BetterSqlite3(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed audit record survives power loss, not only a process crash.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const { gate, release } = acquireFileGate(file);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    ctx: new SqlContext(db, sqliteDialect, gate),
+    async close() {
+      await db.destroy();
+      release();
+    },
+  };
+}
+
+function openPostgres(connectionString: string, logger: DatabaseOptions['logger']): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString,
+    max: POSTGRES_POOL_SIZE,
+    // Times and seqs are int8: parse them to numbers for this pool only, never globally, so other
+    // pg users in the process keep their own parsing.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => logger?.info(`postgres idle connection error: ${error.message}`));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { ctx: new SqlContext(db, postgresDialect, openGate), close: () => db.destroy() };
+}
+
+/**
+ * Opens the configured database without migrating it. SQLite: `<dataDir>/agentauth.db` (the
+ * directory is created with mode 0700) in WAL mode with `synchronous=FULL`, foreign keys and a
+ * busy timeout. PostgreSQL: a pool of `POSTGRES_POOL_SIZE`. Any other URL is a `TypeError`.
+ */
+export function openDatabase(options: DatabaseOptions): OpenDatabase {
+  const url = options.databaseUrl;
+  if (url === undefined) return openSqlite(options.dataDir);
+  if (/^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, options.logger);
+  throw new TypeError('databaseUrl must be a postgres:// or postgresql:// URL, or unset for SQLite');
+}

@@ -1,0 +1,43 @@
+import type { Store } from '../store.js';
+import { migrateToLatest } from './migrate.js';
+import { openDatabase, type DatabaseOptions, type OpenDatabase } from './open-database.js';
+import { SqlStore } from './sql-store.js';
+
+/** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
+export interface OpenStoreOptions extends DatabaseOptions {
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the store the configuration names (DESIGN.md §5: SQLite in the data directory for one
+ * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const opened = openDatabase(options);
+  try {
+    if (options.migrate !== false) await migrate(opened, options);
+    return new SqlStore(opened.ctx, opened.close);
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+/** Migrates under the write gate, so another store on the same SQLite file waits rather than fails. */
+function migrate(opened: OpenDatabase, options: DatabaseOptions): Promise<string[]> {
+  return opened.ctx.exclusive(() => migrateToLatest(opened.ctx.db, options.logger));
+}
+
+/**
+ * Applies pending migrations and closes the database: the `agentauth-server migrate` command.
+ * Returns the names of the migrations applied (empty when the schema was current).
+ */
+export async function runMigrations(options: DatabaseOptions): Promise<string[]> {
+  const opened = openDatabase(options);
+  try {
+    return await migrate(opened, options);
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import type {
+  AgentPatch,
+  AgentRecord,
+  AgentStatus,
+  AuditRecord,
+  CredentialRecord,
+  IssuedTokenRecord,
+  NewAgent,
+  RevokedTokenRecord,
+  SigningKeyRecord,
+} from '../records.js';
+import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, SigningKeyStore, Store } from '../store.js';
+import * as agents from './agent-queries.js';
+import * as audit from './audit-queries.js';
+import { commitUnits } from './commit-units.js';
+import * as keys from './signing-key-queries.js';
+import * as settings from './settings-queries.js';
+import type { SqlContext } from './sql-context.js';
+import * as tokens from './token-queries.js';
+
+/**
+ * The `Store` over Kysely, for SQLite and PostgreSQL alike. Each verb lives with its concern
+ * (`agent-queries.ts`, `signing-key-queries.ts`, `token-queries.ts`, `audit-queries.ts`,
+ * `commit-units.ts`); this class only binds them to one database. Build it with `openStore`.
+ */
+export class SqlStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  #closed = false;
+
+  constructor(
+    private readonly ctx: SqlContext,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.dialect = ctx.dialect.name;
+  }
+
+  createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord> {
+    return agents.createAgent(this.ctx, agent, credentials, now);
+  }
+  getAgent(id: string): Promise<AgentRecord | undefined> {
+    return agents.getAgent(this.ctx, id);
+  }
+  listAgents(filter: AgentFilter, page: PageRequest): Promise<Page<AgentRecord>> {
+    return agents.listAgents(this.ctx, filter, page);
+  }
+  updateAgent(id: string, patch: AgentPatch, now: number): Promise<AgentRecord | undefined> {
+    return agents.updateAgent(this.ctx, id, patch, now);
+  }
+  setAgentStatus(id: string, status: AgentStatus, now: number): Promise<AgentRecord | undefined> {
+    return agents.setAgentStatus(this.ctx, id, status, now);
+  }
+  deleteAgent(id: string): Promise<boolean> {
+    return agents.deleteAgent(this.ctx, id);
+  }
+  touchAgents(lastSeen: ReadonlyMap<string, number>): Promise<void> {
+    return agents.touchAgents(this.ctx, lastSeen);
+  }
+  listCredentials(agentId: string): Promise<CredentialRecord[]> {
+    return agents.listCredentials(this.ctx, agentId);
+  }
+  addCredential(credential: CredentialRecord): Promise<void> {
+    return agents.addCredential(this.ctx, credential);
+  }
+  removeCredential(agentId: string, credentialId: string): Promise<boolean> {
+    return agents.removeCredential(this.ctx, agentId, credentialId);
+  }
+  agentsChangeCounter(): Promise<number> {
+    return agents.agentsChangeCounter(this.ctx);
+  }
+
+  listSigningKeys(now: number): Promise<SigningKeyRecord[]> {
+    return keys.listSigningKeys(this.ctx, now);
+  }
+  mutateSigningKeys(now: number, plan: Parameters<SigningKeyStore['mutateSigningKeys']>[1]): Promise<SigningKeyRecord[]> {
+    return keys.mutateSigningKeys(this.ctx, now, plan);
+  }
+
+  getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined> {
+    return tokens.getIssuedToken(this.ctx, jti);
+  }
+  revokeToken(record: RevokedTokenRecord): Promise<boolean> {
+    return tokens.revokeToken(this.ctx, record);
+  }
+  isTokenRevoked(jti: string): Promise<boolean> {
+    return tokens.isTokenRevoked(this.ctx, jti);
+  }
+  listRevokedTokensSince(since: number): Promise<RevokedTokenRecord[]> {
+    return tokens.listRevokedTokensSince(this.ctx, since);
+  }
+  pruneExpired(now: number): Promise<number> {
+    return tokens.pruneExpired(this.ctx, now);
+  }
+
+  queryAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
+    return audit.queryAudit(this.ctx, filter, page);
+  }
+  readAuditRange(fromSeq: number, limit: number): Promise<AuditRecord[]> {
+    return audit.readAuditRange(this.ctx, fromSeq, limit);
+  }
+
+  commitUnits(units: CommitUnit[], hashRecord: Parameters<CommitStore['commitUnits']>[1]): Promise<CommitResult[]> {
+    return commitUnits(this.ctx, units, hashRecord);
+  }
+
+  getSetting(name: string): Promise<string | undefined> {
+    return settings.getSetting(this.ctx, name);
+  }
+  insertSettingIfAbsent(name: string, value: string): Promise<boolean> {
+    return settings.insertSettingIfAbsent(this.ctx, name, value);
+  }
+
+  /** A `SELECT 1` round trip. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.ctx.db);
+  }
+
+  /** Closes the database (SQLite file or PostgreSQL pool). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.onClose();
+  }
+}

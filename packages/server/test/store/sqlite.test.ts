@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
+import { T0, audit, chainDefects, hashRecord, newAgent, readChain } from './fixtures.js';
+import { storeContract } from './store-contract.js';
+
+/**
+ * Another process writing to the same file: it takes SQLite's write lock over and over, holding it
+ * a few milliseconds each time, for `ms` milliseconds.
+ */
+function startRivalWriter(file: string, ms: number) {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(process.env.DB_FILE);
+    db.pragma('busy_timeout = 5000');
+    const end = Date.now() + Number(process.env.RIVAL_MS);
+    process.stdout.write('ready\\n');
+    while (Date.now() < end) {
+      db.exec('begin immediate');
+      db.prepare('update agents_change set counter = counter + 1 where id = 1').run();
+      for (const until = Date.now() + 3; Date.now() < until;) {}
+      db.exec('commit');
+      for (const until = Date.now() + 1; Date.now() < until;) {}
+    }
+    db.close();`;
+  return spawn(process.execPath, ['-e', script], { env: { ...process.env, DB_FILE: file, RIVAL_MS: String(ms) }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'agentauth-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('SQLite store contract', () => {
+  // The directory does not exist yet: the store creates it.
+  storeContract(() => openStore({ databaseUrl: undefined, dataDir: join(root, 'contract', 'data') }));
+});
+
+describe('SQLite store files', () => {
+  it('creates the data directory owner-only, in WAL mode with full sync and foreign keys', async () => {
+    const dataDir = join(root, 'fresh', 'data');
+    const logged: string[] = [];
+    const store = await openStore({ databaseUrl: undefined, dataDir, logger: { info: (m) => logged.push(m) } });
+    try {
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(logged).toEqual(['applied database migration 0001-initial']);
+      const raw = new BetterSqlite3(join(dataDir, 'agentauth.db'), { readonly: true });
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      raw.close();
+      expect(store.dialect).toBe('sqlite');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates once: runMigrations reports what it applied, then nothing', async () => {
+    const dataDir = join(root, 'migrate');
+    expect(await runMigrations({ databaseUrl: undefined, dataDir })).toEqual(['0001-initial']);
+    expect(await runMigrations({ databaseUrl: undefined, dataDir })).toEqual([]);
+    const store = await openStore({ databaseUrl: undefined, dataDir, migrate: false });
+    await expect(store.agentsChangeCounter()).resolves.toBe(0);
+    await store.close();
+  });
+
+  it('without migrating, a fresh database has no schema', async () => {
+    const store = await openStore({ databaseUrl: undefined, dataDir: join(root, 'bare'), migrate: false });
+    await expect(store.agentsChangeCounter()).rejects.toThrow(/no such table/);
+    await store.close();
+  });
+
+  it('waits for another process holding the write lock, and never forks the chain', async () => {
+    const dataDir = join(root, 'rival');
+    const store = await openStore({ databaseUrl: undefined, dataDir });
+    try {
+      await store.createAgent(newAgent('rival-agent'), [], T0);
+      const counterBefore = await store.agentsChangeCounter();
+      const rival = startRivalWriter(join(dataDir, 'agentauth.db'), 1500);
+      await once(rival.stdout, 'data');
+      const work: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) {
+        // Claim-less batches and read-then-write updates both start by reading, then write.
+        work.push(store.commitUnits([{ claims: [], audit: [audit('rival-agent'), audit('rival-agent')], issuedTokens: [], onReplay: [] }], hashRecord));
+        work.push(store.updateAgent('rival-agent', { description: `update ${i}` }, T0 + i));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await Promise.all(work);
+      const [exitCode] = (await once(rival, 'exit')) as [number];
+      expect(exitCode).toBe(0);
+      const chain = await readChain(store);
+      expect(chain).toHaveLength(80);
+      expect(chainDefects(chain)).toEqual([]);
+      expect((await store.getAgent('rival-agent'))?.version).toBe(41);
+      // The rival really wrote meanwhile: the lock was contended.
+      expect((await store.agentsChangeCounter()) - counterBefore).toBeGreaterThan(40 + 10);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a database URL it does not support', async () => {
+    await expect(openStore({ databaseUrl: 'mysql://localhost/x', dataDir: join(root, 'x') })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('two stores opening the same new file at once both come up migrated', async () => {
+    const dataDir = join(root, 'race');
+    const stores = await Promise.all([openStore({ databaseUrl: undefined, dataDir }), openStore({ databaseUrl: undefined, dataDir })]);
+    for (const s of stores) await expect(s.agentsChangeCounter()).resolves.toBe(0);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+});

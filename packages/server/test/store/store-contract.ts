@@ -1,0 +1,483 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, type Store } from '../../src/store/store.js';
+import {
+  T0,
+  audit,
+  chainDefects,
+  hashRecord,
+  issued,
+  jwkCredential,
+  newAgent,
+  prefix,
+  readChain,
+  secretCredential,
+  signingKey,
+  tokenUnit,
+} from './fixtures.js';
+
+/**
+ * The one store contract suite (DESIGN.md §8, house rule 8), run against every backend.
+ * `open` returns a store over the SAME database each time it is called (the suite opens a second
+ * store to race the first one); the database starts empty and is shared by every test here, so
+ * each test works under its own id prefix.
+ */
+export function storeContract(open: () => Promise<Store>): void {
+  let store: Store;
+  let other: Store;
+
+  beforeAll(async () => {
+    store = await open();
+    other = await open();
+  });
+  afterAll(async () => {
+    await other?.close();
+    await store?.close();
+  });
+
+  describe('agents', () => {
+    it('creates an agent with its credentials and reads back exactly what was written', async () => {
+      const p = prefix();
+      const input = newAgent(`${p}-a`, { labels: { env: 'prod', team: 'payments' }, accessTokenTtl: 120, jwksUri: 'https://a.example/jwks' });
+      const created = await store.createAgent(input, [jwkCredential(input.id, `${p}-c1`), secretCredential(input.id, `${p}-c2`, T0 + 1)], T0);
+      expect(created).toEqual({ ...input, revokedBefore: null, createdAt: T0, updatedAt: T0, lastSeenAt: null, version: 1 });
+      expect(await store.getAgent(input.id)).toEqual(created);
+      expect(await other.getAgent(input.id)).toEqual(created);
+      expect(await store.listCredentials(input.id)).toEqual([jwkCredential(input.id, `${p}-c1`), secretCredential(input.id, `${p}-c2`, T0 + 1)]);
+      expect(await store.getAgent(`${p}-missing`)).toBeUndefined();
+    });
+
+    it('refuses a duplicate agent id with ConflictError and writes nothing of the failed create', async () => {
+      const p = prefix();
+      const first = await store.createAgent(newAgent(`${p}-a`), [], T0);
+      await expect(store.createAgent(newAgent(`${p}-a`, { name: 'usurper' }), [jwkCredential(`${p}-a`, `${p}-c`)], T0 + 5)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.getAgent(`${p}-a`)).toEqual(first);
+      expect(await store.listCredentials(`${p}-a`)).toEqual([]);
+    });
+
+    it('creates nothing when a credential id is taken (one transaction)', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [jwkCredential(`${p}-a`, `${p}-c`)], T0);
+      await expect(store.createAgent(newAgent(`${p}-b`, { labels: { x: 'y' } }), [jwkCredential(`${p}-b`, `${p}-c`)], T0)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.getAgent(`${p}-b`)).toBeUndefined();
+      expect((await store.listAgents({ labels: { x: 'y' } }, { limit: 1000 })).items.map((a) => a.id)).not.toContain(`${p}-b`);
+    });
+
+    it('rejects credentials that belong to another agent', async () => {
+      const p = prefix();
+      await expect(store.createAgent(newAgent(`${p}-a`), [jwkCredential(`${p}-other`, `${p}-c`)], T0)).rejects.toBeInstanceOf(TypeError);
+      expect(await store.getAgent(`${p}-a`)).toBeUndefined();
+    });
+
+    it('paginates by id with an opaque cursor, exactly at page boundaries', async () => {
+      const p = prefix();
+      const ids = ['e', 'a', 'd', 'b', 'c'].map((s) => `${p}-${s}`);
+      for (const id of ids) await store.createAgent(newAgent(id, { owner: p }), [], T0);
+      const pages: string[][] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.listAgents({ owner: p }, { limit: 2, after });
+        pages.push(page.items.map((a) => a.id));
+        after = page.next;
+      } while (after !== undefined);
+      expect(pages).toEqual([[`${p}-a`, `${p}-b`], [`${p}-c`, `${p}-d`], [`${p}-e`]]);
+      const exact = await store.listAgents({ owner: p }, { limit: 5 });
+      expect(exact.items).toHaveLength(5);
+      expect(exact.next).toBeUndefined();
+      const lastFull = await store.listAgents({ owner: p }, { limit: 4, after: (await store.listAgents({ owner: p }, { limit: 1 })).next });
+      expect(lastFull.items.map((a) => a.id)).toEqual([`${p}-b`, `${p}-c`, `${p}-d`, `${p}-e`]);
+      expect(lastFull.next).toBeUndefined();
+      expect(await store.listAgents({ owner: `${p}-nobody` }, { limit: 10 })).toEqual({ items: [] });
+    });
+
+    it('refuses a forged cursor and an out-of-range limit', async () => {
+      await expect(store.listAgents({}, { limit: 10, after: 'not base64url!' })).rejects.toBeInstanceOf(RangeError);
+      await expect(store.listAgents({}, { limit: 0 })).rejects.toBeInstanceOf(TypeError);
+      await expect(store.listAgents({}, { limit: 1.5 })).rejects.toBeInstanceOf(TypeError);
+      await expect(store.listAgents({}, { limit: 100_000 })).rejects.toBeInstanceOf(TypeError);
+    });
+
+    it('filters on labels in the query, so pages stay full', async () => {
+      const p = prefix();
+      for (let i = 0; i < 8; i++) {
+        const labels: Record<string, string> = i % 2 === 0 ? { group: p, env: 'prod' } : { group: p, env: 'dev' };
+        await store.createAgent(newAgent(`${p}-${i}`, { labels }), [], T0);
+      }
+      const first = await store.listAgents({ labels: { group: p, env: 'prod' } }, { limit: 2 });
+      expect(first.items.map((a) => a.id)).toEqual([`${p}-0`, `${p}-2`]);
+      const second = await store.listAgents({ labels: { group: p, env: 'prod' } }, { limit: 2, after: first.next });
+      expect(second.items.map((a) => a.id)).toEqual([`${p}-4`, `${p}-6`]);
+      expect(second.next === undefined || (await store.listAgents({ labels: { group: p, env: 'prod' } }, { limit: 2, after: second.next })).items.length === 0).toBe(true);
+      expect((await store.listAgents({ labels: { group: p, env: 'staging' } }, { limit: 10 })).items).toEqual([]);
+      expect((await store.listAgents({ labels: { group: p }, status: 'active' }, { limit: 10 })).items).toHaveLength(8);
+    });
+
+    it('filters on status, owner and a case-insensitive, literal name substring', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-1`, { owner: p, name: 'Invoice_Bot 100%' }), [], T0);
+      await store.createAgent(newAgent(`${p}-2`, { owner: p, name: 'invoiceXbot' }), [], T0);
+      await store.createAgent(newAgent(`${p}-3`, { owner: p, name: 'Été Reporter' }), [], T0);
+      await store.setAgentStatus(`${p}-2`, 'suspended', T0 + 1);
+      const ids = async (filter: Parameters<Store['listAgents']>[0]) => (await store.listAgents({ owner: p, ...filter }, { limit: 10 })).items.map((a) => a.id);
+      expect(await ids({ nameContains: 'INVOICE' })).toEqual([`${p}-1`, `${p}-2`]);
+      expect(await ids({ nameContains: 'e_b' })).toEqual([`${p}-1`]);
+      expect(await ids({ nameContains: '100%' })).toEqual([`${p}-1`]);
+      expect(await ids({ nameContains: 'été' })).toEqual([`${p}-3`]);
+      expect(await ids({ status: 'suspended' })).toEqual([`${p}-2`]);
+      expect(await ids({ status: 'active', nameContains: 'bot' })).toEqual([`${p}-1`]);
+    });
+
+    it('updates only the given fields, bumping version and updatedAt', async () => {
+      const p = prefix();
+      const created = await store.createAgent(newAgent(`${p}-a`, { labels: { group: p, env: 'prod' }, accessTokenTtl: 60 }), [], T0);
+      const updated = await store.updateAgent(`${p}-a`, { name: 'renamed', scopes: ['a', 'b'], accessTokenTtl: null, labels: { group: p, env: 'dev' } }, T0 + 10);
+      expect(updated).toEqual({ ...created, name: 'renamed', scopes: ['a', 'b'], accessTokenTtl: null, labels: { group: p, env: 'dev' }, updatedAt: T0 + 10, version: 2 });
+      expect(await store.getAgent(`${p}-a`)).toEqual(updated);
+      expect((await store.listAgents({ labels: { group: p, env: 'prod' } }, { limit: 10 })).items).toEqual([]);
+      expect((await store.listAgents({ labels: { group: p, env: 'dev' } }, { limit: 10 })).items.map((a) => a.id)).toEqual([`${p}-a`]);
+      expect((await store.updateAgent(`${p}-a`, {}, T0 + 20))?.version).toBe(3);
+      expect(await store.updateAgent(`${p}-missing`, { name: 'x' }, T0)).toBeUndefined();
+    });
+
+    it('suspending revokes every token held; resuming keeps them revoked', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [], T0);
+      const suspended = await store.setAgentStatus(`${p}-a`, 'suspended', T0 + 100);
+      expect(suspended).toMatchObject({ status: 'suspended', revokedBefore: T0 + 100, updatedAt: T0 + 100, version: 2 });
+      expect(await store.setAgentStatus(`${p}-a`, 'suspended', T0 + 150)).toEqual(suspended);
+      const resumed = await store.setAgentStatus(`${p}-a`, 'active', T0 + 200);
+      expect(resumed).toMatchObject({ status: 'active', revokedBefore: T0 + 100, version: 3 });
+      const disabled = await store.setAgentStatus(`${p}-a`, 'disabled', T0 + 300);
+      expect(disabled).toMatchObject({ status: 'disabled', revokedBefore: T0 + 300, version: 4 });
+      expect(await store.getAgent(`${p}-a`)).toEqual(disabled);
+      expect(await store.setAgentStatus(`${p}-missing`, 'suspended', T0)).toBeUndefined();
+    });
+
+    it('deletes an agent with its credentials and labels', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`, { labels: { group: p } }), [jwkCredential(`${p}-a`, `${p}-c`)], T0);
+      expect(await store.deleteAgent(`${p}-a`)).toBe(true);
+      expect(await store.getAgent(`${p}-a`)).toBeUndefined();
+      expect(await store.listCredentials(`${p}-a`)).toEqual([]);
+      expect((await store.listAgents({ labels: { group: p } }, { limit: 10 })).items).toEqual([]);
+      expect(await store.deleteAgent(`${p}-a`)).toBe(false);
+      // The cascade really removed the rows: the same ids are free again.
+      await store.createAgent(newAgent(`${p}-a`, { labels: { group: p } }), [jwkCredential(`${p}-a`, `${p}-c`)], T0 + 1);
+      expect(await store.listCredentials(`${p}-a`)).toHaveLength(1);
+    });
+
+    it('records last-seen times in a batch without touching version or the change counter', async () => {
+      const p = prefix();
+      for (const s of ['a', 'b', 'c']) await store.createAgent(newAgent(`${p}-${s}`), [], T0);
+      const counter = await store.agentsChangeCounter();
+      await store.touchAgents(new Map([[`${p}-a`, T0 + 5], [`${p}-b`, T0 + 6], [`${p}-ghost`, T0 + 7]]));
+      await store.touchAgents(new Map());
+      expect((await store.getAgent(`${p}-a`))?.lastSeenAt).toBe(T0 + 5);
+      expect(await store.getAgent(`${p}-b`)).toMatchObject({ lastSeenAt: T0 + 6, version: 1, updatedAt: T0 });
+      expect((await store.getAgent(`${p}-c`))?.lastSeenAt).toBeNull();
+      expect(await store.agentsChangeCounter()).toBe(counter);
+    });
+  });
+
+  describe('credentials', () => {
+    it('adds, lists and removes credentials of one agent only', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [jwkCredential(`${p}-a`, `${p}-c1`)], T0);
+      await store.createAgent(newAgent(`${p}-b`), [], T0);
+      await store.addCredential(secretCredential(`${p}-a`, `${p}-c2`, T0 + 1));
+      expect((await store.listCredentials(`${p}-a`)).map((c) => c.id)).toEqual([`${p}-c1`, `${p}-c2`]);
+      await expect(store.addCredential(jwkCredential(`${p}-b`, `${p}-c1`))).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.removeCredential(`${p}-b`, `${p}-c1`)).toBe(false);
+      expect(await store.removeCredential(`${p}-a`, `${p}-c1`)).toBe(true);
+      expect(await store.removeCredential(`${p}-a`, `${p}-c1`)).toBe(false);
+      expect((await store.listCredentials(`${p}-a`)).map((c) => c.id)).toEqual([`${p}-c2`]);
+    });
+
+    it('refuses a credential for an agent that does not exist', async () => {
+      const p = prefix();
+      const attempt = store.addCredential(jwkCredential(`${p}-ghost`, `${p}-c`));
+      await expect(attempt).rejects.toThrow('belongs to no agent');
+      await expect(attempt).rejects.not.toBeInstanceOf(ConflictError);
+      expect(await store.listCredentials(`${p}-ghost`)).toEqual([]);
+    });
+  });
+
+  describe('agents change counter', () => {
+    it('moves on every agent or credential change, seen by every store, and on nothing else', async () => {
+      const p = prefix();
+      const seen: number[] = [await store.agentsChangeCounter()];
+      const step = async (change: () => Promise<unknown>) => {
+        await change();
+        seen.push(await other.agentsChangeCounter());
+      };
+      await step(() => store.createAgent(newAgent(`${p}-a`), [], T0));
+      await step(() => store.updateAgent(`${p}-a`, { description: 'x' }, T0 + 1));
+      await step(() => store.setAgentStatus(`${p}-a`, 'suspended', T0 + 2));
+      await step(() => store.addCredential(jwkCredential(`${p}-a`, `${p}-c`)));
+      await step(() => store.removeCredential(`${p}-a`, `${p}-c`));
+      await step(() => store.deleteAgent(`${p}-a`));
+      for (let i = 1; i < seen.length; i++) expect(seen[i], `change ${i}`).toBeGreaterThan(seen[i - 1] as number);
+
+      const before = await store.agentsChangeCounter();
+      await store.deleteAgent(`${p}-a`);
+      await store.removeCredential(`${p}-a`, `${p}-c`);
+      await store.updateAgent(`${p}-a`, { name: 'x' }, T0);
+      await expect(store.createAgent(newAgent(`${p}-b`), [jwkCredential(`${p}-zz`, `${p}-c`)], T0)).rejects.toThrow();
+      expect(await store.agentsChangeCounter()).toBe(before);
+    });
+  });
+
+  describe('signing keys', () => {
+    const mine = (p: string, keys: { kid: string }[]) => keys.filter((k) => k.kid.startsWith(p)).map((k) => k.kid);
+
+    it('applies a plan and lists only keys not yet expired', async () => {
+      const p = prefix();
+      const result = await store.mutateSigningKeys(T0, () => ({
+        insert: [signingKey(`${p}-1`, { state: 'active', activatedAt: T0 }), signingKey(`${p}-2`, { expiresAt: T0 + 1000 }), signingKey(`${p}-3`, { expiresAt: T0 + 10 })],
+        update: [],
+        remove: [],
+      }));
+      expect(mine(p, result)).toEqual([`${p}-1`, `${p}-2`, `${p}-3`]);
+      expect(result.find((k) => k.kid === `${p}-1`)).toEqual(signingKey(`${p}-1`, { state: 'active', activatedAt: T0 }));
+      expect(mine(p, await other.listSigningKeys(T0 + 10))).toEqual([`${p}-1`, `${p}-2`, `${p}-3`]);
+      expect(mine(p, await store.listSigningKeys(T0 + 11))).toEqual([`${p}-1`, `${p}-2`]);
+
+      const retired = signingKey(`${p}-1`, { state: 'retired', activatedAt: T0, retiredAt: T0 + 20, expiresAt: T0 + 500 });
+      const after = await store.mutateSigningKeys(T0 + 20, (current) => {
+        expect(mine(p, current)).toEqual([`${p}-1`, `${p}-2`]);
+        return { insert: [], update: [retired], remove: [`${p}-2`] };
+      });
+      expect(after.filter((k) => k.kid.startsWith(p))).toEqual([retired]);
+    });
+
+    it('rolls the whole plan back when it throws or updates a key that is not live', async () => {
+      const p = prefix();
+      await expect(
+        store.mutateSigningKeys(T0, () => {
+          throw new Error('plan failed');
+        }),
+      ).rejects.toThrow('plan failed');
+      await expect(store.mutateSigningKeys(T0, () => ({ insert: [signingKey(`${p}-new`)], update: [signingKey(`${p}-ghost`)], remove: [] }))).rejects.toThrow(
+        'not live',
+      );
+      expect(mine(p, await store.listSigningKeys(T0))).toEqual([]);
+    });
+
+    it('serialises plans from two stores: both see the other, exactly one creates the key', async () => {
+      const p = prefix();
+      const plan = (current: { kid: string }[]) =>
+        mine(p, current).length > 0 ? { insert: [], update: [], remove: [] } : { insert: [signingKey(`${p}-${prefix()}`)], update: [], remove: [] };
+      await Promise.all([0, 1, 2, 3].map((i) => (i % 2 === 0 ? store : other).mutateSigningKeys(T0, plan)));
+      expect(mine(p, await store.listSigningKeys(T0))).toHaveLength(1);
+    });
+  });
+
+  describe('tokens', () => {
+    it('revokes a token once, idempotently, and lists revocations from an instant on', async () => {
+      const p = prefix();
+      const record = { jti: `${p}-j1`, agentId: `${p}-a`, revokedAt: T0 + 100, expiresAt: T0 + 1000 };
+      expect(await store.isTokenRevoked(record.jti)).toBe(false);
+      expect(await store.revokeToken(record)).toBe(true);
+      expect(await other.revokeToken({ ...record, revokedAt: T0 + 999 })).toBe(false);
+      expect(await store.isTokenRevoked(record.jti)).toBe(true);
+      await store.revokeToken({ ...record, jti: `${p}-j2`, revokedAt: T0 + 200 });
+      const since = async (t: number) => (await store.listRevokedTokensSince(t)).filter((r) => r.jti.startsWith(p));
+      expect(await since(T0 + 100)).toEqual([record, { ...record, jti: `${p}-j2`, revokedAt: T0 + 200 }]);
+      expect((await since(T0 + 101)).map((r) => r.jti)).toEqual([`${p}-j2`]);
+      expect(await since(T0 + 201)).toEqual([]);
+    });
+
+    it('prunes what expired before now, and nothing that is still live', async () => {
+      const p = prefix();
+      const now = T0 + 50_000_000;
+      await store.commitUnits(
+        [
+          { claims: [{ key: `${p}-old`, expiresAt: now - 1 }], audit: [], issuedTokens: [issued(p, `${p}-old`, now - 1)], onReplay: [] },
+          { claims: [{ key: `${p}-live`, expiresAt: now }], audit: [], issuedTokens: [issued(p, `${p}-live`, now)], onReplay: [] },
+        ],
+        hashRecord,
+      );
+      await store.revokeToken({ jti: `${p}-old`, agentId: p, revokedAt: T0, expiresAt: now - 1 });
+      await store.revokeToken({ jti: `${p}-live`, agentId: p, revokedAt: T0, expiresAt: now });
+      await store.mutateSigningKeys(T0, () => ({ insert: [signingKey(`${p}-key`, { expiresAt: now - 1 })], update: [], remove: [] }));
+      expect(await store.pruneExpired(now)).toBeGreaterThanOrEqual(4);
+      expect(await store.pruneExpired(now)).toBe(0);
+      expect(await store.getIssuedToken(`${p}-old`)).toBeUndefined();
+      expect(await store.getIssuedToken(`${p}-live`)).toEqual(issued(p, `${p}-live`, now));
+      expect(await store.isTokenRevoked(`${p}-old`)).toBe(false);
+      expect(await store.isTokenRevoked(`${p}-live`)).toBe(true);
+      // A pruned claim may be claimed again; a live one may not.
+      const again = await store.commitUnits(
+        [
+          { claims: [{ key: `${p}-old`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
+          { claims: [{ key: `${p}-live`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
+        ],
+        hashRecord,
+      );
+      expect(again.map((r) => r.ok)).toEqual([true, false]);
+    });
+  });
+
+  describe('commitUnits', () => {
+    it('writes a batch: audit records hash-chained in unit order, issued tokens stored', async () => {
+      const p = prefix();
+      const units = [tokenUnit(p, `${p}-k1`, `${p}-j1`), tokenUnit(p, `${p}-k2`, `${p}-j2`), { claims: [], audit: [audit(p), audit(p)], issuedTokens: [], onReplay: [] }];
+      const results = await store.commitUnits(units, hashRecord);
+      expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+      const seqs = results.map((r) => (r.ok ? r.firstSeq : -1));
+      expect(seqs[1]).toBe((seqs[0] as number) + 1);
+      expect(seqs[2]).toBe((seqs[0] as number) + 2);
+      const written = await store.readAuditRange(seqs[0] as number, 10);
+      expect(written.slice(0, 4).map((r) => r.agentId)).toEqual([p, p, p, p]);
+      expect(written[0]).toMatchObject({ ...units[0]?.audit[0], seq: seqs[0] });
+      expect(written[1]?.details).toEqual({ jti: `${p}-j2` });
+      expect(await store.getIssuedToken(`${p}-j1`)).toEqual(issued(p, `${p}-j1`));
+      expect(chainDefects(await readChain(store))).toEqual([]);
+    });
+
+    it('starts the chain at seq 1 with the empty prevHash', async () => {
+      await store.commitUnits([{ claims: [], audit: [audit(null, { event: 'server.started' })], issuedTokens: [], onReplay: [] }], hashRecord);
+      const [genesis] = await store.readAuditRange(0, 1);
+      if (genesis === undefined) throw new Error('no audit record was written');
+      const { hash, prevHash, ...fields } = genesis;
+      expect({ seq: genesis.seq, prevHash }).toEqual({ seq: 1, prevHash: '' });
+      expect(hash).toBe(hashRecord('', fields));
+    });
+
+    it('hashes what is read back: undefined members and missing nullables are normalised first', async () => {
+      const p = prefix();
+      const loose = { ...audit(p), details: { kept: 1, dropped: undefined, nested: { b: 2, a: [1, 'x'] } } };
+      const [result] = await store.commitUnits([{ claims: [], audit: [loose], issuedTokens: [], onReplay: [] }], hashRecord);
+      const [record] = await store.readAuditRange(result?.ok ? result.firstSeq : 0, 1);
+      expect(record?.details).toEqual({ kept: 1, nested: { b: 2, a: [1, 'x'] } });
+      expect(chainDefects(await readChain(store))).toEqual([]);
+    });
+
+    it('refuses a claim already used by an earlier batch, writing onReplay instead of the unit', async () => {
+      const p = prefix();
+      const [first] = await store.commitUnits([tokenUnit(p, `${p}-k`, `${p}-j1`)], hashRecord);
+      expect(first?.ok).toBe(true);
+      const [replay, fresh] = await other.commitUnits([tokenUnit(p, `${p}-k`, `${p}-j2`), tokenUnit(p, `${p}-k2`, `${p}-j3`)], hashRecord);
+      expect(replay).toEqual({ ok: false, reason: 'replayed' });
+      expect(fresh?.ok).toBe(true);
+      expect(await store.getIssuedToken(`${p}-j2`)).toBeUndefined();
+      expect(await store.getIssuedToken(`${p}-j3`)).toBeDefined();
+      const events = (await store.queryAudit({ agentId: p }, { limit: 10 })).items.map((r) => `${r.event}:${r.outcome}`);
+      expect(events).toEqual(['access_token.issued:success', 'client_authentication.failed:failure', 'access_token.issued:success']);
+      expect(fresh?.ok && fresh.firstSeq).toBe((await store.queryAudit({ agentId: p }, { limit: 10 })).items[2]?.seq);
+    });
+
+    it('within one batch, the first unit to claim a key wins and every presented key is consumed', async () => {
+      const p = prefix();
+      const results = await store.commitUnits(
+        [
+          tokenUnit(p, `${p}-k1`, `${p}-j1`),
+          tokenUnit(p, `${p}-k1`, `${p}-j2`),
+          { ...tokenUnit(p, `${p}-k1`, `${p}-j3`), claims: [{ key: `${p}-k2`, expiresAt: T0 + 1 }, { key: `${p}-k1`, expiresAt: T0 + 1 }] },
+          { ...tokenUnit(p, `${p}-k2`, `${p}-j4`) },
+        ],
+        hashRecord,
+      );
+      expect(results.map((r) => r.ok)).toEqual([true, false, false, false]);
+      expect(await store.getIssuedToken(`${p}-j1`)).toBeDefined();
+      for (const jti of ['j2', 'j3', 'j4']) expect(await store.getIssuedToken(`${p}-${jti}`)).toBeUndefined();
+      expect((await store.queryAudit({ agentId: p, outcome: 'failure' }, { limit: 10 })).items).toHaveLength(3);
+    });
+
+    it('writes nothing at all when the batch fails, and the claims stay free', async () => {
+      const p = prefix();
+      const before = await readChain(store);
+      const batch = [tokenUnit(p, `${p}-k1`, `${p}-dup`), tokenUnit(p, `${p}-k2`, `${p}-dup`)];
+      await expect(store.commitUnits(batch, hashRecord)).rejects.toThrow();
+      expect(await readChain(store)).toEqual(before);
+      const retry = await store.commitUnits([tokenUnit(p, `${p}-k1`, `${p}-j1`), tokenUnit(p, `${p}-k2`, `${p}-j2`)], hashRecord);
+      expect(retry.map((r) => r.ok)).toEqual([true, true]);
+      expect(retry[0]?.ok && retry[0].firstSeq).toBe((before.at(-1)?.seq ?? 0) + 1);
+    });
+
+    it('returns [] for an empty batch and writes nothing', async () => {
+      const before = (await readChain(store)).length;
+      expect(await store.commitUnits([], hashRecord)).toEqual([]);
+      expect((await readChain(store)).length).toBe(before);
+    });
+
+    it('never forks or duplicates the chain when two stores commit concurrently', async () => {
+      const p = prefix();
+      const before = (await readChain(store)).length;
+      const batches = Array.from({ length: 40 }, (_, b) =>
+        Array.from({ length: 5 }, (_, u) => {
+          const unit = tokenUnit(p, `${p}-k${b}-${u % 4}`, `${p}-j${b}-${u}`);
+          // Every batch also races for one shared key: exactly one batch may win it.
+          if (u === 0) unit.claims.push({ key: `${p}-shared`, expiresAt: T0 + 60_000 });
+          return unit;
+        }),
+      );
+      const results = await Promise.all(batches.map((batch, b) => (b % 2 === 0 ? store : other).commitUnits(batch, hashRecord)));
+      const chain = await readChain(store);
+      expect(chainDefects(chain)).toEqual([]);
+      expect(chain.length - before).toBe(200);
+      const firstSeqs = results.flat().flatMap((r) => (r.ok ? [r.firstSeq] : []));
+      expect(new Set(firstSeqs).size).toBe(firstSeqs.length);
+      expect(results.filter((r) => r[0]?.ok)).toHaveLength(1);
+      for (const r of results) expect(r.map((x) => x.ok).slice(1)).toEqual([true, true, true, false]);
+    });
+  });
+
+  describe('audit queries', () => {
+    it('filters by agent, event, outcome and [from, to), paging by seq', async () => {
+      const p = prefix();
+      const inputs = [
+        audit(p, { time: T0 + 1 }),
+        audit(p, { time: T0 + 2, event: 'access_token.denied', outcome: 'failure' }),
+        audit(p, { time: T0 + 3 }),
+        audit(`${p}-other`, { time: T0 + 3 }),
+        audit(p, { time: T0 + 4 }),
+      ];
+      await store.commitUnits([{ claims: [], audit: inputs, issuedTokens: [], onReplay: [] }], hashRecord);
+      const times = async (filter: Parameters<Store['queryAudit']>[0]) => (await store.queryAudit(filter, { limit: 10 })).items.map((r) => r.time - T0);
+      expect(await times({ agentId: p })).toEqual([1, 2, 3, 4]);
+      expect(await times({ agentId: p, outcome: 'failure' })).toEqual([2]);
+      expect(await times({ agentId: p, event: 'access_token.issued' })).toEqual([1, 3, 4]);
+      expect(await times({ agentId: p, from: T0 + 2, to: T0 + 4 })).toEqual([2, 3]);
+
+      const first = await store.queryAudit({ agentId: p }, { limit: 3 });
+      expect(first.items.map((r) => r.time - T0)).toEqual([1, 2, 3]);
+      const second = await store.queryAudit({ agentId: p }, { limit: 3, after: first.next });
+      expect(second.items.map((r) => r.time - T0)).toEqual([4]);
+      expect(second.next).toBeUndefined();
+      expect(first.next).toBe(String(first.items[2]?.seq));
+      await expect(store.queryAudit({}, { limit: 3, after: '-1' })).rejects.toBeInstanceOf(RangeError);
+      await expect(store.queryAudit({}, { limit: 3, after: '1e3' })).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('reads a range of the chain from a seq, in order and bounded', async () => {
+      const chain = await readChain(store);
+      expect(chain.length).toBeGreaterThan(3);
+      expect(await store.readAuditRange(2, 2)).toEqual(chain.slice(1, 3));
+      expect(await store.readAuditRange(chain.length + 1, 10)).toEqual([]);
+      await expect(store.readAuditRange(1, 0)).rejects.toBeInstanceOf(TypeError);
+    });
+  });
+
+  describe('settings', () => {
+    it('inserts a setting only if absent: of two racing stores exactly one wins', async () => {
+      const name = `${prefix()}-setting`;
+      expect(await store.getSetting(name)).toBeUndefined();
+      const won = await Promise.all([store.insertSettingIfAbsent(name, 'one'), other.insertSettingIfAbsent(name, 'two')]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await other.getSetting(name)).toBe(won[0] ? 'one' : 'two');
+    });
+  });
+
+  describe('liveness', () => {
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('closes idempotently', async () => {
+      const extra = await open();
+      await extra.close();
+      await extra.close();
+      await expect(extra.ping()).rejects.toThrow();
+    });
+  });
+}
