@@ -84,6 +84,15 @@ export async function clientAssertion(
   return new SignJWT(claims).setProtectedHeader(header).sign(overrides.key ?? agent.privateKey);
 }
 
+/** Signs any header as given (jose refuses to sign some hostile headers, such as unknown `crit`). */
+export async function signRawEs256(header: Record<string, unknown>, claims: Record<string, unknown>, key: CryptoKey): Promise<string> {
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${b64(header)}.${b64(claims)}`;
+  // WebCrypto ECDSA signatures are already the JWS form, R || S (RFC 7518 §3.4).
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(input));
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 export function form(params: Record<string, string | string[]>): string {
