@@ -19,6 +19,7 @@ export const OAUTH_ERROR_CODES = [
   'insufficient_scope',
   'unsupported_token_type',
   'invalid_client_metadata',
+  'invalid_redirect_uri',
   'invalid_dpop_proof',
   'use_dpop_nonce',
   'server_error',

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { adminApp } from './http/admin-app.js';
 import { registrationRoutes } from './http/registration-routes.js';
@@ -120,7 +120,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
       // Per-request logs would cost more than the rest of POST /token; refusals and errors are logged.
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: PUBLIC_BODY_LIMIT,
       trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
       genReqId: () => random.token(12),

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { AgentRecord, CredentialRecord } from '../store/records.js';
 import type { AgentStore } from '../store/store.js';
 
@@ -99,7 +99,7 @@ function importPublicKey(credential: Extract<CredentialRecord, { kind: 'jwk' }>)
     // `createPublicKey` of a JWK carrying `d` would yield the public half; the API refuses such
     // JWKs before they are stored, and we import the public members only regardless.
     const { kty, crv, x, y, n, e } = credential.jwk;
-    return createPublicKey({ key: { kty, crv, x, y, n, e } as import('node:crypto').JsonWebKey, format: 'jwk' });
+    return createPublicKey({ key: { kty, crv, x, y, n, e } as JsonWebKey, format: 'jwk' });
   } catch {
     return undefined;
   }

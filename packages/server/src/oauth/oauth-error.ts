@@ -29,6 +29,7 @@ export const DESCRIPTIONS = {
   invalidTarget: 'The requested resource is invalid, missing, unknown, or not allowed for this client.',
   unsupportedTokenType: 'The authorization server does not support the revocation of the presented token type.',
   invalidClientMetadata: 'The value of one of the client metadata fields is invalid.',
+  invalidRedirectUri: 'The value of one or more redirection URIs is invalid.',
   invalidToken: 'The access token is invalid.',
   serverError: 'The authorization server encountered an unexpected condition.',
 } as const;

@@ -1,0 +1,333 @@
+import { isPrivilegedScope } from '@agentauth/protocol';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEvent } from '../audit/events.js';
+import type { Clock } from '../clock.js';
+import type { Random } from '../random.js';
+import { assertAuditInput } from '../audit/validate-audit-input.js';
+import type { AgentRecord, AgentStatus, AuditInput, CredentialRecord } from '../store/records.js';
+import { ConflictError, type AgentFilter, type AgentStore, type Page, type PageRequest } from '../store/store.js';
+import { AgentError, invalid } from './agent-error.js';
+import { newAgentId } from './agent-ids.js';
+import { buildCredential, credentialFacts, type NewCredentialInput } from './build-credential.js';
+import { generateSecret } from './client-secret.js';
+import { AGENT_DEFAULTS, AGENT_LIMITS, validateAgentFields, type AgentFields, type AgentFieldsInput } from './validate-agent-input.js';
+
+/** Who asked for a change, for the audit record. Never carries a credential. */
+export interface AuditContext {
+  /** `admin:bootstrap`, `admin:<agent id>`, or `agent:<id>` for RFC 7592 self-management. */
+  actor: string;
+  sourceIp: string | null;
+  requestId: string | null;
+}
+
+/** The slice of `Deps` the service needs, plus the agent cache's invalidation hook. */
+export interface AgentServiceDeps {
+  clock: Clock;
+  random: Random;
+  store: AgentStore;
+  audit: AuditLog;
+  /** Called after every committed change, so cached copies of the agent are dropped at once. */
+  onAgentChanged: (agentId: string) => void;
+}
+
+/** The authority behind a change: only an administrator may grant privileged scopes. */
+export interface Authority {
+  /** True for the admin API and registrations made with an admin initial access token. */
+  admin: boolean;
+}
+
+/** Input of {@link AgentService.createAgent}. */
+export interface CreateAgentInput extends AgentFieldsInput {
+  name: string;
+  owner: string;
+  /** RFC 7517 JWK Set of the agent's public keys. */
+  jwks?: { keys: readonly unknown[] };
+}
+
+/** Options of {@link AgentService.createAgent}. */
+export interface CreateAgentOptions extends Authority {
+  /** Issue an RFC 7592 §3 registration access token (dynamic registration). */
+  registrationAccessToken?: boolean;
+  /** How the agent came to be, for the audit record. */
+  via: 'admin_api' | 'registration';
+}
+
+/** An agent with its credentials. */
+export interface AgentWithCredentials {
+  agent: AgentRecord;
+  credentials: CredentialRecord[];
+}
+
+/** A created agent and the secrets shown to the caller once and never again. */
+export interface CreatedAgent extends AgentWithCredentials {
+  clientSecret?: string;
+  registrationAccessToken?: string;
+}
+
+/** Options of {@link AgentService.updateAgent}. */
+export interface UpdateAgentOptions extends Authority {
+  /** When given, the agent's registered keys become exactly these (RFC 7592 §2.2 full replace). */
+  jwks?: { keys: readonly unknown[] };
+}
+
+const STATUS_EVENTS: Record<AgentStatus, AuditEvent> = {
+  active: 'agent.resumed',
+  suspended: 'agent.suspended',
+  disabled: 'agent.disabled',
+};
+
+/**
+ * The agent registry's operations (DESIGN.md §3 `agents/`), framework-free. Every change is
+ * validated, written to the store, announced through `onAgentChanged` (so a suspended agent fails
+ * authentication at once), then audited. Refusals are `AgentError`s.
+ */
+export class AgentService {
+  constructor(private readonly deps: AgentServiceDeps) {}
+
+  /**
+   * Registers an agent (RFC 7591 §2 metadata, our field names). A `client_secret_*` agent gets a
+   * generated 256-bit secret, returned once and stored as SHA-256 only.
+   */
+  async createAgent(input: CreateAgentInput, ctx: AuditContext, options: CreateAgentOptions): Promise<CreatedAgent> {
+    if (input.name === undefined || input.owner === undefined) throw invalid('name and owner are required');
+    const fields = validateAgentFields(input, { ...AGENT_DEFAULTS, name: input.name, owner: input.owner });
+    this.checkPrivilegedScopes(fields.scopes, [], options);
+    const keys = input.jwks?.keys;
+    this.checkKeySource(fields, keys !== undefined && keys.length > 0);
+    if (keys !== undefined && keys.length > 0 && fields.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      throw invalid('jwks is only for token_endpoint_auth_method private_key_jwt');
+    }
+    if (keys !== undefined && keys.length > AGENT_LIMITS.credentialsMax) throw invalid(`jwks holds at most ${AGENT_LIMITS.credentialsMax} keys`);
+
+    const now = this.deps.clock.now();
+    const id = newAgentId(this.deps.random);
+    const credentials: CredentialRecord[] = [];
+    for (const jwk of keys ?? []) {
+      credentials.push((await buildCredential({ type: 'jwk', jwk }, { id, jwksUri: null }, credentials, this.deps.random, now)).credential);
+    }
+    let clientSecret: string | undefined;
+    if (fields.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      const built = await buildCredential({ type: 'secret' }, { id, jwksUri: null }, credentials, this.deps.random, now);
+      credentials.push(built.credential);
+      clientSecret = built.clientSecret;
+    }
+    const registration = options.registrationAccessToken ? generateSecret(this.deps.random) : undefined;
+
+    let agent: AgentRecord;
+    try {
+      agent = await this.deps.store.createAgent(
+        { id, status: 'active', ...fields, registrationAccessTokenHash: registration?.hash ?? null },
+        credentials,
+        now,
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) throw new AgentError('conflict', 'an agent with this id already exists');
+      throw error;
+    }
+    this.deps.onAgentChanged(id);
+    await this.audit('agent.registered', id, ctx, {
+      via: options.via,
+      name: agent.name,
+      owner: agent.owner,
+      scopes: agent.scopes,
+      resources: agent.resources,
+      grant_types: agent.grantTypes,
+      token_endpoint_auth_method: agent.tokenEndpointAuthMethod,
+      jwks_uri: agent.jwksUri,
+      credentials: credentials.map(credentialFacts),
+    });
+    return {
+      agent,
+      credentials,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+      ...(registration === undefined ? {} : { registrationAccessToken: registration.secret }),
+    };
+  }
+
+  /** The agent and its credentials; `not_found` if there is none. */
+  async getAgent(id: string): Promise<AgentWithCredentials> {
+    const agent = await this.deps.store.getAgent(id);
+    if (agent === undefined) throw notFound();
+    return { agent, credentials: await this.deps.store.listCredentials(id) };
+  }
+
+  /** One page of agents, ordered by id, each with its credentials. */
+  async listAgents(filter: AgentFilter, page: PageRequest): Promise<Page<AgentWithCredentials>> {
+    const result = await this.deps.store.listAgents(filter, page);
+    const items = await Promise.all(result.items.map(async (agent) => ({ agent, credentials: await this.deps.store.listCredentials(agent.id) })));
+    return result.next === undefined ? { items } : { items, next: result.next };
+  }
+
+  /**
+   * Changes the fields given. Privileged scopes the agent does not already hold need an
+   * administrator. With `options.jwks`, the registered keys are replaced: keys whose `kid` is
+   * new are added and keys no longer listed are removed, each change audited.
+   */
+  async updateAgent(id: string, patch: AgentFieldsInput, ctx: AuditContext, options: UpdateAgentOptions): Promise<AgentWithCredentials> {
+    const { agent: current, credentials } = await this.getAgent(id);
+    const fields = validateAgentFields(patch, current);
+    this.checkPrivilegedScopes(fields.scopes, current.scopes, options);
+    const now = this.deps.clock.now();
+
+    const added: CredentialRecord[] = [];
+    const removed: CredentialRecord[] = [];
+    let keptJwks: CredentialRecord[] = credentials.filter((c) => c.kind === 'jwk');
+    if (options.jwks !== undefined) {
+      if (options.jwks.keys.length > AGENT_LIMITS.credentialsMax) throw invalid(`jwks holds at most ${AGENT_LIMITS.credentialsMax} keys`);
+      const wanted: CredentialRecord[] = [];
+      for (const jwk of options.jwks.keys) {
+        const { credential } = await buildCredential({ type: 'jwk', jwk }, { id, jwksUri: null }, wanted, this.deps.random, now);
+        wanted.push(credential);
+      }
+      const kidOf = (c: CredentialRecord) => (c.kind === 'jwk' ? c.kid : '');
+      const wantedKids = new Set(wanted.map(kidOf));
+      const currentKids = new Set(keptJwks.map(kidOf));
+      removed.push(...keptJwks.filter((c) => !wantedKids.has(kidOf(c))));
+      added.push(...wanted.filter((c) => !currentKids.has(kidOf(c))));
+      keptJwks = [...keptJwks.filter((c) => wantedKids.has(kidOf(c))), ...added];
+    }
+    this.checkKeySource(fields, keptJwks.length > 0);
+
+    const changed = changedFields(current, fields);
+    let agent = current;
+    if (changed.length > 0) {
+      const updated = await this.deps.store.updateAgent(id, pick(fields, changed), now);
+      if (updated === undefined) throw notFound();
+      agent = updated;
+    }
+    for (const credential of added) await this.deps.store.addCredential(credential);
+    for (const credential of removed) await this.deps.store.removeCredential(id, credential.id);
+    if (changed.length > 0 || added.length > 0 || removed.length > 0) this.deps.onAgentChanged(id);
+
+    if (changed.length > 0) await this.audit('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) });
+    for (const credential of added) await this.audit('credential.added', id, ctx, credentialFacts(credential));
+    for (const credential of removed) await this.audit('credential.removed', id, ctx, credentialFacts(credential));
+    return { agent, credentials: await this.deps.store.listCredentials(id) };
+  }
+
+  /** Suspends an active agent; every token it holds becomes inactive at once (DESIGN.md §4). */
+  suspend(id: string, ctx: AuditContext): Promise<AgentWithCredentials> {
+    return this.setStatus(id, 'suspended', ctx);
+  }
+
+  /** Returns a suspended agent to service. A disabled agent cannot be resumed. */
+  resume(id: string, ctx: AuditContext): Promise<AgentWithCredentials> {
+    return this.setStatus(id, 'active', ctx);
+  }
+
+  /** Disables an agent for good (short of deletion); its tokens become inactive at once. */
+  disable(id: string, ctx: AuditContext): Promise<AgentWithCredentials> {
+    return this.setStatus(id, 'disabled', ctx);
+  }
+
+  /**
+   * Deletes the agent and its credentials. It is disabled first, so that if the delete fails
+   * half-way the agent is at least dead, and nodes polling the change counter see it go.
+   */
+  async deleteAgent(id: string, ctx: AuditContext): Promise<void> {
+    const now = this.deps.clock.now();
+    const disabled = await this.deps.store.setAgentStatus(id, 'disabled', now);
+    if (disabled === undefined) throw notFound();
+    this.deps.onAgentChanged(id);
+    await this.deps.store.deleteAgent(id);
+    this.deps.onAgentChanged(id);
+    await this.audit('agent.deleted', id, ctx, { name: disabled.name, owner: disabled.owner });
+  }
+
+  /** Adds a credential; a secret is generated here and returned once. */
+  async addCredential(id: string, input: NewCredentialInput, ctx: AuditContext): Promise<{ credential: CredentialRecord; clientSecret?: string }> {
+    const { agent, credentials } = await this.getAgent(id);
+    const built = await buildCredential(input, agent, credentials, this.deps.random, this.deps.clock.now());
+    await this.deps.store.addCredential(built.credential);
+    this.deps.onAgentChanged(id);
+    await this.audit('credential.added', id, ctx, credentialFacts(built.credential));
+    return built;
+  }
+
+  /** Removes a credential; authentication with it fails at once. */
+  async removeCredential(id: string, credentialId: string, ctx: AuditContext): Promise<void> {
+    const { credentials } = await this.getAgent(id);
+    const credential = credentials.find((c) => c.id === credentialId);
+    if (credential === undefined || !(await this.deps.store.removeCredential(id, credentialId))) {
+      throw new AgentError('not_found', 'no such credential on this agent');
+    }
+    this.deps.onAgentChanged(id);
+    await this.audit('credential.removed', id, ctx, credentialFacts(credential));
+  }
+
+  private async setStatus(id: string, status: AgentStatus, ctx: AuditContext): Promise<AgentWithCredentials> {
+    const { agent: current, credentials } = await this.getAgent(id);
+    if (current.status === status) return { agent: current, credentials };
+    if (current.status === 'disabled') throw new AgentError('conflict', 'the agent is disabled; delete it or register a new one');
+    const agent = await this.deps.store.setAgentStatus(id, status, this.deps.clock.now());
+    if (agent === undefined) throw notFound();
+    this.deps.onAgentChanged(id);
+    await this.audit(STATUS_EVENTS[status], id, ctx, { previous_status: current.status });
+    return { agent, credentials };
+  }
+
+  /** RFC 6749 §3.3: the server decides what it grants; `agentauth:*` only by an administrator. */
+  private checkPrivilegedScopes(scopes: readonly string[], alreadyHeld: readonly string[], authority: Authority): void {
+    if (authority.admin) return;
+    const added = scopes.filter((s) => isPrivilegedScope(s) && !alreadyHeld.includes(s));
+    if (added.length > 0) throw new AgentError('forbidden', `only an administrator may grant the scope "${added[0]}"`);
+  }
+
+  /** RFC 7591 §2: `jwks_uri` and `jwks` are exclusive, and both belong to `private_key_jwt`. */
+  private checkKeySource(fields: AgentFields, hasRegisteredKeys: boolean): void {
+    if (fields.jwksUri !== null && hasRegisteredKeys) throw invalid('jwks and jwks_uri must not both be present');
+    if (fields.tokenEndpointAuthMethod !== 'private_key_jwt' && fields.jwksUri !== null) {
+      throw invalid('jwks_uri is only for token_endpoint_auth_method private_key_jwt');
+    }
+  }
+
+  private async audit(event: AuditEvent, agentId: string, ctx: AuditContext, details: Record<string, unknown>): Promise<void> {
+    const record: AuditInput = {
+      time: this.deps.clock.now(),
+      event,
+      outcome: 'success',
+      agentId,
+      actor: ctx.actor,
+      sourceIp: ctx.sourceIp,
+      reason: null,
+      requestId: ctx.requestId,
+      details,
+    };
+    try {
+      assertAuditInput(record);
+    } catch {
+      // The change is already committed: the record must be written even if the caller's values
+      // (a huge scope list, a name that looks like a token) cannot go into details.
+      record.details = { details_omitted: true };
+    }
+    await this.deps.audit.record(record);
+  }
+}
+
+function notFound(): AgentError {
+  return new AgentError('not_found', 'no such agent');
+}
+
+const FIELD_NAMES = ['name', 'owner', 'description', 'scopes', 'resources', 'grantTypes', 'tokenEndpointAuthMethod', 'accessTokenTtl', 'labels', 'jwksUri'] as const;
+type FieldName = (typeof FIELD_NAMES)[number];
+
+function changedFields(current: AgentRecord, next: AgentFields): FieldName[] {
+  return FIELD_NAMES.filter((f) => JSON.stringify(current[f]) !== JSON.stringify(next[f]));
+}
+
+function pick(fields: AgentFields, names: readonly FieldName[]): Partial<AgentFields> {
+  return Object.fromEntries(names.map((n) => [n, fields[n]])) as Partial<AgentFields>;
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Labels (caller-chosen keys) and descriptions (long free text) are named in `fields` only. */
+function auditedValues(values: Partial<AgentFields>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([k]) => k !== 'description' && k !== 'labels')
+      .map(([k, v]) => [snakeCase(k), v]),
+  );
+}

@@ -1,0 +1,122 @@
+import { parseScope } from '@agentauth/protocol';
+import type { JWK } from 'jose';
+import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import type { AgentWithCredentials, CreateAgentInput } from './agent-service.js';
+
+/**
+ * RFC 7591 §2 default `token_endpoint_auth_method` when the client names none. We follow the RFC,
+ * not our own preference for `private_key_jwt`: a client that omits it expects a secret.
+ */
+export const REGISTRATION_DEFAULT_AUTH_METHOD = 'client_secret_basic';
+
+/** Name given to a client that registers without `client_name` (RFC 7591 §2: it is optional). */
+export const REGISTRATION_DEFAULT_NAME = 'dynamically registered client';
+
+/**
+ * Fields a client must never send in an RFC 7592 §2.2 update: the server assigns them.
+ * (`client_id` must be sent, and must match; `client_secret`, if sent, must match.)
+ */
+export const SERVER_ASSIGNED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'] as const;
+
+/** RFC 7591 §3.2.2 `invalid_client_metadata`, with the private reason for the log. */
+export function invalidClientMetadata(detail: string): OAuthError {
+  return new OAuthError('invalid_client_metadata', 400, DESCRIPTIONS.invalidClientMetadata, detail);
+}
+
+function stringField(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalidClientMetadata(`${name} must be a string`);
+  return value;
+}
+
+function stringArray(body: Record<string, unknown>, name: string): string[] | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw invalidClientMetadata(`${name} must be an array of strings`);
+  return value as string[];
+}
+
+/**
+ * Maps RFC 7591 §2 client metadata to the registry's input. Unknown members are ignored (RFC 7591
+ * §2: "the authorization server MUST ignore any client metadata sent by the client that it does not
+ * understand"), but a member we know with a value we do not support is an error rather than
+ * silently dropped: `redirect_uris` and `response_types` (no redirect-based grant here), a grant type
+ * or auth method we do not offer, a malformed `scope`. Our extensions: `owner` (required) and
+ * `resources` (RFC 8707 audiences). Omitted `grant_types` means `client_credentials`, the only
+ * grant an agent registers for by default (the RFC's `authorization_code` default does not exist here).
+ *
+ * The registry service applies every other rule (field bounds, key validation, privileged scopes).
+ */
+export function parseClientMetadata(input: unknown): CreateAgentInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidClientMetadata('the request body must be a JSON object');
+  const body = input as Record<string, unknown>;
+
+  const redirectUris = body['redirect_uris'];
+  if (redirectUris !== undefined && !(Array.isArray(redirectUris) && redirectUris.length === 0)) {
+    // RFC 7591 §3.2.2: a redirection URI the server will not accept is invalid_redirect_uri.
+    throw new OAuthError('invalid_redirect_uri', 400, DESCRIPTIONS.invalidRedirectUri, 'redirect_uris: no redirect-based grant is supported');
+  }
+  const responseTypes = body['response_types'];
+  if (responseTypes !== undefined && !(Array.isArray(responseTypes) && responseTypes.length === 0)) {
+    throw invalidClientMetadata('response_types: no response type is supported');
+  }
+
+  const owner = stringField(body, 'owner');
+  if (owner === undefined) throw invalidClientMetadata('owner is required');
+  const input_: CreateAgentInput = {
+    name: stringField(body, 'client_name') ?? REGISTRATION_DEFAULT_NAME,
+    owner,
+    tokenEndpointAuthMethod: stringField(body, 'token_endpoint_auth_method') ?? REGISTRATION_DEFAULT_AUTH_METHOD,
+    grantTypes: stringArray(body, 'grant_types') ?? ['client_credentials'],
+    scopes: [],
+    resources: stringArray(body, 'resources') ?? [],
+    jwksUri: stringField(body, 'jwks_uri') ?? null,
+  };
+  const scope = stringField(body, 'scope');
+  if (scope !== undefined) {
+    const scopes = parseScope(scope);
+    if (scopes === undefined) throw invalidClientMetadata('scope is not an RFC 6749 §3.3 scope list');
+    input_.scopes = scopes;
+  }
+  const jwks = body['jwks'];
+  if (jwks !== undefined) {
+    if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) {
+      throw invalidClientMetadata('jwks must be a JWK Set: { "keys": [...] }');
+    }
+    input_.jwks = { keys: (jwks as { keys: unknown[] }).keys };
+  }
+  if (input_.jwks !== undefined && input_.tokenEndpointAuthMethod !== 'private_key_jwt') {
+    throw invalidClientMetadata('jwks is only for token_endpoint_auth_method private_key_jwt');
+  }
+  return input_;
+}
+
+/**
+ * The RFC 7591 §3.2.1 / RFC 7592 §3 client information response: the client's identifier, the
+ * credentials issued in this response (shown once; never readable again), the registration
+ * endpoint of the client, and its effective metadata.
+ */
+export function clientInformation(
+  { agent, credentials }: AgentWithCredentials,
+  issuer: string,
+  issued: { clientSecret?: string; registrationAccessToken?: string },
+): Record<string, unknown> {
+  const keys: JWK[] = credentials.flatMap((c) => (c.kind === 'jwk' ? [c.jwk] : []));
+  return {
+    client_id: agent.id,
+    client_id_issued_at: Math.floor(agent.createdAt / 1000),
+    ...(issued.clientSecret === undefined ? {} : { client_secret: issued.clientSecret, client_secret_expires_at: 0 }),
+    ...(issued.registrationAccessToken === undefined ? {} : { registration_access_token: issued.registrationAccessToken }),
+    registration_client_uri: `${issuer}/register/${agent.id}`,
+    client_name: agent.name,
+    owner: agent.owner,
+    token_endpoint_auth_method: agent.tokenEndpointAuthMethod,
+    grant_types: agent.grantTypes,
+    response_types: [],
+    ...(agent.scopes.length === 0 ? {} : { scope: agent.scopes.join(' ') }),
+    resources: agent.resources,
+    ...(agent.jwksUri === null ? {} : { jwks_uri: agent.jwksUri }),
+    ...(keys.length === 0 ? {} : { jwks: { keys } }),
+  };
+}

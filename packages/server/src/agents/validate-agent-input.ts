@@ -1,0 +1,181 @@
+import {
+  CLIENT_AUTH_METHODS,
+  GRANT_CLIENT_CREDENTIALS,
+  GRANT_TYPES,
+  SCOPE_TOKEN_PATTERN,
+  type ClientAuthMethod,
+  type GrantType,
+} from '@agentauth/protocol';
+import { invalid } from './agent-error.js';
+
+/** Bounds on every field (DESIGN.md §7: bound every input). */
+export const AGENT_LIMITS = {
+  nameMax: 200,
+  ownerMax: 200,
+  descriptionMax: 2000,
+  labelsMax: 50,
+  labelValueMax: 256,
+  scopesMax: 100,
+  scopeMax: 256,
+  resourcesMax: 50,
+  uriMax: 2048,
+  accessTokenTtlMin: 10,
+  accessTokenTtlMax: 86_400,
+  credentialsMax: 20,
+} as const;
+
+/** Label keys: lower-case, Kubernetes-like, so filters are unambiguous. */
+export const LABEL_KEY_PATTERN = /^[a-z0-9_./-]{1,63}$/;
+
+/** The agent's settable fields, validated and normalised. */
+export interface AgentFields {
+  name: string;
+  owner: string;
+  description: string;
+  scopes: string[];
+  resources: string[];
+  grantTypes: GrantType[];
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  accessTokenTtl: number | null;
+  labels: Record<string, string>;
+  jwksUri: string | null;
+}
+
+/** What a caller may send: any subset, unvalidated beyond JavaScript types. */
+export interface AgentFieldsInput {
+  name?: string;
+  owner?: string;
+  description?: string;
+  scopes?: readonly string[];
+  resources?: readonly string[];
+  grantTypes?: readonly string[];
+  tokenEndpointAuthMethod?: string;
+  accessTokenTtl?: number | null;
+  labels?: Readonly<Record<string, string>>;
+  jwksUri?: string | null;
+}
+
+/** Defaults of a new agent: client_credentials with private_key_jwt (RFC 7523 §2.2), nothing granted. */
+export const AGENT_DEFAULTS: Omit<AgentFields, 'name' | 'owner'> = {
+  description: '',
+  scopes: [],
+  resources: [],
+  grantTypes: [GRANT_CLIENT_CREDENTIALS],
+  tokenEndpointAuthMethod: 'private_key_jwt',
+  accessTokenTtl: null,
+  labels: {},
+  jwksUri: null,
+};
+
+/**
+ * Applies `input` over `base` and validates every field given. Throws `AgentError`
+ * (`validation_failed`) naming the first field that breaks a rule. Cross-field rules (privileged
+ * scopes, `jwks` against `jwks_uri`) are the service's.
+ */
+export function validateAgentFields(input: AgentFieldsInput, base: AgentFields): AgentFields {
+  const out: AgentFields = { ...base };
+  if (input.name !== undefined) out.name = boundedText('name', input.name, 1, AGENT_LIMITS.nameMax);
+  if (input.owner !== undefined) out.owner = boundedText('owner', input.owner, 1, AGENT_LIMITS.ownerMax);
+  if (input.description !== undefined) out.description = boundedText('description', input.description, 0, AGENT_LIMITS.descriptionMax);
+  if (input.scopes !== undefined) out.scopes = validateScopes(input.scopes);
+  if (input.resources !== undefined) out.resources = validateResources(input.resources);
+  if (input.grantTypes !== undefined) out.grantTypes = validateGrantTypes(input.grantTypes);
+  if (input.tokenEndpointAuthMethod !== undefined) {
+    if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(input.tokenEndpointAuthMethod)) {
+      throw invalid(`token_endpoint_auth_method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    }
+    out.tokenEndpointAuthMethod = input.tokenEndpointAuthMethod as ClientAuthMethod;
+  }
+  if (input.accessTokenTtl !== undefined) out.accessTokenTtl = validateTtl(input.accessTokenTtl);
+  if (input.labels !== undefined) out.labels = validateLabels(input.labels);
+  if (input.jwksUri !== undefined) out.jwksUri = input.jwksUri === null ? null : validateJwksUri(input.jwksUri);
+  return out;
+}
+
+function boundedText(field: string, value: string, min: number, max: number): string {
+  if (typeof value !== 'string') throw invalid(`${field} must be a string`);
+  // Control characters in a name or owner would forge lines in logs and consoles.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/.test(value)) throw invalid(`${field} must not contain control characters`);
+  if (field !== 'description' && value.trim() !== value) throw invalid(`${field} must not start or end with whitespace`);
+  if (value.length < min || value.length > max) throw invalid(`${field} must be ${min}..${max} characters`);
+  return value;
+}
+
+/** RFC 6749 §3.3 scope-tokens; duplicates collapse, order is kept. */
+export function validateScopes(scopes: readonly string[]): string[] {
+  if (!Array.isArray(scopes)) throw invalid('scopes must be an array');
+  const unique = [...new Set(scopes)];
+  if (unique.length > AGENT_LIMITS.scopesMax) throw invalid(`scopes must hold at most ${AGENT_LIMITS.scopesMax} entries`);
+  for (const scope of unique) {
+    if (typeof scope !== 'string' || scope.length > AGENT_LIMITS.scopeMax || !SCOPE_TOKEN_PATTERN.test(scope)) {
+      throw invalid('scopes must be RFC 6749 §3.3 scope-tokens (printable ASCII, no space, quote or backslash)');
+    }
+  }
+  return unique;
+}
+
+/** RFC 8707 §2: absolute URIs without fragment; https, or http on loopback only (DESIGN.md §7). */
+export function validateResources(resources: readonly string[]): string[] {
+  if (!Array.isArray(resources)) throw invalid('resources must be an array');
+  const unique = [...new Set(resources)];
+  if (unique.length > AGENT_LIMITS.resourcesMax) throw invalid(`resources must hold at most ${AGENT_LIMITS.resourcesMax} entries`);
+  for (const resource of unique) checkUri('resources', resource, true);
+  return unique;
+}
+
+/** RFC 7591 §2 `jwks_uri`: https only, because the keys it serves are trusted for authentication. */
+export function validateJwksUri(uri: string): string {
+  const url = checkUri('jwks_uri', uri, false);
+  if (url.protocol !== 'https:') throw invalid('jwks_uri must use https');
+  return uri;
+}
+
+function checkUri(field: string, value: string, allowLoopbackHttp: boolean): URL {
+  if (typeof value !== 'string' || value.length > AGENT_LIMITS.uriMax) throw invalid(`${field} must be absolute URIs of at most ${AGENT_LIMITS.uriMax} characters`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(`${field} must be absolute URIs`);
+  }
+  if (value.includes('#')) throw invalid(`${field} must not contain a fragment`);
+  if (url.username !== '' || url.password !== '') throw invalid(`${field} must not contain user information`);
+  const loopbackHttp = allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) throw invalid(`${field} must use https (http only on loopback)`);
+  return url;
+}
+
+/** True for names and addresses that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function validateGrantTypes(grantTypes: readonly string[]): GrantType[] {
+  if (!Array.isArray(grantTypes) || grantTypes.length === 0) throw invalid('grant_types must be a non-empty array');
+  const unique = [...new Set(grantTypes)];
+  for (const grant of unique) {
+    if (!(GRANT_TYPES as readonly string[]).includes(grant)) throw invalid(`grant_types must be drawn from ${GRANT_TYPES.join(', ')}`);
+  }
+  return unique as GrantType[];
+}
+
+function validateTtl(ttl: number | null): number | null {
+  if (ttl === null) return null;
+  if (!Number.isInteger(ttl) || ttl < AGENT_LIMITS.accessTokenTtlMin || ttl > AGENT_LIMITS.accessTokenTtlMax) {
+    throw invalid(`access_token_ttl must be null or an integer of ${AGENT_LIMITS.accessTokenTtlMin}..${AGENT_LIMITS.accessTokenTtlMax} seconds`);
+  }
+  return ttl;
+}
+
+function validateLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw invalid('labels must be an object');
+  const entries = Object.entries(labels);
+  if (entries.length > AGENT_LIMITS.labelsMax) throw invalid(`labels must hold at most ${AGENT_LIMITS.labelsMax} pairs`);
+  for (const [key, value] of entries) {
+    if (!LABEL_KEY_PATTERN.test(key)) throw invalid('label keys must match [a-z0-9_./-]{1,63}');
+    if (typeof value !== 'string' || value.length > AGENT_LIMITS.labelValueMax) throw invalid(`label values must be strings of at most ${AGENT_LIMITS.labelValueMax} characters`);
+  }
+  // fromEntries defines own properties, so a key like "__proto__" cannot touch the prototype.
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,84 @@
+import { Readable } from 'node:stream';
+import { auditRecordToJson } from '../audit/audit-record-json.js';
+import { exportAudit } from '../audit/export-audit.js';
+import { verifyAuditChain } from '../audit/verify-audit-chain.js';
+import type { AuditRecord } from '../store/records.js';
+import type { AuditFilter, AuditStore } from '../store/store.js';
+import { AdminProblem } from '../admin/problem.js';
+import type { AdminRoute } from './admin-route.js';
+import { auditExportQuery, auditQuery } from './admin-schemas.js';
+
+interface AuditQuery {
+  agent_id?: string;
+  event?: string;
+  outcome?: 'success' | 'failure';
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+function auditFilter(query: AuditQuery): AuditFilter {
+  const filter: AuditFilter = {};
+  if (query.agent_id !== undefined) filter.agentId = query.agent_id;
+  if (query.event !== undefined) filter.event = query.event;
+  if (query.outcome !== undefined) filter.outcome = query.outcome;
+  if (query.from !== undefined) filter.from = time('from', query.from);
+  if (query.to !== undefined) filter.to = time('to', query.to);
+  return filter;
+}
+
+function time(name: string, value: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new AdminProblem('validation_failed', `${name} must be an RFC 3339 date-time`);
+  return ms;
+}
+
+/** `GET /audit`, `GET /audit/export` and `POST /audit/verify` (docs/admin-api.md, docs/events.md). */
+export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'readAuditRange'> }): AdminRoute[] {
+  return [
+    {
+      method: 'GET',
+      url: '/audit',
+      operationId: 'queryAudit',
+      summary: 'Audit records matching the filters, in seq order.',
+      schema: { querystring: auditQuery },
+      success: { status: 200, schema: 'AuditPage' },
+      authenticated: true,
+      handler: async (request) => {
+        const query = request.query as AuditQuery & { limit: number };
+        const page = await deps.store.queryAudit(auditFilter(query), query.cursor === undefined ? { limit: query.limit } : { limit: query.limit, after: query.cursor });
+        return { items: page.items.map((r: AuditRecord) => auditRecordToJson(r)), ...(page.next === undefined ? {} : { next_cursor: page.next }) };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/audit/export',
+      operationId: 'exportAudit',
+      summary: 'The matching audit records as NDJSON, one record a line, streamed.',
+      schema: { querystring: auditExportQuery },
+      success: { status: 200, schema: 'AuditRecord', mediaType: 'application/x-ndjson' },
+      authenticated: true,
+      handler: async (request, reply) => {
+        const filter = auditFilter(request.query as AuditQuery);
+        reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+        return Readable.from(exportAudit(deps.store, filter));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/audit/verify',
+      operationId: 'verifyAuditChain',
+      summary: 'Check the whole hash chain; reports the first broken link.',
+      schema: {},
+      success: { status: 200, schema: 'AuditVerdict' },
+      authenticated: true,
+      handler: async () => {
+        const verdict = await verifyAuditChain(deps.store);
+        return verdict.ok
+          ? { ok: true, records_checked: verdict.recordsChecked }
+          : { ok: false, records_checked: verdict.recordsChecked, first_bad_seq: verdict.firstBadSeq, problem: verdict.problem };
+      },
+    },
+  ];
+}

@@ -1,0 +1,202 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { bootstrapTokenDigest, createAdminAuthenticator } from '../admin/authenticate-admin.js';
+import { AgentError } from '../agents/agent-error.js';
+import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
+import { AgentService, type AuditContext } from '../agents/agent-service.js';
+import { hashSecret, verifySecret } from '../agents/client-secret.js';
+import { SERVER_ASSIGNED_FIELDS, clientInformation, invalidClientMetadata, parseClientMetadata } from '../agents/client-metadata.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { SigningKeyRing } from '../keys/signing-key-ring.js';
+import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import type { Random } from '../random.js';
+import type { AgentRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
+import { renderOAuthError } from './render-oauth-error.js';
+
+/** The slice of `Deps` registration needs. */
+export interface RegistrationDeps {
+  config: Pick<Config, 'issuer' | 'bootstrapToken'>;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  store: Store;
+  audit: AuditLog;
+  keys: Pick<SigningKeyRing, 'publicKey'>;
+}
+
+/** Options of {@link registrationRoutes}. */
+export interface RegistrationRoutesOptions {
+  deps: RegistrationDeps;
+  /** The registry service; built from `deps` and `onAgentChanged` when absent. */
+  agents?: AgentService;
+  onAgentChanged?: (agentId: string) => void;
+  /** SHA-256 of the accepted bootstrap token; derived from `deps.config.bootstrapToken` when absent. */
+  bootstrapDigest?: Buffer;
+}
+
+/** RFC 7591 §3 registration endpoint path (advertised as `registration_endpoint`). */
+export const REGISTRATION_PATH = '/register';
+
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+const MAX_TOKEN_LENGTH = 1024;
+/** Compared against when the client does not exist, so a miss takes as long as a wrong token. */
+const ABSENT_HASH = hashSecret('no registration access token');
+
+/** RFC 6750 §3.1 `invalid_token`: 401 with the Bearer challenge. */
+function invalidToken(detail: string): OAuthError {
+  return new OAuthError('invalid_token', 401, DESCRIPTIONS.invalidToken, detail, { 'www-authenticate': 'Bearer error="invalid_token"' });
+}
+
+/** RFC 6750 §3.1 `insufficient_scope`: a valid token that is not an admin's. */
+function insufficientScope(detail: string): OAuthError {
+  return new OAuthError('insufficient_scope', 403, 'The request requires higher privileges than provided by the access token.', detail, {
+    'www-authenticate': 'Bearer error="insufficient_scope", scope="agentauth:admin"',
+  });
+}
+
+/** Registry refusals in RFC 7591 §3.2.2 terms: anything wrong with the metadata is `invalid_client_metadata`. */
+function toOAuthError(error: unknown): unknown {
+  if (!(error instanceof AgentError)) return error;
+  if (error.code === 'not_found') return invalidToken(`client vanished: ${error.message}`);
+  return invalidClientMetadata(error.message);
+}
+
+/**
+ * RFC 7591 dynamic client registration and RFC 7592 client configuration, as one encapsulated
+ * fastify plugin (its JSON parser, body limit and error rendering stay inside):
+ *
+ * - `POST /register` needs an initial access token (RFC 7591 §3): the bootstrap token or an admin
+ *   access token, checked by the same function as the admin API. Answers 201 with the client
+ *   information response, including a registration access token (32 random bytes, stored only as
+ *   SHA-256) and, for `client_secret_*`, the client secret, both shown once.
+ * - `GET|PUT|DELETE /register/{client_id}` authenticate with that registration access token (RFC
+ *   7592 §3), compared in constant time; a wrong token or unknown client is 401 `invalid_token`.
+ *   PUT replaces the metadata (RFC 7592 §2.2); DELETE deletes the agent, killing its tokens (§2.3).
+ *
+ * Errors are RFC 7591 §3.2.2 / RFC 6750 §3.1 JSON with a fixed description; the reason is logged.
+ */
+export async function registrationRoutes(app: FastifyInstance, opts: RegistrationRoutesOptions): Promise<void> {
+  const { deps } = opts;
+  const { issuer } = deps.config;
+  const service =
+    opts.agents ??
+    new AgentService({ clock: deps.clock, random: deps.random, store: deps.store, audit: deps.audit, onAgentChanged: opts.onAgentChanged ?? (() => {}) });
+  const authenticateAdmin = createAdminAuthenticator({
+    issuer,
+    bootstrapDigest: opts.bootstrapDigest ?? (deps.config.bootstrapToken === undefined ? undefined : bootstrapTokenDigest(deps.config.bootstrapToken)),
+    clock: deps.clock,
+    keys: deps.keys,
+    store: deps.store,
+  });
+
+  app.setErrorHandler((error, request, reply) => renderOAuthError(toOAuthError(error) as Error, request, reply));
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, parseJson);
+
+  const actors = new WeakMap<FastifyRequest, { actor: string; agent?: AgentRecord }>();
+  const auditContext = (request: FastifyRequest): AuditContext => ({
+    actor: actors.get(request)?.actor ?? 'anonymous',
+    sourceIp: request.ip,
+    requestId: request.id,
+  });
+  const recordFailure = (request: FastifyRequest, event: 'admin.authentication_failed' | 'client_authentication.failed', agentId: string | null, reason: string) =>
+    deps.audit.record({
+      time: deps.clock.now(),
+      event,
+      outcome: 'failure',
+      agentId,
+      actor: null,
+      sourceIp: request.ip,
+      reason,
+      requestId: request.id,
+      details: { endpoint: 'registration', method: request.method },
+    });
+
+  /** RFC 7591 §3: the initial access token must be an admin credential. */
+  const requireInitialAccessToken = async (request: FastifyRequest) => {
+    const result = await authenticateAdmin(request.headers.authorization);
+    if (result.ok) {
+      actors.set(request, { actor: result.actor });
+      return;
+    }
+    await recordFailure(request, 'admin.authentication_failed', result.agentId, `initial access token: ${result.reason}`);
+    throw result.status === 403 ? insufficientScope(result.reason) : invalidToken(`initial access token: ${result.reason}`);
+  };
+
+  /** RFC 7592 §3: the registration access token issued to this very client. */
+  const requireRegistrationAccessToken = async (request: FastifyRequest) => {
+    const clientId = (request.params as { client_id: string }).client_id;
+    const header = request.headers.authorization;
+    const token = header !== undefined && header.length <= MAX_TOKEN_LENGTH + 7 ? BEARER.exec(header)?.[1] : undefined;
+    const agent = AGENT_ID_PATTERN.test(clientId) && token !== undefined ? await deps.store.getAgent(clientId) : undefined;
+    const matches = verifySecret(token ?? '', agent?.registrationAccessTokenHash ?? ABSENT_HASH);
+    if (agent === undefined || agent.registrationAccessTokenHash === null || !matches) {
+      const reason = token === undefined ? 'no registration access token' : 'registration access token does not match the client';
+      await recordFailure(request, 'client_authentication.failed', agent?.id ?? null, reason);
+      throw invalidToken(reason);
+    }
+    if (agent.status !== 'active') {
+      await recordFailure(request, 'client_authentication.failed', agent.id, `client is ${agent.status}`);
+      throw invalidToken(`client is ${agent.status}`);
+    }
+    actors.set(request, { actor: `agent:${agent.id}`, agent });
+  };
+
+  const send = (reply: FastifyReply, status: number, body: Record<string, unknown>) =>
+    // RFC 7591 §3.2.1: the response carries credentials; RFC 6749 §5.1 no-store applies.
+    reply.code(status).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).type('application/json').send(body);
+
+  app.post(REGISTRATION_PATH, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireInitialAccessToken }, async (request, reply) => {
+    const input = parseClientMetadata(request.body);
+    const actor = actors.get(request)?.actor ?? '';
+    // Privileged scopes only from an administrator; here every initial access token is one, but the
+    // rule stays explicit so a future non-admin initial token cannot grant them.
+    const authority = { admin: actor.startsWith('admin:') };
+    const created = await service.createAgent(input, auditContext(request), { ...authority, registrationAccessToken: true, via: 'registration' });
+    return send(reply, 201, clientInformation(created, issuer, created));
+  });
+
+  const byClient = `${REGISTRATION_PATH}/:client_id`;
+
+  app.get(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    const id = (request.params as { client_id: string }).client_id;
+    return send(reply, 200, clientInformation(await service.getAgent(id), issuer, {}));
+  });
+
+  app.put(byClient, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    const id = (request.params as { client_id: string }).client_id;
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidClientMetadata('the request body must be a JSON object');
+    const fields = body as Record<string, unknown>;
+    // RFC 7592 §2.2: client_id must be sent and unchanged; server-assigned fields must not be sent.
+    if (fields['client_id'] !== id) throw invalidClientMetadata('client_id must be present and equal to the client being updated');
+    for (const name of SERVER_ASSIGNED_FIELDS) if (name in fields) throw invalidClientMetadata(`${name} must not be sent in an update`);
+    const { credentials } = await service.getAgent(id);
+    if (fields['client_secret'] !== undefined) {
+      const presented = fields['client_secret'];
+      const ok = typeof presented === 'string' && credentials.some((c) => c.kind === 'secret' && verifySecret(presented, c.secretHash));
+      if (!ok) throw invalidClientMetadata('client_secret does not match the issued secret');
+    }
+    const input = parseClientMetadata(body);
+    const ctx = auditContext(request);
+    const { jwks, ...patch } = input;
+    let updated = await service.updateAgent(id, patch, ctx, { admin: false, jwks: jwks ?? { keys: [] } });
+    let clientSecret: string | undefined;
+    if (updated.agent.tokenEndpointAuthMethod !== 'private_key_jwt' && !updated.credentials.some((c) => c.kind === 'secret')) {
+      // Switched to a secret method: the client needs a secret, issued here (RFC 7592 §2.2 allows it).
+      clientSecret = (await service.addCredential(id, { type: 'secret' }, ctx)).clientSecret;
+      updated = await service.getAgent(id);
+    }
+    return send(reply, 200, clientInformation(updated, issuer, clientSecret === undefined ? {} : { clientSecret }));
+  });
+
+  app.delete(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    await service.deleteAgent((request.params as { client_id: string }).client_id, auditContext(request));
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+}

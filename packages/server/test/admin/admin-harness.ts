@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccessTokenClaims } from '@agentauth/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import pino from 'pino';
+import { AgentService } from '../../src/agents/agent-service.js';
+import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
+import type { AuditLog } from '../../src/audit/audit-log.js';
+import { FrozenClock } from '../../src/clock.js';
+import { adminApp } from '../../src/http/admin-app.js';
+import { registrationRoutes } from '../../src/http/registration-routes.js';
+import { createSigningKeyRing, type RotatingSigningKeyRing } from '../../src/keys/key-ring.js';
+import { cryptoRandom } from '../../src/random.js';
+import { openStore } from '../../src/store/sql/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { mintAccessToken } from '../../src/tokens/mint-access-token.js';
+
+export const ISSUER = 'http://127.0.0.1:8080';
+export const BOOTSTRAP = 'bootstrap-token-for-admin-tests-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${BOOTSTRAP}` };
+
+/** A real admin API: SQLite in a temp dir, the real key ring, audit log and registry service. */
+export interface AdminHarness {
+  app: FastifyInstance;
+  store: Store;
+  keys: RotatingSigningKeyRing;
+  audit: AuditLog;
+  clock: FrozenClock;
+  agents: AgentService;
+  dataDir: string;
+  /** Every route the app registered: `METHOD url`. */
+  routes: string[];
+  /** Agent ids passed to onAgentChanged, in order. */
+  changed: string[];
+  /** Signs an access token of ours for `sub` (defaults: admin scope, issuer audience, valid now). */
+  token(sub: string, claims?: Partial<AccessTokenClaims>): string;
+  close(): Promise<void>;
+}
+
+export async function startAdminHarness(): Promise<AdminHarness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-admin-'));
+  const logger = pino({ level: 'silent' });
+  const clock = new FrozenClock(Date.UTC(2026, 0, 1));
+  const store = await openStore({ databaseUrl: undefined, dataDir, migrate: true });
+  const keys = createSigningKeyRing({
+    store,
+    masterKey: Buffer.alloc(32, 9),
+    clock,
+    alg: 'ES256',
+    rotationInterval: 30 * 86_400,
+    accessTokenTtl: 300,
+    logger,
+  });
+  await keys.sync();
+  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
+  const changed: string[] = [];
+  const agents = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
+  const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP }, clock, random: cryptoRandom, logger, store, audit, keys };
+
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  // A sibling route outside the plugins: the admin hooks must never reach it.
+  app.post('/token', async (request) => ({ public: true, body: request.body ?? null }));
+  await app.register(registrationRoutes, { deps, agents });
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents });
+  await app.ready();
+
+  return {
+    app,
+    store,
+    keys,
+    audit,
+    clock,
+    agents,
+    dataDir,
+    routes,
+    changed,
+    token(sub, claims = {}) {
+      const iat = Math.floor(clock.now() / 1000);
+      return mintAccessToken(keys.signer(), {
+        iss: ISSUER,
+        sub,
+        aud: ISSUER,
+        exp: iat + 300,
+        iat,
+        nbf: iat,
+        jti: randomUUID(),
+        client_id: sub,
+        scope: 'agentauth:admin',
+        ...claims,
+      });
+    },
+    async close() {
+      await app.close();
+      await audit.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh public ES256 JWK with the given kid. */
+export async function publicJwk(kid?: string): Promise<JWK> {
+  const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  return kid === undefined ? jwk : { ...jwk, kid };
+}
+
+/** A fresh private ES256 JWK (to be refused). */
+export async function privateJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return exportJWK(privateKey);
+}
