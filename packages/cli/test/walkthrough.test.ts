@@ -45,7 +45,7 @@ describe('README walkthrough (real server process, CLI and curl)', () => {
     workDir = await mkdtemp(join(tmpdir(), 'agentauth-walkthrough-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const env = { ...process.env, AGENTAUTH_PORT: String(port), AGENTAUTH_LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, AGENTAUTH_PORT: String(port), AGENTAUTH_LOG_LEVEL: 'warn' };
     for (const name of Object.keys(env)) if (name.startsWith('AGENTAUTH_') && !['AGENTAUTH_PORT', 'AGENTAUTH_LOG_LEVEL'].includes(name)) delete env[name];
     server = spawn('node', [CLI, 'start'], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

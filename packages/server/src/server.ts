@@ -19,6 +19,9 @@ import { handleRevocationRequest } from './oauth/endpoints/revocation-endpoint.j
 import { buildServerMetadata } from './oauth/endpoints/server-metadata.js';
 import { handleTokenRequest } from './oauth/endpoints/token-endpoint.js';
 import { ReplayCache } from './oauth/replay-cache.js';
+import { clientCredentialsGrant } from './oauth/grants/client-credentials-grant.js';
+import type { GrantHandler } from './oauth/grants/grant-handler.js';
+import { GRANT_CLIENT_CREDENTIALS } from '@agentauth/protocol';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
@@ -116,6 +119,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const deps = { config, clock, random, logger, store, keys, audit };
     const agents = new AgentService({ clock, random, store, audit, onAgentChanged });
     const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now() };
+    const grants = new Map<string, GrantHandler>([[GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })]]);
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -133,7 +137,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(publicApp, {
       token: (request) =>
         handleTokenRequest(
-          { ...authDeps, clock, random, keys, audit, accessTokenTtl: config.accessTokenTtl, onClientSeen: (id, now) => lastSeen.set(id, now) },
+          { ...authDeps, clock, random, keys, audit, grants, onClientSeen: (id, now) => lastSeen.set(id, now) },
           request,
         ),
       introspect: (request) => handleIntrospectionRequest({ ...authDeps, clock, keys, store, audit }, request),

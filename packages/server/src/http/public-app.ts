@@ -66,5 +66,14 @@ function toOAuthRequest(request: FastifyRequest): OAuthRequest {
     authorization: typeof authorization === 'string' ? authorization : undefined,
     sourceIp: request.ip,
     requestId: request.id,
+    headerValues: (name) => headerValues(request, name),
   };
+}
+
+function headerValues(request: FastifyRequest, name: string): string[] {
+  // rawHeaders keeps repeats that Node would otherwise join with ", ".
+  const values: string[] = [];
+  const raw = request.raw.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) values.push(raw[i + 1] as string);
+  return values;
 }

@@ -8,6 +8,11 @@ export interface OAuthRequest {
   authorization: string | undefined;
   sourceIp: string | null;
   requestId: string;
+  /**
+   * Every value of a request header (lower-case name), in order: a header sent twice yields two
+   * values, so callers can refuse duplicates (e.g. two `DPoP` headers, RFC 9449 §4.3).
+   */
+  headerValues(name: string): string[];
 }
 
 export interface OAuthResponse {

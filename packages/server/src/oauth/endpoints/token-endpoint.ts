@@ -1,15 +1,17 @@
-import { GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, type AccessTokenClaims, type TokenResponse } from '@agentauth/protocol';
+import { type AccessTokenClaims, type TokenResponse } from '@agentauth/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { Random } from '../../random.js';
+import type { AuditInput } from '../../store/records.js';
 import { assertWellFormedAccessToken } from '../../tokens/assert-well-formed-access-token.js';
 import { mintAccessToken } from '../../tokens/mint-access-token.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
-import { resolveGrant } from '../grants/resolve-grant.js';
+import type { GrantHandler } from '../grants/grant-handler.js';
 import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
+import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
 import { alreadyAudited, auditRefusal } from './audit-failure.js';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
@@ -17,102 +19,113 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   random: Random;
   keys: Pick<SigningKeyRing, 'signer'>;
   audit: AuditLog;
-  /** Default access token lifetime, seconds. */
-  accessTokenTtl: number;
+  /** The grant types this server accepts, by `grant_type` value. */
+  grants: ReadonlyMap<string, GrantHandler>;
+  /** Decides DPoP / certificate binding; without it every token is a plain bearer token. */
+  senderConstraint?: SenderConstraintCheck;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
 }
 
-/** Grant types we know of but this server does not (yet) accept; all get `unsupported_grant_type`. */
-const KNOWN_GRANTS = new Set<string>([GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER]);
-
 /**
- * `POST /token` (RFC 6749 §3.2), grant `client_credentials` (§4.4), issuing RFC 9068 JWT access
- * tokens. The steps: parse the form strictly, check the grant type, authenticate the client,
- * check the grant, resolve audience and scope, mint, then commit the audit record, the issued
- * token and the assertion's `jti` claim durably in one group commit before answering.
+ * `POST /token` (RFC 6749 §3.2), issuing RFC 9068 JWT access tokens. The steps: parse the form
+ * strictly; check the grant type; authenticate the client; check the client may use the grant;
+ * decide the sender constraint; let the grant decide subject, audience, scope and lifetime; mint
+ * and check what was minted; then commit the audit record, the issued-token record and every
+ * single-use claim (assertion and proof `jti`s) durably in one group commit before answering.
  *
- * No refresh token is ever issued for client_credentials (RFC 6749 §4.4.3: "SHOULD NOT").
+ * No refresh token is ever issued (RFC 6749 §4.4.3 for client_credentials; RFC 8693 §2.2.1).
  */
 export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
+  let grantType: string | undefined;
   try {
     const form = FormParameters.parse(request.body);
     if (form instanceof OAuthError) throw form;
-    const grantType = form.get('grant_type');
+    grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
-    if (grantType !== GRANT_CLIENT_CREDENTIALS) {
-      throw new OAuthError('unsupported_grant_type', 400, DESCRIPTIONS.unsupportedGrantType, `grant_type ${KNOWN_GRANTS.has(grantType) ? grantType : 'unknown'}`);
+    const grant = deps.grants.get(grantType);
+    if (grant === undefined) {
+      throw new OAuthError('unsupported_grant_type', 400, DESCRIPTIONS.unsupportedGrantType, `grant_type ${grantType.slice(0, 80)}`);
     }
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');
 
     authenticated = await authenticateClient(deps, form, request.authorization);
     const { agent } = authenticated.client;
-    if (!agent.grantTypes.includes(GRANT_CLIENT_CREDENTIALS)) {
-      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'client_credentials not allowed for this agent');
+    if (!(agent.grantTypes as readonly string[]).includes(grantType)) {
+      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, `${grantType} not allowed for this agent`);
     }
-    const grant = resolveGrant(agent, deps.issuer, form.getAll('resource'), form.get('scope'));
+    const context = { request, form, client: authenticated, now };
+    const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
+    const outcome = await grant(context);
 
     const iat = Math.floor(now / 1000);
-    const ttl = agent.accessTokenTtl ?? deps.accessTokenTtl;
     const claims: AccessTokenClaims = {
       iss: deps.issuer,
-      sub: agent.id,
-      aud: grant.audience.length === 1 ? (grant.audience[0] as string) : grant.audience,
-      exp: iat + ttl,
+      sub: outcome.subject,
+      aud: outcome.audience.length === 1 ? (outcome.audience[0] as string) : outcome.audience,
+      exp: iat + outcome.ttl,
       iat,
       nbf: iat,
       jti: deps.random.token(16),
       client_id: agent.id,
     };
-    if (grant.scopes.length > 0) claims.scope = grant.scopes.join(' ');
+    if (outcome.scopes.length > 0) claims.scope = outcome.scopes.join(' ');
+    if (constraint.cnf !== undefined) claims.cnf = constraint.cnf;
+    if (outcome.act !== undefined) claims.act = outcome.act;
+    if (outcome.taskId !== undefined) claims.task_id = outcome.taskId;
     const signer = deps.keys.signer();
     const accessToken = mintAccessToken(signer, claims);
     // House rule 9: what we issue is checked after signing, before it is returned. A structural
     // check (2.4 µs), not a second signature verification (47 µs on the hot path).
     assertWellFormedAccessToken(accessToken, { alg: signer.alg, kid: signer.kid, issuer: deps.issuer });
 
-    const issued = {
+    const issued: AuditInput = {
       time: now,
       event: 'access_token.issued',
-      outcome: 'success' as const,
+      outcome: 'success',
       agentId: agent.id,
       actor: `agent:${agent.id}`,
       sourceIp: request.sourceIp,
       reason: null,
       requestId: request.requestId,
       details: {
-        grant_type: GRANT_CLIENT_CREDENTIALS,
+        grant_type: grantType,
         jti: claims.jti,
-        aud: grant.audience,
+        sub: claims.sub,
+        aud: outcome.audience,
         scope: claims.scope ?? '',
         exp: claims.exp,
+        token_type: constraint.tokenType,
         auth_method: authenticated.method,
         credential_id: authenticated.credentialId,
         kid: signer.kid,
+        ...constraint.auditDetails,
+        ...outcome.auditDetails,
       },
     };
     const result = await deps.audit.commit({
-      claims: authenticated.replayClaim ? [authenticated.replayClaim] : [],
+      claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
-      issuedTokens: [{ jti: claims.jti, agentId: agent.id, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: null }],
-      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
+      issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null }],
+      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
     });
-    // The claim lost to another process or node: the token just minted is discarded unseen.
-    if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+    // A claim lost to another process or node: the token just minted is discarded unseen.
+    if (!result.ok) throw alreadyAudited(invalidClient('single-use jti replayed'));
     deps.onClientSeen?.(agent.id, now);
 
-    const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
+    const response: TokenResponse = { access_token: accessToken, token_type: constraint.tokenType, expires_in: outcome.ttl };
     if (claims.scope !== undefined) response.scope = claims.scope;
-    return { status: 200, body: response, headers: { ...NO_STORE_HEADERS } };
+    if (outcome.issuedTokenType !== undefined) response.issued_token_type = outcome.issuedTokenType;
+    return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
   } catch (error) {
     return auditRefusal(deps.audit, request, error, {
       event: 'access_token.denied',
       agentId: authenticated?.client.agent.id,
       now,
       claim: authenticated?.replayClaim,
-      details: { grant_type: GRANT_CLIENT_CREDENTIALS },
+      details: grantType === undefined ? {} : { grant_type: grantType.slice(0, 80) },
     });
   }
 }

@@ -1,0 +1,42 @@
+import type { ActorClaim } from '@agentauth/protocol';
+import type { ReplayClaim } from '../../store/store.js';
+import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
+import type { FormParameters } from '../form-parameters.js';
+import type { OAuthRequest } from '../oauth-request.js';
+
+/** What a grant handler is given: the parsed request and the client that authenticated. */
+export interface TokenRequestContext {
+  request: OAuthRequest;
+  form: FormParameters;
+  client: AuthenticatedClient;
+  /** ms */
+  now: number;
+}
+
+/**
+ * What a grant decides: who the token is about, for whom and what, and for how long. The token
+ * endpoint turns it into an RFC 9068 access token, adds the sender constraint, and commits it.
+ */
+export interface GrantOutcome {
+  /** `sub` of the token (the agent id for client_credentials; the subject for token exchange). */
+  subject: string;
+  audience: string[];
+  scopes: string[];
+  /** Lifetime in seconds, already capped by the grant's rules. */
+  ttl: number;
+  /** RFC 8693 §4.1 actor chain. */
+  act?: ActorClaim;
+  /** agentauth extension: per-task token identifier. */
+  taskId?: string;
+  /** The `jti` this token derives from (RFC 8693 lineage), if any. */
+  parentJti?: string | null;
+  /** RFC 8693 §2.2.1 `issued_token_type`, for grants that must say it. */
+  issuedTokenType?: string;
+  /** Single-use claims this grant needs (e.g. a federated assertion's `jti`). */
+  replayClaims?: ReplayClaim[];
+  /** Non-secret facts for the audit record. */
+  auditDetails: Record<string, unknown>;
+}
+
+/** One grant type's logic (RFC 6749 §4.4, RFC 8693, RFC 7523 §2.1). Throws `OAuthError` to refuse. */
+export type GrantHandler = (context: TokenRequestContext) => Promise<GrantOutcome>;
