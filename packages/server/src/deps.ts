@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { SigningKeyRing } from './keys/signing-key-ring.js';
 import type { Random } from './random.js';
+import type { RevocationEvents } from './signals/revocation-events.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -18,4 +19,6 @@ export interface Deps {
   readonly store: Store;
   readonly keys: SigningKeyRing;
   readonly audit: AuditLog;
+  /** Every revocation path publishes here (Shared Signals, caches). */
+  readonly events: RevocationEvents;
 }

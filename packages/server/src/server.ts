@@ -25,7 +25,7 @@ import { GRANT_CLIENT_CREDENTIALS } from '@agentauth/protocol';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
-import type { Store } from './store/store.js';
+import { RevocationEvents } from './signals/revocation-events.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -56,7 +56,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const random = options.random ?? cryptoRandom;
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
 
-  const store: Store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger });
   const stops: (() => void)[] = [];
   try {
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
@@ -116,8 +116,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     for (const timer of timers) timer.unref();
     stops.push(() => timers.forEach(clearInterval));
 
-    const deps = { config, clock, random, logger, store, keys, audit };
-    const agents = new AgentService({ clock, random, store, audit, onAgentChanged });
+    const events = new RevocationEvents();
+    const deps = { config, clock, random, logger, store, keys, audit, events };
+    const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events });
     const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now() };
     const grants = new Map<string, GrantHandler>([[GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })]]);
 
@@ -141,7 +142,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           request,
         ),
       introspect: (request) => handleIntrospectionRequest({ ...authDeps, clock, keys, store, audit }, request),
-      revoke: (request) => handleRevocationRequest({ ...authDeps, clock, keys, store, audit }, request),
+      revoke: (request) =>
+        handleRevocationRequest(
+          { ...authDeps, clock, keys, store, audit, onTokenRevoked: (jti, agentId) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }) },
+          request,
+        ),
       metadata: buildServerMetadata(config.issuer, config.signingAlg),
       jwks: () => keys.jwks(),
       ready: async () => {

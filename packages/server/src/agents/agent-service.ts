@@ -6,6 +6,7 @@ import type { Random } from '../random.js';
 import { assertAuditInput } from '../audit/validate-audit-input.js';
 import type { AgentRecord, AgentStatus, AuditInput, CredentialRecord } from '../store/records.js';
 import { ConflictError, type AgentFilter, type AgentStore, type Page, type PageRequest } from '../store/store.js';
+import type { RevocationEvents } from '../signals/revocation-events.js';
 import { AgentError, invalid } from './agent-error.js';
 import { newAgentId } from './agent-ids.js';
 import { buildCredential, credentialFacts, type NewCredentialInput } from './build-credential.js';
@@ -28,6 +29,8 @@ export interface AgentServiceDeps {
   audit: AuditLog;
   /** Called after every committed change, so cached copies of the agent are dropped at once. */
   onAgentChanged: (agentId: string) => void;
+  /** Told of every change that revokes credentials (for the Shared Signals feed). */
+  events?: RevocationEvents;
 }
 
 /** The authority behind a change: only an administrator may grant privileged scopes. */
@@ -198,6 +201,7 @@ export class AgentService {
     for (const credential of added) await this.deps.store.addCredential(credential);
     for (const credential of removed) await this.deps.store.removeCredential(id, credential.id);
     if (changed.length > 0 || added.length > 0 || removed.length > 0) this.deps.onAgentChanged(id);
+    for (const credential of removed) this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId: credential.id, at: now });
 
     if (changed.length > 0) await this.audit('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) });
     for (const credential of added) await this.audit('credential.added', id, ctx, credentialFacts(credential));
@@ -231,6 +235,7 @@ export class AgentService {
     this.deps.onAgentChanged(id);
     await this.deps.store.deleteAgent(id);
     this.deps.onAgentChanged(id);
+    this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status: 'deleted', at: now });
     await this.audit('agent.deleted', id, ctx, { name: disabled.name, owner: disabled.owner });
   }
 
@@ -252,6 +257,7 @@ export class AgentService {
       throw new AgentError('not_found', 'no such credential on this agent');
     }
     this.deps.onAgentChanged(id);
+    this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId, at: this.deps.clock.now() });
     await this.audit('credential.removed', id, ctx, credentialFacts(credential));
   }
 
@@ -259,9 +265,11 @@ export class AgentService {
     const { agent: current, credentials } = await this.getAgent(id);
     if (current.status === status) return { agent: current, credentials };
     if (current.status === 'disabled') throw new AgentError('conflict', 'the agent is disabled; delete it or register a new one');
-    const agent = await this.deps.store.setAgentStatus(id, status, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const agent = await this.deps.store.setAgentStatus(id, status, now);
     if (agent === undefined) throw notFound();
     this.deps.onAgentChanged(id);
+    if (status !== 'active') this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status, at: now });
     await this.audit(STATUS_EVENTS[status], id, ctx, { previous_status: current.status });
     return { agent, credentials };
   }

@@ -15,7 +15,7 @@ export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
   store: Pick<TokenStore, 'revokeToken'>;
   audit: AuditLog;
   /** Told of every revocation, for caches and fan-out. */
-  onTokenRevoked?: (jti: string) => void;
+  onTokenRevoked?: (jti: string, agentId: string) => void;
 }
 
 /**
@@ -61,7 +61,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
     if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
     if (revoking) {
       await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 });
-      deps.onTokenRevoked?.(verified.claims.jti);
+      deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
     }
     return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
   } catch (error) {

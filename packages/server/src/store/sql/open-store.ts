@@ -1,4 +1,3 @@
-import type { Store } from '../store.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, type DatabaseOptions, type OpenDatabase } from './open-database.js';
 import { SqlStore } from './sql-store.js';
@@ -13,7 +12,7 @@ export interface OpenStoreOptions extends DatabaseOptions {
  * Opens the store the configuration names (DESIGN.md §5: SQLite in the data directory for one
  * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date.
  */
-export async function openStore(options: OpenStoreOptions): Promise<Store> {
+export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const opened = openDatabase(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);

@@ -35,6 +35,14 @@ export class SqlStore implements Store {
     this.dialect = ctx.dialect.name;
   }
 
+  /**
+   * The database context, for feature stores that keep their own tables in their own files over
+   * the same database (e.g. the CA's certificates): `new SqlCertificateStore(store.context)`.
+   */
+  get context(): SqlContext {
+    return this.ctx;
+  }
+
   createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord> {
     return agents.createAgent(this.ctx, agent, credentials, now);
   }
