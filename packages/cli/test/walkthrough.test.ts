@@ -1,38 +1,21 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = join(ROOT, 'packages/cli/dist/bin/agentauth.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The README's five-minute walkthrough, step by step, against a real server process started by
  * the built CLI (`npm test` builds first), with the CLI and curl as real clients.
  */
 describe('README walkthrough (real server process, CLI and curl)', () => {
-  let server: ChildProcess;
+  let server: ServerProcess;
   let workDir: string;
   let url: string;
   let adminToken: string;
-  let output = '';
 
   const cli = async (...args: string[]) => {
     const { stdout } = await run('node', [CLI, ...args], { cwd: workDir, env: { ...process.env, AGENTAUTH_URL: url, AGENTAUTH_ADMIN_TOKEN: adminToken } });
@@ -41,32 +24,16 @@ describe('README walkthrough (real server process, CLI and curl)', () => {
   const curl = async (...args: string[]) => (await run('curl', ['-s', '--fail-with-body', ...args])).stdout;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error('the CLI is not built: run `npm run build` (npm test does)');
-    workDir = await mkdtemp(join(tmpdir(), 'agentauth-walkthrough-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, AGENTAUTH_PORT: String(port), AGENTAUTH_LOG_LEVEL: 'warn' };
-    for (const name of Object.keys(env)) if (name.startsWith('AGENTAUTH_') && !['AGENTAUTH_PORT', 'AGENTAUTH_LOG_LEVEL'].includes(name)) delete env[name];
-    server = spawn('node', [CLI, 'start'], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!/aab_[A-Za-z0-9_-]{43}/.test(output) || !(await ready(url))) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    adminToken = /aab_[A-Za-z0-9_-]{43}/.exec(output)![0];
+    server = await startServerProcess({ ready: (output) => /aab_[A-Za-z0-9_-]{43}/.test(output) });
+    ({ workDir, url } = server);
+    adminToken = /aab_[A-Za-z0-9_-]{43}/.exec(server.output())![0];
   }, 30_000);
 
-  afterAll(async () => {
-    server?.kill('SIGTERM');
-    await new Promise((resolve) => (server?.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
-    await rm(workDir, { recursive: true, force: true });
-  });
+  afterAll(async () => server?.stop());
 
   it('1. the first start creates the data directory with a private master key', async () => {
     expect((await stat(join(workDir, '.agentauth/master.key'))).mode & 0o777).toBe(0o600);
-    expect(output).toMatch(/master key is stored beside the data/);
+    expect(server.output()).toMatch(/master key is stored beside the data/);
   });
 
   it('2-3. creates an agent with a local key pair and gets a token with the CLI', async () => {
@@ -97,11 +64,3 @@ describe('README walkthrough (real server process, CLI and curl)', () => {
     expect(await cli('audit', 'verify')).toMatch(/ok|intact|verified/i);
   });
 });
-
-async function ready(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}/readyz`)).ok;
-  } catch {
-    return false;
-  }
-}

@@ -66,8 +66,21 @@ async function runPrimary(config: Config): Promise<number> {
     if (isAgentChangedNotice(message)) for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message);
   });
   let stopping = false;
+  // A worker that dies right after it started (port taken, database unreachable) would die again:
+  // give up instead of forking in a loop.
+  const recentDeaths: number[] = [];
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length > 0 && (recentDeaths[0] as number) < now - 10_000) recentDeaths.shift();
+    if (recentDeaths.length > config.workers * 2) {
+      process.stderr.write(`workers keep exiting (last: ${signal ?? code}); stopping\n`);
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
     process.stderr.write(`worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
     cluster.fork();
   });

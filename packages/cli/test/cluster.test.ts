@@ -1,0 +1,64 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+
+const BOOTSTRAP = 'cluster-test-bootstrap-token-0123456789abcdef';
+
+/**
+ * `agentauth start --workers 2` (node:cluster): the workers share the socket, replay protection
+ * and suspension hold across them.
+ */
+describe('agentauth start --workers 2', () => {
+  let server: ServerProcess;
+  let agentId: string;
+  let privateKey: CryptoKey;
+
+  beforeAll(async () => {
+    server = await startServerProcess({ args: ['--workers', '2'], env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_LOG_LEVEL: 'info' }, ready: (output) => (output.match(/agentauth listening/g) ?? []).length === 2 });
+    const keys = await generateKeyPair('ES256');
+    privateKey = keys.privateKey;
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' };
+    const created = await fetch(`${server.url}/admin/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cluster-bot', owner: 'team', scopes: ['a'], resources: ['https://api.example.com'], jwks: { keys: [jwk] } }),
+    });
+    expect(created.status).toBe(201);
+    agentId = ((await created.json()) as { agent: { id: string } }).agent.id;
+  }, 40_000);
+  afterAll(async () => server?.stop());
+
+  const assertion = (jti = crypto.randomUUID()) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iss: agentId, sub: agentId, aud: server.url, jti, iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+  };
+  const token = async (clientAssertion: string) => {
+    // A new connection per request, so the cluster spreads them over both workers.
+    const response = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion }),
+    });
+    return { status: response.status };
+  };
+
+  it('runs two worker processes', () => {
+    const pids = [...server.output().matchAll(/"pid":(\d+)[^\n]*"msg":"agentauth listening"/g)].map((m) => m[1]);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(String(server.process.pid));
+  });
+
+  it('accepts each assertion once across the workers', async () => {
+    const replayed = await assertion();
+    const results = await Promise.all(Array.from({ length: 8 }, () => token(replayed)));
+    expect(results.filter((r) => r.status === 200).length).toBe(1);
+    expect(results.filter((r) => r.status === 401).length).toBe(7);
+  });
+
+  it('refuses a suspended agent on every worker at once', async () => {
+    for (let i = 0; i < 6; i++) expect((await token(await assertion())).status).toBe(200);
+    const suspended = await fetch(`${server.url}/admin/v1/agents/${agentId}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}` } });
+    expect(suspended.status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await token(await assertion())).status).toBe(401);
+  });
+});
