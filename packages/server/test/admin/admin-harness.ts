@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessTokenClaims } from '@agentauth/protocol';
@@ -15,7 +18,11 @@ import { registrationRoutes } from '../../src/http/registration-routes.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from '../../src/keys/key-ring.js';
 import { cryptoRandom } from '../../src/random.js';
 import { openStore } from '../../src/store/sql/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { createPostgresDatabase } from '../support/postgres-database.js';
+import type { Backend } from '../support/test-server.js';
+
+const run = promisify(execFile);
 import { mintAccessToken } from '../../src/tokens/mint-access-token.js';
 
 export const ISSUER = 'http://127.0.0.1:8080';
@@ -25,12 +32,17 @@ export const AUTH = { authorization: `Bearer ${BOOTSTRAP}` };
 /** A real admin API: SQLite in a temp dir, the real key ring, audit log and registry service. */
 export interface AdminHarness {
   app: FastifyInstance;
-  store: Store;
+  store: SqlStore;
   keys: RotatingSigningKeyRing;
   audit: AuditLog;
   clock: FrozenClock;
   agents: AgentService;
   dataDir: string;
+  backend: Backend;
+  /** Runs raw SQL against the store's database (to tamper with it, as an attacker with DB access would). */
+  rawSql(text: string): Promise<void>;
+  /** Everything the database holds, as bytes: the SQLite files, or a pg_dump of the database. */
+  databaseBytes(): Promise<Buffer>;
   /** Every route the app registered: `METHOD url`. */
   routes: string[];
   /** Agent ids passed to onAgentChanged, in order. */
@@ -40,11 +52,12 @@ export interface AdminHarness {
   close(): Promise<void>;
 }
 
-export async function startAdminHarness(): Promise<AdminHarness> {
+export async function startAdminHarness(backend: Backend = 'sqlite'): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-admin-'));
+  const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const logger = pino({ level: 'silent' });
   const clock = new FrozenClock(Date.UTC(2026, 0, 1));
-  const store = await openStore({ databaseUrl: undefined, dataDir, migrate: true });
+  const store = await openStore({ databaseUrl: database?.url, dataDir, migrate: true });
   const keys = createSigningKeyRing({
     store,
     masterKey: Buffer.alloc(32, 9),
@@ -79,6 +92,15 @@ export async function startAdminHarness(): Promise<AdminHarness> {
     clock,
     agents,
     dataDir,
+    backend,
+    async rawSql(text) {
+      await sql.raw(text).execute(store.context.db);
+    },
+    async databaseBytes() {
+      if (database !== undefined) return (await run('pg_dump', ['--data-only', database.url], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })).stdout;
+      const files = await readdir(dataDir);
+      return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dataDir, f)))));
+    },
     routes,
     changed,
     token(sub, claims = {}) {
@@ -100,6 +122,7 @@ export async function startAdminHarness(): Promise<AdminHarness> {
       await app.close();
       await audit.close();
       await store.close();
+      await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
