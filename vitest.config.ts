@@ -8,12 +8,20 @@ export default defineConfig({
     // Tests run against the TypeScript sources, never a stale dist/.
     alias: {
       '@agentauth/protocol': pkg('protocol'),
+      // Adapter subpaths first: the first matching alias wins, and the bare name matches them too.
+      ...Object.fromEntries(
+        ['fastify', 'express', 'hono', 'fetch', 'node'].map((name) => [
+          `@agentauth/resource-server/${name}`,
+          fileURLToPath(new URL(`./packages/resource-server/src/${name === 'node' ? 'node' : `adapters/${name}`}.ts`, import.meta.url)),
+        ]),
+      ),
       '@agentauth/resource-server': pkg('resource-server'),
       '@agentauth/client': pkg('client'),
       '@agentauth/server': pkg('server'),
     },
   },
   test: {
+    globalSetup: ['./vitest.global-setup.ts'],
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

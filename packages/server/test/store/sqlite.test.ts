@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
+import { migrations } from '../../src/store/sql/migrations/migration-list.js';
 import { T0, audit, chainDefects, hashRecord, newAgent, readChain } from './fixtures.js';
 import { storeContract } from './store-contract.js';
 
@@ -39,6 +40,19 @@ describe('SQLite store contract', () => {
   storeContract(() => openStore({ databaseUrl: undefined, dataDir: join(root, 'contract', 'data') }));
 });
 
+describe('SQLite store contract, group commit on its own thread (as the server runs it)', () => {
+  storeContract(() => openStore({ databaseUrl: undefined, dataDir: join(root, 'contract-thread', 'data'), commitThread: true }));
+
+  it('refuses a hash function other than the audit log\'s, since the thread cannot run it', async () => {
+    const store = await openStore({ databaseUrl: undefined, dataDir: join(root, 'thread-hash', 'data'), commitThread: true });
+    try {
+      await expect(store.commitUnits([{ claims: [], audit: [], issuedTokens: [], onReplay: [] }], () => 'x')).rejects.toThrow(TypeError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite store files', () => {
   it('creates the data directory owner-only, in WAL mode with full sync and foreign keys', async () => {
     const dataDir = join(root, 'fresh', 'data');
@@ -46,7 +60,7 @@ describe('SQLite store files', () => {
     const store = await openStore({ databaseUrl: undefined, dataDir, logger: { info: (m) => logged.push(m) } });
     try {
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-      expect(logged).toEqual(['applied database migration 0001-initial']);
+      expect(logged).toEqual(Object.keys(migrations).sort().map((name) => `applied database migration ${name}`));
       const raw = new BetterSqlite3(join(dataDir, 'agentauth.db'), { readonly: true });
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       raw.close();
@@ -58,7 +72,7 @@ describe('SQLite store files', () => {
 
   it('migrates once: runMigrations reports what it applied, then nothing', async () => {
     const dataDir = join(root, 'migrate');
-    expect(await runMigrations({ databaseUrl: undefined, dataDir })).toEqual(['0001-initial']);
+    expect(await runMigrations({ databaseUrl: undefined, dataDir })).toEqual(Object.keys(migrations).sort());
     expect(await runMigrations({ databaseUrl: undefined, dataDir })).toEqual([]);
     const store = await openStore({ databaseUrl: undefined, dataDir, migrate: false });
     await expect(store.agentsChangeCounter()).resolves.toBe(0);

@@ -6,17 +6,10 @@ import { fromJson, toJson } from './json.js';
 import { auditToRow, issuedTokenToRow, type UnhashedAudit } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
-type HashRecord = Parameters<CommitStore['commitUnits']>[1];
+export type HashRecord = Parameters<CommitStore['commitUnits']>[1];
 
-/**
- * Step (a): one conditional insert for every distinct claim key of the batch
- * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). A unit wins only if every key it claims
- * was inserted and it was the first unit of the batch to claim it. A presented key is consumed even
- * when its unit loses on another key: the same proof must not succeed later either.
- * Keys are inserted in sorted order so that concurrent PostgreSQL committers lock them in the same
- * order and cannot deadlock.
- */
-async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly CommitUnit[]): Promise<boolean[]> {
+/** The distinct claim keys of a batch, sorted, each with the index of the first unit claiming it. */
+export function batchClaims(units: readonly CommitUnit[]): { rows: { key: string; expires_at: number }[]; firstClaimant: Map<string, number> } {
   const firstClaimant = new Map<string, number>();
   const rows: { key: string; expires_at: number }[] = [];
   units.forEach((unit, index) => {
@@ -27,6 +20,24 @@ async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly 
     }
   });
   rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { rows, firstClaimant };
+}
+
+/** Per unit, the keys it lost; a unit wins when it lost none. */
+export function lostClaims(units: readonly CommitUnit[], inserted: ReadonlySet<string>, firstClaimant: ReadonlyMap<string, number>): string[][] {
+  return units.map((unit, index) => unit.claims.filter((c) => !(inserted.has(c.key) && firstClaimant.get(c.key) === index)).map((c) => c.key));
+}
+
+/**
+ * Step (a): one conditional insert for every distinct claim key of the batch
+ * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). A unit wins only if every key it claims
+ * was inserted and it was the first unit of the batch to claim it. A presented key is consumed even
+ * when its unit loses on another key: the same proof must not succeed later either.
+ * Keys are inserted in sorted order so that concurrent PostgreSQL committers lock them in the same
+ * order and cannot deadlock.
+ */
+async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly CommitUnit[]): Promise<string[][]> {
+  const { rows, firstClaimant } = batchClaims(units);
   const inserted = new Set<string>();
   for (const chunk of ctx.chunks(rows, 2)) {
     const won = await db
@@ -37,7 +48,7 @@ async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly 
       .execute();
     for (const row of won) inserted.add(row.key);
   }
-  return units.map((unit, index) => unit.claims.every((c) => inserted.has(c.key) && firstClaimant.get(c.key) === index));
+  return lostClaims(units, inserted, firstClaimant);
 }
 
 /** Normalises an input to exactly what will be read back, so the hash verifies after a round trip. */
@@ -60,6 +71,44 @@ function unhashed(input: AuditInput, seq: number): { record: UnhashedAudit; deta
   };
 }
 
+/** What a batch writes once its claims are decided and the chain head is read. */
+export interface CommitPlan {
+  auditRows: AuditLogTable[];
+  tokenRows: IssuedTokensTable[];
+  results: CommitResult[];
+  /** The new chain head. */
+  seq: number;
+  prevHash: string;
+}
+
+/**
+ * Step (b) and (c) without I/O: consecutive seqs in unit order, each record hashed onto its
+ * predecessor (the winners' `audit`, the losers' `onReplay`), and the winners' issued tokens.
+ * Shared by the in-process path and the SQLite commit worker, so both write the same chain.
+ */
+export function planCommit(units: readonly CommitUnit[], lostKeys: readonly string[][], head: { seq: number; hash: string }, hashRecord: HashRecord): CommitPlan {
+  let seq = head.seq;
+  let prevHash = head.hash;
+  const auditRows: AuditLogTable[] = [];
+  const tokenRows: IssuedTokensTable[] = [];
+  const results: CommitResult[] = units.map((unit, index) => {
+    const lost = lostKeys[index] ?? [];
+    const ok = lost.length === 0;
+    const firstSeq = seq + 1;
+    for (const input of ok ? unit.audit : unit.onReplay) {
+      seq += 1;
+      const { record, details } = unhashed(input, seq);
+      const hash = hashRecord(prevHash, record);
+      auditRows.push(auditToRow(record, details, prevHash, hash));
+      prevHash = hash;
+    }
+    if (!ok) return { ok: false, reason: 'replayed', replayedKeys: lost };
+    for (const token of unit.issuedTokens) tokenRows.push(issuedTokenToRow(token));
+    return { ok: true, firstSeq };
+  });
+  return { auditRows, tokenRows, results, seq, prevHash };
+}
+
 /**
  * `CommitStore.commitUnits`: the group commit (DESIGN.md §4), one transaction per batch:
  * (a) replay claims; (b) the audit chain head read under a lock (`FOR UPDATE` on
@@ -74,29 +123,12 @@ function unhashed(input: AuditInput, seq: number): { record: UnhashedAudit; deta
 export async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
   if (units.length === 0) return [];
   return ctx.write(async (db) => {
-    const won = await claimKeys(ctx, db, units);
+    const lostKeys = await claimKeys(ctx, db, units);
 
     const head = await ctx.dialect
       .lockRows(db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1))
       .executeTakeFirstOrThrow();
-    let seq = Number(head.seq);
-    let prevHash = head.hash;
-    const auditRows: AuditLogTable[] = [];
-    const tokenRows: IssuedTokensTable[] = [];
-    const results: CommitResult[] = units.map((unit, index) => {
-      const ok = won[index] === true;
-      const firstSeq = seq + 1;
-      for (const input of ok ? unit.audit : unit.onReplay) {
-        seq += 1;
-        const { record, details } = unhashed(input, seq);
-        const hash = hashRecord(prevHash, record);
-        auditRows.push(auditToRow(record, details, prevHash, hash));
-        prevHash = hash;
-      }
-      if (!ok) return { ok: false, reason: 'replayed' };
-      for (const token of unit.issuedTokens) tokenRows.push(issuedTokenToRow(token));
-      return { ok: true, firstSeq };
-    });
+    const { auditRows, tokenRows, results, seq, prevHash } = planCommit(units, lostKeys, { seq: Number(head.seq), hash: head.hash }, hashRecord);
 
     for (const chunk of ctx.chunks(auditRows, 12)) await db.insertInto('audit_log').values(chunk).execute();
     if (auditRows.length > 0) {

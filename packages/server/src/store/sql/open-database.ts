@@ -21,12 +21,14 @@ export const SQLITE_FILE = 'agentauth.db';
 /** Connections per node to PostgreSQL. */
 export const POSTGRES_POOL_SIZE = 10;
 /** How long a SQLite writer waits for another process's write lock, ms. */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const INT8_OID = 20;
 
 /** An open database and how to close it. */
 export interface OpenDatabase {
   ctx: SqlContext;
+  /** The SQLite file, when the database is SQLite. */
+  sqliteFile?: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function openSqlite(dataDir: string): OpenDatabase {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     ctx: new SqlContext(db, sqliteDialect, gate),
+    sqliteFile: file,
     async close() {
       await db.destroy();
       release();

@@ -1,11 +1,18 @@
 import { migrateToLatest } from './migrate.js';
-import { openDatabase, type DatabaseOptions, type OpenDatabase } from './open-database.js';
+import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
+import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { SqlStore } from './sql-store.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /**
+   * SQLite only: run the group commit (`commitUnits`) on its own thread, so its fsync never
+   * blocks the event loop (the server does; default false). The chain is then hashed with
+   * `hashAuditRecord`, and `commitUnits` refuses any other hash function.
+   */
+  commitThread?: boolean;
 }
 
 /**
@@ -16,7 +23,8 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
   const opened = openDatabase(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);
-    return new SqlStore(opened.ctx, opened.close);
+    const thread = options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS) : undefined;
+    return new SqlStore(opened.ctx, opened.close, thread);
   } catch (error) {
     await opened.close();
     throw error;

@@ -13,7 +13,9 @@ import type {
 import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, SigningKeyStore, Store } from '../store.js';
 import * as agents from './agent-queries.js';
 import * as audit from './audit-queries.js';
+import { hashAuditRecord } from '../../audit/hash-chain.js';
 import { commitUnits } from './commit-units.js';
+import type { SqliteCommitThread } from './sqlite-commit-thread.js';
 import * as keys from './signing-key-queries.js';
 import * as settings from './settings-queries.js';
 import type { SqlContext } from './sql-context.js';
@@ -31,6 +33,8 @@ export class SqlStore implements Store {
   constructor(
     private readonly ctx: SqlContext,
     private readonly onClose: () => Promise<void>,
+    /** SQLite: the group commit's own thread (see `OpenStoreOptions.commitThread`). */
+    private readonly commitThread?: SqliteCommitThread,
   ) {
     this.dialect = ctx.dialect.name;
   }
@@ -108,7 +112,9 @@ export class SqlStore implements Store {
   }
 
   commitUnits(units: CommitUnit[], hashRecord: Parameters<CommitStore['commitUnits']>[1]): Promise<CommitResult[]> {
-    return commitUnits(this.ctx, units, hashRecord);
+    if (this.commitThread === undefined) return commitUnits(this.ctx, units, hashRecord);
+    if (hashRecord !== hashAuditRecord) return Promise.reject(new TypeError('the SQLite commit thread hashes the chain with hashAuditRecord only'));
+    return this.commitThread.commit(units);
   }
 
   getSetting(name: string): Promise<string | undefined> {
@@ -127,6 +133,7 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.commitThread?.close();
     await this.onClose();
   }
 }
