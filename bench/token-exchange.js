@@ -1,0 +1,158 @@
+// `node bench/token-exchange.js`: RFC 8693 token exchange against client_credentials on the same
+// agentauth server (issue 5: "within 1.5x the cost of a client_credentials request"). Progress to
+// stderr, the table to stdout, the figures to bench/results/token-exchange.json.
+//
+// One agentauth process from the built command line (SQLite, durable audit: the defaults), pinned
+// to core 0; this process (the load generator) on core 1. Three request kinds, each with its own
+// pre-signed private_key_jwt assertion (unique jti), measured interleaved (A B C A B C A B C) at
+// peak with autocannon, 32 connections; the median of three runs is shown:
+//   - client_credentials: the benchmark's usual request (bench/README.md);
+//   - token exchange: the same client exchanges a user's access token (subject_token) for a
+//     delegated one (act = the client) with one audience and one scope;
+//   - token exchange + actor_token: the same, with the client's own access token as actor_token.
+// The subject and actor tokens are obtained once before measuring (exchanging never consumes them).
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateClientKey, tokenRequestBodies } from './assertions.js';
+import { collectGarbage } from './collect-garbage.js';
+import { runPeak } from './load.js';
+import { failures, median } from './measure.js';
+import { agentauthEntryPoint } from './peers/agentauth.js';
+import { cleanUp, cleanUpSync, freePort, pinSelf, removeAtExit, spawnNode, waitForHttp } from './processes.js';
+import { writeJson } from './report.js';
+
+const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'token-exchange.json');
+const SCOPE = 'orders:read';
+const RESOURCE = 'https://api.example.com';
+const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const CC_PREFIX = Buffer.from('grant_type=client_credentials');
+
+const env = (name, fallback) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
+const settings = { durationSeconds: env('BENCH_DURATION', 10), repeats: env('BENCH_REPEATS', 3), connections: env('BENCH_CONNECTIONS', 32), warmupSeconds: env('BENCH_WARMUP', 3) };
+const progress = (message) => process.stderr.write(`[bench token-exchange] ${message}\n`);
+
+/** agentauth with two agents: `user` (the subject) and `copilot` (the exchanging client). */
+async function startServer(userKey, copilotKey) {
+  const entry = agentauthEntryPoint();
+  if (!entry) throw new Error('agentauth is not built: run `npm run build`');
+  const port = await freePort();
+  const bootstrapToken = randomBytes(32).toString('base64url');
+  const handle = spawnNode(entry, {
+    label: 'agentauth',
+    cpus: '0',
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      AGENTAUTH_DATA_DIR: removeAtExit(mkdtempSync(join(tmpdir(), 'agentauth-bench-'))),
+      AGENTAUTH_HOST: '127.0.0.1',
+      AGENTAUTH_PORT: String(port),
+      AGENTAUTH_BOOTSTRAP_TOKEN: bootstrapToken,
+      AGENTAUTH_MASTER_KEY: randomBytes(32).toString('base64'),
+      AGENTAUTH_LOG_LEVEL: 'warn',
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/readyz`, handle);
+  const metadata = await (await globalThis.fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+  const register = async (body) => {
+    const response = await globalThis.fetch(`${base}/admin/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ owner: 'bench', scopes: [SCOPE], resources: [RESOURCE], ...body }),
+    });
+    if (response.status !== 201) throw new Error(`POST /admin/v1/agents answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    return (await response.json()).agent.id;
+  };
+  // The user's token outlives the whole run; exchanged tokens are capped at the copilot's 300 s.
+  const userId = await register({ name: 'user', jwks: { keys: [userKey.publicJwk] }, access_token_ttl: 3600 });
+  const copilotId = await register({ name: 'copilot', jwks: { keys: [copilotKey.publicJwk] }, grant_types: ['client_credentials', GRANT_TOKEN_EXCHANGE] });
+  return { handle, issuer: metadata.issuer, tokenUrl: metadata.token_endpoint, userId, copilotId };
+}
+
+async function post(url, body) {
+  const response = await globalThis.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`POST /token answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/** `count` bodies of one kind, each with a fresh assertion of `clientId`. */
+function bodies(kind, count, server, key, tokens) {
+  const cc = tokenRequestBodies(count, { key, clientId: server.copilotId, audience: server.issuer, scope: SCOPE, resource: RESOURCE });
+  if (kind === 'client_credentials') return cc;
+  let prefix = `grant_type=${encodeURIComponent(GRANT_TOKEN_EXCHANGE)}&subject_token=${tokens.subject}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
+  if (kind === 'token exchange + actor_token') prefix += `&actor_token=${tokens.actor}&actor_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
+  const head = Buffer.from(prefix);
+  return cc.map((body) => Buffer.concat([head, body.subarray(CC_PREFIX.length)]));
+}
+
+async function measure(kind, server, key, tokens, durationSeconds, rateHint) {
+  for (let count = Math.ceil(durationSeconds * Math.max(2000, 2 * rateHint)) + settings.connections; ; count *= 4) {
+    const pool = bodies(kind, count, server, key, tokens);
+    collectGarbage();
+    const run = await runPeak({ tokenUrl: server.tokenUrl, bodies: pool, connections: settings.connections, durationSeconds });
+    if (!run.exhausted) return run;
+  }
+}
+
+async function main() {
+  const pinned = pinSelf('1');
+  if (!pinned) progress('taskset not found: running UNPINNED');
+  const userKey = generateClientKey();
+  const copilotKey = generateClientKey();
+  const server = await startServer(userKey, copilotKey);
+  try {
+    const ccBody = (key, clientId) => tokenRequestBodies(1, { key, clientId, audience: server.issuer, scope: SCOPE, resource: RESOURCE })[0];
+    const tokens = {
+      subject: (await post(server.tokenUrl, ccBody(userKey, server.userId))).access_token,
+      actor: (await post(server.tokenUrl, ccBody(copilotKey, server.copilotId))).access_token,
+    };
+    const kinds = ['client_credentials', 'token exchange', 'token exchange + actor_token'];
+    for (const kind of kinds.slice(1)) {
+      const answer = await post(server.tokenUrl, bodies(kind, 1, server, copilotKey, tokens)[0]);
+      const claims = JSON.parse(Buffer.from(answer.access_token.split('.')[1], 'base64url').toString());
+      progress(`${kind}: sub ${claims.sub === server.userId ? 'user' : '?'}, act ${JSON.stringify(claims.act)}, scope ${claims.scope}, ${answer.expires_in} s, issued_token_type ${answer.issued_token_type}`);
+    }
+    const hints = new Map();
+    for (const kind of kinds) {
+      const run = await measure(kind, server, copilotKey, tokens, settings.warmupSeconds, 0);
+      hints.set(kind, run.tokensPerSecond);
+      progress(`warm-up ${kind}: ${run.tokensPerSecond.toFixed(0)}/s`);
+    }
+    const runs = new Map(kinds.map((kind) => [kind, []]));
+    for (let i = 1; i <= settings.repeats; i++) {
+      for (const kind of kinds) {
+        const run = await measure(kind, server, copilotKey, tokens, settings.durationSeconds, hints.get(kind));
+        runs.get(kind).push(run);
+        progress(`${i}/${settings.repeats} ${kind}: ${run.tokensPerSecond.toFixed(0)}/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, failed ${failures(run)}`);
+      }
+    }
+    const rows = kinds.map((kind) => {
+      const list = runs.get(kind);
+      return { kind, requestsPerSecond: median(list.map((r) => r.tokensPerSecond)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), failures: list.reduce((s, r) => s + failures(r), 0), runs: list };
+    });
+    const base = rows[0].requestsPerSecond;
+    for (const row of rows) row.costVsClientCredentials = base / row.requestsPerSecond;
+    writeJson(RESULTS_FILE, { title: 'POST /token: RFC 8693 token exchange vs client_credentials, same server', date: new Date().toISOString(), pinned, settings, target: 'cost <= 1.5x client_credentials', rows });
+    const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(12))).join('');
+    const out = [line(['request', 'requests/s', 'p50 ms', 'p99 ms', 'failed', 'cost vs cc'])];
+    for (const row of rows) out.push(line([row.kind, row.requestsPerSecond.toFixed(0), row.p50.toFixed(1), row.p99.toFixed(1), row.failures, `${row.costVsClientCredentials.toFixed(2)}x`]));
+    out.push('target: token exchange within 1.5x the cost of client_credentials');
+    process.stdout.write(out.join('\n') + '\n');
+  } finally {
+    await server.handle.stop();
+  }
+}
+
+process.on('exit', cleanUpSync);
+main()
+  .catch((error) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(cleanUp);
