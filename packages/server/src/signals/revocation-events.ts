@@ -7,7 +7,14 @@
 export type RevocationEvent =
   | { kind: 'token_revoked'; jti: string; agentId: string; at: number; reason: 'revoked' | 'cascade' }
   | { kind: 'agent_revoked'; agentId: string; status: 'suspended' | 'disabled' | 'deleted'; at: number }
-  | { kind: 'credential_removed'; agentId: string; credentialId: string; at: number }
+  | {
+      kind: 'credential_removed';
+      agentId: string;
+      credentialId: string;
+      at: number;
+      /** What was removed (`CredentialRecord.kind`), for CAEP `credential_type`; absent means a key. */
+      credentialKind?: 'jwk' | 'secret';
+    }
   | { kind: 'certificate_revoked'; agentId: string; serial: string; at: number };
 
 export type RevocationListener = (event: RevocationEvent) => void;

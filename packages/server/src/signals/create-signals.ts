@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { SigningKeyRing } from '../keys/signing-key-ring.js';
+import type { Random } from '../random.js';
+import type { SqlContext } from '../store/sql/sql-context.js';
+import { SqlSignalsStore } from '../store/sql/signals-queries.js';
+import type { Store } from '../store/store.js';
+import type { SsfRoutesOptions } from '../http/ssf-routes.js';
+import { authenticateReceiver } from './authenticate-receiver.js';
+import { PollWaiters } from './poll-waiters.js';
+import { PushDelivery, type PushRetryPolicy } from './push-delivery.js';
+import type { Resolver } from './push-request.js';
+import type { RevocationEvents } from './revocation-events.js';
+import type { SignalsStore } from './signals-store.js';
+import { StreamService } from './stream-service.js';
+import { buildTransmitterConfiguration } from './transmitter-configuration.js';
+import { SignalsTransmitter } from './transmitter.js';
+
+export interface SignalsDeps {
+  issuer: string;
+  /** Path of our JWKS (the SETs' keys). */
+  jwksPath: string;
+  allowPrivateReceivers: boolean;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  store: Pick<Store, 'getAgent' | 'isTokenRevoked'> & { context: SqlContext };
+  keys: Pick<SigningKeyRing, 'signer' | 'publicKey'>;
+  audit: AuditLog;
+  events: RevocationEvents;
+  masterKey: Buffer;
+  /** Tests only: push schedule and name resolution. */
+  pushRetry?: PushRetryPolicy;
+  resolve?: Resolver;
+}
+
+/** The running transmitter: its HTTP surface, its parts (for tests), and how to stop it. */
+export interface Signals {
+  routes: SsfRoutesOptions;
+  store: SignalsStore;
+  transmitter: SignalsTransmitter;
+  push: PushDelivery;
+  stop(): void;
+}
+
+/**
+ * Builds the Shared Signals transmitter (SSF 1.0 with CAEP 1.0) over the server's database and
+ * subscribes it to every revocation: each becomes a SET queued on every stream that asked for its
+ * event type, then pushed (RFC 8935) or polled (RFC 8936).
+ */
+export function createSignals(deps: SignalsDeps): Signals {
+  const store = new SqlSignalsStore(deps.store.context);
+  const waiters = new PollWaiters();
+  const push = new PushDelivery({
+    store,
+    clock: deps.clock,
+    random: deps.random,
+    logger: deps.logger,
+    allowPrivateReceivers: deps.allowPrivateReceivers,
+    // Called only once deliveries run, after `streams` exists.
+    authorizationOf: (stream) => streams.authorizationOf(stream),
+    retry: deps.pushRetry,
+    resolve: deps.resolve,
+    onGiveUp: (set, stream, error) => {
+      void deps.audit
+        .record({
+          time: deps.clock.now(),
+          event: 'security_event.push_failed',
+          outcome: 'failure',
+          agentId: stream.ownerAgentId,
+          actor: 'system',
+          sourceIp: null,
+          reason: error,
+          requestId: null,
+          details: { stream_id: stream.streamId, jti: set.jti, event_type: set.eventType, attempts: set.attempts + 1 },
+        })
+        .catch((failure: unknown) => deps.logger.error({ err: failure }, 'audit of a push failure failed'));
+    },
+  });
+  const transmitter = new SignalsTransmitter({
+    issuer: deps.issuer,
+    store,
+    keys: deps.keys,
+    clock: deps.clock,
+    random: deps.random,
+    logger: deps.logger,
+    waiters,
+    onQueued: (queuedOn) => {
+      if (queuedOn.some((s) => s.deliveryMethod === 'urn:ietf:rfc:8935')) push.kick();
+    },
+  });
+  const streams = new StreamService({
+    issuer: deps.issuer,
+    store,
+    transmitter,
+    audit: deps.audit,
+    clock: deps.clock,
+    random: deps.random,
+    masterKey: deps.masterKey,
+    allowPrivateReceivers: deps.allowPrivateReceivers,
+    resolve: deps.resolve,
+    onDeliverable: (stream) => {
+      waiters.notify([stream.streamId]);
+      push.kick();
+    },
+  });
+
+  const unsubscribe = deps.events.subscribe((event) => {
+    transmitter.publish(event).catch((error: unknown) => deps.logger.error({ err: error, kind: event.kind }, 'queuing security events failed'));
+  });
+  const stopPush = push.start();
+
+  return {
+    routes: {
+      configuration: buildTransmitterConfiguration(deps.issuer, deps.jwksPath),
+      authenticate: (authorization) => authenticateReceiver({ issuer: deps.issuer, clock: deps.clock, keys: deps.keys, store: deps.store }, authorization),
+      streams,
+      transmitter,
+      audit: deps.audit,
+      clock: deps.clock,
+    },
+    store,
+    transmitter,
+    push,
+    stop() {
+      unsubscribe();
+      stopPush();
+      transmitter.close();
+      waiters.wakeAll();
+    },
+  };
+}

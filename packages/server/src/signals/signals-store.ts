@@ -1,0 +1,95 @@
+import type { StreamStatus } from '@agentauth/protocol';
+
+/** The two SSF 1.0 §6.1 delivery methods. */
+export type DeliveryMethod = 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+
+/** One SSF event stream (SSF 1.0 §8.1.1), as stored. Times are ms since the epoch. */
+export interface StreamRecord {
+  streamId: string;
+  /** The agent whose `agentauth:signals` token created it; only that agent may see or manage it. */
+  ownerAgentId: string;
+  aud: readonly string[];
+  /** Receiver-supplied; null when the receiver never said (all supported events are delivered). */
+  eventsRequested: readonly string[] | null;
+  eventsDelivered: readonly string[];
+  deliveryMethod: DeliveryMethod;
+  /** Push: the receiver's URL (RFC 8935). Poll: null (the poll URL is ours, derived from the id). */
+  endpointUrl: string | null;
+  /** Push: the receiver's `authorization_header`, sealed under the master key (it is a secret). */
+  sealedAuthorizationHeader: string | null;
+  description: string | null;
+  status: StreamStatus;
+  statusReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastVerificationAt: number | null;
+  /** Push delivery counters and the last outcome, for the operator (never the SET or a secret). */
+  pushDelivered: number;
+  pushFailed: number;
+  lastPushAt: number | null;
+  lastPushError: string | null;
+}
+
+/** The receiver-supplied fields a PATCH or PUT may change (SSF 1.0 §8.1.1.3, §8.1.1.4). */
+export type StreamChanges = Partial<
+  Pick<StreamRecord, 'eventsRequested' | 'eventsDelivered' | 'deliveryMethod' | 'endpointUrl' | 'sealedAuthorizationHeader' | 'description'>
+>;
+
+/** A SET waiting for delivery on one stream; it stays until acknowledged (poll) or delivered (push). */
+export interface QueuedSet {
+  jti: string;
+  streamId: string;
+  eventType: string;
+  /** The signed SET (RFC 8417), compact serialization: public, carries no secret. */
+  setJwt: string;
+  createdAt: number;
+  /** Push attempts made so far. */
+  attempts: number;
+  /** Push: not before this time. */
+  nextAttemptAt: number;
+}
+
+/** The outcome of a push attempt that did not deliver. */
+export interface PushFailure {
+  error: string;
+  /** When to try again; null means give up and drop the SET. */
+  retryAt: number | null;
+}
+
+/**
+ * The Shared Signals transmitter's storage (DESIGN.md §5: in the shared database, so every node
+ * sees every stream and serves any stream's queue). Domain verbs; each single-use step (a
+ * verification slot, a push lease) is one conditional write.
+ */
+export interface SignalsStore {
+  createStream(stream: StreamRecord): Promise<void>;
+  getStream(streamId: string): Promise<StreamRecord | undefined>;
+  /** The agent's streams, oldest first. */
+  listStreams(ownerAgentId: string): Promise<StreamRecord[]>;
+  /** Streams not `disabled` (SSF 1.0 §8.1.2: a disabled stream holds nothing). */
+  listLiveStreams(): Promise<StreamRecord[]>;
+  updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined>;
+  /** Sets the status; leaving for `disabled` drops what was queued. */
+  setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined>;
+  /** Deletes the stream and its queue. */
+  deleteStream(streamId: string): Promise<boolean>;
+  /**
+   * Claims the stream's verification slot: true, and `lastVerificationAt` = now, only when the last
+   * verification is at least `minIntervalMs` old (SSF 1.0 §8.1.1 `min_verification_interval`).
+   */
+  claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
+  /** Queues SETs, all in one transaction. */
+  enqueue(sets: readonly QueuedSet[]): Promise<void>;
+  /** Up to `limit` queued SETs of a stream, oldest first. */
+  pending(streamId: string, limit: number): Promise<QueuedSet[]>;
+  /** Removes acknowledged SETs of this stream (RFC 8936 §2.4); returns how many went. */
+  acknowledge(streamId: string, jtis: readonly string[]): Promise<number>;
+  /** SETs due for a push attempt on enabled push streams, not leased by another node. */
+  duePushSets(now: number, limit: number): Promise<QueuedSet[]>;
+  /** Leases a SET for one push attempt until `leaseUntil`; false when another node holds it. */
+  leasePushSet(jti: string, now: number, leaseUntil: number): Promise<boolean>;
+  /** The push was accepted (202): drop the SET, count it on the stream. */
+  pushDelivered(set: QueuedSet, now: number): Promise<void>;
+  /** The push failed: reschedule or drop the SET, record the error on the stream. */
+  pushFailed(set: QueuedSet, now: number, failure: PushFailure): Promise<void>;
+}
