@@ -1,0 +1,79 @@
+import type { X509Certificate } from 'node:crypto';
+import { children, decodeDirectoryString, decodeOid, DerError, readElement, type DerElement } from './der.js';
+
+/** One attribute of a relative distinguished name: its OID and its value. */
+export interface NameAttribute {
+  oid: string;
+  /** The decoded string, or undefined when the value is not a directory string. */
+  text: string | undefined;
+  /** The DER encoding of the value (for RFC 4514 §2.4 `#hex` comparison). */
+  der: Buffer;
+}
+
+/** A distinguished name as it is encoded: RDNs from the most significant (e.g. `C`) down. */
+export type DistinguishedName = NameAttribute[][];
+
+/** The names RFC 8705 §2.1.2 matches on: the subject DN and the URI and DNS subjectAltNames. */
+export interface CertificateNames {
+  subject: DistinguishedName;
+  sanUris: string[];
+  sanDnsNames: string[];
+}
+
+const SUBJECT_ALT_NAME = '2.5.29.17';
+
+/**
+ * Reads the subject DN and the subjectAltName URI and dNSName entries (RFC 5280 §4.1.2.6,
+ * §4.2.1.6) from a certificate Node has already parsed. Returns undefined when the encoding is
+ * not what RFC 5280 says it must be, so a malformed certificate can never match anything.
+ */
+export function certificateNames(certificate: X509Certificate): CertificateNames | undefined {
+  try {
+    const { element: cert } = readElement(certificate.raw, 0);
+    const tbs = children(cert)[0];
+    if (tbs === undefined) return undefined;
+    const fields = children(tbs);
+    // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, spki, ...
+    let index = fields[0]?.tag === 0xa0 ? 1 : 0;
+    index += 4;
+    const subjectElement = fields[index];
+    if (subjectElement === undefined || subjectElement.tag !== 0x30) return undefined;
+    const subject = readName(subjectElement);
+    const names: CertificateNames = { subject, sanUris: [], sanDnsNames: [] };
+    const extensions = fields.find((f) => f.tag === 0xa3);
+    if (extensions === undefined) return names;
+    const list = children(extensions)[0];
+    if (list === undefined) return undefined;
+    for (const extension of children(list)) {
+      const parts = children(extension);
+      if (parts[0] === undefined || parts[0].tag !== 0x06 || decodeOid(parts[0].value) !== SUBJECT_ALT_NAME) continue;
+      const octets = parts[parts.length - 1];
+      if (octets === undefined || octets.tag !== 0x04) return undefined;
+      readAltNames(readElement(octets.value, 0).element, names);
+    }
+    return names;
+  } catch (error) {
+    if (error instanceof DerError || error instanceof TypeError || error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+function readName(name: DerElement): DistinguishedName {
+  return children(name).map((rdn) => {
+    if (rdn.tag !== 0x31) throw new DerError('RDN is not a SET');
+    return children(rdn).map((atv) => {
+      const [type, value] = children(atv);
+      if (type === undefined || value === undefined || type.tag !== 0x06) throw new DerError('bad AttributeTypeAndValue');
+      return { oid: decodeOid(type.value), text: decodeDirectoryString(value), der: Buffer.from(value.encoded) };
+    });
+  });
+}
+
+function readAltNames(generalNames: DerElement, into: CertificateNames): void {
+  if (generalNames.tag !== 0x30) throw new DerError('GeneralNames is not a SEQUENCE');
+  for (const name of children(generalNames)) {
+    // Context tags [2] dNSName and [6] uniformResourceIdentifier, both IA5String (RFC 5280 §4.2.1.6).
+    if (name.tag === 0x82) into.sanDnsNames.push(Buffer.from(name.value).toString('ascii'));
+    else if (name.tag === 0x86) into.sanUris.push(Buffer.from(name.value).toString('ascii'));
+  }
+}
