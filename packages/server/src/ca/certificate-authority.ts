@@ -1,0 +1,404 @@
+import { generateKeyPairSync, type X509Certificate } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Random } from '../random.js';
+import type { AuditInput } from '../store/records.js';
+import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { Page, Store } from '../store/store.js';
+import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
+import { CaError } from './ca-error.js';
+import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
+import { importAuthority, type CaImport } from './ca-import.js';
+import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
+import type { CaAuthorityRecord, CaStore, IssuedCertificateRecord } from './ca-store.js';
+import { checkLeaf, checkLeafWithX509 } from './check-leaf.js';
+import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certification-request.js';
+import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';
+import { CertificateLedger } from './certificate-ledger.js';
+import { CrlPublisher } from './crl-publisher.js';
+import { DerError, fromPem } from './der-reader.js';
+import { pem } from './der-writer.js';
+import { LeafTemplate, type LeafRequest } from './leaf-template.js';
+import { decodeSubjectPublicKey } from './subject-public-key.js';
+import { readDer } from './der-reader.js';
+import { agentSpiffeId } from './trust-domain.js';
+
+/** Longest certificate lifetime, whatever is configured or asked (issue 3). */
+export const MAX_CERTIFICATE_TTL = 86_400;
+/** Leaves are backdated this much (ms) for relying parties whose clocks run a little behind. */
+export const LEAF_BACKDATE_MS = 30_000;
+/**
+ * The agent label that lets an agent's SVID also serve TLS (extKeyUsage serverAuth): `"true"`.
+ * Without it an SVID is for clientAuth only (docs/ca.md, "Profile").
+ */
+export const SERVES_LABEL = 'agentauth/serves';
+
+export interface CertificateAuthorityDeps {
+  store: CaStore;
+  /** Agents are read to check they are active before a certificate names them. */
+  agents: Pick<Store, 'getAgent'>;
+  masterKey: Buffer;
+  clock: Clock;
+  random: Random;
+  audit: AuditLog;
+  events: RevocationEvents;
+  logger: { info(msg: string): void; warn(msg: string): void; error(obj: unknown, msg: string): void };
+  /** Our issuer identifier: the base of the CRL distribution point URLs. */
+  issuer: string;
+  trustDomain: string;
+  /** Default leaf lifetime, seconds (capped at {@link MAX_CERTIFICATE_TTL}). */
+  certificateTtl: number;
+  /** Lifetime of each issuing CA, seconds. */
+  intermediateTtl: number;
+}
+
+/** Who asked, for the audit record. */
+export interface CaRequestContext {
+  actor?: string | null;
+  sourceIp?: string | null;
+  requestId?: string | null;
+}
+
+/** A certificate just issued, checked after signing. */
+export interface IssuedCertificate {
+  serial: string;
+  /** DER of the leaf. */
+  certificate: Buffer;
+  /** Leaf then issuing CA, PEM (what a TLS peer presents). */
+  chainPem: string;
+  notAfter: number;
+  /** The URI SAN (agents) or null (server certificates). */
+  spiffeId: string | null;
+}
+
+/** The trust anchors and issuing CAs relying parties need (SPIFFE bundle, `openssl verify -CAfile`). */
+export interface TrustBundle {
+  /** Roots, then issuing CAs (prepared, active and old while live), PEM. */
+  pem: string;
+  /** Trust anchors. */
+  roots: X509Certificate[];
+  /** Issuing CAs, for chain building (`-untrusted`, a TLS server's `ca` list may hold them too). */
+  intermediates: X509Certificate[];
+}
+
+interface Issuing {
+  record: CaAuthorityRecord;
+  ca: SigningCa;
+  template: LeafTemplate;
+  chainTail: string;
+}
+
+/**
+ * The built-in certificate authority (issue 3, DESIGN.md §3 `src/ca`): a root and an issuing CA per
+ * trust domain, SPIRE-style rotation coordinated through the database, X.509-SVID issuance from a
+ * CSR with a fixed template and post-signing validation, revocation and CRLs.
+ *
+ * Nothing runs until `sync()`; `start()` adds the timers (rotation, CRL reissue, agent revocation).
+ */
+export class CertificateAuthority {
+  private issuing: Issuing | undefined;
+  private signers = new Map<string, SigningCa>();
+  private certificates = new Map<string, CaCertificate>();
+  private records: CaAuthorityRecord[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly ledger: CertificateLedger;
+  readonly crls: CrlPublisher;
+
+  constructor(private readonly deps: CertificateAuthorityDeps) {
+    if (!Number.isInteger(deps.certificateTtl) || deps.certificateTtl < 1) throw new TypeError('certificateTtl must be a positive integer (seconds)');
+    if (!Number.isInteger(deps.intermediateTtl) || deps.intermediateTtl < 2 * MAX_CERTIFICATE_TTL) throw new TypeError('intermediateTtl must be at least 2 days (seconds)');
+    this.ledger = new CertificateLedger(deps.store);
+    this.crls = new CrlPublisher({ store: deps.store, clock: deps.clock, logger: deps.logger, signer: (id) => this.signers.get(id) });
+  }
+
+  /** The CRL distribution point of an issuing CA: `<issuer>/ca/v1/crl/<ca id>`. */
+  crlUrl(caId: string): string {
+    return `${this.deps.issuer}/ca/v1/crl/${caId}`;
+  }
+
+  get trustDomain(): string {
+    return this.deps.trustDomain;
+  }
+
+  /** True once an issuing CA is loaded (for `/readyz`). */
+  ready(): boolean {
+    return this.issuing !== undefined;
+  }
+
+  /** The active issuing CA's id. */
+  activeId(): string | undefined {
+    return this.issuing?.record.id;
+  }
+
+  /** Every stored CA, for `ca show`. */
+  authorities(): readonly CaAuthorityRecord[] {
+    return this.records;
+  }
+
+  /** Creates the hierarchy at first start, applies due rotations, and loads what other nodes did. */
+  sync(): Promise<void> {
+    return this.serialize(() => this.transition('sync'));
+  }
+
+  /** Activates a successor issuing CA now (`ca rotate`). */
+  rotate(context: CaRequestContext = {}): Promise<void> {
+    return this.serialize(() => this.transition('rotate', context));
+  }
+
+  /**
+   * Imports an operator's root (certificate + key) or issuing CA (certificate + key + its root's
+   * certificate) so our certificates chain to an existing PKI (docs/ca.md, "Import").
+   * @throws {CaError} `invalid_import`
+   */
+  importCa(input: CaImport, context: CaRequestContext = {}): Promise<{ rootId: string; intermediateId: string }> {
+    return this.serialize(async () => {
+      const now = this.deps.clock.now();
+      const { root, intermediate } = importAuthority(input, { now, masterKey: this.deps.masterKey, random: this.deps.random, trustDomain: this.deps.trustDomain, lifetimeMs: this.deps.intermediateTtl * 1000 });
+      let plan: CaPlan | undefined;
+      await this.deps.store.mutateAuthorities((current) => (plan = planCaImport(current, now, root, intermediate)));
+      await this.audit({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
+      await this.load(await this.deps.store.listAuthorities());
+      void plan;
+      return { rootId: root.id, intermediateId: intermediate.id };
+    });
+  }
+
+  /**
+   * Issues an X.509-SVID (`spiffe://<trust domain>/agent/<agentId>`) for the key in `csr` (PEM or
+   * DER PKCS#10). The agent must exist and be active. Everything the CSR asks for is ignored except
+   * what the refusals in `readCertificationRequest` look at. The certificate is checked after signing,
+   * recorded and audited before it is returned. Called by the JSON API, EST and the mTLS listener's
+   * renewal (which authenticated the agent by its current certificate).
+   *
+   * @throws {CsrError} the CSR is refused (audited as `certificate.denied`)
+   * @throws {CaError} `agent_not_active` (audited as `certificate.denied`)
+   */
+  async issueForAgent(agentId: string, csr: Buffer | string, context: CaRequestContext = {}): Promise<IssuedCertificate> {
+    const spiffeId = agentSpiffeId(this.deps.trustDomain, agentId);
+    try {
+      const agent = await this.deps.agents.getAgent(agentId);
+      if (agent === undefined || agent.status !== 'active') throw new CaError('agent_not_active', 'the agent does not exist or is not active');
+      const request = readCertificationRequest(csrDer(csr), { trustDomain: this.deps.trustDomain, spiffeId });
+      const serverAuth = agent.labels[SERVES_LABEL] === 'true';
+      return await this.issueLeaf({ publicKey: request.publicKey, spiffeId, clientAuth: true, serverAuth }, agentId, context);
+    } catch (error) {
+      if (error instanceof CsrError || error instanceof CaError) {
+        await this.audit({ event: 'certificate.denied', outcome: 'failure', agentId, context, reason: error instanceof CsrError ? `${error.code}: ${error.detail}` : error.code, details: { spiffe_id: spiffeId } });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A TLS server certificate from our CA (for the mTLS listener): a fresh P-256 key, the given DNS
+   * names and IP addresses as SANs, extKeyUsage serverAuth, lifetime `ttlSeconds` (default and cap
+   * 24 h, never beyond the issuing CA). Renew it before `notAfter` (the issuing CA rotates too).
+   */
+  async issueServerCertificate(dnsNames: readonly string[], ipAddresses: readonly string[], options: { ttlSeconds?: number } = {}): Promise<IssuedCertificate & { privateKeyPem: string; certificatePem: string }> {
+    if (dnsNames.length + ipAddresses.length === 0) throw new TypeError('a server certificate needs a DNS name or an IP address');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = decodeSubjectPublicKey(readDer(publicKey.export({ format: 'der', type: 'spki' })));
+    const issued = await this.issueLeaf({ publicKey: key, dnsNames, ipAddresses, clientAuth: false, serverAuth: true, ttlSeconds: options.ttlSeconds ?? MAX_CERTIFICATE_TTL }, null, { actor: 'system' });
+    checkLeafWithX509(issued.certificate, (this.issuing as Issuing).ca);
+    return { ...issued, certificatePem: pem('CERTIFICATE', issued.certificate), privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  }
+
+  private async issueLeaf(
+    spec: Omit<LeafRequest, 'serial' | 'notBefore' | 'notAfter'> & { ttlSeconds?: number },
+    agentId: string | null,
+    context: CaRequestContext,
+  ): Promise<IssuedCertificate> {
+    const issuing = this.issuing;
+    if (issuing === undefined) throw new Error('the CA is not loaded: call sync() first');
+    const now = this.deps.clock.now();
+    const ttl = Math.min(spec.ttlSeconds ?? this.deps.certificateTtl, MAX_CERTIFICATE_TTL);
+    const notAfter = Math.min(now + ttl * 1000, issuing.ca.notAfter);
+    if (notAfter <= now) throw new Error('the issuing CA has expired; the CA sync is failing');
+    const request: LeafRequest = { ...spec, serial: randomSerial(this.deps.random), notBefore: Math.max(now - LEAF_BACKDATE_MS, issuing.ca.notBefore), notAfter };
+    const der = issuing.template.issue(request);
+    checkLeaf(der, issuing.ca, request, issuing.template.crlUrl);
+    const serial = serialHex(request.serial);
+    const kind = agentId === null ? 'server' : 'agent';
+    await Promise.all([
+      this.ledger.record({ serial, agentId, kind, caId: issuing.record.id, issuedAt: now, notAfter, revokedAt: null }),
+      this.audit({ event: 'certificate.issued', agentId, context, details: { serial, kind, ca_id: issuing.record.id, not_after: new Date(notAfter).toISOString(), server_auth: spec.serverAuth } }),
+    ]);
+    return { serial, certificate: der, chainPem: pem('CERTIFICATE', der) + issuing.chainTail, notAfter, spiffeId: spec.spiffeId ?? null };
+  }
+
+  /** The bundle: live roots and issuing CAs (old ones while certificates they issued may live). */
+  trustBundle(): TrustBundle {
+    const live = this.records.filter((r) => r.notAfter >= this.deps.clock.now());
+    const pick = (kind: 'root' | 'intermediate') => live.filter((r) => r.kind === kind).map((r) => (this.certificates.get(r.id) as CaCertificate).x509);
+    const roots = pick('root');
+    const intermediates = pick('intermediate');
+    return { pem: [...roots, ...intermediates].map((c) => c.toString()).join(''), roots, intermediates };
+  }
+
+  /** Issued certificates, newest first, optionally of one agent (admin API). @throws RangeError for a bad cursor */
+  listCertificatesPage(agentId: string | undefined, limit: number, cursor: string | undefined): Promise<Page<IssuedCertificateRecord>> {
+    return this.deps.store.listCertificates(agentId === undefined ? {} : { agentId }, cursor === undefined ? { limit } : { limit, after: cursor });
+  }
+
+  /** True when the certificate with this serial (any notation) was revoked. Unknown serials are not revoked. */
+  async isRevoked(serial: string): Promise<boolean> {
+    const canonical = normalizeSerial(serial);
+    if (canonical === undefined) return false;
+    const record = await this.deps.store.getCertificate(canonical);
+    return record !== undefined && record.revokedAt !== null;
+  }
+
+  /** Revokes one certificate, reissues its CRL, audits and publishes `certificate_revoked`. Undefined when unknown. */
+  async revoke(serial: string, context: CaRequestContext = {}): Promise<IssuedCertificateRecord | undefined> {
+    const canonical = normalizeSerial(serial);
+    if (canonical === undefined) return undefined;
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.revokeCertificate(canonical, now);
+    if (result === undefined) return undefined;
+    if (result.changed) await this.revoked([result.record], context, 'revoked');
+    return result.record;
+  }
+
+  /** Revokes every certificate an agent holds (it was suspended, disabled or deleted). */
+  async revokeAgent(agentId: string, reason: string): Promise<IssuedCertificateRecord[]> {
+    const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now());
+    if (records.length > 0) await this.revoked(records, { actor: 'system' }, reason);
+    return records;
+  }
+
+  private async revoked(records: readonly IssuedCertificateRecord[], context: CaRequestContext, reason: string): Promise<void> {
+    for (const record of records) {
+      await this.audit({ event: 'certificate.revoked', agentId: record.agentId, context, reason, details: { serial: record.serial, ca_id: record.caId } });
+      if (record.agentId !== null) this.deps.events.publish({ kind: 'certificate_revoked', agentId: record.agentId, serial: record.serial, at: record.revokedAt ?? this.deps.clock.now() });
+    }
+    for (const caId of new Set(records.map((r) => r.caId))) await this.crls.refresh(caId, true);
+  }
+
+  /**
+   * Timers: `sync()` every `syncMs`, CRL reissue checks every `crlMs`, and revocation of every
+   * certificate of an agent that is suspended, disabled or deleted. Returns the stop function.
+   */
+  start(options: { syncMs: number; crlMs: number }): () => void {
+    const onError = (what: string) => (error: unknown) => this.deps.logger.error({ err: error }, `CA ${what} failed`);
+    const unsubscribe = this.deps.events.subscribe((event) => {
+      if (event.kind === 'agent_revoked') this.revokeAgent(event.agentId, `agent ${event.status}`).catch(onError('agent revocation'));
+    });
+    const timers = [
+      setInterval(() => void this.sync().catch(onError('sync')), options.syncMs),
+      setInterval(() => {
+        const ids = this.records.filter((r) => r.kind === 'intermediate' && this.signers.has(r.id)).map((r) => r.id);
+        void this.crls.refreshAll(ids).catch(onError('CRL reissue'));
+        void this.deps.store.pruneCertificates(this.deps.clock.now() - 86_400_000).catch(onError('prune'));
+      }, options.crlMs),
+    ];
+    for (const timer of timers) timer.unref();
+    return () => {
+      unsubscribe();
+      timers.forEach(clearInterval);
+    };
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transition(mode: CaRotationMode, context: CaRequestContext = { actor: 'system' }): Promise<void> {
+    const { store, clock } = this.deps;
+    let candidates: CaCandidates = {};
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = clock.now();
+      let plan: CaPlan | undefined;
+      const after = await store.mutateAuthorities((current) => {
+        plan = planCaRotation(current, now, DEFAULT_CA_ROTATION, mode, candidates);
+        return plan.need === undefined ? plan : { insert: [], update: [], remove: [] };
+      });
+      const made = plan as CaPlan;
+      if (made.need !== undefined) {
+        candidates = this.makeCandidates(made.need, after, now);
+        continue;
+      }
+      for (const { event, id, kind } of made.events) {
+        this.deps.logger.info(`${event} ${kind} ${id}`);
+        await this.audit({ event, context, details: { ca_id: id, kind } });
+      }
+      if (made.blocked !== undefined) {
+        this.deps.logger.warn(made.blocked);
+        if (mode === 'rotate') throw new CaError('ca_unavailable', made.blocked);
+      }
+      await this.load(after);
+      if (this.issuing === undefined) throw new Error('no active issuing CA after sync');
+      return;
+    }
+    throw new Error('the CA hierarchy kept changing during sync; retry');
+  }
+
+  private makeCandidates(need: { root: boolean; parentId: string | null }, current: readonly CaAuthorityRecord[], now: number): CaCandidates {
+    const options = { trustDomain: this.deps.trustDomain, now, random: this.deps.random, masterKey: this.deps.masterKey, lifetimeMs: this.deps.intermediateTtl * 1000 };
+    if (need.root) {
+      const root = makeRootCa(options);
+      return { root: root.record, intermediate: makeIntermediateCa(root.ca, root.record.id, options).record };
+    }
+    const parent = current.find((r) => r.id === need.parentId);
+    if (parent === undefined) return {};
+    return { intermediate: makeIntermediateCa(openSigningCa(this.deps.masterKey, parent), parent.id, options).record };
+  }
+
+  private async load(records: readonly CaAuthorityRecord[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const live = records.filter((r) => r.notAfter >= now);
+    const certificates = new Map<string, CaCertificate>();
+    const signers = new Map<string, SigningCa>();
+    for (const record of live) {
+      const known = this.certificates.get(record.id);
+      certificates.set(record.id, known ?? readCaCertificate(Buffer.from(record.certificate, 'base64')));
+      if (record.kind === 'intermediate' && record.encryptedPrivateKey !== null) {
+        signers.set(record.id, this.signers.get(record.id) ?? openSigningCa(this.deps.masterKey, record));
+      }
+    }
+    const active = live.filter((r) => r.kind === 'intermediate' && r.state === 'active').sort((a, b) => (b.activatedAt ?? 0) - (a.activatedAt ?? 0))[0];
+    this.records = live;
+    this.certificates = certificates;
+    this.signers = signers;
+    const signer = active === undefined ? undefined : signers.get(active.id);
+    if (active === undefined || signer === undefined) {
+      this.issuing = undefined;
+      return;
+    }
+    if (this.issuing?.record.id !== active.id) {
+      this.deps.logger.info(`issuing certificates with CA ${active.id}`);
+      this.issuing = { record: active, ca: signer, template: new LeafTemplate(signer, this.crlUrl(active.id)), chainTail: pem('CERTIFICATE', signer.der) };
+      await this.crls.refresh(active.id, false);
+    }
+  }
+
+  private audit(entry: { event: string; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
+    const input: AuditInput = {
+      time: this.deps.clock.now(),
+      event: entry.event,
+      outcome: entry.outcome ?? 'success',
+      agentId: entry.agentId ?? null,
+      actor: entry.context.actor ?? (entry.agentId === undefined || entry.agentId === null ? 'system' : `agent:${entry.agentId}`),
+      sourceIp: entry.context.sourceIp ?? null,
+      reason: entry.reason?.slice(0, 200) ?? null,
+      requestId: entry.context.requestId ?? null,
+      details: entry.details,
+    };
+    return this.deps.audit.record(input);
+  }
+}
+
+/** A CSR given as PEM (`CERTIFICATE REQUEST`, or the older `NEW CERTIFICATE REQUEST`) or DER. */
+function csrDer(csr: Buffer | string): Buffer {
+  if (Buffer.isBuffer(csr)) return csr;
+  if (typeof csr !== 'string') throw new TypeError('csr must be a PEM string or a DER Buffer');
+  // Base64 and PEM armour add about 40%; anything longer cannot hold an acceptable CSR.
+  if (csr.length > MAX_CSR_BYTES * 1.5) throw new CsrError('csr_too_large', `${csr.length} characters of PEM`);
+  try {
+    return fromPem(csr, csr.includes('BEGIN NEW CERTIFICATE REQUEST') ? 'NEW CERTIFICATE REQUEST' : 'CERTIFICATE REQUEST');
+  } catch (error) {
+    if (error instanceof DerError) throw new CsrError('malformed_csr', error.message);
+    throw error;
+  }
+}

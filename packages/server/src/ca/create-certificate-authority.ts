@@ -1,0 +1,41 @@
+import type { Config } from '../config/config.js';
+import type { Deps } from '../deps.js';
+import type { Store } from '../store/store.js';
+import { SqlCaStore } from '../store/sql/ca-queries.js';
+import type { SqlContext } from '../store/sql/sql-context.js';
+import { CertificateAuthority } from './certificate-authority.js';
+
+/** How often each node applies due CA rotations and loads other nodes' changes (ms). */
+export const CA_SYNC_MS = 60_000;
+/** How often each node checks whether a CRL is due (ms): well within the hourly reissue. */
+export const CRL_CHECK_MS = 30_000;
+
+/**
+ * Builds the CA over the shared database, creates the hierarchy at the first start (or loads it)
+ * and starts its timers. Returns the CA and the function that stops the timers.
+ */
+export async function createCertificateAuthority(
+  deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'audit' | 'events'> & {
+    config: Pick<Config, 'issuer' | 'trustDomain' | 'certificateTtl' | 'caIntermediateTtl'>;
+    masterKey: Buffer;
+    context: SqlContext;
+    agents: Pick<Store, 'getAgent'>;
+  },
+): Promise<{ ca: CertificateAuthority; stop: () => void }> {
+  const ca = new CertificateAuthority({
+    store: new SqlCaStore(deps.context),
+    agents: deps.agents,
+    masterKey: deps.masterKey,
+    clock: deps.clock,
+    random: deps.random,
+    audit: deps.audit,
+    events: deps.events,
+    logger: { info: (msg) => deps.logger.info(msg), warn: (msg) => deps.logger.warn(msg), error: (obj, msg) => deps.logger.error(obj, msg) },
+    issuer: deps.config.issuer,
+    trustDomain: deps.config.trustDomain,
+    certificateTtl: deps.config.certificateTtl,
+    intermediateTtl: deps.config.caIntermediateTtl,
+  });
+  await ca.sync();
+  return { ca, stop: ca.start({ syncMs: CA_SYNC_MS, crlMs: CRL_CHECK_MS }) };
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { createCertificateRequestAuthenticator, type CertificateRequestAuth, type CertificateRequestAuthDeps } from '../ca/authenticate-certificate-request.js';
+import { CaError } from '../ca/ca-error.js';
+import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import { CsrError, MAX_CSR_BYTES } from '../ca/certification-request.js';
+import { EST_PATHS, estCaCerts, estEnroll, MAX_EST_BODY, type EstResponse } from '../ca/est.js';
+import { spiffeBundle } from '../ca/spiffe-bundle.js';
+
+/** Options of {@link caRoutes}. */
+export interface CaRoutesOptions {
+  ca: CertificateAuthority;
+  auth: CertificateRequestAuthDeps;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+/** `POST /ca/v1/certificates` takes `{"csr": "<PEM>"}`: a PEM CSR of at most 16 KiB DER, with margin. */
+const JSON_BODY_LIMIT = MAX_CSR_BYTES * 2;
+const CA_ID = '^[0-9a-f]{2,128}$';
+
+/**
+ * The CA's public surface (docs/ca.md), one encapsulated fastify plugin: the JSON issuance API,
+ * the trust bundle (PEM and SPIFFE JWKS), the CRLs, and RFC 7030 EST `cacerts` and `simpleenroll`.
+ * Its body parsers (JSON, `application/pkcs10`) and error handler reach these routes only.
+ */
+export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): Promise<void> {
+  const { ca } = options;
+  const authenticate = createCertificateRequestAuthenticator(options.auth);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, parseJson);
+  app.addContentTypeParser('application/pkcs10', { parseAs: 'string', bodyLimit: MAX_EST_BODY }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: 'invalid_request', error_description: status === 413 ? 'the request body is too large' : 'the request is malformed' });
+    }
+    request.log.error({ err: error, reqId: request.id }, 'CA endpoint: unexpected error');
+    return reply.code(500).send({ error: 'server_error', error_description: 'the server could not complete the request' });
+  });
+
+  /** Authenticates, and audits a refusal as `certificate.denied`; sends the RFC 6750 §3 answer. */
+  async function agentOf(request: FastifyRequest, reply: FastifyReply, est: boolean): Promise<string | undefined> {
+    const result: CertificateRequestAuth = await authenticate(request.headers.authorization);
+    if (result.ok) return result.agentId;
+    await options.audit.record({
+      time: options.clock.now(),
+      event: 'certificate.denied',
+      outcome: 'failure',
+      agentId: result.agentId,
+      actor: result.agentId === null ? null : `agent:${result.agentId}`,
+      sourceIp: request.ip,
+      reason: `${result.error}: ${result.reason}`,
+      requestId: request.id,
+      details: { path: request.url.split('?')[0] ?? '' },
+    });
+    const challenge = `Bearer realm="agentauth", error="${result.error}"${result.error === 'insufficient_scope' ? ', scope="agentauth:cert"' : ''}`;
+    reply.code(result.status).header('www-authenticate', challenge);
+    const description = result.error === 'insufficient_scope' ? 'the access token must carry the scope agentauth:cert' : 'a valid access token for this server is required';
+    if (est) await reply.type('text/plain; charset=utf-8').send(`${description}\n`);
+    else await reply.send({ error: result.error, error_description: description });
+    return undefined;
+  }
+
+  const context = (request: FastifyRequest, agentId: string) => ({ actor: `agent:${agentId}`, sourceIp: request.ip, requestId: request.id });
+
+  app.post(
+    '/ca/v1/certificates',
+    {
+      schema: {
+        body: { type: 'object', additionalProperties: false, required: ['csr'], properties: { csr: { type: 'string', minLength: 1, maxLength: JSON_BODY_LIMIT } } },
+      },
+    },
+    async (request, reply) => {
+      const agentId = await agentOf(request, reply, false);
+      if (agentId === undefined) return reply;
+      try {
+        const issued = await ca.issueForAgent(agentId, (request.body as { csr: string }).csr, context(request, agentId));
+        return reply
+          .code(201)
+          .header('cache-control', 'no-store')
+          .send({ spiffe_id: issued.spiffeId, serial: issued.serial, certificate_chain: issued.chainPem, expires_at: new Date(issued.notAfter).toISOString() });
+      } catch (error) {
+        if (error instanceof CsrError) return reply.code(400).send({ error: 'invalid_csr', error_description: error.message, csr_error: error.code });
+        if (error instanceof CaError) return reply.code(403).send({ error: 'access_denied', error_description: 'the agent may not be issued certificates' });
+        throw error;
+      }
+    },
+  );
+
+  app.get('/ca/v1/bundle.pem', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('application/x-pem-file').send(ca.trustBundle().pem));
+  app.get('/ca/v1/bundle.json', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('application/json').send(spiffeBundle(ca.trustBundle().roots)));
+
+  const sendCrl = async (reply: FastifyReply, id: string | undefined) => {
+    const der = id === undefined ? undefined : await ca.crls.der(id);
+    if (der === undefined) return reply.code(404).send({ error: 'not_found', error_description: 'no CRL for that CA' });
+    // Short cache: a revocation must reach relying parties within about a minute.
+    return reply.header('cache-control', 'public, max-age=30').type('application/pkix-crl').send(der);
+  };
+  app.get('/ca/v1/crl', async (_request, reply) => sendCrl(reply, ca.activeId()));
+  app.get('/ca/v1/crl/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: CA_ID } } } } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    return sendCrl(reply, ca.authorities().some((r) => r.id === id && r.kind === 'intermediate') ? id : undefined);
+  });
+
+  const sendEst = (reply: FastifyReply, response: EstResponse) => reply.code(response.status).headers(response.headers).send(response.body);
+  app.get(EST_PATHS.cacerts, async (_request, reply) => sendEst(reply, estCaCerts(ca)));
+  app.post(EST_PATHS.simpleenroll, async (request, reply) => {
+    const agentId = await agentOf(request, reply, true);
+    if (agentId === undefined) return reply;
+    if (typeof request.body !== 'string') return reply.code(415).type('text/plain; charset=utf-8').send('the body must be application/pkcs10\n');
+    return sendEst(reply, await estEnroll(ca, agentId, request.body, context(request, agentId)));
+  });
+}

@@ -1,0 +1,191 @@
+import type { Kysely } from 'kysely';
+import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../../ca/ca-store.js';
+import type { Page } from '../store.js';
+import type { CaTables } from './ca-tables.js';
+import type { Database } from './database.js';
+import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
+import type { SqlContext } from './sql-context.js';
+
+type CaDb = Kysely<Database & CaTables>;
+type AuthorityRow = CaTables['ca_authorities'];
+type CertificateRow = CaTables['ca_certificates'];
+
+const authorityFromRow = (row: AuthorityRow): CaAuthorityRecord => ({
+  id: row.id,
+  kind: row.kind as CaAuthorityRecord['kind'],
+  state: row.state as CaAuthorityRecord['state'],
+  certificate: row.certificate,
+  encryptedPrivateKey: row.encrypted_private_key,
+  parentId: row.parent_id,
+  external: Number(row.external) === 1,
+  createdAt: Number(row.created_at),
+  activatedAt: row.activated_at === null ? null : Number(row.activated_at),
+  notAfter: Number(row.not_after),
+});
+
+const authorityToRow = (record: CaAuthorityRecord): AuthorityRow => ({
+  id: record.id,
+  kind: record.kind,
+  state: record.state,
+  certificate: record.certificate,
+  encrypted_private_key: record.encryptedPrivateKey,
+  parent_id: record.parentId,
+  external: record.external ? 1 : 0,
+  created_at: record.createdAt,
+  activated_at: record.activatedAt,
+  not_after: record.notAfter,
+});
+
+const certificateFromRow = (row: CertificateRow): IssuedCertificateRecord => ({
+  serial: row.serial,
+  agentId: row.agent_id,
+  kind: row.kind as IssuedCertificateRecord['kind'],
+  caId: row.ca_id,
+  issuedAt: Number(row.issued_at),
+  notAfter: Number(row.not_after),
+  revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+});
+
+const certificateToRow = (record: IssuedCertificateRecord): CertificateRow => ({
+  serial: record.serial,
+  agent_id: record.agentId,
+  kind: record.kind,
+  ca_id: record.caId,
+  issued_at: record.issuedAt,
+  not_after: record.notAfter,
+  revoked_at: record.revokedAt,
+});
+
+const crlFromRow = (row: CaTables['ca_crls']): CrlRecord => ({
+  caId: row.ca_id,
+  number: Number(row.number),
+  thisUpdate: Number(row.this_update),
+  nextUpdate: Number(row.next_update),
+  der: row.der,
+});
+
+/**
+ * The CA's storage over the shared SQL context (ca-store.ts `CaStore`), on SQLite and PostgreSQL
+ * alike. Hierarchy changes and CRL numbers are decided under the `ca` lock row, so nodes agree.
+ */
+export class SqlCaStore implements CaStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  private get db(): CaDb {
+    return this.ctx.db.withTables<CaTables>();
+  }
+
+  private write<T>(work: (db: CaDb) => Promise<T>): Promise<T> {
+    return this.ctx.write((db) => work(db.withTables<CaTables>()));
+  }
+
+  private lock(db: CaDb) {
+    return this.ctx.dialect.lockRows(db.selectFrom('store_locks').select('name').where('name', '=', 'ca')).execute();
+  }
+
+  async listAuthorities(): Promise<CaAuthorityRecord[]> {
+    return (await this.db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+  }
+
+  async mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]> {
+    return this.write(async (db) => {
+      await this.lock(db);
+      const current = (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+      const changes = plan(current.map((record) => ({ ...record })));
+      const known = new Set(current.map((record) => record.id));
+      for (const record of changes.update) {
+        if (!known.has(record.id)) throw new Error(`CA ${record.id} cannot be updated: it does not exist`);
+        const { id: _id, ...columns } = authorityToRow(record);
+        await db.updateTable('ca_authorities').set(columns).where('id', '=', record.id).execute();
+      }
+      if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
+      if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
+      return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+    });
+  }
+
+  async recordCertificates(records: readonly IssuedCertificateRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.write(async (db) => {
+      for (const chunk of this.ctx.chunks([...records], 7)) await db.insertInto('ca_certificates').values(chunk.map(certificateToRow)).execute();
+    });
+  }
+
+  async getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined> {
+    const row = await this.db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+    return row === undefined ? undefined : certificateFromRow(row);
+  }
+
+  async listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>> {
+    const limit = checkLimit(page.limit);
+    let query = this.db.selectFrom('ca_certificates').selectAll();
+    if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
+    if (page.after !== undefined) {
+      const match = /^([0-9]{1,15})\.([0-9a-f]{1,40})$/.exec(decodeIdCursor(page.after));
+      if (match === null) throw new RangeError('invalid cursor');
+      const issuedAt = Number(match[1]);
+      const serial = match[2] as string;
+      query = query.where((eb) => eb.or([eb('issued_at', '<', issuedAt), eb.and([eb('issued_at', '=', issuedAt), eb('serial', '<', serial)])]));
+    }
+    const rows = await query.orderBy('issued_at', 'desc').orderBy('serial', 'desc').limit(limit + 1).execute();
+    const result = toPage(rows.map(certificateFromRow), { limit }, (last) => encodeIdCursor(`${last.issuedAt}.${last.serial}`));
+    return result.next === undefined ? { items: result.items } : { items: result.items, next: result.next };
+  }
+
+  async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
+    return this.write(async (db) => {
+      // One conditional write decides who revoked it (house rule 7); the read after it is for the answer.
+      const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
+      const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+      return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
+    });
+  }
+
+  async revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]> {
+    return this.write(async (db) => {
+      const rows = await db
+        .updateTable('ca_certificates')
+        .set({ revoked_at: at })
+        .where('agent_id', '=', agentId)
+        .where('revoked_at', 'is', null)
+        .where('not_after', '>=', at)
+        .returningAll()
+        .execute();
+      return rows.map(certificateFromRow);
+    });
+  }
+
+  async listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]> {
+    const rows = await this.db
+      .selectFrom('ca_certificates')
+      .selectAll()
+      .where('ca_id', '=', caId)
+      .where('revoked_at', 'is not', null)
+      .where('not_after', '>=', now)
+      .execute();
+    return rows.map(certificateFromRow);
+  }
+
+  async pruneCertificates(before: number): Promise<number> {
+    return this.write(async (db) => Number((await db.deleteFrom('ca_certificates').where('not_after', '<', before).executeTakeFirst()).numDeletedRows));
+  }
+
+  async getCrl(caId: string): Promise<CrlRecord | undefined> {
+    const row = await this.db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+    return row === undefined ? undefined : crlFromRow(row);
+  }
+
+  async issueCrl(caId: string, stillNeeded: (current: CrlRecord | undefined) => boolean, build: (number: number) => CrlRecord): Promise<CrlRecord | undefined> {
+    return this.write(async (db) => {
+      await this.lock(db);
+      const row = await db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+      const current = row === undefined ? undefined : crlFromRow(row);
+      if (!stillNeeded(current)) return undefined;
+      const next = build((current?.number ?? 0) + 1);
+      const values = { number: next.number, this_update: next.thisUpdate, next_update: next.nextUpdate, der: next.der };
+      if (current === undefined) await db.insertInto('ca_crls').values({ ca_id: caId, ...values }).execute();
+      else await db.updateTable('ca_crls').set(values).where('ca_id', '=', caId).execute();
+      return next;
+    });
+  }
+}
