@@ -1,6 +1,8 @@
 /**
- * @agentauth/resource-server: verify agentauth access tokens in any service (RFC 9068).
- * This entry point is the whole public API.
+ * @agentauth/resource-server: verify agentauth access tokens in any service (RFC 9068, RFC 9449
+ * DPoP, RFC 8705 certificate binding, CAEP revocation signals, RFC 7662 introspection, RFC 9728
+ * metadata). This entry point is the framework-free core and the whole public API; the framework
+ * adapters live at `@agentauth/resource-server/{fastify,express,hono,fetch}`.
  */
 export { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
 export {
@@ -9,7 +11,50 @@ export {
   verifyAccessToken,
   type AccessTokenKeyResolver,
   type AccessTokenVerificationKey,
+  type PresentedBinding,
+  type TokenBinding,
   type VerifiedAccessToken,
   type VerifiedAccessTokenClaims,
   type VerifyAccessTokenOptions,
 } from './verify-access-token.js';
+export {
+  createResourceServer,
+  type RequestInput,
+  type ResourceServer,
+  type ResourceServerOptions,
+  type VerifyOptions,
+} from './resource-server.js';
+export { VerificationError, type AuthScheme, type ClientErrorCode, type VerificationErrorCode, type VerificationErrorDetails } from './verification-error.js';
+export type { ChallengeContext, ErrorResponse } from './error-response.js';
+export { actorChain, MAX_ACTOR_DEPTH, type Principal } from './principal.js';
+export { maxDelegationDepth, requireDirect, requireScopes, type PrincipalCheck } from './principal-checks.js';
+export { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
+export { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
+export type { RequestHeaders } from './request-credentials.js';
+export { IssuerKeys, type IssuerKeysOptions } from './issuer-keys.js';
+export { DEFAULT_INTROSPECTION_CACHE_MS, type IntrospectionOptions } from './introspection-client.js';
+export type { ServiceCredentials } from './service-credentials.js';
+export {
+  DEFAULT_REVOCATION_MAX_ENTRIES,
+  DEFAULT_REVOCATION_RETENTION_MS,
+  RevocationState,
+  type RevocableToken,
+  type RevocationSnapshot,
+  type RevocationSource,
+} from './revocation-state.js';
+export { createSignalsFeed, type FeedPersistence, type FeedState, type SignalsFeed, type SignalsFeedOptions } from './signals-feed.js';
+export { withAgentAuth, protectedResourceMetadataResponse, toWebResponse, type FetchAdapterOptions } from './adapters/fetch.js';
+// The one DPoP proof verifier (RFC 9449 §4.3), shared with the authorization server.
+export { DPOP_ALGORITHMS, type DpopAlgorithm } from './dpop/dpop-key.js';
+export { DpopProofError, type DpopProofErrorCode } from './dpop/dpop-proof-error.js';
+export {
+  DEFAULT_DPOP_ALGORITHMS,
+  DEFAULT_DPOP_FUTURE_SKEW_SECONDS,
+  DEFAULT_DPOP_MAX_AGE_SECONDS,
+  DEFAULT_DPOP_MAX_LENGTH,
+  dpopAccessTokenHash,
+  verifyDpopProof,
+  type DpopNonceCheck,
+  type VerifiedDpopProof,
+  type VerifyDpopProofOptions,
+} from './dpop/verify-dpop-proof.js';

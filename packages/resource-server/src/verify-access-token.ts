@@ -1,7 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { parseScope, SIGNING_ALGS, type AccessTokenClaims, type SigningAlg } from '@agentauth/protocol';
 import { decodeProtectedHeader, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { checkBinding, type PresentedBinding, type TokenBinding } from './confirmation.js';
 import { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
+
+export type { PresentedBinding, TokenBinding } from './confirmation.js';
 
 /** Default tolerance (seconds) for `exp`, `nbf` and `iat` between the issuer's clock and ours. */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 5;
@@ -16,6 +19,9 @@ export const DEFAULT_MAX_TOKEN_LENGTH = 8_192;
 const REFUSED_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c'] as const;
 
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A public verification key: a WebCrypto key, a Node KeyObject, or a public JWK. */
 export type AccessTokenVerificationKey = CryptoKey | KeyObject | JWK;
@@ -43,7 +49,13 @@ export interface VerifyAccessTokenOptions {
   now?: () => number;
   /** Longest token accepted, characters. Default {@link DEFAULT_MAX_TOKEN_LENGTH}. */
   maxTokenLength?: number;
+  /**
+   * What the request proved about its sender, checked against the token's `cnf` (RFC 7800 §3.1).
+   * Omitted: the caller cannot check a binding, so a token carrying `cnf` is refused.
+   */
+  binding?: PresentedBinding;
 }
+
 
 /** RFC 9068 §2.2 claims as verified; `nbf` is optional in RFC 9068, so it may be absent. */
 export type VerifiedAccessTokenClaims = Omit<AccessTokenClaims, 'nbf'> & { nbf?: number };
@@ -53,6 +65,8 @@ export interface VerifiedAccessToken {
   header: { alg: SigningAlg; kid: string | undefined };
   /** The `scope` claim split into RFC 6749 §3.3 scope-tokens (empty when absent). */
   scopes: string[];
+  /** `dpop` for `cnf.jkt` (with or without a certificate too), `mtls` for `cnf.x5t#S256` alone. */
+  binding: TokenBinding;
 }
 
 function checkOptions(options: VerifyAccessTokenOptions): void {
@@ -72,7 +86,16 @@ function checkOptions(options: VerifyAccessTokenOptions): void {
   if (maxTokenLength !== undefined && !(Number.isInteger(maxTokenLength) && maxTokenLength > 0)) {
     throw new TypeError('maxTokenLength must be a positive integer');
   }
+  const { binding } = options;
+  if (binding !== undefined) {
+    if (typeof binding !== 'object' || binding === null) throw new TypeError('binding must be an object');
+    for (const name of ['dpopJkt', 'x5tS256'] as const) {
+      if (binding[name] !== undefined && !isNonEmptyString(binding[name])) throw new TypeError(`binding.${name} must be a non-empty string`);
+    }
+  }
 }
+
+
 
 /** RFC 9068 §4: `at+jwt`, or the full media type; media types compare case-insensitively (RFC 2045 §5.1). */
 function isAccessTokenTyp(typ: unknown): boolean {
@@ -115,8 +138,6 @@ function codeFor(error: unknown): AccessTokenErrorCode | undefined {
   return undefined;
 }
 
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
-const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Verifies an RFC 9068 JWT access token with jose's `jwtVerify`, following RFC 9068 §4 and the
@@ -127,9 +148,14 @@ const isObject = (value: unknown): boolean => typeof value === 'object' && value
  * checked with `clockSkewSeconds` of tolerance; `iss`, `sub`, `aud`, `exp`, `iat`, `jti` and
  * `client_id` are required and typed; `scope` must be an RFC 6749 §3.3 scope list.
  *
- * Does NOT check revocation, DPoP proofs or certificate binding; a token carrying `cnf` is
- * therefore refused (`ERR_TOKEN_BINDING`) rather than accepted as a bearer token. Does NOT check
- * scopes against the request: the caller does, with `scopes`.
+ * Sender constraints (RFC 7800 `cnf`): with `binding` given, `cnf.jkt` must equal
+ * `binding.dpopJkt` (RFC 9449 §7.1) and `cnf.x5t#S256` must equal `binding.x5tS256` (RFC 8705
+ * §3); without `binding`, a token carrying `cnf` is refused (`ERR_TOKEN_BINDING`) rather than
+ * accepted as a bearer token.
+ *
+ * Does NOT check revocation, nor the DPoP proof or the TLS connection behind `binding` (the
+ * caller verifies those first; `createResourceServer` does all of it). Does NOT check scopes
+ * against the request: the caller does, with `scopes`.
  *
  * @throws {AccessTokenError} when the token is not acceptable.
  * @throws {TypeError} when the options are invalid.
@@ -193,11 +219,12 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     scopes = parsed;
   }
   if (payload.act !== undefined && !isObject(payload.act)) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-  if (payload.cnf !== undefined) throw new AccessTokenError('ERR_TOKEN_BINDING');
+  const binding = checkBinding(payload.cnf, options.binding);
 
   return {
     claims: payload as unknown as VerifiedAccessTokenClaims,
     header: { alg: header.alg, kid: header.kid },
     scopes,
+    binding,
   };
 }

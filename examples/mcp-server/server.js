@@ -1,0 +1,82 @@
+// An MCP server (Model Context Protocol, streamable HTTP transport) protected by agentauth.
+//
+// Every request is verified by @agentauth/resource-server before the MCP SDK sees it: the access
+// token (RFC 9068, or DPoP-bound, RFC 9449), its audience (this server's URL), the scope the tools
+// need, and revocation through the server's Shared Signals feed. An unauthenticated client gets
+// 401 with `WWW-Authenticate: Bearer resource_metadata="..."` and finds the authorization server
+// in the RFC 9728 metadata, as the MCP authorization specification asks.
+//
+// Run (after `npm run build`):
+//   AGENTAUTH_ISSUER=https://auth.example.com MCP_RESOURCE=https://mcp.example.com/mcp \
+//   SERVICE_CLIENT_ID=agt_... SERVICE_PRIVATE_JWK='{"kty":"EC",...}' node examples/mcp-server/server.js
+import { createServer } from 'node:http';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createResourceServer, createSignalsFeed, requireScopes } from '@agentauth/resource-server';
+import { nodeAgentAuth } from '@agentauth/resource-server/node';
+
+/** The tools: what an agent may do here, and who it is according to its token. */
+function buildMcpServer(principal) {
+  const server = new McpServer({ name: 'orders', version: '1.0.0' });
+  server.registerTool('whoami', { description: 'The calling agent, as its access token says' }, async () => ({
+    content: [{ type: 'text', text: JSON.stringify({ agentId: principal.agentId, clientId: principal.clientId, scopes: principal.scopes, binding: principal.binding }) }],
+  }));
+  server.registerTool('list_orders', { description: 'Open orders' }, async () => ({
+    content: [{ type: 'text', text: JSON.stringify([{ id: 'o-1', item: 'widget', quantity: 3 }]) }],
+  }));
+  return server;
+}
+
+/**
+ * Starts the MCP server on `port`. `resource` is its public URL (the token audience), and
+ * `revocation` a signals feed (or 'off', explicitly).
+ */
+export async function startMcpServer({ issuer, resource, port, host = '127.0.0.1', revocation }) {
+  const rs = createResourceServer({
+    issuer,
+    resource,
+    revocation,
+    metadata: { scopes_supported: ['orders:read'], resource_name: 'Orders MCP server' },
+  });
+  const guard = nodeAgentAuth(rs, { checks: [requireScopes('orders:read')] });
+  const mcpPath = new URL(resource).pathname;
+
+  const http = createServer(async (req, res) => {
+    // Answers the RFC 9728 metadata itself, and writes every refusal (401/403/503).
+    const principal = await guard(req, res);
+    if (principal === undefined) return;
+    if (new URL(req.url ?? '/', resource).pathname !== mcpPath) {
+      res.writeHead(404).end();
+      return;
+    }
+    // Stateless mode: one MCP server and transport per request, so no session outlives its token.
+    const server = buildMcpServer(principal);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    req.auth = { token: '', clientId: principal.clientId, scopes: [...principal.scopes], extra: { agentId: principal.agentId } };
+    await transport.handleRequest(req, res);
+  });
+  await new Promise((resolve) => http.listen(port, host, resolve));
+  return {
+    resourceServer: rs,
+    close: () => new Promise((resolve) => http.close(() => resolve(undefined))),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { AGENTAUTH_ISSUER: issuer, MCP_RESOURCE: resource, SERVICE_CLIENT_ID: clientId, SERVICE_PRIVATE_JWK: jwk } = process.env;
+  if (!issuer || !resource || !clientId || !jwk) {
+    console.error('set AGENTAUTH_ISSUER, MCP_RESOURCE, SERVICE_CLIENT_ID and SERVICE_PRIVATE_JWK');
+    process.exit(2);
+  }
+  const privateKey = JSON.parse(jwk);
+  const feed = createSignalsFeed({ issuer, credentials: { clientId, privateKey, alg: 'ES256', kid: privateKey.kid }, onError: (error) => console.error('signals feed:', error.message) });
+  await feed.start();
+  const url = new URL(resource);
+  await startMcpServer({ issuer, resource, port: Number(url.port || 3000), host: '0.0.0.0', revocation: feed });
+  console.log(`MCP server on ${resource}`);
+}

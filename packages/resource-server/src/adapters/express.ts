@@ -1,0 +1,63 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { PeerCertificate } from '../certificate-thumbprint.js';
+import type { Principal } from '../principal.js';
+import type { PrincipalCheck } from '../principal-checks.js';
+import type { ResourceServer } from '../resource-server.js';
+import { socketPeerCertificate } from './peer-certificate.js';
+
+/** Options of {@link expressAgentAuth}. */
+export interface ExpressAdapterOptions {
+  checks?: readonly PrincipalCheck[];
+  /** Default: the certificate of the request's own TLS connection. */
+  peerCertificate?: (request: Request) => PeerCertificate | undefined;
+}
+
+/** The principal {@link expressAgentAuth} stored for this request. */
+export function principalOf(res: Response): Principal {
+  const principal = (res.locals as { agentauth?: Principal }).agentauth;
+  if (principal === undefined) throw new TypeError('no principal: the route is not guarded by expressAgentAuth');
+  return principal;
+}
+
+/** Serves the RFC 9728 metadata: mount with `app.get(rs.metadataPath, expressProtectedResourceMetadata(rs))`. */
+export function expressProtectedResourceMetadata(rs: ResourceServer): RequestHandler {
+  return (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').type('application/json').send(JSON.stringify(rs.metadata()));
+  };
+}
+
+/**
+ * Middleware that verifies the request (see `createResourceServer`) and stores the principal in
+ * `res.locals.agentauth` (read it with {@link principalOf}), or answers 401/403/503 with the
+ * RFC 6750 / RFC 9449 headers. Unexpected errors go to `next(error)`.
+ */
+export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOptions = {}): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    rs.verify(
+      {
+        method: req.method,
+        url: req.originalUrl,
+        headers: req.headersDistinct,
+        peerCertificate: options.peerCertificate ? options.peerCertificate(req) : socketPeerCertificate(req.socket),
+      },
+      { checks: options.checks ?? [] },
+    ).then(
+      (principal) => {
+        (res.locals as { agentauth?: Principal }).agentauth = principal;
+        next();
+      },
+      (error: unknown) => {
+        let answer;
+        try {
+          answer = rs.errorResponse(error);
+        } catch (unexpected) {
+          next(unexpected);
+          return;
+        }
+        res.status(answer.status).set(answer.headers);
+        if (answer.body === undefined) res.end();
+        else res.send(JSON.stringify(answer.body));
+      },
+    );
+  };
+}

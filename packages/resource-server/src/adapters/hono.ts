@@ -1,0 +1,49 @@
+import type { Context, Handler, MiddlewareHandler } from 'hono';
+import type { PeerCertificate } from '../certificate-thumbprint.js';
+import type { Principal } from '../principal.js';
+import type { PrincipalCheck } from '../principal-checks.js';
+import type { ResourceServer } from '../resource-server.js';
+import { socketPeerCertificate } from './peer-certificate.js';
+
+/** Hono context variables set by {@link honoAgentAuth}: `c.get('agentauth')`. */
+export interface AgentAuthVariables {
+  agentauth: Principal;
+}
+
+/** Options of {@link honoAgentAuth}. */
+export interface HonoAdapterOptions {
+  checks?: readonly PrincipalCheck[];
+  /**
+   * The TLS client certificate of the connection. Default: on `@hono/node-server`, the socket of
+   * `c.env.incoming`; elsewhere none (pass your runtime's).
+   */
+  peerCertificate?: (c: Context) => PeerCertificate | undefined;
+}
+
+/** Serves the RFC 9728 metadata: mount with `app.get(rs.metadataPath, honoProtectedResourceMetadata(rs))`. */
+export function honoProtectedResourceMetadata(rs: ResourceServer): Handler {
+  return (c) => {
+    c.header('cache-control', 'public, max-age=300');
+    return c.json(rs.metadata());
+  };
+}
+
+/**
+ * Middleware that verifies the request (see `createResourceServer`) and sets
+ * `c.get('agentauth')`, or answers 401/403/503 with the RFC 6750 / RFC 9449 headers.
+ */
+export function honoAgentAuth(rs: ResourceServer, options: HonoAdapterOptions = {}): MiddlewareHandler<{ Variables: AgentAuthVariables }> {
+  return async (c, next) => {
+    const peerCertificate = options.peerCertificate ? options.peerCertificate(c) : socketPeerCertificate((c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket);
+    let principal: Principal;
+    try {
+      principal = await rs.verifyRequest(c.req.raw, { peerCertificate, checks: options.checks ?? [] });
+    } catch (error) {
+      const answer = rs.errorResponse(error);
+      return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), { status: answer.status, headers: answer.headers });
+    }
+    c.set('agentauth', principal);
+    await next();
+    return undefined;
+  };
+}

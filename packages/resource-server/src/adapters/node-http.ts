@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PeerCertificate } from '../certificate-thumbprint.js';
+import type { Principal } from '../principal.js';
+import type { PrincipalCheck } from '../principal-checks.js';
+import type { ResourceServer } from '../resource-server.js';
+import { socketPeerCertificate } from './peer-certificate.js';
+
+/** Options of {@link nodeAgentAuth}. */
+export interface NodeHttpAdapterOptions {
+  checks?: readonly PrincipalCheck[];
+  /** Default: the certificate of the request's own TLS connection. */
+  peerCertificate?: (req: IncomingMessage) => PeerCertificate | undefined;
+}
+
+/**
+ * For a plain `node:http` / `node:https` server (or anything built on it, such as an MCP
+ * streamable HTTP transport): answers `GET` of the RFC 9728 metadata path, verifies every other
+ * request, and resolves to the principal, or to undefined after writing the refusal (401/403/503
+ * with the RFC 6750 / RFC 9449 headers), in which case the caller stops.
+ */
+export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<Principal | undefined> {
+  return async (req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url.split('?')[0] === rs.metadataPath) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }).end(JSON.stringify(rs.metadata()));
+      return undefined;
+    }
+    try {
+      return await rs.verify(
+        {
+          method: req.method ?? 'GET',
+          url,
+          headers: req.headersDistinct,
+          peerCertificate: options.peerCertificate ? options.peerCertificate(req) : socketPeerCertificate(req.socket),
+        },
+        { checks: options.checks ?? [] },
+      );
+    } catch (error) {
+      const answer = rs.errorResponse(error);
+      res.writeHead(answer.status, answer.headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+      return undefined;
+    }
+  };
+}

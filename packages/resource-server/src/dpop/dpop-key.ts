@@ -1,0 +1,123 @@
+import { constants, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+
+/**
+ * Every JWS algorithm a DPoP proof may be verified with (RFC 9449 §4.2: asymmetric only; RFC 7518
+ * §3.3-§3.5, RFC 8037 §3.1). `none` and HMAC can never be configured (RFC 9449 §4.3 check 5).
+ * RS256 is supported but off by default: it is allowed only when a caller lists it.
+ */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const;
+export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+
+/** JWK members that carry private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/** Smallest RSA modulus accepted (RFC 7518 §3.3, §3.5: 2048 bits or larger). */
+const MIN_RSA_BITS = 2048;
+
+/** The proof's key, imported, and its RFC 7638 thumbprint (the `jkt` a token is bound to). */
+export interface DpopKey {
+  key: KeyObject;
+  /** RFC 7638 JWK SHA-256 thumbprint, base64url (RFC 9449 §6.1). */
+  jkt: string;
+  /** The public JWK with only its RFC 7638 required members. */
+  jwk: JWK;
+}
+
+/*
+ * Agents sign many proofs with one key, so imported keys are kept by their canonical members: an
+ * import plus a thumbprint costs more than the signature check itself. The entries are public keys
+ * derived deterministically from their cache key, so the cache cannot be poisoned; it is bounded,
+ * dropping the oldest entry when full.
+ */
+const CACHE_MAX = 1_024;
+const cache = new Map<string, DpopKey>();
+
+/** The RFC 7638 §3.2 required members of a public key, in lexicographic order; undefined if any is missing. */
+function requiredMembers(jwk: Record<string, unknown>): Record<string, string> | undefined {
+  const names = jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : undefined;
+  if (names === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = jwk[name];
+    if (typeof value !== 'string' || value === '' || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Whether the key type and curve are the ones `alg` needs (RFC 8725 §3.1: no key used with a foreign algorithm). */
+function fitsAlgorithm(alg: DpopAlgorithm, members: Record<string, string>): boolean {
+  switch (alg) {
+    case 'ES256':
+      return members.kty === 'EC' && members.crv === 'P-256';
+    case 'ES384':
+      return members.kty === 'EC' && members.crv === 'P-384';
+    case 'EdDSA':
+      return members.kty === 'OKP' && (members.crv === 'Ed25519' || members.crv === 'Ed448');
+    case 'PS256':
+    case 'RS256':
+      return members.kty === 'RSA';
+  }
+}
+
+/**
+ * Checks the `jwk` header of a proof (RFC 9449 §4.3 checks 5 and 7): a JSON object holding a public
+ * key of the type `alg` needs, with no private member; then imports it and computes its RFC 7638
+ * thumbprint. Returns the failure reason as a string (a private detail, never key material).
+ */
+export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<DpopKey | string> {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'jwk header missing or not a JSON object';
+  const record = jwk as Record<string, unknown>;
+  for (const name of PRIVATE_MEMBERS) if (Object.hasOwn(record, name)) return `jwk holds the private member ${name}`;
+  const members = requiredMembers(record);
+  if (members === undefined) return 'jwk is not a public EC, RSA or OKP key';
+  if (!fitsAlgorithm(alg, members)) return `jwk does not fit alg ${alg}`;
+
+  const cacheKey = JSON.stringify(members);
+  const cached = cache.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  let key: KeyObject;
+  try {
+    // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
+    // client-chosen key are not trusted to mean anything.
+    key = createPublicKey({ key: members, format: 'jwk' });
+  } catch {
+    return 'jwk is not a valid public key';
+  }
+  if ((alg === 'PS256' || alg === 'RS256') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return 'RSA key shorter than 2048 bits';
+  const entry: DpopKey = { key, jkt: await calculateJwkThumbprint(members as JWK, 'sha256'), jwk: { ...members } };
+  if (cache.size >= CACHE_MAX) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(cacheKey, entry);
+  return entry;
+}
+
+/**
+ * Verifies a JWS signature (RFC 7515 §5.2) with `node:crypto`. Measured on the token endpoint's
+ * machine, `jose.compactVerify` with `importJWK` cost ~420 µs per ES256 proof against ~200 µs for
+ * this path, and the issue bounds DPoP issuance at 25 % over plain issuance; `jose` still computes
+ * the RFC 7638 thumbprint.
+ */
+export function verifyDpopSignature(alg: DpopAlgorithm, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
+  try {
+    switch (alg) {
+      case 'ES256':
+        // RFC 7518 §3.4: R || S, 32 bytes each for P-256, 48 for P-384.
+        return signature.length === 64 && cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      case 'ES384':
+        return signature.length === 96 && cryptoVerify('sha384', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      case 'PS256':
+        return cryptoVerify('sha256', signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+      case 'RS256':
+        return cryptoVerify('sha256', signingInput, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+      case 'EdDSA':
+        return cryptoVerify(null, signingInput, key, signature);
+    }
+  } catch {
+    return false;
+  }
+}

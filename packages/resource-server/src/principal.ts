@@ -1,0 +1,53 @@
+import type { ActorClaim } from '@agentauth/protocol';
+import type { TokenBinding, VerifiedAccessTokenClaims } from './verify-access-token.js';
+
+/** Who is calling, as established by a verified access token. */
+export interface Principal {
+  /** `sub`: the agent the token was issued for (RFC 9068 §2.2). */
+  agentId: string;
+  /** `client_id`: the client that obtained the token. */
+  clientId: string;
+  /** `scope` split into scope-tokens (RFC 6749 §3.3). */
+  scopes: readonly string[];
+  /** `aud` as a list (RFC 7519 §4.1.3). */
+  audience: readonly string[];
+  /**
+   * The delegation chain from `act` (RFC 8693 §4.1): the current actor first, prior actors after
+   * it. Empty for a token used by its own subject.
+   */
+  actors: readonly ActorClaim[];
+  /** `task_id` (agentauth extension), when the token is scoped to a task. */
+  taskId: string | undefined;
+  /** How the token is bound to its holder, as verified on this request. */
+  binding: TokenBinding;
+  /** Every claim of the token (or of the introspection response). */
+  claims: Readonly<VerifiedAccessTokenClaims>;
+}
+
+/** Largest `act` nesting walked; deeper chains are cut here, and a depth check sees this many. */
+export const MAX_ACTOR_DEPTH = 32;
+
+/** Flattens RFC 8693 §4.1 nested `act` claims, outermost (current actor) first. */
+export function actorChain(act: unknown): ActorClaim[] {
+  const chain: ActorClaim[] = [];
+  let current = act;
+  while (typeof current === 'object' && current !== null && !Array.isArray(current) && chain.length < MAX_ACTOR_DEPTH + 1) {
+    chain.push(current as ActorClaim);
+    current = (current as { act?: unknown }).act;
+  }
+  return chain;
+}
+
+/** Builds the principal from verified claims. */
+export function toPrincipal(claims: VerifiedAccessTokenClaims, scopes: readonly string[], binding: TokenBinding): Principal {
+  return {
+    agentId: claims.sub,
+    clientId: claims.client_id,
+    scopes,
+    audience: typeof claims.aud === 'string' ? [claims.aud] : claims.aud,
+    actors: actorChain(claims.act),
+    taskId: typeof claims.task_id === 'string' ? claims.task_id : undefined,
+    binding,
+    claims,
+  };
+}
