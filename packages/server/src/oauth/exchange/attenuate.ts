@@ -1,0 +1,87 @@
+import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
+import type { AgentRecord } from '../../store/records.js';
+import { MAX_ACCESS_TOKEN_TTL } from '../../tokens/limits.js';
+import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
+import type { ExchangeRequest } from './exchange-request.js';
+import type { ValidatedSubjectToken } from './subject-token-validator.js';
+
+/** What the exchanged token may say. */
+export interface Attenuation {
+  audience: string[];
+  scopes: string[];
+  /** seconds */
+  ttl: number;
+}
+
+const invalidScope = (detail: string) => new OAuthError('invalid_scope', 400, DESCRIPTIONS.invalidScope, detail);
+const invalidTarget = (detail: string) => new OAuthError('invalid_target', 400, DESCRIPTIONS.invalidTarget, detail);
+
+/**
+ * Per-hop attenuation (issue 5 item 4): what the exchanged token may carry is the intersection of
+ * what the subject token grants and what the actor (the authenticated client) is allowed. Asking
+ * for more is refused, never trimmed:
+ *
+ * - **audience** — `resource` (RFC 8707 §2: absolute URI, no fragment) and `audience` (RFC 8693
+ *   §2.1) values name targets alike; an `audience` value is matched exactly against the actor's
+ *   allowed resources (which are absolute URIs, so a logical name is accepted only if an operator
+ *   registered it as one). Every target must be allowed to the actor, else `invalid_target`
+ *   (RFC 8693 §2.2.2). The server itself (the issuer) is never an exchange target: privileged
+ *   `agentauth:*` powers are not delegable. Without either parameter: the subject token's audience,
+ *   which must then be allowed to the actor. A per-task token (`task_id`) has exactly one audience.
+ * - **scope** — every requested scope must be in the subject token and allowed to the actor, and
+ *   never privileged, else `invalid_scope` (RFC 6749 §5.2). Without `scope`: the subject token's
+ *   scopes the actor is allowed (RFC 6749 §3.3 default; the response says which), refused when none.
+ * - **lifetime** — at most the subject token's remaining lifetime and the actor's token lifetime;
+ *   `expires_in` (agentauth extension, seconds) may ask for less, down to 1 s, and asking for more is
+ *   `invalid_request` (RFC 6749 §5.2, an invalid parameter value).
+ */
+export function attenuate(input: {
+  subject: ValidatedSubjectToken;
+  actor: AgentRecord;
+  request: ExchangeRequest;
+  issuer: string;
+  /** The actor's access token lifetime, seconds. */
+  actorTtl: number;
+  /** seconds */
+  now: number;
+}): Attenuation {
+  const { subject, actor, request, issuer } = input;
+
+  for (const resource of request.resources) checkResourceSyntax(resource);
+  const requestedTargets = [...request.resources, ...request.audiences];
+  const audience = [...new Set(requestedTargets.length > 0 ? requestedTargets : subject.audience)];
+  if (audience.length === 0) throw invalidTarget('no audience requested and the subject token has none');
+  for (const target of audience) {
+    if (target === issuer) throw invalidTarget('the issuer is not an exchange target');
+    if (!actor.resources.includes(target)) throw invalidTarget(`target not allowed to the actor: ${target.slice(0, 200)}`);
+  }
+  if (request.taskId !== undefined && audience.length !== 1) throw invalidTarget('a per-task token has exactly one audience');
+
+  const allowed = (s: string) => !isPrivilegedScope(s) && subject.scopes.includes(s) && actor.scopes.includes(s);
+  let scopes: string[];
+  if (request.scope === undefined) {
+    scopes = [...new Set(subject.scopes.filter(allowed))];
+    if (scopes.length === 0) throw invalidScope('no scope of the subject token is allowed to the actor');
+  } else {
+    const requested = parseScope(request.scope);
+    if (requested === undefined || requested.length === 0) throw invalidScope('malformed scope');
+    scopes = [...new Set(requested)];
+    for (const s of scopes) {
+      if (isPrivilegedScope(s)) throw invalidScope(`privileged scope not exchangeable: ${s.slice(0, 100)}`);
+      if (!subject.scopes.includes(s)) throw invalidScope(`scope beyond the subject token: ${s.slice(0, 100)}`);
+      if (!actor.scopes.includes(s)) throw invalidScope(`scope not allowed to the actor: ${s.slice(0, 100)}`);
+    }
+  }
+
+  const remaining = subject.expiresAt - input.now;
+  if (remaining < 1) throw invalidRequest('subject token expires within a second');
+  const cap = Math.min(remaining, input.actorTtl, MAX_ACCESS_TOKEN_TTL);
+  if (request.expiresIn !== undefined && request.expiresIn > cap) throw invalidRequest(`expires_in ${request.expiresIn} exceeds the ${cap} s allowed`);
+  return { audience, scopes, ttl: request.expiresIn ?? cap };
+}
+
+/** RFC 8707 §2: "an absolute URI ... MUST NOT include a fragment component". */
+function checkResourceSyntax(resource: string): void {
+  if (resource.length > 2048) throw invalidTarget('resource too long');
+  if (!URL.canParse(resource) || resource.includes('#')) throw invalidTarget('resource is not an absolute URI without a fragment');
+}

@@ -1,0 +1,72 @@
+import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT, parseScope, type AccessTokenClaims } from '@agentauth/protocol';
+import { decodeJwt } from 'jose';
+import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
+import { isTokenActive } from '../endpoints/token-activity.js';
+import type { LineageReader } from './lineage-activity.js';
+import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
+import { verifyPresentedAccessToken } from './verify-presented-token.js';
+
+export interface OwnAccessTokenValidatorDeps {
+  issuer: string;
+  keys: Pick<SigningKeyRing, 'publicKey'>;
+  store: LineageReader;
+}
+
+/** Checks an access token of ours and that it is active now; the claims, or why not. */
+export async function verifyActiveOwnToken(
+  deps: OwnAccessTokenValidatorDeps,
+  token: string,
+  now: number,
+): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
+  const verified = verifyPresentedAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+  if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
+  if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
+  const activity = await isTokenActive(deps.store, verified.claims);
+  if (!activity.active) return { ok: false, reason: activity.reason };
+  return { ok: true, claims: verified.claims, generation: activity.generation };
+}
+
+/**
+ * Our own RFC 9068 access tokens as RFC 8693 subject tokens, under either token type that names
+ * them (`access_token`, or `jwt`: they are JWTs). Recognizes a token by its (unverified) `iss`
+ * only to route it; then checks everything: signature by a published key of ours, `typ: at+jwt`,
+ * our `iss`, within `nbf`/`exp`, not revoked, its agent active, and its whole lineage active
+ * (`isTokenActive`).
+ */
+export function ownAccessTokenValidator(deps: OwnAccessTokenValidatorDeps): SubjectTokenValidator {
+  return {
+    name: 'own-access-token',
+    tokenTypes: [TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT],
+    async validate(token, context): Promise<SubjectTokenVerdict> {
+      let iss: unknown;
+      try {
+        iss = decodeJwt(token).iss;
+      } catch {
+        return { status: 'unrecognized' };
+      }
+      if (iss !== deps.issuer) return { status: 'unrecognized' };
+      const result = await verifyActiveOwnToken(deps, token, context.now);
+      if (!result.ok) return { status: 'invalid', reason: result.reason };
+      return { status: 'valid', token: fromClaims(result.claims, result.generation) };
+    },
+  };
+}
+
+function fromClaims(claims: AccessTokenClaims, generation: number): ValidatedSubjectToken {
+  const token: ValidatedSubjectToken = {
+    issuer: claims.iss,
+    subject: claims.sub,
+    scopes: typeof claims.scope === 'string' ? (parseScope(claims.scope) ?? []) : [],
+    audience: typeof claims.aud === 'string' ? [claims.aud] : claims.aud,
+    expiresAt: claims.exp,
+    clientId: claims.client_id,
+    lineageJti: claims.jti,
+    generation,
+    auditDetails: { subject_jti: claims.jti },
+  };
+  if (claims.act !== undefined) token.act = claims.act;
+  if (claims.may_act !== undefined) token.mayAct = claims.may_act;
+  if (claims.cnf !== undefined) token.cnf = claims.cnf;
+  if (claims.task_id !== undefined) token.taskId = claims.task_id;
+  return token;
+}

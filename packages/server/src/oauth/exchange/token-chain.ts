@@ -1,0 +1,111 @@
+import type { ActorClaim } from '@agentauth/protocol';
+import type { IssuedTokenRecord } from '../../store/records.js';
+import type { AuditStore, TokenStore } from '../../store/store.js';
+import { descendantsOf } from './cascade-revocation.js';
+import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
+import type { TokenLineageStore } from './token-lineage-store.js';
+
+/** Most descendants one chain view lists. */
+export const CHAIN_VIEW_LIMIT = 200;
+/** Audit records of one client in one second searched for a token's issuance. */
+const AUDIT_SCAN_LIMIT = 1000;
+
+/** One token of a lineage as the admin API shows it (docs/admin-api.md, "Token chain"). */
+export interface TokenChainNodeJson {
+  jti: string;
+  parent_jti: string | null;
+  /** The subject agent. */
+  sub: string;
+  /** The client that obtained it: the current actor for an exchanged token. */
+  client_id: string;
+  issued_at: string;
+  expires_at: string;
+  revoked: boolean;
+  /** From the token's `access_token.issued` audit record; null when that record is not found. */
+  scope: string | null;
+  aud: string[] | null;
+  act: ActorClaim | null;
+  task_id: string | null;
+}
+
+export interface TokenChainJson {
+  jti: string;
+  /** Root first, the token's parent last. */
+  ancestors: TokenChainNodeJson[];
+  token: TokenChainNodeJson;
+  /** Breadth first; rebuild the tree from `parent_jti`. */
+  descendants: TokenChainNodeJson[];
+  /** True when more than {@link CHAIN_VIEW_LIMIT} descendants exist. */
+  truncated: boolean;
+}
+
+export interface TokenChainDeps {
+  store: Pick<TokenStore, 'getIssuedToken' | 'isTokenRevoked'> & Pick<AuditStore, 'queryAudit'>;
+  lineage: TokenLineageStore;
+}
+
+/**
+ * The lineage of a token we issued (issue 5 item 9): its ancestors up to the root token, itself,
+ * and the tokens exchanged from it, each with its agents, scope, audience, expiry and whether it is
+ * revoked by `jti` (an agent suspension shows on the agent, not here). Undefined for an unknown
+ * `jti` (never issued, or pruned after expiry).
+ */
+export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promise<TokenChainJson | undefined> {
+  const self = await deps.store.getIssuedToken(jti);
+  if (self === undefined) return undefined;
+  const ancestors: IssuedTokenRecord[] = [];
+  for (let parent = self.parentJti; parent !== null && ancestors.length < LINEAGE_WALK_LIMIT; ) {
+    const record = await deps.store.getIssuedToken(parent);
+    if (record === undefined) break;
+    ancestors.unshift(record);
+    parent = record.parentJti;
+  }
+  const below = await descendantsOf(deps.lineage, [jti], CHAIN_VIEW_LIMIT);
+  const view = (record: IssuedTokenRecord) => nodeOf(deps.store, record);
+  return {
+    jti,
+    ancestors: await Promise.all(ancestors.map(view)),
+    token: await view(self),
+    descendants: await Promise.all(below.tokens.map(view)),
+    truncated: below.truncated,
+  };
+}
+
+async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord): Promise<TokenChainNodeJson> {
+  const details = await issuanceDetails(store, record);
+  const aud = details?.['aud'];
+  const scope = details?.['scope'];
+  const act = details?.['act'];
+  const taskId = details?.['task_id'];
+  return {
+    jti: record.jti,
+    parent_jti: record.parentJti,
+    sub: record.agentId,
+    client_id: record.clientId,
+    issued_at: new Date(record.issuedAt).toISOString(),
+    expires_at: new Date(record.expiresAt).toISOString(),
+    revoked: await store.isTokenRevoked(record.jti),
+    scope: typeof scope === 'string' ? scope : null,
+    aud: Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : null,
+    act: typeof act === 'object' && act !== null ? (act as ActorClaim) : null,
+    task_id: typeof taskId === 'string' ? taskId : null,
+  };
+}
+
+/**
+ * The `details` of the token's `access_token.issued` record: written by the same group commit as
+ * the issued-token record, by the same client, within the second of `issuedAt` (`iat` * 1000).
+ */
+async function issuanceDetails(store: TokenChainDeps['store'], record: IssuedTokenRecord): Promise<Record<string, unknown> | undefined> {
+  const filter = { agentId: record.clientId, event: 'access_token.issued', outcome: 'success' as const, from: record.issuedAt, to: record.issuedAt + 1000 };
+  let after: string | undefined;
+  for (let scanned = 0; scanned < AUDIT_SCAN_LIMIT; ) {
+    const page = await store.queryAudit(filter, { limit: 100, ...(after === undefined ? {} : { after }) });
+    const found = page.items.find((item) => item.details['jti'] === record.jti);
+    if (found !== undefined) return found.details;
+    scanned += page.items.length;
+    if (page.next === undefined) return undefined;
+    after = page.next;
+  }
+  return undefined;
+}

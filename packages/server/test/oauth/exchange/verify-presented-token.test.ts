@@ -1,0 +1,65 @@
+import type { AccessTokenClaims } from '@agentauth/protocol';
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPresentedAccessToken } from '../../../src/oauth/exchange/verify-presented-token.js';
+import { verifyOwnAccessToken } from '../../../src/oauth/own-access-token.js';
+import { ISSUER, startTestServer, type TestServer } from '../../support/test-server.js';
+
+/**
+ * The exchange's node:crypto verifier must decide exactly as `verifyOwnAccessToken` (jose) does,
+ * over valid and hostile tokens signed by the server's real key.
+ */
+describe('verifyPresentedAccessToken agrees with verifyOwnAccessToken', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  function signed(header: Record<string, unknown>, claims: Record<string, unknown>): string {
+    const signer = t.server.deps.keys.signer();
+    const input = `${b64({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid, ...header })}.${b64(claims)}`;
+    return `${input}.${signer.sign(Buffer.from(input, 'latin1')).toString('base64url')}`;
+  }
+  function claims(overrides: Partial<Record<keyof AccessTokenClaims, unknown>> = {}): Record<string, unknown> {
+    const iat = Math.floor(t.clock.now() / 1000);
+    const base: Record<string, unknown> = { iss: ISSUER, sub: 'agt_a', aud: 'https://api.example.com', exp: iat + 300, iat, nbf: iat, jti: 'j1', client_id: 'agt_a', scope: 'x', ...overrides };
+    for (const [name, value] of Object.entries(base)) if (value === undefined) delete base[name];
+    return base;
+  }
+
+  const cases: [string, () => Promise<string> | string, 'valid' | 'expired' | 'invalid'][] = [
+    ['a valid token', () => signed({}, claims()), 'valid'],
+    ['a valid token with an array aud and act', () => signed({}, claims({ aud: ['https://a.example', 'https://b.example'], act: { sub: 'agt_b' } })), 'valid'],
+    ['expired', () => signed({}, claims({ exp: Math.floor(t.clock.now() / 1000) - 10 })), 'expired'],
+    ['expired within the skew', () => signed({}, claims({ exp: Math.floor(t.clock.now() / 1000) - 2 })), 'valid'],
+    ['nbf in the future', () => signed({}, claims({ nbf: Math.floor(t.clock.now() / 1000) + 60 })), 'invalid'],
+    ['another issuer', () => signed({}, claims({ iss: 'https://other.example' })), 'invalid'],
+    ['typ JWT', () => signed({ typ: 'JWT' }, claims()), 'invalid'],
+    ['no typ', () => signed({ typ: undefined }, claims()), 'invalid'],
+    ['crit header', () => signed({ crit: ['x'], x: 1 }, claims()), 'invalid'],
+    ['alg none, unsigned', () => `${b64({ alg: 'none', typ: 'at+jwt', kid: t.server.deps.keys.signer().kid })}.${b64(claims())}.`, 'invalid'],
+    ['header alg other than the key\u2019s', () => signed({ alg: 'EdDSA' }, claims()), 'invalid'],
+    ['unknown kid', () => signed({ kid: 'nope' }, claims()), 'invalid'],
+    [
+      'signed by another key with our kid',
+      async () => new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: t.server.deps.keys.signer().kid }).sign((await generateKeyPair('ES256')).privateKey),
+      'invalid',
+    ],
+    ['tampered claims', () => { const [h, , s] = signed({}, claims()).split('.'); return `${h}.${b64(claims({ scope: 'admin' }))}.${s}`; }, 'invalid'],
+    ['no client_id', () => signed({}, claims({ client_id: undefined })), 'invalid'],
+    ['no jti', () => signed({}, claims({ jti: undefined })), 'invalid'],
+    ['no aud', () => signed({}, claims({ aud: undefined })), 'invalid'],
+    ['no exp', () => signed({}, claims({ exp: undefined })), 'invalid'],
+    ['garbage', () => 'not.a.token', 'invalid'],
+    ['oversized', () => signed({}, claims({ scope: 'x'.repeat(9000) })), 'invalid'],
+  ];
+
+  it.each(cases)('%s', async (_name, make, expected) => {
+    const token = await make();
+    const deps = { issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now() };
+    expect(verifyPresentedAccessToken(token, deps).status).toBe(expected);
+    expect((await verifyOwnAccessToken(token, deps)).status).toBe(expected);
+  });
+});
