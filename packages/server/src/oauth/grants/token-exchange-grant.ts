@@ -31,8 +31,9 @@ export interface TokenExchangeGrantOptions {
  * 2. validate the subject token with the first validator that recognizes it (our access tokens,
  *    checked down their whole lineage; trusted issuers' JWTs once federation adds a validator);
  * 3. who may exchange: a subject token carrying `may_act` only by the actor it names (§4.4); a
- *    sender-constrained subject token only by the client it was issued to; an `actor_token`, when
- *    given, must be an active token of the client itself (`sub` and `client_id` = the client);
+ *    sender-constrained subject token only by the client it was issued to; acting for another party
+ *    (delegation) requires an `actor_token`, which must be an active token of the client itself
+ *    (`sub` and `client_id` = the client); narrowing one's own token needs none;
  * 4. the `act` chain (§4.1, `nextActChain`) and the depth limit;
  * 5. attenuation of audience, scope and lifetime (`attenuate`);
  * 6. the outcome: `sub` stays the subject, `parent_jti` records the lineage, `issued_token_type`
@@ -84,6 +85,13 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
         actorTtl: actor.accessTokenTtl ?? options.accessTokenTtl,
         now: Math.floor(now / 1000),
       });
+
+      // After attenuation, so a widened scope or audience is named as such. Acting for another party is delegation, and the issue's strict reading of RFC 8693 §2.1 is
+      // that delegation takes an actor_token (of the client itself). Narrowing one's own token
+      // (the chain unchanged) does not.
+      if (act !== subject.act && request.actorToken === undefined) {
+        throw invalidRequest('actor_token required to act for another party');
+      }
 
       let mayAct: ActorClaim | undefined;
       if (request.mayAct !== undefined) {

@@ -9,6 +9,11 @@ import { API, claimsOf, CRM, delegated, exchange, exchanged, exchangingAgent, ex
  * `act` chains, per-hop attenuation, per-task tokens, and every bad input of issue 5 refused with
  * the RFC 8693 §2.2.2 error.
  */
+/** The `actor_token` parameters that let `agent` act for another party. */
+async function actorOf(t: TestServer, agent: TestAgent): Promise<Record<string, string>> {
+  return { actor_token: await ownToken(t, agent), actor_token_type: TOKEN_TYPE_ACCESS_TOKEN };
+}
+
 describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
   let t: TestServer;
   let user: TestAgent;
@@ -56,8 +61,9 @@ describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
     expect(introspected).toMatchObject({ active: true, sub: user.id, act: expected });
   });
 
-  it('records the client as the actor when it exchanges a token it holds without an actor_token', async () => {
-    const token = await exchanged(t, worker, await ownToken(t, user));
+  it("refuses to act for another party without an actor_token (delegation needs one), and accepts it with one", async () => {
+    expectError(await exchange(t, worker, await ownToken(t, user)), 'invalid_request');
+    const token = await delegated(t, worker, await ownToken(t, user));
     expect(claimsOf(token)).toMatchObject({ sub: user.id, client_id: worker.id, act: { sub: worker.id } });
   });
 
@@ -108,16 +114,16 @@ describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
     const subject = await ownToken(t, user);
     t.clock.advance(200_000);
     try {
-      const response = await exchange(t, copilot, subject);
+      const response = await exchange(t, copilot, subject, await actorOf(t, copilot));
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json().expires_in).toBe(100);
       expect(claimsOf(response.json().access_token).exp).toBe(claimsOf(subject).exp);
-      expectError(await exchange(t, copilot, subject, { expires_in: '101' }), 'invalid_request');
+      expectError(await exchange(t, copilot, subject, { ...(await actorOf(t, copilot)), expires_in: '101' }), 'invalid_request');
     } finally {
       t.clock.advance(-200_000);
     }
     const shortLived = await exchangingAgent(t, 'short-lived', { scopes: ['orders:read'], resources: [API], access_token_ttl: 60 });
-    const response = await exchange(t, shortLived, await ownToken(t, user));
+    const response = await exchange(t, shortLived, await ownToken(t, user), await actorOf(t, shortLived));
     expect(response.json().expires_in).toBe(60);
   });
 
