@@ -16,6 +16,7 @@ export default defineConfig({
         ]),
       ),
       '@agentauth/resource-server': pkg('resource-server'),
+      '@agentauth/client/node': fileURLToPath(new URL('./packages/client/src/node.ts', import.meta.url)),
       '@agentauth/client': pkg('client'),
       '@agentauth/server': pkg('server'),
     },

@@ -1,5 +1,8 @@
 import type {
   AddCredentialRequest,
+  CaInfo,
+  CertificateInfo,
+  IssuedCertificateInfo,
   Agent,
   AuditQuery,
   AuditRecord,
@@ -10,10 +13,12 @@ import type {
   Page,
   RotateResult,
   SigningKeyInfo,
+  TokenChain,
   UpdateAgentRequest,
   WithSecret,
 } from './admin-types.js';
 import { reachableFetch } from './cli-errors.js';
+import type { BindingRule, CreateBindingRuleRequest, CreateTrustedIssuerRequest, TrustedIssuer } from './federation-types.js';
 
 /** Bounds what we buffer from one JSON answer; exports are streamed instead. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -125,6 +130,80 @@ export class AdminClient {
 
   async verifyAudit(): Promise<AuditVerifyResult> {
     return this.#json('POST', '/audit/verify');
+  }
+
+  /** The RFC 8693 lineage of an issued token. */
+  async getTokenChain(jti: string): Promise<TokenChain> {
+    return this.#json('GET', `/tokens/${segment(jti)}/chain`);
+  }
+
+  /** Revokes a token by jti, and every token exchanged from it. */
+  async revokeToken(jti: string): Promise<{ jti: string; revoked: boolean }> {
+    return this.#json('POST', `/tokens/${segment(jti)}/revoke`);
+  }
+
+  /** Trusted issuers for federated workload login (docs/federation.md). */
+  async listTrustedIssuers(): Promise<{ items: TrustedIssuer[] }> {
+    return this.#json('GET', '/trusted-issuers');
+  }
+
+  async createTrustedIssuer(body: CreateTrustedIssuerRequest): Promise<TrustedIssuer> {
+    return this.#json('POST', '/trusted-issuers', body);
+  }
+
+  async deleteTrustedIssuer(id: string): Promise<void> {
+    await this.#send('DELETE', `/trusted-issuers/${segment(id)}`);
+  }
+
+  async listBindingRules(query: { issuer_id?: string; agent_id?: string } = {}): Promise<{ items: BindingRule[] }> {
+    const params = new URLSearchParams();
+    setIf(params, 'issuer_id', query.issuer_id);
+    setIf(params, 'agent_id', query.agent_id);
+    return this.#json('GET', `/binding-rules${queryString(params)}`);
+  }
+
+  async createBindingRule(body: CreateBindingRuleRequest): Promise<BindingRule> {
+    return this.#json('POST', '/binding-rules', body);
+  }
+
+  async deleteBindingRule(id: string): Promise<void> {
+    await this.#send('DELETE', `/binding-rules/${segment(id)}`);
+  }
+
+  /** Issued certificates, newest first (docs/ca.md). */
+  async listCertificates(query: { agent_id?: string; limit?: number; cursor?: string } = {}): Promise<Page<CertificateInfo>> {
+    const params = new URLSearchParams();
+    setIf(params, 'agent_id', query.agent_id);
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/certificates${queryString(params)}`);
+  }
+
+  /** Revokes a certificate by serial (hex); its CRL is reissued before the answer. */
+  async revokeCertificate(serial: string): Promise<CertificateInfo> {
+    return this.#json('POST', `/certificates/${segment(serial)}/revoke`);
+  }
+
+  /** Issues the agent's X.509-SVID from a PEM CSR made by the caller. */
+  async issueAgentCertificate(agentId: string, csrPem: string): Promise<IssuedCertificateInfo> {
+    return this.#json('POST', `/agents/${segment(agentId)}/certificates`, { csr: csrPem });
+  }
+
+  /** A one-time enrolment token for the agent (docs/agent-sdk.md); `ttl` in seconds. */
+  async createEnrollmentToken(agentId: string, ttl?: number): Promise<{ id: string; agent_id: string; token: string; expires_at: string }> {
+    return this.#json('POST', `/agents/${segment(agentId)}/enrollment-tokens`, ttl === undefined ? {} : { ttl });
+  }
+
+  async getCa(): Promise<CaInfo> {
+    return this.#json('GET', '/ca');
+  }
+
+  async rotateCa(): Promise<CaInfo> {
+    return this.#json('POST', '/ca/rotate');
+  }
+
+  async importCa(body: { certificate: string; private_key: string; root_certificate?: string }): Promise<CaInfo> {
+    return this.#json('POST', '/ca/import', body);
   }
 
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {

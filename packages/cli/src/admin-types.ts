@@ -127,3 +127,65 @@ export type AddCredentialRequest = { type: 'jwk'; jwk: Record<string, unknown> }
 export interface WithSecret {
   client_secret?: string;
 }
+
+/** One token of a lineage (`GET /admin/v1/tokens/{jti}/chain`, docs/admin-api.md "Token chains"). */
+export interface TokenChainNode {
+  jti: string;
+  parent_jti: string | null;
+  sub: string;
+  client_id: string;
+  issued_at: string;
+  expires_at: string;
+  revoked: boolean;
+  scope: string | null;
+  aud: string[] | null;
+  act: Record<string, unknown> | null;
+  task_id: string | null;
+}
+
+/** The RFC 8693 lineage of a token: ancestors (root first), itself, descendants (breadth first). */
+export interface TokenChain {
+  jti: string;
+  ancestors: TokenChainNode[];
+  token: TokenChainNode;
+  descendants: TokenChainNode[];
+  truncated: boolean;
+}
+
+/** An issued certificate (`GET /admin/v1/certificates`, docs/ca.md). */
+export interface CertificateInfo {
+  serial: string;
+  agent_id: string | null;
+  kind: 'agent' | 'server';
+  ca_id: string;
+  issued_at: string;
+  not_after: string;
+  revoked_at: string | null;
+}
+
+/** What `POST /admin/v1/agents/{id}/certificates` answers. */
+export interface IssuedCertificateInfo {
+  spiffe_id: string;
+  serial: string;
+  certificate_chain: string;
+  trust_bundle: string;
+  expires_at: string;
+}
+
+/** The CA hierarchy (`GET /admin/v1/ca`). */
+export interface CaInfo {
+  trust_domain: string;
+  active_id: string | null;
+  authorities: {
+    id: string;
+    kind: 'root' | 'intermediate';
+    state: 'prepared' | 'active' | 'old';
+    subject: string | null;
+    not_before: string | null;
+    not_after: string;
+    external: boolean;
+    has_key: boolean;
+    activated_at: string | null;
+    certificate_pem: string | null;
+  }[];
+}

@@ -5,8 +5,12 @@ import type { Command, CommandContext, CommandGroup } from './command.js';
 import { agentsGroup } from './commands/agents.js';
 import { auditGroup } from './commands/audit.js';
 import { keysGroup } from './commands/keys.js';
+import { caGroup } from './commands/ca.js';
+import { certsGroup } from './commands/certs.js';
+import { bindingsGroup, issuersGroup } from './commands/federation.js';
 import { runStart } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
+import { tokensGroup } from './commands/tokens.js';
 import { commandHelp, groupHelp, topHelp } from './help.js';
 import type { CliIo } from './io.js';
 import { renderError } from './render-error.js';
@@ -14,7 +18,7 @@ import { renderError } from './render-error.js';
 /** Where the CLI looks for the server when neither --url nor AGENTAUTH_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup];
+const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup];
 const LEAVES: readonly Command[] = [tokenCommand];
 const HELP = new Set(['--help', '-h', 'help']);
 

@@ -31,6 +31,8 @@ export interface AccessTokenClaims {
   scope?: string;
   cnf?: ConfirmationClaim;
   act?: ActorClaim;
+  /** RFC 8693 §4.4: the only party that may become the actor when this token is exchanged. */
+  may_act?: ActorClaim;
   /** agentauth extension: per-task token identifier. */
   task_id?: string;
 }

@@ -5,3 +5,4 @@ export * from './algorithms.js';
 export * from './scopes.js';
 export * from './access-token-claims.js';
 export * from './metadata.js';
+export * from './shared-signals.js';

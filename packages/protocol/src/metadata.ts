@@ -20,7 +20,19 @@ export interface AuthorizationServerMetadata {
   revocation_endpoint_auth_signing_alg_values_supported: SigningAlg[];
   /** Not a registered RFC 8414 name; RFC 9068 access tokens are signed with these. */
   access_token_signing_alg_values_supported?: SigningAlg[];
+  /** RFC 8705 §3.3: the server issues certificate-bound access tokens. */
+  tls_client_certificate_bound_access_tokens?: boolean;
+  /** RFC 8705 §5: the endpoints to use with mutual TLS (a listener that requests client certificates). */
+  mtls_endpoint_aliases?: MtlsEndpointAliases;
   [extension: string]: unknown;
+}
+
+/** RFC 8705 §5 `mtls_endpoint_aliases`: endpoint URLs on the mutual-TLS listener. */
+export interface MtlsEndpointAliases {
+  token_endpoint?: string;
+  introspection_endpoint?: string;
+  revocation_endpoint?: string;
+  [endpoint: string]: string | undefined;
 }
 
 /** Well-known path of RFC 8414 metadata. */
@@ -54,3 +66,7 @@ export interface TokenResponse {
 
 /** RFC 8693 §3 token type identifier for access tokens. */
 export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
+/** RFC 8693 §3 token type identifier for a JWT (RFC 7519). */
+export const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt';
+/** RFC 8693 §3 token type identifier for a refresh token (we never issue one). */
+export const TOKEN_TYPE_REFRESH_TOKEN = 'urn:ietf:params:oauth:token-type:refresh_token';

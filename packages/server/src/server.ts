@@ -9,23 +9,44 @@ import { printBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
-import { publicApp, PUBLIC_BODY_LIMIT } from './http/public-app.js';
+import { publicApp, PUBLIC_BODY_LIMIT, type PublicAppOptions } from './http/public-app.js';
+import { tlsClientCertificate } from './http/mtls-client-certificate.js';
+import type { MtlsListener } from './http/mtls-listener.js';
+import { createMtlsSetup } from './http/mtls-setup.js';
+import { mtlsCertificateAuthority } from './http/mtls-ca-adapter.js';
+import { composeSenderConstraints } from './oauth/mtls/compose-sender-constraints.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from './keys/key-ring.js';
 import { resolveMasterKey } from './keys/master-key.js';
 import { startKeyRotation } from './keys/start-key-rotation.js';
 import { ClientDirectory } from './oauth/client-directory.js';
 import { handleIntrospectionRequest } from './oauth/endpoints/introspection-endpoint.js';
 import { handleRevocationRequest } from './oauth/endpoints/revocation-endpoint.js';
-import { buildServerMetadata } from './oauth/endpoints/server-metadata.js';
+import { buildServerMetadata, ENDPOINT_PATHS, withMutualTls } from './oauth/endpoints/server-metadata.js';
 import { handleTokenRequest } from './oauth/endpoints/token-endpoint.js';
 import { ReplayCache } from './oauth/replay-cache.js';
+import { createDpopSetup } from './oauth/dpop/dpop-setup.js';
 import { clientCredentialsGrant } from './oauth/grants/client-credentials-grant.js';
 import type { GrantHandler } from './oauth/grants/grant-handler.js';
-import { GRANT_CLIENT_CREDENTIALS } from '@agentauth/protocol';
+import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
+import { tokenExchangeGrant } from './oauth/grants/token-exchange-grant.js';
+import { ownAccessTokenValidator } from './oauth/exchange/own-access-token-validator.js';
+import type { SubjectTokenValidator } from './oauth/exchange/subject-token-validator.js';
+import { startCascadeRevocation } from './oauth/exchange/cascade-revocation.js';
+import { tokenLineageStoreOf } from './store/sql/token-lineage-queries.js';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
 import { RevocationEvents } from './signals/revocation-events.js';
+import { createFederation, createRemoteJwks } from './federation/create-federation.js';
+import { federatedSubjectTokenValidator } from './federation/federated-subject-token-validator.js';
+import { GRANT_JWT_BEARER } from '@agentauth/protocol';
+import { createSignals } from './signals/create-signals.js';
+import { ssfRoutes } from './http/ssf-routes.js';
+import { createCertificateAuthority } from './ca/create-certificate-authority.js';
+import type { CertificateAuthority } from './ca/certificate-authority.js';
+import { caRoutes } from './http/ca-routes.js';
+import { enrollmentRoutes } from './http/enrollment-routes.js';
+import { enrollmentServiceOf } from './enrollment/create-enrollment.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -39,6 +60,10 @@ export interface ServerOptions {
 export interface AgentAuthServer {
   app: FastifyInstance;
   deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService };
+  /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
+  mtls?: MtlsListener;
+  /** The built-in certificate authority (docs/ca.md). */
+  ca: CertificateAuthority;
   close(): Promise<void>;
 }
 
@@ -56,14 +81,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const random = options.random ?? cryptoRandom;
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
   const stops: (() => void)[] = [];
   try {
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
     const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, options.announceBootstrapToken ?? printBootstrapToken);
     const audit = createGroupCommitAuditLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
 
-    const keyEvents: { event: 'signing_key.created' | 'signing_key.rotated' | 'signing_key.retired'; kid: string }[] = [];
     const keys = createSigningKeyRing({
       store,
       masterKey,
@@ -73,7 +97,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       accessTokenTtl: config.accessTokenTtl,
       logger,
       onEvent: (event, details) => {
-        keyEvents.push({ event, kid: details.kid });
         void audit
           .record({ time: clock.now(), event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid: details.kid } })
           .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
@@ -82,9 +105,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await keys.sync();
     stops.push(startKeyRotation(keys, KEY_SYNC_MS, (error) => logger.error({ err: error }, 'signing key sync failed')));
 
-    const directory = new ClientDirectory(store, () => clock.now());
+    // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
+    const remoteJwks = createRemoteJwks(config, clock);
+    const directory = new ClientDirectory(store, () => clock.now(), undefined, remoteJwks);
     stops.push(directory.watch(AGENT_CHANGE_POLL_MS, (error) => logger.error({ err: error }, 'agent change poll failed')));
     const replayCache = new ReplayCache();
+    const dpop = createDpopSetup({ config, masterKey, clock, replayCache, logger });
+    stops.push(() => void dpop.close());
+    // Redis is an optimisation (the database claim is authoritative): wait briefly, never fail.
+    await dpop.ready(2_000);
 
     const onAgentChanged = (agentId: string) => {
       directory.invalidate(agentId);
@@ -118,14 +147,47 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
     const events = new RevocationEvents();
     const deps = { config, clock, random, logger, store, keys, audit, events };
-    const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events });
-    const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now() };
+    const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events, trustDomain: config.trustDomain });
+    // The built-in CA (docs/ca.md): agents are read through the directory's cache, which every
+    // suspension invalidates at once.
+    const { ca, stop: stopCa } = await createCertificateAuthority({
+      ...deps,
+      masterKey,
+      context: store.context,
+      agents: { getAgent: async (id) => (await directory.get(id))?.agent },
+    });
+    stops.push(stopCa);
+    // RFC 8705: tls_client_auth trust, certificate binding, the trusted-proxy header, the listener.
+    const mtls = createMtlsSetup({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
+    const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now(), mtls: mtls.clientAuth };
     const grants = new Map<string, GrantHandler>([[GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })]]);
+    // RFC 8693 token exchange. Federation appends its validator (trusted issuers' JWTs) to this list.
+    const ownTokens = { issuer: config.issuer, keys, store };
+    const subjectTokenValidators: SubjectTokenValidator[] = [ownAccessTokenValidator(ownTokens)];
+    grants.set(
+      GRANT_TOKEN_EXCHANGE,
+      tokenExchangeGrant({
+        issuer: config.issuer,
+        accessTokenTtl: config.accessTokenTtl,
+        maxDelegationDepth: config.maxDelegationDepth,
+        validators: subjectTokenValidators,
+        own: ownTokens,
+        agents: store,
+      }),
+    );
+    // Federated workload login: RFC 7523 §2.1 grant, federated client_assertion, subject_token.
+    const federation = await createFederation({ config, clock, random, logger, context: store.context, agents: store, audit, replayCache, remoteJwks });
+    stops.push(() => federation.stop());
+    grants.set(GRANT_JWT_BEARER, federation.grant);
+    subjectTokenValidators.push(federatedSubjectTokenValidator({ verifier: federation.verifier, directory }));
+    stops.push(startCascadeRevocation({ lineage: tokenLineageStoreOf(store), events, audit, clock, logger }));
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
       // Per-request logs would cost more than the rest of POST /token; refusals and errors are logged.
       logController: new LogController({ disableRequestLogging: true }),
+      // Shutdown must not wait on keep-alive sockets or long polls (RFC 8936) that never end.
+      forceCloseConnections: true,
       bodyLimit: PUBLIC_BODY_LIMIT,
       trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
       genReqId: () => random.token(12),
@@ -135,19 +197,19 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       reply.header('x-request-id', request.id);
     });
 
-    await app.register(publicApp, {
+    const publicOptions: PublicAppOptions = {
       token: (request) =>
         handleTokenRequest(
-          { ...authDeps, clock, random, keys, audit, grants, onClientSeen: (id, now) => lastSeen.set(id, now) },
+          { ...authDeps, federation: federation.auth, federatedGrant: federation.auth, clock, random, keys, audit, grants, senderConstraint: composeSenderConstraints(dpop.check, mtls.senderConstraint), onClientSeen: (id, now) => lastSeen.set(id, now) },
           request,
         ),
-      introspect: (request) => handleIntrospectionRequest({ ...authDeps, clock, keys, store, audit }, request),
+      introspect: (request) => handleIntrospectionRequest({ ...authDeps, federation: federation.auth, clock, keys, store, audit }, request),
       revoke: (request) =>
         handleRevocationRequest(
-          { ...authDeps, clock, keys, store, audit, onTokenRevoked: (jti, agentId) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }) },
+          { ...authDeps, federation: federation.auth, clock, keys, store, audit, onTokenRevoked: (jti, agentId) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }) },
           request,
         ),
-      metadata: buildServerMetadata(config.issuer, config.signingAlg),
+      metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg), mtls),
       jwks: () => keys.jwks(),
       ready: async () => {
         let database = true;
@@ -159,9 +221,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         const keysLoaded = keys.ready();
         return { ready: database && keysLoaded, checks: { database, keys: keysLoaded } };
       },
-    });
+    };
+    await app.register(publicApp, { ...publicOptions, clientCertificate: mtls.proxyCertificate });
+    const mtlsListener = await mtls.createListener(
+      () => random.token(12),
+      async (tlsApp) => {
+        await tlsApp.register(publicApp, { ...publicOptions, clientCertificate: tlsClientCertificate });
+        // The CA's surface too (bundle, CRL, EST, issuance), so agents renew on the connection they authenticate with.
+        await tlsApp.register(caRoutes, { ca, auth: { issuer: config.issuer, clock, keys, store }, audit, clock, clientCertificate: tlsClientCertificate });
+      },
+    );
+    // OpenID Shared Signals transmitter (CAEP): every revocation becomes a queued SET.
+    const signals = createSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey });
+    stops.push(() => signals.stop());
+    await app.register(ssfRoutes, signals.routes);
+    await app.register(caRoutes, { ca, auth: { issuer: config.issuer, clock, keys, store }, audit, clock, clientCertificate: mtls.proxyCertificate });
     await app.register(registrationRoutes, { deps, agents, bootstrapDigest });
-    await app.register(adminApp, { prefix: '/admin/v1', deps, agents, bootstrapDigest });
+    // One-time enrolment tokens and agents' self-service key rotation (docs/agent-sdk.md).
+    const enrollment = enrollmentServiceOf(deps, agents);
+    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents } });
+    const enrollmentPrune = setInterval(() => enrollment.pruneExpired().catch((error: unknown) => logger.warn({ err: error }, 'pruning enrolment tokens failed')), PRUNE_MS);
+    enrollmentPrune.unref();
+    stops.push(() => clearInterval(enrollmentPrune));
+    await app.register(adminApp, { prefix: '/admin/v1', deps, agents, bootstrapDigest, federation: federation.service, ca, enrollment });
 
     await audit.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
 
@@ -169,11 +251,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     return {
       app,
       deps: { ...deps, directory, agents },
+      ca,
+      ...(mtlsListener === undefined ? {} : { mtls: mtlsListener }),
       async close() {
         if (closed) return;
         closed = true;
         for (const stop of stops) stop();
         flushLastSeen();
+        await mtlsListener?.close();
         await app.close();
         await audit.close();
         await store.close();
@@ -190,6 +275,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<AgentAuthServer> {
   const server = await createServer(config, options);
   await server.app.listen({ host: config.host, port: config.port });
+  if (server.mtls !== undefined) {
+    const address = await server.mtls.listen();
+    server.deps.logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
+  }
   server.deps.logger.info({ issuer: config.issuer, pid: process.pid }, 'agentauth listening');
   const stop = () => {
     server

@@ -8,6 +8,7 @@ import { generateAgentKey, readPublicKeys, removeKeyFile, writePrivateKeyFile } 
 import { renderJson, renderTable } from '../output.js';
 import { AGENT_COLUMNS, checkId, printWithSecret, renderAgent } from './agent-view.js';
 import { credentialCommands, KEY_OPTIONS } from './agent-credentials.js';
+import { enrollTokenCommand } from './enroll-token.js';
 
 /** Access token lifetimes an operator may set per agent: 1 s to 1 day. */
 const MAX_TTL_SECONDS = 86_400;
@@ -253,5 +254,6 @@ export const agentsGroup: CommandGroup = {
     statusCommand('disable', 'disable an agent for good (it can no longer get tokens)'),
     remove,
     ...credentialCommands,
+    enrollTokenCommand,
   ],
 };

@@ -37,11 +37,13 @@ export interface ServerProcess {
 export async function startServerProcess(options: { args?: string[]; env?: Record<string, string>; ready?: (output: string) => boolean } = {}): Promise<ServerProcess> {
   if (!existsSync(CLI)) throw new Error('the CLI is not built: run `npm run build` (npm test does)');
   const workDir = await mkdtemp(join(tmpdir(), 'agentauth-process-'));
-  const port = await freePort();
+  // A caller restarting a server on the same data directory keeps its port (and so its issuer).
+  const port = options.env?.['AGENTAUTH_PORT'] !== undefined ? Number(options.env['AGENTAUTH_PORT']) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AGENTAUTH_')) env[name] = value;
-  Object.assign(env, { AGENTAUTH_PORT: String(port), AGENTAUTH_LOG_LEVEL: 'warn', ...options.env });
+  // The mutual-TLS listener (default port 8443) is off unless a test asks: test servers run side by side.
+  Object.assign(env, { AGENTAUTH_PORT: String(port), AGENTAUTH_LOG_LEVEL: 'warn', AGENTAUTH_MTLS_PORT: '0', ...options.env });
   const child = spawn('node', [CLI, 'start', ...(options.args ?? [])], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

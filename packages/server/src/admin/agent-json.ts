@@ -25,6 +25,13 @@ export interface AgentJson {
   access_token_ttl: number | null;
   labels: Record<string, string>;
   jwks_uri: string | null;
+  /** RFC 8705 §2.1.2 subject (only the one that is set), and §3.4. */
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_subject_dn?: string;
+  tls_client_certificate_bound_access_tokens: boolean;
+  /** RFC 9449 §5.2 */
+  dpop_bound_access_tokens: boolean;
   credentials: CredentialJson[];
   created_at: string;
   updated_at: string;
@@ -62,6 +69,11 @@ export function agentToJson({ agent, credentials }: AgentWithCredentials): Agent
     access_token_ttl: agent.accessTokenTtl,
     labels: agent.labels,
     jwks_uri: agent.jwksUri,
+    ...(agent.tlsClientAuthSanUri ? { tls_client_auth_san_uri: agent.tlsClientAuthSanUri } : {}),
+    ...(agent.tlsClientAuthSanDns ? { tls_client_auth_san_dns: agent.tlsClientAuthSanDns } : {}),
+    ...(agent.tlsClientAuthSubjectDn ? { tls_client_auth_subject_dn: agent.tlsClientAuthSubjectDn } : {}),
+    tls_client_certificate_bound_access_tokens: agent.tlsClientCertificateBoundAccessTokens === true,
+    dpop_bound_access_tokens: agent.dpopBoundAccessTokens === true,
     credentials: credentials.map(credentialToJson),
     created_at: rfc3339(agent.createdAt),
     updated_at: rfc3339(agent.updatedAt),

@@ -31,6 +31,11 @@ export interface AgentServiceDeps {
   onAgentChanged: (agentId: string) => void;
   /** Told of every change that revokes credentials (for the Shared Signals feed). */
   events?: RevocationEvents;
+  /**
+   * SPIFFE trust domain of our CA: a `tls_client_auth` agent registered without a subject gets
+   * `tls_client_auth_san_uri` = `spiffe://<trust domain>/agent/<id>`, the URI SAN our CA issues it.
+   */
+  trustDomain?: string;
 }
 
 /** The authority behind a change: only an administrator may grant privileged scopes. */
@@ -97,19 +102,26 @@ export class AgentService {
     this.checkPrivilegedScopes(fields.scopes, [], options);
     const keys = input.jwks?.keys;
     this.checkKeySource(fields, keys !== undefined && keys.length > 0);
-    if (keys !== undefined && keys.length > 0 && fields.tokenEndpointAuthMethod !== 'private_key_jwt') {
-      throw invalid('jwks is only for token_endpoint_auth_method private_key_jwt');
+    if (keys !== undefined && keys.length > 0 && !KEY_METHODS.has(fields.tokenEndpointAuthMethod)) {
+      throw invalid('jwks is only for token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth');
     }
     if (keys !== undefined && keys.length > AGENT_LIMITS.credentialsMax) throw invalid(`jwks holds at most ${AGENT_LIMITS.credentialsMax} keys`);
+    if (fields.tokenEndpointAuthMethod === 'self_signed_tls_client_auth' && (keys ?? []).some((k) => !hasX5c(k))) {
+      throw invalid('every key of a self_signed_tls_client_auth agent must carry its certificate in x5c (RFC 8705 §2.2)');
+    }
 
     const now = this.deps.clock.now();
     const id = newAgentId(this.deps.random);
+    if (fields.tokenEndpointAuthMethod === 'tls_client_auth' && tlsSubjectCount(fields) === 0 && this.deps.trustDomain !== undefined) {
+      fields.tlsClientAuthSanUri = `spiffe://${this.deps.trustDomain}/agent/${id}`;
+    }
+    checkTlsSubject(fields);
     const credentials: CredentialRecord[] = [];
     for (const jwk of keys ?? []) {
       credentials.push((await buildCredential({ type: 'jwk', jwk }, { id, jwksUri: null }, credentials, this.deps.random, now)).credential);
     }
     let clientSecret: string | undefined;
-    if (fields.tokenEndpointAuthMethod !== 'private_key_jwt') {
+    if (fields.tokenEndpointAuthMethod === 'client_secret_basic' || fields.tokenEndpointAuthMethod === 'client_secret_post') {
       const built = await buildCredential({ type: 'secret' }, { id, jwksUri: null }, credentials, this.deps.random, now);
       credentials.push(built.credential);
       clientSecret = built.clientSecret;
@@ -137,6 +149,8 @@ export class AgentService {
       grant_types: agent.grantTypes,
       token_endpoint_auth_method: agent.tokenEndpointAuthMethod,
       jwks_uri: agent.jwksUri,
+      ...tlsAuditFields(fields),
+      ...(fields.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
       credentials: credentials.map(credentialFacts),
     });
     return {
@@ -170,6 +184,7 @@ export class AgentService {
     const { agent: current, credentials } = await this.getAgent(id);
     const fields = validateAgentFields(patch, current);
     this.checkPrivilegedScopes(fields.scopes, current.scopes, options);
+    checkTlsSubject(fields);
     const now = this.deps.clock.now();
 
     const added: CredentialRecord[] = [];
@@ -201,7 +216,7 @@ export class AgentService {
     for (const credential of added) await this.deps.store.addCredential(credential);
     for (const credential of removed) await this.deps.store.removeCredential(id, credential.id);
     if (changed.length > 0 || added.length > 0 || removed.length > 0) this.deps.onAgentChanged(id);
-    for (const credential of removed) this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId: credential.id, at: now });
+    for (const credential of removed) this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId: credential.id, credentialKind: credential.kind, at: now });
 
     if (changed.length > 0) await this.audit('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) });
     for (const credential of added) await this.audit('credential.added', id, ctx, credentialFacts(credential));
@@ -257,7 +272,7 @@ export class AgentService {
       throw new AgentError('not_found', 'no such credential on this agent');
     }
     this.deps.onAgentChanged(id);
-    this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId, at: this.deps.clock.now() });
+    this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId, credentialKind: credential.kind, at: this.deps.clock.now() });
     await this.audit('credential.removed', id, ctx, credentialFacts(credential));
   }
 
@@ -316,11 +331,65 @@ function notFound(): AgentError {
   return new AgentError('not_found', 'no such agent');
 }
 
-const FIELD_NAMES = ['name', 'owner', 'description', 'scopes', 'resources', 'grantTypes', 'tokenEndpointAuthMethod', 'accessTokenTtl', 'labels', 'jwksUri'] as const;
+const FIELD_NAMES = [
+  'name',
+  'owner',
+  'description',
+  'scopes',
+  'resources',
+  'grantTypes',
+  'tokenEndpointAuthMethod',
+  'accessTokenTtl',
+  'labels',
+  'jwksUri',
+  'tlsClientAuthSanUri',
+  'tlsClientAuthSanDns',
+  'tlsClientAuthSubjectDn',
+  'tlsClientCertificateBoundAccessTokens',
+  'dpopBoundAccessTokens',
+] as const;
 type FieldName = (typeof FIELD_NAMES)[number];
 
 function changedFields(current: AgentRecord, next: AgentFields): FieldName[] {
-  return FIELD_NAMES.filter((f) => JSON.stringify(current[f]) !== JSON.stringify(next[f]));
+  // The RFC 8705 fields are absent from records that never set them: absent equals the default.
+  return FIELD_NAMES.filter((f) => JSON.stringify(current[f] ?? AGENT_DEFAULTS[f as keyof typeof AGENT_DEFAULTS] ?? null) !== JSON.stringify(next[f]));
+}
+
+/** Methods whose agents register public keys (`jwks`). */
+const KEY_METHODS: ReadonlySet<string> = new Set(['private_key_jwt', 'self_signed_tls_client_auth']);
+
+function hasX5c(jwk: unknown): boolean {
+  const x5c = (jwk as { x5c?: unknown } | null)?.x5c;
+  return Array.isArray(x5c) && x5c.length > 0;
+}
+
+function tlsSubjectCount(fields: AgentFields): number {
+  return [fields.tlsClientAuthSanUri, fields.tlsClientAuthSanDns, fields.tlsClientAuthSubjectDn].filter((v) => v !== null).length;
+}
+
+/**
+ * RFC 8705 §2.1.2: a `tls_client_auth` agent registers exactly one of `tls_client_auth_san_uri`,
+ * `tls_client_auth_san_dns` and `tls_client_auth_subject_dn`; other agents register none, so a
+ * stale subject can never authenticate an agent that moved to another method.
+ */
+function checkTlsSubject(fields: AgentFields): void {
+  const count = tlsSubjectCount(fields);
+  if (fields.tokenEndpointAuthMethod === 'tls_client_auth' && count !== 1) {
+    throw invalid('a tls_client_auth agent registers exactly one of tls_client_auth_san_uri, tls_client_auth_san_dns, tls_client_auth_subject_dn');
+  }
+  if (fields.tokenEndpointAuthMethod !== 'tls_client_auth' && count !== 0) {
+    throw invalid('tls_client_auth_san_uri, tls_client_auth_san_dns and tls_client_auth_subject_dn are only for token_endpoint_auth_method tls_client_auth');
+  }
+}
+
+/** The RFC 8705 fields that are set, for the audit record. */
+function tlsAuditFields(fields: AgentFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (fields.tlsClientAuthSanUri !== null) out['tls_client_auth_san_uri'] = fields.tlsClientAuthSanUri;
+  if (fields.tlsClientAuthSanDns !== null) out['tls_client_auth_san_dns'] = fields.tlsClientAuthSanDns;
+  if (fields.tlsClientAuthSubjectDn !== null) out['tls_client_auth_subject_dn'] = fields.tlsClientAuthSubjectDn;
+  if (fields.tlsClientCertificateBoundAccessTokens) out['tls_client_certificate_bound_access_tokens'] = true;
+  return out;
 }
 
 function pick(fields: AgentFields, names: readonly FieldName[]): Partial<AgentFields> {

@@ -73,6 +73,26 @@ export function parseClientMetadata(input: unknown): CreateAgentInput {
     resources: stringArray(body, 'resources') ?? [],
     jwksUri: stringField(body, 'jwks_uri') ?? null,
   };
+  // RFC 8705 §2.1.2 and §3.4 client metadata.
+  for (const [wire, field] of [
+    ['tls_client_auth_san_uri', 'tlsClientAuthSanUri'],
+    ['tls_client_auth_san_dns', 'tlsClientAuthSanDns'],
+    ['tls_client_auth_subject_dn', 'tlsClientAuthSubjectDn'],
+  ] as const) {
+    const value = stringField(body, wire);
+    if (value !== undefined) input_[field] = value;
+  }
+  const bound = body['tls_client_certificate_bound_access_tokens'];
+  if (bound !== undefined) {
+    if (typeof bound !== 'boolean') throw invalidClientMetadata('tls_client_certificate_bound_access_tokens must be a boolean');
+    input_.tlsClientCertificateBoundAccessTokens = bound;
+  }
+  // RFC 9449 §5.2 client metadata.
+  const dpopBound = body['dpop_bound_access_tokens'];
+  if (dpopBound !== undefined) {
+    if (typeof dpopBound !== 'boolean') throw invalidClientMetadata('dpop_bound_access_tokens must be a boolean');
+    input_.dpopBoundAccessTokens = dpopBound;
+  }
   const scope = stringField(body, 'scope');
   if (scope !== undefined) {
     const scopes = parseScope(scope);
@@ -86,8 +106,8 @@ export function parseClientMetadata(input: unknown): CreateAgentInput {
     }
     input_.jwks = { keys: (jwks as { keys: unknown[] }).keys };
   }
-  if (input_.jwks !== undefined && input_.tokenEndpointAuthMethod !== 'private_key_jwt') {
-    throw invalidClientMetadata('jwks is only for token_endpoint_auth_method private_key_jwt');
+  if (input_.jwks !== undefined && input_.tokenEndpointAuthMethod !== 'private_key_jwt' && input_.tokenEndpointAuthMethod !== 'self_signed_tls_client_auth') {
+    throw invalidClientMetadata('jwks is only for token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth');
   }
   return input_;
 }
@@ -117,6 +137,11 @@ export function clientInformation(
     ...(agent.scopes.length === 0 ? {} : { scope: agent.scopes.join(' ') }),
     resources: agent.resources,
     ...(agent.jwksUri === null ? {} : { jwks_uri: agent.jwksUri }),
+    ...(agent.tlsClientAuthSanUri ? { tls_client_auth_san_uri: agent.tlsClientAuthSanUri } : {}),
+    ...(agent.tlsClientAuthSanDns ? { tls_client_auth_san_dns: agent.tlsClientAuthSanDns } : {}),
+    ...(agent.tlsClientAuthSubjectDn ? { tls_client_auth_subject_dn: agent.tlsClientAuthSubjectDn } : {}),
+    ...(agent.tlsClientCertificateBoundAccessTokens ? { tls_client_certificate_bound_access_tokens: true } : {}),
+    ...(agent.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
     ...(keys.length === 0 ? {} : { jwks: { keys } }),
   };
 }

@@ -6,6 +6,7 @@ import {
   type ClientAuthMethod,
   type GrantType,
 } from '@agentauth/protocol';
+import { parseDistinguishedName } from '../oauth/mtls/distinguished-name.js';
 import { invalid } from './agent-error.js';
 
 /** Bounds on every field (DESIGN.md §7: bound every input). */
@@ -39,7 +40,18 @@ export interface AgentFields {
   accessTokenTtl: number | null;
   labels: Record<string, string>;
   jwksUri: string | null;
+  /** RFC 8705 §2.1.2 subject of a `tls_client_auth` agent: exactly one of the three is set then. */
+  tlsClientAuthSanUri: string | null;
+  tlsClientAuthSanDns: string | null;
+  tlsClientAuthSubjectDn: string | null;
+  /** RFC 8705 §3.4 */
+  tlsClientCertificateBoundAccessTokens: boolean;
+  /** RFC 9449 §5.2; always set by `validateAgentFields` (absent on a stored record means false). */
+  dpopBoundAccessTokens?: boolean;
 }
+
+/** The RFC 8705 fields, optional on stored records (rows.ts) and required once validated. */
+type TlsFieldName = 'tlsClientAuthSanUri' | 'tlsClientAuthSanDns' | 'tlsClientAuthSubjectDn' | 'tlsClientCertificateBoundAccessTokens';
 
 /** What a caller may send: any subset, unvalidated beyond JavaScript types. */
 export interface AgentFieldsInput {
@@ -53,6 +65,11 @@ export interface AgentFieldsInput {
   accessTokenTtl?: number | null;
   labels?: Readonly<Record<string, string>>;
   jwksUri?: string | null;
+  tlsClientAuthSanUri?: string | null;
+  tlsClientAuthSanDns?: string | null;
+  tlsClientAuthSubjectDn?: string | null;
+  tlsClientCertificateBoundAccessTokens?: boolean;
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** Defaults of a new agent: client_credentials with private_key_jwt (RFC 7523 §2.2), nothing granted. */
@@ -65,6 +82,11 @@ export const AGENT_DEFAULTS: Omit<AgentFields, 'name' | 'owner'> = {
   accessTokenTtl: null,
   labels: {},
   jwksUri: null,
+  tlsClientAuthSanUri: null,
+  tlsClientAuthSanDns: null,
+  tlsClientAuthSubjectDn: null,
+  tlsClientCertificateBoundAccessTokens: false,
+  dpopBoundAccessTokens: false,
 };
 
 /**
@@ -72,8 +94,14 @@ export const AGENT_DEFAULTS: Omit<AgentFields, 'name' | 'owner'> = {
  * (`validation_failed`) naming the first field that breaks a rule. Cross-field rules (privileged
  * scopes, `jwks` against `jwks_uri`) are the service's.
  */
-export function validateAgentFields(input: AgentFieldsInput, base: AgentFields): AgentFields {
-  const out: AgentFields = { ...base };
+export function validateAgentFields(input: AgentFieldsInput, base: Omit<AgentFields, TlsFieldName> & Partial<Pick<AgentFields, TlsFieldName>>): AgentFields {
+  const out: AgentFields = {
+    ...base,
+    tlsClientAuthSanUri: base.tlsClientAuthSanUri ?? null,
+    tlsClientAuthSanDns: base.tlsClientAuthSanDns ?? null,
+    tlsClientAuthSubjectDn: base.tlsClientAuthSubjectDn ?? null,
+    tlsClientCertificateBoundAccessTokens: base.tlsClientCertificateBoundAccessTokens ?? false,
+  };
   if (input.name !== undefined) out.name = boundedText('name', input.name, 1, AGENT_LIMITS.nameMax);
   if (input.owner !== undefined) out.owner = boundedText('owner', input.owner, 1, AGENT_LIMITS.ownerMax);
   if (input.description !== undefined) out.description = boundedText('description', input.description, 0, AGENT_LIMITS.descriptionMax);
@@ -89,7 +117,45 @@ export function validateAgentFields(input: AgentFieldsInput, base: AgentFields):
   if (input.accessTokenTtl !== undefined) out.accessTokenTtl = validateTtl(input.accessTokenTtl);
   if (input.labels !== undefined) out.labels = validateLabels(input.labels);
   if (input.jwksUri !== undefined) out.jwksUri = input.jwksUri === null ? null : validateJwksUri(input.jwksUri);
+  if (input.tlsClientAuthSanUri !== undefined) out.tlsClientAuthSanUri = nullable(input.tlsClientAuthSanUri, validateSanUri);
+  if (input.tlsClientAuthSanDns !== undefined) out.tlsClientAuthSanDns = nullable(input.tlsClientAuthSanDns, validateSanDns);
+  if (input.tlsClientAuthSubjectDn !== undefined) out.tlsClientAuthSubjectDn = nullable(input.tlsClientAuthSubjectDn, validateSubjectDn);
+  if (input.tlsClientCertificateBoundAccessTokens !== undefined) {
+    if (typeof input.tlsClientCertificateBoundAccessTokens !== 'boolean') throw invalid('tls_client_certificate_bound_access_tokens must be a boolean');
+    out.tlsClientCertificateBoundAccessTokens = input.tlsClientCertificateBoundAccessTokens;
+  }
+  if (input.dpopBoundAccessTokens !== undefined && typeof input.dpopBoundAccessTokens !== 'boolean') throw invalid('dpop_bound_access_tokens must be a boolean');
+  out.dpopBoundAccessTokens = input.dpopBoundAccessTokens ?? base.dpopBoundAccessTokens ?? false;
   return out;
+}
+
+function nullable(value: string | null, validate: (value: string) => string): string | null {
+  return value === null ? null : validate(value);
+}
+
+/** RFC 8705 §2.1.2 `tls_client_auth_san_uri`: an absolute URI (e.g. a SPIFFE ID), matched exactly. */
+function validateSanUri(value: string): string {
+  if (typeof value !== 'string' || value.length > AGENT_LIMITS.uriMax || /\s/.test(value) || !URL.canParse(value)) {
+    throw invalid(`tls_client_auth_san_uri must be an absolute URI of at most ${AGENT_LIMITS.uriMax} characters`);
+  }
+  return value;
+}
+
+// RFC 1123 host name, optionally a leading wildcard label as certificates carry them (RFC 6125 §6.4.3).
+const DNS_NAME = /^(?=.{1,253}$)(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** RFC 8705 §2.1.2 `tls_client_auth_san_dns`: a DNS name, matched case-insensitively and literally. */
+function validateSanDns(value: string): string {
+  if (typeof value !== 'string' || !DNS_NAME.test(value)) throw invalid('tls_client_auth_san_dns must be a DNS name');
+  return value;
+}
+
+/** RFC 8705 §2.1.2 `tls_client_auth_subject_dn`: an RFC 4514 string. */
+function validateSubjectDn(value: string): string {
+  if (typeof value !== 'string' || parseDistinguishedName(value) === undefined) {
+    throw invalid('tls_client_auth_subject_dn must be an RFC 4514 distinguished name (e.g. "CN=agent-1,O=Example")');
+  }
+  return value;
 }
 
 function boundedText(field: string, value: string, min: number, max: number): string {

@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { invalid } from './agent-error.js';
 
@@ -11,8 +11,11 @@ const ALLOWED_ALGS = new Set(['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'PS
 const MIN_RSA_BITS = 2048;
 const MAX_RSA_BITS = 8192;
 const MAX_KID_LENGTH = 200;
+/** Bounds on `x5c` (RFC 7517 §4.7): a short chain of ordinary-sized certificates. */
+const MAX_X5C_ENTRIES = 5;
+const MAX_X5C_ENTRY_LENGTH = 12_000;
 
-/** Members kept per key type; everything else (x5c, x5u, jku, vendor extras) is dropped. */
+/** Members kept per key type, with `x5c` when valid; everything else (x5u, jku, vendor extras) is dropped. */
 const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
   EC: ['kty', 'crv', 'x', 'y'],
   OKP: ['kty', 'crv', 'x'],
@@ -30,6 +33,8 @@ export interface ValidatedJwk {
  * `kid`, `alg` and `use`. Refuses any private or symmetric member (a private key sent to us is a
  * leaked key, not a credential), `kty: oct`, curves other than P-256, P-384 and Ed25519, and RSA
  * keys under 2048 bits. The `kid` is the JWK's own, or its RFC 7638 thumbprint when it has none.
+ * An `x5c` (RFC 7517 §4.7) is kept when its first certificate parses and holds this very key: it
+ * is how a `self_signed_tls_client_auth` agent registers its certificate (RFC 8705 §2.2).
  *
  * Does NOT check that the key is unique across agents, nor on this agent (the service does).
  */
@@ -71,9 +76,29 @@ export async function validatePublicJwk(input: unknown): Promise<ValidatedJwk> {
     if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) throw invalid(`jwk RSA modulus must be ${MIN_RSA_BITS}..${MAX_RSA_BITS} bits`);
   }
 
+  const x5c = raw['x5c'] === undefined ? undefined : validateX5c(raw['x5c'], key);
   const kid = typeof raw['kid'] === 'string' ? raw['kid'] : await calculateJwkThumbprint(jwk as JWK, 'sha256');
   const result: JWK = { ...jwk, kid };
+  if (x5c !== undefined) result.x5c = x5c;
   if (typeof raw['alg'] === 'string') result.alg = raw['alg'];
   if (raw['use'] === 'sig') result.use = 'sig';
   return { jwk: result, kid };
+}
+
+/** RFC 7517 §4.7: standard base64 DER certificates, the first holding the JWK's key. */
+function validateX5c(value: unknown, key: KeyObject): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_X5C_ENTRIES) throw invalid(`jwk.x5c must be an array of 1..${MAX_X5C_ENTRIES} certificates`);
+  for (const entry of value) {
+    if (typeof entry !== 'string' || entry.length > MAX_X5C_ENTRY_LENGTH || !/^[A-Za-z0-9+/]+={0,2}$/.test(entry)) {
+      throw invalid('jwk.x5c entries must be base64 (not base64url) DER certificates');
+    }
+  }
+  let first: X509Certificate;
+  try {
+    first = new X509Certificate(Buffer.from(value[0] as string, 'base64'));
+  } catch {
+    throw invalid('jwk.x5c[0] is not an X.509 certificate');
+  }
+  if (!first.publicKey.equals(key)) throw invalid('jwk.x5c[0] does not hold the key of this JWK');
+  return value as string[];
 }

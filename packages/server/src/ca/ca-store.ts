@@ -72,6 +72,13 @@ export interface CaStore {
   revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined>;
   /** Revokes every unexpired, unrevoked certificate of the agent; returns what this call revoked. */
   revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]>;
+  /**
+   * A number that changes, in commit order, with every revocation (both calls above bump it in the
+   * same transaction): one primary-key read, polled by every node (revoked-serials.ts).
+   */
+  revocationsChangeCounter(): Promise<number>;
+  /** Every revoked certificate still recorded (pruning removes them a day after they expire). */
+  listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]>;
   /** Revoked certificates of `caId` that expire at or after `now` (what its CRL must list). */
   listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]>;
   /** Deletes certificate records that expired before `before`. */

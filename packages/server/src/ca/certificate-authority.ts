@@ -21,6 +21,8 @@ import { pem } from './der-writer.js';
 import { LeafTemplate, type LeafRequest } from './leaf-template.js';
 import { decodeSubjectPublicKey } from './subject-public-key.js';
 import { readDer } from './der-reader.js';
+import { certificateSerial, checkReenrollIdentity } from './reenroll-identity.js';
+import { RevokedSerials } from './revoked-serials.js';
 import { agentSpiffeId } from './trust-domain.js';
 
 /** Longest certificate lifetime, whatever is configured or asked (issue 3). */
@@ -71,6 +73,20 @@ export interface IssuedCertificate {
   spiffeId: string | null;
 }
 
+/** How an agent certificate is issued besides the CSR. */
+export interface IssueOptions {
+  /**
+   * The agent's current certificate (DER) that authenticated this request over mutual TLS
+   * (renewal): its serial is audited as `renewed_serial`.
+   */
+  renewing?: Buffer;
+  /**
+   * RFC 7030 §4.2.2 (`/simplereenroll`): the CSR's subject and subjectAltName must be identical to
+   * those of `renewing` (`identity_changed` otherwise). Needs `renewing`.
+   */
+  sameIdentity?: boolean;
+}
+
 /** The trust anchors and issuing CAs relying parties need (SPIFFE bundle, `openssl verify -CAfile`). */
 export interface TrustBundle {
   /** Roots, then issuing CAs (prepared, active and old while live), PEM. */
@@ -102,12 +118,14 @@ export class CertificateAuthority {
   private records: CaAuthorityRecord[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly ledger: CertificateLedger;
+  private readonly revokedSerials: RevokedSerials;
   readonly crls: CrlPublisher;
 
   constructor(private readonly deps: CertificateAuthorityDeps) {
     if (!Number.isInteger(deps.certificateTtl) || deps.certificateTtl < 1) throw new TypeError('certificateTtl must be a positive integer (seconds)');
     if (!Number.isInteger(deps.intermediateTtl) || deps.intermediateTtl < 2 * MAX_CERTIFICATE_TTL) throw new TypeError('intermediateTtl must be at least 2 days (seconds)');
     this.ledger = new CertificateLedger(deps.store);
+    this.revokedSerials = new RevokedSerials(deps.store, () => deps.clock.now());
     this.crls = new CrlPublisher({ store: deps.store, clock: deps.clock, logger: deps.logger, signer: (id) => this.signers.get(id) });
   }
 
@@ -168,22 +186,26 @@ export class CertificateAuthority {
    * DER PKCS#10). The agent must exist and be active. Everything the CSR asks for is ignored except
    * what the refusals in `readCertificationRequest` look at. The certificate is checked after signing,
    * recorded and audited before it is returned. Called by the JSON API, EST and the mTLS listener's
-   * renewal (which authenticated the agent by its current certificate).
+   * renewal (which authenticated the agent by its current certificate, passed as `options.renewing`).
    *
    * @throws {CsrError} the CSR is refused (audited as `certificate.denied`)
    * @throws {CaError} `agent_not_active` (audited as `certificate.denied`)
    */
-  async issueForAgent(agentId: string, csr: Buffer | string, context: CaRequestContext = {}): Promise<IssuedCertificate> {
+  async issueForAgent(agentId: string, csr: Buffer | string, context: CaRequestContext = {}, options: IssueOptions = {}): Promise<IssuedCertificate> {
+    if (options.sameIdentity === true && options.renewing === undefined) throw new TypeError('sameIdentity needs the certificate being renewed');
     const spiffeId = agentSpiffeId(this.deps.trustDomain, agentId);
+    const renewed = options.renewing === undefined ? {} : { renewed_serial: certificateSerial(options.renewing) };
     try {
       const agent = await this.deps.agents.getAgent(agentId);
       if (agent === undefined || agent.status !== 'active') throw new CaError('agent_not_active', 'the agent does not exist or is not active');
-      const request = readCertificationRequest(csrDer(csr), { trustDomain: this.deps.trustDomain, spiffeId });
+      const der = csrDer(csr);
+      const request = readCertificationRequest(der, { trustDomain: this.deps.trustDomain, spiffeId });
+      if (options.sameIdentity === true) checkReenrollIdentity(der, options.renewing as Buffer);
       const serverAuth = agent.labels[SERVES_LABEL] === 'true';
-      return await this.issueLeaf({ publicKey: request.publicKey, spiffeId, clientAuth: true, serverAuth }, agentId, context);
+      return await this.issueLeaf({ publicKey: request.publicKey, spiffeId, clientAuth: true, serverAuth }, agentId, context, renewed);
     } catch (error) {
       if (error instanceof CsrError || error instanceof CaError) {
-        await this.audit({ event: 'certificate.denied', outcome: 'failure', agentId, context, reason: error instanceof CsrError ? `${error.code}: ${error.detail}` : error.code, details: { spiffe_id: spiffeId } });
+        await this.audit({ event: 'certificate.denied', outcome: 'failure', agentId, context, reason: error instanceof CsrError ? `${error.code}: ${error.detail}` : error.code, details: { spiffe_id: spiffeId, ...renewed } });
       }
       throw error;
     }
@@ -207,6 +229,7 @@ export class CertificateAuthority {
     spec: Omit<LeafRequest, 'serial' | 'notBefore' | 'notAfter'> & { ttlSeconds?: number },
     agentId: string | null,
     context: CaRequestContext,
+    details: Record<string, unknown> = {},
   ): Promise<IssuedCertificate> {
     const issuing = this.issuing;
     if (issuing === undefined) throw new Error('the CA is not loaded: call sync() first');
@@ -221,7 +244,7 @@ export class CertificateAuthority {
     const kind = agentId === null ? 'server' : 'agent';
     await Promise.all([
       this.ledger.record({ serial, agentId, kind, caId: issuing.record.id, issuedAt: now, notAfter, revokedAt: null }),
-      this.audit({ event: 'certificate.issued', agentId, context, details: { serial, kind, ca_id: issuing.record.id, not_after: new Date(notAfter).toISOString(), server_auth: spec.serverAuth } }),
+      this.audit({ event: 'certificate.issued', agentId, context, details: { serial, kind, ca_id: issuing.record.id, not_after: new Date(notAfter).toISOString(), server_auth: spec.serverAuth, ...details } }),
     ]);
     return { serial, certificate: der, chainPem: pem('CERTIFICATE', der) + issuing.chainTail, notAfter, spiffeId: spec.spiffeId ?? null };
   }
@@ -240,12 +263,24 @@ export class CertificateAuthority {
     return this.deps.store.listCertificates(agentId === undefined ? {} : { agentId }, cursor === undefined ? { limit } : { limit, after: cursor });
   }
 
-  /** True when the certificate with this serial (any notation) was revoked. Unknown serials are not revoked. */
+  /**
+   * True when the certificate with this serial (any notation) was revoked. Unknown serials are not
+   * revoked. Answered from memory once `start()` loaded the revoked serials (revoked-serials.ts: at
+   * once for revocations of this node, within `revocationPollMs` for other nodes'); from the
+   * database before that and while the store cannot be polled.
+   */
   async isRevoked(serial: string): Promise<boolean> {
     const canonical = normalizeSerial(serial);
     if (canonical === undefined) return false;
+    const known = this.revokedSerials.has(canonical);
+    if (known !== undefined) return known;
     const record = await this.deps.store.getCertificate(canonical);
     return record !== undefined && record.revokedAt !== null;
+  }
+
+  /** Loads other nodes' revocations now (`start()` does it every `revocationPollMs`). Rejects when the store fails. */
+  pollRevocations(): Promise<void> {
+    return this.revokedSerials.poll();
   }
 
   /** Revokes one certificate, reissues its CRL, audits and publishes `certificate_revoked`. Undefined when unknown. */
@@ -255,6 +290,8 @@ export class CertificateAuthority {
     const now = this.deps.clock.now();
     const result = await this.deps.store.revokeCertificate(canonical, now);
     if (result === undefined) return undefined;
+    // Before anything else that may fail or wait: this node refuses the certificate from now on.
+    this.revokedSerials.add(result.record.serial, result.record.notAfter);
     if (result.changed) await this.revoked([result.record], context, 'revoked');
     return result.record;
   }
@@ -262,6 +299,7 @@ export class CertificateAuthority {
   /** Revokes every certificate an agent holds (it was suspended, disabled or deleted). */
   async revokeAgent(agentId: string, reason: string): Promise<IssuedCertificateRecord[]> {
     const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now());
+    for (const record of records) this.revokedSerials.add(record.serial, record.notAfter);
     if (records.length > 0) await this.revoked(records, { actor: 'system' }, reason);
     return records;
   }
@@ -275,10 +313,11 @@ export class CertificateAuthority {
   }
 
   /**
-   * Timers: `sync()` every `syncMs`, CRL reissue checks every `crlMs`, and revocation of every
+   * Timers: `sync()` every `syncMs`, CRL reissue checks every `crlMs`, the revoked serials polled
+   * every `revocationPollMs` (other nodes' revocations; loaded at once), and revocation of every
    * certificate of an agent that is suspended, disabled or deleted. Returns the stop function.
    */
-  start(options: { syncMs: number; crlMs: number }): () => void {
+  start(options: { syncMs: number; crlMs: number; revocationPollMs: number }): () => void {
     const onError = (what: string) => (error: unknown) => this.deps.logger.error({ err: error }, `CA ${what} failed`);
     const unsubscribe = this.deps.events.subscribe((event) => {
       if (event.kind === 'agent_revoked') this.revokeAgent(event.agentId, `agent ${event.status}`).catch(onError('agent revocation'));
@@ -292,7 +331,9 @@ export class CertificateAuthority {
       }, options.crlMs),
     ];
     for (const timer of timers) timer.unref();
+    const stopPolling = this.revokedSerials.watch(options.revocationPollMs, onError('revocation poll'));
     return () => {
+      stopPolling();
       unsubscribe();
       timers.forEach(clearInterval);
     };

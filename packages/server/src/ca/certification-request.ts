@@ -17,7 +17,8 @@ export type CsrErrorCode =
   | 'multiple_uri_sans'
   | 'foreign_trust_domain'
   | 'identity_mismatch'
-  | 'ca_requested';
+  | 'ca_requested'
+  | 'identity_changed';
 
 /** The fixed public text of each refusal (docs/ca.md, "Refusals"). */
 export const CSR_ERROR_DESCRIPTIONS: Readonly<Record<CsrErrorCode, string>> = {
@@ -30,6 +31,7 @@ export const CSR_ERROR_DESCRIPTIONS: Readonly<Record<CsrErrorCode, string>> = {
   foreign_trust_domain: 'the CSR asks for a SPIFFE ID in another trust domain',
   identity_mismatch: "the CSR asks for a URI SAN other than the agent's SPIFFE ID",
   ca_requested: 'the CSR asks for a CA certificate (basicConstraints cA=true)',
+  identity_changed: "re-enrollment (RFC 7030 §4.2.2): the CSR's subject and subjectAltName must be identical to those of the current certificate",
 };
 
 /** A refused CSR. `message` is the fixed public description; `detail` is for the log and audit only. */

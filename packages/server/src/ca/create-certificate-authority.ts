@@ -9,6 +9,11 @@ import { CertificateAuthority } from './certificate-authority.js';
 export const CA_SYNC_MS = 60_000;
 /** How often each node checks whether a CRL is due (ms): well within the hourly reissue. */
 export const CRL_CHECK_MS = 30_000;
+/**
+ * How often each node reloads the revoked certificate serials when another node revoked one (ms):
+ * one primary-key read per poll. A revocation on this node counts at once.
+ */
+export const REVOCATION_POLL_MS = 1_000;
 
 /**
  * Builds the CA over the shared database, creates the hierarchy at the first start (or loads it)
@@ -37,5 +42,5 @@ export async function createCertificateAuthority(
     intermediateTtl: deps.config.caIntermediateTtl,
   });
   await ca.sync();
-  return { ca, stop: ca.start({ syncMs: CA_SYNC_MS, crlMs: CRL_CHECK_MS }) };
+  return { ca, stop: ca.start({ syncMs: CA_SYNC_MS, crlMs: CRL_CHECK_MS, revocationPollMs: REVOCATION_POLL_MS }) };
 }

@@ -1,5 +1,5 @@
 import { CaError } from './ca-error.js';
-import type { CaRequestContext, CertificateAuthority } from './certificate-authority.js';
+import type { CaRequestContext, CertificateAuthority, IssueOptions } from './certificate-authority.js';
 import { CsrError, MAX_CSR_BYTES } from './certification-request.js';
 import { DerError, strictBase64 } from './der-reader.js';
 import { certsOnlyPkcs7 } from './pkcs7-certs-only.js';
@@ -50,10 +50,12 @@ export function estCaCerts(ca: CertificateAuthority): EstResponse {
  * the base64 DER PKCS#10 (`application/pkcs10`, §4.2.1); the answer is the certificate as a
  * certs-only CMS message (§4.2.3), or 400 with a plain-text reason.
  *
- * For `/simplereenroll`, §4.2.2 asks that the new certificate name the same subject: it does,
- * since the CA issues only the agent's own SPIFFE ID.
+ * For `/simplereenroll` pass the current certificate as `options.renewing` with
+ * `sameIdentity: true`: §4.2.2 asks that the CSR's subject and subjectAltName be identical to the
+ * current certificate's (strict reading; refused as `identity_changed` otherwise). The key may
+ * differ (rekey).
  */
-export async function estEnroll(ca: CertificateAuthority, agentId: string, body: string, context: CaRequestContext = {}): Promise<EstResponse> {
+export async function estEnroll(ca: CertificateAuthority, agentId: string, body: string, context: CaRequestContext = {}, options: IssueOptions = {}): Promise<EstResponse> {
   if (body.length > MAX_EST_BODY) return textError(413, 'the request body is too large');
   let der: Buffer;
   try {
@@ -63,7 +65,7 @@ export async function estEnroll(ca: CertificateAuthority, agentId: string, body:
     return textError(400, 'the body must be a base64-encoded PKCS#10 request (RFC 7030 §4.2.1)');
   }
   try {
-    const issued = await ca.issueForAgent(agentId, der, context);
+    const issued = await ca.issueForAgent(agentId, der, context, options);
     return { status: 200, headers: PKCS7('certs-only'), body: base64Lines(certsOnlyPkcs7([issued.certificate])) };
   } catch (error) {
     if (error instanceof CsrError) return textError(400, `${error.code}: ${error.message}`);

@@ -31,4 +31,40 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust `X-Forwarded-For` from these proxy addresses (CIDR or IP) for the audit source IP. */
   readonly trustedProxies: readonly string[];
+  /** SPIFFE trust domain of the certificates our CA issues (SPIFFE-ID §2.1); default: the issuer's host. */
+  readonly trustDomain: string;
+  /** Default lifetime of agent certificates (X.509-SVIDs), seconds; capped at 24 hours. */
+  readonly certificateTtl: number;
+  /** Lifetime of each issuing (intermediate) CA, seconds; it rotates before it expires. */
+  readonly caIntermediateTtl: number;
+  /** SSRF guard of Shared Signals push receivers: allow private, loopback and link-local addresses (default false). */
+  readonly signalsAllowPrivateReceivers: boolean;
+  /** SSRF guard: let JWKS fetches reach private, loopback, link-local and CGNAT addresses (default false). */
+  readonly federationAllowPrivateNetworks: boolean;
+  /** PEM file of extra CA certificates trusted (beside the bundled roots) when fetching JWKS. */
+  readonly federationCaFile: string | undefined;
+  /** RFC 8693 token exchange: most exchanges between a token and its root token (default 4). */
+  readonly maxDelegationDepth: number;
+  /** RFC 9449 §8 server nonces at the token endpoint: `off`, or `required` in every DPoP proof. */
+  readonly dpopNonce: 'off' | 'required';
+  /** 32 bytes shared by every node; undefined derives it from the master key (HKDF). */
+  readonly dpopNonceSecret: Buffer | undefined;
+  /** Longest time a DPoP nonce is accepted, seconds (a new one is issued every half of it). */
+  readonly dpopNonceLifetime: number;
+  /** RFC 8705 mutual-TLS listener port; 0 turns the listener off. */
+  readonly mtlsPort: number;
+  /** Interface the mutual-TLS listener binds to. */
+  readonly mtlsHost: string;
+  /** Base URL of the mutual-TLS endpoints advertised as `mtls_endpoint_aliases` (RFC 8705 §5). */
+  readonly mtlsUrl: string | undefined;
+  /** Operator-supplied server certificate (PEM chain) of the mutual-TLS listener. */
+  readonly mtlsCertFile: string | undefined;
+  /** Its private key (PEM). */
+  readonly mtlsKeyFile: string | undefined;
+  /** PEM file of extra trust anchors for `tls_client_auth`, beside our own CA. */
+  readonly mtlsTrustAnchors: string | undefined;
+  /** Header a TLS-terminating proxy puts the client certificate in (RFC 8705 §6.5). */
+  readonly mtlsProxyHeader: string | undefined;
+  /** The proxies whose `mtlsProxyHeader` is honoured. */
+  readonly mtlsTrustedProxies: readonly string[];
 }

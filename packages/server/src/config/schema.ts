@@ -1,10 +1,13 @@
 import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
+import { defaultTrustDomain, trustDomainName } from '../ca/trust-domain.js';
 import {
   base64Bytes,
   bearerToken,
+  boolean,
   directoryPath,
+  headerName,
   hostAddress,
   integer,
   isIpOrCidr,
@@ -131,6 +134,116 @@ const ALL_SETTINGS = [
     default: { value: [] },
     defaultDoc: 'none',
     description: 'Proxies whose `X-Forwarded-For` is trusted for the client address in audit records.',
+  }),
+  setting('trustDomain', {
+    type: trustDomainName(),
+    default: {
+      derive: ({ issuer }) => (issuer === undefined ? undefined : defaultTrustDomain(issuer)),
+      doc: "the issuer's host name",
+      hint: 'set AGENTAUTH_TRUST_DOMAIN (or --trust-domain) to a SPIFFE trust domain name such as example.org',
+    },
+    description: 'SPIFFE trust domain of the X.509-SVIDs the built-in CA issues (`spiffe://<trust domain>/agent/<agent id>`, docs/ca.md).',
+  }),
+  setting('certificateTtl', {
+    type: integer({ min: 60, max: DAY, unit: 'seconds' }),
+    default: { value: 3600 },
+    description: 'Lifetime of agent certificates (X.509-SVIDs); never beyond the issuing CA.',
+  }),
+  setting('caIntermediateTtl', {
+    type: integer({ min: 2 * DAY, max: 5 * 366 * DAY, unit: 'seconds' }),
+    default: { value: 30 * DAY },
+    defaultDoc: '`2592000` (30 days)',
+    description: 'Lifetime of each issuing CA; a successor is prepared at half of it and activated at five sixths.',
+  }),
+  setting('signalsAllowPrivateReceivers', {
+    type: boolean(),
+    default: { value: false },
+    description:
+      'Let Shared Signals push streams (RFC 8935) deliver to private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only. For tests and private networks (docs/signals.md).',
+  }),
+  setting('federationAllowPrivateNetworks', {
+    type: boolean(),
+    default: { value: false },
+    description:
+      'Let the server fetch JWKS (agents\' `jwks_uri`, trusted issuers) from private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only (docs/federation.md).',
+  }),
+  setting('federationCaFile', {
+    type: directoryPath(),
+    default: { value: undefined },
+    defaultDoc: 'none (the bundled public roots only)',
+    description: 'PEM file of extra CA certificates trusted, beside the bundled roots, when fetching JWKS (e.g. a Kubernetes cluster CA).',
+  }),
+  setting('maxDelegationDepth', {
+    type: integer({ min: 1, max: 10 }),
+    default: { value: 4 },
+    description: 'Most RFC 8693 token exchanges between an exchanged token and its root token (delegation hops and per-task narrowing alike).',
+  }),
+  setting('dpopNonce', {
+    type: oneOf(['off', 'required'] as const),
+    default: { value: 'off' },
+    description: 'RFC 9449 §8 server nonces: `required` makes every DPoP proof at the token endpoint carry a nonce the server issued (`use_dpop_nonce` otherwise).',
+  }),
+  setting('dpopNonceSecret', {
+    type: base64Bytes(32),
+    default: { value: undefined },
+    defaultDoc: 'derived from the master key (HKDF-SHA256)',
+    description: 'Key of the stateless DPoP nonces; every node needs the same one. Set it to rotate nonces independently of the master key.',
+    secret: true,
+  }),
+  setting('dpopNonceLifetime', {
+    type: integer({ min: 10, max: 3600, unit: 'seconds' }),
+    default: { value: 300 },
+    description: 'Longest time a DPoP nonce is accepted; a fresh one is issued every half of it.',
+  }),
+  setting('mtlsPort', {
+    type: integer({ min: 0, max: 65535 }),
+    default: { value: 8443 },
+    description: 'TCP port of the mutual-TLS listener (RFC 8705: token, introspection, revocation and certificate renewal with a client certificate); 0 turns it off.',
+  }),
+  setting('mtlsHost', {
+    type: hostAddress(),
+    default: { derive: ({ host }) => host, doc: 'HOST', hint: 'set AGENTAUTH_MTLS_HOST to the interface the mutual-TLS listener binds to' },
+    description: 'Interface the mutual-TLS listener binds to.',
+  }),
+  setting('mtlsUrl', {
+    type: urlWithScheme(['https']),
+    default: {
+      derive: ({ issuer, mtlsPort }) => (issuer === undefined || !mtlsPort ? undefined : `https://${new URL(issuer).hostname}:${mtlsPort}`),
+      doc: 'https://ISSUER_HOST:MTLS_PORT (none when MTLS_PORT is 0)',
+      hint: 'set AGENTAUTH_MTLS_URL to the https URL clients reach the mutual-TLS listener at',
+    },
+    description: 'Base URL of the mutual-TLS endpoints, advertised as `mtls_endpoint_aliases` (RFC 8705 §5); set it when a proxy or port mapping fronts the listener.',
+  }),
+  setting('mtlsCertFile', {
+    type: directoryPath(),
+    default: { value: undefined },
+    defaultDoc: 'a certificate our CA issues for the issuer host, renewed before it expires',
+    description: 'PEM server certificate (with its chain) of the mutual-TLS listener; needs AGENTAUTH_MTLS_KEY_FILE.',
+  }),
+  setting('mtlsKeyFile', {
+    type: directoryPath(),
+    default: { value: undefined },
+    defaultDoc: 'none',
+    description: 'PEM private key of AGENTAUTH_MTLS_CERT_FILE.',
+  }),
+  setting('mtlsTrustAnchors', {
+    type: directoryPath(),
+    default: { value: undefined },
+    defaultDoc: 'none (our CA only)',
+    description: 'PEM file of further CA certificates that `tls_client_auth` client certificates may chain to (RFC 8705 §2.1); not checked for revocation.',
+  }),
+  setting('mtlsProxyHeader', {
+    type: headerName(),
+    default: { value: undefined },
+    defaultDoc: 'none',
+    description:
+      'Header in which a TLS-terminating proxy forwards the client certificate (RFC 8705 §6.5): `x-forwarded-client-cert` (Envoy XFCC) or any other name for a URL-encoded PEM (nginx `$ssl_client_escaped_cert`). Honoured only from AGENTAUTH_MTLS_TRUSTED_PROXIES.',
+  }),
+  setting('mtlsTrustedProxies', {
+    type: list({ singular: 'an IP address or CIDR block', plural: 'IP addresses and CIDR blocks', test: isIpOrCidr }),
+    default: { value: [] },
+    defaultDoc: 'none',
+    description: 'Directly connected proxies whose AGENTAUTH_MTLS_PROXY_HEADER is honoured; from any other address the header is ignored.',
   }),
 ] as const;
 

@@ -194,3 +194,12 @@ export function list(item: { singular: string; plural: string; test: (value: str
     },
   };
 }
+
+/** An HTTP header name (RFC 9110 §5.1 token), lower-cased as Node presents header names. */
+export function headerName(): ValueType<string> {
+  return {
+    kind: 'value',
+    summary: 'HTTP header name',
+    parse: (raw) => then(raw, (value) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(value) ? ok(value.toLowerCase()) : fail('must be an HTTP header name'))),
+  };
+}

@@ -27,6 +27,11 @@ interface AgentBody {
   labels?: Record<string, string>;
   jwks_uri?: string | null;
   jwks?: { keys: unknown[] };
+  tls_client_auth_san_uri?: string | null;
+  tls_client_auth_san_dns?: string | null;
+  tls_client_auth_subject_dn?: string | null;
+  tls_client_certificate_bound_access_tokens?: boolean;
+  dpop_bound_access_tokens?: boolean;
 }
 
 interface ListQuery {
@@ -51,6 +56,11 @@ function fieldsOf(body: AgentBody): AgentFieldsInput {
   if (body.access_token_ttl !== undefined) out.accessTokenTtl = body.access_token_ttl;
   if (body.labels !== undefined) out.labels = body.labels;
   if (body.jwks_uri !== undefined) out.jwksUri = body.jwks_uri;
+  if (body.tls_client_auth_san_uri !== undefined) out.tlsClientAuthSanUri = body.tls_client_auth_san_uri;
+  if (body.tls_client_auth_san_dns !== undefined) out.tlsClientAuthSanDns = body.tls_client_auth_san_dns;
+  if (body.tls_client_auth_subject_dn !== undefined) out.tlsClientAuthSubjectDn = body.tls_client_auth_subject_dn;
+  if (body.tls_client_certificate_bound_access_tokens !== undefined) out.tlsClientCertificateBoundAccessTokens = body.tls_client_certificate_bound_access_tokens;
+  if (body.dpop_bound_access_tokens !== undefined) out.dpopBoundAccessTokens = body.dpop_bound_access_tokens;
   return out;
 }
 

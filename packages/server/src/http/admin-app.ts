@@ -13,8 +13,19 @@ import { agentRoutes } from './admin-agent-routes.js';
 import { auditRoutes } from './admin-audit-routes.js';
 import { renderAdminError, sendProblem } from './admin-errors.js';
 import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
+import { tokenRoutes } from './admin-token-routes.js';
+import { federationRoutes } from './admin-federation-routes.js';
+import { federationServiceOf } from '../federation/create-federation.js';
+import type { FederationService } from '../federation/federation-service.js';
+import { tokenLineageStoreOf } from '../store/sql/token-lineage-queries.js';
+import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { AdminRequestContext, AdminRoute } from './admin-route.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
+import { caAdminRoutes } from './ca-admin-routes.js';
+import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import { enrollmentAdminRoutes } from './enrollment-routes.js';
+import { enrollmentServiceOf } from '../enrollment/create-enrollment.js';
+import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 
 /** The slice of `Deps` the admin API needs; `keys` with the `force` rotation option. */
 export interface AdminAppDeps {
@@ -25,6 +36,8 @@ export interface AdminAppDeps {
   store: Store;
   audit: AuditLog;
   keys: AdminKeyRing;
+  /** Revocations made here (tokens by jti) are announced on it, and cascade from it. */
+  events?: RevocationEvents;
 }
 
 /** Options of {@link adminApp}. */
@@ -36,6 +49,12 @@ export interface AdminAppOptions {
   onAgentChanged?: (agentId: string) => void;
   /** SHA-256 of the accepted bootstrap token; derived from `deps.config.bootstrapToken` when absent. */
   bootstrapDigest?: Buffer;
+  /** The built-in CA (docs/ca.md); without it the CA routes answer 404. */
+  ca?: CertificateAuthority;
+  /** Trusted issuers and binding rules (docs/federation.md); built over `deps.store` when absent. */
+  federation?: FederationService;
+  /** One-time enrolment tokens (docs/agent-sdk.md); built over `deps.store` when absent. */
+  enrollment?: EnrollmentService;
 }
 
 /**
@@ -90,7 +109,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps)];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: tokenLineageStoreOf(deps.store) }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
   const openApiRoute: AdminRoute = {
     method: 'GET',
     url: '/openapi.json',

@@ -36,6 +36,13 @@ const agentFields = {
     additionalProperties: { type: 'string', maxLength: AGENT_LIMITS.labelValueMax },
   },
   jwks_uri: { anyOf: [URI, { type: 'null' }] },
+  // RFC 8705 §2.1.2 and §3.4; the service checks the syntax and that exactly one subject is set.
+  tls_client_auth_san_uri: { anyOf: [URI, { type: 'null' }] },
+  tls_client_auth_san_dns: { anyOf: [{ type: 'string', minLength: 1, maxLength: 253 }, { type: 'null' }] },
+  tls_client_auth_subject_dn: { anyOf: [{ type: 'string', minLength: 1, maxLength: 1024 }, { type: 'null' }] },
+  tls_client_certificate_bound_access_tokens: { type: 'boolean' },
+  // RFC 9449 §5.2
+  dpop_bound_access_tokens: { type: 'boolean' },
 } as const;
 
 /** A JWK as sent: an object whose content the service checks (public members only). */

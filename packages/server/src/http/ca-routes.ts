@@ -2,11 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { createCertificateRequestAuthenticator, type CertificateRequestAuth, type CertificateRequestAuthDeps } from '../ca/authenticate-certificate-request.js';
+import { createCertificateAuthenticator } from '../ca/authenticate-by-certificate.js';
 import { CaError } from '../ca/ca-error.js';
-import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import type { CertificateAuthority, IssueOptions } from '../ca/certificate-authority.js';
 import { CsrError, MAX_CSR_BYTES } from '../ca/certification-request.js';
 import { EST_PATHS, estCaCerts, estEnroll, MAX_EST_BODY, type EstResponse } from '../ca/est.js';
 import { spiffeBundle } from '../ca/spiffe-bundle.js';
+import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
 
 /** Options of {@link caRoutes}. */
 export interface CaRoutesOptions {
@@ -14,6 +16,18 @@ export interface CaRoutesOptions {
   auth: CertificateRequestAuthDeps;
   audit: AuditLog;
   clock: Clock;
+  /**
+   * The client certificate of a request, for renewal by the agent's current certificate: the
+   * mutual-TLS handshake on that listener (`tlsClientCertificate`), a trusted proxy's header on
+   * the plain one (`MtlsSetup.proxyCertificate`, RFC 8705 §6.5). Absent: no renewal by certificate.
+   */
+  clientCertificate?: ((request: FastifyRequest) => ClientCertificate | undefined) | undefined;
+}
+
+/** Who a certificate is issued to, and how it was asked for. */
+interface Requester {
+  agentId: string;
+  options: IssueOptions;
 }
 
 /** `POST /ca/v1/certificates` takes `{"csr": "<PEM>"}`: a PEM CSR of at most 16 KiB DER, with margin. */
@@ -21,13 +35,15 @@ const JSON_BODY_LIMIT = MAX_CSR_BYTES * 2;
 const CA_ID = '^[0-9a-f]{2,128}$';
 
 /**
- * The CA's public surface (docs/ca.md), one encapsulated fastify plugin: the JSON issuance API,
- * the trust bundle (PEM and SPIFFE JWKS), the CRLs, and RFC 7030 EST `cacerts` and `simpleenroll`.
+ * The CA's public surface (docs/ca.md), one encapsulated fastify plugin: the JSON issuance API
+ * (bearer token, or renewal by the current certificate), the trust bundle (PEM and SPIFFE JWKS), the
+ * CRLs, and RFC 7030 EST `cacerts`, `simpleenroll` and `simplereenroll` (certificate only).
  * Its body parsers (JSON, `application/pkcs10`) and error handler reach these routes only.
  */
 export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): Promise<void> {
   const { ca } = options;
   const authenticate = createCertificateRequestAuthenticator(options.auth);
+  const authenticateCertificate = createCertificateAuthenticator({ ca, agents: options.auth.store, clock: options.clock });
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, parseJson);
@@ -64,6 +80,42 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
     return undefined;
   }
 
+  /**
+   * Renewal: authenticates by the client certificate (authenticate-by-certificate.ts), and audits a
+   * refusal as `certificate.denied`. JSON: 401 `invalid_client` (a bearer token is the other way in);
+   * EST: 403 (RFC 7030 §3.3.2: the TLS client certificate is not acceptable; no HTTP auth is offered).
+   */
+  async function agentOfCertificate(request: FastifyRequest, reply: FastifyReply, presented: ClientCertificate | undefined, est: boolean): Promise<Requester | undefined> {
+    const result = await authenticateCertificate(presented);
+    if (result.ok) return { agentId: result.agentId, options: { renewing: result.certificate.raw, sameIdentity: est } };
+    await options.audit.record({
+      time: options.clock.now(),
+      event: 'certificate.denied',
+      outcome: 'failure',
+      agentId: result.agentId,
+      actor: result.agentId === null ? null : `agent:${result.agentId}`,
+      sourceIp: request.ip,
+      reason: `invalid_client: ${result.reason}`.slice(0, 200),
+      requestId: request.id,
+      details: { path: request.url.split('?')[0] ?? '', authentication: 'certificate', ...(presented === undefined ? {} : { source: presented.source }) },
+    });
+    const description = 'a valid, unrevoked certificate of an active agent, issued by this CA, is required';
+    if (est) await reply.code(403).type('text/plain; charset=utf-8').send(`${description}\n`);
+    else await reply.code(401).header('www-authenticate', 'Bearer realm="agentauth"').send({ error: 'invalid_client', error_description: description });
+    return undefined;
+  }
+
+  /**
+   * `POST /ca/v1/certificates`: a bearer token when the request has an `Authorization` header;
+   * otherwise the client certificate, when one was presented (renewal); otherwise the bearer refusal.
+   */
+  async function requester(request: FastifyRequest, reply: FastifyReply): Promise<Requester | undefined> {
+    const presented = request.headers.authorization === undefined ? options.clientCertificate?.(request) : undefined;
+    if (presented !== undefined) return agentOfCertificate(request, reply, presented, false);
+    const agentId = await agentOf(request, reply, false);
+    return agentId === undefined ? undefined : { agentId, options: {} };
+  }
+
   const context = (request: FastifyRequest, agentId: string) => ({ actor: `agent:${agentId}`, sourceIp: request.ip, requestId: request.id });
 
   app.post(
@@ -74,10 +126,10 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
       },
     },
     async (request, reply) => {
-      const agentId = await agentOf(request, reply, false);
-      if (agentId === undefined) return reply;
+      const who = await requester(request, reply);
+      if (who === undefined) return reply;
       try {
-        const issued = await ca.issueForAgent(agentId, (request.body as { csr: string }).csr, context(request, agentId));
+        const issued = await ca.issueForAgent(who.agentId, (request.body as { csr: string }).csr, context(request, who.agentId), who.options);
         return reply
           .code(201)
           .header('cache-control', 'no-store')
@@ -112,5 +164,12 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
     if (agentId === undefined) return reply;
     if (typeof request.body !== 'string') return reply.code(415).type('text/plain; charset=utf-8').send('the body must be application/pkcs10\n');
     return sendEst(reply, await estEnroll(ca, agentId, request.body, context(request, agentId)));
+  });
+  // RFC 7030 §4.2.2: re-enrollment is authenticated by the current certificate only, never a token.
+  app.post(EST_PATHS.simplereenroll, async (request, reply) => {
+    const who = await agentOfCertificate(request, reply, options.clientCertificate?.(request), true);
+    if (who === undefined) return reply;
+    if (typeof request.body !== 'string') return reply.code(415).type('text/plain; charset=utf-8').send('the body must be application/pkcs10\n');
+    return sendEst(reply, await estEnroll(ca, who.agentId, request.body, context(request, who.agentId), who.options));
   });
 }

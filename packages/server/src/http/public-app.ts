@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AS_METADATA_PATH, type AuthorizationServerMetadata } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import { ENDPOINT_PATHS } from '../oauth/endpoints/server-metadata.js';
+import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
 import type { OAuthRequest, OAuthResponse } from '../oauth/oauth-request.js';
 import { renderOAuthError } from './render-oauth-error.js';
 
@@ -15,6 +16,8 @@ export interface PublicAppOptions {
   jwks: () => { keys: JWK[] };
   /** Database reachable and keys loaded. */
   ready: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** RFC 8705: the client certificate of a request (mutual-TLS socket or trusted proxy header), if any. */
+  clientCertificate?: ((request: FastifyRequest) => ClientCertificate | undefined) | undefined;
 }
 
 /** Bound on every public request body (issue: "bodies over 64 KiB (413)"). */
@@ -42,7 +45,7 @@ export async function publicApp(app: FastifyInstance, options: PublicAppOptions)
 
   const route = (path: string, handler: OAuthHandler) =>
     app.post(path, async (request: FastifyRequest, reply: FastifyReply) => {
-      const response = await handler(toOAuthRequest(request));
+      const response = await handler(toOAuthRequest(request, options.clientCertificate));
       reply.code(response.status).headers(response.headers);
       if (response.body === '') return reply.send();
       return reply.type('application/json').send(response.body);
@@ -58,9 +61,11 @@ export async function publicApp(app: FastifyInstance, options: PublicAppOptions)
   });
 }
 
-function toOAuthRequest(request: FastifyRequest): OAuthRequest {
+function toOAuthRequest(request: FastifyRequest, certificateOf: PublicAppOptions['clientCertificate']): OAuthRequest {
   const authorization = request.headers.authorization;
+  const clientCertificate = certificateOf?.(request);
   return {
+    ...(clientCertificate === undefined ? {} : { clientCertificate }),
     // A POST without a body arrives as undefined; an empty form is then refused by the endpoint.
     body: typeof request.body === 'string' ? request.body : '',
     authorization: typeof authorization === 'string' ? authorization : undefined,

@@ -187,7 +187,8 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     const { jwks, ...patch } = input;
     let updated = await service.updateAgent(id, patch, ctx, { admin: false, jwks: jwks ?? { keys: [] } });
     let clientSecret: string | undefined;
-    if (updated.agent.tokenEndpointAuthMethod !== 'private_key_jwt' && !updated.credentials.some((c) => c.kind === 'secret')) {
+    const secretMethod = updated.agent.tokenEndpointAuthMethod === 'client_secret_basic' || updated.agent.tokenEndpointAuthMethod === 'client_secret_post';
+    if (secretMethod && !updated.credentials.some((c) => c.kind === 'secret')) {
       // Switched to a secret method: the client needs a secret, issued here (RFC 7592 §2.2 allows it).
       clientSecret = (await service.addCredential(id, { type: 'secret' }, ctx)).clientSecret;
       updated = await service.getAgent(id);

@@ -1,6 +1,8 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { AgentRecord, CredentialRecord } from '../store/records.js';
 import type { AgentStore } from '../store/store.js';
+import { FetchError } from '../net/fetch-error.js';
+import type { RemoteJwks } from '../net/remote-jwks.js';
 
 /** A registered public key, parsed once so the hot path never re-imports a JWK. */
 export interface ClientKey {
@@ -9,6 +11,8 @@ export interface ClientKey {
   /** The JWK's `alg`, when it pins one. */
   alg: string | undefined;
   key: KeyObject;
+  /** RFC 8705 §3.1 thumbprint of the JWK's first `x5c` certificate (`self_signed_tls_client_auth`). */
+  certificateThumbprint?: string;
 }
 
 /** An agent as the protocol core needs it: record plus ready-to-use credentials. */
@@ -35,7 +39,26 @@ export class ClientDirectory {
     private readonly store: Pick<AgentStore, 'getAgent' | 'listCredentials' | 'agentsChangeCounter'>,
     private readonly now: () => number,
     private readonly maxEntries = 100_000,
+    /** Fetches the JWK Sets of agents registered with `jwks_uri`; without it, such agents have no keys. */
+    private readonly remoteJwks?: Pick<RemoteJwks, 'keys'>,
   ) {}
+
+  /**
+   * `entry` with the keys of its RFC 7591 `jwks_uri` (fetched through the SSRF guard and cached;
+   * a `kid` not in the cached set causes at most one refetch per cooldown), or the reason there are
+   * none. The JWK Set's keys carry the credential id `jwks_uri`.
+   */
+  async withRemoteKeys(entry: ClientEntry, kid: string | undefined): Promise<ClientEntry | string> {
+    const uri = entry.agent.jwksUri;
+    if (uri === null) return entry;
+    if (this.remoteJwks === undefined) return 'jwks_uri keys are not fetched by this server';
+    try {
+      const keys = await this.remoteJwks.keys(uri, kid);
+      return { ...entry, keys: keys.map((k) => ({ credentialId: 'jwks_uri', kid: k.kid ?? '', alg: k.alg, key: k.key })) };
+    } catch (error) {
+      return `jwks_uri unavailable (${error instanceof FetchError ? error.code : 'error'})`;
+    }
+  }
 
   /** The agent with this client_id and its live credentials, or undefined. */
   get(clientId: string): Promise<ClientEntry | undefined> {
@@ -85,7 +108,9 @@ export class ClientDirectory {
       if (credential.expiresAt !== null && credential.expiresAt <= now) continue;
       if (credential.kind === 'jwk') {
         const key = importPublicKey(credential);
-        if (key !== undefined) keys.push({ credentialId: credential.id, kid: credential.kid, alg: credential.jwk.alg, key });
+        const x5c = credential.jwk.x5c?.[0];
+        const certificateThumbprint = x5c === undefined ? undefined : createHash('sha256').update(Buffer.from(x5c, 'base64')).digest('base64url');
+        if (key !== undefined) keys.push({ credentialId: credential.id, kid: credential.kid, alg: credential.jwk.alg, key, ...(certificateThumbprint ? { certificateThumbprint } : {}) });
       } else {
         secretHashes.push({ credentialId: credential.id, digest: Buffer.from(credential.secretHash, 'base64url') });
       }

@@ -1,3 +1,5 @@
+import type { ClientCertificate } from './mtls/client-certificate.js';
+
 /**
  * A protocol request as the framework-free core sees it: the HTTP layer hands in the raw form body
  * and the few headers that matter, and renders the `OAuthResponse` (or the thrown `OAuthError`).
@@ -13,6 +15,11 @@ export interface OAuthRequest {
    * values, so callers can refuse duplicates (e.g. two `DPoP` headers, RFC 9449 §4.3).
    */
   headerValues(name: string): string[];
+  /**
+   * RFC 8705: the client certificate of a mutual-TLS connection (or from a trusted proxy's
+   * header), not yet verified. Absent on plain connections.
+   */
+  clientCertificate?: ClientCertificate;
 }
 
 export interface OAuthResponse {

@@ -1,5 +1,6 @@
 import type { ConfirmationClaim } from '@agentauth/protocol';
 import type { ReplayClaim } from '../store/store.js';
+import type { OAuthError } from './oauth-error.js';
 import type { TokenRequestContext } from './grants/grant-handler.js';
 
 /**
@@ -11,6 +12,8 @@ export interface SenderConstraint {
   tokenType: 'Bearer' | 'DPoP';
   /** Single-use claims the constraint needs (the DPoP proof's `jti`). */
   replayClaims: ReplayClaim[];
+  /** Builds the refusal when one of `replayClaims` turns out to be used already at commit (default `invalid_client`). */
+  replayError?: () => OAuthError;
   /** Response headers to add (e.g. a fresh `DPoP-Nonce`). */
   headers: Record<string, string>;
   /** Non-secret facts for the audit record (e.g. the `jkt`). */

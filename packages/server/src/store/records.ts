@@ -30,6 +30,15 @@ export interface AgentRecord {
   revokedBefore: number | null;
   /** SHA-256 (base64url) of the RFC 7592 registration access token, if registered dynamically. */
   registrationAccessTokenHash: string | null;
+  /** RFC 8705 §2.1.2: for `tls_client_auth`, exactly one of the three subject fields is set. */
+  tlsClientAuthSanUri?: string | null;
+  tlsClientAuthSanDns?: string | null;
+  /** RFC 4514 string of the expected certificate subject. */
+  tlsClientAuthSubjectDn?: string | null;
+  /** RFC 8705 §3.4: this client only ever gets certificate-bound access tokens. */
+  tlsClientCertificateBoundAccessTokens?: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof (absent: false). */
+  dpopBoundAccessTokens?: boolean;
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number | null;
@@ -55,6 +64,11 @@ export type AgentPatch = Partial<
     | 'labels'
     | 'jwksUri'
     | 'registrationAccessTokenHash'
+    | 'tlsClientAuthSanUri'
+    | 'tlsClientAuthSanDns'
+    | 'tlsClientAuthSubjectDn'
+    | 'tlsClientCertificateBoundAccessTokens'
+    | 'dpopBoundAccessTokens'
   >
 >;
 

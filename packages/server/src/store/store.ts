@@ -127,7 +127,10 @@ export interface CommitUnit {
   onReplay: AuditInput[];
 }
 
-export type CommitResult = { ok: true; firstSeq: number } | { ok: false; reason: 'replayed' };
+export type CommitResult =
+  | { ok: true; firstSeq: number }
+  /** `replayedKeys`: the unit's claim keys that were already used (so a caller can say which credential was replayed). */
+  | { ok: false; reason: 'replayed'; replayedKeys?: string[] };
 
 /**
  * The group-commit write path (DESIGN.md §4): many requests' units in one transaction. Audit

@@ -32,11 +32,13 @@ describe('validatePublicJwk (RFC 7517 §4, RFC 7638)', () => {
     expect(jwk).toEqual({ ...publicJwk, kid });
   });
 
-  it('keeps a given kid, alg and use, and drops every other member (x5c, x5u, extras)', async () => {
+  it('keeps a given kid, alg and use, and drops every other member (x5u, extras); an x5c must hold the key', async () => {
     const { publicJwk } = jwkOf('ec', { namedCurve: 'P-256' });
-    const { jwk, kid } = await validatePublicJwk({ ...publicJwk, kid: 'mine', alg: 'ES256', use: 'sig', x5u: 'https://evil.example.com', x5c: ['AAAA'], extra: 1 });
+    const { jwk, kid } = await validatePublicJwk({ ...publicJwk, kid: 'mine', alg: 'ES256', use: 'sig', x5u: 'https://evil.example.com', extra: 1 });
     expect(kid).toBe('mine');
     expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    // RFC 8705 §2.2 registers certificates in x5c: refused unless the first one holds this key.
+    expect(await refusal({ ...publicJwk, x5c: ['AAAA'] })).toMatch(/x5c/);
   });
 
   it.each(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'])('refuses a key carrying the private member %s', async (member) => {

@@ -83,7 +83,7 @@ describe('group commit into the real SQLite store', () => {
     const first = log.commit({ claims: [claim], audit: [auditInput()], issuedTokens: [], onReplay: [auditInput({ event: 'client_authentication.failed', outcome: 'failure', reason: 'replayed' })] });
     const second = log.commit({ claims: [claim], audit: [auditInput()], issuedTokens: [], onReplay: [auditInput({ event: 'client_authentication.failed', outcome: 'failure', reason: 'replayed' })] });
     expect(await first).toEqual({ ok: true, firstSeq: 1 });
-    expect(await second).toEqual({ ok: false, reason: 'replayed' });
+    expect(await second).toEqual({ ok: false, reason: 'replayed', replayedKeys: [claim.key] });
     const records = await store.readAuditRange(1, 10);
     expect(records.map((r) => r.event)).toEqual(['access_token.issued', 'client_authentication.failed']);
     expect(await verifyAuditChain(store)).toEqual({ ok: true, recordsChecked: 2 });

@@ -51,6 +51,24 @@ describe('loadConfig defaults', () => {
       workers: 1,
       logLevel: 'info',
       trustedProxies: [],
+      trustDomain: '127.0.0.1',
+      certificateTtl: 3600,
+      caIntermediateTtl: 2592000,
+      federationAllowPrivateNetworks: false,
+      federationCaFile: undefined,
+      signalsAllowPrivateReceivers: false,
+      maxDelegationDepth: 4,
+      dpopNonce: 'off',
+      dpopNonceSecret: undefined,
+      dpopNonceLifetime: 300,
+      mtlsPort: 8443,
+      mtlsHost: '127.0.0.1',
+      mtlsUrl: 'https://127.0.0.1:8443',
+      mtlsCertFile: undefined,
+      mtlsKeyFile: undefined,
+      mtlsTrustAnchors: undefined,
+      mtlsProxyHeader: undefined,
+      mtlsTrustedProxies: [],
     });
     expect(warnings).toEqual([]);
   });
@@ -290,12 +308,12 @@ describe('loadConfig command line', () => {
 
 describe('loadConfig environment', () => {
   it('warns about an unknown AGENTAUTH_* variable, suggesting the likely one, and starts anyway', () => {
-    const { config, warnings } = load({ env: { AGENTAUTH_PROT: '9000', AGENTAUTH_MTLS_PORT: '8443', AGENTAUTH_TRUST_DOMAIN: 'example.org' } });
+    const { config, warnings } = load({ env: { AGENTAUTH_PROT: '9000', AGENTAUTH_MTLS_PROT: '8443', AGENTAUTH_TRUST_DOMAINS: 'example.org' } });
     expect(config.port).toBe(8080);
     expect(warnings).toEqual([
       'AGENTAUTH_PROT is not a server setting and is ignored (did you mean AGENTAUTH_PORT?)',
-      expect.stringMatching(/^AGENTAUTH_MTLS_PORT is not a server setting and is ignored/),
-      expect.stringMatching(/^AGENTAUTH_TRUST_DOMAIN is not a server setting and is ignored/),
+      expect.stringMatching(/^AGENTAUTH_MTLS_PROT is not a server setting and is ignored/),
+      expect.stringMatching(/^AGENTAUTH_TRUST_DOMAINS is not a server setting and is ignored/),
     ]);
   });
 

@@ -167,11 +167,16 @@ describe.each(BACKENDS)('trusted issuers and binding rules: admin API, static JW
     const issuer = await w.admin('POST', '/trusted-issuers', { issuer: k8s.iss, jwks_uri: k8s.jwksUrl, audiences: [ISSUER] });
     const subjectAgent = await createAgent(w.t.server, { name: 'exchange-subject' });
     await w.admin('POST', '/binding-rules', { issuer_id: issuer.body.id, agent_id: subjectAgent.id, claims: { '/sub': 'system:serviceaccount:ops:worker' } });
-    const actor = await createAgent(w.t.server, { name: 'exchange-actor', grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'] });
+    const actor = await createAgent(w.t.server, { name: 'exchange-actor', grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] });
+    // Acting for the federated workload is delegation: the actor presents a token of its own.
+    const own = await token({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await clientAssertion(actor, w.t.clock.now()) });
+    expect(own.statusCode, own.body).toBe(200);
     const response = await token({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: await k8s.sign(kubernetesClaims('ops', 'worker', ISSUER)),
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      actor_token: own.json().access_token,
+      actor_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       scope: 'orders:read',
       client_assertion_type: ASSERTION_TYPE,
       client_assertion: await clientAssertion(actor, w.t.clock.now()),

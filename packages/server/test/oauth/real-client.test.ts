@@ -39,8 +39,8 @@ describe.each(BACKENDS)('a real OAuth client (oauth4webapi) over HTTP (%s)', (ba
 
   it('discovers the metadata, exactly as advertised', () => {
     expect(as.issuer).toBe(issuer.href.replace(/\/$/, ''));
-    expect(as.grant_types_supported).toEqual(['client_credentials']);
-    expect(as.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_basic', 'client_secret_post']);
+    expect(as.grant_types_supported).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+    expect(as.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'tls_client_auth', 'self_signed_tls_client_auth']);
     expect(as.token_endpoint_auth_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'PS256']);
   });
 

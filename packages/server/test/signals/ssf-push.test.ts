@@ -87,12 +87,19 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         const { claims } = await verifySet(running, endpoint.received[0]?.body as string, receiver.id);
         expect(claims).toMatchObject({ iss: ISSUER, sub_id: { format: 'iss_sub', iss: ISSUER, sub: 'agt_x' } });
 
-        const stream = await (running.server.deps.store as SqlStore).context.db
-          .withTables<{ ssf_streams: { stream_id: string; push_delivered: number; last_push_error: string | null } }>()
-          .selectFrom('ssf_streams')
-          .select(['push_delivered', 'last_push_error'])
-          .where('stream_id', '=', config.stream_id as string)
-          .executeTakeFirstOrThrow();
+        const readStream = () =>
+          (running.server.deps.store as SqlStore).context.db
+            .withTables<{ ssf_streams: { stream_id: string; push_delivered: number; last_push_error: string | null } }>()
+            .selectFrom('ssf_streams')
+            .select(['push_delivered', 'last_push_error'])
+            .where('stream_id', '=', config.stream_id as string)
+            .executeTakeFirstOrThrow();
+        // The count is written after the receiver's 202 reaches us: wait for it, do not race it.
+        let stream = await readStream();
+        for (let i = 0; i < 50 && Number(stream.push_delivered) !== 1; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          stream = await readStream();
+        }
         expect(Number(stream.push_delivered)).toBe(1);
         expect(stream.last_push_error).toBeNull();
         // The sealed header is not stored in the clear.

@@ -357,7 +357,7 @@ export function storeContract(open: () => Promise<Store>): void {
       const [first] = await store.commitUnits([tokenUnit(p, `${p}-k`, `${p}-j1`)], hashRecord);
       expect(first?.ok).toBe(true);
       const [replay, fresh] = await other.commitUnits([tokenUnit(p, `${p}-k`, `${p}-j2`), tokenUnit(p, `${p}-k2`, `${p}-j3`)], hashRecord);
-      expect(replay).toEqual({ ok: false, reason: 'replayed' });
+      expect(replay).toEqual({ ok: false, reason: 'replayed', replayedKeys: [`${p}-k`] });
       expect(fresh?.ok).toBe(true);
       expect(await store.getIssuedToken(`${p}-j2`)).toBeUndefined();
       expect(await store.getIssuedToken(`${p}-j3`)).toBeDefined();

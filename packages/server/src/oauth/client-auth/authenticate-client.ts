@@ -1,19 +1,27 @@
-import { CLIENT_ASSERTION_TYPE_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
+import type { FederatedClientAuth, FederatedLogin } from '../../federation/federated-client-auth.js';
 import type { ReplayClaim } from '../../store/store.js';
 import type { ClientDirectory, ClientEntry } from '../client-directory.js';
 import type { FormParameters } from '../form-parameters.js';
 import { invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
 import type { ReplayCache } from '../replay-cache.js';
+import type { ClientCertificate } from '../mtls/client-certificate.js';
 import { decodeBasicCredentials, matchClientSecret } from './client-secret.js';
+import { verifyPkiClientCertificate, type TlsClientAuthDeps } from './tls-client-auth.js';
+import { verifySelfSignedClientCertificate } from './tls-self-signed-client-auth.js';
 import { ASSERTION_CLOCK_SKEW_SECONDS, parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
 
 /** A client that proved who it is. */
 export interface AuthenticatedClient {
   client: ClientEntry;
-  method: ClientAuthMethod;
+  /** `none` only for the jwt-bearer grant without client credentials (RFC 7523 §3.1). */
+  method: ClientAuthMethod | 'none';
+  /** The credential id, or for a federated login the binding rule's id. */
   credentialId: string;
   /** The assertion `jti` to claim durably with this request's writes (private_key_jwt only). */
   replayClaim: ReplayClaim | undefined;
+  /** Set when a JWT of a trusted issuer authenticated the request (docs/federation.md). */
+  federated?: FederatedLogin;
 }
 
 /** Thrown for a failed authentication; carries the client_id when one was named, for the audit. */
@@ -31,13 +39,28 @@ export interface ClientAuthenticationDeps {
   directory: ClientDirectory;
   replayCache: ReplayCache;
   nowMs: () => number;
+  /** RFC 8705 §2 client certificate authentication; without it, certificates authenticate nobody. */
+  mtls?: TlsClientAuthDeps;
+  /** Federated `client_assertion`s (RFC 7523 §2.2 with a trusted issuer's JWT); without it, none. */
+  federation?: FederatedClientAuth;
+  /**
+   * Set at the token endpoint only: with `grant_type` jwt-bearer and no client credentials, the
+   * grant's `assertion` authenticates the workload (RFC 7523 §3.1).
+   */
+  federatedGrant?: FederatedClientAuth;
 }
 
 /**
  * RFC 6749 §2.3 client authentication at the token, introspection and revocation endpoints:
  * `private_key_jwt` (RFC 7523 §2.2), `client_secret_basic` and `client_secret_post` (RFC 6749
- * §2.3.1). Exactly one method per request (§2.3: "MUST NOT use more than one"), and it must be the
+ * §2.3.1), and with the mutual-TLS client certificate, `tls_client_auth` and
+ * `self_signed_tls_client_auth` (RFC 8705 §2), when no other method is used and `client_id` names
+ * the client (RFC 8705 §2: it is required then). Exactly one method per request (§2.3: "MUST NOT use more than one"), and it must be the
  * method the client registered. A client that is not active fails here, at once.
+ *
+ * Federation (docs/federation.md): a `client_assertion` from a trusted issuer authenticates the
+ * agent of its one binding rule (RFC 7523 §2.2); at the token endpoint, a jwt-bearer grant with no
+ * client credentials is authenticated by its `assertion` (RFC 7523 §3.1).
  *
  * Does NOT check grant types, scopes or resources: the endpoint does.
  */
@@ -45,6 +68,7 @@ export async function authenticateClient(
   deps: ClientAuthenticationDeps,
   form: FormParameters,
   authorization: string | undefined,
+  certificate?: ClientCertificate,
 ): Promise<AuthenticatedClient> {
   const assertion = form.get('client_assertion');
   const assertionType = form.get('client_assertion_type');
@@ -54,7 +78,14 @@ export async function authenticateClient(
 
   const methods = Number(assertion !== undefined || assertionType !== undefined) + Number(postSecret !== undefined) + Number(basic);
   if (methods > 1) throw new ClientAuthenticationError(invalidRequest('more than one client authentication method'), formClientId);
-  if (methods === 0) throw new ClientAuthenticationError(invalidClient('no client authentication'), formClientId);
+  if (methods === 0) {
+    // A certificate alone authenticates only with client_id; with another method it may still bind the token (RFC 8705 §3).
+    if (certificate !== undefined && deps.mtls !== undefined && formClientId !== undefined) {
+      return authenticateWithCertificate(deps, deps.mtls, formClientId, certificate);
+    }
+    if (deps.federatedGrant !== undefined && form.get('grant_type') === GRANT_JWT_BEARER) return deps.federatedGrant.authenticateGrantAssertion(deps.directory, form);
+    throw new ClientAuthenticationError(invalidClient('no client authentication'), formClientId);
+  }
 
   if (assertion !== undefined || assertionType !== undefined) {
     return authenticateWithAssertion(deps, assertion, assertionType, formClientId);
@@ -83,6 +114,7 @@ async function authenticateWithAssertion(
   if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER) {
     throw new ClientAuthenticationError(invalidClient('unsupported client_assertion_type'), formClientId);
   }
+  if (deps.federation?.isFederated(assertion) === true) return deps.federation.authenticateClientAssertion(deps.directory, assertion, formClientId);
   const nowMs = deps.nowMs();
   const parsed = parseClientAssertion(assertion, deps.issuer, Math.floor(nowMs / 1000));
   if (typeof parsed === 'string') throw new ClientAuthenticationError(invalidClient(parsed), formClientId);
@@ -90,7 +122,10 @@ async function authenticateWithAssertion(
     throw new ClientAuthenticationError(invalidClient('client_id does not match the assertion'), formClientId);
   }
   const client = await activeClient(deps, parsed.clientId, 'private_key_jwt');
-  const key = verifyClientAssertion(parsed, client);
+  // RFC 7591 §2 jwks_uri: the agent's keys come from its published JWK Set (cached, SSRF-guarded).
+  const keyed = client.agent.jwksUri === null ? client : await deps.directory.withRemoteKeys(client, parsed.kid);
+  if (typeof keyed === 'string') throw new ClientAuthenticationError(invalidClient(keyed), parsed.clientId);
+  const key = verifyClientAssertion(parsed, keyed);
   if (typeof key === 'string') throw new ClientAuthenticationError(invalidClient(key), parsed.clientId);
 
   // RFC 7523 §3 item 7: a jti may be used once until the assertion expires. This in-process check
@@ -118,6 +153,22 @@ async function authenticateWithSecret(
   if (credentialId === undefined) throw new ClientAuthenticationError(invalidClient('wrong client secret'), clientId);
   const client = await activeClient(deps, clientId, method);
   return { client, method, credentialId, replayClaim: undefined };
+}
+
+async function authenticateWithCertificate(
+  deps: ClientAuthenticationDeps,
+  mtls: TlsClientAuthDeps,
+  clientId: string,
+  certificate: ClientCertificate,
+): Promise<AuthenticatedClient> {
+  const registered = (await deps.directory.get(clientId))?.agent.tokenEndpointAuthMethod;
+  const method = registered === 'self_signed_tls_client_auth' ? registered : 'tls_client_auth';
+  const client = await activeClient(deps, clientId, method);
+  const nowMs = deps.nowMs();
+  const result =
+    method === 'tls_client_auth' ? await verifyPkiClientCertificate(mtls, client, certificate, nowMs) : verifySelfSignedClientCertificate(client, certificate, nowMs);
+  if (typeof result === 'string') throw new ClientAuthenticationError(invalidClient(result), clientId);
+  return { client, method, credentialId: result.credentialId, replayClaim: undefined };
 }
 
 async function activeClient(deps: ClientAuthenticationDeps, clientId: string, method: ClientAuthMethod): Promise<ClientEntry> {

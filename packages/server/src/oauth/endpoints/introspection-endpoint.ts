@@ -14,7 +14,7 @@ import { isTokenActive } from './token-activity.js';
 export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<TokenStore, 'isTokenRevoked'> & Pick<AgentStore, 'getAgent'>;
+  store: Pick<TokenStore, 'isTokenRevoked' | 'getIssuedToken'> & Pick<AgentStore, 'getAgent'>;
   audit: AuditLog;
 }
 
@@ -32,7 +32,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
   try {
     const form = FormParameters.parse(request.body);
     if (form instanceof OAuthError) throw form;
-    authenticated = await authenticateClient(deps, form, request.authorization);
+    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
     const token = form.get('token');
     if (token === undefined) throw invalidRequest('token missing');
     const caller = authenticated.client.agent;
@@ -47,7 +47,8 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
     } else {
       const activity = await isTokenActive(deps.store, verified.claims);
       if (activity.active) {
-        body = { ...verified.claims, active: true, token_type: 'Bearer' };
+        // RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP, with its cnf.jkt.
+        body = { ...verified.claims, active: true, token_type: verified.claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP' };
         reason = 'active';
       } else {
         reason = activity.reason;

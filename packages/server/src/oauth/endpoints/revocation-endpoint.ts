@@ -31,7 +31,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
   try {
     const form = FormParameters.parse(request.body);
     if (form instanceof OAuthError) throw form;
-    authenticated = await authenticateClient(deps, form, request.authorization);
+    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
     const token = form.get('token');
     if (token === undefined) throw invalidRequest('token missing');
     const caller = authenticated.client.agent;

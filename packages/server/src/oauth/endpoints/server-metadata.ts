@@ -1,11 +1,15 @@
+import { DEFAULT_DPOP_ALGORITHMS } from '@agentauth/resource-server';
 import {
   CLIENT_AUTH_METHODS,
   GRANT_CLIENT_CREDENTIALS,
+  GRANT_TOKEN_EXCHANGE,
+  GRANT_JWT_BEARER,
   SCOPE_ADMIN,
   SCOPE_CERT,
   SCOPE_INTROSPECT,
   SCOPE_SIGNALS,
   SIGNING_ALGS,
+  TLS_CLIENT_AUTH_METHODS,
   type AuthorizationServerMetadata,
   type SigningAlg,
 } from '@agentauth/protocol';
@@ -35,7 +39,8 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     revocation_endpoint: issuer + ENDPOINT_PATHS.revocation,
     scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS],
     response_types_supported: [],
-    grant_types_supported: [GRANT_CLIENT_CREDENTIALS],
+    // RFC 7523 §2.1 jwt-bearer: federated workload login with a trusted issuer's JWT (docs/federation.md).
+    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER],
     token_endpoint_auth_methods_supported: methods,
     token_endpoint_auth_signing_alg_values_supported: algs,
     introspection_endpoint_auth_methods_supported: methods,
@@ -43,5 +48,35 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     revocation_endpoint_auth_methods_supported: methods,
     revocation_endpoint_auth_signing_alg_values_supported: algs,
     access_token_signing_alg_values_supported: [accessTokenAlg],
+    // RFC 9449 §5.1: the algorithms the token endpoint accepts in DPoP proofs.
+    dpop_signing_alg_values_supported: [...DEFAULT_DPOP_ALGORITHMS],
   };
+}
+
+/**
+ * RFC 8705 additions to the metadata: `tls_client_certificate_bound_access_tokens` (§3.3) and
+ * `mtls_endpoint_aliases` (§5, the token, introspection and revocation endpoints on the
+ * mutual-TLS listener) when clients can present certificates; otherwise the certificate-based
+ * client authentication methods are not advertised, since nothing could carry a certificate.
+ */
+export function withMutualTls(metadata: AuthorizationServerMetadata, mtls: { available: boolean; endpointUrl: string | undefined }): AuthorizationServerMetadata {
+  if (!mtls.available) {
+    const plain = (methods: AuthorizationServerMetadata['token_endpoint_auth_methods_supported']) =>
+      methods.filter((m) => !(TLS_CLIENT_AUTH_METHODS as readonly string[]).includes(m));
+    return {
+      ...metadata,
+      token_endpoint_auth_methods_supported: plain(metadata.token_endpoint_auth_methods_supported),
+      introspection_endpoint_auth_methods_supported: plain(metadata.introspection_endpoint_auth_methods_supported),
+      revocation_endpoint_auth_methods_supported: plain(metadata.revocation_endpoint_auth_methods_supported),
+    };
+  }
+  const out: AuthorizationServerMetadata = { ...metadata, tls_client_certificate_bound_access_tokens: true };
+  if (mtls.endpointUrl !== undefined) {
+    out.mtls_endpoint_aliases = {
+      token_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.token,
+      introspection_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.introspection,
+      revocation_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.revocation,
+    };
+  }
+  return out;
 }

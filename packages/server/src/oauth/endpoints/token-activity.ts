@@ -1,20 +1,23 @@
 import type { AccessTokenClaims } from '@agentauth/protocol';
 import type { AgentStore, TokenStore } from '../../store/store.js';
+import { checkLineage } from '../exchange/lineage-activity.js';
 
 /**
  * Whether a validly signed, unexpired token of ours is still active: not revoked by `jti`
  * (RFC 7009), and its agent still exists, is active, and did not revoke everything issued before
- * the token (`revokedBefore`, set when an agent is suspended, disabled or deleted).
+ * the token (`revokedBefore`, set when an agent is suspended, disabled or deleted); for a token
+ * derived by RFC 8693 exchange, the same holds of every ancestor and every agent in its chain
+ * (`checkLineage`). `generation` counts the exchanges between the token and its root.
  * Reads the store directly, never a cache: introspection must see a suspension at once.
  */
 export async function isTokenActive(
-  store: Pick<TokenStore, 'isTokenRevoked'> & Pick<AgentStore, 'getAgent'>,
+  store: Pick<TokenStore, 'isTokenRevoked' | 'getIssuedToken'> & Pick<AgentStore, 'getAgent'>,
   claims: AccessTokenClaims,
-): Promise<{ active: true } | { active: false; reason: string }> {
+): Promise<{ active: true; generation: number } | { active: false; reason: string }> {
   if (await store.isTokenRevoked(claims.jti)) return { active: false, reason: 'token revoked' };
   const agent = await store.getAgent(claims.sub);
   if (agent === undefined) return { active: false, reason: 'agent deleted' };
   if (agent.status !== 'active') return { active: false, reason: `agent ${agent.status}` };
   if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return { active: false, reason: 'agent tokens revoked' };
-  return { active: true };
+  return checkLineage(store, claims, claims.iss);
 }

@@ -51,7 +51,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     }
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');
 
-    authenticated = await authenticateClient(deps, form, request.authorization);
+    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
     const { agent } = authenticated.client;
     if (!(agent.grantTypes as readonly string[]).includes(grantType)) {
       throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, `${grantType} not allowed for this agent`);
@@ -74,6 +74,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.scopes.length > 0) claims.scope = outcome.scopes.join(' ');
     if (constraint.cnf !== undefined) claims.cnf = constraint.cnf;
     if (outcome.act !== undefined) claims.act = outcome.act;
+    if (outcome.mayAct !== undefined) claims.may_act = outcome.mayAct;
     if (outcome.taskId !== undefined) claims.task_id = outcome.taskId;
     const signer = deps.keys.signer();
     const accessToken = mintAccessToken(signer, claims);
@@ -109,10 +110,16 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
       claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
       issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null }],
-      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
+      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: constraint.replayClaims.length > 0 ? 'a single-use jti (client assertion or DPoP proof) was replayed' : 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
     });
     // A claim lost to another process or node: the token just minted is discarded unseen.
-    if (!result.ok) throw alreadyAudited(invalidClient('single-use jti replayed'));
+    if (!result.ok) {
+      // Only a proof jti won by another process or node (RFC 9449 §11.1) is the proof's fault; a
+      // replayed client assertion stays invalid_client, as it is when caught before the commit.
+      const lost = result.replayedKeys ?? [];
+      const onlyProof = lost.length > 0 && lost.every((key) => constraint.replayClaims.some((c) => c.key === key));
+      throw alreadyAudited(onlyProof && constraint.replayError ? constraint.replayError() : invalidClient('single-use jti replayed'));
+    }
     deps.onClientSeen?.(agent.id, now);
 
     const response: TokenResponse = { access_token: accessToken, token_type: constraint.tokenType, expires_in: outcome.ttl };

@@ -26,6 +26,8 @@ export interface GrantOutcome {
   ttl: number;
   /** RFC 8693 §4.1 actor chain. */
   act?: ActorClaim;
+  /** RFC 8693 §4.4 `may_act`: the only party that may exchange the issued token. */
+  mayAct?: ActorClaim;
   /** agentauth extension: per-task token identifier. */
   taskId?: string;
   /** The `jti` this token derives from (RFC 8693 lineage), if any. */

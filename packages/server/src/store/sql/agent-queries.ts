@@ -23,6 +23,11 @@ const PATCHABLE = [
   'labels',
   'jwksUri',
   'registrationAccessTokenHash',
+  'tlsClientAuthSanUri',
+  'tlsClientAuthSanDns',
+  'tlsClientAuthSubjectDn',
+  'tlsClientCertificateBoundAccessTokens',
+  'dpopBoundAccessTokens',
 ] as const satisfies readonly (keyof AgentPatch)[];
 
 async function bumpChangeCounter(db: Kysely<Database>): Promise<void> {

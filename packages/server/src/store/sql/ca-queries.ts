@@ -64,6 +64,15 @@ const crlFromRow = (row: CaTables['ca_crls']): CrlRecord => ({
   der: row.der,
 });
 
+/** Bumps the revocation change counter inside the revoking transaction (its row lock orders commits). */
+async function bumpRevocations(db: CaDb): Promise<void> {
+  await db
+    .updateTable('ca_revocations_change')
+    .set((eb) => ({ counter: eb('counter', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
+}
+
 /**
  * The CA's storage over the shared SQL context (ca-store.ts `CaStore`), on SQLite and PostgreSQL
  * alike. Hierarchy changes and CRL numbers are decided under the `ca` lock row, so nodes agree.
@@ -136,6 +145,7 @@ export class SqlCaStore implements CaStore {
     return this.write(async (db) => {
       // One conditional write decides who revoked it (house rule 7); the read after it is for the answer.
       const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
       const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
       return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
     });
@@ -151,8 +161,20 @@ export class SqlCaStore implements CaStore {
         .where('not_after', '>=', at)
         .returningAll()
         .execute();
+      if (rows.length > 0) await bumpRevocations(db);
       return rows.map(certificateFromRow);
     });
+  }
+
+  async revocationsChangeCounter(): Promise<number> {
+    const row = await this.db.selectFrom('ca_revocations_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(row.counter);
+  }
+
+  async listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]> {
+    // Served by the partial index of migration 0009: unrevoked rows are never read.
+    const rows = await this.db.selectFrom('ca_certificates').select(['serial', 'not_after']).where('revoked_at', 'is not', null).execute();
+    return rows.map((row) => ({ serial: row.serial, notAfter: Number(row.not_after) }));
   }
 
   async listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]> {

@@ -6,6 +6,8 @@ export type CaTables = {
   ca_authorities: CaAuthoritiesTable;
   ca_certificates: CaCertificatesTable;
   ca_crls: CaCrlsTable;
+  /** Migration `0009-ca-revocations`: one row (`id` 1), bumped with every revocation. */
+  ca_revocations_change: { id: number; counter: number };
 };
 
 /** One CA of the hierarchy (ca-store.ts `CaAuthorityRecord`). */

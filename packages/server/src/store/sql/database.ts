@@ -47,6 +47,14 @@ export interface AgentsTable {
   updated_at: number;
   last_seen_at: number | null;
   version: number;
+  /** RFC 8705 client metadata (migration 0007-mtls). */
+  tls_client_auth_san_uri: string | null;
+  tls_client_auth_san_dns: string | null;
+  tls_client_auth_subject_dn: string | null;
+  /** 0 or 1. */
+  tls_client_certificate_bound_access_tokens: number;
+  /** RFC 9449 §5.2, 0 or 1 (migration 0006-dpop). */
+  dpop_bound_access_tokens: number;
 }
 
 /** One label of one agent, so label filters are indexed and pagination stays exact. */

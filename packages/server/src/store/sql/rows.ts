@@ -48,6 +48,11 @@ export function agentToRow(a: AgentRecord): AgentsTable {
     updated_at: a.updatedAt,
     last_seen_at: a.lastSeenAt,
     version: a.version,
+    tls_client_auth_san_uri: a.tlsClientAuthSanUri ?? null,
+    tls_client_auth_san_dns: a.tlsClientAuthSanDns ?? null,
+    tls_client_auth_subject_dn: a.tlsClientAuthSubjectDn ?? null,
+    tls_client_certificate_bound_access_tokens: a.tlsClientCertificateBoundAccessTokens === true ? 1 : 0,
+    dpop_bound_access_tokens: a.dpopBoundAccessTokens === true ? 1 : 0,
   };
 }
 
@@ -72,6 +77,13 @@ export function agentFromRow(r: AgentsTable): AgentRecord {
     updatedAt: r.updated_at,
     lastSeenAt: r.last_seen_at,
     version: r.version,
+    // RFC 8705 fields are optional on the record: present only when set, so an agent that does
+    // not use mutual TLS reads back exactly as it was written.
+    ...(r.tls_client_auth_san_uri === null ? {} : { tlsClientAuthSanUri: r.tls_client_auth_san_uri }),
+    ...(r.tls_client_auth_san_dns === null ? {} : { tlsClientAuthSanDns: r.tls_client_auth_san_dns }),
+    ...(r.tls_client_auth_subject_dn === null ? {} : { tlsClientAuthSubjectDn: r.tls_client_auth_subject_dn }),
+    ...(Number(r.tls_client_certificate_bound_access_tokens) === 1 ? { tlsClientCertificateBoundAccessTokens: true } : {}),
+    ...(Number(r.dpop_bound_access_tokens) === 1 ? { dpopBoundAccessTokens: true } : {}),
   };
 }
 

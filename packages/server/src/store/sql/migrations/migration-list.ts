@@ -1,5 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-ca.js';
+import * as m0007 from './0007-mtls.js';
+import * as m0003 from './0003-signals.js';
+import * as m0004 from './0004-token-exchange.js';
+import * as m0005 from './0005-federation.js';
+import * as m0006 from './0006-dpop.js';
+import * as m0008 from './0008-enrollment.js';
+import * as m0009 from './0009-ca-revocations.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -7,6 +15,14 @@ import * as m0001 from './0001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': m0001,
+  '0002-ca': m0002,
+  '0007-mtls': m0007,
+  '0003-signals': m0003,
+  '0004-token-exchange': m0004,
+  '0005-federation': m0005,
+  '0006-dpop': m0006,
+  '0008-enrollment': m0008,
+  '0009-ca-revocations': m0009,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */

@@ -1,0 +1,402 @@
+import {
+  CLIENT_ASSERTION_TYPE_JWT_BEARER,
+  GRANT_CLIENT_CREDENTIALS,
+  GRANT_TOKEN_EXCHANGE,
+  parseScope,
+  TOKEN_TYPE_ACCESS_TOKEN,
+  type AuthorizationServerMetadata,
+  type SigningAlg,
+  type TokenResponse,
+} from '@agentauth/protocol';
+
+import type { JWK } from 'jose';
+
+import { checkAgentOptions, type AgentOptions } from './agent-options.js';
+import { createClientAssertion } from './client-assertion.js';
+import { toResourceList } from './client-credentials.js';
+import { discover } from './discovery.js';
+import { DpopKey } from './dpop.js';
+import { enroll } from './enroll.js';
+import { InsufficientScopeError } from './insufficient-scope-error.js';
+import { checkStoredIdentity, type KeyStore, type StoredIdentity } from './key-store.js';
+import { agentKeyFromJwk, generateAgentKey, makeAgentKey, type AgentKey } from './lib/agent-key.js';
+import { readJsonObject } from './lib/read-json.js';
+import { DEFAULT_RETRY, fetchRetryable, withRetry, type RetryPolicy } from './lib/retry.js';
+import { postTokenRequest } from './lib/token-endpoint.js';
+import { toOAuthError } from './lib/token-response.js';
+import { parseWwwAuthenticate } from './lib/www-authenticate.js';
+import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
+
+/** An access token as the agent holds it. */
+export interface AccessToken {
+  accessToken: string;
+  /** `DPoP` when bound to the agent's DPoP key (RFC 9449), else `Bearer` (RFC 6750). */
+  tokenType: 'Bearer' | 'DPoP';
+  /** Granted scope, when the server said (RFC 6749 §5.1). */
+  scope: string | undefined;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/** What {@link Agent.getToken} asks for. */
+export interface TokenRequest {
+  /** RFC 8707 resource indicator: the API the token is for. */
+  resource?: string;
+  /** RFC 6749 §3.3 space-separated scopes. */
+  scope?: string;
+}
+
+/** What {@link Agent.exchange} asks for (RFC 8693 §2.1). */
+export interface ExchangeRequest {
+  /** The token to act on behalf of (e.g. the user's or the calling agent's access token). */
+  subjectToken: string;
+  /** RFC 8693 §3 type of `subjectToken` (default `urn:ietf:params:oauth:token-type:access_token`). */
+  subjectTokenType?: string;
+  resource?: string;
+  scope?: string;
+  /** agentauth extension: ties the token to one task (`task_id` claim, audit, lineage). */
+  taskId?: string;
+}
+
+/** Extra options of {@link Agent.fetch}. */
+export interface AgentFetchInit extends RequestInit {
+  /** Scope to request for this call (default: the resource's configured scope). */
+  scope?: string;
+  /** Resource indicator to request the token for (default: derived from the URL). */
+  resource?: string;
+}
+
+/** The result of {@link Agent.rotateKey}. */
+export interface KeyRotation {
+  kid: string;
+  previousKid: string;
+}
+
+const SELF_KEYS_PATH = '/agents/self/keys';
+const SELF_KEYS_REVOKE_PATH = '/agents/self/keys/revoke';
+/** agentauth's `task_id`: 1..128 of A-Z a-z 0-9 . _ : / - (docs/oauth.md). */
+const TASK_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
+
+/**
+ * Creates an agent: finds its identity in `keyStore`, or uses `clientId` + `key`, or (first run)
+ * generates a key pair locally and enrols it with `enrollmentToken`, then stores it. Running it
+ * again with the same key store does not enrol again.
+ *
+ * Throws TypeError at once on misuse (missing or non-https issuer outside loopback, malformed key
+ * or enrolment token, nothing to authenticate with); the returned promise rejects with an
+ * OAuthClientError when the server refuses the enrolment (`invalid_grant`: token used, expired or
+ * unknown).
+ */
+export function createAgent(options: AgentOptions): Promise<Agent> {
+  const alg = checkAgentOptions(options);
+  return Agent.open(options, alg);
+}
+
+/**
+ * An agent's identity and its tokens (see docs/agent-sdk.md). Holds its private key in a private
+ * field: `JSON.stringify`, `util.inspect` and every error leave it out.
+ */
+export class Agent {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly #alg: SigningAlg;
+  #key: AgentKey;
+  readonly #keyStore: KeyStore | undefined;
+  readonly #dpop: DpopKey | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #retry: RetryPolicy;
+  readonly #resources: Record<string, { scope?: string }>;
+  readonly #cache: TokenCache;
+  readonly #requests = new Set<Promise<unknown>>();
+  #metadata: Promise<AuthorizationServerMetadata> | undefined;
+  #rotation: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: AgentOptions, alg: SigningAlg, clientId: string, key: AgentKey, dpop: DpopKey | undefined) {
+    this.issuer = options.issuer;
+    this.clientId = clientId;
+    this.#alg = alg;
+    this.#key = key;
+    this.#keyStore = options.keyStore;
+    this.#dpop = dpop;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#resources = { ...options.resources };
+    this.#cache = new TokenCache(this.#now, options.onBackgroundError ?? (() => undefined));
+  }
+
+  /** @internal Use {@link createAgent}. */
+  static async open(options: AgentOptions, alg: SigningAlg): Promise<Agent> {
+    const now = options.now ?? Date.now;
+    const dpop = options.dpop === true ? await DpopKey.generate(now) : undefined;
+    const stored = options.keyStore === undefined ? undefined : await options.keyStore.load();
+    let agent: Agent;
+    if (stored !== undefined) {
+      const identity = checkStoredIdentity(stored);
+      if (identity.issuer !== options.issuer) throw new TypeError('the key store holds an identity for another issuer');
+      if (options.clientId !== undefined && identity.clientId !== options.clientId) throw new TypeError('the key store holds another agent than clientId');
+      const key = await agentKeyFromJwk(identity.privateJwk, identity.alg, identity.kid);
+      agent = new Agent(options, identity.alg, identity.clientId, key, dpop);
+      if (identity.retiredKid !== undefined) await agent.#removeRetiredKey(identity.retiredKid).catch(() => undefined);
+    } else if (options.key !== undefined) {
+      const clientId = options.clientId as string;
+      const key =
+        typeof CryptoKey !== 'undefined' && options.key instanceof CryptoKey
+          ? makeAgentKey(alg, options.kid as string, {}, options.key, undefined)
+          : await agentKeyFromJwk(options.key as JWK, alg, options.kid);
+      agent = new Agent(options, alg, clientId, key, dpop);
+      if (key.privateJwk !== undefined) await agent.#save(undefined);
+    } else {
+      if (options.enrollmentToken === undefined) throw new TypeError('the key store is empty and no enrollmentToken was given');
+      const key = await generateAgentKey(alg);
+      const enrolled = await enroll({ issuer: options.issuer, enrollmentToken: options.enrollmentToken, publicJwk: key.publicJwk, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      agent = new Agent(options, alg, enrolled.clientId, key, dpop);
+      await agent.#save(undefined);
+    }
+    return agent;
+  }
+
+  /** The kid of the key the agent signs with now. */
+  get kid(): string {
+    return this.#key.kid;
+  }
+
+  /** RFC 7638 thumbprint of the DPoP key (the `cnf.jkt` of its tokens), when DPoP is on. */
+  get dpopThumbprint(): string | undefined {
+    return this.#dpop?.thumbprint;
+  }
+
+  /**
+   * An access token for `resource` and `scope` (RFC 6749 §4.4 with RFC 7523 `private_key_jwt`,
+   * RFC 8707 `resource`, RFC 9449 DPoP when on). Cached per (resource, scope); refreshed ahead of
+   * expiry, with jitter; concurrent callers share one request; network failures and 5xx are
+   * retried with backoff, a 4xx never (it throws OAuthClientError with the OAuth `error`).
+   */
+  async getToken(request: TokenRequest = {}): Promise<AccessToken> {
+    const { resource, scope } = checkTokenRequest(request);
+    const cached = await this.#cache.get(cacheKey(resource, scope), () => this.#requestToken(resource, scope));
+    return publicToken(cached);
+  }
+
+  /**
+   * RFC 8693 token exchange: a token for `resource`/`scope` on behalf of `subjectToken`, for
+   * delegation (the new token's `act` names this agent) and per-task tokens (`taskId`). Not
+   * cached: each task gets its own token.
+   */
+  async exchange(request: ExchangeRequest): Promise<AccessToken> {
+    if (typeof request !== 'object' || request === null) throw new TypeError('exchange needs an object');
+    if (typeof request.subjectToken !== 'string' || request.subjectToken === '') throw new TypeError('subjectToken must be a non-empty string');
+    const { resource, scope } = checkTokenRequest(request);
+    if (request.taskId !== undefined && (typeof request.taskId !== 'string' || !TASK_ID.test(request.taskId))) {
+      throw new TypeError('taskId must be 1..128 of A-Z a-z 0-9 . _ : / -');
+    }
+    const extra = new URLSearchParams();
+    extra.set('grant_type', GRANT_TOKEN_EXCHANGE);
+    extra.set('subject_token', request.subjectToken);
+    extra.set('subject_token_type', request.subjectTokenType ?? TOKEN_TYPE_ACCESS_TOKEN);
+    extra.set('requested_token_type', TOKEN_TYPE_ACCESS_TOKEN);
+    if (request.taskId !== undefined) extra.set('task_id', request.taskId);
+    return publicToken(await this.#requestToken(resource, scope, extra));
+  }
+
+  /**
+   * `fetch` with the right token: for the URL's resource (the longest configured resource that
+   * prefixes the URL, else its origin), as `Authorization: Bearer` or `DPoP` with a proof bound
+   * to the token (`ath`). Retries once on 401 with a fresh token, and once on a resource server's
+   * `use_dpop_nonce` (RFC 9449 §9). A 403 `insufficient_scope` throws InsufficientScopeError.
+   * A request body that is a stream is sent once (it cannot be replayed).
+   */
+  async fetch(input: string | URL, init: AgentFetchInit = {}): Promise<Response> {
+    const url = new URL(input);
+    const { scope: scopeOption, resource: resourceOption, ...requestInit } = init;
+    const resource = resourceOption ?? this.#resourceFor(url);
+    const scope = scopeOption ?? this.#resources[resource]?.scope;
+    const key = cacheKey(resource, scope);
+    const method = (requestInit.method ?? 'GET').toUpperCase();
+    const replayable = !(requestInit.body instanceof ReadableStream);
+
+    let token = await this.#cache.get(key, () => this.#requestToken(resource, scope));
+    let freshTokenTried = false;
+    let nonceTried = false;
+    for (;;) {
+      const headers = new Headers(requestInit.headers);
+      headers.set('authorization', `${token.tokenType} ${token.accessToken}`);
+      if (token.tokenType === 'DPoP' && this.#dpop !== undefined) headers.set('dpop', await this.#dpop.proof(method, url, token.accessToken));
+      const response = await this.#fetch(url, { ...requestInit, method, headers });
+      const nonceChanged = this.#dpop?.rememberNonce(url, response) ?? false;
+      if (response.status !== 401 && response.status !== 403) return response;
+      const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+      const errors = challenges.map((c) => c.params['error']);
+      if (response.status === 403 && errors.includes('insufficient_scope')) {
+        await response.body?.cancel();
+        const challenge = challenges.find((c) => c.params['error'] === 'insufficient_scope');
+        throw new InsufficientScopeError(`${url.origin}${url.pathname}`, challenge?.params['scope']);
+      }
+      if (response.status !== 401 || !replayable) return response;
+      if (errors.includes('use_dpop_nonce') && nonceChanged && !nonceTried) {
+        nonceTried = true;
+        await response.body?.cancel();
+        continue;
+      }
+      if (freshTokenTried) return response;
+      freshTokenTried = true;
+      await response.body?.cancel();
+      this.#cache.drop(key, token.accessToken);
+      token = await this.#cache.refresh(key, () => this.#requestToken(resource, scope));
+    }
+  }
+
+  /**
+   * Rotates the agent key with no failed request in between: generates a key locally, registers
+   * its public half (`POST /agents/self/keys`, authenticated by the current key), stores and
+   * switches to it, waits for requests signed with the old key to finish, then removes the old
+   * key (authenticated by the new one). Tokens already issued stay valid. Rotations run one at a
+   * time. If removing the old key fails, the store remembers it and a later start removes it.
+   */
+  rotateKey(): Promise<KeyRotation> {
+    const run = this.#rotation.then(() => this.#rotate());
+    this.#rotation = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Forgets every cached token (the next call fetches new ones). */
+  clearTokens(): void {
+    this.#cache.clear();
+  }
+
+  /** What `JSON.stringify` prints: never key material. */
+  toJSON(): { issuer: string; clientId: string; kid: string } {
+    return { issuer: this.issuer, clientId: this.clientId, kid: this.#key.kid };
+  }
+
+  /** What Node's `util.inspect` (and `console.log`) prints. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Agent { issuer: '${this.issuer}', clientId: '${this.clientId}', kid: '${this.#key.kid}' }`;
+  }
+
+  async #rotate(): Promise<KeyRotation> {
+    if (this.#key.privateJwk === undefined && this.#keyStore !== undefined) throw new TypeError('a non-extractable key cannot be rotated into a key store');
+    const previous = this.#key;
+    const next = await generateAgentKey(this.#alg);
+    await this.#selfKeyRequest(SELF_KEYS_PATH, { jwk: JSON.stringify(next.publicJwk) }, previous, false);
+    this.#key = next;
+    await this.#save(previous.kid);
+    // Requests that signed with the old key are still on the wire: let them land first.
+    await Promise.allSettled([...this.#requests]);
+    await this.#removeRetiredKey(previous.kid);
+    return { kid: next.kid, previousKid: previous.kid };
+  }
+
+  async #removeRetiredKey(kid: string): Promise<void> {
+    if (kid === this.#key.kid) return;
+    try {
+      await this.#selfKeyRequest(SELF_KEYS_REVOKE_PATH, { kid }, this.#key, true);
+    } catch (error) {
+      // Already gone (a previous run removed it, then crashed before saving): nothing to do.
+      if (!(error instanceof Error && 'error' in error && error.error === 'invalid_request')) throw error;
+    }
+    await this.#save(undefined);
+  }
+
+  async #save(retiredKid: string | undefined): Promise<void> {
+    if (this.#keyStore === undefined || this.#key.privateJwk === undefined) return;
+    const identity: StoredIdentity = { version: 1, issuer: this.issuer, clientId: this.clientId, alg: this.#alg, kid: this.#key.kid, privateJwk: this.#key.privateJwk };
+    if (retiredKid !== undefined) identity.retiredKid = retiredKid;
+    await this.#keyStore.save(identity);
+  }
+
+  async #selfKeyRequest(path: string, params: Record<string, string>, key: AgentKey, retry: boolean): Promise<void> {
+    const issuer = new URL(this.issuer);
+    const endpoint = new URL(`${issuer.pathname.replace(/\/$/, '')}${path}`, issuer.origin);
+    const attempt = async () => {
+      const form = new URLSearchParams({ client_id: this.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE_JWT_BEARER, client_assertion: await this.#assertion(key), ...params });
+      const response = await fetchRetryable(this.#fetch, endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, redirect: 'error' });
+      const body = await readJsonObject(response);
+      if (response.status !== 200 && response.status !== 201) throw toOAuthError(body, response.status);
+    };
+    await (retry ? withRetry(attempt, this.#retry, this.#sleep, this.#random) : attempt());
+  }
+
+  #assertion(key: AgentKey): Promise<string> {
+    return createClientAssertion({ clientId: this.clientId, audience: this.issuer, key: key.signingKey, alg: this.#alg, kid: key.kid, now: this.#now });
+  }
+
+  #tokenEndpoint(): Promise<string> {
+    this.#metadata ??= withRetry(() => discover(this.issuer, { fetch: this.#fetch }), this.#retry, this.#sleep, this.#random).catch((error: unknown) => {
+      this.#metadata = undefined;
+      throw error;
+    });
+    return this.#metadata.then((m) => m.token_endpoint);
+  }
+
+  #requestToken(resource: string | undefined, scope: string | undefined, extra?: URLSearchParams): Promise<CachedToken> {
+    const run = withRetry(
+      async () => {
+        const endpoint = await this.#tokenEndpoint();
+        const response: TokenResponse = await postTokenRequest({
+          endpoint,
+          dpop: this.#dpop,
+          fetch: this.#fetch,
+          form: async () => {
+            const form = new URLSearchParams(extra);
+            if (!form.has('grant_type')) form.set('grant_type', GRANT_CLIENT_CREDENTIALS);
+            form.set('client_id', this.clientId);
+            form.set('client_assertion_type', CLIENT_ASSERTION_TYPE_JWT_BEARER);
+            form.set('client_assertion', await this.#assertion(this.#key));
+            if (scope !== undefined) form.set('scope', scope);
+            if (resource !== undefined) form.set('resource', resource);
+            return form;
+          },
+        });
+        const now = this.#now();
+        const lifetime = response.expires_in * 1000;
+        return {
+          accessToken: response.access_token,
+          tokenType: response.token_type,
+          scope: typeof response.scope === 'string' ? response.scope : scope,
+          expiresAt: now + lifetime,
+          refreshAt: refreshTime(now, lifetime, this.#random),
+        };
+      },
+      this.#retry,
+      this.#sleep,
+      this.#random,
+    );
+    this.#requests.add(run);
+    void run.finally(() => this.#requests.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  #resourceFor(url: URL): string {
+    const href = url.href;
+    let best: string | undefined;
+    for (const resource of Object.keys(this.#resources)) {
+      if (href.startsWith(resource) && (best === undefined || resource.length > best.length)) best = resource;
+    }
+    return best ?? url.origin;
+  }
+}
+
+function checkTokenRequest(request: TokenRequest): { resource: string | undefined; scope: string | undefined } {
+  if (typeof request !== 'object' || request === null) throw new TypeError('the token request must be an object');
+  const { resource, scope } = request;
+  if (resource !== undefined) toResourceList(resource);
+  if (scope !== undefined && (typeof scope !== 'string' || scope === '' || parseScope(scope) === undefined)) {
+    throw new TypeError('scope must be space-separated RFC 6749 §3.3 scope tokens');
+  }
+  return { resource, scope };
+}
+
+function cacheKey(resource: string | undefined, scope: string | undefined): string {
+  const scopes = scope === undefined ? '' : [...new Set(scope.split(' '))].sort().join(' ');
+  return `${resource ?? ''}\n${scopes}`;
+}
+
+function publicToken(token: CachedToken): AccessToken {
+  return { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, expiresAt: token.expiresAt };
+}

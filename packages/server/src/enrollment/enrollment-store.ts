@@ -1,0 +1,34 @@
+/** All times are milliseconds since the epoch. */
+
+/** A one-time enrolment token as stored: its SHA-256, never the token (DESIGN.md §7). */
+export interface EnrollmentTokenRecord {
+  /** `enr_...`: a public handle for audit records and the admin API. */
+  id: string;
+  /** Lowercase hex SHA-256 of the token. */
+  tokenHash: string;
+  agentId: string;
+  createdAt: number;
+  expiresAt: number;
+  /** When the token was consumed; null while it is unused. */
+  usedAt: number | null;
+}
+
+/** Why {@link EnrollmentStore.consumeToken} refused a token, for the operator (never the client). */
+export type ConsumeRefusal = 'unknown' | 'used' | 'expired';
+
+/**
+ * Storage of enrolment tokens, in domain verbs (house rule 7). Implemented over SQL by
+ * `store/sql/enrollment-queries.ts` on the server's one database.
+ */
+export interface EnrollmentStore {
+  /** Stores a new token. */
+  createToken(record: EnrollmentTokenRecord): Promise<void>;
+  /**
+   * Consumes the token with this hash in ONE conditional write (`used_at` set only where it is
+   * null and the token has not expired), so of two concurrent callers exactly one wins. Returns
+   * the consumed record, or why nothing was consumed.
+   */
+  consumeToken(tokenHash: string, now: number): Promise<{ ok: true; record: EnrollmentTokenRecord } | { ok: false; reason: ConsumeRefusal; agentId?: string }>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  pruneExpired(before: number): Promise<number>;
+}

@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AS_METADATA_PATH } from '@agentauth/protocol';
+import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
+import { FormParameters } from '../oauth/form-parameters.js';
+import {
+  EnrollmentError,
+  MAX_ENROLLMENT_TTL_SECONDS,
+  MIN_ENROLLMENT_TTL_SECONDS,
+  type EnrollmentService,
+} from '../enrollment/enrollment-service.js';
+import { addOwnKey, removeOwnKey, type SelfServiceKeysDeps } from '../enrollment/self-service-keys.js';
+import { agentParams } from './admin-schemas.js';
+import type { AdminRoute } from './admin-route.js';
+import { renderOAuthError } from './render-oauth-error.js';
+
+/** Public path of the enrolment endpoint. */
+export const ENROLL_PATH = '/enroll';
+/** Public paths of self-service key rotation. */
+export const SELF_KEYS_PATH = '/agents/self/keys';
+export const SELF_KEYS_REVOKE_PATH = '/agents/self/keys/revoke';
+
+/** Enrolment bodies are a token and one public JWK: small. */
+const ENROLL_BODY_LIMIT = 16 * 1024;
+
+/** Options of {@link enrollmentRoutes}. */
+export interface EnrollmentRoutesOptions {
+  issuer: string;
+  enrollment: EnrollmentService;
+  selfKeys: SelfServiceKeysDeps;
+}
+
+/**
+ * The agent-facing enrolment surface (docs/agent-sdk.md), one encapsulated fastify plugin with
+ * its own parsers and RFC 6749 §5.2 error rendering:
+ *
+ * - `POST /enroll` (public; JSON `{ enrollment_token, jwk }` or the same as a form with `jwk` a
+ *   JSON string): consumes the one-time token and registers the public key. 200 `{ client_id,
+ *   agent_id, credential_id, kid, issuer, authorization_server_metadata }`. A bad, used or expired
+ *   token is 400 `invalid_grant`; a malformed key or request 400 `invalid_request`.
+ * - `POST /agents/self/keys` and `POST /agents/self/keys/revoke` (form, `private_key_jwt`): the
+ *   agent adds a key / removes a key by `kid` (self-service-keys.ts).
+ */
+export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRoutesOptions): Promise<void> {
+  app.setErrorHandler((error, request, reply) => renderOAuthError(toOAuthError(error) as Error, request, reply));
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: ENROLL_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ENROLL_BODY_LIMIT }, parseJson);
+
+  const metadataUrl = metadataUrlOf(opts.issuer);
+  app.post(ENROLL_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
+    const { token, jwk } = enrollParameters(request.body);
+    const result = await opts.enrollment.enroll(token, jwk, { sourceIp: request.ip, requestId: request.id });
+    return reply
+      .headers(NO_STORE_HEADERS)
+      .type('application/json')
+      .send({
+        client_id: result.agentId,
+        agent_id: result.agentId,
+        credential_id: result.credentialId,
+        kid: result.kid,
+        token_endpoint_auth_method: 'private_key_jwt',
+        issuer: opts.issuer,
+        authorization_server_metadata: metadataUrl,
+      });
+  });
+
+  const selfRequest = (request: FastifyRequest) => {
+    if (typeof request.body !== 'string') throw invalidRequest('self-service key requests are form-encoded');
+    const authorization = request.headers.authorization;
+    return { body: request.body, authorization: typeof authorization === 'string' ? authorization : undefined, sourceIp: request.ip, requestId: request.id };
+  };
+  app.post(SELF_KEYS_PATH, async (request, reply) => {
+    const added = await addOwnKey(opts.selfKeys, selfRequest(request));
+    return reply.code(201).headers(NO_STORE_HEADERS).type('application/json').send({ client_id: added.agentId, credential_id: added.credentialId, kid: added.kid });
+  });
+  app.post(SELF_KEYS_REVOKE_PATH, async (request, reply) => {
+    const removed = await removeOwnKey(opts.selfKeys, selfRequest(request));
+    return reply.headers(NO_STORE_HEADERS).type('application/json').send({ client_id: removed.agentId, kid: removed.kid, removed: true });
+  });
+}
+
+/** The admin route that creates enrolment tokens (docs/admin-api.md). */
+export function enrollmentAdminRoutes(service: EnrollmentService): AdminRoute[] {
+  return [
+    {
+      method: 'POST',
+      url: '/agents/:id/enrollment-tokens',
+      operationId: 'createEnrollmentToken',
+      summary: 'Create a one-time enrolment token for the agent (shown once; SHA-256 only at rest).',
+      schema: {
+        params: agentParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ttl: { type: 'integer', minimum: MIN_ENROLLMENT_TTL_SECONDS, maximum: MAX_ENROLLMENT_TTL_SECONDS, description: 'Seconds; default 900.' } },
+        },
+      },
+      bodyOptional: true,
+      success: { status: 201, schema: 'EnrollmentToken' },
+      authenticated: true,
+      handler: async (request, reply, ctx) => {
+        const { id } = request.params as { id: string };
+        const { ttl } = (request.body ?? {}) as { ttl?: number };
+        const created = await service.createToken(id, ttl, ctx.audit);
+        reply.code(201);
+        return { id: created.id, agent_id: created.agentId, token: created.token, expires_at: new Date(created.expiresAt).toISOString() };
+      },
+    },
+  ];
+}
+
+/** JSON `{ enrollment_token, jwk }`, or a form with `jwk` as a JSON string. */
+function enrollParameters(body: unknown): { token: unknown; jwk: unknown } {
+  if (typeof body === 'string') {
+    const form = FormParameters.parse(body);
+    if (form instanceof OAuthError) throw form;
+    const text = form.get('jwk');
+    let jwk: unknown;
+    try {
+      jwk = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      throw invalidRequest('jwk is not JSON');
+    }
+    return { token: form.get('enrollment_token'), jwk };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object or a form');
+  const members = Object.keys(body);
+  if (members.some((m) => m !== 'enrollment_token' && m !== 'jwk')) throw invalidRequest('unknown member in the enrolment request');
+  const { enrollment_token: token, jwk } = body as Record<string, unknown>;
+  return { token, jwk };
+}
+
+function toOAuthError(error: unknown): unknown {
+  if (!(error instanceof EnrollmentError)) return error;
+  if (error.kind === 'grant') return new OAuthError('invalid_grant', 400, 'The enrollment token is invalid, expired, or already used.', error.detail);
+  return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, error.detail);
+}
+
+function metadataUrlOf(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}${AS_METADATA_PATH}${path}`;
+}
