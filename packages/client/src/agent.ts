@@ -2,7 +2,6 @@ import {
   CLIENT_ASSERTION_TYPE_JWT_BEARER,
   GRANT_CLIENT_CREDENTIALS,
   GRANT_TOKEN_EXCHANGE,
-  parseScope,
   TOKEN_TYPE_ACCESS_TOKEN,
   type AuthorizationServerMetadata,
   type SigningAlg,
@@ -13,7 +12,6 @@ import type { JWK } from 'jose';
 
 import { checkAgentOptions, type AgentOptions } from './agent-options.js';
 import { createClientAssertion } from './client-assertion.js';
-import { toResourceList } from './client-credentials.js';
 import { discover } from './discovery.js';
 import { DpopKey } from './dpop.js';
 import { enroll } from './enroll.js';
@@ -26,6 +24,9 @@ import { postTokenRequest } from './lib/token-endpoint.js';
 import { toOAuthError } from './lib/token-response.js';
 import { parseWwwAuthenticate } from './lib/www-authenticate.js';
 import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
+import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-request.js';
+
+export type { TokenRequest } from './lib/token-request.js';
 
 /** An access token as the agent holds it. */
 export interface AccessToken {
@@ -36,14 +37,6 @@ export interface AccessToken {
   scope: string | undefined;
   /** Milliseconds since the epoch. */
   expiresAt: number;
-}
-
-/** What {@link Agent.getToken} asks for. */
-export interface TokenRequest {
-  /** RFC 8707 resource indicator: the API the token is for. */
-  resource?: string;
-  /** RFC 6749 §3.3 space-separated scopes. */
-  scope?: string;
 }
 
 /** What {@link Agent.exchange} asks for (RFC 8693 §2.1). */
@@ -380,21 +373,6 @@ export class Agent {
     }
     return best ?? url.origin;
   }
-}
-
-function checkTokenRequest(request: TokenRequest): { resource: string | undefined; scope: string | undefined } {
-  if (typeof request !== 'object' || request === null) throw new TypeError('the token request must be an object');
-  const { resource, scope } = request;
-  if (resource !== undefined) toResourceList(resource);
-  if (scope !== undefined && (typeof scope !== 'string' || scope === '' || parseScope(scope) === undefined)) {
-    throw new TypeError('scope must be space-separated RFC 6749 §3.3 scope tokens');
-  }
-  return { resource, scope };
-}
-
-function cacheKey(resource: string | undefined, scope: string | undefined): string {
-  const scopes = scope === undefined ? '' : [...new Set(scope.split(' '))].sort().join(' ');
-  return `${resource ?? ''}\n${scopes}`;
 }
 
 function publicToken(token: CachedToken): AccessToken {

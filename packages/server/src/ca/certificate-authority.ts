@@ -1,16 +1,12 @@
-import { generateKeyPairSync, type X509Certificate } from 'node:crypto';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../clock.js';
-import type { Random } from '../random.js';
+import { generateKeyPairSync } from 'node:crypto';
 import type { AuditInput } from '../store/records.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
-import type { Page, Store } from '../store/store.js';
+import type { Page } from '../store/store.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
 import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
 import { importAuthority, type CaImport } from './ca-import.js';
 import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
-import type { CaAuthorityRecord, CaStore, IssuedCertificateRecord } from './ca-store.js';
+import type { CaAuthorityRecord, IssuedCertificateRecord } from './ca-store.js';
 import { checkLeaf, checkLeafWithX509 } from './check-leaf.js';
 import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certification-request.js';
 import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';
@@ -24,78 +20,19 @@ import { readDer } from './der-reader.js';
 import { certificateSerial, checkReenrollIdentity } from './reenroll-identity.js';
 import { RevokedSerials } from './revoked-serials.js';
 import { agentSpiffeId } from './trust-domain.js';
+import {
+  LEAF_BACKDATE_MS,
+  MAX_CERTIFICATE_TTL,
+  SERVES_LABEL,
+  type CaRequestContext,
+  type CertificateAuthorityDeps,
+  type IssuedCertificate,
+  type IssueOptions,
+  type TrustBundle,
+} from './certificate-authority-types.js';
 
-/** Longest certificate lifetime, whatever is configured or asked (issue 3). */
-export const MAX_CERTIFICATE_TTL = 86_400;
-/** Leaves are backdated this much (ms) for relying parties whose clocks run a little behind. */
-export const LEAF_BACKDATE_MS = 30_000;
-/**
- * The agent label that lets an agent's SVID also serve TLS (extKeyUsage serverAuth): `"true"`.
- * Without it an SVID is for clientAuth only (docs/ca.md, "Profile").
- */
-export const SERVES_LABEL = 'agentauth/serves';
-
-export interface CertificateAuthorityDeps {
-  store: CaStore;
-  /** Agents are read to check they are active before a certificate names them. */
-  agents: Pick<Store, 'getAgent'>;
-  masterKey: Buffer;
-  clock: Clock;
-  random: Random;
-  audit: AuditLog;
-  events: RevocationEvents;
-  logger: { info(msg: string): void; warn(msg: string): void; error(obj: unknown, msg: string): void };
-  /** Our issuer identifier: the base of the CRL distribution point URLs. */
-  issuer: string;
-  trustDomain: string;
-  /** Default leaf lifetime, seconds (capped at {@link MAX_CERTIFICATE_TTL}). */
-  certificateTtl: number;
-  /** Lifetime of each issuing CA, seconds. */
-  intermediateTtl: number;
-}
-
-/** Who asked, for the audit record. */
-export interface CaRequestContext {
-  actor?: string | null;
-  sourceIp?: string | null;
-  requestId?: string | null;
-}
-
-/** A certificate just issued, checked after signing. */
-export interface IssuedCertificate {
-  serial: string;
-  /** DER of the leaf. */
-  certificate: Buffer;
-  /** Leaf then issuing CA, PEM (what a TLS peer presents). */
-  chainPem: string;
-  notAfter: number;
-  /** The URI SAN (agents) or null (server certificates). */
-  spiffeId: string | null;
-}
-
-/** How an agent certificate is issued besides the CSR. */
-export interface IssueOptions {
-  /**
-   * The agent's current certificate (DER) that authenticated this request over mutual TLS
-   * (renewal): its serial is audited as `renewed_serial`.
-   */
-  renewing?: Buffer;
-  /**
-   * RFC 7030 §4.2.2 (`/simplereenroll`): the CSR's subject and subjectAltName must be identical to
-   * those of `renewing` (`identity_changed` otherwise). Needs `renewing`.
-   */
-  sameIdentity?: boolean;
-}
-
-/** The trust anchors and issuing CAs relying parties need (SPIFFE bundle, `openssl verify -CAfile`). */
-export interface TrustBundle {
-  /** Roots, then issuing CAs (prepared, active and old while live), PEM. */
-  pem: string;
-  /** Trust anchors. */
-  roots: X509Certificate[];
-  /** Issuing CAs, for chain building (`-untrusted`, a TLS server's `ca` list may hold them too). */
-  intermediates: X509Certificate[];
-}
+export { LEAF_BACKDATE_MS, MAX_CERTIFICATE_TTL, SERVES_LABEL } from './certificate-authority-types.js';
+export type { CaRequestContext, CertificateAuthorityDeps, IssuedCertificate, IssueOptions, TrustBundle } from './certificate-authority-types.js';
 
 interface Issuing {
   record: CaAuthorityRecord;
