@@ -1,6 +1,7 @@
 // `npm run bench`: POST /token (client_credentials + private_key_jwt ES256), agentauth side by
 // side with oidc-provider in one run. Progress goes to stderr; the table to stdout; the figures
 // to bench/results/latest.json. See bench/README.md.
+import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +211,17 @@ async function main() {
   process.stdout.write(renderCaIssuance(caIssuance) + '\n');
   if (mtlsToken) process.stdout.write(renderMtlsToken(mtlsToken) + '\n');
   progress(`done in ${results.elapsedSeconds} s; figures in ${RESULTS_FILE}`);
+  // Token exchange against client_credentials on one server (token-exchange.js, its own process).
+  if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'token-exchange.js'));
+}
+
+/** Runs another bench script to completion, its output passed through. */
+function runChild(script) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
+  });
 }
 
 process.on('exit', cleanUpSync);

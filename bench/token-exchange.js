@@ -7,9 +7,11 @@
 // pre-signed private_key_jwt assertion (unique jti), measured interleaved (A B C A B C A B C) at
 // peak with autocannon, 32 connections; the median of three runs is shown:
 //   - client_credentials: the benchmark's usual request (bench/README.md);
-//   - token exchange: the same client exchanges a user's access token (subject_token) for a
-//     delegated one (act = the client) with one audience and one scope;
-//   - token exchange + actor_token: the same, with the client's own access token as actor_token.
+//   - token exchange (narrowing): the client exchanges its own access token for a narrower one
+//     (a per-task token: no act, no actor_token needed);
+//   - token exchange (delegation): the client exchanges a user's access token (subject_token) for
+//     a delegated one (act = the client), presenting its own access token as actor_token, as
+//     delegation requires.
 // The subject and actor tokens are obtained once before measuring (exchanging never consumes them).
 import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
@@ -54,6 +56,7 @@ async function startServer(userKey, copilotKey) {
       AGENTAUTH_BOOTSTRAP_TOKEN: bootstrapToken,
       AGENTAUTH_MASTER_KEY: randomBytes(32).toString('base64'),
       AGENTAUTH_LOG_LEVEL: 'warn',
+      AGENTAUTH_MTLS_PORT: '0',
     },
   });
   const base = `http://127.0.0.1:${port}`;
@@ -85,8 +88,9 @@ async function post(url, body) {
 function bodies(kind, count, server, key, tokens) {
   const cc = tokenRequestBodies(count, { key, clientId: server.copilotId, audience: server.issuer, scope: SCOPE, resource: RESOURCE });
   if (kind === 'client_credentials') return cc;
-  let prefix = `grant_type=${encodeURIComponent(GRANT_TOKEN_EXCHANGE)}&subject_token=${tokens.subject}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
-  if (kind === 'token exchange + actor_token') prefix += `&actor_token=${tokens.actor}&actor_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
+  const subject = kind === 'token exchange (narrowing)' ? tokens.actor : tokens.subject;
+  let prefix = `grant_type=${encodeURIComponent(GRANT_TOKEN_EXCHANGE)}&subject_token=${subject}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
+  if (kind === 'token exchange (delegation)') prefix += `&actor_token=${tokens.actor}&actor_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}`;
   const head = Buffer.from(prefix);
   return cc.map((body) => Buffer.concat([head, body.subarray(CC_PREFIX.length)]));
 }
@@ -112,11 +116,11 @@ async function main() {
       subject: (await post(server.tokenUrl, ccBody(userKey, server.userId))).access_token,
       actor: (await post(server.tokenUrl, ccBody(copilotKey, server.copilotId))).access_token,
     };
-    const kinds = ['client_credentials', 'token exchange', 'token exchange + actor_token'];
+    const kinds = ['client_credentials', 'token exchange (narrowing)', 'token exchange (delegation)'];
     for (const kind of kinds.slice(1)) {
       const answer = await post(server.tokenUrl, bodies(kind, 1, server, copilotKey, tokens)[0]);
       const claims = JSON.parse(Buffer.from(answer.access_token.split('.')[1], 'base64url').toString());
-      progress(`${kind}: sub ${claims.sub === server.userId ? 'user' : '?'}, act ${JSON.stringify(claims.act)}, scope ${claims.scope}, ${answer.expires_in} s, issued_token_type ${answer.issued_token_type}`);
+      progress(`${kind}: sub ${claims.sub === server.userId ? 'user' : claims.sub === server.copilotId ? 'copilot' : '?'}, act ${JSON.stringify(claims.act)}, scope ${claims.scope}, ${answer.expires_in} s, issued_token_type ${answer.issued_token_type}`);
     }
     const hints = new Map();
     for (const kind of kinds) {
