@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SCOPE_ADMIN, SIGNING_ALGS } from '@agentauth/protocol';
-import { AccessTokenError, verifyAccessToken } from '@agentauth/resource-server';
+import { SCOPE_ADMIN } from '@agentauth/protocol';
+import { checkOwnApiToken } from '../oauth/own-api-token.js';
 import type { Clock } from '../clock.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Store } from '../store/store.js';
@@ -75,34 +75,9 @@ export function createAdminAuthenticator(deps: AdminAuthDeps): AdminAuthenticato
       return { ok: true, actor: 'admin:bootstrap', agentId: null };
     }
 
-    let verified;
-    try {
-      verified = await verifyAccessToken(credential, {
-        issuer: deps.issuer,
-        audience: deps.issuer,
-        algorithms: SIGNING_ALGS,
-        // Only our own published keys, and only with the algorithm each was made for.
-        getKey: ({ kid, alg }) => {
-          const published = kid === undefined ? undefined : deps.keys.publicKey(kid);
-          return published !== undefined && published.alg === alg ? published.key : undefined;
-        },
-        now: () => deps.clock.now(),
-      });
-    } catch (error) {
-      if (!(error instanceof AccessTokenError)) throw error;
-      return refuse(401, `access token refused: ${error.code}`, null);
-    }
-    const { claims, scopes } = verified;
-
-    const agentId = claims.sub;
-    if (await deps.store.isTokenRevoked(claims.jti)) return refuse(401, 'access token revoked', agentId);
-    for (const id of new Set([claims.sub, claims.client_id])) {
-      const agent = await deps.store.getAgent(id);
-      if (agent === undefined) return refuse(401, `agent ${id} does not exist`, agentId);
-      if (agent.status !== 'active') return refuse(401, `agent ${id} is ${agent.status}`, agentId);
-      if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return refuse(401, `agent ${id} revoked its tokens`, agentId);
-    }
-    if (!scopes.includes(SCOPE_ADMIN)) return refuse(403, `access token lacks ${SCOPE_ADMIN}`, agentId);
+    const checked = await checkOwnApiToken(deps, authorization, SCOPE_ADMIN);
+    if (!checked.ok) return refuse(checked.status, checked.reason, checked.agentId);
+    const { agentId } = checked;
     return { ok: true, actor: `admin:${agentId}`, agentId };
   };
 }
