@@ -1,8 +1,9 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AuditEvent } from '../../audit/events.js';
+import type { AuditInput } from '../../store/records.js';
 import type { ReplayClaim } from '../../store/store.js';
 import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';
-import { OAuthError } from '../oauth-error.js';
+import { invalidClient, OAuthError } from '../oauth-error.js';
 import type { OAuthRequest } from '../oauth-request.js';
 
 const audited = new WeakSet<object>();
@@ -47,4 +48,19 @@ export async function auditRefusal(
     });
   }
   throw error;
+}
+
+/**
+ * Commits the audit record of an authenticated request together with its assertion's single-use
+ * claim (`jti`, RFC 7523 §3). If another process or node used the assertion first, the record is
+ * written as `client_authentication.failed` instead and the request fails with `invalid_client`.
+ */
+export async function commitAuthenticated(audit: AuditLog, claim: ReplayClaim | undefined, record: AuditInput): Promise<void> {
+  const result = await audit.commit({
+    claims: claim ? [claim] : [],
+    audit: [record],
+    issuedTokens: [],
+    onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
+  });
+  if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
 }

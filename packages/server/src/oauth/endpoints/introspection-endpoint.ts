@@ -5,10 +5,10 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { AgentStore, TokenStore } from '../../store/store.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
-import { invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
-import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import { auditRefusal, commitAuthenticated } from './audit-failure.js';
 import { isTokenActive } from './token-activity.js';
 
 export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
@@ -66,13 +66,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
       requestId: request.requestId,
       details: { active: body.active, ...(verified.status !== 'invalid' ? { jti: verified.claims.jti, token_agent_id: verified.claims.sub } : {}) },
     };
-    const result = await deps.audit.commit({
-      claims: authenticated.replayClaim ? [authenticated.replayClaim] : [],
-      audit: [record],
-      issuedTokens: [],
-      onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
-    });
-    if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+    await commitAuthenticated(deps.audit, authenticated.replayClaim, record);
     return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
     return auditRefusal(deps.audit, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });

@@ -4,10 +4,10 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { TokenStore } from '../../store/store.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
-import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
-import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import { auditRefusal, commitAuthenticated } from './audit-failure.js';
 
 export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -52,13 +52,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
       requestId: request.requestId,
       details: revoking ? { jti: verified.claims.jti, revoked: true } : { revoked: false },
     };
-    const result = await deps.audit.commit({
-      claims: authenticated.replayClaim ? [authenticated.replayClaim] : [],
-      audit: [record],
-      issuedTokens: [],
-      onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
-    });
-    if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+    await commitAuthenticated(deps.audit, authenticated.replayClaim, record);
     if (revoking) {
       await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 });
       deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
