@@ -1,20 +1,9 @@
-import { createServer as createNetServer } from 'node:net';
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@agentauth/protocol';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, createAgent, startTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
+import { BACKENDS, createAgent, startTestServer, type TestAgent, type TestServer, freePort } from '../../support/test-server.js';
 import { API, EXCHANGE } from './exchange-harness.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * RFC 8693 token exchange with a real, independent OAuth client (oauth4webapi) over real HTTP: it
