@@ -92,6 +92,8 @@ describe('SQLite store files', () => {
       await store.createAgent(newAgent('rival-agent'), [], T0);
       const counterBefore = await store.agentsChangeCounter();
       const rival = startRivalWriter(join(dataDir, 'agentauth.db'), 1500);
+      // Listen for the exit now: on a busy machine the rival may be gone before our writes are done.
+      const exited = once(rival, 'exit');
       await once(rival.stdout, 'data');
       const work: Promise<unknown>[] = [];
       for (let i = 0; i < 40; i++) {
@@ -101,7 +103,7 @@ describe('SQLite store files', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await Promise.all(work);
-      const [exitCode] = (await once(rival, 'exit')) as [number];
+      const [exitCode] = (await exited) as [number];
       expect(exitCode).toBe(0);
       const chain = await readChain(store);
       expect(chain).toHaveLength(80);

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { postgresDialect, sqliteDialect } from './dialect.js';
 import { SqlContext } from './sql-context.js';
+import { withStatementCache } from './statement-cache.js';
 import { acquireFileGate, openGate } from './write-gate.js';
 
 /** Where and how to open the database (config.ts `databaseUrl`, `dataDir`). */
@@ -48,7 +49,7 @@ function openSqlite(dataDir: string): OpenDatabase {
     throw error;
   }
   const { gate, release } = acquireFileGate(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     ctx: new SqlContext(db, sqliteDialect, gate),
     sqliteFile: file,
