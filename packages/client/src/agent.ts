@@ -25,6 +25,7 @@ import { toOAuthError } from './lib/token-response.js';
 import { parseWwwAuthenticate } from './lib/www-authenticate.js';
 import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
 import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-request.js';
+import { isCurrentParty } from './lib/subject-token.js';
 
 export type { TokenRequest } from './lib/token-request.js';
 
@@ -194,6 +195,12 @@ export class Agent {
     extra.set('subject_token_type', request.subjectTokenType ?? TOKEN_TYPE_ACCESS_TOKEN);
     extra.set('requested_token_type', TOKEN_TYPE_ACCESS_TOKEN);
     if (request.taskId !== undefined) extra.set('task_id', request.taskId);
+    // Acting for another party is delegation, which the server grants only with an actor_token of
+    // this agent's own (RFC 8693 §2.1); narrowing its own token needs none.
+    if (!isCurrentParty(request.subjectToken, this.clientId)) {
+      extra.set('actor_token', (await this.getToken({ resource, scope })).accessToken);
+      extra.set('actor_token_type', TOKEN_TYPE_ACCESS_TOKEN);
+    }
     return publicToken(await this.#requestToken(resource, scope, extra));
   }
 

@@ -100,4 +100,12 @@ describe('agent.fetch with DPoP against a real server and a real resource server
     expect(decodeJwt(task.accessToken)).toMatchObject({ sub: agentId, task_id: 'task-42', scope: 'orders:read' });
     await expect(agent.exchange({ subjectToken: own.accessToken, taskId: 'not a task id!' })).rejects.toBeInstanceOf(TypeError);
   });
+
+  it("acts for another agent: exchanging that agent's token adds its own actor_token, and act names it", async () => {
+    const userId = await server.createAgent({ resources: [`${apiBase}`] });
+    const user = await createAgent({ issuer: server.issuer, keyStore: memoryKeyStore(), enrollmentToken: await server.enrollmentToken(userId) });
+    const userToken = await user.getToken({ resource: apiBase, scope: 'orders:read' });
+    const delegated = await agent.exchange({ subjectToken: userToken.accessToken, resource: apiBase, scope: 'orders:read' });
+    expect(decodeJwt(delegated.accessToken)).toMatchObject({ sub: userId, client_id: agentId, act: { sub: agentId } });
+  });
 });
