@@ -16,11 +16,10 @@ import { Buffer } from 'node:buffer';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { collectGarbage } from './collect-garbage.js';
+import { runPeak } from './load.js';
 import { failures, median } from './measure.js';
-import { percentile } from './percentile.js';
 import { startAgentauth } from './peers/agentauth.js';
 import { cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { writeJson } from './report.js';
@@ -54,62 +53,12 @@ function dpopProofs(count, key, htu) {
   return proofs;
 }
 
-/**
- * One closed-loop autocannon run: request i carries `bodies[i]` and, when given, `proofs[i]` as
- * its DPoP header. Never re-sends a body or a proof: when they run out the run stops and
- * `exhausted` is set (the caller retries with more). Tokens/s counts 2xx answers only.
- */
-async function runPeakWithProofs({ tokenUrl, bodies, proofs, connections, durationSeconds }) {
-  let next = 0;
-  let exhausted = false;
-  let instance;
-  const latencies = [];
-  const setupRequest = (request) => {
-    if (next >= bodies.length) {
-      exhausted = true;
-      instance?.stop();
-      return { ...request, body: bodies[bodies.length - 1] };
-    }
-    const i = next++;
-    return proofs === undefined ? { ...request, body: bodies[i] } : { ...request, body: bodies[i], headers: { ...request.headers, dpop: proofs[i] } };
-  };
-  const result = await new Promise((resolve, reject) => {
-    instance = autocannon(
-      {
-        url: tokenUrl,
-        connections,
-        duration: durationSeconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        requests: [{ setupRequest }],
-        timeout: 10,
-        sampleInt: 100,
-      },
-      (error, value) => (error ? reject(error) : resolve(value)),
-    );
-    instance.on('response', (_client, _status, _bytes, milliseconds) => latencies.push(milliseconds));
-  });
-  const sorted = Float64Array.from(latencies).sort();
-  return {
-    exhausted,
-    seconds: result.duration,
-    tokensPerSecond: result['2xx'] / result.duration,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)])),
-  };
-}
-
 async function measure(kind, peer, keys, settings, durationSeconds, rateHint) {
   for (let count = Math.ceil(durationSeconds * Math.max(2000, 2 * rateHint)) + settings.connections, attempt = 0; ; count *= 4, attempt++) {
     const bodies = tokenRequestBodies(count, { key: keys.client, clientId: peer.clientId, audience: peer.issuer, scope: SCOPE, resource: RESOURCE });
     const proofs = kind === 'client_credentials' ? undefined : dpopProofs(count, keys.dpop, peer.tokenUrl);
     collectGarbage();
-    const run = await runPeakWithProofs({ tokenUrl: peer.tokenUrl, bodies, proofs, connections: settings.connections, durationSeconds });
+    const run = await runPeak({ tokenUrl: peer.tokenUrl, bodies, dpopProofs: proofs, connections: settings.connections, durationSeconds });
     if (!run.exhausted) return run;
     if (attempt === 1) throw new Error(`${kind}: ran out of ${count} pre-signed requests twice; not reporting a truncated run`);
   }

@@ -5,10 +5,11 @@ import { percentile } from './percentile.js';
 
 /**
  * One autocannon run of POST `tokenUrl` for `durationSeconds`, each request taking the next of
- * `bodies`. Never re-sends a body: when the bodies run out the run stops early and `exhausted` is
- * true (the caller retries with more). Tokens/s counts only 2xx answers.
+ * `bodies` (and, when given, the next of `dpopProofs` as its `DPoP` header). Never re-sends a body:
+ * when the bodies run out the run stops early and `exhausted` is true (the caller retries with
+ * more). Tokens/s counts only 2xx answers.
  */
-export async function runPeak({ tokenUrl, bodies, connections, durationSeconds }) {
+export async function runPeak({ tokenUrl, bodies, dpopProofs, connections, durationSeconds }) {
   let next = 0;
   let exhausted = false;
   let instance;
@@ -20,7 +21,8 @@ export async function runPeak({ tokenUrl, bodies, connections, durationSeconds }
       // autocannon needs a request; this one is counted and discarded (the run is retried).
       return { ...request, body: bodies[bodies.length - 1] };
     }
-    return { ...request, body: bodies[next++] };
+    const i = next++;
+    return dpopProofs === undefined ? { ...request, body: bodies[i] } : { ...request, body: bodies[i], headers: { ...request.headers, dpop: dpopProofs[i] } };
   };
   const result = await new Promise((resolve, reject) => {
     instance = autocannon(
