@@ -1,15 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SCOPE_ADMIN } from '@agentauth/protocol';
-import { checkOwnApiToken } from '../oauth/own-api-token.js';
+import { BEARER, checkOwnApiToken, MAX_CREDENTIAL_LENGTH } from '../oauth/own-api-token.js';
 import type { Clock } from '../clock.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Store } from '../store/store.js';
 
-/** Longest bearer credential looked at; ours are far shorter, so longer ones are refused unread. */
-const MAX_CREDENTIAL_LENGTH = 8 * 1024;
-
-/** RFC 6750 §2.1: `Bearer` (case-insensitive scheme, RFC 9110 §11.1), one space, a b64token. */
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /** What the admin credential check needs. */
 export interface AdminAuthDeps {

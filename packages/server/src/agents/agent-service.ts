@@ -4,7 +4,7 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { assertAuditInput } from '../audit/validate-audit-input.js';
-import type { AgentRecord, AgentStatus, AuditInput, CredentialRecord } from '../store/records.js';
+import { AGENT_PATCH_FIELDS, type AgentRecord, type AgentStatus, type AuditInput, type CredentialRecord } from '../store/records.js';
 import { ConflictError, type AgentFilter, type AgentStore, type Page, type PageRequest } from '../store/store.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import { AgentError, invalid } from './agent-error.js';
@@ -332,24 +332,9 @@ function notFound(): AgentError {
   return new AgentError('not_found', 'no such agent');
 }
 
-const FIELD_NAMES = [
-  'name',
-  'owner',
-  'description',
-  'scopes',
-  'resources',
-  'grantTypes',
-  'tokenEndpointAuthMethod',
-  'accessTokenTtl',
-  'labels',
-  'jwksUri',
-  'tlsClientAuthSanUri',
-  'tlsClientAuthSanDns',
-  'tlsClientAuthSubjectDn',
-  'tlsClientCertificateBoundAccessTokens',
-  'dpopBoundAccessTokens',
-] as const;
-type FieldName = (typeof FIELD_NAMES)[number];
+/** What an update compares and audits: every patchable field but the registration token's hash. */
+type FieldName = Exclude<(typeof AGENT_PATCH_FIELDS)[number], 'registrationAccessTokenHash'>;
+const FIELD_NAMES = AGENT_PATCH_FIELDS.filter((f): f is FieldName => f !== 'registrationAccessTokenHash');
 
 function changedFields(current: AgentRecord, next: AgentFields): FieldName[] {
   // The RFC 8705 fields are absent from records that never set them: absent equals the default.

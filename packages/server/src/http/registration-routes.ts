@@ -16,6 +16,7 @@ import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
 import { renderOAuthError } from './render-oauth-error.js';
+import { BEARER } from '../oauth/own-api-token.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
@@ -41,7 +42,7 @@ export interface RegistrationRoutesOptions {
 /** RFC 7591 §3 registration endpoint path (advertised as `registration_endpoint`). */
 export const REGISTRATION_PATH = '/register';
 
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+/** Registration access tokens are ours: 43 characters; anything much longer is not one. */
 const MAX_TOKEN_LENGTH = 1024;
 /** Compared against when the client does not exist, so a miss takes as long as a wrong token. */
 const ABSENT_HASH = hashSecret('no registration access token');

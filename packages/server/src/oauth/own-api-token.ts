@@ -5,9 +5,9 @@ import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Store } from '../store/store.js';
 
 /** Longest bearer credential looked at; ours are far shorter, so longer ones are refused unread. */
-const MAX_CREDENTIAL_LENGTH = 8 * 1024;
+export const MAX_CREDENTIAL_LENGTH = 8 * 1024;
 /** RFC 6750 §2.1: `Bearer` (case-insensitive scheme, RFC 9110 §11.1), one space, a b64token. */
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+export const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
 export interface OwnApiTokenDeps {
   /** Our issuer identifier: the `iss` of our tokens, and the audience of tokens for our own APIs. */

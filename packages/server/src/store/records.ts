@@ -49,28 +49,28 @@ export interface AgentRecord {
 /** The fields a caller may set when creating an agent. */
 export type NewAgent = Omit<AgentRecord, 'createdAt' | 'updatedAt' | 'lastSeenAt' | 'version' | 'revokedBefore'>;
 
-/** Fields that `updateAgent` may change. */
-export type AgentPatch = Partial<
-  Pick<
-    AgentRecord,
-    | 'name'
-    | 'owner'
-    | 'description'
-    | 'scopes'
-    | 'resources'
-    | 'grantTypes'
-    | 'tokenEndpointAuthMethod'
-    | 'accessTokenTtl'
-    | 'labels'
-    | 'jwksUri'
-    | 'registrationAccessTokenHash'
-    | 'tlsClientAuthSanUri'
-    | 'tlsClientAuthSanDns'
-    | 'tlsClientAuthSubjectDn'
-    | 'tlsClientCertificateBoundAccessTokens'
-    | 'dpopBoundAccessTokens'
-  >
->;
+/** The agent fields that `updateAgent` may change, in the order they are compared and audited. */
+export const AGENT_PATCH_FIELDS = [
+  'name',
+  'owner',
+  'description',
+  'scopes',
+  'resources',
+  'grantTypes',
+  'tokenEndpointAuthMethod',
+  'accessTokenTtl',
+  'labels',
+  'jwksUri',
+  'registrationAccessTokenHash',
+  'tlsClientAuthSanUri',
+  'tlsClientAuthSanDns',
+  'tlsClientAuthSubjectDn',
+  'tlsClientCertificateBoundAccessTokens',
+  'dpopBoundAccessTokens',
+] as const satisfies readonly (keyof AgentRecord)[];
+
+/** Fields that `updateAgent` may change: the one list the service and the store both read. */
+export type AgentPatch = Partial<Pick<AgentRecord, (typeof AGENT_PATCH_FIELDS)[number]>>;
 
 /** A credential an agent authenticates with. Several may be live at once, for rotation. */
 export type CredentialRecord =

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AgentPatch, AgentRecord, AgentStatus, CredentialRecord, NewAgent } from '../records.js';
+import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStatus, type CredentialRecord, type NewAgent } from '../records.js';
 import { ConflictError, type AgentFilter, type Page, type PageRequest } from '../store.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
@@ -11,24 +11,6 @@ import type { SqlContext } from './sql-context.js';
  * counter in its own transaction, so a cache that sees the new counter also sees the change.
  */
 
-const PATCHABLE = [
-  'name',
-  'owner',
-  'description',
-  'scopes',
-  'resources',
-  'grantTypes',
-  'tokenEndpointAuthMethod',
-  'accessTokenTtl',
-  'labels',
-  'jwksUri',
-  'registrationAccessTokenHash',
-  'tlsClientAuthSanUri',
-  'tlsClientAuthSanDns',
-  'tlsClientAuthSubjectDn',
-  'tlsClientCertificateBoundAccessTokens',
-  'dpopBoundAccessTokens',
-] as const satisfies readonly (keyof AgentPatch)[];
 
 async function bumpChangeCounter(db: Kysely<Database>): Promise<void> {
   await db
@@ -121,7 +103,7 @@ export async function updateAgent(ctx: SqlContext, id: string, patch: AgentPatch
     if (current === undefined) return undefined;
     const next: AgentRecord = { ...current, updatedAt: now, version: current.version + 1 };
     const target = next as unknown as Record<string, unknown>;
-    for (const field of PATCHABLE) if (patch[field] !== undefined) target[field] = patch[field];
+    for (const field of AGENT_PATCH_FIELDS) if (patch[field] !== undefined) target[field] = patch[field];
     await saveAgent(db, next);
     if (patch.labels !== undefined) await writeLabels(db, id, patch.labels, true);
     return agentFromRow(agentToRow(next));
