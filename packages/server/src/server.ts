@@ -197,18 +197,32 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       reply.header('x-request-id', request.id);
     });
 
+    // Each endpoint's dependencies are built once, not per request: POST /token is the hot path.
+    const endpointAuth = { ...authDeps, federation: federation.auth };
+    const tokenDeps = {
+      ...endpointAuth,
+      federatedGrant: federation.auth,
+      clock,
+      random,
+      keys,
+      audit,
+      grants,
+      senderConstraint: composeSenderConstraints(dpop.check, mtls.senderConstraint),
+      onClientSeen: (id: string, now: number) => lastSeen.set(id, now),
+    };
+    const introspectionDeps = { ...endpointAuth, clock, keys, store, audit };
+    const revocationDeps = {
+      ...endpointAuth,
+      clock,
+      keys,
+      store,
+      audit,
+      onTokenRevoked: (jti: string, agentId: string) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }),
+    };
     const publicOptions: PublicAppOptions = {
-      token: (request) =>
-        handleTokenRequest(
-          { ...authDeps, federation: federation.auth, federatedGrant: federation.auth, clock, random, keys, audit, grants, senderConstraint: composeSenderConstraints(dpop.check, mtls.senderConstraint), onClientSeen: (id, now) => lastSeen.set(id, now) },
-          request,
-        ),
-      introspect: (request) => handleIntrospectionRequest({ ...authDeps, federation: federation.auth, clock, keys, store, audit }, request),
-      revoke: (request) =>
-        handleRevocationRequest(
-          { ...authDeps, federation: federation.auth, clock, keys, store, audit, onTokenRevoked: (jti, agentId) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }) },
-          request,
-        ),
+      token: (request) => handleTokenRequest(tokenDeps, request),
+      introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),
+      revoke: (request) => handleRevocationRequest(revocationDeps, request),
       metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg), mtls),
       jwks: () => keys.jwks(),
       ready: async () => {
