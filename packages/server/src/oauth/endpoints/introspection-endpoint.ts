@@ -39,7 +39,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;
-    const verified = await verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+    const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status !== 'valid') {
       reason = verified.status === 'expired' ? 'token expired' : verified.reason;
     } else if (!caller.scopes.includes(SCOPE_INTROSPECT) && verified.claims.client_id !== caller.id) {

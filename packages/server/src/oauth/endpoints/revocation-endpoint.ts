@@ -36,7 +36,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
     if (token === undefined) throw invalidRequest('token missing');
     const caller = authenticated.client.agent;
 
-    const verified = await verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+    const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
       throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'token belongs to another client');
     }

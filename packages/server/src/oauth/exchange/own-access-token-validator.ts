@@ -4,7 +4,7 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import { isTokenActive } from '../endpoints/token-activity.js';
 import type { LineageReader } from './lineage-activity.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
-import { verifyPresentedAccessToken } from './verify-presented-token.js';
+import { verifyOwnAccessToken } from '../own-access-token.js';
 
 export interface OwnAccessTokenValidatorDeps {
   issuer: string;
@@ -18,7 +18,7 @@ export async function verifyActiveOwnToken(
   token: string,
   now: number,
 ): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
-  const verified = verifyPresentedAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+  const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
   if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
   if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
   const activity = await isTokenActive(deps.store, verified.claims);
