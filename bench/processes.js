@@ -38,7 +38,9 @@ export function pinSelf(cpus) {
 export function spawnNode(args, { env, cpus, label }) {
   // An unpinned child is given every core explicitly: it would otherwise inherit the bench's pin.
   const pin = canPin ? ['taskset', '-c', cpus ?? `0-${CORES - 1}`] : [];
-  const [command, ...argv] = [...pin, process.execPath, ...args];
+  // BENCH_SERVER_NODE_ARGS reaches the servers only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const [command, ...argv] = [...pin, process.execPath, ...nodeArgs, ...args];
   const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   const keep = (chunk) => {

@@ -125,6 +125,11 @@ export interface IssuedTokenRecord {
   expiresAt: number;
   /** The `jti` this token was exchanged from (RFC 8693 lineage), if any. */
   parentJti: string | null;
+  /**
+   * SHA-256 of the compact token as issued, base64url (`tokens/token-digest.ts`): a token presented
+   * back is ours byte for byte when its digest matches. Null for tokens issued before it was kept.
+   */
+  tokenDigest: string | null;
 }
 
 /** A revoked token (RFC 7009). Kept until the token would have expired. */

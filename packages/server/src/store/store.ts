@@ -79,8 +79,16 @@ export interface SigningKeyStore {
 }
 
 /** Issued and revoked tokens. */
+/** What the store knows of one `jti`: its issued-token record (if kept) and whether it is revoked. */
+export interface TokenState {
+  issued: IssuedTokenRecord | undefined;
+  revoked: boolean;
+}
+
 export interface TokenStore {
   getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined>;
+  /** `getIssuedToken` and `isTokenRevoked` at once: one query when the token was issued here. */
+  getTokenState(jti: string): Promise<TokenState>;
   /** Idempotent. Returns false if it was already revoked. */
   revokeToken(record: RevokedTokenRecord): Promise<boolean>;
   isTokenRevoked(jti: string): Promise<boolean>;

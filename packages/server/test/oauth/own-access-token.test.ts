@@ -1,7 +1,10 @@
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@agentauth/protocol';
 import { errors as joseErrors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyOwnAccessToken } from '../../src/oauth/own-access-token.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { checkOwnAccessToken, verifyOwnAccessToken } from '../../src/oauth/own-access-token.js';
+import type { TokenState } from '../../src/store/store.js';
+import { tokenDigest } from '../../src/tokens/token-digest.js';
 import { ISSUER, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** jose as the reference: how a generic, well-kept JOSE library decides the same token. */
@@ -82,5 +85,54 @@ describe('verifyOwnAccessToken agrees with jose', () => {
     const deps = { issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now() };
     expect(verifyOwnAccessToken(token, deps).status).toBe(expected);
     expect(await joseDecision(token, deps)).toBe(expected);
+    // Without a kept digest, checkOwnAccessToken verifies the signature and decides the same.
+    const unknown = { getTokenState: async (): Promise<TokenState> => ({ issued: undefined, revoked: false }) };
+    expect((await checkOwnAccessToken(token, { ...deps, tokens: unknown })).result.status).toBe(expected);
+  });
+
+  describe('checkOwnAccessToken with the digest kept at issuance', () => {
+    const record = (token: string, jti = 'j1'): TokenState => ({
+      issued: { jti, agentId: 'agt_a', clientId: 'agt_a', issuedAt: t.clock.now(), expiresAt: t.clock.now() + 300_000, parentJti: null, tokenDigest: tokenDigest(token) },
+      revoked: false,
+    });
+    const deps = () => ({ issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now() });
+    const withState = (state: TokenState) => ({ ...deps(), tokens: { getTokenState: async () => state } });
+
+    it('recognises the token by its digest, without verifying the signature again', async () => {
+      const token = signed({}, claims());
+      // A key ring that would fail every signature: only the digest can make this token valid.
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+      const wrongKeys = { publicKey: (kid: string) => (t.server.deps.keys.publicKey(kid) ? { key: other, alg: 'ES256' as const } : undefined) };
+      const state = record(token);
+      expect((await checkOwnAccessToken(token, { ...deps(), keys: wrongKeys, tokens: { getTokenState: async () => state } })).result.status).toBe('valid');
+      expect(verifyOwnAccessToken(token, { ...deps(), keys: wrongKeys }).status).toBe('invalid');
+      const checked = await checkOwnAccessToken(token, withState(state));
+      expect(checked.state).toBe(state);
+    });
+
+    it('refuses a validly signed token whose jti names another token we issued', async () => {
+      const issued = signed({}, claims());
+      const twin = signed({}, claims({ scope: 'admin' }));
+      expect(await checkOwnAccessToken(twin, withState(record(issued)))).toEqual({ result: { status: 'invalid', reason: 'not the token issued under this jti' }, state: undefined });
+    });
+
+    it('still applies every other check to a token it recognises', async () => {
+      const expired = signed({}, claims({ exp: Math.floor(t.clock.now() / 1000) - 10 }));
+      expect((await checkOwnAccessToken(expired, withState(record(expired)))).result.status).toBe('expired');
+      const foreign = signed({}, claims({ iss: 'https://other.example' }));
+      expect((await checkOwnAccessToken(foreign, withState(record(foreign)))).result).toEqual({ status: 'invalid', reason: 'unexpected iss' });
+      const unpublished = signed({ kid: 'retired-and-gone' }, claims());
+      expect((await checkOwnAccessToken(unpublished, withState(record(unpublished)))).result).toEqual({ status: 'invalid', reason: 'unknown kid' });
+    });
+
+    it('verifies the signature when the record keeps no digest (issued before digests were kept)', async () => {
+      const token = signed({}, claims());
+      const legacy = record(token);
+      if (legacy.issued) legacy.issued.tokenDigest = null;
+      expect((await checkOwnAccessToken(token, withState(legacy))).result.status).toBe('valid');
+      const [h, , sig] = token.split('.');
+      const tampered = `${h}.${b64(claims({ scope: 'admin' }))}.${sig}`;
+      expect((await checkOwnAccessToken(tampered, withState(legacy))).result).toEqual({ status: 'invalid', reason: 'signature verification failed' });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenDigest } from '../../src/tokens/token-digest.js';
 import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, ISSUER, signRawEs256, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%s)', (backend) => {
@@ -33,10 +34,13 @@ describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%
     expect(payload).toMatchObject({ sub: agent.id, client_id: agent.id, scope: 'orders:read', aud: 'https://api.example.com' });
     expect(payload.exp! - payload.iat!).toBe(300);
     expect(payload.nbf).toBe(payload.iat);
-    expect(typeof payload.jti).toBe('string');
+    // The jti sorts by issue time (tokens/token-id.ts): the milliseconds, then 128 random bits.
+    expect(payload.jti).toMatch(/^[0-9a-z]{9}[A-Za-z0-9_-]{22}$/);
+    expect(parseInt(payload.jti!.slice(0, 9), 36)).toBe(t.clock.now());
 
     const issued = await t.server.deps.store.getIssuedToken(payload.jti!);
-    expect(issued).toMatchObject({ agentId: agent.id, clientId: agent.id });
+    // The digest of the token exactly as returned is kept with it (token exchange recognises it by that).
+    expect(issued).toMatchObject({ agentId: agent.id, clientId: agent.id, tokenDigest: tokenDigest(body.access_token) });
     const audit = await t.server.deps.store.queryAudit({ agentId: agent.id, event: 'access_token.issued' }, { limit: 100 });
     expect(audit.items.some((r) => r.details.jti === payload.jti)).toBe(true);
   });

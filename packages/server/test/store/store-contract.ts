@@ -286,6 +286,20 @@ export function storeContract(open: () => Promise<Store>): void {
       expect(await since(T0 + 201)).toEqual([]);
     });
 
+    it('reads a token\u2019s record and revocation at once (getTokenState), for issued, revoked and unknown jtis', async () => {
+      const p = prefix();
+      await store.commitUnits([tokenUnit(p, `${p}-k1`, `${p}-j1`), tokenUnit(p, `${p}-k2`, `${p}-j2`)], hashRecord);
+      await store.revokeToken({ jti: `${p}-j2`, agentId: p, revokedAt: T0, expiresAt: T0 + 300_000 });
+      await store.revokeToken({ jti: `${p}-gone`, agentId: p, revokedAt: T0, expiresAt: T0 + 300_000 });
+      expect(await store.getTokenState(`${p}-j1`)).toEqual({ issued: issued(p, `${p}-j1`), revoked: false });
+      expect(await store.getTokenState(`${p}-j2`)).toEqual({ issued: issued(p, `${p}-j2`), revoked: true });
+      // Revoked, but its issued record is not kept (pruned): still revoked.
+      expect(await store.getTokenState(`${p}-gone`)).toEqual({ issued: undefined, revoked: true });
+      expect(await store.getTokenState(`${p}-never`)).toEqual({ issued: undefined, revoked: false });
+      // The digest kept at issuance comes back exactly.
+      expect((await store.getTokenState(`${p}-j1`)).issued?.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+
     it('prunes what expired before now, and nothing that is still live', async () => {
       const p = prefix();
       const now = T0 + 50_000_000;

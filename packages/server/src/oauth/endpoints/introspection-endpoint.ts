@@ -7,14 +7,14 @@ import { authenticateClient, type AuthenticatedClient, type ClientAuthentication
 import { FormParameters } from '../form-parameters.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
-import { verifyOwnAccessToken } from '../own-access-token.js';
+import { checkOwnAccessToken } from '../own-access-token.js';
 import { auditRefusal, commitAuthenticated } from './audit-failure.js';
 import { isTokenActive } from './token-activity.js';
 
 export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<TokenStore, 'isTokenRevoked' | 'getIssuedToken'> & Pick<AgentStore, 'getAgent'>;
+  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>;
   audit: AuditLog;
 }
 
@@ -39,13 +39,13 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;
-    const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+    const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store });
     if (verified.status !== 'valid') {
       reason = verified.status === 'expired' ? 'token expired' : verified.reason;
     } else if (!caller.scopes.includes(SCOPE_INTROSPECT) && verified.claims.client_id !== caller.id) {
       reason = 'caller may not introspect this token';
     } else {
-      const activity = await isTokenActive(deps.store, verified.claims);
+      const activity = await isTokenActive(deps.store, verified.claims, state);
       if (activity.active) {
         // RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP, with its cnf.jkt.
         body = { ...verified.claims, active: true, token_type: verified.claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP' };

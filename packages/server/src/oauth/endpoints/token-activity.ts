@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from '@agentauth/protocol';
-import type { AgentStore, TokenStore } from '../../store/store.js';
+import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
 import { checkLineage } from '../exchange/lineage-activity.js';
 
 /**
@@ -8,16 +8,20 @@ import { checkLineage } from '../exchange/lineage-activity.js';
  * the token (`revokedBefore`, set when an agent is suspended, disabled or deleted); for a token
  * derived by RFC 8693 exchange, the same holds of every ancestor and every agent in its chain
  * (`checkLineage`). `generation` counts the exchanges between the token and its root.
+ * `state` is the token's own record and revocation when the caller already read them
+ * (`checkOwnAccessToken`); otherwise they are read here.
  * Reads the store directly, never a cache: introspection must see a suspension at once.
  */
 export async function isTokenActive(
-  store: Pick<TokenStore, 'isTokenRevoked' | 'getIssuedToken'> & Pick<AgentStore, 'getAgent'>,
+  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>,
   claims: AccessTokenClaims,
+  state?: TokenState,
 ): Promise<{ active: true; generation: number } | { active: false; reason: string }> {
-  if (await store.isTokenRevoked(claims.jti)) return { active: false, reason: 'token revoked' };
+  const own = state ?? (await store.getTokenState(claims.jti));
+  if (own.revoked) return { active: false, reason: 'token revoked' };
   const agent = await store.getAgent(claims.sub);
   if (agent === undefined) return { active: false, reason: 'agent deleted' };
   if (agent.status !== 'active') return { active: false, reason: `agent ${agent.status}` };
   if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return { active: false, reason: 'agent tokens revoked' };
-  return checkLineage(store, claims, claims.iss);
+  return checkLineage(store, claims, claims.iss, own.issued ?? null);
 }

@@ -6,6 +6,8 @@ import type { Random } from '../../random.js';
 import type { AuditInput } from '../../store/records.js';
 import { assertWellFormedAccessToken } from '../../tokens/assert-well-formed-access-token.js';
 import { mintAccessToken } from '../../tokens/mint-access-token.js';
+import { newTokenId } from '../../tokens/token-id.js';
+import { tokenDigest } from '../../tokens/token-digest.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
 import type { GrantHandler } from '../grants/grant-handler.js';
@@ -68,7 +70,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
       exp: iat + outcome.ttl,
       iat,
       nbf: iat,
-      jti: deps.random.token(16),
+      jti: newTokenId(now, deps.random),
       client_id: agent.id,
     };
     if (outcome.scopes.length > 0) claims.scope = outcome.scopes.join(' ');
@@ -109,7 +111,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     const result = await deps.audit.commit({
       claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
-      issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null }],
+      issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null, tokenDigest: tokenDigest(accessToken) }],
       onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: constraint.replayClaims.length > 0 ? 'a single-use jti (client assertion or DPoP proof) was replayed' : 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
     });
     // A claim lost to another process or node: the token just minted is discarded unseen.

@@ -1,5 +1,5 @@
 import type { AccessTokenClaims, ActorClaim } from '@agentauth/protocol';
-import type { AgentRecord } from '../../store/records.js';
+import type { AgentRecord, IssuedTokenRecord } from '../../store/records.js';
 import type { AgentStore, TokenStore } from '../../store/store.js';
 
 /**
@@ -10,7 +10,7 @@ import type { AgentStore, TokenStore } from '../../store/store.js';
 export const LINEAGE_WALK_LIMIT = 11;
 
 /** What {@link checkLineage} reads: always the store itself, never a cache. */
-export type LineageReader = Pick<TokenStore, 'isTokenRevoked' | 'getIssuedToken'> & Pick<AgentStore, 'getAgent'>;
+export type LineageReader = Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>;
 
 export type LineageVerdict =
   /** `generation`: how many exchanges separate the token from its root (0 for a root token). */
@@ -26,8 +26,14 @@ export type LineageVerdict =
  * are pruned only after expiry, and an exchanged token never outlives its subject token.
  *
  * Does NOT check the token's own `jti` revocation nor its `sub` agent: `isTokenActive` does.
+ * `self` is the token's own issued record when the caller already read it (undefined: read here).
  */
-export async function checkLineage(store: LineageReader, claims: AccessTokenClaims, issuer: string | undefined = undefined): Promise<LineageVerdict> {
+export async function checkLineage(
+  store: LineageReader,
+  claims: AccessTokenClaims,
+  issuer: string | undefined = undefined,
+  self: IssuedTokenRecord | null | undefined = undefined,
+): Promise<LineageVerdict> {
   const agents = new Map<string, Promise<AgentRecord | undefined>>();
   const agentProblem = async (id: string, issuedAtMs: number): Promise<string | undefined> => {
     let pending = agents.get(id);
@@ -54,12 +60,13 @@ export async function checkLineage(store: LineageReader, claims: AccessTokenClai
     if (problem !== undefined) return { active: false, reason: problem };
   }
 
-  let parent = (await store.getIssuedToken(claims.jti))?.parentJti ?? null;
+  const own = self === undefined ? (await store.getTokenState(claims.jti)).issued : self;
+  let parent = own?.parentJti ?? null;
   let generation = 0;
   while (parent !== null) {
     if (++generation > LINEAGE_WALK_LIMIT) return { active: false, reason: 'lineage too long' };
-    if (await store.isTokenRevoked(parent)) return { active: false, reason: 'ancestor token revoked' };
-    const ancestor = await store.getIssuedToken(parent);
+    const { issued: ancestor, revoked } = await store.getTokenState(parent);
+    if (revoked) return { active: false, reason: 'ancestor token revoked' };
     if (ancestor === undefined) break;
     for (const id of new Set([ancestor.agentId, ancestor.clientId])) {
       const problem = await agentProblem(id, ancestor.issuedAt);

@@ -4,7 +4,7 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import { isTokenActive } from '../endpoints/token-activity.js';
 import type { LineageReader } from './lineage-activity.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
-import { verifyOwnAccessToken } from '../own-access-token.js';
+import { checkOwnAccessToken } from '../own-access-token.js';
 
 export interface OwnAccessTokenValidatorDeps {
   issuer: string;
@@ -18,10 +18,10 @@ export async function verifyActiveOwnToken(
   token: string,
   now: number,
 ): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
-  const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
+  const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store });
   if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
   if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
-  const activity = await isTokenActive(deps.store, verified.claims);
+  const activity = await isTokenActive(deps.store, verified.claims, state);
   if (!activity.active) return { ok: false, reason: activity.reason };
   return { ok: true, claims: verified.claims, generation: activity.generation };
 }
@@ -29,7 +29,8 @@ export async function verifyActiveOwnToken(
 /**
  * Our own RFC 9068 access tokens as RFC 8693 subject tokens, under either token type that names
  * them (`access_token`, or `jwt`: they are JWTs). Recognizes a token by its (unverified) `iss`
- * only to route it; then checks everything: signature by a published key of ours, `typ: at+jwt`,
+ * only to route it; then checks everything: ours byte for byte (the digest kept at issuance, or
+ * else the signature by a published key of ours; `checkOwnAccessToken`), `typ: at+jwt`,
  * our `iss`, within `nbf`/`exp`, not revoked, its agent active, and its whole lineage active
  * (`isTokenActive`).
  */

@@ -110,6 +110,8 @@ export interface IssuedTokensTable {
   issued_at: number;
   expires_at: number;
   parent_jti: string | null;
+  /** 0010: SHA-256 of the token as issued, base64url; null for rows written before. */
+  token_digest: string | null;
 }
 
 /** A revoked token (RFC 7009), kept until it would have expired. */

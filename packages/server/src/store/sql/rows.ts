@@ -144,6 +144,7 @@ export function issuedTokenToRow(t: IssuedTokenRecord): IssuedTokensTable {
     issued_at: t.issuedAt,
     expires_at: t.expiresAt,
     parent_jti: t.parentJti,
+    token_digest: t.tokenDigest,
   };
 }
 
@@ -156,6 +157,7 @@ export function issuedTokenFromRow(r: IssuedTokensTable): IssuedTokenRecord {
     issuedAt: r.issued_at,
     expiresAt: r.expires_at,
     parentJti: r.parent_jti,
+    tokenDigest: r.token_digest,
   };
 }
 

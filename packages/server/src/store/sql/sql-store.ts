@@ -10,7 +10,7 @@ import type {
   RevokedTokenRecord,
   SigningKeyRecord,
 } from '../records.js';
-import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, SigningKeyStore, Store } from '../store.js';
+import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, SigningKeyStore, Store, TokenState } from '../store.js';
 import * as agents from './agent-queries.js';
 import * as audit from './audit-queries.js';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
@@ -90,6 +90,9 @@ export class SqlStore implements Store {
 
   getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined> {
     return tokens.getIssuedToken(this.ctx, jti);
+  }
+  getTokenState(jti: string): Promise<TokenState> {
+    return tokens.getTokenState(this.ctx, jti);
   }
   revokeToken(record: RevokedTokenRecord): Promise<boolean> {
     return tokens.revokeToken(this.ctx, record);

@@ -37,7 +37,8 @@ const insertAudit = db.prepare(
 );
 const updateHead = db.prepare('UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1');
 const insertToken = db.prepare(
-  'INSERT INTO issued_tokens (jti, agent_id, client_id, issued_at, expires_at, parent_jti) VALUES (@jti, @agent_id, @client_id, @issued_at, @expires_at, @parent_jti)',
+  'INSERT INTO issued_tokens (jti, agent_id, client_id, issued_at, expires_at, parent_jti, token_digest) ' +
+    'VALUES (@jti, @agent_id, @client_id, @issued_at, @expires_at, @parent_jti, @token_digest)',
 );
 
 const commit = db.transaction((units: CommitUnit[]): CommitResult[] => {

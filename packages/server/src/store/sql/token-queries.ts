@@ -1,4 +1,5 @@
 import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { TokenState } from '../store.js';
 import { issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -11,6 +12,24 @@ import type { SqlContext } from './sql-context.js';
 export async function getIssuedToken(ctx: SqlContext, jti: string): Promise<IssuedTokenRecord | undefined> {
   const row = await ctx.db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti).executeTakeFirst();
   return row === undefined ? undefined : issuedTokenFromRow(row);
+}
+
+/**
+ * `TokenStore.getTokenState`: the issued-token row with its revocation in one query (token
+ * exchange reads both for every token presented). Only a `jti` with no issued row (pruned, or not
+ * ours) takes a second query for the revocation alone.
+ */
+export async function getTokenState(ctx: SqlContext, jti: string): Promise<TokenState> {
+  const row = await ctx.db
+    .selectFrom('issued_tokens')
+    .selectAll('issued_tokens')
+    .select((eb) => eb.exists(eb.selectFrom('revoked_tokens').select('revoked_tokens.jti').where('revoked_tokens.jti', '=', jti)).as('revoked'))
+    .where('issued_tokens.jti', '=', jti)
+    .executeTakeFirst();
+  if (row === undefined) return { issued: undefined, revoked: await isTokenRevoked(ctx, jti) };
+  const { revoked, ...issued } = row;
+  // PostgreSQL answers EXISTS with a boolean, SQLite with 1 or 0.
+  return { issued: issuedTokenFromRow(issued), revoked: revoked === true || Number(revoked) === 1 };
 }
 
 /** `TokenStore.revokeToken` (RFC 7009 §2.2): one conditional insert, so it is idempotent. */

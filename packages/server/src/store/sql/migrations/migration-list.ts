@@ -8,6 +8,7 @@ import * as m0005 from './0005-federation.js';
 import * as m0006 from './0006-dpop.js';
 import * as m0008 from './0008-enrollment.js';
 import * as m0009 from './0009-ca-revocations.js';
+import * as m0010 from './0010-issued-token-digest.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0006-dpop': m0006,
   '0008-enrollment': m0008,
   '0009-ca-revocations': m0009,
+  '0010-issued-token-digest': m0010,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
