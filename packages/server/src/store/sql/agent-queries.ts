@@ -4,6 +4,7 @@ import { ConflictError, type AgentFilter, type Page, type PageRequest } from '..
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import { agentFromRow, agentToRow, credentialFromRow, credentialToRow } from './rows.js';
+import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
 
 /*
@@ -57,11 +58,15 @@ export async function createAgent(ctx: SqlContext, agent: NewAgent, credentials:
   return record;
 }
 
+/** Token exchange and introspection read agents on every request. */
+const selectAgent = preparedQuery(1, (db, id) => db.selectFrom('agents').selectAll().where('id', '=', id));
+
 /** `AgentStore.getAgent`. */
 export async function getAgent(ctx: SqlContext, id: string): Promise<AgentRecord | undefined> {
-  const row = await ctx.db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await selectAgent(ctx, id);
   return row === undefined ? undefined : agentFromRow(row);
 }
+
 
 /** Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`. */
 function likeContains(text: string): string {

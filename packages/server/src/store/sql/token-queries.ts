@@ -1,6 +1,7 @@
 import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 import type { TokenState } from '../store.js';
 import { issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
+import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
 
 /*
@@ -8,9 +9,20 @@ import type { SqlContext } from './sql-context.js';
  * (the group commit), never one by one.
  */
 
+/** The hot reads (token exchange, introspection), compiled once (`preparedQuery`). */
+const selectIssuedToken = preparedQuery(1, (db, jti) => db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti));
+const selectRevokedJti = preparedQuery(1, (db, jti) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti));
+const selectTokenState = preparedQuery(2, (db, jti, sameJti) =>
+  db
+    .selectFrom('issued_tokens')
+    .selectAll('issued_tokens')
+    .select((eb) => eb.exists(eb.selectFrom('revoked_tokens').select('revoked_tokens.jti').where('revoked_tokens.jti', '=', jti)).as('revoked'))
+    .where('issued_tokens.jti', '=', sameJti),
+);
+
 /** `TokenStore.getIssuedToken`. */
 export async function getIssuedToken(ctx: SqlContext, jti: string): Promise<IssuedTokenRecord | undefined> {
-  const row = await ctx.db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti).executeTakeFirst();
+  const [row] = await selectIssuedToken(ctx, jti);
   return row === undefined ? undefined : issuedTokenFromRow(row);
 }
 
@@ -20,12 +32,7 @@ export async function getIssuedToken(ctx: SqlContext, jti: string): Promise<Issu
  * ours) takes a second query for the revocation alone.
  */
 export async function getTokenState(ctx: SqlContext, jti: string): Promise<TokenState> {
-  const row = await ctx.db
-    .selectFrom('issued_tokens')
-    .selectAll('issued_tokens')
-    .select((eb) => eb.exists(eb.selectFrom('revoked_tokens').select('revoked_tokens.jti').where('revoked_tokens.jti', '=', jti)).as('revoked'))
-    .where('issued_tokens.jti', '=', jti)
-    .executeTakeFirst();
+  const [row] = await selectTokenState(ctx, jti, jti);
   if (row === undefined) return { issued: undefined, revoked: await isTokenRevoked(ctx, jti) };
   const { revoked, ...issued } = row;
   // PostgreSQL answers EXISTS with a boolean, SQLite with 1 or 0.
@@ -47,8 +54,7 @@ export async function revokeToken(ctx: SqlContext, record: RevokedTokenRecord): 
 
 /** `TokenStore.isTokenRevoked`. */
 export async function isTokenRevoked(ctx: SqlContext, jti: string): Promise<boolean> {
-  const row = await ctx.db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
-  return row !== undefined;
+  return (await selectRevokedJti(ctx, jti)).length > 0;
 }
 
 /** `TokenStore.listRevokedTokensSince`: oldest revocation first. */
