@@ -69,13 +69,29 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         expect(config.delivery).toEqual({ method: PUSH, endpoint_url: endpoint.url });
         expect(JSON.stringify(config)).not.toContain('receiver-secret');
 
+        const readStream = () =>
+          (running.server.deps.store as SqlStore).context.db
+            .withTables<{ ssf_streams: { stream_id: string; push_delivered: number; last_push_error: string | null } }>()
+            .selectFrom('ssf_streams')
+            .select(['push_delivered', 'last_push_error'])
+            .where('stream_id', '=', config.stream_id as string)
+            .executeTakeFirstOrThrow();
+        // The receiver sees a push before its answer reaches us: the clock may only move once the
+        // failure (and its retry time, taken from the clock) is recorded, or the retry falls after it.
+        const failureRecorded = async (error: string) => {
+          for (let i = 0; i < 250 && (await readStream()).last_push_error !== error; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+          expect((await readStream()).last_push_error).toBe(error);
+        };
+
         running.server.deps.events.publish({ kind: 'agent_revoked', agentId: 'agt_x', status: 'disabled', at: running.clock.now() });
         await until(() => endpoint.received.length === 1);
+        await failureRecorded('status 503');
         // Backoff: with the clock standing still, no retry comes, however long we wait.
         await new Promise((resolve) => setTimeout(resolve, 1300));
         expect(endpoint.received).toHaveLength(1);
         running.clock.advance(60_000);
         await until(() => endpoint.received.length === 2);
+        await failureRecorded('status 500');
         running.clock.advance(60_000);
         await until(() => endpoint.received.length === 3);
 
@@ -87,13 +103,6 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         const { claims } = await verifySet(running, endpoint.received[0]?.body as string, receiver.id);
         expect(claims).toMatchObject({ iss: ISSUER, sub_id: { format: 'iss_sub', iss: ISSUER, sub: 'agt_x' } });
 
-        const readStream = () =>
-          (running.server.deps.store as SqlStore).context.db
-            .withTables<{ ssf_streams: { stream_id: string; push_delivered: number; last_push_error: string | null } }>()
-            .selectFrom('ssf_streams')
-            .select(['push_delivered', 'last_push_error'])
-            .where('stream_id', '=', config.stream_id as string)
-            .executeTakeFirstOrThrow();
         // The count is written after the receiver's 202 reaches us: wait for it, do not race it.
         let stream = await readStream();
         for (let i = 0; i < 50 && Number(stream.push_delivered) !== 1; i++) {
