@@ -69,11 +69,26 @@ export interface VerifiedDpopProof {
   jwk: JWK;
 }
 
+/*
+ * The request URL normalised, remembered for the last URL seen: the token endpoint checks every
+ * proof against its one URL, and normalising parses it anew each time. The function is pure, so
+ * remembering its last answer changes nothing but the cost.
+ */
+let lastUrl: string | undefined;
+let lastTarget: string | undefined;
+function normalizedRequestUrl(url: string): string | undefined {
+  if (url !== lastUrl) {
+    lastTarget = normalizeTargetUri(url);
+    lastUrl = url;
+  }
+  return lastTarget;
+}
+
 function checkOptions(options: VerifyDpopProofOptions): { target: string; maxAge: number; futureSkew: number; maxLength: number } {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { method, url, accessToken, algorithms, now, expectedNonce } = options;
   if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw new TypeError('method must be an HTTP method token');
-  const target = normalizeTargetUri(url);
+  const target = normalizedRequestUrl(url);
   if (target === undefined) throw new TypeError('url must be the absolute http(s) URL of the request');
   if (accessToken !== undefined && (typeof accessToken !== 'string' || accessToken === '')) throw new TypeError('accessToken must be a non-empty string when given');
   if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('algorithms must be a non-empty array');
