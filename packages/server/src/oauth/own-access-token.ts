@@ -39,7 +39,7 @@ const invalid = (reason: string): Invalid => ({ status: 'invalid', reason });
  * Does NOT check revocation or the agent's state: callers do (`isTokenActive`).
  */
 export function verifyOwnAccessToken(token: string, deps: OwnTokenDeps): OwnTokenResult {
-  const jws = decodeOwnHeader(token, deps);
+  const jws = checkOwnHeader(decodeOwnAccessToken(token), deps);
   if ('status' in jws) return jws;
   if (!verifyJwsSignature(jws.alg, jws.key, jws.jws)) return invalid('signature verification failed');
   return checkClaims(jws.jws.payload, deps);
@@ -59,8 +59,9 @@ export function verifyOwnAccessToken(token: string, deps: OwnTokenDeps): OwnToke
 export async function checkOwnAccessToken(
   token: string,
   deps: OwnTokenDeps & { tokens: Pick<TokenStore, 'getTokenState'> },
+  decoded: DecodedJws | string = decodeOwnAccessToken(token),
 ): Promise<{ result: OwnTokenResult; state: TokenState | undefined }> {
-  const jws = decodeOwnHeader(token, deps);
+  const jws = checkOwnHeader(decoded, deps);
   if ('status' in jws) return { result: jws, state: undefined };
   const jti = jws.jws.payload['jti'];
   if (typeof jti !== 'string' || jti === '') return { result: invalid('jti missing'), state: undefined };
@@ -71,9 +72,17 @@ export async function checkOwnAccessToken(
   return { result: checkClaims(jws.jws.payload, deps), state };
 }
 
-/** Decodes and checks the protected header: a published key of ours, its exact algorithm, `typ`. */
-function decodeOwnHeader(token: string, deps: OwnTokenDeps): { jws: DecodedJws; alg: SigningAlg; key: KeyObject } | Invalid {
-  const jws = decodeCompactJws(token, MAX_TOKEN_LENGTH);
+/**
+ * Splits and decodes a presented token, signature unchecked, within our tokens' size bound: what
+ * {@link checkOwnAccessToken} starts from, and what a caller may look at first (its unverified
+ * `iss`, to route it) without decoding it twice. A string says why it is malformed.
+ */
+export function decodeOwnAccessToken(token: string): DecodedJws | string {
+  return decodeCompactJws(token, MAX_TOKEN_LENGTH);
+}
+
+/** Checks the protected header: a published key of ours, its exact algorithm, `typ`. */
+function checkOwnHeader(jws: DecodedJws | string, deps: OwnTokenDeps): { jws: DecodedJws; alg: SigningAlg; key: KeyObject } | Invalid {
   if (typeof jws === 'string') return invalid(jws);
   const { header } = jws;
   const kid = header['kid'];

@@ -1,10 +1,10 @@
 import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT, parseScope, type AccessTokenClaims } from '@agentauth/protocol';
-import { decodeJwt } from 'jose';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import { isTokenActive } from '../endpoints/token-activity.js';
 import type { LineageReader } from './lineage-activity.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
-import { checkOwnAccessToken } from '../own-access-token.js';
+import type { DecodedJws } from '../client-auth/compact-jws.js';
+import { checkOwnAccessToken, decodeOwnAccessToken } from '../own-access-token.js';
 
 export interface OwnAccessTokenValidatorDeps {
   issuer: string;
@@ -17,8 +17,9 @@ export async function verifyActiveOwnToken(
   deps: OwnAccessTokenValidatorDeps,
   token: string,
   now: number,
+  decoded: DecodedJws | string = decodeOwnAccessToken(token),
 ): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
-  const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store });
+  const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store }, decoded);
   if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
   if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
   const activity = await isTokenActive(deps.store, verified.claims, state);
@@ -39,14 +40,10 @@ export function ownAccessTokenValidator(deps: OwnAccessTokenValidatorDeps): Subj
     name: 'own-access-token',
     tokenTypes: [TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT],
     async validate(token, context): Promise<SubjectTokenVerdict> {
-      let iss: unknown;
-      try {
-        iss = decodeJwt(token).iss;
-      } catch {
-        return { status: 'unrecognized' };
-      }
-      if (iss !== deps.issuer) return { status: 'unrecognized' };
-      const result = await verifyActiveOwnToken(deps, token, context.now);
+      // Decoded once: its unverified `iss` routes it, then the same decoding is checked in full.
+      const decoded = decodeOwnAccessToken(token);
+      if (typeof decoded === 'string' || decoded.payload['iss'] !== deps.issuer) return { status: 'unrecognized' };
+      const result = await verifyActiveOwnToken(deps, token, context.now, decoded);
       if (!result.ok) return { status: 'invalid', reason: result.reason };
       return { status: 'valid', token: fromClaims(result.claims, result.generation) };
     },
