@@ -26,6 +26,10 @@ export function renderText(results) {
   if (results.ratio) {
     const { tokensPerSecond, p99AtPeak, p99AtHalf } = results.ratio;
     lines.push(`ratio agentauth/oidc-provider: ${fixed(tokensPerSecond, 2)}x tokens/s; p99 at peak ${fixed(p99AtPeak, 2)}x, p99 @50% ${fixed(p99AtHalf, 2)}x (below 1 is faster)`);
+    const { ofBareCrypto, targetOfBareCrypto } = results.ratio;
+    if (ofBareCrypto !== undefined) {
+      lines.push(`ratio agentauth/bare node:crypto endpoint: ${fixed(ofBareCrypto, 2)}x tokens/s; 2.5x oidc-provider would be ${fixed(targetOfBareCrypto, 2)}x the bare endpoint`);
+    }
   }
   if (results.workers) lines.push(row(results.workers));
   if (results.skipped.length > 0) lines.push('', ...results.skipped.map((reason) => `skipped: ${reason}`));

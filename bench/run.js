@@ -14,6 +14,7 @@ import { machineBusyShare } from './machine-load.js';
 import { failures, measureAtRate, measurePeak, median } from './measure.js';
 import { agentauthEntryPoint, startAgentauth } from './peers/agentauth.js';
 import { startOidcProvider } from './peers/oidc-provider.js';
+import { startBareCrypto } from './peers/bare-crypto.js';
 import { CORES, canPin, cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { renderText, writeJson } from './report.js';
 import { renderValidation, runValidationScenario } from './validation.js';
@@ -117,6 +118,8 @@ async function main() {
   const built = agentauthEntryPoint() !== undefined;
   if (built) peers.push(await startAgentauth({ publicJwk: key.publicJwk, scope: SCOPE, resource: RESOURCE, workers: 1, cpus: SERVER_CPU }));
   else skipped.push('agentauth: not built (run `npm run build`); oidc-provider measured alone');
+  // The ceiling issue 2 names: the same request with only its cryptography (peers/bare-crypto-server.js).
+  peers.push(await startBareCrypto({ publicJwk: key.publicJwk, scope: SCOPE, resource: RESOURCE, tokenTtl: TOKEN_TTL, cpus: SERVER_CPU }));
   for (const peer of peers) progress(await checkTokenResponse(peer, tokenRequestBodies(1, { ...request, clientId: peer.clientId, audience: peer.issuer })[0], RESOURCE));
 
   const rateHints = new Map();
@@ -149,12 +152,16 @@ async function main() {
     half: halves.get(peer),
     serverOutput: serverLines(peer),
   }));
-  const [oidc, agentauth] = rows;
+  const [oidc] = rows;
+  const agentauth = rows.find((row) => row.name.startsWith('agentauth'));
+  const bare = rows.find((row) => row.name.startsWith('bare'));
   const ratio = agentauth
     ? {
         tokensPerSecond: agentauth.peak.tokensPerSecond / oidc.peak.tokensPerSecond,
         p99AtPeak: agentauth.peak.p99 / oidc.peak.p99,
         p99AtHalf: agentauth.half.p99 / oidc.half.p99,
+        ofBareCrypto: agentauth.peak.tokensPerSecond / bare.peak.tokensPerSecond,
+        targetOfBareCrypto: (2.5 * oidc.peak.tokensPerSecond) / bare.peak.tokensPerSecond,
       }
     : null;
 
@@ -173,6 +180,10 @@ async function main() {
         'which stays on core 1; on this 2-core machine the load generator competes for the same cores, so this figure understates 2 dedicated cores',
     );
   }
+  notes.push(
+    'bare node:crypto endpoint: fastify, the assertion verified and the token signed with node:crypto, nothing else ' +
+      '(no replay check, no storage, no audit): the ceiling for this request on this core, not a server to run',
+  );
   notes.push(
     'per token, agentauth writes the assertion jti claim (its authoritative replay check), the issued-token record and an audit record ' +
       "to SQLite (group commit: each answer waits for its batch to be durable); oidc-provider's default in-memory adapter writes nothing durable " +

@@ -7,6 +7,8 @@
 // Environment: BENCH_PORT, BENCH_CLIENT_ID, BENCH_CLIENT_JWK (public JWK JSON), BENCH_RESOURCE,
 // BENCH_SCOPE, BENCH_TOKEN_TTL.
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { Buffer } from 'node:buffer';
+import { URLSearchParams } from 'node:url';
 import Fastify from 'fastify';
 
 const { BENCH_PORT, BENCH_CLIENT_ID, BENCH_CLIENT_JWK, BENCH_RESOURCE, BENCH_SCOPE, BENCH_TOKEN_TTL } = process.env;
