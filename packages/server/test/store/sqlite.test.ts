@@ -53,6 +53,59 @@ describe('SQLite store contract, group commit on its own thread (as the server r
   });
 });
 
+describe('SQLite group commit thread and the main thread\u2019s writes', () => {
+  it('a main-thread write waits for the batch in flight without stopping the event loop', async () => {
+    const dataDir = join(root, 'thread-gate', 'data');
+    const store = await openStore({ databaseUrl: undefined, dataDir, commitThread: true });
+    const probe = new BetterSqlite3(join(dataDir, 'agentauth.db'));
+    probe.pragma('busy_timeout = 0');
+    const writeLockHeld = () => {
+      try {
+        probe.exec('begin immediate');
+        probe.exec('rollback');
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    try {
+      await store.createAgent(newAgent('agt_gate'), [], T0);
+      // A batch large enough to hold the commit thread's write lock for a long while.
+      const units = Array.from({ length: 20_000 }, (_, i) => ({
+        claims: [{ key: `gate-${i}`, expiresAt: T0 + 60_000 }],
+        audit: [audit('agt_gate', { details: { jti: `gate-${i}` } })],
+        issuedTokens: [],
+        onReplay: [],
+      }));
+      const batch = store.commitUnits(units, hashRecord);
+      for (let i = 0; i < 5_000 && !writeLockHeld(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(writeLockHeld()).toBe(true);
+
+      // The longest the event loop went without running a timer while the write waited.
+      let last = Date.now();
+      let longestGap = 0;
+      const ticker = setInterval(() => {
+        longestGap = Math.max(longestGap, Date.now() - last);
+        last = Date.now();
+      }, 2);
+      const touched = store.touchAgents(new Map([['agt_gate', T0 + 1]]));
+      const results = await batch;
+      await touched;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      clearInterval(ticker);
+
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect((await store.getAgent('agt_gate'))?.lastSeenAt).toBe(T0 + 1);
+      // Ungated, the write sleeps in SQLite's busy handler on this thread until the batch commits
+      // (hundreds of milliseconds); gated, it waits for the batch asynchronously.
+      expect(longestGap).toBeLessThan(100);
+    } finally {
+      probe.close();
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite store files', () => {
   it('creates the data directory owner-only, in WAL mode with full sync and foreign keys', async () => {
     const dataDir = join(root, 'fresh', 'data');

@@ -117,7 +117,13 @@ export class SqlStore implements Store {
   commitUnits(units: CommitUnit[], hashRecord: Parameters<CommitStore['commitUnits']>[1]): Promise<CommitResult[]> {
     if (this.commitThread === undefined) return commitUnits(this.ctx, units, hashRecord);
     if (hashRecord !== hashAuditRecord) return Promise.reject(new TypeError('the SQLite commit thread hashes the chain with hashAuditRecord only'));
-    return this.commitThread.commit(units);
+    // Under this process's write gate, like every write of the main thread's connection: otherwise
+    // a main-thread write (last-seen times, pruning, a revocation) that found the commit thread
+    // holding SQLite's write lock would wait in SQLite's busy handler, which sleeps on the event
+    // loop (measured: event-loop stalls of 10 ms and more every few seconds under load). Gated,
+    // it waits for the batch in flight without blocking anything, and then finds the lock free.
+    const thread = this.commitThread;
+    return this.ctx.exclusive(() => thread.commit(units));
   }
 
   getSetting(name: string): Promise<string | undefined> {
