@@ -13,7 +13,9 @@ const POOL_BYTES = 4096;
  * `Random` over node:crypto's CSPRNG, drawing 4 KiB at a time: POST /token takes two or three
  * small ids per request (request id, `jti`), and one `randomFillSync` call per id cost about 2% of
  * the main thread in a CPU profile. Every byte of the pool is handed out once, then it is refilled;
- * nothing is ever reused.
+ * nothing is ever reused. Handed-out bytes are wiped from the pool; the up to 4 KiB not yet handed
+ * out sit in the heap until used, as any secret this process holds does (a heap snapshot or core
+ * dump of the server exposes its master key too).
  */
 export function createCryptoRandom(): Random {
   const pool = Buffer.allocUnsafe(POOL_BYTES);

@@ -33,6 +33,7 @@ import { ownAccessTokenValidator } from './oauth/exchange/own-access-token-valid
 import type { SubjectTokenValidator } from './oauth/exchange/subject-token-validator.js';
 import { startCascadeRevocation } from './oauth/exchange/cascade-revocation.js';
 import { tokenLineageStoreOf } from './store/sql/token-lineage-queries.js';
+import { createTokenDigester } from './tokens/token-digest.js';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
@@ -162,7 +163,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now(), mtls: mtls.clientAuth };
     const grants = new Map<string, GrantHandler>([[GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })]]);
     // RFC 8693 token exchange. Federation appends its validator (trusted issuers' JWTs) to this list.
-    const ownTokens = { issuer: config.issuer, keys, store };
+    // Our tokens presented back are recognised by a keyed digest kept at issuance (tokens/token-digest.ts).
+    const digester = createTokenDigester(masterKey);
+    const ownTokens = { issuer: config.issuer, keys, store, digester };
     const subjectTokenValidators: SubjectTokenValidator[] = [ownAccessTokenValidator(ownTokens)];
     grants.set(
       GRANT_TOKEN_EXCHANGE,
@@ -205,12 +208,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       clock,
       random,
       keys,
+      digester,
       audit,
       grants,
       senderConstraint: composeSenderConstraints(dpop.check, mtls.senderConstraint),
       onClientSeen: (id: string, now: number) => lastSeen.set(id, now),
     };
-    const introspectionDeps = { ...endpointAuth, clock, keys, store, audit };
+    const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, audit };
     const revocationDeps = {
       ...endpointAuth,
       clock,

@@ -126,8 +126,9 @@ export interface IssuedTokenRecord {
   /** The `jti` this token was exchanged from (RFC 8693 lineage), if any. */
   parentJti: string | null;
   /**
-   * SHA-256 of the compact token as issued, base64url (`tokens/token-digest.ts`): a token presented
-   * back is ours byte for byte when its digest matches. Null for tokens issued before it was kept.
+   * Keyed digest (HMAC-SHA256 under a key derived from the master key, base64url;
+   * `tokens/token-digest.ts`) of the compact token as issued: a token presented back is ours byte
+   * for byte when its digest matches. Null for tokens issued before it was kept.
    */
   tokenDigest: string | null;
 }

@@ -78,13 +78,13 @@ export interface SigningKeyStore {
   ): Promise<SigningKeyRecord[]>;
 }
 
-/** Issued and revoked tokens. */
 /** What the store knows of one `jti`: its issued-token record (if kept) and whether it is revoked. */
 export interface TokenState {
   issued: IssuedTokenRecord | undefined;
   revoked: boolean;
 }
 
+/** Issued and revoked tokens. */
 export interface TokenStore {
   getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined>;
   /** `getIssuedToken` and `isTokenRevoked` at once: one query when the token was issued here. */

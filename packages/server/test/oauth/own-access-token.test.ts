@@ -2,9 +2,9 @@ import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@agentauth/protocol';
 import { errors as joseErrors, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { checkOwnAccessToken, verifyOwnAccessToken } from '../../src/oauth/own-access-token.js';
+import { checkOwnAccessToken, PresentedToken, verifyOwnAccessToken } from '../../src/oauth/own-access-token.js';
 import type { TokenState } from '../../src/store/store.js';
-import { tokenDigest } from '../../src/tokens/token-digest.js';
+import { createTokenDigester } from '../../src/tokens/token-digest.js';
 import { ISSUER, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** jose as the reference: how a generic, well-kept JOSE library decides the same token. */
@@ -33,6 +33,8 @@ async function joseDecision(token: string, deps: { issuer: string; keys: TestSer
  * Our node:crypto verifier of our own access tokens (introspection, revocation, token exchange)
  * must decide exactly as jose does, over valid and hostile tokens signed by the server's real key.
  */
+const digester = createTokenDigester(Buffer.alloc(32, 7));
+
 describe('verifyOwnAccessToken agrees with jose', () => {
   let t: TestServer;
   beforeAll(async () => {
@@ -87,52 +89,69 @@ describe('verifyOwnAccessToken agrees with jose', () => {
     expect(await joseDecision(token, deps)).toBe(expected);
     // Without a kept digest, checkOwnAccessToken verifies the signature and decides the same.
     const unknown = { getTokenState: async (): Promise<TokenState> => ({ issued: undefined, revoked: false }) };
-    expect((await checkOwnAccessToken(token, { ...deps, tokens: unknown })).result.status).toBe(expected);
+    expect((await checkOwnAccessToken(PresentedToken.of(token), { ...deps, tokens: unknown, digester })).result.status).toBe(expected);
   });
 
   describe('checkOwnAccessToken with the digest kept at issuance', () => {
-    const record = (token: string, jti = 'j1'): TokenState => ({
-      issued: { jti, agentId: 'agt_a', clientId: 'agt_a', issuedAt: t.clock.now(), expiresAt: t.clock.now() + 300_000, parentJti: null, tokenDigest: tokenDigest(token) },
+    const record = (token: string, jti = 'j1', by = digester): TokenState => ({
+      issued: { jti, agentId: 'agt_a', clientId: 'agt_a', issuedAt: t.clock.now(), expiresAt: t.clock.now() + 300_000, parentJti: null, tokenDigest: by.digest(token) },
       revoked: false,
     });
-    const deps = () => ({ issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now() });
+    const deps = () => ({ issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now(), digester });
     const withState = (state: TokenState) => ({ ...deps(), tokens: { getTokenState: async () => state } });
+    const check = (token: string, state: TokenState) => checkOwnAccessToken(PresentedToken.of(token), withState(state));
+    // A key ring that fails every signature: only the kept digest can make a token valid with it.
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const wrongKeys = { publicKey: (kid: string) => (t.server.deps.keys.publicKey(kid) ? { key: other, alg: 'ES256' as const } : undefined) };
+    const checkWithWrongKeys = (token: string, state: TokenState) => checkOwnAccessToken(PresentedToken.of(token), { ...withState(state), keys: wrongKeys });
 
     it('recognises the token by its digest, without verifying the signature again', async () => {
       const token = signed({}, claims());
-      // A key ring that would fail every signature: only the digest can make this token valid.
-      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-      const wrongKeys = { publicKey: (kid: string) => (t.server.deps.keys.publicKey(kid) ? { key: other, alg: 'ES256' as const } : undefined) };
       const state = record(token);
-      expect((await checkOwnAccessToken(token, { ...deps(), keys: wrongKeys, tokens: { getTokenState: async () => state } })).result.status).toBe('valid');
+      expect((await checkWithWrongKeys(token, state)).result.status).toBe('valid');
       expect(verifyOwnAccessToken(token, { ...deps(), keys: wrongKeys }).status).toBe('invalid');
-      const checked = await checkOwnAccessToken(token, withState(state));
-      expect(checked.state).toBe(state);
+      expect((await check(token, state)).state).toBe(state);
     });
 
-    it('refuses a validly signed token whose jti names another token we issued', async () => {
+    it('falls back to the signature when the digest does not match: write access to the database is not enough', async () => {
       const issued = signed({}, claims());
+      // A row whose digest was computed without the master key (what a database writer could store).
+      const forged = createTokenDigester(Buffer.alloc(32, 9));
+      const unsigned = `${issued.split('.').slice(0, 2).join('.')}.${Buffer.alloc(64).toString('base64url')}`;
+      expect((await check(unsigned, record(unsigned, 'j1', forged))).result).toEqual({ status: 'invalid', reason: 'signature verification failed' });
+      // Another token of ours naming the same jti is decided by its signature, as without digests.
       const twin = signed({}, claims({ scope: 'admin' }));
-      expect(await checkOwnAccessToken(twin, withState(record(issued)))).toEqual({ result: { status: 'invalid', reason: 'not the token issued under this jti' }, state: undefined });
+      expect((await check(twin, record(issued))).result.status).toBe('valid');
+      expect((await checkWithWrongKeys(twin, record(issued))).result.status).toBe('invalid');
     });
 
     it('still applies every other check to a token it recognises', async () => {
       const expired = signed({}, claims({ exp: Math.floor(t.clock.now() / 1000) - 10 }));
-      expect((await checkOwnAccessToken(expired, withState(record(expired)))).result.status).toBe('expired');
+      expect((await check(expired, record(expired))).result.status).toBe('expired');
       const foreign = signed({}, claims({ iss: 'https://other.example' }));
-      expect((await checkOwnAccessToken(foreign, withState(record(foreign)))).result).toEqual({ status: 'invalid', reason: 'unexpected iss' });
+      expect((await check(foreign, record(foreign))).result).toEqual({ status: 'invalid', reason: 'unexpected iss' });
       const unpublished = signed({ kid: 'retired-and-gone' }, claims());
-      expect((await checkOwnAccessToken(unpublished, withState(record(unpublished)))).result).toEqual({ status: 'invalid', reason: 'unknown kid' });
+      expect((await check(unpublished, record(unpublished))).result).toEqual({ status: 'invalid', reason: 'unknown kid' });
     });
 
     it('verifies the signature when the record keeps no digest (issued before digests were kept)', async () => {
       const token = signed({}, claims());
       const legacy = record(token);
       if (legacy.issued) legacy.issued.tokenDigest = null;
-      expect((await checkOwnAccessToken(token, withState(legacy))).result.status).toBe('valid');
+      expect((await check(token, legacy)).result.status).toBe('valid');
       const [h, , sig] = token.split('.');
       const tampered = `${h}.${b64(claims({ scope: 'admin' }))}.${sig}`;
-      expect((await checkOwnAccessToken(tampered, withState(legacy))).result).toEqual({ status: 'invalid', reason: 'signature verification failed' });
+      expect((await check(tampered, legacy)).result).toEqual({ status: 'invalid', reason: 'signature verification failed' });
+    });
+
+    it('never reads the store for a jti no token of ours can have', async () => {
+      const read: string[] = [];
+      const tokens = { getTokenState: async (jti: string): Promise<TokenState> => (read.push(jti), { issued: undefined, revoked: false }) };
+      for (const jti of ['a\u0000b', 'x'.repeat(65), 'has space', '']) {
+        const token = signed({}, claims({ jti }));
+        expect((await checkOwnAccessToken(PresentedToken.of(token), { ...deps(), tokens })).result).toEqual({ status: 'invalid', reason: 'jti missing or not one of ours' });
+      }
+      expect(read).toEqual([]);
     });
   });
 });

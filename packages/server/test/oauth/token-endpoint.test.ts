@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenDigest } from '../../src/tokens/token-digest.js';
-import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, ISSUER, signRawEs256, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
+import { createTokenDigester } from '../../src/tokens/token-digest.js';
+import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, TEST_MASTER_KEY, clientAssertion, createAgent, form, FORM, ISSUER, signRawEs256, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%s)', (backend) => {
   let t: TestServer;
@@ -40,7 +40,7 @@ describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%
 
     const issued = await t.server.deps.store.getIssuedToken(payload.jti!);
     // The digest of the token exactly as returned is kept with it (token exchange recognises it by that).
-    expect(issued).toMatchObject({ agentId: agent.id, clientId: agent.id, tokenDigest: tokenDigest(body.access_token) });
+    expect(issued).toMatchObject({ agentId: agent.id, clientId: agent.id, tokenDigest: createTokenDigester(TEST_MASTER_KEY).digest(body.access_token) });
     const audit = await t.server.deps.store.queryAudit({ agentId: agent.id, event: 'access_token.issued' }, { limit: 100 });
     expect(audit.items.some((r) => r.details.jti === payload.jti)).toBe(true);
   });

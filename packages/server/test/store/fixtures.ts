@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashAuditRecord } from '../../src/audit/hash-chain.js';
-import { tokenDigest } from '../../src/tokens/token-digest.js';
+import { createTokenDigester } from '../../src/tokens/token-digest.js';
 import type { AuditInput, AuditRecord, CredentialRecord, IssuedTokenRecord, NewAgent, SigningKeyRecord } from '../../src/store/records.js';
 import type { CommitUnit, Store } from '../../src/store/store.js';
 
@@ -65,9 +65,11 @@ export function audit(agentId: string | null, over: Partial<AuditInput> = {}): A
   };
 }
 
+const digester = createTokenDigester(Buffer.alloc(32, 7));
+
 /** An issued-token record; its digest stands for the digest of a token whose text is `token-<jti>`. */
 export function issued(agentId: string, jti: string, expiresAt = T0 + 300_000): IssuedTokenRecord {
-  return { jti, agentId, clientId: agentId, issuedAt: T0, expiresAt, parentJti: null, tokenDigest: tokenDigest(`token-${jti}`) };
+  return { jti, agentId, clientId: agentId, issuedAt: T0, expiresAt, parentJti: null, tokenDigest: digester.digest(`token-${jti}`) };
 }
 
 /** A token request's unit: one claim, one audit record, one issued token (the hot path's shape). */

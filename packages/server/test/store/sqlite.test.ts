@@ -71,7 +71,7 @@ describe('SQLite group commit thread and the main thread\u2019s writes', () => {
     try {
       await store.createAgent(newAgent('agt_gate'), [], T0);
       // A batch large enough to hold the commit thread's write lock for a long while.
-      const units = Array.from({ length: 20_000 }, (_, i) => ({
+      const units = Array.from({ length: 40_000 }, (_, i) => ({
         claims: [{ key: `gate-${i}`, expiresAt: T0 + 60_000 }],
         audit: [audit('agt_gate', { details: { jti: `gate-${i}` } })],
         issuedTokens: [],
@@ -97,8 +97,9 @@ describe('SQLite group commit thread and the main thread\u2019s writes', () => {
       expect(results.every((r) => r.ok)).toBe(true);
       expect((await store.getAgent('agt_gate'))?.lastSeenAt).toBe(T0 + 1);
       // Ungated, the write sleeps in SQLite's busy handler on this thread until the batch commits
-      // (hundreds of milliseconds); gated, it waits for the batch asynchronously.
-      expect(longestGap).toBeLessThan(100);
+      // (most of a second here); gated, it waits for the batch asynchronously. The bound leaves
+      // room for a busy machine.
+      expect(longestGap).toBeLessThan(250);
     } finally {
       probe.close();
       await store.close();

@@ -14,6 +14,8 @@ export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 
 export const ISSUER = 'http://127.0.0.1:8080';
 export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789abcdefghijklmnop';
+/** The master key every test server runs with. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7);
 
 export interface TestServer {
   server: AgentAuthServer;
@@ -31,7 +33,7 @@ export async function startTestServer(backend: Backend, env: Record<string, stri
     env: {
       AGENTAUTH_DATA_DIR: dataDir,
       AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
-      AGENTAUTH_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      AGENTAUTH_MASTER_KEY: TEST_MASTER_KEY.toString('base64'),
       AGENTAUTH_AUDIT_FLUSH_INTERVAL: '0',
       ...(database ? { AGENTAUTH_DATABASE_URL: database.url } : {}),
       ...env,

@@ -12,7 +12,7 @@ describe('newTokenId', () => {
   });
 
   it('sorts by issue time as a plain string (what the jti indexes see)', () => {
-    const times = [0, 1, 35, 36, 1_000, Date.UTC(2001, 0, 1), Date.UTC(2026, 10, 28), Date.UTC(2026, 10, 28) + 1, Date.UTC(5000, 0, 1)];
+    const times = [0, 1, 35, 36, 1_000, Date.UTC(2001, 0, 1), Date.UTC(2026, 10, 28), Date.UTC(2026, 10, 28) + 1, Date.UTC(5000, 0, 1), 36 ** 9 - 1];
     const ids = times.map((t) => newTokenId(t, random));
     expect([...ids].sort()).toEqual(ids);
   });
@@ -25,6 +25,9 @@ describe('newTokenId', () => {
   it('refuses a time it cannot encode', () => {
     expect(() => newTokenId(-1, random)).toThrow(RangeError);
     expect(() => newTokenId(1.5, random)).toThrow(RangeError);
+    // Ten digits would no longer sort below nine-digit ids.
+    expect(() => newTokenId(36 ** 9, random)).toThrow(RangeError);
+    expect(newTokenId(36 ** 9 - 1, random).slice(0, 9)).toBe('zzzzzzzzz');
   });
 });
 

@@ -7,7 +7,8 @@ import { authenticateClient, type AuthenticatedClient, type ClientAuthentication
 import { FormParameters } from '../form-parameters.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
-import { checkOwnAccessToken } from '../own-access-token.js';
+import type { TokenDigester } from '../../tokens/token-digest.js';
+import { checkOwnAccessToken, PresentedToken } from '../own-access-token.js';
 import { auditRefusal, commitAuthenticated } from './audit-failure.js';
 import { isTokenActive } from './token-activity.js';
 
@@ -15,6 +16,8 @@ export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
   store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>;
+  /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
+  digester: Pick<TokenDigester, 'matches'>;
   audit: AuditLog;
 }
 
@@ -39,7 +42,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;
-    const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store });
+    const { result: verified, state } = await checkOwnAccessToken(PresentedToken.of(token), { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store, digester: deps.digester });
     if (verified.status !== 'valid') {
       reason = verified.status === 'expired' ? 'token expired' : verified.reason;
     } else if (!caller.scopes.includes(SCOPE_INTROSPECT) && verified.claims.client_id !== caller.id) {

@@ -7,7 +7,7 @@ import type { AuditInput } from '../../store/records.js';
 import { assertWellFormedAccessToken } from '../../tokens/assert-well-formed-access-token.js';
 import { mintAccessToken } from '../../tokens/mint-access-token.js';
 import { newTokenId } from '../../tokens/token-id.js';
-import { tokenDigest } from '../../tokens/token-digest.js';
+import type { TokenDigester } from '../../tokens/token-digest.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
 import type { GrantHandler } from '../grants/grant-handler.js';
@@ -20,6 +20,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   random: Random;
   keys: Pick<SigningKeyRing, 'signer'>;
+  /** The digest kept with each token issued, by which it is recognised when presented back. */
+  digester: Pick<TokenDigester, 'digest'>;
   audit: AuditLog;
   /** The grant types this server accepts, by `grant_type` value. */
   grants: ReadonlyMap<string, GrantHandler>;
@@ -111,7 +113,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     const result = await deps.audit.commit({
       claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
-      issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null, tokenDigest: tokenDigest(accessToken) }],
+      issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null, tokenDigest: deps.digester.digest(accessToken) }],
       onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: constraint.replayClaims.length > 0 ? 'a single-use jti (client assertion or DPoP proof) was replayed' : 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
     });
     // A claim lost to another process or node: the token just minted is discarded unseen.

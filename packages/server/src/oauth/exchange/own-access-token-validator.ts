@@ -3,23 +3,24 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import { isTokenActive } from '../endpoints/token-activity.js';
 import type { LineageReader } from './lineage-activity.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
-import type { DecodedJws } from '../client-auth/compact-jws.js';
-import { checkOwnAccessToken, decodeOwnAccessToken } from '../own-access-token.js';
+import type { TokenDigester } from '../../tokens/token-digest.js';
+import { checkOwnAccessToken, PresentedToken } from '../own-access-token.js';
 
 export interface OwnAccessTokenValidatorDeps {
   issuer: string;
   keys: Pick<SigningKeyRing, 'publicKey'>;
   store: LineageReader;
+  /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
+  digester: Pick<TokenDigester, 'matches'>;
 }
 
 /** Checks an access token of ours and that it is active now; the claims, or why not. */
 export async function verifyActiveOwnToken(
   deps: OwnAccessTokenValidatorDeps,
-  token: string,
+  token: PresentedToken,
   now: number,
-  decoded: DecodedJws | string = decodeOwnAccessToken(token),
 ): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
-  const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store }, decoded);
+  const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store, digester: deps.digester });
   if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
   if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
   const activity = await isTokenActive(deps.store, verified.claims, state);
@@ -41,9 +42,9 @@ export function ownAccessTokenValidator(deps: OwnAccessTokenValidatorDeps): Subj
     tokenTypes: [TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT],
     async validate(token, context): Promise<SubjectTokenVerdict> {
       // Decoded once: its unverified `iss` routes it, then the same decoding is checked in full.
-      const decoded = decodeOwnAccessToken(token);
-      if (typeof decoded === 'string' || decoded.payload['iss'] !== deps.issuer) return { status: 'unrecognized' };
-      const result = await verifyActiveOwnToken(deps, token, context.now, decoded);
+      const presented = PresentedToken.of(token);
+      if (typeof presented.decoded === 'string' || presented.decoded.payload['iss'] !== deps.issuer) return { status: 'unrecognized' };
+      const result = await verifyActiveOwnToken(deps, presented, context.now);
       if (!result.ok) return { status: 'invalid', reason: result.reason };
       return { status: 'valid', token: fromClaims(result.claims, result.generation) };
     },

@@ -5,6 +5,7 @@ import { attenuate } from '../exchange/attenuate.js';
 import { readExchangeRequest, type ExchangeRequest } from '../exchange/exchange-request.js';
 import { verifyActiveOwnToken, type OwnAccessTokenValidatorDeps } from '../exchange/own-access-token-validator.js';
 import type { SubjectTokenValidator, ValidatedSubjectToken } from '../exchange/subject-token-validator.js';
+import { PresentedToken } from '../own-access-token.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import type { GrantHandler, GrantOutcome } from './grant-handler.js';
 
@@ -63,7 +64,7 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
       }
       let actorJti: string | undefined;
       if (request.actorToken !== undefined) {
-        const checked = await verifyActiveOwnToken(options.own, request.actorToken.token, now);
+        const checked = await verifyActiveOwnToken(options.own, PresentedToken.of(request.actorToken.token), now);
         if (!checked.ok) throw invalidRequest(`actor_token refused: ${checked.reason}`);
         if (checked.claims.sub !== actor.id || checked.claims.client_id !== actor.id) {
           throw invalidRequest('actor_token is not a token of the authenticated client');

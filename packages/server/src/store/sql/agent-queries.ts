@@ -12,7 +12,6 @@ import type { SqlContext } from './sql-context.js';
  * counter in its own transaction, so a cache that sees the new counter also sees the change.
  */
 
-
 async function bumpChangeCounter(db: Kysely<Database>): Promise<void> {
   await db
     .updateTable('agents_change')
@@ -66,7 +65,6 @@ export async function getAgent(ctx: SqlContext, id: string): Promise<AgentRecord
   const [row] = await selectAgent(ctx, id);
   return row === undefined ? undefined : agentFromRow(row);
 }
-
 
 /** Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`. */
 function likeContains(text: string): string {

@@ -134,7 +134,7 @@ export async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[],
     if (auditRows.length > 0) {
       await db.updateTable('audit_chain_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
     }
-    for (const chunk of ctx.chunks(tokenRows, 6)) await db.insertInto('issued_tokens').values(chunk).execute();
+    for (const chunk of ctx.chunks(tokenRows, 7)) await db.insertInto('issued_tokens').values(chunk).execute();
     return results;
   });
 }

@@ -110,7 +110,7 @@ export interface IssuedTokensTable {
   issued_at: number;
   expires_at: number;
   parent_jti: string | null;
-  /** 0010: SHA-256 of the token as issued, base64url; null for rows written before. */
+  /** 0010: keyed digest of the token as issued (`tokens/token-digest.ts`); null for rows written before. */
   token_digest: string | null;
 }
 

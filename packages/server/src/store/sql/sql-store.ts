@@ -122,6 +122,8 @@ export class SqlStore implements Store {
     // holding SQLite's write lock would wait in SQLite's busy handler, which sleeps on the event
     // loop (measured: event-loop stalls of 10 ms and more every few seconds under load). Gated,
     // it waits for the batch in flight without blocking anything, and then finds the lock free.
+    // Within this process only: with `--workers N` on SQLite, another process's batch can still
+    // make a main-thread write wait in the busy handler (PostgreSQL is the multi-process store).
     const thread = this.commitThread;
     return this.ctx.exclusive(() => thread.commit(units));
   }

@@ -5,8 +5,9 @@ import type { SqlContext } from './sql-context.js';
 import type { Store } from '../store.js';
 
 /**
- * `TokenLineageStore` over SQL: walks `issued_tokens.parent_jti` (indexed since 0001) and
- * `issued_tokens.client_id` (indexed by 0004-token-exchange).
+ * `TokenLineageStore` over SQL: walks `issued_tokens.parent_jti` and `issued_tokens.client_id`,
+ * both indexed for exchanged tokens only (partial indexes `WHERE parent_jti IS NOT NULL` since
+ * 0010-issued-token-digest; both queries here imply that condition).
  */
 export class SqlTokenLineageStore implements TokenLineageStore {
   constructor(private readonly ctx: SqlContext) {}

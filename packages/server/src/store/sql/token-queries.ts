@@ -12,12 +12,12 @@ import type { SqlContext } from './sql-context.js';
 /** The hot reads (token exchange, introspection), compiled once (`preparedQuery`). */
 const selectIssuedToken = preparedQuery(1, (db, jti) => db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti));
 const selectRevokedJti = preparedQuery(1, (db, jti) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti));
-const selectTokenState = preparedQuery(2, (db, jti, sameJti) =>
+const selectTokenState = preparedQuery(1, (db, jti) =>
   db
     .selectFrom('issued_tokens')
     .selectAll('issued_tokens')
     .select((eb) => eb.exists(eb.selectFrom('revoked_tokens').select('revoked_tokens.jti').where('revoked_tokens.jti', '=', jti)).as('revoked'))
-    .where('issued_tokens.jti', '=', sameJti),
+    .where('issued_tokens.jti', '=', jti),
 );
 
 /** `TokenStore.getIssuedToken`. */
@@ -32,7 +32,7 @@ export async function getIssuedToken(ctx: SqlContext, jti: string): Promise<Issu
  * ours) takes a second query for the revocation alone.
  */
 export async function getTokenState(ctx: SqlContext, jti: string): Promise<TokenState> {
-  const [row] = await selectTokenState(ctx, jti, jti);
+  const [row] = await selectTokenState(ctx, jti);
   if (row === undefined) return { issued: undefined, revoked: await isTokenRevoked(ctx, jti) };
   const { revoked, ...issued } = row;
   // PostgreSQL answers EXISTS with a boolean, SQLite with 1 or 0.

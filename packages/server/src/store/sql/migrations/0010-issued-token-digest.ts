@@ -3,9 +3,10 @@ import { sql, type Kysely } from 'kysely';
 /*
  * Frozen in time (see 0001-initial.ts). Two changes to `issued_tokens`, the table every token
  * issued writes a row to:
- * - `token_digest`: the SHA-256 of the token as issued, so a token of ours presented back
- *   (token exchange, introspection) is recognised byte for byte by the row its `jti` names,
- *   instead of by a second signature verification. Null for rows written before this migration.
+ * - `token_digest`: a keyed digest (HMAC under a key derived from the master key) of the token as
+ *   issued, so a token of ours presented back (token exchange, introspection) is recognised byte
+ *   for byte by the row its `jti` names, instead of by a second signature verification. Null for
+ *   rows written before this migration.
  * - Its secondary indexes shrink to what a query reads: `agent_id` was never queried; `parent_jti`
  *   and `client_id` are only ever read for exchanged tokens (`parent_jti IS NOT NULL`: cascade
  *   revocation, the tokens an agent obtained by exchange), so both become partial indexes and a
