@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql, type Migration } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
@@ -131,6 +132,37 @@ describe('SQLite store files', () => {
     const store = await openStore({ databaseUrl: undefined, dataDir, migrate: false });
     await expect(store.agentsChangeCounter()).resolves.toBe(0);
     await store.close();
+  });
+
+  it('0010 upgrades a 0009 database with its tokens in place, and goes down and up again', async () => {
+    const file = join(root, 'upgrade-0010', 'agentauth.db');
+    mkdirSync(join(root, 'upgrade-0010'), { recursive: true });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const names = Object.keys(migrations).sort();
+    const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+    try {
+      expect((await until('0009-ca-revocations').migrateToLatest()).error).toBeUndefined();
+      await db.insertInto('issued_tokens').values({ jti: 'old-jti', agent_id: 'agt_x', client_id: 'agt_x', issued_at: T0, expires_at: T0 + 300_000, parent_jti: null }).execute();
+      const indexes = async () => (await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'index' and tbl_name = 'issued_tokens' and sql is not null order by name`.execute(db)).rows;
+      const before = await indexes();
+
+      const migrator = until('0010-issued-token-digest');
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await db.selectFrom('issued_tokens').selectAll().execute()).toEqual([
+        { jti: 'old-jti', agent_id: 'agt_x', client_id: 'agt_x', issued_at: T0, expires_at: T0 + 300_000, parent_jti: null, token_digest: null },
+      ]);
+      const after = await indexes();
+      expect(after.map((i) => i.name)).toEqual(['issued_tokens_client_idx', 'issued_tokens_expires_idx', 'issued_tokens_parent_idx']);
+      for (const index of after.filter((i) => i.name !== 'issued_tokens_expires_idx')) expect(index.sql).toMatch(/where "parent_jti" is not null$/i);
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect(await indexes()).toEqual(before);
+      expect(Object.keys((await db.selectFrom('issued_tokens').selectAll().executeTakeFirstOrThrow()) as object)).not.toContain('token_digest');
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await indexes()).toEqual(after);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('without migrating, a fresh database has no schema', async () => {

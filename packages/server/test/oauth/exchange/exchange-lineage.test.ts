@@ -1,4 +1,5 @@
 import type { RevocationEvent } from '../../../src/signals/revocation-events.js';
+import type { SqlStore } from '../../../src/store/sql/sql-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
 import { API, claimsOf, delegated, exchangingAgent, introspect, ownToken, revoke } from './exchange-harness.js';
@@ -126,5 +127,21 @@ describe.each(BACKENDS)('token exchange lineage and cascade revocation (%s)', (b
     const chainView = (await admin('GET', `/tokens/${jti(hop1)}/chain`)).json();
     expect(chainView.token.revoked).toBe(true);
     expect(chainView.descendants.every((n: { revoked: boolean }) => n.revoked)).toBe(true);
+  });
+
+  it('accepts a token whose record keeps no digest (issued before 0010) or a wrong one, by its signature, and refuses a forgery either way', async () => {
+    const root = await ownToken(t, user);
+    const db = (t.server.deps.store as SqlStore).context.db;
+    const setDigest = (token: string, digest: string | null) => db.updateTable('issued_tokens').set({ token_digest: digest }).where('jti', '=', jti(token)).execute();
+    for (const digest of [null, 'A'.repeat(43)]) {
+      await setDigest(root, digest);
+      expect(await active(root)).toBe(true);
+      const hop = await delegated(t, copilot, root);
+      expect(claimsOf(hop)).toMatchObject({ sub: user.id, act: { sub: copilot.id } });
+      // The same claims with another signature: the record cannot vouch for it, the signature fails.
+      const [header, payload] = root.split('.');
+      const forged = `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`;
+      expect(await active(forged)).toBe(false);
+    }
   });
 });
