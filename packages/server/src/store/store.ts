@@ -82,12 +82,14 @@ export interface SigningKeyStore {
 export interface TokenState {
   issued: IssuedTokenRecord | undefined;
   revoked: boolean;
+  /** The agent the record names (`issued.agentId`), read with it; undefined without a record or once the agent is deleted. */
+  agent: AgentRecord | undefined;
 }
 
 /** Issued and revoked tokens. */
 export interface TokenStore {
   getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined>;
-  /** `getIssuedToken` and `isTokenRevoked` at once: one query when the token was issued here. */
+  /** `getIssuedToken`, `isTokenRevoked` and the record's agent at once: one query when the token was issued here. */
   getTokenState(jti: string): Promise<TokenState>;
   /** Idempotent. Returns false if it was already revoked. */
   revokeToken(record: RevokedTokenRecord): Promise<boolean>;

@@ -88,7 +88,7 @@ describe('verifyOwnAccessToken agrees with jose', () => {
     expect(verifyOwnAccessToken(token, deps).status).toBe(expected);
     expect(await joseDecision(token, deps)).toBe(expected);
     // Without a kept digest, checkOwnAccessToken verifies the signature and decides the same.
-    const unknown = { getTokenState: async (): Promise<TokenState> => ({ issued: undefined, revoked: false }) };
+    const unknown = { getTokenState: async (): Promise<TokenState> => ({ issued: undefined, revoked: false, agent: undefined }) };
     expect((await checkOwnAccessToken(PresentedToken.of(token), { ...deps, tokens: unknown, digester })).result.status).toBe(expected);
   });
 
@@ -96,6 +96,7 @@ describe('verifyOwnAccessToken agrees with jose', () => {
     const record = (token: string, jti = 'j1', by = digester): TokenState => ({
       issued: { jti, agentId: 'agt_a', clientId: 'agt_a', issuedAt: t.clock.now(), expiresAt: t.clock.now() + 300_000, parentJti: null, tokenDigest: by.digest(token) },
       revoked: false,
+      agent: undefined,
     });
     const deps = () => ({ issuer: ISSUER, keys: t.server.deps.keys, nowMs: t.clock.now(), digester });
     const withState = (state: TokenState) => ({ ...deps(), tokens: { getTokenState: async () => state } });
@@ -146,7 +147,7 @@ describe('verifyOwnAccessToken agrees with jose', () => {
 
     it('never reads the store for a jti no token of ours can have', async () => {
       const read: string[] = [];
-      const tokens = { getTokenState: async (jti: string): Promise<TokenState> => (read.push(jti), { issued: undefined, revoked: false }) };
+      const tokens = { getTokenState: async (jti: string): Promise<TokenState> => (read.push(jti), { issued: undefined, revoked: false, agent: undefined }) };
       for (const jti of ['a\u0000b', 'x'.repeat(65), 'has space', '']) {
         const token = signed({}, claims({ jti }));
         expect((await checkOwnAccessToken(PresentedToken.of(token), { ...deps(), tokens })).result).toEqual({ status: 'invalid', reason: 'jti missing or not one of ours' });

@@ -291,11 +291,18 @@ export function storeContract(open: () => Promise<Store>): void {
       await store.commitUnits([tokenUnit(p, `${p}-k1`, `${p}-j1`), tokenUnit(p, `${p}-k2`, `${p}-j2`)], hashRecord);
       await store.revokeToken({ jti: `${p}-j2`, agentId: p, revokedAt: T0, expiresAt: T0 + 300_000 });
       await store.revokeToken({ jti: `${p}-gone`, agentId: p, revokedAt: T0, expiresAt: T0 + 300_000 });
-      expect(await store.getTokenState(`${p}-j1`)).toEqual({ issued: issued(p, `${p}-j1`), revoked: false });
-      expect(await store.getTokenState(`${p}-j2`)).toEqual({ issued: issued(p, `${p}-j2`), revoked: true });
+      // No agent of that id exists: the record comes without one.
+      expect(await store.getTokenState(`${p}-j1`)).toEqual({ issued: issued(p, `${p}-j1`), revoked: false, agent: undefined });
+      expect(await store.getTokenState(`${p}-j2`)).toEqual({ issued: issued(p, `${p}-j2`), revoked: true, agent: undefined });
       // Revoked, but its issued record is not kept (pruned): still revoked.
-      expect(await store.getTokenState(`${p}-gone`)).toEqual({ issued: undefined, revoked: true });
-      expect(await store.getTokenState(`${p}-never`)).toEqual({ issued: undefined, revoked: false });
+      expect(await store.getTokenState(`${p}-gone`)).toEqual({ issued: undefined, revoked: true, agent: undefined });
+      expect(await store.getTokenState(`${p}-never`)).toEqual({ issued: undefined, revoked: false, agent: undefined });
+      // A record of an existing agent comes with that agent, exactly as getAgent reads it.
+      await store.createAgent(newAgent(`${p}-agent`, { labels: { team: 'x' }, scopes: ['a', 'b'] }), [], T0);
+      await store.commitUnits([tokenUnit(`${p}-agent`, `${p}-k3`, `${p}-j3`)], hashRecord);
+      const withAgent = await store.getTokenState(`${p}-j3`);
+      expect(withAgent.agent).toEqual(await store.getAgent(`${p}-agent`));
+      expect(withAgent.issued).toEqual(issued(`${p}-agent`, `${p}-j3`));
       // The digest kept at issuance comes back exactly.
       expect((await store.getTokenState(`${p}-j1`)).issued?.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });

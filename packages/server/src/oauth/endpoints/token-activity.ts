@@ -19,9 +19,10 @@ export async function isTokenActive(
 ): Promise<{ active: true; generation: number } | { active: false; reason: string }> {
   const own = state ?? (await store.getTokenState(claims.jti));
   if (own.revoked) return { active: false, reason: 'token revoked' };
-  const agent = await store.getAgent(claims.sub);
+  // The record's agent came with it; a token whose `sub` is another agent reads that one.
+  const agent = own.issued !== undefined && own.issued.agentId === claims.sub ? own.agent : await store.getAgent(claims.sub);
   if (agent === undefined) return { active: false, reason: 'agent deleted' };
   if (agent.status !== 'active') return { active: false, reason: `agent ${agent.status}` };
   if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return { active: false, reason: 'agent tokens revoked' };
-  return checkLineage(store, claims, claims.iss, own.issued ?? null);
+  return checkLineage(store, claims, claims.iss, own);
 }

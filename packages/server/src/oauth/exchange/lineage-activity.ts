@@ -1,6 +1,6 @@
 import type { AccessTokenClaims, ActorClaim } from '@agentauth/protocol';
-import type { AgentRecord, IssuedTokenRecord } from '../../store/records.js';
-import type { AgentStore, TokenStore } from '../../store/store.js';
+import type { AgentRecord } from '../../store/records.js';
+import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
 
 /**
  * How many generations up a lineage walk goes at most: the largest `maxDelegationDepth` the config
@@ -26,15 +26,19 @@ export type LineageVerdict =
  * are pruned only after expiry, and an exchanged token never outlives its subject token.
  *
  * Does NOT check the token's own `jti` revocation nor its `sub` agent: `isTokenActive` does.
- * `self` is the token's own issued record when the caller already read it (undefined: read here).
+ * `self` is the token's own state when the caller already read it (undefined: read here).
  */
 export async function checkLineage(
   store: LineageReader,
   claims: AccessTokenClaims,
   issuer: string | undefined = undefined,
-  self: IssuedTokenRecord | null | undefined = undefined,
+  self: TokenState | undefined = undefined,
 ): Promise<LineageVerdict> {
   const agents = new Map<string, Promise<AgentRecord | undefined>>();
+  // An agent read with a token's record (same query, same moment) need not be read again.
+  const known = (state: TokenState) => {
+    if (state.issued !== undefined && !agents.has(state.issued.agentId)) agents.set(state.issued.agentId, Promise.resolve(state.agent));
+  };
   const agentProblem = async (id: string, issuedAtMs: number): Promise<string | undefined> => {
     let pending = agents.get(id);
     if (pending === undefined) {
@@ -60,13 +64,16 @@ export async function checkLineage(
     if (problem !== undefined) return { active: false, reason: problem };
   }
 
-  const own = self === undefined ? (await store.getTokenState(claims.jti)).issued : self;
-  let parent = own?.parentJti ?? null;
+  const own = self ?? (await store.getTokenState(claims.jti));
+  known(own);
+  let parent = own.issued?.parentJti ?? null;
   let generation = 0;
   while (parent !== null) {
     if (++generation > LINEAGE_WALK_LIMIT) return { active: false, reason: 'lineage too long' };
-    const { issued: ancestor, revoked } = await store.getTokenState(parent);
+    const state = await store.getTokenState(parent);
+    const { issued: ancestor, revoked } = state;
     if (revoked) return { active: false, reason: 'ancestor token revoked' };
+    known(state);
     if (ancestor === undefined) break;
     for (const id of new Set([ancestor.agentId, ancestor.clientId])) {
       const problem = await agentProblem(id, ancestor.issuedAt);

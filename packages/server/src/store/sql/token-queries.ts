@@ -1,6 +1,7 @@
 import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 import type { TokenState } from '../store.js';
-import { issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
+import type { AgentsTable } from './database.js';
+import { agentFromRow, issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -12,10 +13,14 @@ import type { SqlContext } from './sql-context.js';
 /** The hot reads (token exchange, introspection), compiled once (`preparedQuery`). */
 const selectIssuedToken = preparedQuery(1, (db, jti) => db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti));
 const selectRevokedJti = preparedQuery(1, (db, jti) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti));
+// The agent's columns and the record's share no name (a contract test compares the agent read here
+// with getAgent's), so both `selectAll`s fit one flat row.
 const selectTokenState = preparedQuery(1, (db, jti) =>
   db
     .selectFrom('issued_tokens')
+    .leftJoin('agents', 'agents.id', 'issued_tokens.agent_id')
     .selectAll('issued_tokens')
+    .selectAll('agents')
     .select((eb) => eb.exists(eb.selectFrom('revoked_tokens').select('revoked_tokens.jti').where('revoked_tokens.jti', '=', jti)).as('revoked'))
     .where('issued_tokens.jti', '=', jti),
 );
@@ -27,16 +32,26 @@ export async function getIssuedToken(ctx: SqlContext, jti: string): Promise<Issu
 }
 
 /**
- * `TokenStore.getTokenState`: the issued-token row with its revocation in one query (token
- * exchange reads both for every token presented). Only a `jti` with no issued row (pruned, or not
- * ours) takes a second query for the revocation alone.
+ * `TokenStore.getTokenState`: the issued-token row, its revocation and its agent in one query
+ * (token exchange and introspection read all three for every token presented). Only a `jti` with
+ * no issued row (pruned, or not ours) takes a second query for the revocation alone.
  */
 export async function getTokenState(ctx: SqlContext, jti: string): Promise<TokenState> {
   const [row] = await selectTokenState(ctx, jti);
-  if (row === undefined) return { issued: undefined, revoked: await isTokenRevoked(ctx, jti) };
-  const { revoked, ...issued } = row;
+  if (row === undefined) return { issued: undefined, revoked: await isTokenRevoked(ctx, jti), agent: undefined };
+  const issued = issuedTokenFromRow({
+    jti: row.jti,
+    agent_id: row.agent_id,
+    client_id: row.client_id,
+    issued_at: row.issued_at,
+    expires_at: row.expires_at,
+    parent_jti: row.parent_jti,
+    token_digest: row.token_digest,
+  });
+  // A left join: the agent's columns are null once it is deleted.
+  const agent = row.id === null ? undefined : agentFromRow(row as AgentsTable);
   // PostgreSQL answers EXISTS with a boolean, SQLite with 1 or 0.
-  return { issued: issuedTokenFromRow(issued), revoked: revoked === true || Number(revoked) === 1 };
+  return { issued, revoked: row.revoked === true || Number(row.revoked) === 1, agent };
 }
 
 /** `TokenStore.revokeToken` (RFC 7009 §2.2): one conditional insert, so it is idempotent. */
