@@ -136,11 +136,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       lastSeen.clear();
       store.touchAgents(batch).catch((error: unknown) => logger.warn({ err: error }, 'last-seen update failed'));
     };
+    let pruning = false;
     const timers = [
       setInterval(flushLastSeen, LAST_SEEN_FLUSH_MS),
       setInterval(() => {
         replayCache.evictExpired(clock.now());
-        store.pruneExpired(clock.now()).catch((error: unknown) => logger.warn({ err: error }, 'pruning expired records failed'));
+        // Pruning goes in small transactions (token-queries.ts); a pass still running is not doubled.
+        if (pruning) return;
+        pruning = true;
+        store
+          .pruneExpired(clock.now())
+          .catch((error: unknown) => logger.warn({ err: error }, 'pruning expired records failed'))
+          .finally(() => {
+            pruning = false;
+          });
       }, PRUNE_MS),
     ];
     for (const timer of timers) timer.unref();

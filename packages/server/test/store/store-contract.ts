@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { commitContract } from './store-contract-commit.js';
+import { pruneContract } from './store-contract-prune.js';
 import {
   T0,
   audit,
@@ -306,39 +307,10 @@ export function storeContract(open: () => Promise<Store>): void {
       // The digest kept at issuance comes back exactly.
       expect((await store.getTokenState(`${p}-j1`)).issued?.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
-
-    it('prunes what expired before now, and nothing that is still live', async () => {
-      const p = prefix();
-      const now = T0 + 50_000_000;
-      await store.commitUnits(
-        [
-          { claims: [{ key: `${p}-old`, expiresAt: now - 1 }], audit: [], issuedTokens: [issued(p, `${p}-old`, now - 1)], onReplay: [] },
-          { claims: [{ key: `${p}-live`, expiresAt: now }], audit: [], issuedTokens: [issued(p, `${p}-live`, now)], onReplay: [] },
-        ],
-        hashRecord,
-      );
-      await store.revokeToken({ jti: `${p}-old`, agentId: p, revokedAt: T0, expiresAt: now - 1 });
-      await store.revokeToken({ jti: `${p}-live`, agentId: p, revokedAt: T0, expiresAt: now });
-      await store.mutateSigningKeys(T0, () => ({ insert: [signingKey(`${p}-key`, { expiresAt: now - 1 })], update: [], remove: [] }));
-      expect(await store.pruneExpired(now)).toBeGreaterThanOrEqual(4);
-      expect(await store.pruneExpired(now)).toBe(0);
-      expect(await store.getIssuedToken(`${p}-old`)).toBeUndefined();
-      expect(await store.getIssuedToken(`${p}-live`)).toEqual(issued(p, `${p}-live`, now));
-      expect(await store.isTokenRevoked(`${p}-old`)).toBe(false);
-      expect(await store.isTokenRevoked(`${p}-live`)).toBe(true);
-      // A pruned claim may be claimed again; a live one may not.
-      const again = await store.commitUnits(
-        [
-          { claims: [{ key: `${p}-old`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
-          { claims: [{ key: `${p}-live`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
-        ],
-        hashRecord,
-      );
-      expect(again.map((r) => r.ok)).toEqual([true, false]);
-    });
   });
 
   commitContract(() => ({ store, other }));
+  pruneContract(() => store);
 
   describe('audit queries', () => {
     it('filters by agent, event, outcome and [from, to), paging by seq', async () => {
