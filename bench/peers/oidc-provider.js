@@ -15,14 +15,15 @@ export function oidcProviderVersion() {
 }
 
 /**
- * Starts oidc-provider pinned to `cpus` with one private_key_jwt client whose public key is
- * `publicJwk`. Resolves once its discovery document answers.
+ * Starts `script` (a bench peer configured by the BENCH_* environment: one client `bench` with
+ * `publicJwk`, `scope`, `resource`, tokens valid `tokenTtl` s) pinned to `cpus`, and resolves once
+ * `discoveryPath` answers. Shared by oidc-provider and the bare node:crypto endpoint.
  */
-export async function startOidcProvider({ publicJwk, scope, resource, tokenTtl, cpus }) {
+export async function startConfiguredPeer(script, { name, discoveryPath, publicJwk, scope, resource, tokenTtl, cpus }) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const handle = spawnNode([SERVER], {
-    label: 'oidc-provider',
+  const handle = spawnNode([script], {
+    label: name,
     cpus,
     env: {
       PATH: process.env.PATH,
@@ -35,9 +36,9 @@ export async function startOidcProvider({ publicJwk, scope, resource, tokenTtl, 
       BENCH_TOKEN_TTL: String(tokenTtl),
     },
   });
-  await waitForHttp(`${issuer}/.well-known/openid-configuration`, handle);
+  await waitForHttp(`${issuer}${discoveryPath}`, handle);
   return {
-    name: `oidc-provider ${oidcProviderVersion()}`,
+    name,
     issuer,
     tokenUrl: `${issuer}/token`,
     clientId: CLIENT_ID,
@@ -45,4 +46,12 @@ export async function startOidcProvider({ publicJwk, scope, resource, tokenTtl, 
     output: handle.output,
     stop: handle.stop,
   };
+}
+
+/**
+ * Starts oidc-provider pinned to `cpus` with one private_key_jwt client whose public key is
+ * `publicJwk`. Resolves once its discovery document answers.
+ */
+export function startOidcProvider(options) {
+  return startConfiguredPeer(SERVER, { ...options, name: `oidc-provider ${oidcProviderVersion()}`, discoveryPath: '/.well-known/openid-configuration' });
 }

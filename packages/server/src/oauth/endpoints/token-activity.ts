@@ -8,8 +8,8 @@ import { checkLineage } from '../exchange/lineage-activity.js';
  * the token (`revokedBefore`, set when an agent is suspended, disabled or deleted); for a token
  * derived by RFC 8693 exchange, the same holds of every ancestor and every agent in its chain
  * (`checkLineage`). `generation` counts the exchanges between the token and its root.
- * `state` is the token's own record and revocation when the caller already read them
- * (`checkOwnAccessToken`); otherwise they are read here.
+ * `state` is the token's own record, revocation and agent when the caller already read them
+ * (`checkOwnAccessToken`); otherwise they are read here, in one query.
  * Reads the store directly, never a cache: introspection must see a suspension at once.
  */
 export async function isTokenActive(
