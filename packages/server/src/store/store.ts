@@ -117,11 +117,19 @@ export interface AuditStore {
   readAuditRange(fromSeq: number, limit: number): Promise<AuditRecord[]>;
 }
 
-/** A single-use claim: a `jti` (assertion, DPoP proof) that must never be accepted twice. */
+/**
+ * A single-use claim: a credential (client assertion, DPoP proof, federated JWT) that must never be
+ * accepted twice. The store records the pair `(expiresAt, key)` and refuses it a second time
+ * (migration 0011: keyed by expiry first, claims append to one index instead of scattering).
+ *
+ * So `expiresAt` MUST be a function of the signed credential alone (its `exp`, or its `iat` plus a
+ * fixed window), never of the time it was presented: the same credential presented again must name
+ * the same pair, in any process, on any node, after any restart.
+ */
 export interface ReplayClaim {
   /** Namespaced key, e.g. `assertion:<client_id>:<jti>`. */
   key: string;
-  /** When the claim may be forgotten (the credential's own expiry), ms. */
+  /** When the claim may be forgotten, ms: derived from the credential only (see above). */
   expiresAt: number;
 }
 

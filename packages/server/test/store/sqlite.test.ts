@@ -165,6 +165,39 @@ describe('SQLite store files', () => {
     }
   });
 
+  it('0011 rekeys replay claims by (expires_at, key) with their rows, and goes down and up again', async () => {
+    const file = join(root, 'upgrade-0011', 'agentauth.db');
+    mkdirSync(join(root, 'upgrade-0011'), { recursive: true });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const names = Object.keys(migrations).sort();
+    const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+    const claims = () => db.selectFrom('replay_claims').select(['key', 'expires_at']).orderBy('key').orderBy('expires_at').execute();
+    try {
+      expect((await until('0010-issued-token-digest').migrateToLatest()).error).toBeUndefined();
+      await db.insertInto('replay_claims').values([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 1 }]).execute();
+
+      const migrator = until('0011-replay-claim-expiry-key');
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await claims()).toEqual([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 1 }]);
+      // Claimed before the upgrade, still refused after it; the same key with another expiry is another claim.
+      const claim = (key: string, expiresAt: number) => sql`insert into replay_claims (expires_at, key) values (${expiresAt}, ${key}) on conflict do nothing`.execute(db);
+      expect(Number((await claim('dpop:k:1', T0 + 1)).numAffectedRows)).toBe(0);
+      expect(Number((await claim('dpop:k:1', T0 + 5)).numAffectedRows)).toBe(1);
+      const tableSql = async () => (await sql<{ sql: string }>`select group_concat(sql, ';') as sql from sqlite_master where tbl_name = 'replay_claims' and sql is not null`.execute(db)).rows[0]?.sql;
+      expect(await tableSql()).toMatch(/primary key \("expires_at", "key"\)/i);
+      expect(await tableSql()).not.toMatch(/create index/i);
+
+      // Down: one row per key, the latest expiry kept.
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect(await claims()).toEqual([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 5 }]);
+      expect(await tableSql()).toMatch(/replay_claims_expires_idx/);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await claims()).toEqual([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 5 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('without migrating, a fresh database has no schema', async () => {
     const store = await openStore({ databaseUrl: undefined, dataDir: join(root, 'bare'), migrate: false });
     await expect(store.agentsChangeCounter()).rejects.toThrow(/no such table/);

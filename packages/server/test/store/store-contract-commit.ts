@@ -79,6 +79,19 @@ export function commitContract(stores: () => { store: Store; other: Store }): vo
       expect((await store.queryAudit({ agentId: p, outcome: 'failure' }, { limit: 10 })).items).toHaveLength(3);
     });
 
+    it('records a claim as the pair (expiresAt, key): the same pair is refused in any later batch, a fractional expiry included', async () => {
+      const p = prefix();
+      const claim = (s: Store, key: string, expiresAt: number) => s.commitUnits([{ claims: [{ key, expiresAt }], audit: [], issuedTokens: [], onReplay: [] }], hashRecord);
+      // An assertion's exp may be fractional; the store keeps whole milliseconds (PostgreSQL's
+      // bigint would otherwise fail the batch), so the same credential names the same claim.
+      expect((await claim(store, `${p}-frac`, T0 + 60_000.25)).map((r) => r.ok)).toEqual([true]);
+      expect((await claim(other, `${p}-frac`, T0 + 60_000.25)).map((r) => r.ok)).toEqual([false]);
+      // A different expiry is a different credential (ReplayClaim: expiresAt comes from the signed
+      // credential, so a replay always names the same pair); the key holder signed it anew.
+      expect((await claim(other, `${p}-frac`, T0 + 61_000)).map((r) => r.ok)).toEqual([true]);
+      expect((await claim(store, `${p}-frac`, T0 + 61_000)).map((r) => r.ok)).toEqual([false]);
+    });
+
     it('writes nothing at all when the batch fails, and the claims stay free', async () => {
       const p = prefix();
       const before = await readChain(store);

@@ -33,8 +33,8 @@ export function pruneContract(current: () => Store): void {
       // A pruned claim may be claimed again; a live one may not.
       const again = await store.commitUnits(
         [
-          { claims: [{ key: `${p}-old`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
-          { claims: [{ key: `${p}-live`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] },
+          { claims: [{ key: `${p}-old`, expiresAt: now - 1 }], audit: [], issuedTokens: [], onReplay: [] },
+          { claims: [{ key: `${p}-live`, expiresAt: now }], audit: [], issuedTokens: [], onReplay: [] },
         ],
         hashRecord,
       );
@@ -56,8 +56,24 @@ export function pruneContract(current: () => Store): void {
       expect(await store.pruneExpired(now)).toBeGreaterThanOrEqual(2 * count);
       for (const i of [0, PRUNE_CHUNK, count - 1]) expect(await store.getIssuedToken(`${p}-t${i}`)).toBeUndefined();
       expect(await store.getIssuedToken(`${p}-live`)).toBeDefined();
-      const reclaimed = await store.commitUnits([{ claims: [{ key: `${p}-c${count - 1}`, expiresAt: now + 1 }], audit: [], issuedTokens: [], onReplay: [] }], hashRecord);
+      const reclaimed = await store.commitUnits([{ claims: [{ key: `${p}-c${count - 1}`, expiresAt: now - 1 }], audit: [], issuedTokens: [], onReplay: [] }], hashRecord);
       expect(reclaimed.map((r) => r.ok)).toEqual([true]);
+    });
+
+    it('prunes claims chunk by chunk in expiry order, each chunk whole expiries, never a live claim', async () => {
+      const p = prefix();
+      const now = T0 + 70_000_000;
+      // Three expiries straddling the chunk size, then a live claim under the same keys.
+      const expiries = [now - 3, now - 2, now - 1];
+      const units = expiries.flatMap((expiresAt, e) =>
+        Array.from({ length: Math.ceil(PRUNE_CHUNK / 2) + e }, (_, i) => ({ claims: [{ key: `${p}-e${e}-${i}`, expiresAt }], audit: [], issuedTokens: [], onReplay: [] })),
+      );
+      expect((await store.commitUnits(units, hashRecord)).every((r) => r.ok)).toBe(true);
+      const claim = (key: string, expiresAt: number) => store.commitUnits([{ claims: [{ key, expiresAt }], audit: [], issuedTokens: [], onReplay: [] }], hashRecord);
+      expect((await claim(`${p}-e0-0`, now)).map((r) => r.ok)).toEqual([true]);
+      expect(await store.pruneExpired(now)).toBeGreaterThanOrEqual(units.length);
+      for (const [e, expiresAt] of expiries.entries()) expect((await claim(`${p}-e${e}-1`, expiresAt)).map((r) => r.ok)).toEqual([true]);
+      expect((await claim(`${p}-e0-0`, now)).map((r) => r.ok)).toEqual([false]);
     });
   });
 }

@@ -93,7 +93,9 @@ export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderCons
     }
 
     const key = dpopReplayKey(proof);
-    const expiresAt = Math.max(Math.ceil(proof.iat * 1000) + REPLAY_WINDOW_MS, context.now + 1000);
+    // From the proof alone (`ReplayClaim`): the same proof presented again names the same claim.
+    // The verifier accepted iat >= now - max age, so this is at least the future skew from now.
+    const expiresAt = Math.ceil(proof.iat * 1000) + REPLAY_WINDOW_MS;
     if (!(await replay.claim(key, expiresAt, context.now))) throw refuse(new DpopProofError('invalid_dpop_proof', 'jti replayed'));
 
     return {

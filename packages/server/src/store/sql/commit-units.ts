@@ -8,7 +8,11 @@ import type { SqlContext } from './sql-context.js';
 
 export type HashRecord = Parameters<CommitStore['commitUnits']>[1];
 
-/** The distinct claim keys of a batch, sorted, each with the index of the first unit claiming it. */
+/**
+ * The distinct claim keys of a batch, sorted as the table's primary key `(expires_at, key)` orders
+ * them, each with the index of the first unit claiming it. A key claimed twice in a batch is one row
+ * (the first unit's expiry): the second claimant loses, whatever expiry it named.
+ */
 export function batchClaims(units: readonly CommitUnit[]): { rows: { key: string; expires_at: number }[]; firstClaimant: Map<string, number> } {
   const firstClaimant = new Map<string, number>();
   const rows: { key: string; expires_at: number }[] = [];
@@ -16,10 +20,12 @@ export function batchClaims(units: readonly CommitUnit[]): { rows: { key: string
     for (const claim of unit.claims) {
       if (firstClaimant.has(claim.key)) continue;
       firstClaimant.set(claim.key, index);
-      rows.push({ key: claim.key, expires_at: claim.expiresAt });
+      // Whole milliseconds (a bigint column): an assertion's `exp` may be fractional, and a value
+      // PostgreSQL cannot store would fail the whole batch, every other request in it included.
+      rows.push({ key: claim.key, expires_at: Math.ceil(claim.expiresAt) });
     }
   });
-  rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  rows.sort((a, b) => a.expires_at - b.expires_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { rows, firstClaimant };
 }
 
@@ -29,12 +35,13 @@ export function lostClaims(units: readonly CommitUnit[], inserted: ReadonlySet<s
 }
 
 /**
- * Step (a): one conditional insert for every distinct claim key of the batch
- * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). A unit wins only if every key it claims
- * was inserted and it was the first unit of the batch to claim it. A presented key is consumed even
- * when its unit loses on another key: the same proof must not succeed later either.
- * Keys are inserted in sorted order so that concurrent PostgreSQL committers lock them in the same
- * order and cannot deadlock.
+ * Step (a): one conditional insert for every distinct claim of the batch
+ * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). The single-use record is the pair
+ * `(expires_at, key)` (migration 0011; `ReplayClaim` says why that refuses every replay). A unit
+ * wins only if every claim it makes was inserted and it was the first unit of the batch to make it.
+ * A presented claim is consumed even when its unit loses on another: the same proof must not
+ * succeed later either. Claims are inserted in primary-key order so that concurrent PostgreSQL
+ * committers lock them in the same order and cannot deadlock.
  */
 async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly CommitUnit[]): Promise<string[][]> {
   const { rows, firstClaimant } = batchClaims(units);
@@ -43,7 +50,7 @@ async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly 
     const won = await db
       .insertInto('replay_claims')
       .values(chunk)
-      .onConflict((oc) => oc.column('key').doNothing())
+      .onConflict((oc) => oc.columns(['expires_at', 'key']).doNothing())
       .returning('key')
       .execute();
     for (const row of won) inserted.add(row.key);

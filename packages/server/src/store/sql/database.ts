@@ -122,7 +122,11 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
-/** Single-use keys (`jti`s): the primary key makes every claim one conditional insert. */
+/**
+ * Single-use claims (`jti`s), keyed by `(expires_at, key)` (migration 0011): the primary key makes
+ * every claim one conditional insert, appended near the end of the index since claims arrive in
+ * nearly their expiry order.
+ */
 export interface ReplayClaimsTable {
   key: string;
   expires_at: number;

@@ -29,7 +29,7 @@ db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 
-const insertClaim = db.prepare('INSERT INTO replay_claims (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+const insertClaim = db.prepare('INSERT INTO replay_claims (expires_at, key) VALUES (?, ?) ON CONFLICT (expires_at, key) DO NOTHING');
 const readHead = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_chain_head WHERE id = 1');
 const insertAudit = db.prepare(
   'INSERT INTO audit_log (seq, time, event, outcome, agent_id, actor, source_ip, reason, request_id, details, prev_hash, hash) ' +
@@ -44,7 +44,7 @@ const insertToken = db.prepare(
 const commit = db.transaction((units: CommitUnit[]): CommitResult[] => {
   const { rows, firstClaimant } = batchClaims(units);
   const inserted = new Set<string>();
-  for (const row of rows) if (insertClaim.run(row.key, row.expires_at).changes === 1) inserted.add(row.key);
+  for (const row of rows) if (insertClaim.run(row.expires_at, row.key).changes === 1) inserted.add(row.key);
   const head = readHead.get();
   if (head === undefined) throw new Error('audit_chain_head row is missing');
   const plan = planCommit(units, lostClaims(units, inserted, firstClaimant), { seq: Number(head.seq), hash: head.hash }, hashAuditRecord);

@@ -81,11 +81,10 @@ export async function listRevokedTokensSince(ctx: SqlContext, since: number): Pr
 /** Rows one pruning transaction deletes at most: small enough to hold the write lock ~1 ms. */
 export const PRUNE_CHUNK = 500;
 
-/** Each table's key, by which a chunk of its expired rows is named. */
+/** Each table's key, by which a chunk of its expired rows is named (`replay_claims` goes by range). */
 const PRUNED = [
   ['issued_tokens', 'jti'],
   ['revoked_tokens', 'jti'],
-  ['replay_claims', 'key'],
   ['signing_keys', 'kid'],
 ] as const;
 
@@ -102,17 +101,35 @@ const PRUNED = [
 export async function pruneExpired(ctx: SqlContext, now: number): Promise<number> {
   let deleted = 0;
   for (const [table, key] of PRUNED) {
-    for (;;) {
-      const chunk = await ctx.write(async (db) => {
-        // `db` is typed per table below; the four share `expires_at` and a text key.
+    deleted += await inChunks(() =>
+      ctx.write(async (db) => {
+        // `db` is typed per table below; the three share `expires_at` and a text key.
         const expired = db.selectFrom(table).select(key).where('expires_at', '<', now).limit(PRUNE_CHUNK);
-        const result = await db.deleteFrom(table).where(key, 'in', expired).executeTakeFirst();
-        return Number(result.numDeletedRows);
-      });
-      deleted += chunk;
-      if (chunk < PRUNE_CHUNK) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+        return Number((await db.deleteFrom(table).where(key, 'in', expired).executeTakeFirst()).numDeletedRows);
+      }),
+    );
   }
+  // Keyed by `(expires_at, key)`: the expired claims are the start of the primary key. A chunk ends
+  // at the expiry of its last row, so rows sharing that expiry go together (a chunk a little over
+  // PRUNE_CHUNK at worst) and no `key` outside the chunk is touched.
+  deleted += await inChunks(() =>
+    ctx.write(async (db) => {
+      const last = await db.selectFrom('replay_claims').select('expires_at').where('expires_at', '<', now).orderBy('expires_at').offset(PRUNE_CHUNK - 1).limit(1).executeTakeFirst();
+      let expired = db.deleteFrom('replay_claims').where('expires_at', '<', now);
+      if (last !== undefined) expired = expired.where('expires_at', '<=', last.expires_at);
+      return Number((await expired.executeTakeFirst()).numDeletedRows);
+    }),
+  );
   return deleted;
+}
+
+/** Runs `deleteChunk` until it deletes fewer than {@link PRUNE_CHUNK} rows, yielding between chunks; returns the total. */
+async function inChunks(deleteChunk: () => Promise<number>): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const chunk = await deleteChunk();
+    deleted += chunk;
+    if (chunk < PRUNE_CHUNK) return deleted;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

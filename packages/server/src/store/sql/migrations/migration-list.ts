@@ -9,6 +9,7 @@ import * as m0006 from './0006-dpop.js';
 import * as m0008 from './0008-enrollment.js';
 import * as m0009 from './0009-ca-revocations.js';
 import * as m0010 from './0010-issued-token-digest.js';
+import * as m0011 from './0011-replay-claim-expiry-key.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0008-enrollment': m0008,
   '0009-ca-revocations': m0009,
   '0010-issued-token-digest': m0010,
+  '0011-replay-claim-expiry-key': m0011,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
