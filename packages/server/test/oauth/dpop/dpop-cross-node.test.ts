@@ -60,4 +60,17 @@ describe.each([
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 400]);
     expect(responses.find((r) => r.statusCode === 400)?.json().error).toBe('invalid_dpop_proof');
   });
+
+  it('refuses the replay on a node whose clock is 25 s ahead: the durable claim comes from the proof, not from when it was presented', async () => {
+    const proof = await proofFor(a, key);
+    expect((await tokenRequest(a, agent, proof)).statusCode).toBe(200);
+    b.clock.set(a.clock.now() + 25_000);
+    try {
+      const replay = await tokenRequest(b, agent, proof);
+      expect(replay.statusCode).toBe(400);
+      expect(replay.json().error).toBe('invalid_dpop_proof');
+    } finally {
+      b.clock.set(a.clock.now());
+    }
+  });
 });
