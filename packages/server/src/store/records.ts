@@ -46,6 +46,12 @@ export interface AgentRecord {
   version: number;
 }
 
+/**
+ * What deciding whether an agent's tokens are still active needs of it (introspection, token
+ * exchange, lineage): read on every presented token, so only these columns, never the whole record.
+ */
+export type AgentStanding = Pick<AgentRecord, 'id' | 'status' | 'revokedBefore'>;
+
 /** The fields a caller may set when creating an agent. */
 export type NewAgent = Omit<AgentRecord, 'createdAt' | 'updatedAt' | 'lastSeenAt' | 'version' | 'revokedBefore'>;
 

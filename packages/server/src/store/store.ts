@@ -1,6 +1,7 @@
 import type {
   AgentPatch,
   AgentRecord,
+  AgentStanding,
   AgentStatus,
   AuditInput,
   AuditOutcome,
@@ -38,6 +39,8 @@ export interface AgentStore {
   /** Creates an agent with its first credentials in one transaction. Throws `ConflictError` on a duplicate id. */
   createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord>;
   getAgent(id: string): Promise<AgentRecord | undefined>;
+  /** The agent's status and `revokedBefore` only: what every presented token's check reads. */
+  getAgentStanding(id: string): Promise<AgentStanding | undefined>;
   /** Ordered by id. */
   listAgents(filter: AgentFilter, page: PageRequest): Promise<Page<AgentRecord>>;
   /** Returns the updated record, or undefined if there is no such agent. */
@@ -82,8 +85,8 @@ export interface SigningKeyStore {
 export interface TokenState {
   issued: IssuedTokenRecord | undefined;
   revoked: boolean;
-  /** The agent the record names (`issued.agentId`), read with it; undefined without a record or once the agent is deleted. */
-  agent: AgentRecord | undefined;
+  /** The standing of the agent the record names (`issued.agentId`), read with it; undefined without a record or once the agent is deleted. */
+  agent: AgentStanding | undefined;
 }
 
 /** Issued and revoked tokens. */

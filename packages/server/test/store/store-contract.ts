@@ -298,11 +298,15 @@ export function storeContract(open: () => Promise<Store>): void {
       // Revoked, but its issued record is not kept (pruned): still revoked.
       expect(await store.getTokenState(`${p}-gone`)).toEqual({ issued: undefined, revoked: true, agent: undefined });
       expect(await store.getTokenState(`${p}-never`)).toEqual({ issued: undefined, revoked: false, agent: undefined });
-      // A record of an existing agent comes with that agent, exactly as getAgent reads it.
+      // A record of an existing agent comes with that agent's standing, exactly as getAgentStanding reads it.
       await store.createAgent(newAgent(`${p}-agent`, { labels: { team: 'x' }, scopes: ['a', 'b'] }), [], T0);
       await store.commitUnits([tokenUnit(`${p}-agent`, `${p}-k3`, `${p}-j3`)], hashRecord);
+      expect((await store.getTokenState(`${p}-j3`)).agent).toEqual({ id: `${p}-agent`, status: 'active', revokedBefore: null });
+      await store.setAgentStatus(`${p}-agent`, 'suspended', T0 + 5);
       const withAgent = await store.getTokenState(`${p}-j3`);
-      expect(withAgent.agent).toEqual(await store.getAgent(`${p}-agent`));
+      expect(withAgent.agent).toEqual({ id: `${p}-agent`, status: 'suspended', revokedBefore: T0 + 5 });
+      expect(withAgent.agent).toEqual(await store.getAgentStanding(`${p}-agent`));
+      expect(await store.getAgentStanding(`${p}-nobody`)).toBeUndefined();
       expect(withAgent.issued).toEqual(issued(`${p}-agent`, `${p}-j3`));
       // The digest kept at issuance comes back exactly.
       expect((await store.getTokenState(`${p}-j1`)).issued?.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);

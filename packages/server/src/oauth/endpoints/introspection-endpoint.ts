@@ -15,7 +15,7 @@ import { isTokenActive } from './token-activity.js';
 export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>;
+  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>;
   /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
   digester: Pick<TokenDigester, 'matches'>;
   audit: AuditLog;

@@ -8,19 +8,19 @@ import { checkLineage } from '../exchange/lineage-activity.js';
  * the token (`revokedBefore`, set when an agent is suspended, disabled or deleted); for a token
  * derived by RFC 8693 exchange, the same holds of every ancestor and every agent in its chain
  * (`checkLineage`). `generation` counts the exchanges between the token and its root.
- * `state` is the token's own record, revocation and agent when the caller already read them
+ * `state` is the token's own record, revocation and agent standing when the caller already read them
  * (`checkOwnAccessToken`); otherwise they are read here, in one query.
  * Reads the store directly, never a cache: introspection must see a suspension at once.
  */
 export async function isTokenActive(
-  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>,
+  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>,
   claims: AccessTokenClaims,
   state?: TokenState,
 ): Promise<{ active: true; generation: number } | { active: false; reason: string }> {
   const own = state ?? (await store.getTokenState(claims.jti));
   if (own.revoked) return { active: false, reason: 'token revoked' };
   // The record's agent came with it; a token whose `sub` is another agent reads that one.
-  const agent = own.issued !== undefined && own.issued.agentId === claims.sub ? own.agent : await store.getAgent(claims.sub);
+  const agent = own.issued !== undefined && own.issued.agentId === claims.sub ? own.agent : await store.getAgentStanding(claims.sub);
   if (agent === undefined) return { active: false, reason: 'agent deleted' };
   if (agent.status !== 'active') return { active: false, reason: `agent ${agent.status}` };
   if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return { active: false, reason: 'agent tokens revoked' };

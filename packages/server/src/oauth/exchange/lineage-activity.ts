@@ -1,5 +1,5 @@
 import type { AccessTokenClaims, ActorClaim } from '@agentauth/protocol';
-import type { AgentRecord } from '../../store/records.js';
+import type { AgentStanding } from '../../store/records.js';
 import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
 
 /**
@@ -10,7 +10,7 @@ import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
 export const LINEAGE_WALK_LIMIT = 11;
 
 /** What {@link checkLineage} reads: always the store itself, never a cache. */
-export type LineageReader = Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgent'>;
+export type LineageReader = Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>;
 
 export type LineageVerdict =
   /** `generation`: how many exchanges separate the token from its root (0 for a root token). */
@@ -34,7 +34,7 @@ export async function checkLineage(
   issuer: string | undefined = undefined,
   self: TokenState | undefined = undefined,
 ): Promise<LineageVerdict> {
-  const agents = new Map<string, Promise<AgentRecord | undefined>>();
+  const agents = new Map<string, Promise<AgentStanding | undefined>>();
   // An agent read with a token's record (same query, same moment) need not be read again.
   const known = (state: TokenState) => {
     if (state.issued !== undefined && !agents.has(state.issued.agentId)) agents.set(state.issued.agentId, Promise.resolve(state.agent));
@@ -42,7 +42,7 @@ export async function checkLineage(
   const agentProblem = async (id: string, issuedAtMs: number): Promise<string | undefined> => {
     let pending = agents.get(id);
     if (pending === undefined) {
-      pending = store.getAgent(id);
+      pending = store.getAgentStanding(id);
       agents.set(id, pending);
     }
     const agent = await pending;

@@ -20,7 +20,7 @@ export interface TokenExchangeGrantOptions {
   /** Checks an `actor_token`: always one of our access tokens. */
   own: OwnAccessTokenValidatorDeps;
   /** Looks up the agent a requested `may_act` names. */
-  agents: Pick<AgentStore, 'getAgent'>;
+  agents: Pick<AgentStore, 'getAgentStanding'>;
 }
 
 /**
@@ -96,7 +96,7 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
 
       let mayAct: ActorClaim | undefined;
       if (request.mayAct !== undefined) {
-        const named = await options.agents.getAgent(request.mayAct);
+        const named = await options.agents.getAgentStanding(request.mayAct);
         if (named === undefined || named.status !== 'active') throw invalidRequest('may_act names no active agent');
         mayAct = { sub: named.id };
       }

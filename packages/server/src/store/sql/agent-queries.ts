@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStatus, type CredentialRecord, type NewAgent } from '../records.js';
+import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStanding, type AgentStatus, type CredentialRecord, type NewAgent } from '../records.js';
 import { ConflictError, type AgentFilter, type Page, type PageRequest } from '../store.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
@@ -64,6 +64,14 @@ const selectAgent = preparedQuery(1, (db, id) => db.selectFrom('agents').selectA
 export async function getAgent(ctx: SqlContext, id: string): Promise<AgentRecord | undefined> {
   const [row] = await selectAgent(ctx, id);
   return row === undefined ? undefined : agentFromRow(row);
+}
+
+const selectAgentStanding = preparedQuery(1, (db, id) => db.selectFrom('agents').select(['id', 'status', 'revoked_before']).where('id', '=', id));
+
+/** `AgentStore.getAgentStanding`: three columns, none of the record's JSON to parse. */
+export async function getAgentStanding(ctx: SqlContext, id: string): Promise<AgentStanding | undefined> {
+  const [row] = await selectAgentStanding(ctx, id);
+  return row === undefined ? undefined : { id: row.id, status: row.status as AgentStatus, revokedBefore: row.revoked_before };
 }
 
 /** Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`. */

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type {
   AgentPatch,
   AgentRecord,
+  AgentStanding,
   AgentStatus,
   AuditRecord,
   CredentialRecord,
@@ -52,6 +53,10 @@ export class SqlStore implements Store {
   }
   getAgent(id: string): Promise<AgentRecord | undefined> {
     return agents.getAgent(this.ctx, id);
+  }
+
+  getAgentStanding(id: string): Promise<AgentStanding | undefined> {
+    return agents.getAgentStanding(this.ctx, id);
   }
   listAgents(filter: AgentFilter, page: PageRequest): Promise<Page<AgentRecord>> {
     return agents.listAgents(this.ctx, filter, page);
