@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { JWK } from 'jose';
-import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm } from './dpop-key.js';
+import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
 import { DpopProofError } from './dpop-proof-error.js';
 import { normalizeTargetUri } from './dpop-target-uri.js';
 
@@ -84,6 +84,46 @@ function normalizedRequestUrl(url: string): string | undefined {
   return lastTarget;
 }
 
+/*
+ * Proof headers that passed every check of their own (`typ`, no `crit`, a usable public `jwk`),
+ * by their exact base64url text, with the algorithm and imported key. An agent puts the same
+ * header on every proof it signs, so each later proof skips decoding, parsing and checking it
+ * again. Whether `alg` is allowed depends on the caller's options and is checked every time. A
+ * header's outcome is a function of its text alone, so the cache cannot be poisoned; bounded,
+ * the oldest entry goes first.
+ */
+const HEADER_CACHE_MAX = 1_024;
+const checkedHeaders = new Map<string, { alg: DpopAlgorithm; key: DpopKey }>();
+
+/**
+ * The header's algorithm and key, checked (RFC 9449 §4.3 checks 4, 5, 7), in the order and with the
+ * details of an uncached check; throws `invalid_dpop_proof`.
+ */
+async function checkHeader(segment: string, algorithms: readonly string[]): Promise<{ alg: DpopAlgorithm; key: DpopKey }> {
+  const notAllowed = (alg: unknown) => invalid(`alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed`);
+  const cached = checkedHeaders.get(segment);
+  if (cached !== undefined) {
+    if (!algorithms.includes(cached.alg)) throw notAllowed(cached.alg);
+    return cached;
+  }
+  const header = parseSegment(segment);
+  if (header === undefined) throw invalid('JWS header is not a JSON object');
+  if (header.typ !== 'dpop+jwt') throw invalid('typ is not dpop+jwt');
+  const alg = header.alg;
+  // `algorithms` is a subset of DPOP_ALGORITHMS (checkOptions): `none` and HMAC never pass.
+  if (typeof alg !== 'string' || !algorithms.includes(alg)) throw notAllowed(alg);
+  if (Object.hasOwn(header, 'crit')) throw invalid('crit header not supported');
+  const key = await importDpopKey(header.jwk, alg as DpopAlgorithm);
+  if (typeof key === 'string') throw invalid(key);
+  const checked = { alg: alg as DpopAlgorithm, key };
+  if (checkedHeaders.size >= HEADER_CACHE_MAX) {
+    const oldest = checkedHeaders.keys().next();
+    if (!oldest.done) checkedHeaders.delete(oldest.value);
+  }
+  checkedHeaders.set(segment, checked);
+  return checked;
+}
+
 function checkOptions(options: VerifyDpopProofOptions): { target: string; maxAge: number; futureSkew: number; maxLength: number } {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { method, url, accessToken, algorithms, now, expectedNonce } = options;
@@ -157,17 +197,9 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   const parts = proof.split('.');
   if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) throw invalid('not a compact JWS');
   const [h, p, s] = parts as [string, string, string];
-  const header = parseSegment(h);
+  const { alg, key } = await checkHeader(h, options.algorithms);
   const claims = parseSegment(p);
-  if (header === undefined) throw invalid('JWS header is not a JSON object');
   if (claims === undefined) throw invalid('JWT claims are not a JSON object');
-
-  if (header.typ !== 'dpop+jwt') throw invalid('typ is not dpop+jwt');
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !options.algorithms.includes(alg)) throw invalid(`alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed`);
-  if (Object.hasOwn(header, 'crit')) throw invalid('crit header not supported');
-  const key = await importDpopKey(header.jwk, alg as DpopAlgorithm);
-  if (typeof key === 'string') throw invalid(key);
 
   const { jti, htm, htu, iat, ath, nonce } = claims;
   if (typeof jti !== 'string' || jti === '') throw invalid('jti missing');
@@ -182,7 +214,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   if (iat < nowSeconds - maxAge) throw invalid('iat too old');
   if (iat > nowSeconds + futureSkew) throw invalid('iat in the future');
 
-  if (!verifyDpopSignature(alg as DpopAlgorithm, key.key, Buffer.from(proof.slice(0, h.length + 1 + p.length), 'ascii'), Buffer.from(s, 'base64url'))) {
+  if (!verifyDpopSignature(alg, key.key, Buffer.from(proof.slice(0, h.length + 1 + p.length), 'ascii'), Buffer.from(s, 'base64url'))) {
     throw invalid('signature verification failed');
   }
 
@@ -201,7 +233,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
     if (verdict !== 'ok') throw new TypeError("expectedNonce must return 'ok', 'missing' or 'invalid'");
   }
 
-  const verified: VerifiedDpopProof = { jkt: key.jkt, jti, iat, htm, htu, alg: alg as DpopAlgorithm, jwk: { ...key.jwk } };
+  const verified: VerifiedDpopProof = { jkt: key.jkt, jti, iat, htm, htu, alg, jwk: { ...key.jwk } };
   if (nonce !== undefined) verified.nonce = nonce;
   return verified;
 }

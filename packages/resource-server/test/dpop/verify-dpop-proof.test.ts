@@ -53,6 +53,22 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     await expect(verifyDpopProof(proof, { ...OPTIONS, algorithms: ['ES256', 'RS256'] })).resolves.toMatchObject({ alg: 'RS256' });
   });
 
+  it('refuses RS256 where it is not listed even after the same header was accepted where it is', async () => {
+    // Headers that passed their checks are remembered by their text; whether the caller allows
+    // the header's alg is checked on every proof, never remembered.
+    const key = await dpopKey('RS256');
+    const withRs256 = { ...OPTIONS, algorithms: ['RS256'] };
+    await expect(verifyDpopProof(await dpopProof(key, 'POST', URL_, NOW), withRs256)).resolves.toMatchObject({ alg: 'RS256' });
+    expect((await refusal(await dpopProof(key, 'POST', URL_, NOW))).detail).toMatch(/alg "RS256" not allowed/);
+    await expect(verifyDpopProof(await dpopProof(key, 'POST', URL_, NOW), withRs256)).resolves.toMatchObject({ alg: 'RS256' });
+  });
+
+  it('checks each proof\u2019s signature and claims under a header it has seen before', async () => {
+    await verifyDpopProof(await dpopProof(es256, 'POST', URL_, NOW), OPTIONS);
+    expect((await refusal(await dpopProof(es256, 'POST', URL_, NOW, { signWith: other.privateKey }))).detail).toMatch(/signature verification failed/);
+    expect((await refusal(await dpopProof(es256, 'GET', URL_, NOW))).detail).toMatch(/htm does not match/);
+  });
+
   it('returns the nonce when the server policy accepts it', async () => {
     const proof = await dpopProof(es256, 'POST', URL_, NOW, { claims: { nonce: 'n-1' } });
     const seen: (string | undefined)[] = [];
