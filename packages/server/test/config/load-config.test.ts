@@ -46,9 +46,9 @@ describe('loadConfig defaults', () => {
       accessTokenTtl: 300,
       signingAlg: 'ES256',
       keyRotationInterval: 30 * 86_400,
-      auditFlushInterval: 2,
       redisUrl: undefined,
       workers: 1,
+      auditFlushInterval: 0,
       logLevel: 'info',
       trustedProxies: [],
       trustDomain: '127.0.0.1',
@@ -84,6 +84,13 @@ describe('loadConfig defaults', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^AGENTAUTH_ISSUER: not set, and its default "http:\/\/0\.0\.0\.0:8080".*must use https.*set AGENTAUTH_ISSUER/);
     expect(load({ env: { AGENTAUTH_HOST: '0.0.0.0', AGENTAUTH_ISSUER: 'https://auth.example.com' } }).config.issuer).toBe('https://auth.example.com');
+  });
+
+  it('opens no group-commit window for one process on SQLite, 2 ms when processes share the database', () => {
+    expect(load().config.auditFlushInterval).toBe(0);
+    expect(load({ argv: ['--workers', '2'] }).config.auditFlushInterval).toBe(2);
+    expect(load({ env: { AGENTAUTH_DATABASE_URL: 'postgres://db.example.com/agentauth' } }).config.auditFlushInterval).toBe(2);
+    expect(load({ argv: ['--workers', '2', '--audit-flush-interval', '0'] }).config.auditFlushInterval).toBe(0);
   });
 
   it('derives nothing from a refused value, so only that value is reported', () => {
