@@ -36,6 +36,15 @@ function startRivalWriter(file: string, ms: number) {
 const root = mkdtempSync(join(tmpdir(), 'agentauth-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** A fresh SQLite file in `root/dir`, and a migrator that applies the migrations up to `last`. */
+function migrationDatabase(dir: string) {
+  mkdirSync(join(root, dir), { recursive: true });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(root, dir, 'agentauth.db')) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const names = Object.keys(migrations).sort();
+  const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+  return { db, until };
+}
+
 describe('SQLite store contract', () => {
   // The directory does not exist yet: the store creates it.
   storeContract(() => openStore({ databaseUrl: undefined, dataDir: join(root, 'contract', 'data') }));
@@ -135,11 +144,7 @@ describe('SQLite store files', () => {
   });
 
   it('0010 upgrades a 0009 database with its tokens in place, and goes down and up again', async () => {
-    const file = join(root, 'upgrade-0010', 'agentauth.db');
-    mkdirSync(join(root, 'upgrade-0010'), { recursive: true });
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const names = Object.keys(migrations).sort();
-    const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+    const { db, until } = migrationDatabase('upgrade-0010');
     try {
       expect((await until('0009-ca-revocations').migrateToLatest()).error).toBeUndefined();
       await db.insertInto('issued_tokens').values({ jti: 'old-jti', agent_id: 'agt_x', client_id: 'agt_x', issued_at: T0, expires_at: T0 + 300_000, parent_jti: null }).execute();
@@ -166,11 +171,7 @@ describe('SQLite store files', () => {
   });
 
   it('0011 rekeys replay claims by (expires_at, key) with their rows, and goes down and up again', async () => {
-    const file = join(root, 'upgrade-0011', 'agentauth.db');
-    mkdirSync(join(root, 'upgrade-0011'), { recursive: true });
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const names = Object.keys(migrations).sort();
-    const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+    const { db, until } = migrationDatabase('upgrade-0011');
     const claims = () => db.selectFrom('replay_claims').select(['key', 'expires_at']).orderBy('key').orderBy('expires_at').execute();
     try {
       expect((await until('0010-issued-token-digest').migrateToLatest()).error).toBeUndefined();
