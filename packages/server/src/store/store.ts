@@ -123,7 +123,7 @@ export interface AuditStore {
 /**
  * A single-use claim: a credential (client assertion, DPoP proof, federated JWT) that must never be
  * accepted twice. The store records the pair `(expiresAt, key)` and refuses it a second time
- * (migration 0011: keyed by expiry first, claims append to one index instead of scattering).
+ * (migration 0011: keyed by expiry first, a batch's claims land on a few neighbouring pages).
  *
  * So `expiresAt` MUST be a function of the signed credential alone (its `exp`, or its `iat` plus a
  * fixed window), never of the time it was presented: the same credential presented again must name

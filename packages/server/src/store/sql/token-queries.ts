@@ -108,14 +108,22 @@ export async function pruneExpired(ctx: SqlContext, now: number): Promise<number
       }),
     );
   }
-  // Keyed by `(expires_at, key)`: the expired claims are the start of the primary key. A chunk ends
-  // at the expiry of its last row, so rows sharing that expiry go together (a chunk a little over
-  // PRUNE_CHUNK at worst) and no `key` outside the chunk is touched.
+  // Keyed by `(expires_at, key)`: the expired claims are the start of the primary key, and a chunk
+  // is a range of it up to its PRUNE_CHUNK-th row (thousands of claims share one expiry: credentials
+  // carry whole seconds), which both databases delete by walking the index, row values and all.
   deleted += await inChunks(() =>
     ctx.write(async (db) => {
-      const last = await db.selectFrom('replay_claims').select('expires_at').where('expires_at', '<', now).orderBy('expires_at').offset(PRUNE_CHUNK - 1).limit(1).executeTakeFirst();
+      const last = await db
+        .selectFrom('replay_claims')
+        .select(['expires_at', 'key'])
+        .where('expires_at', '<', now)
+        .orderBy('expires_at')
+        .orderBy('key')
+        .offset(PRUNE_CHUNK - 1)
+        .limit(1)
+        .executeTakeFirst();
       let expired = db.deleteFrom('replay_claims').where('expires_at', '<', now);
-      if (last !== undefined) expired = expired.where('expires_at', '<=', last.expires_at);
+      if (last !== undefined) expired = expired.where((eb) => eb(eb.refTuple('expires_at', 'key'), '<=', eb.tuple(last.expires_at, last.key)));
       return Number((await expired.executeTakeFirst()).numDeletedRows);
     }),
   );

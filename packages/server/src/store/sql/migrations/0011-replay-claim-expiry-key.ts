@@ -5,11 +5,12 @@ import { sql, type Kysely } from 'kysely';
  * `key` alone, and loses its separate `expires_at` index.
  *
  * Every token request writes one claim (its client assertion's `jti`), a DPoP-bound one two. Keyed
- * by `key`, a random string, each claim landed on a random page of the key's B-tree, and a group
- * commit of N tokens wrote N scattered pages (measured on the SQLite commit thread: ~28 µs per claim,
- * more than the audit record, the issued-token row and the hash chain together). `expires_at` is
- * the credential's own expiry, so claims arrive nearly in its order: keyed by it first, a batch's
- * claims append to the end of one B-tree, and pruning deletes a range of its start.
+ * by `key`, a random string, each claim landed on a random page of the whole B-tree, and a group
+ * commit of N tokens wrote N pages scattered over it (measured on the SQLite commit thread: ~28 µs
+ * per claim, more than the audit record, the issued-token row and the hash chain together).
+ * `expires_at` is the credential's own expiry, so claims arrive nearly in its order: keyed by it
+ * first, a batch's claims land among the few pages that hold the current second's expiries (random
+ * within it: credentials carry whole seconds), and pruning deletes a range from the start.
  *
  * The single-use record is now the pair. That refuses every replay as before, because a claim's
  * `expires_at` is derived from the signed credential alone (an assertion's `exp`, a DPoP proof's
