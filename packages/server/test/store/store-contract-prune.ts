@@ -60,7 +60,7 @@ export function pruneContract(current: () => Store): void {
       expect(reclaimed.map((r) => r.ok)).toEqual([true]);
     });
 
-    it('prunes claims chunk by chunk in expiry order, each chunk whole expiries, never a live claim', async () => {
+    it('prunes claims chunk by chunk in key order, hundreds sharing one expiry, never a live claim', async () => {
       const p = prefix();
       const now = T0 + 70_000_000;
       // Three expiries straddling the chunk size, then a live claim under the same keys.
