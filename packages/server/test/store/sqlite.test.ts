@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type Migration } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
+import { PRUNE_CHUNK } from '../../src/store/sql/token-queries.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
 import { T0, audit, chainDefects, hashRecord, newAgent, readChain } from './fixtures.js';
 import { storeContract } from './store-contract.js';
@@ -196,6 +197,27 @@ describe('SQLite store files', () => {
       expect(await claims()).toEqual([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 5 }]);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('prunes in paced chunks: the event loop is mostly free during a pass of many chunks', async () => {
+    // SQLite runs on the event loop: back to back, a pass kept it busy throughout, and a server
+    // under load answered nothing meanwhile (token-queries.ts, inChunks).
+    const store = await openStore({ databaseUrl: undefined, dataDir: join(root, 'paced-prune') });
+    try {
+      const units = Array.from({ length: 8 * PRUNE_CHUNK }, (_, i) => ({
+        claims: [{ key: `paced-${i}`, expiresAt: T0 + 1 }],
+        audit: [],
+        issuedTokens: [{ jti: `paced-${i}`, agentId: 'agt_p', clientId: 'agt_p', issuedAt: T0, expiresAt: T0 + 1, parentJti: null }],
+        onReplay: [],
+      }));
+      await store.commitUnits(units, hashRecord);
+      const before = performance.eventLoopUtilization();
+      expect(await store.pruneExpired(T0 + 2)).toBe(2 * units.length);
+      // Pauses four times as long as each chunk took: about a fifth busy, wherever it runs.
+      expect(performance.eventLoopUtilization(before).utilization).toBeLessThan(0.5);
+    } finally {
+      await store.close();
     }
   });
 
