@@ -3,7 +3,7 @@ import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStandi
 import { ConflictError, type AgentFilter, type Page, type PageRequest } from '../store.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
-import { agentFromRow, agentToRow, credentialFromRow, credentialToRow } from './rows.js';
+import { agentFromRow, agentStandingFromRow, agentToRow, credentialFromRow, credentialToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -57,7 +57,7 @@ export async function createAgent(ctx: SqlContext, agent: NewAgent, credentials:
   return record;
 }
 
-/** Token exchange and introspection read agents on every request. */
+/** Read on every miss of the client directory and by every call of the server's own APIs. */
 const selectAgent = preparedQuery(1, (db, id) => db.selectFrom('agents').selectAll().where('id', '=', id));
 
 /** `AgentStore.getAgent`. */
@@ -71,7 +71,7 @@ const selectAgentStanding = preparedQuery(1, (db, id) => db.selectFrom('agents')
 /** `AgentStore.getAgentStanding`: three columns, none of the record's JSON to parse. */
 export async function getAgentStanding(ctx: SqlContext, id: string): Promise<AgentStanding | undefined> {
   const [row] = await selectAgentStanding(ctx, id);
-  return row === undefined ? undefined : { id: row.id, status: row.status as AgentStatus, revokedBefore: row.revoked_before };
+  return row === undefined ? undefined : agentStandingFromRow(row.id, row.status, row.revoked_before);
 }
 
 /** Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`. */

@@ -2,6 +2,7 @@ import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protoco
 import type { JWK } from 'jose';
 import type {
   AgentRecord,
+  AgentStanding,
   AgentStatus,
   AuditOutcome,
   AuditRecord,
@@ -54,6 +55,11 @@ export function agentToRow(a: AgentRecord): AgentsTable {
     tls_client_certificate_bound_access_tokens: a.tlsClientCertificateBoundAccessTokens === true ? 1 : 0,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens === true ? 1 : 0,
   };
+}
+
+/** The standing columns of an `agents` row (however the query named them) -> `AgentStanding`. */
+export function agentStandingFromRow(id: string, status: string, revokedBefore: number | null): AgentStanding {
+  return { id, status: status as AgentStatus, revokedBefore };
 }
 
 /** `agents` row -> `AgentRecord`. */

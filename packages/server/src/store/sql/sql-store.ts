@@ -54,7 +54,6 @@ export class SqlStore implements Store {
   getAgent(id: string): Promise<AgentRecord | undefined> {
     return agents.getAgent(this.ctx, id);
   }
-
   getAgentStanding(id: string): Promise<AgentStanding | undefined> {
     return agents.getAgentStanding(this.ctx, id);
   }

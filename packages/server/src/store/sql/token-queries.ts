@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentStatus, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 import type { TokenState } from '../store.js';
-import { issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
+import { agentStandingFromRow, issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -49,7 +49,7 @@ export async function getTokenState(ctx: SqlContext, jti: string): Promise<Token
     token_digest: row.token_digest,
   });
   // A left join: the agent's columns are null once it is deleted (`status` is never null otherwise).
-  const agent = row.agent_status === null ? undefined : { id: row.agent_id, status: row.agent_status as AgentStatus, revokedBefore: row.agent_revoked_before };
+  const agent = row.agent_status === null ? undefined : agentStandingFromRow(row.agent_id, row.agent_status, row.agent_revoked_before);
   // PostgreSQL answers EXISTS with a boolean, SQLite with 1 or 0.
   return { issued, revoked: row.revoked === true || Number(row.revoked) === 1, agent };
 }
