@@ -24,15 +24,6 @@ export interface DpopKey {
   jwk: JWK;
 }
 
-/*
- * Agents sign many proofs with one key, so imported keys are kept by their canonical members: an
- * import plus a thumbprint costs more than the signature check itself. The entries are public keys
- * derived deterministically from their cache key, so the cache cannot be poisoned; it is bounded,
- * dropping the oldest entry when full.
- */
-const CACHE_MAX = 1_024;
-const cache = new Map<string, DpopKey>();
-
 /** The RFC 7638 §3.2 required members of a public key, in lexicographic order; undefined if any is missing. */
 function requiredMembers(jwk: Record<string, unknown>): Record<string, string> | undefined {
   const names = jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : undefined;
@@ -74,10 +65,6 @@ export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<D
   if (members === undefined) return 'jwk is not a public EC, RSA or OKP key';
   if (!fitsAlgorithm(alg, members)) return `jwk does not fit alg ${alg}`;
 
-  const cacheKey = JSON.stringify(members);
-  const cached = cache.get(cacheKey);
-  if (cached !== undefined) return cached;
-
   let key: KeyObject;
   try {
     // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
@@ -87,13 +74,7 @@ export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<D
     return 'jwk is not a valid public key';
   }
   if ((alg === 'PS256' || alg === 'RS256') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return 'RSA key shorter than 2048 bits';
-  const entry: DpopKey = { key, jkt: await calculateJwkThumbprint(members as JWK, 'sha256'), jwk: { ...members } };
-  if (cache.size >= CACHE_MAX) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(cacheKey, entry);
-  return entry;
+  return { key, jkt: await calculateJwkThumbprint(members as JWK, 'sha256'), jwk: { ...members } };
 }
 
 /**

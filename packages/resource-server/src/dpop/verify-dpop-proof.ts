@@ -86,13 +86,16 @@ function normalizedRequestUrl(url: string): string | undefined {
 
 /*
  * Proof headers that passed every check of their own (`typ`, no `crit`, a usable public `jwk`),
- * by their exact base64url text, with the algorithm and imported key. An agent puts the same
- * header on every proof it signs, so each later proof skips decoding, parsing and checking it
- * again. Whether `alg` is allowed depends on the caller's options and is checked every time. A
- * header's outcome is a function of its text alone, so the cache cannot be poisoned; bounded,
- * the oldest entry goes first.
+ * by their exact base64url text, with the algorithm, the imported key and its thumbprint. An agent
+ * puts the same header on every proof it signs, so each later proof skips decoding, parsing,
+ * checking and importing it again (an import plus a thumbprint costs more than the signature check
+ * itself). Whether `alg` is allowed depends on the caller's options and is checked every time. A
+ * header's outcome is a function of its text alone, so the cache cannot be poisoned. Bounded in
+ * entries (the oldest goes first) and in size: a header longer than any real one (an RSA-4096 key's
+ * is ~1 KiB) is checked every time, never kept.
  */
 const HEADER_CACHE_MAX = 1_024;
+const HEADER_CACHE_MAX_LENGTH = 2_048;
 const checkedHeaders = new Map<string, { alg: DpopAlgorithm; key: DpopKey }>();
 
 /**
@@ -116,6 +119,7 @@ async function checkHeader(segment: string, algorithms: readonly string[]): Prom
   const key = await importDpopKey(header.jwk, alg as DpopAlgorithm);
   if (typeof key === 'string') throw invalid(key);
   const checked = { alg: alg as DpopAlgorithm, key };
+  if (segment.length > HEADER_CACHE_MAX_LENGTH) return checked;
   if (checkedHeaders.size >= HEADER_CACHE_MAX) {
     const oldest = checkedHeaders.keys().next();
     if (!oldest.done) checkedHeaders.delete(oldest.value);

@@ -69,6 +69,12 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     expect((await refusal(await dpopProof(es256, 'GET', URL_, NOW))).detail).toMatch(/htm does not match/);
   });
 
+  it('checks a header too long to be remembered in full every time, and accepts it when valid', async () => {
+    const long = { header: { padding: 'p'.repeat(2_000) } };
+    for (let i = 0; i < 2; i++) await expect(verifyDpopProof(await dpopProof(es256, 'POST', URL_, NOW, long), OPTIONS)).resolves.toMatchObject({ alg: 'ES256' });
+    expect((await refusal(await dpopProof(es256, 'POST', URL_, NOW, { ...long, signWith: other.privateKey }))).detail).toMatch(/signature verification failed/);
+  });
+
   it('returns the nonce when the server policy accepts it', async () => {
     const proof = await dpopProof(es256, 'POST', URL_, NOW, { claims: { nonce: 'n-1' } });
     const seen: (string | undefined)[] = [];
