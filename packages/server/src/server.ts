@@ -24,7 +24,7 @@ import { handleRevocationRequest } from './oauth/endpoints/revocation-endpoint.j
 import { buildServerMetadata, ENDPOINT_PATHS, withMutualTls } from './oauth/endpoints/server-metadata.js';
 import { handleTokenRequest } from './oauth/endpoints/token-endpoint.js';
 import { ReplayCache } from './oauth/replay-cache.js';
-import { createDpopSetup } from './oauth/dpop/dpop-setup.js';
+import { createDpopSetup, type DpopSetup } from './oauth/dpop/dpop-setup.js';
 import { clientCredentialsGrant } from './oauth/grants/client-credentials-grant.js';
 import type { GrantHandler } from './oauth/grants/grant-handler.js';
 import { GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
@@ -84,6 +84,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
   const stops: (() => void)[] = [];
+  let dpop: DpopSetup | undefined;
   try {
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
     const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, options.announceBootstrapToken ?? printBootstrapToken);
@@ -111,10 +112,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const directory = new ClientDirectory(store, () => clock.now(), undefined, remoteJwks);
     stops.push(directory.watch(AGENT_CHANGE_POLL_MS, (error) => logger.error({ err: error }, 'agent change poll failed')));
     const replayCache = new ReplayCache();
-    const dpop = createDpopSetup({ config, masterKey, clock, replayCache, logger });
-    stops.push(() => void dpop.close());
+    const dpopSetup = createDpopSetup({ config, masterKey, clock, store, logger });
+    dpop = dpopSetup;
     // Redis is an optimisation (the database claim is authoritative): wait briefly, never fail.
-    await dpop.ready(2_000);
+    await dpopSetup.ready(2_000);
+    // One process on SQLite decides DPoP single use itself: it takes over the proofs the previous one handed over.
+    await dpopSetup.restore();
 
     const onAgentChanged = (agentId: string) => {
       directory.invalidate(agentId);
@@ -141,6 +144,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       setInterval(flushLastSeen, LAST_SEEN_FLUSH_MS),
       setInterval(() => {
         replayCache.evictExpired(clock.now());
+        dpopSetup.evictExpired(clock.now());
         // Pruning goes in small transactions (token-queries.ts); a pass still running is not doubled.
         if (pruning) return;
         pruning = true;
@@ -220,7 +224,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       digester,
       audit,
       grants,
-      senderConstraint: composeSenderConstraints(dpop.check, mtls.senderConstraint),
+      senderConstraint: composeSenderConstraints(dpopSetup.check, mtls.senderConstraint),
       onClientSeen: (id: string, now: number) => lastSeen.set(id, now),
     };
     const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, audit };
@@ -287,12 +291,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         flushLastSeen();
         await mtlsListener?.close();
         await app.close();
+        // After the last request, before the store closes: the live DPoP proofs go to the database.
+        await dpopSetup.close();
         await audit.close();
         await store.close();
       },
     };
   } catch (error) {
     for (const stop of stops) stop();
+    await dpop?.close();
     await store.close();
     throw error;
   }

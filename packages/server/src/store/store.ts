@@ -101,6 +101,13 @@ export interface TokenStore {
   listRevokedTokensSince(since: number): Promise<RevokedTokenRecord[]>;
   /** Deletes issued, revoked and replay records that expired before `now`. */
   pruneExpired(now: number): Promise<number>;
+  /**
+   * Records replay claims outside a group commit, each pair once (an existing pair stays): a
+   * process that is the authority on DPoP proofs hands its live ones over at shutdown.
+   */
+  keepReplayClaims(claims: readonly ReplayClaim[]): Promise<void>;
+  /** The replay claims whose key starts with `prefix` and that expire after `now`, by expiry. */
+  liveReplayClaims(prefix: string, now: number): Promise<ReplayClaim[]>;
 }
 
 export interface AuditFilter {

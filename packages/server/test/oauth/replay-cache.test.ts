@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplayCache } from '../../src/oauth/replay-cache.js';
+import { ReplayCache, ReplayCacheFullError } from '../../src/oauth/replay-cache.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -36,7 +36,7 @@ describe('ReplayCache', () => {
   });
 
   it('stays bounded when full of live entries, forgetting the oldest', () => {
-    const cache = new ReplayCache(3);
+    const cache = new ReplayCache({ maxEntries: 3 });
     for (const key of ['a', 'b', 'c', 'd']) expect(cache.claim(key, T0 + 1000, T0)).toBe(true);
     expect(cache.size).toBe(3);
     expect(cache.claim('a', T0 + 1000, T0)).toBe(true); // forgotten: the store is the authority
@@ -47,12 +47,54 @@ describe('ReplayCache', () => {
     // A server at a few thousand tokens a second fills the default 500,000 entries in minutes with
     // entries that are all still live; each claim must not then walk them all.
     const full = 200_000;
-    const cache = new ReplayCache(full);
+    const cache = new ReplayCache({ maxEntries: full });
     for (let i = 0; i < full; i++) cache.claim(`live-${i}`, T0 + 3_600_000, T0);
     const started = performance.now();
     for (let i = 0; i < 20_000; i++) expect(cache.claim(`more-${i}`, T0 + 3_600_000, T0 + 1)).toBe(true);
     // A scan per claim would be 4e9 map steps (tens of seconds); O(1) claims take milliseconds.
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(cache.size).toBe(full);
+  });
+
+  describe("whenFull: 'refuse' (the authority where one process sees every request)", () => {
+    it('never forgets a live entry: a full cache throws and records nothing', () => {
+      const cache = new ReplayCache({ maxEntries: 2, whenFull: 'refuse' });
+      expect(cache.claim('a', T0 + 1000, T0)).toBe(true);
+      expect(cache.claim('b', T0 + 1000, T0)).toBe(true);
+      expect(() => cache.claim('c', T0 + 1000, T0)).toThrow(ReplayCacheFullError);
+      expect(cache.size).toBe(2);
+      // Still refused, still remembered.
+      expect(cache.claim('a', T0 + 1000, T0 + 1)).toBe(false);
+      expect(cache.claim('b', T0 + 1000, T0 + 1)).toBe(false);
+      // Once they expire there is room again.
+      expect(cache.claim('c', T0 + 5000, T0 + 1000)).toBe(true);
+    });
+
+    it('finds expired entries waiting behind a live one when full, at most once a second', () => {
+      const cache = new ReplayCache({ maxEntries: 3, whenFull: 'refuse' });
+      cache.claim('long', T0 + 60_000, T0);
+      cache.claim('short-1', T0 + 100, T0);
+      cache.claim('short-2', T0 + 100, T0);
+      // The front is live (`long`): only the sweep of a full cache reaches short-1 and short-2.
+      expect(cache.claim('c', T0 + 60_000, T0 + 200)).toBe(true);
+      expect(cache.size).toBe(2);
+      cache.claim('short-3', T0 + 300, T0 + 200);
+      // Full again; short-3 expired at T0 + 300, but the last sweep was less than a second ago.
+      expect(() => cache.claim('d', T0 + 60_000, T0 + 400)).toThrow(ReplayCacheFullError);
+      expect(cache.claim('d', T0 + 60_000, T0 + 1200)).toBe(true);
+      expect(cache.liveClaims(T0 + 1200).map((c) => c.key)).toEqual(['long', 'c', 'd']);
+    });
+
+    it('lists its live entries for the hand-over at shutdown', () => {
+      const cache = new ReplayCache({ whenFull: 'refuse' });
+      cache.claim('gone', T0 + 10, T0);
+      cache.claim('live', T0 + 1000, T0);
+      expect(cache.liveClaims(T0 + 10)).toEqual([{ key: 'live', expiresAt: T0 + 1000 }]);
+    });
+  });
+
+  it('refuses a size that is not a positive integer', () => {
+    expect(() => new ReplayCache({ maxEntries: 0 })).toThrow(TypeError);
+    expect(() => new ReplayCache({ maxEntries: 1.5 })).toThrow(TypeError);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { commitContract } from './store-contract-commit.js';
 import { pruneContract } from './store-contract-prune.js';
+import { replayClaimsContract } from './store-contract-replay-claims.js';
 import {
   T0,
   audit,
@@ -315,6 +316,7 @@ export function storeContract(open: () => Promise<Store>): void {
 
   commitContract(() => ({ store, other }));
   pruneContract(() => store);
+  replayClaimsContract(() => store);
 
   describe('audit queries', () => {
     it('filters by agent, event, outcome and [from, to), paging by seq', async () => {

@@ -9,6 +9,7 @@ import {
 import type { TokenRequestContext } from '../grants/grant-handler.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import { BEARER, type SenderConstraint, type SenderConstraintCheck } from '../sender-constraint.js';
+import { ReplayCacheFullError } from '../replay-cache.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import type { DpopReplayGuard } from './dpop-replay-guard.js';
 
@@ -16,6 +17,7 @@ import type { DpopReplayGuard } from './dpop-replay-guard.js';
 export const DPOP_DESCRIPTIONS = {
   invalidDpopProof: 'The DPoP proof is invalid.',
   useDpopNonce: 'Authorization server requires nonce in DPoP proof.',
+  temporarilyUnavailable: 'The authorization server is temporarily unable to accept DPoP proofs; retry later.',
 } as const;
 
 export interface DpopSenderConstraintDeps {
@@ -26,6 +28,12 @@ export interface DpopSenderConstraintDeps {
   /** Present when nonces are required (RFC 9449 §8). */
   nonces?: DpopNonces;
   replay: DpopReplayGuard;
+  /**
+   * Whether each proof's single use is also claimed in the database, in the token's group commit
+   * (`SenderConstraint.replayClaims`): true whenever another process can issue tokens from the same
+   * store (dpop-setup.ts `dpopSingleUseAuthority`); false where `replay` itself is the authority.
+   */
+  durableClaims: boolean;
   /** The check for requests without a DPoP proof (e.g. RFC 8705 certificate binding); default bearer. */
   withoutProof?: SenderConstraintCheck;
 }
@@ -33,9 +41,12 @@ export interface DpopSenderConstraintDeps {
 /** How long a proof's `jti` is remembered after its `iat`: the acceptance window plus the future skew, ms. */
 const REPLAY_WINDOW_MS = (DEFAULT_DPOP_MAX_AGE_SECONDS + DEFAULT_DPOP_FUTURE_SKEW_SECONDS) * 1000;
 
+/** What every proof's replay key starts with (the namespace of `ReplayClaim.key`). */
+export const DPOP_REPLAY_PREFIX = 'dpop:';
+
 /** The replay key of a proof: per key, so one agent's `jti` choices cannot collide with another's. */
 export function dpopReplayKey(proof: Pick<VerifiedDpopProof, 'jkt' | 'jti'>): string {
-  return `dpop:${proof.jkt}:${proof.jti}`;
+  return `${DPOP_REPLAY_PREFIX}${proof.jkt}:${proof.jti}`;
 }
 
 /**
@@ -50,15 +61,17 @@ export function dpopReplayKey(proof: Pick<VerifiedDpopProof, 'jkt' | 'jti'>): st
  * - the proof is checked by the shared verifier against `POST` and the token endpoint's URL, with
  *   the nonce policy when nonces are required (`use_dpop_nonce` with a fresh `DPoP-Nonce`, §8);
  * - its `jti` is claimed single-use (§11.1): the in-process cache and Redis turn a replay away
- *   here with `invalid_dpop_proof`; the durable claim, returned in `replayClaims`, is committed
- *   atomically with the token (group commit), which settles a race between processes and nodes.
+ *   here with `invalid_dpop_proof`. With `durableClaims`, the claim is also returned in
+ *   `replayClaims` and committed atomically with the token (group commit), which settles a race
+ *   between processes and nodes; without, the in-process claim is the authority, and a cache full
+ *   of live proofs refuses the request (503 `temporarily_unavailable`) rather than forget one.
  *
  * The token is bound with `cnf.jkt` (§6.1) and typed `DPoP` (§5.1). When nonces are on, every
  * answer, success or refusal, carries a fresh `DPoP-Nonce` so the client never needs an extra
  * round trip to learn the next one (§8.2).
  */
 export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderConstraintCheck {
-  const { tokenEndpoint, algorithms, nonces, replay } = deps;
+  const { tokenEndpoint, algorithms, nonces, replay, durableClaims } = deps;
   const nonceHeaders = (): Record<string, string> => (nonces === undefined ? {} : { 'dpop-nonce': nonces.current() });
   const refuse = (error: DpopProofError): OAuthError =>
     new OAuthError(
@@ -96,12 +109,20 @@ export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderCons
     // From the proof alone (`ReplayClaim`): the same proof presented again names the same claim.
     // The verifier accepted iat >= now - max age, so this is at least the future skew from now.
     const expiresAt = Math.ceil(proof.iat * 1000) + REPLAY_WINDOW_MS;
-    if (!(await replay.claim(key, expiresAt, context.now))) throw refuse(new DpopProofError('invalid_dpop_proof', 'jti replayed'));
+    let fresh: boolean;
+    try {
+      fresh = await replay.claim(key, expiresAt, context.now);
+    } catch (error) {
+      if (!(error instanceof ReplayCacheFullError)) throw error;
+      // Fail closed: accepting the proof unrecorded would let it be replayed.
+      throw new OAuthError('temporarily_unavailable', 503, DPOP_DESCRIPTIONS.temporarilyUnavailable, `DPoP: ${error.message}`, { ...nonceHeaders(), 'retry-after': '1' });
+    }
+    if (!fresh) throw refuse(new DpopProofError('invalid_dpop_proof', 'jti replayed'));
 
     return {
       cnf: { jkt: proof.jkt },
       tokenType: 'DPoP',
-      replayClaims: [{ key, expiresAt }],
+      replayClaims: durableClaims ? [{ key, expiresAt }] : [],
       replayError: () => refuse(new DpopProofError('invalid_dpop_proof', 'jti replayed (lost at commit to another process or node)')),
       headers: nonceHeaders(),
       auditDetails: { dpop_jkt: proof.jkt, dpop_alg: proof.alg },

@@ -11,7 +11,7 @@ import type {
   RevokedTokenRecord,
   SigningKeyRecord,
 } from '../records.js';
-import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, SigningKeyStore, Store, TokenState } from '../store.js';
+import type { AgentFilter, AuditFilter, CommitResult, CommitStore, CommitUnit, Page, PageRequest, ReplayClaim, SigningKeyStore, Store, TokenState } from '../store.js';
 import * as agents from './agent-queries.js';
 import * as audit from './audit-queries.js';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
@@ -21,6 +21,7 @@ import * as keys from './signing-key-queries.js';
 import * as settings from './settings-queries.js';
 import type { SqlContext } from './sql-context.js';
 import * as tokens from './token-queries.js';
+import * as replayClaims from './replay-claim-queries.js';
 
 /**
  * The `Store` over Kysely, for SQLite and PostgreSQL alike. Each verb lives with its concern
@@ -109,6 +110,12 @@ export class SqlStore implements Store {
   }
   pruneExpired(now: number): Promise<number> {
     return tokens.pruneExpired(this.ctx, now);
+  }
+  keepReplayClaims(claims: readonly ReplayClaim[]): Promise<void> {
+    return replayClaims.keepReplayClaims(this.ctx, claims);
+  }
+  liveReplayClaims(prefix: string, now: number): Promise<ReplayClaim[]> {
+    return replayClaims.liveReplayClaims(this.ctx, prefix, now);
   }
 
   queryAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {

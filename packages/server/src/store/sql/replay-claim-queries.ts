@@ -1,0 +1,39 @@
+import { sql } from 'kysely';
+import type { ReplayClaim } from '../store.js';
+import type { SqlContext } from './sql-context.js';
+
+/*
+ * Replay claims outside the group commit (store.ts `TokenStore.keepReplayClaims`,
+ * `liveReplayClaims`): a process that is the authority on DPoP proofs hands its live ones over at
+ * shutdown, and the next one takes them back (oauth/dpop/dpop-setup.ts).
+ */
+
+/** `TokenStore.keepReplayClaims`: inserts each pair once (an existing pair is left as it is). */
+export async function keepReplayClaims(ctx: SqlContext, claims: readonly ReplayClaim[]): Promise<void> {
+  // In primary-key order, like the group commit's claims, in chunks the dialect can bind.
+  const rows = claims.map((c) => ({ expires_at: Math.ceil(c.expiresAt), key: c.key })).sort((a, b) => a.expires_at - b.expires_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const chunk of ctx.chunks(rows, 2)) {
+    await ctx.write((db) =>
+      db
+        .insertInto('replay_claims')
+        .values(chunk)
+        .onConflict((oc) => oc.columns(['expires_at', 'key']).doNothing())
+        .execute(),
+    );
+  }
+}
+
+/** `TokenStore.liveReplayClaims`: the claims whose key starts with `prefix` and expire after `now`. */
+export async function liveReplayClaims(ctx: SqlContext, prefix: string, now: number): Promise<ReplayClaim[]> {
+  if (prefix === '') throw new TypeError('prefix must not be empty');
+  const rows = await ctx.db
+    .selectFrom('replay_claims')
+    .select(['expires_at', 'key'])
+    .where('expires_at', '>', now)
+    // Exact in both databases: not LIKE (case-insensitive in SQLite), not a range of text (its
+    // order follows the PostgreSQL database's collation).
+    .where(sql<string>`substr(key, 1, ${prefix.length})`, '=', prefix)
+    .orderBy('expires_at')
+    .execute();
+  return rows.map((row) => ({ key: row.key, expiresAt: Number(row.expires_at) }));
+}
