@@ -97,18 +97,33 @@ function normalizedRequestUrl(url: string): string | undefined {
 const HEADER_CACHE_MAX = 1_024;
 const HEADER_CACHE_MAX_LENGTH = 2_048;
 const checkedHeaders = new Map<string, { alg: DpopAlgorithm; key: DpopKey }>();
+let lastHeader: { segment: string; checked: { alg: DpopAlgorithm; key: DpopKey } } | undefined;
+
+const notAllowed = (alg: unknown) => invalid(`alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed`);
 
 /**
- * The header's algorithm and key, checked (RFC 9449 §4.3 checks 4, 5, 7), in the order and with the
- * details of an uncached check; throws `invalid_dpop_proof`.
+ * A header seen before, with its algorithm checked against this call's `algorithms`; undefined when
+ * not cached. Synchronous: the common case costs no promise.
+ */
+function cachedHeader(segment: string, algorithms: readonly string[]): { alg: DpopAlgorithm; key: DpopKey } | undefined {
+  // The last header first: an agent signs every proof with the same one, and comparing ~200
+  // characters costs a tenth of hashing them for the map (measured: ~30 vs ~300 ns).
+  let cached = lastHeader !== undefined && segment === lastHeader.segment ? lastHeader.checked : undefined;
+  if (cached === undefined) {
+    cached = checkedHeaders.get(segment);
+    if (cached === undefined) return undefined;
+    lastHeader = { segment, checked: cached };
+  }
+  if (!algorithms.includes(cached.alg)) throw notAllowed(cached.alg);
+  return cached;
+}
+
+/**
+ * A header not seen before: its base64url form, then RFC 9449 §4.3 checks 4, 5 and 7, in that
+ * order; throws `invalid_dpop_proof`. Remembered when it passes (see `checkedHeaders`).
  */
 async function checkHeader(segment: string, algorithms: readonly string[]): Promise<{ alg: DpopAlgorithm; key: DpopKey }> {
-  const notAllowed = (alg: unknown) => invalid(`alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed`);
-  const cached = checkedHeaders.get(segment);
-  if (cached !== undefined) {
-    if (!algorithms.includes(cached.alg)) throw notAllowed(cached.alg);
-    return cached;
-  }
+  if (!BASE64URL.test(segment)) throw invalid('not a compact JWS');
   const header = parseSegment(segment);
   if (header === undefined) throw invalid('JWS header is not a JSON object');
   if (header.typ !== 'dpop+jwt') throw invalid('typ is not dpop+jwt');
@@ -199,9 +214,11 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   if (proof.length > maxLength) throw invalid(`proof longer than ${maxLength} characters`);
 
   const parts = proof.split('.');
-  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) throw invalid('not a compact JWS');
+  if (parts.length !== 3) throw invalid('not a compact JWS');
   const [h, p, s] = parts as [string, string, string];
-  const { alg, key } = await checkHeader(h, options.algorithms);
+  // The header's own form is tested when it is first seen (checkHeader): a cached one passed.
+  if (!BASE64URL.test(p) || !BASE64URL.test(s)) throw invalid('not a compact JWS');
+  const { alg, key } = cachedHeader(h, options.algorithms) ?? (await checkHeader(h, options.algorithms));
   const claims = parseSegment(p);
   if (claims === undefined) throw invalid('JWT claims are not a JSON object');
 
