@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { collectGarbage } from './collect-garbage.js';
 import { runPeak } from './load.js';
-import { failures, median } from './measure.js';
+import { failures, MAX_POOL_ATTEMPTS, median } from './measure.js';
 import { startAgentauth } from './peers/agentauth.js';
 import { cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { writeJson } from './report.js';
@@ -60,7 +60,7 @@ async function measure(kind, peer, keys, settings, durationSeconds, rateHint) {
     collectGarbage();
     const run = await runPeak({ tokenUrl: peer.tokenUrl, bodies, dpopProofs: proofs, connections: settings.connections, durationSeconds });
     if (!run.exhausted) return run;
-    if (attempt === 1) throw new Error(`${kind}: ran out of ${count} pre-signed requests twice; not reporting a truncated run`);
+    if (attempt === MAX_POOL_ATTEMPTS - 1) throw new Error(`${kind}: ran out of ${count} pre-signed requests ${MAX_POOL_ATTEMPTS} times; not reporting a truncated run`);
   }
 }
 
