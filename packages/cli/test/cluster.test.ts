@@ -1,12 +1,13 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dpopSigner } from './helpers/dpop-client.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const BOOTSTRAP = 'cluster-test-bootstrap-token-0123456789abcdef';
 
 /**
  * `agentauth start --workers 2` (node:cluster): the workers share the socket, replay protection
- * and suspension hold across them.
+ * (client assertions and DPoP proofs) and suspension hold across them.
  */
 describe('agentauth start --workers 2', () => {
   let server: ServerProcess;
@@ -32,11 +33,11 @@ describe('agentauth start --workers 2', () => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iss: agentId, sub: agentId, aud: server.url, jti, iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
   };
-  const token = async (clientAssertion: string) => {
+  const token = async (clientAssertion: string, dpop?: string) => {
     // A new connection per request, so the cluster spreads them over both workers.
     const response = await fetch(`${server.url}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', connection: 'close', ...(dpop === undefined ? {} : { dpop }) },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion }),
     });
     return { status: response.status };
@@ -53,6 +54,14 @@ describe('agentauth start --workers 2', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => token(replayed)));
     expect(results.filter((r) => r.status === 200).length).toBe(1);
     expect(results.filter((r) => r.status === 401).length).toBe(7);
+  });
+
+  it('accepts each DPoP proof once across the workers (each with its own assertion)', async () => {
+    // Two processes: neither one's memory is the authority, the database claim is (docs/oauth.md).
+    const proof = await (await dpopSigner())(`${server.url}/token`);
+    const results = await Promise.all(Array.from({ length: 8 }, async () => token(await assertion(), proof)));
+    expect(results.filter((r) => r.status === 200).length).toBe(1);
+    expect(results.filter((r) => r.status === 400).length).toBe(7);
   });
 
   it('refuses a suspended agent on every worker at once', async () => {
