@@ -1,3 +1,5 @@
+import { ExpiringKeys } from './expiring-keys.js';
+
 /** Default most proofs remembered at once. */
 export const DEFAULT_DPOP_JTI_CACHE_SIZE = 200_000;
 
@@ -10,7 +12,7 @@ export const DEFAULT_DPOP_JTI_CACHE_SIZE = 200_000;
  * (RFC 9449 §11.1 accepts this; `htu`, `iat` and `ath` narrow what a replay can do).
  */
 export class DpopJtiCache {
-  private readonly entries = new Map<string, number>();
+  private readonly keys = new ExpiringKeys();
 
   constructor(private readonly maxEntries: number = DEFAULT_DPOP_JTI_CACHE_SIZE) {
     if (!Number.isInteger(maxEntries) || maxEntries <= 0) throw new TypeError('maxEntries must be a positive integer');
@@ -21,25 +23,16 @@ export class DpopJtiCache {
    * proofs. `expiresAtMs`: when the proof's `iat` leaves the acceptance window.
    */
   claim(jkt: string, jti: string, expiresAtMs: number, nowMs: number): boolean {
-    this.evictExpired(nowMs);
+    this.keys.dropExpired(nowMs);
     const key = `${jkt}.${jti}`;
-    const existing = this.entries.get(key);
+    const existing = this.keys.expiryOf(key);
     if (existing !== undefined && existing > nowMs) return false;
-    if (this.entries.size >= this.maxEntries) return false;
-    this.entries.delete(key);
-    this.entries.set(key, expiresAtMs);
+    if (existing === undefined && this.keys.size >= this.maxEntries) return false;
+    this.keys.set(key, expiresAtMs);
     return true;
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  /** Oldest first: entries are inserted with expiry = now + a fixed window, so this stops early. */
-  private evictExpired(nowMs: number): void {
-    for (const [key, expiresAt] of this.entries) {
-      if (expiresAt > nowMs) break;
-      this.entries.delete(key);
-    }
+    return this.keys.size;
   }
 }

@@ -42,6 +42,8 @@ export {
   type RevocationSnapshot,
   type RevocationSource,
 } from './revocation-state.js';
+// The record behind single-use checks (proof jtis here; assertions and proofs at the authorization server).
+export { ExpiringKeys } from './expiring-keys.js';
 export { createSignalsFeed, type FeedPersistence, type FeedState, type SignalsFeed, type SignalsFeedOptions } from './signals-feed.js';
 export { withAgentAuth, protectedResourceMetadataResponse, toWebResponse, type FetchAdapterOptions } from './adapters/fetch.js';
 // The one DPoP proof verifier (RFC 9449 §4.3), shared with the authorization server.

@@ -1,3 +1,4 @@
+import { ExpiringKeys } from '@agentauth/resource-server';
 import type { ReplayClaim } from '../store/store.js';
 
 /** What a full cache does with one more claim (see {@link ReplayCache}). */
@@ -17,8 +18,6 @@ export class ReplayCacheFullError extends Error {
 
 /** How often a full `'refuse'` cache may look through all its entries for expired ones, ms. */
 const FULL_SWEEP_INTERVAL_MS = 1_000;
-/** Consumed queue slots kept before the queue is compacted (then at least half of it is consumed). */
-const QUEUE_COMPACT_AFTER = 4_096;
 
 /**
  * `jti`s seen in this process, each until its expiry. Two uses, by `whenFull`:
@@ -31,21 +30,12 @@ const QUEUE_COMPACT_AFTER = 4_096;
  *   single-process SQLite server, dpop-setup.ts). It never forgets a live entry: when full of live
  *   ones, `claim` throws {@link ReplayCacheFullError} and the caller refuses the request.
  *
- * Every step is O(1) amortised. Claims are queued in arrival order, which is nearly expiry order,
- * and expired ones are dropped from the queue's front as new ones arrive. The queue is an array
- * with a moving head, not the map's own order: a map iterator starts at the first slot and steps
- * over every slot deleted since the map was last rehashed, so taking the front of a map whose old
- * entries keep expiring cost 20-100 µs per claim once ~360,000 were live (90 s of DPoP proofs at
- * 4,000/s), measured. Only a full `'refuse'` cache scans the map, at most once a second, for
- * expired entries waiting behind live ones.
+ * Every step is O(1) amortised ({@link ExpiringKeys}): expired entries are dropped from the front
+ * of the arrival order as new ones arrive. Only a full `'refuse'` cache scans its entries, at most
+ * once a second, for expired ones waiting behind live ones.
  */
 export class ReplayCache {
-  /** Key to expiry (ms): the record. */
-  private readonly entries = new Map<string, number>();
-  /** Claims in arrival order, from `head`; a slot whose expiry no longer matches the map's is stale. */
-  private queueKeys: (string | undefined)[] = [];
-  private queueExpiries: number[] = [];
-  private head = 0;
+  private readonly keys = new ExpiringKeys();
   private readonly maxEntries: number;
   private readonly whenFull: WhenFull;
   private lastFullSweep = Number.NEGATIVE_INFINITY;
@@ -63,14 +53,12 @@ export class ReplayCache {
    * @throws ReplayCacheFullError when a `'refuse'` cache is full of live entries (nothing recorded).
    */
   claim(key: string, expiresAt: number, now: number): boolean {
-    const previous = this.entries.get(key);
+    const previous = this.keys.expiryOf(key);
     if (previous !== undefined && previous > now) return false;
     // Two out for each one in: expired entries never pile up while entries keep arriving.
-    this.dropExpiredFront(now, 2);
-    if (previous === undefined && this.entries.size >= this.maxEntries) this.makeRoom(now);
-    this.entries.set(key, expiresAt);
-    this.queueKeys.push(key);
-    this.queueExpiries.push(expiresAt);
+    this.keys.dropExpired(now, 2);
+    if (previous === undefined && this.keys.size >= this.maxEntries) this.makeRoom(now);
+    this.keys.set(key, expiresAt);
     return true;
   }
 
@@ -79,58 +67,30 @@ export class ReplayCache {
    * an entry behind a longer-lived one waits for it (the cache stays bounded by `maxEntries`).
    */
   evictExpired(now: number): void {
-    this.dropExpiredFront(now, Number.POSITIVE_INFINITY);
+    this.keys.dropExpired(now);
   }
 
   /** The entries still live at `now`: what a process hands over at shutdown. */
   liveClaims(now: number): ReplayClaim[] {
     const out: ReplayClaim[] = [];
-    for (const [key, expiresAt] of this.entries) if (expiresAt > now) out.push({ key, expiresAt });
+    for (const [key, expiresAt] of this.keys.entries()) if (expiresAt > now) out.push({ key, expiresAt });
     return out;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.keys.size;
   }
 
   private makeRoom(now: number): void {
     if (this.whenFull === 'forget-oldest') {
-      // Full of live entries: drop the oldest one still recorded; the store remains authoritative.
-      while (this.head < this.queueKeys.length) if (this.dropFront()) return;
+      // Full of live entries: drop the oldest insertion; the store remains authoritative.
+      this.keys.dropOldest();
       return;
     }
     if (now - this.lastFullSweep >= FULL_SWEEP_INTERVAL_MS) {
       this.lastFullSweep = now;
-      // Their queue slots go stale (the map no longer holds them) and are skipped at the front.
-      for (const [key, expiresAt] of this.entries) if (expiresAt <= now) this.entries.delete(key);
+      this.keys.sweep(now);
     }
-    if (this.entries.size >= this.maxEntries) throw new ReplayCacheFullError(`replay cache full: ${this.maxEntries} live entries`);
-  }
-
-  private dropExpiredFront(now: number, limit: number): void {
-    let dropped = 0;
-    while (this.head < this.queueKeys.length && dropped < limit && (this.queueExpiries[this.head] as number) <= now) {
-      if (this.dropFront()) dropped += 1;
-    }
-    this.compactQueue();
-  }
-
-  /** Takes the queue's front slot; forgets its key if the map still holds it with that expiry. */
-  private dropFront(): boolean {
-    const key = this.queueKeys[this.head] as string;
-    const expiresAt = this.queueExpiries[this.head] as number;
-    this.queueKeys[this.head] = undefined;
-    this.head += 1;
-    // A key claimed again after it expired has a newer slot; this one is stale.
-    if (this.entries.get(key) !== expiresAt) return false;
-    this.entries.delete(key);
-    return true;
-  }
-
-  private compactQueue(): void {
-    if (this.head < QUEUE_COMPACT_AFTER || this.head * 2 < this.queueKeys.length) return;
-    this.queueKeys = this.queueKeys.slice(this.head);
-    this.queueExpiries = this.queueExpiries.slice(this.head);
-    this.head = 0;
+    if (this.keys.size >= this.maxEntries) throw new ReplayCacheFullError(`replay cache full: ${this.maxEntries} live entries`);
   }
 }
