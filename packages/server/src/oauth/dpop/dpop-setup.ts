@@ -41,9 +41,11 @@ export interface DpopSetup {
  *   shutdown and taken back at start; after a crash the next process starts without them
  *   (docs/oauth.md says what that allows).
  *
- * The durable claim is measured at ~17 µs of the SQLite commit thread per proof (a random page of
- * the replay index written per claim: the proofs of one second scatter over its range), most of the
- * 25 % the issue allows DPoP issuance over plain issuance, for no gain where one process decides.
+ * Why one process writes no durable claim: on SQLite it cost ~17 µs of the commit thread per proof
+ * (a page of the replay index written per claim: the proofs of one second scatter over its range),
+ * a quarter of what a DPoP-bound token cost over a plain one (bench/README.md), to check nothing
+ * the process's own record does not check exactly. Two servers started separately on one SQLite
+ * data directory are not a deployment (`--workers N` is): each would decide alone.
  */
 export function dpopSingleUseAuthority(config: Pick<Config, 'databaseUrl' | 'workers'>): 'database' | 'process' {
   return config.databaseUrl === undefined && config.workers === 1 ? 'process' : 'database';
