@@ -46,6 +46,10 @@ export interface DpopSetup {
  * a quarter of what a DPoP-bound token cost over a plain one (bench/README.md), to check nothing
  * the process's own record does not check exactly. Two servers started separately on one SQLite
  * data directory are not a deployment (`--workers N` is): each would decide alone.
+ *
+ * Client assertions keep their durable claim everywhere: the one gap of a process's own record is
+ * a crash, and an assertion replayed after one would buy a token on its own, where a proof buys a
+ * token bound to a key the replayer does not hold, and only alongside a client authentication.
  */
 export function dpopSingleUseAuthority(config: Pick<Config, 'databaseUrl' | 'workers'>): 'database' | 'process' {
   return config.databaseUrl === undefined && config.workers === 1 ? 'process' : 'database';
