@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AuditInput } from '../records.js';
-import type { CommitResult, CommitStore, CommitUnit } from '../store.js';
-import type { AuditLogTable, Database, IssuedTokensTable } from './database.js';
+import type { CommitResult, CommitStore, CommitUnit, ReplayClaim } from '../store.js';
+import type { AuditLogTable, Database, IssuedTokensTable, ReplayClaimsTable } from './database.js';
 import { fromJson, toJson } from './json.js';
-import { auditToRow, issuedTokenToRow, type UnhashedAudit } from './rows.js';
+import { auditToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
 export type HashRecord = Parameters<CommitStore['commitUnits']>[1];
@@ -13,20 +13,17 @@ export type HashRecord = Parameters<CommitStore['commitUnits']>[1];
  * them, each with the index of the first unit claiming it. A key claimed twice in a batch is one row
  * (the first unit's expiry): the second claimant loses, whatever expiry it named.
  */
-export function batchClaims(units: readonly CommitUnit[]): { rows: { key: string; expires_at: number }[]; firstClaimant: Map<string, number> } {
+export function batchClaims(units: readonly CommitUnit[]): { rows: ReplayClaimsTable[]; firstClaimant: Map<string, number> } {
   const firstClaimant = new Map<string, number>();
-  const rows: { key: string; expires_at: number }[] = [];
+  const distinct: ReplayClaim[] = [];
   units.forEach((unit, index) => {
     for (const claim of unit.claims) {
       if (firstClaimant.has(claim.key)) continue;
       firstClaimant.set(claim.key, index);
-      // Whole milliseconds (a bigint column): an assertion's `exp` may be fractional, and a value
-      // PostgreSQL cannot store would fail the whole batch, every other request in it included.
-      rows.push({ key: claim.key, expires_at: Math.ceil(claim.expiresAt) });
+      distinct.push(claim);
     }
   });
-  rows.sort((a, b) => a.expires_at - b.expires_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { rows, firstClaimant };
+  return { rows: replayClaimRows(distinct), firstClaimant };
 }
 
 /** Per unit, the keys it lost; a unit wins when it lost none. */

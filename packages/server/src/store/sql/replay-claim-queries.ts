@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ReplayClaim } from '../store.js';
+import { replayClaimRows } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
 /*
@@ -11,8 +12,7 @@ import type { SqlContext } from './sql-context.js';
 /** `TokenStore.keepReplayClaims`: inserts each pair once (an existing pair is left as it is). */
 export async function keepReplayClaims(ctx: SqlContext, claims: readonly ReplayClaim[]): Promise<void> {
   // In primary-key order, like the group commit's claims, in chunks the dialect can bind.
-  const rows = claims.map((c) => ({ expires_at: Math.ceil(c.expiresAt), key: c.key })).sort((a, b) => a.expires_at - b.expires_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const chunk of ctx.chunks(rows, 2)) {
+  for (const chunk of ctx.chunks(replayClaimRows(claims), 2)) {
     await ctx.write((db) =>
       db
         .insertInto('replay_claims')

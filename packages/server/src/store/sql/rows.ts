@@ -17,9 +17,11 @@ import type {
   AuditLogTable,
   CredentialsTable,
   IssuedTokensTable,
+  ReplayClaimsTable,
   RevokedTokensTable,
   SigningKeysTable,
 } from './database.js';
+import type { ReplayClaim } from '../store.js';
 import { fromJson, toJson } from './json.js';
 
 /*
@@ -214,4 +216,16 @@ export function auditFromRow(r: AuditLogTable): AuditRecord {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+}
+
+/**
+ * Replay claims -> `replay_claims` rows, sorted as the primary key `(expires_at, key)` orders them
+ * (concurrent PostgreSQL writers then lock them in one order and cannot deadlock). Whole
+ * milliseconds (a bigint column): an assertion's `exp` may be fractional, and a value PostgreSQL
+ * cannot store would fail the whole statement, a group commit's other requests included.
+ */
+export function replayClaimRows(claims: Iterable<ReplayClaim>): ReplayClaimsTable[] {
+  const rows: ReplayClaimsTable[] = [];
+  for (const claim of claims) rows.push({ key: claim.key, expires_at: Math.ceil(claim.expiresAt) });
+  return rows.sort((a, b) => a.expires_at - b.expires_at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
