@@ -1,6 +1,6 @@
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dpopSigner } from './helpers/dpop-client.js';
+import { registerAgentOverHttp, type HttpAgent } from './helpers/http-agent.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const BOOTSTRAP = 'cluster-test-bootstrap-token-0123456789abcdef';
@@ -11,28 +11,15 @@ const BOOTSTRAP = 'cluster-test-bootstrap-token-0123456789abcdef';
  */
 describe('agentauth start --workers 2', () => {
   let server: ServerProcess;
-  let agentId: string;
-  let privateKey: CryptoKey;
+  let agent: HttpAgent;
 
   beforeAll(async () => {
     server = await startServerProcess({ args: ['--workers', '2'], env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_LOG_LEVEL: 'info' }, ready: (output) => (output.match(/agentauth listening/g) ?? []).length === 2 });
-    const keys = await generateKeyPair('ES256');
-    privateKey = keys.privateKey;
-    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' };
-    const created = await fetch(`${server.url}/admin/v1/agents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'cluster-bot', owner: 'team', scopes: ['a'], resources: ['https://api.example.com'], jwks: { keys: [jwk] } }),
-    });
-    expect(created.status).toBe(201);
-    agentId = ((await created.json()) as { agent: { id: string } }).agent.id;
+    agent = await registerAgentOverHttp(server.url, BOOTSTRAP, 'cluster-bot');
   }, 40_000);
   afterAll(async () => server?.stop());
 
-  const assertion = (jti = crypto.randomUUID()) => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: agentId, sub: agentId, aud: server.url, jti, iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
-  };
+  const assertion = (jti?: string) => agent.assertion(jti);
   const token = async (clientAssertion: string, dpop?: string) => {
     // A new connection per request, so the cluster spreads them over both workers.
     const response = await fetch(`${server.url}/token`, {
@@ -66,7 +53,7 @@ describe('agentauth start --workers 2', () => {
 
   it('refuses a suspended agent on every worker at once', async () => {
     for (let i = 0; i < 6; i++) expect((await token(await assertion())).status).toBe(200);
-    const suspended = await fetch(`${server.url}/admin/v1/agents/${agentId}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}` } });
+    const suspended = await fetch(`${server.url}/admin/v1/agents/${agent.id}/suspend`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}` } });
     expect(suspended.status).toBe(200);
     for (let i = 0; i < 10; i++) expect((await token(await assertion())).status).toBe(401);
   });

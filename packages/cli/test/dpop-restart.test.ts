@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dpopSigner } from './helpers/dpop-client.js';
+import { registerAgentOverHttp } from './helpers/http-agent.js';
 import { freePort, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const BOOTSTRAP = 'dpop-restart-bootstrap-token-0123456789abcdef';
@@ -30,19 +30,10 @@ describe('DPoP single use across a clean restart (SIGTERM)', () => {
 
   it('refuses after the restart a proof accepted before it, and accepts a new one', async () => {
     server = await startServerProcess({ env });
-    const keys = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' };
-    const created = await fetch(`${server.url}/admin/v1/agents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'dpop-bot', owner: 'team', scopes: ['a'], resources: ['https://api.example.com'], jwks: { keys: [jwk] } }),
-    });
-    expect(created.status).toBe(201);
-    const agentId = ((await created.json()) as { agent: { id: string } }).agent.id;
+    const agent = await registerAgentOverHttp(server.url, BOOTSTRAP, 'dpop-bot');
     const url = server.url;
     const token = async (proof: string) => {
-      const now = Math.floor(Date.now() / 1000);
-      const assertion = await new SignJWT({ iss: agentId, sub: agentId, aud: url, jti: crypto.randomUUID(), iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(keys.privateKey);
+      const assertion = await agent.assertion();
       const response = await fetch(`${url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
