@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Random } from './random.js';
 
 /** Store setting holding the SHA-256 of the generated bootstrap token. */
@@ -13,7 +15,7 @@ export interface BootstrapSettingsStore {
 /**
  * The admin bootstrap credential. A configured `AGENTAUTH_BOOTSTRAP_TOKEN` is the one accepted.
  * Without one, the first start generates a 256-bit token, stores only its SHA-256, and prints it
- * once; later starts (and other nodes) accept that stored digest. Returns the accepted digest.
+ * once (see {@link announceBootstrapToken}); later starts (and other nodes) accept that stored digest. Returns the accepted digest.
  */
 export async function resolveBootstrapToken(
   store: BootstrapSettingsStore,
@@ -40,19 +42,60 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** The banner printed once at the first start: to the terminal, never into the structured log. */
-export function printBootstrapToken(token: string): void {
-  process.stdout.write(
+/** File in the data directory that receives the generated bootstrap token (mode 0600). */
+export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
+
+/** Where the announcement goes: the data directory, the log, and the terminal if there is one. */
+export interface BootstrapTokenAnnouncement {
+  dataDir: string;
+  logger: { warn(obj: object, msg: string): void };
+  /** The operator's terminal: the banner is written only when it is a TTY. */
+  terminal?: { isTTY?: boolean; write(text: string): unknown };
+}
+
+/**
+ * How a first start hands the generated token to the operator without putting it in the log
+ * stream: log lines (stdout, JSON) are kept by collectors, so the token goes to
+ * `<dataDir>/bootstrap-token` (mode 0600, written beside and replaced atomically, never through a
+ * symlink) and, when stderr is a terminal, into a banner there. The log line names the file only.
+ */
+export function announceBootstrapToken(options: BootstrapTokenAnnouncement): (token: string) => void {
+  return (token) => {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const path = join(options.dataDir, BOOTSTRAP_TOKEN_FILE);
+    writePrivateFile(path, `${token}\n`);
+    options.logger.warn({ file: path }, `first start: the admin bootstrap token was written to ${path} (mode 0600); store it in a secret manager, then delete the file`);
+    const terminal = options.terminal ?? process.stderr;
+    if (terminal.isTTY === true) terminal.write(banner(token, path));
+  };
+}
+
+function writePrivateFile(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  // O_EXCL|O_NOFOLLOW: a file or symlink planted under the temporary name is never written through.
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+function banner(token: string, path: string): string {
+  return (
     [
       '',
       '================================================================================',
-      ' agentauth: first start. Admin bootstrap token (shown ONCE, store it now):',
+      ' agentauth: first start. Admin bootstrap token (store it now):',
       '',
       `   ${token}`,
       '',
+      ` Also in ${path} (mode 0600): delete it once stored.`,
       ' Use it as AGENTAUTH_ADMIN_TOKEN for the CLI, or as a Bearer token on /admin/v1.',
       '================================================================================',
       '',
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
 }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { printBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
+import { announceBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
 import type { Config } from './config/config.js';
 import { resolveMasterKey } from './keys/master-key.js';
 import { cryptoRandom } from './random.js';
@@ -14,7 +14,7 @@ export async function prepareDataOnce(config: Config): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true });
   try {
     await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
-    await resolveBootstrapToken(store, config.bootstrapToken, cryptoRandom, printBootstrapToken);
+    await resolveBootstrapToken(store, config.bootstrapToken, cryptoRandom, announceBootstrapToken({ dataDir: config.dataDir, logger }));
   } finally {
     await store.close();
   }

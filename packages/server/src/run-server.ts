@@ -6,6 +6,9 @@ import { startServer } from './server.js';
 import { prepareDataOnce } from './prepare-data.js';
 import { runMigrations } from './store/sql/open-store.js';
 import { isAgentChangedNotice } from './cluster-notice.js';
+import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
+import { assertAddressesFree, ListenError } from './http/listen-address.js';
+import { DatabaseOpenError } from './store/sql/database-open-error.js';
 
 const USAGE = `Usage: agentauth-server <command> [options]
 
@@ -17,7 +20,9 @@ Options are listed in docs/configuration.md (every option also has an AGENTAUTH_
 
 /**
  * The server's command line: `start` and `migrate`. Returns the process exit status: 0, 1 when
- * the server failed, 2 for invalid configuration or usage (every problem printed at once).
+ * the server failed (a taken address, a data directory in use, a database that cannot be opened:
+ * each printed as one line saying why, before anything was written), 2 for invalid configuration
+ * or usage (every problem printed at once).
  */
 export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<number> {
   const [command = 'start', ...options] = argv;
@@ -43,15 +48,35 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
     throw error;
   }
 
-  if (command === 'migrate') {
-    const applied = await runMigrations({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
-    return 0;
+  try {
+    if (command === 'migrate') {
+      const applied = await migrateOnce(config);
+      process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      return 0;
+    }
+    if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config);
+    await startServer(config);
+    return -1; // keep running; the process exits on a signal
+  } catch (error) {
+    if (!isStartupFailure(error)) throw error;
+    process.stderr.write(`agentauth-server: cannot ${command === 'migrate' ? 'migrate' : 'start'}: ${error.message}\n`);
+    return 1;
   }
+}
 
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
-  await startServer(config);
-  return -1; // keep running; the process exits on a signal
+/** Failures whose message is written for the operator: printed alone, without a stack. */
+function isStartupFailure(error: unknown): error is Error {
+  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError;
+}
+
+/** `migrate` on SQLite takes the data directory like a server would: never under a running one. */
+async function migrateOnce(config: Config): Promise<string[]> {
+  const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  try {
+    return await runMigrations({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } finally {
+    lock?.release();
+  }
 }
 
 /**
@@ -60,7 +85,16 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
  * worker drops a changed agent from its cache at once.
  */
 async function runPrimary(config: Config): Promise<number> {
-  await prepareDataOnce(config);
+  await assertAddressesFree(config);
+  // The primary holds the SQLite data directory for its workers, for as long as it runs.
+  const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  try {
+    await prepareDataOnce(config);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  process.once('exit', () => lock?.release());
   for (let i = 0; i < config.workers; i++) cluster.fork();
   cluster.on('message', (_worker, message: unknown) => {
     if (isAgentChangedNotice(message)) for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message);

@@ -5,7 +5,9 @@ import { adminApp } from './http/admin-app.js';
 import { registrationRoutes } from './http/registration-routes.js';
 import { AgentService } from './agents/agent-service.js';
 import { createGroupCommitAuditLog } from './audit/group-commit.js';
-import { printBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
+import { announceBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { assertAddressesFree, listenFailure } from './http/listen-address.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { Deps } from './deps.js';
@@ -37,6 +39,7 @@ import { createTokenDigester } from './tokens/token-digest.js';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
+import type { SqlStore } from './store/sql/sql-store.js';
 import { RevocationEvents } from './signals/revocation-events.js';
 import { createFederation, createRemoteJwks } from './federation/create-federation.js';
 import { federatedSubjectTokenValidator } from './federation/federated-subject-token-validator.js';
@@ -54,7 +57,7 @@ export interface ServerOptions {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** Receives the generated bootstrap token at a first start (default: printed once). */
+  /** Receives the generated bootstrap token at a first start (default: the data directory's `bootstrap-token` file). */
   announceBootstrapToken?: (token: string) => void;
 }
 
@@ -82,12 +85,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const random = options.random ?? cryptoRandom;
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
+  // One SQLite data directory, one server: a cluster's workers run under their primary's lock.
+  const lock: DataDirLock | undefined = config.databaseUrl === undefined && !cluster.isWorker ? lockDataDir(config.dataDir) : undefined;
+  let store: SqlStore;
+  try {
+    logger.info('opening the database');
+    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const stops: (() => void)[] = [];
   let dpop: DpopSetup | undefined;
   try {
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
-    const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, options.announceBootstrapToken ?? printBootstrapToken);
+    const announce = options.announceBootstrapToken ?? announceBootstrapToken({ dataDir: config.dataDir, logger });
+    const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, announce);
     const audit = createGroupCommitAuditLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
 
     const keys = createSigningKeyRing({
@@ -104,6 +117,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
       },
     });
+    logger.info('loading the signing keys (the first start generates them)');
     await keys.sync();
     stops.push(startKeyRotation(keys, KEY_SYNC_MS, (error) => logger.error({ err: error }, 'signing key sync failed')));
 
@@ -164,6 +178,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events, trustDomain: config.trustDomain });
     // The built-in CA (docs/ca.md): agents are read through the directory's cache, which every
     // suspension invalidates at once.
+    logger.info('loading the certificate authority (the first start creates it)');
     const { ca, stop: stopCa } = await createCertificateAuthority({
       ...deps,
       masterKey,
@@ -276,8 +291,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(() => clearInterval(enrollmentPrune));
     await app.register(adminApp, { prefix: '/admin/v1', deps, agents, bootstrapDigest, federation: federation.service, ca, enrollment });
 
-    await audit.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
-
     let closed = false;
     return {
       app,
@@ -295,25 +308,44 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await dpopSetup.close();
         await audit.close();
         await store.close();
+        lock?.release();
       },
     };
   } catch (error) {
     for (const stop of stops) stop();
     await dpop?.close();
     await store.close();
+    lock?.release();
     throw error;
   }
 }
 
-/** Builds the server and listens on the configured address; stops cleanly on SIGTERM/SIGINT. */
+/**
+ * Builds the server and listens on the configured addresses; stops cleanly on SIGTERM/SIGINT.
+ * An address already taken is found before anything is created or audited, and fails with a
+ * message naming it; `server.started` is audited only once every listener is up.
+ */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<AgentAuthServer> {
+  // A cluster's workers share their primary's sockets; the primary checked the addresses.
+  if (cluster.isPrimary) await assertAddressesFree(config);
   const server = await createServer(config, options);
-  await server.app.listen({ host: config.host, port: config.port });
-  if (server.mtls !== undefined) {
-    const address = await server.mtls.listen();
-    server.deps.logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
+  const { logger, audit, clock } = server.deps;
+  try {
+    await server.app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw listenFailure(error, config.host, config.port);
+    });
+    if (server.mtls !== undefined) {
+      const address = await server.mtls.listen().catch((error: unknown) => {
+        throw listenFailure(error, config.mtlsHost, config.mtlsPort);
+      });
+      logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
+    }
+    await audit.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
+  } catch (error) {
+    await server.close();
+    throw error;
   }
-  server.deps.logger.info({ issuer: config.issuer, pid: process.pid }, 'agentauth listening');
+  logger.info({ issuer: config.issuer, pid: process.pid }, 'agentauth listening');
   const stop = () => {
     server
       .close()

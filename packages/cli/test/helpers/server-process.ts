@@ -30,13 +30,14 @@ export interface ServerProcess {
 }
 
 /**
- * The built CLI's `agentauth start` as a real child process in a fresh working directory, with
+ * The built CLI's `agentauth start` as a real child process in a fresh working directory (or `cwd`), with
  * every inherited AGENTAUTH_* variable removed. Resolves once `/readyz` answers 200 and `ready`
  * (if given) holds for the output.
  */
-export async function startServerProcess(options: { args?: string[]; env?: Record<string, string>; ready?: (output: string) => boolean } = {}): Promise<ServerProcess> {
+export async function startServerProcess(options: { args?: string[]; env?: Record<string, string>; ready?: (output: string) => boolean; cwd?: string } = {}): Promise<ServerProcess> {
   if (!existsSync(CLI)) throw new Error('the CLI is not built: run `npm run build` (npm test does)');
-  const workDir = await mkdtemp(join(tmpdir(), 'agentauth-process-'));
+  // A caller restarting a server on the same data directory passes its working directory.
+  const workDir = options.cwd ?? (await mkdtemp(join(tmpdir(), 'agentauth-process-')));
   // A caller restarting a server on the same data directory keeps its port (and so its issuer).
   const port = options.env?.['AGENTAUTH_PORT'] !== undefined ? Number(options.env['AGENTAUTH_PORT']) : await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -95,7 +95,7 @@ const ALL_SETTINGS = [
   setting('bootstrapToken', {
     type: bearerToken({ minLength: 32, maxLength: 1024 }),
     default: { value: undefined },
-    defaultDoc: 'generated and printed at the first start',
+    defaultDoc: 'generated at the first start into `bootstrap-token` in the data directory',
     description: 'Admin API bearer token accepted from the first start.',
     secret: true,
   }),

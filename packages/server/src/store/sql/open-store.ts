@@ -2,6 +2,7 @@ import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { SqlStore } from './sql-store.js';
+import { databaseOpenError } from './database-open-error.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -17,17 +18,26 @@ export interface OpenStoreOptions extends DatabaseOptions {
 
 /**
  * Opens the store the configuration names (DESIGN.md §5: SQLite in the data directory for one
- * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date.
+ * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date. A
+ * database that cannot be reached or migrated is a `DatabaseOpenError` saying why.
  */
 export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
-  const opened = openDatabase(options);
+  const opened = open(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);
     const thread = options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS) : undefined;
     return new SqlStore(opened.ctx, opened.close, thread);
   } catch (error) {
     await opened.close();
-    throw error;
+    throw databaseOpenError(error, options.databaseUrl, options.dataDir);
+  }
+}
+
+function open(options: DatabaseOptions): OpenDatabase {
+  try {
+    return openDatabase(options);
+  } catch (error) {
+    throw error instanceof TypeError ? error : databaseOpenError(error, options.databaseUrl, options.dataDir);
   }
 }
 
@@ -41,9 +51,11 @@ function migrate(opened: OpenDatabase, options: DatabaseOptions): Promise<string
  * Returns the names of the migrations applied (empty when the schema was current).
  */
 export async function runMigrations(options: DatabaseOptions): Promise<string[]> {
-  const opened = openDatabase(options);
+  const opened = open(options);
   try {
     return await migrate(opened, options);
+  } catch (error) {
+    throw databaseOpenError(error, options.databaseUrl, options.dataDir);
   } finally {
     await opened.close();
   }
