@@ -133,9 +133,15 @@ function codeFor(error: unknown): AccessTokenErrorCode | undefined {
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return 'ERR_TOKEN_ALG';
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'ERR_TOKEN_MALFORMED';
   // jose refuses a key that does not fit the header's alg (e.g. an EC key for EdDSA) with a
-  // TypeError or a key error; the token chose that alg, so it is the token's fault.
-  if (error instanceof TypeError || error instanceof errors.JWKInvalid) return 'ERR_TOKEN_ALG';
+  // TypeError or a key error, and on Node 24 Web Crypto refuses it first with a DOMException
+  // while converting the key; the token chose that alg, so it is the token's fault.
+  if (error instanceof TypeError || error instanceof errors.JWKInvalid || isKeyMismatch(error)) return 'ERR_TOKEN_ALG';
   return undefined;
+}
+
+/** Web Crypto's refusal of a key for an algorithm (W3C Web Cryptography API §14.3, importKey/verify). */
+function isKeyMismatch(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'DataError' || error.name === 'InvalidAccessError' || error.name === 'NotSupportedError');
 }
 
 
