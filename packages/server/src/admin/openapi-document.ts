@@ -133,8 +133,10 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       ok: { type: 'boolean' },
       records_checked: { type: 'integer' },
+      last_seq: { type: 'integer', description: 'The head: the last record of the intact chain (0 for an empty log); absent when a link is broken.' },
+      last_hash: { type: 'string', description: "The head's hash ('' for an empty log)." },
       first_bad_seq: { type: 'integer' },
-      problem: { enum: ['edited', 'deleted', 'reordered'] },
+      problem: { enum: ['edited', 'deleted', 'reordered', 'truncated', 'rewritten'] },
     },
   },
   TokenChainNode: {
