@@ -125,6 +125,13 @@ export const listAgentsQuery: JsonSchema = {
   },
 };
 
+/** `GET /agents/{id}/tokens` query. */
+export const agentTokensQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pagination,
+};
+
 const auditFilters = {
   agent_id: AGENT_ID,
   event: { type: 'string', enum: [...AUDIT_EVENTS] },
