@@ -7,6 +7,28 @@ export const EXIT_USAGE = 2;
 /** The server could not be reached: refused, unknown host, TLS failure, timeout. */
 export const EXIT_UNREACHABLE = 3;
 
+/**
+ * The `code`s of the CLI's own `--json` errors (docs/cli.md, "Errors"), beside the admin API's
+ * problem codes and OAuth `error` codes it passes on. A test keeps the docs and this list equal.
+ */
+export const CLI_ERROR_CODES = [
+  'usage',
+  'connection_refused',
+  'dns_failure',
+  'tls_verification_failed',
+  'tls_failed',
+  'timeout',
+  'connection_failed',
+  'unexpected_response',
+  'audit_chain_broken',
+  'audit_log_truncated',
+  'audit_log_rewritten',
+  'failed',
+] as const;
+
+/** One of {@link CLI_ERROR_CODES}. */
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
+
 /** The user typed something the CLI cannot run. Exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -25,16 +47,16 @@ export class UsageError extends Error {
  */
 export class CommandFailedError extends Error {
   override readonly name = 'CommandFailedError';
-  readonly code: string;
+  readonly code: CliErrorCode;
 
-  constructor(code: string, message: string) {
+  constructor(code: CliErrorCode, message: string) {
     super(message);
     this.code = code;
   }
 }
 
 /** Why no HTTP answer came, as far as the system error tells. */
-export type UnreachableKind = 'connection_refused' | 'dns_failure' | 'tls_verification_failed' | 'tls_failed' | 'timeout' | 'connection_failed';
+export type UnreachableKind = Extract<CliErrorCode, 'connection_refused' | 'dns_failure' | 'tls_verification_failed' | 'tls_failed' | 'timeout' | 'connection_failed'>;
 
 /**
  * Node's codes for a server certificate that does not verify (OpenSSL X509_V_ERR_* names, and
