@@ -2,7 +2,7 @@ import { CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type ClientAuthMethod }
 
 import type { Agent, AgentFields, CreateAgentRequest, UpdateAgentRequest } from '../admin-types.js';
 import type { OptionSpec } from '../args.js';
-import { UsageError, EXIT_OK } from '../cli-errors.js';
+import { CommandFailedError, UsageError, EXIT_OK } from '../cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from '../command.js';
 import { generateAgentKey, readPublicKeys, removeKeyFile, writePrivateKeyFile } from '../key-files.js';
 import { renderJson, renderTable } from '../output.js';
@@ -203,8 +203,7 @@ const remove: Command = {
     if (!context.flags.bool('yes')) {
       if (context.io.confirm === undefined) throw new UsageError('refusing to delete without --yes (no terminal to ask on)', this.name);
       if (!(await context.io.confirm(`Delete agent ${id} and all its credentials? [y/N] `))) {
-        context.io.stderr('not deleted\n');
-        return EXIT_OK;
+        throw new CommandFailedError('cancelled', `agent ${id} not deleted: the answer was not yes`);
       }
     }
     await context.admin().deleteAgent(id);

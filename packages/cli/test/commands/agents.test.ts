@@ -245,6 +245,17 @@ describe('agents list, show, update, status, delete', () => {
     expect(await run('agents', 'delete', 'agt_1', '--yes')).toMatchObject({ code: 0, stdout: 'deleted agent agt_1\n' });
   });
 
+  it('deletes nothing and exits 1 when the question on the terminal is not answered yes', async () => {
+    const { server } = await setup({});
+    const asked: string[] = [];
+    const { io, stdout, stderr } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN }, { confirm: async (question) => (asked.push(question), false) });
+    expect(await main(['agents', 'delete', 'agt_1'], io)).toBe(1);
+    expect(asked).toEqual(['Delete agent agt_1 and all its credentials? [y/N] ']);
+    expect(stdout()).toBe('');
+    expect(stderr()).toBe('error: agent agt_1 not deleted: the answer was not yes\n');
+    expect(server.seen).toHaveLength(0);
+  });
+
   it('adds a generated key, issues a secret and removes a credential', async () => {
     const { server, run } = await setup({
       'POST /admin/v1/agents/agt_1/credentials': (req, res) =>
