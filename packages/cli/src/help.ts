@@ -1,4 +1,4 @@
-import { GLOBAL_OPTIONS, TOP_OPTIONS, type OptionSpec } from './args.js';
+import { GLOBAL_OPTIONS, type OptionSpec } from './args.js';
 import type { Command, CommandGroup } from './command.js';
 
 /** The top-level help, listing every command. */
@@ -7,13 +7,13 @@ export function topHelp(groups: readonly CommandGroup[], leaves: readonly Comman
     'agentauth: run and manage an agentauth identity provider.',
     '',
     'usage: agentauth [global flags] <command> [flags]',
-    '       agentauth --version',
+    "       agentauth --version    (or -V: the CLI's version)",
     '',
     'commands:',
     ...rows([['start [server flags...]', 'start the server (flags: agentauth start --help)'], ...leaves.map((command) => [command.name, command.summary] as const), ...groups.flatMap((group) => group.commands.map((command) => [command.name, command.summary] as const))]),
     '',
     'global flags (before or after the command):',
-    ...optionLines({ ...GLOBAL_OPTIONS, ...TOP_OPTIONS }),
+    ...optionLines(GLOBAL_OPTIONS),
     '',
     'environment: AGENTAUTH_URL (default http://127.0.0.1:8080), AGENTAUTH_ADMIN_TOKEN, AGENTAUTH_CACERT.',
     'exit status: 0 ok, 1 operation failed, 2 usage error, 3 server unreachable (refused, DNS, TLS).',
