@@ -1,5 +1,7 @@
 import type {
   AddCredentialRequest,
+  AgentToken,
+  AuditHead,
   CaInfo,
   CertificateInfo,
   IssuedCertificateInfo,
@@ -128,8 +130,17 @@ export class AdminClient {
     return response.body;
   }
 
-  async verifyAudit(): Promise<AuditVerifyResult> {
-    return this.#json('POST', '/audit/verify');
+  /** Checks the hash chain, and with `expectHead` that it still holds that record (truncation). */
+  async verifyAudit(expectHead?: AuditHead): Promise<AuditVerifyResult> {
+    return this.#json('POST', '/audit/verify', expectHead === undefined ? undefined : { expect_head: expectHead });
+  }
+
+  /** The agent's unexpired tokens, oldest first. */
+  async listAgentTokens(agentId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<AgentToken>> {
+    const params = new URLSearchParams();
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/agents/${segment(agentId)}/tokens${queryString(params)}`);
   }
 
   /** The RFC 8693 lineage of an issued token. */

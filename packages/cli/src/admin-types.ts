@@ -29,6 +29,14 @@ export interface Agent {
   access_token_ttl: number | null;
   labels: Record<string, string>;
   jwks_uri: string | null;
+  /** RFC 8705 §2.1.2: the one subject a `tls_client_auth` certificate must carry; only the one set is present. */
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_subject_dn?: string;
+  /** RFC 8705 §3.4: every token is bound to the client certificate. */
+  tls_client_certificate_bound_access_tokens: boolean;
+  /** RFC 9449 §5.2: a DPoP proof is mandatory at the token endpoint. */
+  dpop_bound_access_tokens: boolean;
   credentials: Credential[];
   created_at: string;
   updated_at: string;
@@ -49,13 +57,21 @@ export interface CreateAgentRequest {
   labels?: Record<string, string>;
   jwks?: { keys: Record<string, unknown>[] };
   jwks_uri?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_subject_dn?: string;
+  tls_client_certificate_bound_access_tokens?: boolean;
+  dpop_bound_access_tokens?: boolean;
 }
 
 /** The members `POST` and `PATCH` share. */
-export type AgentFields = Partial<Omit<CreateAgentRequest, 'name' | 'owner' | 'jwks' | 'jwks_uri'>>;
+export type AgentFields = Partial<Omit<CreateAgentRequest, 'name' | 'owner' | 'jwks' | 'jwks_uri' | TlsSubjectField>>;
+
+/** The RFC 8705 §2.1.2 subject fields of a `tls_client_auth` agent; `null` clears one in a `PATCH`. */
+export type TlsSubjectField = 'tls_client_auth_san_uri' | 'tls_client_auth_san_dns' | 'tls_client_auth_subject_dn';
 
 /** Body of `PATCH /admin/v1/agents/{id}`. */
-export type UpdateAgentRequest = AgentFields & { name?: string; owner?: string; jwks_uri?: string | null };
+export type UpdateAgentRequest = AgentFields & { name?: string; owner?: string; jwks_uri?: string | null } & { [field in TlsSubjectField]?: string | null };
 
 export interface ListAgentsQuery {
   status?: string;
@@ -113,11 +129,37 @@ export interface AuditQuery {
   cursor?: string;
 }
 
+/** What `POST /admin/v1/audit/verify` answers (docs/events.md, "agentauth audit verify"). */
 export interface AuditVerifyResult {
   ok: boolean;
   records_checked: number;
+  /** The head (last record) whenever every link holds: seq 0 and hash '' for an empty log. */
+  last_seq?: number;
+  last_hash?: string;
   first_bad_seq?: number;
-  problem?: 'edited' | 'deleted' | 'reordered';
+  problem?: 'edited' | 'deleted' | 'reordered' | 'truncated' | 'rewritten';
+}
+
+/** A head kept outside the database, which the chain must still hold. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** One of an agent's unexpired tokens (`GET /admin/v1/agents/{id}/tokens`, docs/admin-api.md "Agent tokens"). */
+export interface AgentToken {
+  jti: string;
+  sub: string;
+  client_id: string;
+  parent_jti: string | null;
+  issued_at: string;
+  expires_at: string;
+  revoked: boolean;
+  scope: string | null;
+  aud: string[] | null;
+  binding: 'bearer' | 'dpop' | 'mtls' | null;
+  cnf: Record<string, string> | null;
+  [member: string]: unknown;
 }
 
 /** Body of `POST /admin/v1/agents/{id}/credentials`. */

@@ -4,6 +4,8 @@ import type { CliIo } from './io.js';
 
 /** What a command's `run` gets. */
 export interface CommandContext {
+  /** The command words, e.g. `agents create` (for usage errors). */
+  command: string;
   flags: Flags;
   /** Positional arguments after the command words, already counted against `args`. */
   args: string[];
@@ -12,6 +14,10 @@ export interface CommandContext {
   json: boolean;
   /** The server's base URL (validated). */
   baseUrl: string;
+  /** PEM CA certificates of `--cacert` (or AGENTAUTH_CACERT), trusted besides the public roots. */
+  cacert: string | undefined;
+  /** fetch for the server: `io.fetch`, or one that trusts `cacert`. */
+  fetch: typeof fetch;
   /** The admin client; throws a UsageError when no admin token is configured. */
   admin(): AdminClient;
 }

@@ -6,16 +6,18 @@ export function topHelp(groups: readonly CommandGroup[], leaves: readonly Comman
   const lines = [
     'agentauth: run and manage an agentauth identity provider.',
     '',
-    'usage: agentauth <command> [flags]',
+    'usage: agentauth [global flags] <command> [flags]',
+    "       agentauth --version    (or -V: the CLI's version)",
     '',
     'commands:',
     ...rows([['start [server flags...]', 'start the server (flags: agentauth start --help)'], ...leaves.map((command) => [command.name, command.summary] as const), ...groups.flatMap((group) => group.commands.map((command) => [command.name, command.summary] as const))]),
     '',
-    'global flags:',
+    'global flags (before or after the command):',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'environment: AGENTAUTH_URL (default http://127.0.0.1:8080), AGENTAUTH_ADMIN_TOKEN.',
-    'exit status: 0 ok, 1 operation failed, 2 usage error, 3 server unreachable.',
+    'environment: AGENTAUTH_URL (default http://127.0.0.1:8080), AGENTAUTH_ADMIN_TOKEN, AGENTAUTH_CACERT.',
+    'exit status: 0 ok, 1 operation failed, 2 usage error, 3 server unreachable (refused, DNS, TLS).',
+    'with --json, an error is one JSON object on stderr: {"error":{"code","message","status","exit_code"}}.',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
+
 import { AdminClient } from './admin-client.js';
-import { parseCommandLine } from './args.js';
+import { parseCommandLine, parseLeadingFlags } from './args.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from './command.js';
 import { agentsGroup } from './commands/agents.js';
@@ -13,7 +15,10 @@ import { tokenCommand } from './commands/token.js';
 import { tokensGroup } from './commands/tokens.js';
 import { commandHelp, groupHelp, topHelp } from './help.js';
 import type { CliIo } from './io.js';
+import { renderJson } from './output.js';
 import { renderError } from './render-error.js';
+import { tlsFetch } from './tls-fetch.js';
+import { cliVersion } from './version.js';
 
 /** Where the CLI looks for the server when neither --url nor AGENTAUTH_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -21,26 +26,46 @@ export const DEFAULT_URL = 'http://127.0.0.1:8080';
 const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup];
 const LEAVES: readonly Command[] = [tokenCommand];
 const HELP = new Set(['--help', '-h', 'help']);
+/** A CA file is a few certificates; refuse to read anything much bigger. */
+const MAX_CA_FILE_BYTES = 1024 * 1024;
 
 /**
  * Runs `agentauth` with `argv` (without the node and script paths) and resolves to the exit
  * status: 0 ok, 1 the operation failed, 2 usage error, 3 the server cannot be reached. `start`
  * resolves to whatever the server's `runServer` returns, where a negative value means the server
- * is still running. All output goes through `io`, so tests run it in-process.
+ * is still running. All output goes through `io`, so tests run it in-process. With `--json`
+ * anywhere, an error is printed as one JSON object on stderr (docs/cli.md).
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    const { text, exitCode } = renderError(error);
+    const { text, exitCode } = renderError(error, wantsJson(argv));
     io.stderr(text);
     return exitCode;
   }
 }
 
+/** `--json` given as a flag (not as the value after `--`), even on a command line that does not parse. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
-  const [first, second] = argv;
+  const leading = parseLeadingFlags(argv);
+  const words = argv.slice(leading.rest);
+  const [first, second] = words;
+  if (leading.values['version'] === true) {
+    io.stdout(leading.values['json'] === true ? renderJson({ version: cliVersion() }) : `agentauth ${cliVersion()}\n`);
+    return EXIT_OK;
+  }
+  const help = leading.values['help'] === true;
   if (first === undefined) {
+    if (help) {
+      io.stdout(topHelp(GROUPS, LEAVES));
+      return EXIT_OK;
+    }
     io.stderr(topHelp(GROUPS, LEAVES));
     return EXIT_USAGE;
   }
@@ -48,26 +73,32 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     io.stdout(topHelp(GROUPS, LEAVES));
     return EXIT_OK;
   }
-  if (first === 'start') return runStart(argv.slice(1), io);
+  if (first === 'start') {
+    // Everything after `start` is the server's; the CLI's own flags have no meaning there.
+    const own = Object.keys(leading.values).filter((name) => name !== 'help');
+    if (own.length > 0) throw new UsageError(`--${own[0]} does not apply to start: its flags are the server's`, 'start');
+    return runStart(help ? ['--help', ...words.slice(1)] : words.slice(1), io);
+  }
   const leaf = LEAVES.find((command) => command.name === first);
-  if (leaf !== undefined) return runCommand(leaf, argv.slice(1), io);
+  if (leaf !== undefined) return runCommand(leaf, words.slice(1), io, leading.values);
   const group = GROUPS.find((candidate) => candidate.name === first);
-  if (group === undefined) throw new UsageError(`unknown command '${first}'`);
-  if (second === undefined) {
+  if (group === undefined) throw new UsageError(`unknown command '${first.slice(0, 64)}'`);
+  if (second === undefined || second.startsWith('-') || HELP.has(second)) {
+    if (help || (second !== undefined && HELP.has(second))) {
+      io.stdout(groupHelp(group));
+      return EXIT_OK;
+    }
+    if (second !== undefined) throw new UsageError(`'agentauth ${group.name}' needs a command before its flags`, group.name);
     io.stderr(groupHelp(group));
     return EXIT_USAGE;
   }
-  if (HELP.has(second)) {
-    io.stdout(groupHelp(group));
-    return EXIT_OK;
-  }
   const command = group.commands.find((candidate) => candidate.name === `${group.name} ${second}`);
-  if (command === undefined) throw new UsageError(`unknown command '${group.name} ${second}'`, group.name);
-  return runCommand(command, argv.slice(2), io);
+  if (command === undefined) throw new UsageError(`unknown command '${group.name} ${second.slice(0, 64)}'`, group.name);
+  return runCommand(command, words.slice(2), io, leading.values);
 }
 
-async function runCommand(command: Command, argv: string[], io: CliIo): Promise<number> {
-  const { flags, positionals } = parseCommandLine(argv, command.options, command.name);
+async function runCommand(command: Command, argv: string[], io: CliIo, leading: Record<string, string | boolean>): Promise<number> {
+  const { flags, positionals } = parseCommandLine(argv, command.options, command.name, leading);
   if (flags.bool('help')) {
     io.stdout(commandHelp(command));
     return EXIT_OK;
@@ -80,25 +111,46 @@ async function runCommand(command: Command, argv: string[], io: CliIo): Promise<
     throw new UsageError(`too many arguments (expected ${command.args.length === 0 ? 'none' : command.args.join(' ')})`, command.name);
   }
   const baseUrl = resolveBaseUrl(flags.string('url') ?? nonEmpty(io.env.AGENTAUTH_URL) ?? DEFAULT_URL, command.name);
+  const caFile = flags.string('cacert') ?? nonEmpty(io.env.AGENTAUTH_CACERT);
+  const cacert = caFile === undefined ? undefined : await readCaFile(caFile, command.name);
+  const doFetch = cacert === undefined ? io.fetch : tlsFetch({ ca: cacert });
   let admin: AdminClient | undefined;
   const context: CommandContext = {
+    command: command.name,
     flags,
     args: positionals,
     io,
     json: flags.bool('json'),
     baseUrl,
-    admin: () => (admin ??= adminClient(baseUrl, flags.string('token') ?? nonEmpty(io.env.AGENTAUTH_ADMIN_TOKEN), io, command.name)),
+    cacert,
+    fetch: doFetch,
+    admin: () => (admin ??= adminClient(baseUrl, flags.string('token') ?? nonEmpty(io.env.AGENTAUTH_ADMIN_TOKEN), doFetch, command.name)),
   };
   return command.run(context);
 }
 
-function adminClient(baseUrl: string, token: string | undefined, io: CliIo, command: string): AdminClient {
+/** The PEM certificates of `--cacert`: read once, checked to hold at least one certificate. */
+async function readCaFile(path: string, command: string): Promise<string> {
+  let text: string;
+  try {
+    const file = await readFile(path);
+    if (file.length > MAX_CA_FILE_BYTES) throw new UsageError(`--cacert ${path} is too large for a CA file`, command);
+    text = file.toString('utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read --cacert ${path}: ${(error as { code?: string }).code ?? 'error'}`, command);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cacert ${path} holds no PEM certificate`, command);
+  return text;
+}
+
+function adminClient(baseUrl: string, token: string | undefined, doFetch: typeof fetch, command: string): AdminClient {
   if (token === undefined) throw new UsageError('no admin token: set AGENTAUTH_ADMIN_TOKEN (or pass --token)', command);
   const url = new URL(baseUrl);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new UsageError(`refusing to send the admin token over plain http to ${url.host}: use https`, command);
   }
-  return new AdminClient({ baseUrl, token, fetch: io.fetch });
+  return new AdminClient({ baseUrl, token, fetch: doFetch });
 }
 
 /** The server URL: http(s), no credentials, query or fragment; a trailing slash is dropped. */

@@ -4,13 +4,36 @@
  * repaint the operator's terminal.
  */
 
-/** Escapes C0/C1 control characters (and DEL) as `\xNN`/`\uNNNN`. */
+/** C0/C1 control characters, DEL and the Unicode line separators. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControl(char: string): string {
+  const named = NAMED[char];
+  if (named !== undefined) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * One line of text from elsewhere (a table cell, a field): every control character is escaped, so
+ * nothing can move the cursor or end the line: newline, CR and tab as `\n`, `\r`, `\t`, the rest
+ * (ESC first of all) as `\xNN`/`\uNNNN`.
+ */
 export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
-    const code = char.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  return text.replace(CONTROL, escapeControl);
+}
+
+/**
+ * A message that may run over several lines (an error of ours, a refusal's text): its line breaks
+ * stay line breaks (CRLF as one), every other control character is escaped as {@link sanitize}
+ * does, so a server's text still cannot send terminal escape sequences.
+ */
+export function sanitizeLines(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(CONTROL_BUT_NEWLINE, escapeControl);
 }
 
 /** How a cell value is shown: empty for null/undefined, lists comma-joined, objects as JSON. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cell, renderFields, renderTable, sanitize } from '../src/output.js';
+import { cell, renderFields, renderTable, sanitize, sanitizeLines } from '../src/output.js';
 
 describe('renderTable', () => {
   it('aligns columns to the widest cell, two spaces apart, with no trailing blanks', () => {
@@ -40,8 +40,12 @@ describe('renderTable', () => {
 
 describe('sanitize', () => {
   it('escapes terminal control sequences coming from the server', () => {
-    expect(sanitize('evil\u001b[2J\r\nname')).toBe('evil\\x1b[2J\\x0d\\x0aname');
+    expect(sanitize('evil\u001b[2J\r\nname\tx\u009b\u2028')).toBe('evil\\x1b[2J\\r\\nname\\tx\\x9b\\u2028');
     expect(cell({ a: '\u0007' })).toBe('{"a":"\\u0007"}');
+  });
+
+  it('keeps the line breaks of a multi-line message, and escapes everything else', () => {
+    expect(sanitizeLines('first.\r\nsecond\u001b]0;title\u0007\nthird\r')).toBe('first.\nsecond\\x1b]0;title\\x07\nthird\\r');
   });
 
   it('shows null as empty and keeps plain text unchanged', () => {

@@ -116,9 +116,13 @@ describe('README walkthrough on a fresh copy of the repository', () => {
   });
 
   it('7. shows every step in the audit log, and the chain verifies', async () => {
-    const [tail, verify] = await runBlock(blocks[6]!);
+    const [tail, tokens, verify] = await runBlock(blocks[6]!);
     for (const event of ['agent.registered', 'access_token.issued', 'access_token.introspected', 'access_token.revoked']) expect(tail).toContain(event);
+    expect(tail).toContain(`${copied.agentId} (legacy-script)`);
+    // The legacy script's one token, revoked in step 6.
+    expect(tokens).toMatch(/invoices:read/);
     expect(verify).toMatch(/ok|intact|verified/i);
+    expect(verify).toMatch(/head:\s+\d+:\S+/);
   });
 
   /** Runs a block's commands in the shell; each must succeed. Returns what each printed. */

@@ -85,11 +85,23 @@ describe('requestClientCredentialsToken (RFC 6749 §4.4, RFC 7523 §2.2)', () =>
     });
   });
 
+  it('with tlsClientAuth sends client_id and no assertion (RFC 8705 §2): the TLS connection authenticates', async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, { access_token: 'at.x.y', token_type: 'Bearer', expires_in: 300 }));
+    const token = await requestClientCredentialsToken({ tokenEndpoint: `${server.origin}/token`, clientId: 'agt_1', tlsClientAuth: true, scope: 'a' });
+    expect(token.access_token).toBe('at.x.y');
+    const form = new URLSearchParams(server.seen[0]?.body);
+    expect([...form.keys()].sort()).toEqual(['client_id', 'grant_type', 'scope']);
+    expect(form.get('client_id')).toBe('agt_1');
+  });
+
   describe('misuse throws TypeError before any request', () => {
     it.each([
       ['an http token endpoint off loopback', { tokenEndpoint: 'http://as.example.com/token' }],
       ['a missing token endpoint', { tokenEndpoint: undefined }],
       ['an empty assertion', { assertion: '' }],
+      ['no assertion and no tlsClientAuth', { assertion: undefined }],
+      ['both an assertion and tlsClientAuth', { tlsClientAuth: true }],
+      ['a tlsClientAuth that is not true', { assertion: undefined, tlsClientAuth: 'yes' }],
       ['an empty client id', { clientId: '' }],
       ['a malformed scope', { scope: 'a  b' }],
       ['a relative resource', { resource: '/api' }],

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { ConfigError } from './config/config-error.js';
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load-config.js';
+import { renderFlagsHelp } from './config/render-flags-help.js';
 import { startServer } from './server.js';
 import { prepareDataOnce } from './prepare-data.js';
 import { runMigrations } from './store/sql/open-store.js';
@@ -16,13 +17,13 @@ Commands:
   start     run the server (default)
   migrate   apply database migrations and exit
 
-Options are listed in docs/configuration.md (every option also has an AGENTAUTH_* variable).`;
+Options: agentauth-server start --help (every option also has an AGENTAUTH_* variable).`;
 
 /**
- * The server's command line: `start` and `migrate`. Returns the process exit status: 0, 1 when
- * the server failed (a taken address, a data directory in use, a database that cannot be opened:
- * each printed as one line saying why, before anything was written), 2 for invalid configuration
- * or usage (every problem printed at once).
+ * The server's command line: `start` and `migrate`, each with `--help` for its flags. Returns the
+ * process exit status: 0, 1 when the server failed (a taken address, a data directory in use, a
+ * database that cannot be opened: each printed as one line saying why, before anything was
+ * written), 2 for invalid configuration or usage (every problem printed at once).
  */
 export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<number> {
   const [command = 'start', ...options] = argv;
@@ -33,6 +34,10 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
   if (command !== 'start' && command !== 'migrate') {
     process.stderr.write(`agentauth-server: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
     return 2;
+  }
+  if (options.includes('--help') || options.includes('-h')) {
+    process.stdout.write(renderFlagsHelp(command));
+    return 0;
   }
 
   let config: Config;

@@ -39,12 +39,30 @@ export function renderAgent(agent: Agent): string {
     ['token ttl', agent.access_token_ttl === null ? 'server default' : `${agent.access_token_ttl}s`],
     ['labels', labels],
     ['jwks_uri', agent.jwks_uri],
+    ...tlsSubjectFields(agent),
+    ['dpop bound', yesNo(agent.dpop_bound_access_tokens)],
+    ['cert bound', yesNo(agent.tls_client_certificate_bound_access_tokens)],
     ['created', agent.created_at],
     ['updated', agent.updated_at],
     ['last seen', agent.last_seen_at],
   ]);
   const credentials = agent.credentials ?? [];
   return `${fields}\ncredentials:${credentials.length === 0 ? ' none\n' : `\n${renderTable(CREDENTIAL_COLUMNS, credentials)}`}`;
+}
+
+/** The RFC 8705 §2.1.2 subject a `tls_client_auth` certificate must carry, when one is set. */
+function tlsSubjectFields(agent: Agent): [string, unknown][] {
+  const subjects: [string, unknown][] = [
+    ['tls san uri', agent.tls_client_auth_san_uri],
+    ['tls san dns', agent.tls_client_auth_san_dns],
+    ['tls subject', agent.tls_client_auth_subject_dn],
+  ];
+  return subjects.filter(([, value]) => value !== undefined && value !== null);
+}
+
+/** A boolean the server may not send (an older server): shown empty then. */
+function yesNo(value: unknown): string | undefined {
+  return typeof value === 'boolean' ? (value ? 'yes' : 'no') : undefined;
 }
 
 /** A credential just added. */

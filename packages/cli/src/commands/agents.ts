@@ -2,12 +2,13 @@ import { CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type ClientAuthMethod }
 
 import type { Agent, AgentFields, CreateAgentRequest, UpdateAgentRequest } from '../admin-types.js';
 import type { OptionSpec } from '../args.js';
-import { UsageError, EXIT_OK } from '../cli-errors.js';
+import { CommandFailedError, UsageError, EXIT_OK } from '../cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from '../command.js';
 import { generateAgentKey, readPublicKeys, removeKeyFile, writePrivateKeyFile } from '../key-files.js';
 import { renderJson, renderTable } from '../output.js';
 import { AGENT_COLUMNS, checkId, printWithSecret, renderAgent } from './agent-view.js';
 import { credentialCommands, KEY_OPTIONS } from './agent-credentials.js';
+import { agentTokensCommand } from './agent-tokens.js';
 import { enrollTokenCommand } from './enroll-token.js';
 
 /** Access token lifetimes an operator may set per agent: 1 s to 1 day. */
@@ -23,13 +24,27 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   'grant-type': { type: 'string', multiple: true, placeholder: 'GRANT', description: 'grant type (repeatable; default client_credentials)' },
   ttl: { type: 'string', placeholder: 'SECONDS', description: 'access token lifetime for this agent' },
   'auth-method': { type: 'string', placeholder: 'METHOD', description: `token endpoint auth method: ${CLIENT_AUTH_METHODS.join('|')}` },
+  'dpop-bound': { type: 'boolean', description: 'every token needs a DPoP proof (RFC 9449 dpop_bound_access_tokens)' },
+  'no-dpop-bound': { type: 'boolean', description: 'DPoP proofs optional again' },
+  'cert-bound': { type: 'boolean', description: 'every token is bound to the client certificate (RFC 8705 tls_client_certificate_bound_access_tokens)' },
+  'no-cert-bound': { type: 'boolean', description: 'tokens not bound to the certificate again' },
+  'tls-san-uri': { type: 'string', placeholder: 'URI', description: 'tls_client_auth: the URI SAN the certificate must carry (default spiffe://<trust domain>/agent/<id>)' },
+  'tls-san-dns': { type: 'string', placeholder: 'NAME', description: 'tls_client_auth: the DNS SAN the certificate must carry instead' },
+  'tls-subject-dn': { type: 'string', placeholder: 'DN', description: 'tls_client_auth: the subject DN (RFC 4514) the certificate must carry instead' },
 };
+
+/** The RFC 8705 §2.1.2 subject flags, each with its field; at most one is given. */
+const TLS_SUBJECT_FLAGS = [
+  ['tls-san-uri', 'tls_client_auth_san_uri'],
+  ['tls-san-dns', 'tls_client_auth_san_dns'],
+  ['tls-subject-dn', 'tls_client_auth_subject_dn'],
+] as const;
 
 const create: Command = {
   name: 'agents create',
   summary: 'register an agent',
   args: [],
-  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--jwk-file F | --generate-key --key-out F [--alg A]]',
+  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--dpop-bound] [--cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--jwk-file F | --generate-key --key-out F [--alg A]]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'where the agent publishes its keys, instead of registering them' },
@@ -39,6 +54,8 @@ const create: Command = {
     const { flags } = context;
     const admin = context.admin(); // a missing token fails before a key file is written
     const body: CreateAgentRequest = { name: flags.required('name'), owner: flags.required('owner'), ...fields(context) };
+    const subject = tlsSubject(context, this.name);
+    if (subject !== undefined) body[subject[0]] = subject[1];
     const jwksUri = flags.string('jwks-uri');
     if (jwksUri !== undefined) body.jwks_uri = jwksUri;
     const method = body.token_endpoint_auth_method ?? 'private_key_jwt';
@@ -120,7 +137,7 @@ const update: Command = {
   name: 'agents update',
   summary: 'change an agent (lists given replace the stored ones)',
   args: ['ID'],
-  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels]',
+  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--[no-]dpop-bound] [--[no-]cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'key set URL, or "none" to remove it' },
@@ -148,6 +165,9 @@ const update: Command = {
       if (flags.has('label')) throw new UsageError('--clear-labels and --label cannot be combined', this.name);
       patch.labels = {};
     }
+    const subject = tlsSubject(context, this.name);
+    // The certificate names one subject (RFC 8705 §2.1.2): the one given replaces the others.
+    if (subject !== undefined) for (const [, field] of TLS_SUBJECT_FLAGS) patch[field] = field === subject[0] ? subject[1] : null;
     const jwksUri = flags.string('jwks-uri');
     if (jwksUri !== undefined) patch.jwks_uri = jwksUri === 'none' ? null : jwksUri;
     if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one field', this.name);
@@ -183,8 +203,7 @@ const remove: Command = {
     if (!context.flags.bool('yes')) {
       if (context.io.confirm === undefined) throw new UsageError('refusing to delete without --yes (no terminal to ask on)', this.name);
       if (!(await context.io.confirm(`Delete agent ${id} and all its credentials? [y/N] `))) {
-        context.io.stderr('not deleted\n');
-        return EXIT_OK;
+        throw new CommandFailedError('cancelled', `agent ${id} not deleted: the answer was not yes`);
       }
     }
     await context.admin().deleteAgent(id);
@@ -205,7 +224,7 @@ function fields(context: CommandContext, forUpdate = false): AgentFields {
   if (flags.has('grant-type')) {
     const grants = flags.strings('grant-type');
     const unknown = grants.find((grant) => !(GRANT_TYPES as readonly string[]).includes(grant));
-    if (unknown !== undefined) throw new UsageError(`--grant-type must be one of ${GRANT_TYPES.join(', ')}`);
+    if (unknown !== undefined) throw new UsageError(`--grant-type must be one of ${GRANT_TYPES.join(', ')}`, context.command);
     body.grant_types = grants;
   }
   if (forUpdate && flags.string('ttl') === 'default') body.access_token_ttl = null;
@@ -215,7 +234,24 @@ function fields(context: CommandContext, forUpdate = false): AgentFields {
   }
   const method = flags.choice<ClientAuthMethod>('auth-method', CLIENT_AUTH_METHODS);
   if (method !== undefined) body.token_endpoint_auth_method = method;
+  for (const [flag, member] of [
+    ['dpop-bound', 'dpop_bound_access_tokens'],
+    ['cert-bound', 'tls_client_certificate_bound_access_tokens'],
+  ] as const) {
+    const on = flags.bool(flag);
+    const off = flags.bool(`no-${flag}`);
+    if (on && off) throw new UsageError(`--${flag} and --no-${flag} cannot be combined`, context.command);
+    if (on || off) body[member] = on;
+  }
   return body;
+}
+
+/** The one `--tls-*` subject flag given, as its field and value; two are a usage error. */
+function tlsSubject(context: CommandContext, command: string): [(typeof TLS_SUBJECT_FLAGS)[number][1], string] | undefined {
+  const given = TLS_SUBJECT_FLAGS.filter(([flag]) => context.flags.has(flag));
+  if (given.length > 1) throw new UsageError('give at most one of --tls-san-uri, --tls-san-dns and --tls-subject-dn: the certificate must carry exactly one subject', command);
+  const [choice] = given;
+  return choice === undefined ? undefined : [choice[1], context.flags.required(choice[0])];
 }
 
 /**
@@ -226,8 +262,11 @@ async function keySource(context: CommandContext, method: ClientAuthMethod) {
   const { flags } = context;
   const generate = flags.bool('generate-key');
   if (generate && flags.has('jwk-file')) throw new UsageError('--generate-key and --jwk-file cannot be combined', 'agents create');
-  if ((generate || flags.has('jwk-file')) && method !== 'private_key_jwt') {
-    throw new UsageError(`keys are for private_key_jwt; --auth-method ${method} uses a client secret`, 'agents create');
+  if (generate && method !== 'private_key_jwt') {
+    throw new UsageError(`--generate-key makes a key for private_key_jwt, not for --auth-method ${method}`, 'agents create');
+  }
+  if (flags.has('jwk-file') && method !== 'private_key_jwt' && method !== 'self_signed_tls_client_auth') {
+    throw new UsageError(`--jwk-file registers keys for private_key_jwt or self_signed_tls_client_auth, not for --auth-method ${method}`, 'agents create');
   }
   if (!generate) {
     if (flags.has('key-out') || flags.has('alg')) throw new UsageError('--key-out and --alg need --generate-key', 'agents create');
@@ -255,5 +294,6 @@ export const agentsGroup: CommandGroup = {
     remove,
     ...credentialCommands,
     enrollTokenCommand,
+    agentTokensCommand,
   ],
 };

@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-import type { AuditQuery, AuditRecord } from '../admin-types.js';
+import { AdminApiError, type AdminClient } from '../admin-client.js';
+import type { AuditHead, AuditQuery, AuditRecord, AuditVerifyResult } from '../admin-types.js';
 import type { Flags, OptionSpec } from '../args.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../cli-errors.js';
+import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
 import type { CommandContext, CommandGroup } from '../command.js';
 import { cell, renderFields, renderJson } from '../output.js';
 
@@ -42,8 +43,11 @@ function filters(flags: Flags, command: string): AuditQuery {
   return query;
 }
 
-/** One record as one log-style line; empty fields are left out. */
-export function renderAuditLine(record: AuditRecord): string {
+/**
+ * One record as one log-style line; empty fields are left out. `names` gives an agent's name by
+ * id, shown after the id (`agent=agt_... (invoice-bot)`); `undefined` for an id it does not know.
+ */
+export function renderAuditLine(record: AuditRecord, names: ReadonlyMap<string, string> = new Map()): string {
   const parts = [cell(record.time), `#${record.seq}`, cell(record.event), cell(record.outcome)];
   for (const [label, value] of [
     ['agent', record.agent_id],
@@ -51,13 +55,57 @@ export function renderAuditLine(record: AuditRecord): string {
     ['ip', record.source_ip],
     ['reason', record.reason],
   ] as const) {
-    if (value !== null && value !== undefined && value !== '') parts.push(`${label}=${cell(value)}`);
+    if (value === null || value === undefined || value === '') continue;
+    const id = label === 'agent' ? value : label === 'actor' ? /^(?:agent|admin):(agt_.+)$/.exec(value)?.[1] : undefined;
+    const name = id === undefined ? undefined : names.get(id);
+    parts.push(`${label}=${cell(value)}${name === undefined ? '' : ` (${cell(name)})`}`);
   }
   return `${parts.join('  ')}\n`;
 }
 
-function printRecords(context: CommandContext, records: AuditRecord[]): void {
-  for (const record of records) context.io.stdout(context.json ? `${JSON.stringify(record)}\n` : renderAuditLine(record));
+/** Our agent ids (`agt_` + 22 base64url characters); a failed login may name anything else. */
+const AGENT_ID = /^agt_[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Agents' names for `audit tail`, looked up once per id through the admin API. An id no agent has
+ * (deleted, or never one: a failed login names what it was sent) shows as `(unknown)`.
+ */
+class AgentNames {
+  readonly #admin: AdminClient;
+  readonly names = new Map<string, string>();
+
+  constructor(admin: AdminClient) {
+    this.#admin = admin;
+  }
+
+  async learn(records: readonly AuditRecord[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const record of records) {
+      const actor = /^(?:agent|admin):(agt_.+)$/.exec(record.actor ?? '')?.[1];
+      for (const id of [record.agent_id, actor]) if (id !== null && id !== undefined && AGENT_ID.test(id) && !this.names.has(id)) ids.add(id);
+    }
+    await Promise.all(
+      [...ids].map(async (id) => {
+        try {
+          this.names.set(id, (await this.#admin.getAgent(id)).name);
+        } catch (error) {
+          // A name is a convenience: only the server being unreachable stops the tail.
+          if (!(error instanceof AdminApiError)) throw error;
+          this.names.set(id, error.status === 404 ? 'unknown' : '?');
+        }
+      }),
+    );
+  }
+}
+
+async function printRecords(context: CommandContext, records: AuditRecord[], names: AgentNames): Promise<void> {
+  if (records.length === 0) return;
+  if (context.json) {
+    for (const record of records) context.io.stdout(`${JSON.stringify(record)}\n`);
+    return;
+  }
+  await names.learn(records);
+  for (const record of records) context.io.stdout(renderAuditLine(record, names.names));
 }
 
 /**
@@ -70,6 +118,7 @@ async function tail(context: CommandContext): Promise<number> {
   const lines = flags.int('lines', 1, 10_000) ?? 20;
   const query = { ...filters(flags, 'audit tail'), limit: PAGE };
   const admin = context.admin();
+  const names = new AgentNames(admin);
 
   let cursor: string | undefined;
   let page = await admin.listAudit(query);
@@ -79,7 +128,7 @@ async function tail(context: CommandContext): Promise<number> {
     page = await admin.listAudit({ ...query, cursor });
     last = [...last, ...page.items].slice(-lines);
   }
-  printRecords(context, last);
+  await printRecords(context, last, names);
   let lastSeq = page.items.at(-1)?.seq ?? last.at(-1)?.seq ?? 0;
 
   if (!flags.bool('follow')) return EXIT_OK;
@@ -90,7 +139,7 @@ async function tail(context: CommandContext): Promise<number> {
     for (;;) {
       page = await admin.listAudit(cursor === undefined ? query : { ...query, cursor });
       const fresh = page.items.filter((record) => record.seq > lastSeq);
-      printRecords(context, fresh);
+      await printRecords(context, fresh, names);
       lastSeq = fresh.at(-1)?.seq ?? lastSeq;
       if (page.next_cursor === undefined) break;
       cursor = page.next_cursor;
@@ -99,20 +148,57 @@ async function tail(context: CommandContext): Promise<number> {
   return EXIT_OK;
 }
 
+/** `SEQ:HASH`, as `audit verify` prints the head. */
+function parseHead(text: string, command: string): AuditHead {
+  const match = /^([1-9][0-9]{0,15}):([A-Za-z0-9_-]{43})$/.exec(text);
+  if (match === null || !Number.isSafeInteger(Number(match[1]))) {
+    throw new UsageError('--expect-head must be SEQ:HASH as audit verify prints it, e.g. 1234:Xb1..., with seq from 1', command);
+  }
+  return { seq: Number(match[1]), hash: match[2] as string };
+}
+
+const PROBLEMS: Record<NonNullable<AuditVerifyResult['problem']>, string> = {
+  edited: 'a record was edited',
+  deleted: 'a record was deleted',
+  reordered: 'records were reordered',
+  truncated: 'the log was truncated: it ends before the expected head',
+  rewritten: 'the log was rewritten: the record at the expected head has another hash',
+};
+
+/**
+ * `audit verify`: the server walks the chain; the head it reports is printed as `SEQ:HASH`, to be
+ * kept outside the database and given back as `--expect-head` to catch a truncated log.
+ */
 async function verify(context: CommandContext): Promise<number> {
-  const result = await context.admin().verifyAudit();
+  const expected = context.flags.string('expect-head');
+  const head = expected === undefined ? undefined : parseHead(expected, 'audit verify');
+  const result = await context.admin().verifyAudit(head);
+  const last = result.last_seq === undefined || result.last_hash === undefined ? undefined : `${result.last_seq}:${result.last_hash}`;
   if (context.json) context.io.stdout(renderJson(result));
-  else if (result.ok) context.io.stdout(`audit chain intact: ${result.records_checked} records checked\n`);
-  else {
+  else if (result.ok) {
+    context.io.stdout(
+      `audit chain intact: ${result.records_checked} records checked\n` +
+        renderFields([
+          ['head', last ?? '(not reported by this server)'],
+          ...(head === undefined ? [] : ([['expected head', `${head.seq}:${head.hash} (still in the log)`]] as const)),
+        ]),
+    );
+    if (head === undefined && last !== undefined) context.io.stderr(`keep the head outside the database; later, 'agentauth audit verify --expect-head ${last}' detects truncation.\n`);
+  } else {
     context.io.stdout(
       `audit chain BROKEN\n${renderFields([
         ['first bad seq', result.first_bad_seq],
-        ['problem', result.problem === undefined ? undefined : `record ${result.problem}`],
+        ['problem', result.problem === undefined ? undefined : PROBLEMS[result.problem] ?? result.problem],
         ['records checked', result.records_checked],
+        ...(last === undefined ? [] : ([['head', last]] as const)),
+        ...(head === undefined ? [] : ([['expected head', `${head.seq}:${head.hash}`]] as const)),
       ])}`,
     );
   }
-  return result.ok ? EXIT_OK : EXIT_FAILED;
+  if (result.ok) return EXIT_OK;
+  const where = result.first_bad_seq === undefined ? '' : ` at seq ${result.first_bad_seq}`;
+  const why = result.problem === undefined ? '' : `: ${PROBLEMS[result.problem] ?? result.problem}`;
+  throw new CommandFailedError(result.problem === 'truncated' || result.problem === 'rewritten' ? `audit_log_${result.problem}` : 'audit_chain_broken', `the audit chain is broken${where}${why}`);
 }
 
 async function exportAudit(context: CommandContext): Promise<number> {
@@ -171,10 +257,12 @@ export const auditGroup: CommandGroup = {
     },
     {
       name: 'audit verify',
-      summary: 'check the hash chain; exits 1 if it is broken',
+      summary: 'check the hash chain and print its head (SEQ:HASH); exits 1 if it is broken or lost an expected head',
       args: [],
-      synopsis: '',
-      options: {},
+      synopsis: '[--expect-head SEQ:HASH]',
+      options: {
+        'expect-head': { type: 'string', placeholder: 'SEQ:HASH', description: 'a head printed by an earlier verify, kept outside the database: fail unless the log still holds it' },
+      },
       run: verify,
     },
     {

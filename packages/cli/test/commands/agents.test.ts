@@ -141,6 +141,81 @@ describe('agents list, show, update, status, delete', () => {
     expect(result.stdout).toContain('crd_1  jwk   k1');
   });
 
+  it('shows the RFC 8705 subject and the token binding settings', async () => {
+    const shown = agent({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/agent/agt_1', dpop_bound_access_tokens: true, tls_client_certificate_bound_access_tokens: false });
+    const { run } = await setup({ 'GET /admin/v1/agents/agt_1': (_req, res) => json(res, 200, shown) });
+    const result = await run('agents', 'show', 'agt_1');
+    expect(result.stdout).toContain('tls san uri:  spiffe://example.org/agent/agt_1\n');
+    expect(result.stdout).toContain('dpop bound:   yes\n');
+    expect(result.stdout).toContain('cert bound:   no\n');
+  });
+
+  it('sends tls_client_auth subjects and token binding flags on create and update', async () => {
+    const { server, run } = await setup({
+      'POST /admin/v1/agents': (_req, res) => json(res, 201, { agent: agent() }),
+      'PATCH /admin/v1/agents/agt_1': (_req, res) => json(res, 200, agent()),
+    });
+    expect((await run('agents', 'create', '--name', 'n', '--owner', 'o', '--auth-method', 'tls_client_auth', '--tls-san-dns', 'bot.example.com', '--cert-bound', '--dpop-bound')).code).toBe(0);
+    expect(JSON.parse(server.seen[0]?.body ?? '')).toEqual({
+      name: 'n',
+      owner: 'o',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_san_dns: 'bot.example.com',
+      tls_client_certificate_bound_access_tokens: true,
+      dpop_bound_access_tokens: true,
+    });
+    expect((await run('agents', 'update', 'agt_1', '--tls-subject-dn', 'CN=bot,O=Example', '--no-dpop-bound')).code).toBe(0);
+    expect(JSON.parse(server.seen[1]?.body ?? '')).toEqual({
+      tls_client_auth_san_uri: null,
+      tls_client_auth_san_dns: null,
+      tls_client_auth_subject_dn: 'CN=bot,O=Example',
+      dpop_bound_access_tokens: false,
+    });
+    for (const [argv, message] of [
+      [['agents', 'update', 'agt_1', '--dpop-bound', '--no-dpop-bound'], '--dpop-bound and --no-dpop-bound cannot be combined'],
+      [['agents', 'create', '--name', 'n', '--owner', 'o', '--tls-san-uri', 'spiffe://x/y', '--tls-san-dns', 'x'], 'give at most one of --tls-san-uri'],
+      [['agents', 'create', '--name', 'n', '--owner', 'o', '--auth-method', 'tls_client_auth', '--generate-key', '--key-out', join(dir, 'k.json')], '--generate-key makes a key for private_key_jwt'],
+    ] as const) {
+      const result = await run(...argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('lists an agent\u2019s tokens, with subject and client columns once one was exchanged', async () => {
+    const token = (jti: string, over: Record<string, unknown> = {}) => ({
+      jti,
+      sub: 'agt_1',
+      client_id: 'agt_1',
+      parent_jti: null,
+      issued_at: '2026-01-01T00:00:00.000Z',
+      expires_at: '2026-01-01T00:05:00.000Z',
+      revoked: false,
+      scope: 'invoices:read',
+      aud: ['https://api.example.com'],
+      binding: 'dpop',
+      cnf: { jkt: 'abc' },
+      ...over,
+    });
+    let items = [token('j1'), token('j2', { binding: 'bearer', cnf: null, revoked: true })];
+    const { server, run } = await setup({ 'GET /admin/v1/agents/agt_1/tokens': (_req, res) => json(res, 200, { items }) });
+    const table = await run('agents', 'tokens', 'agt_1');
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')).toEqual([
+      'JTI  ISSUED                    EXPIRES                   SCOPE          AUDIENCE                 BINDING  PARENT  REVOKED',
+      'j1   2026-01-01T00:00:00.000Z  2026-01-01T00:05:00.000Z  invoices:read  https://api.example.com  dpop             no',
+      'j2   2026-01-01T00:00:00.000Z  2026-01-01T00:05:00.000Z  invoices:read  https://api.example.com  bearer           yes',
+      '',
+    ]);
+    items = [token('j3', { sub: 'agt_2', parent_jti: 'j1' })];
+    const exchanged = await run('agents', 'tokens', 'agt_1', '--limit', '10');
+    expect(exchanged.stdout.split('\n')[0]).toMatch(/^JTI {2}SUB {4}CLIENT {2}ISSUED/);
+    expect(server.seen[1]?.query.get('limit')).toBe('10');
+    const asJson = await run('agents', 'tokens', 'agt_1', '--json');
+    expect(JSON.parse(asJson.stdout)).toEqual({ items });
+  });
+
   it('sends only the given fields on update', async () => {
     const { server, run } = await setup({ 'PATCH /admin/v1/agents/agt_1': (_req, res) => json(res, 200, agent()) });
     expect((await run('agents', 'update', 'agt_1', '--clear-scopes', '--ttl', 'default', '--description', 'pays invoices')).code).toBe(0);
@@ -168,6 +243,17 @@ describe('agents list, show, update, status, delete', () => {
     expect((await run('agents', 'delete', 'agt_1')).code).toBe(2);
     expect(server.seen).toHaveLength(0);
     expect(await run('agents', 'delete', 'agt_1', '--yes')).toMatchObject({ code: 0, stdout: 'deleted agent agt_1\n' });
+  });
+
+  it('deletes nothing and exits 1 when the question on the terminal is not answered yes', async () => {
+    const { server } = await setup({});
+    const asked: string[] = [];
+    const { io, stdout, stderr } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN }, { confirm: async (question) => (asked.push(question), false) });
+    expect(await main(['agents', 'delete', 'agt_1'], io)).toBe(1);
+    expect(asked).toEqual(['Delete agent agt_1 and all its credentials? [y/N] ']);
+    expect(stdout()).toBe('');
+    expect(stderr()).toBe('error: agent agt_1 not deleted: the answer was not yes\n');
+    expect(server.seen).toHaveLength(0);
   });
 
   it('adds a generated key, issues a secret and removes a credential', async () => {
@@ -202,7 +288,7 @@ describe('agents list, show, update, status, delete', () => {
     close = undefined;
     const result = await run('agents', 'list');
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`cannot reach the agentauth server at ${server.url} (ECONNREFUSED)`);
+    expect(result.stderr).toContain(`connection refused by ${server.url} (ECONNREFUSED)`);
     expect(result.stderr).toContain("Start it with 'agentauth start'");
   });
 });

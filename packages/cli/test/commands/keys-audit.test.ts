@@ -63,22 +63,47 @@ describe('keys', () => {
 });
 
 describe('audit verify', () => {
-  it('exits 0 for an intact chain and 1 for a broken one', async () => {
+  const HEAD = 'Xb1qK2mZ0sPd4-vT6wYh8nR3cE5fG7jL9aB_uQxWkMo';
+
+  it('exits 0 for an intact chain and prints its head as SEQ:HASH; exits 1 for a broken one', async () => {
     let ok = true;
     const server = await setup({
-      'POST /admin/v1/audit/verify': (_req, res) => json(res, 200, ok ? { ok, records_checked: 10 } : { ok, records_checked: 4, first_bad_seq: 4, problem: 'edited' }),
+      'POST /admin/v1/audit/verify': (_req, res) =>
+        json(res, 200, ok ? { ok, records_checked: 10, last_seq: 10, last_hash: HEAD } : { ok, records_checked: 4, first_bad_seq: 4, problem: 'edited' }),
     });
     const good = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
     expect(await main(['audit', 'verify'], good.io)).toBe(0);
-    expect(good.stdout()).toBe('audit chain intact: 10 records checked\n');
+    expect(good.stdout()).toBe(`audit chain intact: 10 records checked\nhead:  10:${HEAD}\n`);
+    expect(good.stderr()).toContain(`agentauth audit verify --expect-head 10:${HEAD}`);
+    expect(server.seen[0]?.body).toBe('');
     ok = false;
     const bad = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
     expect(await main(['audit', 'verify'], bad.io)).toBe(1);
     expect(bad.stdout()).toContain('first bad seq:    4');
-    expect(bad.stdout()).toContain('record edited');
+    expect(bad.stdout()).toContain('a record was edited');
+    expect(bad.stderr()).toBe('error: the audit chain is broken at seq 4: a record was edited\n');
     const asJson = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
     expect(await main(['audit', 'verify', '--json'], asJson.io)).toBe(1);
     expect(JSON.parse(asJson.stdout())).toMatchObject({ ok: false, first_bad_seq: 4 });
+    expect(JSON.parse(asJson.stderr())).toEqual({ error: { code: 'audit_chain_broken', message: 'the audit chain is broken at seq 4: a record was edited', status: null, exit_code: 1 } });
+  });
+
+  it('sends --expect-head and fails, naming the problem, when the log was truncated before it', async () => {
+    const server = await setup({
+      'POST /admin/v1/audit/verify': (_req, res) => json(res, 200, { ok: false, records_checked: 7, first_bad_seq: 8, problem: 'truncated', last_seq: 7, last_hash: HEAD }),
+    });
+    const { io, stdout, stderr } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
+    expect(await main(['audit', 'verify', '--expect-head', `12:${HEAD}`], io)).toBe(1);
+    expect(JSON.parse(server.seen[0]?.body ?? '')).toEqual({ expect_head: { seq: 12, hash: HEAD } });
+    expect(stdout()).toContain('the log was truncated: it ends before the expected head');
+    expect(stdout()).toContain(`head:             7:${HEAD}`);
+    expect(stderr()).toBe('error: the audit chain is broken at seq 8: the log was truncated: it ends before the expected head\n');
+  });
+
+  it.each(['12', `0:${HEAD}`, '12:short', `x:${HEAD}`])('refuses --expect-head %s before asking the server', async (value) => {
+    const { io, stderr } = testIo({ AGENTAUTH_URL: 'http://127.0.0.1:9', AGENTAUTH_ADMIN_TOKEN: TOKEN });
+    expect(await main(['audit', 'verify', '--expect-head', value], io)).toBe(2);
+    expect(stderr()).toContain('--expect-head must be SEQ:HASH');
   });
 });
 
@@ -96,6 +121,25 @@ describe('audit tail', () => {
     );
     expect(server.seen[0]?.query.get('agent_id')).toBe('agt_1');
     expect(server.seen[0]?.query.get('event')).toBe('access_token.issued');
+  });
+
+  it('shows each agent\u2019s name after its id, looked up once, and (unknown) for an id no agent has', async () => {
+    const [bot, gone] = ['agt_AAAAAAAAAAAAAAAAAAAAAA', 'agt_BBBBBBBBBBBBBBBBBBBBBB'];
+    const server = await setup({
+      'GET /admin/v1/audit': (_req, res) =>
+        json(res, 200, {
+          items: [record(1, { agent_id: bot, actor: `agent:${bot}` }), record(2, { agent_id: bot }), record(3, { agent_id: gone, actor: null }), record(4, { agent_id: 'whatever-was-sent', actor: null })],
+        }),
+      [`GET /admin/v1/agents/${bot}`]: (_req, res) => json(res, 200, { id: bot, name: 'invoice-bot' }),
+    });
+    const { io, stdout } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
+    expect(await main(['audit', 'tail'], io)).toBe(0);
+    const lines = stdout().split('\n');
+    expect(lines[0]).toContain(`agent=${bot} (invoice-bot)  actor=agent:${bot} (invoice-bot)  ip=`);
+    expect(lines[1]).toContain(`agent=${bot} (invoice-bot)`);
+    expect(lines[2]).toContain(`agent=${gone} (unknown)`);
+    expect(lines[3]).toContain('agent=whatever-was-sent  ip=');
+    expect(server.seen.filter((req) => req.path.startsWith('/admin/v1/agents/')).map((req) => req.path).sort()).toEqual([`/admin/v1/agents/${bot}`, `/admin/v1/agents/${gone}`]);
   });
 
   it('with --follow polls with the last cursor and prints only new records, once each', async () => {

@@ -133,8 +133,10 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
     properties: {
       ok: { type: 'boolean' },
       records_checked: { type: 'integer' },
+      last_seq: { type: 'integer', description: 'The head: the last record of the intact chain (0 for an empty log); absent when a link is broken.' },
+      last_hash: { type: 'string', description: "The head's hash ('' for an empty log)." },
       first_bad_seq: { type: 'integer' },
-      problem: { enum: ['edited', 'deleted', 'reordered'] },
+      problem: { enum: ['edited', 'deleted', 'reordered', 'truncated', 'rewritten'] },
     },
   },
   TokenChainNode: {
@@ -164,6 +166,29 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
       descendants: { type: 'array', items: { $ref: '#/components/schemas/TokenChainNode' } },
       truncated: { type: 'boolean' },
     },
+  },
+  AgentToken: {
+    type: 'object',
+    description: "One of an agent's unexpired tokens (docs/admin-api.md, \"Agent tokens\"); the token itself is never stored.",
+    required: ['jti', 'sub', 'client_id', 'parent_jti', 'issued_at', 'expires_at', 'revoked', 'scope', 'aud', 'binding', 'cnf'],
+    properties: {
+      jti: { type: 'string' },
+      sub: { type: 'string' },
+      client_id: { type: 'string' },
+      parent_jti: { type: ['string', 'null'] },
+      issued_at: TIME,
+      expires_at: TIME,
+      revoked: { type: 'boolean' },
+      scope: { type: ['string', 'null'] },
+      aud: { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'null' }] },
+      binding: { anyOf: [{ enum: ['bearer', 'dpop', 'mtls'] }, { type: 'null' }] },
+      cnf: { anyOf: [{ type: 'object', additionalProperties: { type: 'string' }, description: 'RFC 7800 confirmation: jkt (RFC 9449) or x5t#S256 (RFC 8705)' }, { type: 'null' }] },
+    },
+  },
+  AgentTokenPage: {
+    type: 'object',
+    required: ['items'],
+    properties: { items: { type: 'array', items: { $ref: '#/components/schemas/AgentToken' } }, next_cursor: { type: 'string' } },
   },
   TokenRevocation: { type: 'object', required: ['jti', 'revoked'], properties: { jti: { type: 'string' }, revoked: { type: 'boolean' } } },
   TrustedIssuer: {

@@ -39,7 +39,8 @@ export function updateConfigReference(markdown: string): string {
   return `${before}\n${renderConfigReference()}${markdown.slice(end)}`;
 }
 
-function defaultText(s: AnySetting): string {
+/** A setting's default as the docs show it (Markdown: values in backticks). */
+export function defaultText(s: AnySetting): string {
   if (s.defaultDoc !== undefined) return s.defaultDoc;
   const fallback = s.default;
   if (!('value' in fallback)) return `\`${fallback.doc}\``;

@@ -6,7 +6,7 @@ import type { AuditRecord } from '../store/records.js';
 import type { AuditFilter, AuditStore } from '../store/store.js';
 import { AdminProblem } from '../admin/problem.js';
 import type { AdminRoute } from './admin-route.js';
-import { auditExportQuery, auditQuery } from './admin-schemas.js';
+import { auditExportQuery, auditQuery, verifyAuditBody } from './admin-schemas.js';
 
 interface AuditQuery {
   agent_id?: string;
@@ -69,15 +69,18 @@ export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'read
       method: 'POST',
       url: '/audit/verify',
       operationId: 'verifyAuditChain',
-      summary: 'Check the whole hash chain; reports the first broken link.',
-      schema: {},
+      summary: 'Check the whole hash chain, and that it still holds an expected head kept elsewhere; reports the first broken link and the head.',
+      schema: { body: verifyAuditBody },
+      bodyOptional: true,
       success: { status: 200, schema: 'AuditVerdict' },
       authenticated: true,
-      handler: async () => {
-        const verdict = await verifyAuditChain(deps.store);
+      handler: async (request) => {
+        const expected = (request.body as { expect_head?: { seq: number; hash: string } }).expect_head;
+        const verdict = await verifyAuditChain(deps.store, expected === undefined ? {} : { expectHead: expected });
+        const head = verdict.head === undefined ? {} : { last_seq: verdict.head.seq, last_hash: verdict.head.hash };
         return verdict.ok
-          ? { ok: true, records_checked: verdict.recordsChecked }
-          : { ok: false, records_checked: verdict.recordsChecked, first_bad_seq: verdict.firstBadSeq, problem: verdict.problem };
+          ? { ok: true, records_checked: verdict.recordsChecked, ...head }
+          : { ok: false, records_checked: verdict.recordsChecked, first_bad_seq: verdict.firstBadSeq, problem: verdict.problem, ...head };
       },
     },
   ];

@@ -125,6 +125,13 @@ export const listAgentsQuery: JsonSchema = {
   },
 };
 
+/** `GET /agents/{id}/tokens` query. */
+export const agentTokensQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pagination,
+};
+
 const auditFilters = {
   agent_id: AGENT_ID,
   event: { type: 'string', enum: [...AUDIT_EVENTS] },
@@ -145,4 +152,25 @@ export const auditExportQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: auditFilters,
+};
+
+/**
+ * `POST /audit/verify` body (optional): the head an earlier verification printed, kept outside the
+ * database, which the chain must still hold (docs/events.md, "Hash chain").
+ */
+export const verifyAuditBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    expect_head: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['seq', 'hash'],
+      properties: {
+        seq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+        // base64url of a SHA-256 digest
+        hash: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+      },
+    },
+  },
 };

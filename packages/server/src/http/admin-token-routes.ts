@@ -1,10 +1,12 @@
 import { AdminProblem } from '../admin/problem.js';
+import { listAgentTokens, type AgentTokensDeps } from '../agents/agent-tokens.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { TokenStore } from '../store/store.js';
 import type { AdminRoute } from './admin-route.js';
+import { agentParams, agentTokensQuery } from './admin-schemas.js';
 
 /** Our `jti`s are base64url; anything else cannot name a token of ours. */
 const tokenParams = {
@@ -15,7 +17,7 @@ const tokenParams = {
 } as const;
 
 export interface AdminTokenRouteDeps extends TokenChainDeps {
-  store: TokenChainDeps['store'] & Pick<TokenStore, 'revokeToken'>;
+  store: TokenChainDeps['store'] & AgentTokensDeps['store'] & Pick<TokenStore, 'revokeToken'>;
   clock: Clock;
   audit: AuditLog;
   /** Told of the revocation (feed, cascade to exchanged tokens); absent in tests of the admin app alone. */
@@ -23,13 +25,36 @@ export interface AdminTokenRouteDeps extends TokenChainDeps {
 }
 
 /**
- * `GET /tokens/{jti}/chain` (the RFC 8693 lineage of a token: ancestors, itself, descendants) and
- * `POST /tokens/{jti}/revoke` (revoke by `jti`, as RFC 7009 does for a client, cascading to every
- * token exchanged from it), docs/admin-api.md.
+ * `GET /agents/{id}/tokens` (an agent's unexpired tokens), `GET /tokens/{jti}/chain` (the RFC 8693
+ * lineage of a token: ancestors, itself, descendants) and `POST /tokens/{jti}/revoke` (revoke by
+ * `jti`, as RFC 7009 does for a client, cascading to every token exchanged from it),
+ * docs/admin-api.md.
  */
 export function tokenRoutes(deps: AdminTokenRouteDeps): AdminRoute[] {
   const jtiOf = (params: unknown) => (params as { jti: string }).jti;
   return [
+    {
+      method: 'GET',
+      url: '/agents/:id/tokens',
+      operationId: 'listAgentTokens',
+      summary: "An agent's unexpired tokens (as subject or as the client that obtained them), oldest first, with scope, audience and binding.",
+      schema: { params: agentParams, querystring: agentTokensQuery },
+      success: { status: 200, schema: 'AgentTokenPage' },
+      authenticated: true,
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        const query = request.query as { limit: number; cursor?: string };
+        let page;
+        try {
+          page = await listAgentTokens(deps, id, deps.clock.now(), query.cursor === undefined ? { limit: query.limit } : { limit: query.limit, after: query.cursor });
+        } catch (error) {
+          if (error instanceof RangeError) throw new AdminProblem('validation_failed', 'the cursor is not one this API returned');
+          throw error;
+        }
+        if (page === undefined) throw new AdminProblem('not_found', 'no agent has this id');
+        return { items: page.items, ...(page.next === undefined ? {} : { next_cursor: page.next }) };
+      },
+    },
     {
       method: 'GET',
       url: '/tokens/:jti/chain',

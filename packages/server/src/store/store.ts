@@ -99,6 +99,11 @@ export interface TokenStore {
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revocations at or after `since` (ms), for caches and fan-out. */
   listRevokedTokensSince(since: number): Promise<RevokedTokenRecord[]>;
+  /**
+   * The issued-token records naming `agentId` as their subject or as the client that obtained
+   * them, not expired at `now` (ms), oldest first (by issuance, then `jti`); revoked ones included.
+   */
+  listAgentTokens(agentId: string, now: number, page: PageRequest): Promise<Page<IssuedTokenRecord>>;
   /** Deletes issued, revoked and replay records that expired before `now`. */
   pruneExpired(now: number): Promise<number>;
   /**

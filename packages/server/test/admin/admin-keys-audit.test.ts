@@ -96,7 +96,26 @@ describe.each(BACKENDS)('admin keys and audit (%s)', (backend) => {
       expect(filtered.body.trimEnd().split('\n').every((l) => JSON.parse(l).event === 'agent.registered')).toBe(true);
 
       const ok = await h.app.inject({ method: 'POST', url: '/admin/v1/audit/verify', headers: AUTH });
-      expect(ok.json()).toEqual({ ok: true, records_checked: lines.length });
+      const last = lines[lines.length - 1];
+      expect(ok.json()).toEqual({ ok: true, records_checked: lines.length, last_seq: last.seq, last_hash: last.hash });
+
+      // The head kept elsewhere: still held; a later seq than the log has is truncation.
+      const verify = (body: unknown) => h.app.inject({ method: 'POST', url: '/admin/v1/audit/verify', headers: AUTH, payload: body as object });
+      expect((await verify({ expect_head: { seq: last.seq, hash: last.hash } })).json()).toMatchObject({ ok: true, last_seq: last.seq });
+      expect((await verify({ expect_head: { seq: last.seq + 5, hash: last.hash } })).json()).toEqual({
+        ok: false,
+        records_checked: lines.length,
+        first_bad_seq: last.seq + 1,
+        problem: 'truncated',
+        last_seq: last.seq,
+        last_hash: last.hash,
+      });
+      expect((await verify({ expect_head: { seq: lines[0].seq, hash: last.hash } })).json()).toMatchObject({ ok: false, first_bad_seq: lines[0].seq, problem: 'rewritten' });
+      for (const body of [{ expect_head: { seq: 0, hash: last.hash } }, { expect_head: { seq: 1, hash: 'short' } }, { expect_head: { seq: 1 } }, { head: 1 }]) {
+        const refused = await verify(body);
+        expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+        expect(refused.json().code).toBe('validation_failed');
+      }
 
       // Tamper with one record in the database itself: verify names it.
       const victim = lines[1];

@@ -27,7 +27,7 @@ describe('group commit: batching', () => {
     expect(store.calls[0]).toHaveLength(100);
     expect(results.map((r) => (r.ok ? r.firstSeq : -1))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(store.records.map((r) => r.requestId)).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`));
-    expect(await verifyAuditChain({ readAuditRange: (from, limit) => Promise.resolve(store.records.filter((r) => r.seq >= from).slice(0, limit)) })).toEqual({
+    expect(await verifyAuditChain({ readAuditRange: (from, limit) => Promise.resolve(store.records.filter((r) => r.seq >= from).slice(0, limit)) })).toMatchObject({
       ok: true,
       recordsChecked: 100,
     });

@@ -83,3 +83,18 @@ describe('writeConfigReference', () => {
     await expect(writeConfigReference([f])).rejects.toThrow(`${f}: expected exactly one`);
   });
 });
+
+describe('renderFlagsHelp (agentauth start --help)', () => {
+  it('lists every flag of the schema with its variable, description and default, without Markdown', async () => {
+    const { renderFlagsHelp } = await import('../../src/config/render-flags-help.js');
+    const help = renderFlagsHelp('start');
+    expect(help).toMatch(/^usage: agentauth start /);
+    expect(help).toContain('--config FILE');
+    for (const s of SETTINGS) {
+      expect(help).toContain(`  ${s.flag}${s.type.kind === 'boolean' ? '\n' : ' VALUE\n'}`);
+      expect(help).toContain(`      ${s.env}; `);
+    }
+    expect(help).toContain('AGENTAUTH_PORT; integer 1–65535; default 8080');
+    expect(help).not.toMatch(/[`*]{1,2}[a-z]/);
+  });
+});

@@ -312,6 +312,35 @@ export function storeContract(open: () => Promise<Store>): void {
       // The digest kept at issuance comes back exactly.
       expect((await store.getTokenState(`${p}-j1`)).issued?.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
+
+    it('lists an agent\u2019s unexpired tokens, as subject or as client, oldest first, paging at exact boundaries', async () => {
+      const p = prefix();
+      const now = T0 + 1_000;
+      const mine = (jti: string, over: Partial<ReturnType<typeof issued>> = {}) => ({ ...issued(`${p}-a`, `${p}-${jti}`), ...over });
+      const tokens = [
+        mine('t3', { issuedAt: T0 + 30 }),
+        mine('t1', { issuedAt: T0 + 10 }),
+        mine('t2b', { issuedAt: T0 + 20 }),
+        mine('t2a', { issuedAt: T0 + 20 }),
+        // Obtained by the agent on behalf of another subject (RFC 8693), and the reverse.
+        mine('x1', { agentId: `${p}-b`, issuedAt: T0 + 40, parentJti: `${p}-t1` }),
+        mine('x2', { clientId: `${p}-b`, issuedAt: T0 + 50, parentJti: `${p}-t1` }),
+        mine('expired', { issuedAt: T0 + 5, expiresAt: now }),
+        { ...issued(`${p}-b`, `${p}-other`), issuedAt: T0 + 15 },
+      ];
+      await store.commitUnits([{ claims: [], audit: [], issuedTokens: tokens, onReplay: [] }], hashRecord);
+      await store.revokeToken({ jti: `${p}-t3`, agentId: `${p}-a`, revokedAt: T0, expiresAt: T0 + 300_000 });
+      const all = await store.listAgentTokens(`${p}-a`, now, { limit: 50 });
+      expect(all).toEqual({ items: ['t1', 't2a', 't2b', 't3', 'x1', 'x2'].map((jti) => tokens.find((t) => t.jti === `${p}-${jti}`)) });
+      const first = await store.listAgentTokens(`${p}-a`, now, { limit: 3 });
+      expect(first.items.map((t) => t.jti)).toEqual([`${p}-t1`, `${p}-t2a`, `${p}-t2b`]);
+      const second = await other.listAgentTokens(`${p}-a`, now, { limit: 3, after: first.next as string });
+      expect(second).toEqual({ items: all.items.slice(3) });
+      expect((await store.listAgentTokens(`${p}-nobody`, now, { limit: 5 })).items).toEqual([]);
+      for (const forged of ['', 'x', Buffer.from('1.').toString('base64url'), Buffer.from('01.j').toString('base64url')]) {
+        await expect(store.listAgentTokens(`${p}-a`, now, { limit: 3, after: forged })).rejects.toBeInstanceOf(RangeError);
+      }
+    });
   });
 
   commitContract(() => ({ store, other }));

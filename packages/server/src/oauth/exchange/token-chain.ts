@@ -1,14 +1,13 @@
 import type { ActorClaim } from '@agentauth/protocol';
 import type { IssuedTokenRecord } from '../../store/records.js';
 import type { AuditStore, TokenStore } from '../../store/store.js';
+import { issuanceDetails } from '../../tokens/issuance-details.js';
 import { descendantsOf } from './cascade-revocation.js';
 import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
 import type { TokenLineageStore } from './token-lineage-store.js';
 
 /** Most descendants one chain view lists. */
 export const CHAIN_VIEW_LIMIT = 200;
-/** Audit records of one client in one second searched for a token's issuance. */
-const AUDIT_SCAN_LIMIT = 1000;
 
 /** One token of a lineage as the admin API shows it (docs/admin-api.md, "Token chain"). */
 export interface TokenChainNodeJson {
@@ -61,7 +60,8 @@ export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promis
     parent = record.parentJti;
   }
   const below = await descendantsOf(deps.lineage, [jti], CHAIN_VIEW_LIMIT);
-  const view = (record: IssuedTokenRecord) => nodeOf(deps.store, record);
+  const details = await issuanceDetails(deps.store, [...ancestors, self, ...below.tokens]);
+  const view = (record: IssuedTokenRecord) => nodeOf(deps.store, record, details.get(record.jti));
   return {
     jti,
     ancestors: await Promise.all(ancestors.map(view)),
@@ -71,8 +71,7 @@ export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promis
   };
 }
 
-async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord): Promise<TokenChainNodeJson> {
-  const details = await issuanceDetails(store, record);
+async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord, details: Record<string, unknown> | undefined): Promise<TokenChainNodeJson> {
   const aud = details?.['aud'];
   const scope = details?.['scope'];
   const act = details?.['act'];
@@ -90,22 +89,4 @@ async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord)
     act: typeof act === 'object' && act !== null ? (act as ActorClaim) : null,
     task_id: typeof taskId === 'string' ? taskId : null,
   };
-}
-
-/**
- * The `details` of the token's `access_token.issued` record: written by the same group commit as
- * the issued-token record, by the same client, within the second of `issuedAt` (`iat` * 1000).
- */
-async function issuanceDetails(store: TokenChainDeps['store'], record: IssuedTokenRecord): Promise<Record<string, unknown> | undefined> {
-  const filter = { agentId: record.clientId, event: 'access_token.issued', outcome: 'success' as const, from: record.issuedAt, to: record.issuedAt + 1000 };
-  let after: string | undefined;
-  for (let scanned = 0; scanned < AUDIT_SCAN_LIMIT; ) {
-    const page = await store.queryAudit(filter, { limit: 100, ...(after === undefined ? {} : { after }) });
-    const found = page.items.find((item) => item.details['jti'] === record.jti);
-    if (found !== undefined) return found.details;
-    scanned += page.items.length;
-    if (page.next === undefined) return undefined;
-    after = page.next;
-  }
-  return undefined;
 }

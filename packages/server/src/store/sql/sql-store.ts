@@ -102,6 +102,9 @@ export class SqlStore implements Store {
   revokeToken(record: RevokedTokenRecord): Promise<boolean> {
     return tokens.revokeToken(this.ctx, record);
   }
+  listAgentTokens(agentId: string, now: number, page: PageRequest): Promise<Page<IssuedTokenRecord>> {
+    return tokens.listAgentTokens(this.ctx, agentId, now, page);
+  }
   isTokenRevoked(jti: string): Promise<boolean> {
     return tokens.isTokenRevoked(this.ctx, jti);
   }

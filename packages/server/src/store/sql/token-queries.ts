@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
-import type { TokenState } from '../store.js';
+import type { Page, PageRequest, TokenState } from '../store.js';
+import { checkLimit, toPage } from './pagination.js';
 import { agentStandingFromRow, issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
@@ -76,6 +77,41 @@ export async function isTokenRevoked(ctx: SqlContext, jti: string): Promise<bool
 export async function listRevokedTokensSince(ctx: SqlContext, since: number): Promise<RevokedTokenRecord[]> {
   const rows = await ctx.db.selectFrom('revoked_tokens').selectAll().where('revoked_at', '>=', since).orderBy('revoked_at').orderBy('jti').execute();
   return rows.map(revokedTokenFromRow);
+}
+
+/**
+ * `TokenStore.listAgentTokens`. Only the live tokens are read (`issued_tokens_expires_idx`), then
+ * filtered by agent: there is deliberately no index on `agent_id`, nor on `client_id` for tokens
+ * not exchanged (0010-issued-token-digest), since every token issued would pay for it. An admin
+ * listing scans the tokens of every agent that are still live instead (minutes' worth by default).
+ *
+ * The cursor is the last row's `issued_at` and `jti` (`<ms>.<jti>`, base64url); one that is not
+ * exactly that is a `RangeError`.
+ */
+export async function listAgentTokens(ctx: SqlContext, agentId: string, now: number, page: PageRequest): Promise<Page<IssuedTokenRecord>> {
+  const limit = checkLimit(page.limit);
+  let query = ctx.db
+    .selectFrom('issued_tokens')
+    .selectAll()
+    .where('expires_at', '>', now)
+    .where((eb) => eb.or([eb('agent_id', '=', agentId), eb('client_id', '=', agentId)]));
+  if (page.after !== undefined) {
+    const after = decodeTokenCursor(page.after);
+    query = query.where((eb) => eb(eb.refTuple('issued_at', 'jti'), '>', eb.tuple(after.issuedAt, after.jti)));
+  }
+  const rows = await query.orderBy('issued_at').orderBy('jti').limit(limit + 1).execute();
+  return toPage(rows.map(issuedTokenFromRow), { limit }, encodeTokenCursor);
+}
+
+function encodeTokenCursor(last: IssuedTokenRecord): string {
+  return Buffer.from(`${last.issuedAt}.${last.jti}`, 'utf8').toString('base64url');
+}
+
+function decodeTokenCursor(cursor: string): { issuedAt: number; jti: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(0|[1-9][0-9]{0,14})\.(.{1,128})$/s.exec(text);
+  if (match === null || Buffer.from(text, 'utf8').toString('base64url') !== cursor) throw new RangeError('invalid cursor');
+  return { issuedAt: Number(match[1]), jti: match[2] as string };
 }
 
 /** Rows one pruning transaction deletes at most: small enough to hold the write lock ~1 ms. */

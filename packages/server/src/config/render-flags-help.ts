@@ -1,0 +1,30 @@
+import { defaultText } from './render-config-reference.js';
+import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS } from './schema.js';
+
+/**
+ * The server's flags as `agentauth start --help` (and `agentauth-server start --help`) prints
+ * them, generated from the schema (house rule 5), as docs/configuration.md is: each flag with its
+ * description, environment variable, accepted values and default. No secret value ever appears.
+ */
+export function renderFlagsHelp(command: 'start' | 'migrate'): string {
+  const plain = (text: string) => text.replaceAll('`', '').replaceAll('**', '');
+  const lines = [
+    `usage: agentauth ${command} [--flag value]...   (or: agentauth-server ${command} ...)`,
+    '',
+    command === 'start' ? 'Runs the server in the foreground.' : 'Applies the database migrations and exits.',
+    'Every flag is also an environment variable, and a key (the flag without its dashes) of the YAML',
+    `file named by ${CONFIG_FILE_FLAG} FILE; flags win over the environment, which wins over the file.`,
+    'Secrets are safer in the environment or the file: flags show in the process list.',
+    '',
+    'flags:',
+    `  ${CONFIG_FILE_FLAG} FILE`,
+    `      YAML configuration file. ${CONFIG_FILE_ENV}`,
+  ];
+  for (const setting of SETTINGS) {
+    const value = setting.type.kind === 'boolean' ? '' : ' VALUE';
+    const facts = [setting.env, plain(setting.type.summary), ...(setting.secret ? ['secret'] : []), `default ${plain(defaultText(setting))}`];
+    lines.push(`  ${setting.flag}${value}`, `      ${plain(setting.description)}`, `      ${facts.join('; ')}`);
+  }
+  lines.push('', 'Details: docs/configuration.md.');
+  return `${lines.join('\n')}\n`;
+}
