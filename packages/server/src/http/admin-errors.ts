@@ -31,38 +31,42 @@ interface FastifyLikeError {
   message?: unknown;
 }
 
+/** What an admin request is answered with when it fails: a problem code, its detail and headers. */
+export interface AdminRefusal {
+  code: AdminProblemCode;
+  /** Says what to fix; safe for the administrator (names the field and the rule, never a secret). */
+  detail: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 /**
- * The admin API's error handler (house rule 2: a fixed title for the client, the detail for the
- * operator). Known refusals render their own problem code; fastify's validation and body errors
- * map onto the closed list; anything else is `internal_error` with a fixed detail, logged with its
- * stack, which never leaves the server.
+ * What the admin API answers an error with (house rule 2: a fixed title for the client, the detail
+ * for the operator). Known refusals keep their own problem code; fastify's validation and body
+ * errors map onto the closed list; anything else is `internal_error` with a fixed detail, logged
+ * here with its stack, which never leaves the server.
  */
-export function renderAdminError(
-  error: unknown,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: { logger: Pick<Logger, 'error'>; clock: Clock },
-): FastifyReply {
-  if (error instanceof AdminProblem) return sendProblem(reply, error.code, error.detail, error.headers);
-  if (error instanceof AgentError) return sendProblem(reply, problemCodeOf(error.code), error.message);
+export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { logger: Pick<Logger, 'error'>; clock: Clock }): AdminRefusal {
+  const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });
+  if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
+  if (error instanceof AgentError) return refusal(problemCodeOf(error.code), error.message);
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
-    return sendProblem(reply, 'rotation_too_soon', `the next key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
+    return refusal('rotation_too_soon', `the next key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
       'retry-after': String(seconds),
     });
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (e.validation !== undefined && typeof e.message === 'string') {
     // Ajv's messages name the field and the rule (never the value), so they are safe to return.
-    return sendProblem(reply, 'validation_failed', e.message.slice(0, 500));
+    return refusal('validation_failed', e.message.slice(0, 500));
   }
   const known = typeof e.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
-  if (known !== undefined) return sendProblem(reply, known[0], known[1]);
-  if (error instanceof SyntaxError) return sendProblem(reply, 'malformed_json', 'the request body is not valid JSON');
+  if (known !== undefined) return refusal(known[0], known[1]);
+  if (error instanceof SyntaxError) return refusal('malformed_json', 'the request body is not valid JSON');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    if (e.statusCode === 404) return sendProblem(reply, 'not_found', 'no such admin API route');
-    return sendProblem(reply, 'validation_failed', 'the request is malformed');
+    if (e.statusCode === 404) return refusal('not_found', 'no such admin API route');
+    return refusal('validation_failed', 'the request is malformed');
   }
   deps.logger.error({ err: error, reqId: request.id }, 'admin API: unexpected error');
-  return sendProblem(reply, 'internal_error', 'the server could not complete the request; the operator has the details');
+  return refusal('internal_error', 'the server could not complete the request; the operator has the details');
 }
