@@ -24,6 +24,30 @@ const FASTIFY_ERRORS: Readonly<Record<string, [AdminProblemCode, string]>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_json', 'the request body is not valid JSON'],
 };
 
+/**
+ * A member name worth repeating in a detail: snake_case, as every member of this API is. Anything
+ * else (a pasted token used as a key, mixed-case random text) is not repeated.
+ */
+const MEMBER_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Ajv's message names the field and the rule, never the value, so it is safe to return; where it
+ * stops short of what the caller needs to fix the call, the rule's own terms are added: the unknown
+ * member (its name, when it looks like one), or the values a closed list allows.
+ */
+function validationDetail(message: string, validation: unknown): string {
+  const first = (Array.isArray(validation) ? validation[0] : undefined) as { keyword?: unknown; params?: Record<string, unknown> } | undefined;
+  const params = first?.params ?? {};
+  let detail = message;
+  if (first?.keyword === 'additionalProperties') {
+    const member = params['additionalProperty'];
+    detail += typeof member === 'string' && MEMBER_NAME.test(member) ? `: ${member}` : '';
+  } else if (first?.keyword === 'enum' && Array.isArray(params['allowedValues'])) {
+    detail += `: ${params['allowedValues'].map(String).join(', ')}`;
+  }
+  return detail.slice(0, 500);
+}
+
 interface FastifyLikeError {
   code?: unknown;
   statusCode?: unknown;
@@ -56,10 +80,7 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
     });
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
-  if (e.validation !== undefined && typeof e.message === 'string') {
-    // Ajv's messages name the field and the rule (never the value), so they are safe to return.
-    return refusal('validation_failed', e.message.slice(0, 500));
-  }
+  if (e.validation !== undefined && typeof e.message === 'string') return refusal('validation_failed', validationDetail(e.message, e.validation));
   const known = typeof e.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
   if (known !== undefined) return refusal(known[0], known[1]);
   if (error instanceof SyntaxError) return refusal('malformed_json', 'the request body is not valid JSON');

@@ -55,6 +55,19 @@ describe.each(BACKENDS)('refused admin requests are audited (%s)', (backend) => 
     expect((await h.store.listAgents({}, { limit: 500 })).items.length).toBe(agents);
   });
 
+  it.each([
+    [{ name: 'x', owner: 'y', client_name: 'x' }, 'body must NOT have additional properties: client_name'],
+    [{ name: 'x', owner: 'y', Ab_0123456789abcdefGHIJ: 'x' }, 'body must NOT have additional properties'],
+    [{ name: 'x', owner: 'y', token_endpoint_auth_method: 'none' }, 'body/token_endpoint_auth_method must be equal to one of the allowed values: private_key_jwt, client_secret_basic, client_secret_post, tls_client_auth, self_signed_tls_client_auth'],
+    [{ name: 'x' }, "body must have required property 'owner'"],
+  ])('the detail says what to fix: %j', async (payload, detail) => {
+    const { status, records } = await recordsOf(() => h.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: AUTH, payload }));
+    expect(status).toBe(400);
+    expect(records.map((r) => r.reason)).toEqual([`validation_failed: ${detail}`]);
+    const again = await h.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: AUTH, payload });
+    expect(again.json()).toMatchObject({ code: 'validation_failed', detail });
+  });
+
   it('a registry rule (the service, not the schema): the detail names the field and the rule', async () => {
     const created = await h.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: AUTH, payload: { name: 'r', owner: 'team' } });
     const id = created.json().agent.id as string;
