@@ -59,6 +59,11 @@ export interface CreateAgentOptions extends Authority {
   registrationAccessToken?: boolean;
   /** How the agent came to be, for the audit record. */
   via: 'admin_api' | 'registration';
+  /**
+   * Fields the caller did not send and the server filled in (RFC 7591 §2 "substitute them with
+   * suitable values"): named in the `agent.registered` record as `defaulted`.
+   */
+  defaulted?: readonly string[];
 }
 
 /** An agent with its credentials. */
@@ -153,6 +158,7 @@ export class AgentService {
       ...tlsAuditFields(fields),
       ...(fields.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
       credentials: credentials.map(credentialFacts),
+      ...(options.defaulted !== undefined && options.defaulted.length > 0 ? { defaulted: [...options.defaulted] } : {}),
     });
     return {
       agent,

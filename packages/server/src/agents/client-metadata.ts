@@ -1,6 +1,7 @@
-import { parseScope } from '@agentauth/protocol';
+import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { JWK } from 'jose';
-import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import { MALFORMED_SCOPE } from '../oauth/grants/resolve-grant.js';
+import { OAuthError } from '../oauth/oauth-error.js';
 import type { AgentWithCredentials, CreateAgentInput } from './agent-service.js';
 
 /**
@@ -18,10 +19,38 @@ export const REGISTRATION_DEFAULT_NAME = 'dynamically registered client';
  */
 export const SERVER_ASSIGNED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'] as const;
 
-/** RFC 7591 §3.2.2 `invalid_client_metadata`, with the private reason for the log. */
-export function invalidClientMetadata(detail: string): OAuthError {
-  return new OAuthError('invalid_client_metadata', 400, DESCRIPTIONS.invalidClientMetadata, detail);
+/**
+ * RFC 7591 §3.2.2 `invalid_client_metadata`. The metadata is the caller's own, so the description
+ * names the field and the rule (never a secret, never another client); the log and the audit
+ * record get the same text unless a more private `detail` is given.
+ */
+export function invalidClientMetadata(description: string, detail = description): OAuthError {
+  return new OAuthError('invalid_client_metadata', 400, description, detail);
 }
+
+/** What a registration falls back to for our extensions when the client does not send them. */
+export interface RegistrationDefaults {
+  /**
+   * `owner` when none is sent: at registration the principal behind the initial access token
+   * (`admin:bootstrap`, `admin:<agent id>`); at an RFC 7592 update, the owner the client has.
+   */
+  owner: string;
+  /** `resources` when none is sent: the server's default resource (`AGENTAUTH_DEFAULT_RESOURCE`), if any. */
+  resource: string | undefined;
+}
+
+/** Our extension fields a registration did not send and the server filled in. */
+export type DefaultedField = 'owner' | 'resources';
+
+/** The registry's input, and which fields were filled in by {@link RegistrationDefaults}. */
+export interface ParsedClientMetadata {
+  input: CreateAgentInput;
+  defaulted: DefaultedField[];
+}
+
+/** Why a registration without `resources` and without a server default cannot be honoured. */
+export const RESOURCES_REQUIRED =
+  'resources is required: an array of the absolute URIs (RFC 8707 resource indicators) of the services this client may get tokens for; this server has no default resource';
 
 function stringField(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name];
@@ -42,28 +71,44 @@ function stringArray(body: Record<string, unknown>, name: string): string[] | un
  * §2: "the authorization server MUST ignore any client metadata sent by the client that it does not
  * understand"), but a member we know with a value we do not support is an error rather than
  * silently dropped: `redirect_uris` and `response_types` (no redirect-based grant here), a grant type
- * or auth method we do not offer, a malformed `scope`. Our extensions: `owner` (required) and
- * `resources` (RFC 8707 audiences). Omitted `grant_types` means `client_credentials`, the only
- * grant an agent registers for by default (the RFC's `authorization_code` default does not exist here).
+ * or auth method we do not offer, a malformed `scope`. Omitted `grant_types` means
+ * `client_credentials`, the only grant an agent registers for by default (the RFC's
+ * `authorization_code` default does not exist here).
+ *
+ * Our extensions are filled in when absent, so that a client that knows only RFC 7591 gets a
+ * working registration (RFC 7591 §2: the server "MAY ... substitute them with suitable values";
+ * §3.2.1 returns what was registered):
+ *
+ * - `owner`: `defaults.owner`;
+ * - `resources` (RFC 8707 audiences; absent or empty): `[defaults.resource]`, RFC 8707 §2's
+ *   "pre-defined default resource value", recorded in the agent rather than applied at each token
+ *   request so that the client's audiences are explicit and a later change of the server default
+ *   widens no existing client. Without a server default the registration is refused, naming the
+ *   field, unless every requested scope is privileged (their audience is the issuer, always implied).
  *
  * The registry service applies every other rule (field bounds, key validation, privileged scopes).
  */
-export function parseClientMetadata(input: unknown): CreateAgentInput {
+export function parseClientMetadata(input: unknown, defaults: RegistrationDefaults): ParsedClientMetadata {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidClientMetadata('the request body must be a JSON object');
   const body = input as Record<string, unknown>;
 
   const redirectUris = body['redirect_uris'];
   if (redirectUris !== undefined && !(Array.isArray(redirectUris) && redirectUris.length === 0)) {
     // RFC 7591 §3.2.2: a redirection URI the server will not accept is invalid_redirect_uri.
-    throw new OAuthError('invalid_redirect_uri', 400, DESCRIPTIONS.invalidRedirectUri, 'redirect_uris: no redirect-based grant is supported');
+    const text = 'redirect_uris must be absent or empty: no redirect-based grant is supported (client_credentials, token exchange, jwt-bearer)';
+    throw new OAuthError('invalid_redirect_uri', 400, text, text);
   }
   const responseTypes = body['response_types'];
   if (responseTypes !== undefined && !(Array.isArray(responseTypes) && responseTypes.length === 0)) {
-    throw invalidClientMetadata('response_types: no response type is supported');
+    throw invalidClientMetadata('response_types must be absent or empty: no response type is supported');
   }
 
-  const owner = stringField(body, 'owner');
-  if (owner === undefined) throw invalidClientMetadata('owner is required');
+  const defaulted: DefaultedField[] = [];
+  let owner = stringField(body, 'owner');
+  if (owner === undefined) {
+    owner = defaults.owner;
+    defaulted.push('owner');
+  }
   const input_: CreateAgentInput = {
     name: stringField(body, 'client_name') ?? REGISTRATION_DEFAULT_NAME,
     owner,
@@ -96,8 +141,17 @@ export function parseClientMetadata(input: unknown): CreateAgentInput {
   const scope = stringField(body, 'scope');
   if (scope !== undefined) {
     const scopes = parseScope(scope);
-    if (scopes === undefined) throw invalidClientMetadata('scope is not an RFC 6749 §3.3 scope list');
+    if (scopes === undefined) throw invalidClientMetadata(MALFORMED_SCOPE);
     input_.scopes = scopes;
+  }
+  if (input_.resources === undefined || input_.resources.length === 0) {
+    const onlyPrivileged = input_.scopes !== undefined && input_.scopes.length > 0 && input_.scopes.every(isPrivilegedScope);
+    if (defaults.resource !== undefined) {
+      input_.resources = [defaults.resource];
+      defaulted.push('resources');
+    } else if (!onlyPrivileged) {
+      throw invalidClientMetadata(RESOURCES_REQUIRED);
+    }
   }
   const jwks = body['jwks'];
   if (jwks !== undefined) {
@@ -109,7 +163,7 @@ export function parseClientMetadata(input: unknown): CreateAgentInput {
   if (input_.jwks !== undefined && input_.tokenEndpointAuthMethod !== 'private_key_jwt' && input_.tokenEndpointAuthMethod !== 'self_signed_tls_client_auth') {
     throw invalidClientMetadata('jwks is only for token_endpoint_auth_method private_key_jwt or self_signed_tls_client_auth');
   }
-  return input_;
+  return { input: input_, defaulted };
 }
 
 /**

@@ -20,6 +20,8 @@ export const AUDIT_EVENTS = [
   'signing_key.rotated',
   'signing_key.retired',
   'admin.authentication_failed',
+  'admin_request.denied',
+  'client_registration.denied',
   'trusted_issuer.created',
   'trusted_issuer.updated',
   'trusted_issuer.deleted',

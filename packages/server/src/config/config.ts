@@ -19,6 +19,11 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   /** Default access token lifetime, seconds. */
   readonly accessTokenTtl: number;
+  /**
+   * RFC 8707 resource given to an RFC 7591 registration that names none (absolute https URI, or
+   * http on loopback); undefined: such a registration is refused.
+   */
+  readonly defaultResource: string | undefined;
   readonly signingAlg: SigningAlg;
   /** Signing key rotation period, seconds (default 30 days). */
   readonly keyRotationInterval: number;

@@ -2,6 +2,7 @@ import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from '../ca/trust-domain.js';
+import { resourceIndicator } from '../agents/default-resource.js';
 import {
   base64Bytes,
   bearerToken,
@@ -103,6 +104,13 @@ const ALL_SETTINGS = [
     type: integer({ min: 10, max: DAY, unit: 'seconds' }),
     default: { value: 300 },
     description: 'Default lifetime of access tokens.',
+  }),
+  setting('defaultResource', {
+    type: resourceIndicator(),
+    default: { value: undefined },
+    defaultDoc: 'none: a registration must name its `resources`',
+    description:
+      'Resource (RFC 8707 audience) given to an RFC 7591 registration that names no `resources`, so that a standards-only client gets a working registration (docs/admin-api.md).',
   }),
   setting('signingAlg', { type: oneOf(SIGNING_ALGS), default: { value: 'ES256' }, description: 'JWS algorithm of the token signing keys.' }),
   setting('keyRotationInterval', {

@@ -11,7 +11,10 @@ import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import { agentRoutes } from './admin-agent-routes.js';
 import { auditRoutes } from './admin-audit-routes.js';
-import { renderAdminError, sendProblem } from './admin-errors.js';
+import { adminRefusalOf, sendProblem, type AdminRefusal } from './admin-errors.js';
+import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
+import { recordRefusal } from '../audit/record-refusal.js';
+import { ADMIN_PROBLEMS } from '../admin/problem-codes.js';
 import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
@@ -78,14 +81,37 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
 
   useStrictValidation(app);
   useJsonBodiesOnly(app);
-  app.setErrorHandler((error, request, reply) => renderAdminError(error, request, reply, deps));
-  app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such admin API route'));
+  const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
+  /**
+   * `admin_request.denied`: an authenticated request refused for what it asked (validation, a
+   * conflict, `rotation_too_soon`, no such route or object). A refused credential is recorded by
+   * the authentication hook instead, so every refused request has exactly one record. Never the
+   * body or the credential: the route, the status and the problem's detail.
+   */
+  const refuse = async (request: FastifyRequest, reply: FastifyReply, refusal: AdminRefusal) => {
+    if (refusal.code !== 'internal_error') {
+      const id = (request.params as { id?: unknown } | undefined)?.id;
+      await recordRefusal(deps.audit, {
+        time: deps.clock.now(),
+        event: 'admin_request.denied',
+        outcome: 'failure',
+        agentId: typeof id === 'string' && AGENT_ID_PATTERN.test(id) ? id : null,
+        actor: principals.get(request)?.actor ?? null,
+        sourceIp: request.ip,
+        reason: `${refusal.code}: ${refusal.detail}`,
+        requestId: request.id,
+        details: { method: request.method, path: pathOf(request), status: ADMIN_PROBLEMS[refusal.code].status },
+      });
+    }
+    return sendProblem(reply, refusal.code, refusal.detail, refusal.headers);
+  };
+  app.setErrorHandler((error, request, reply) => refuse(request, reply, adminRefusalOf(error, request, deps)));
+  app.setNotFoundHandler((request, reply) => refuse(request, reply, { code: 'not_found', detail: 'no such admin API route', headers: {} }));
   // Responses may carry a secret shown once; no cache may keep them (RFC 9111 §5.2.2.5).
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
 
-  const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as { authenticated?: boolean };
     if (config.authenticated === false) return;
@@ -103,7 +129,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
       sourceIp: request.ip,
       reason: result.reason,
       requestId: request.id,
-      details: { method: request.method, path: request.url.split('?')[0] ?? '' },
+      details: { method: request.method, path: pathOf(request) },
     });
     if (result.status === 403) return sendProblem(reply, 'forbidden', 'the access token does not carry the scope agentauth:admin');
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
@@ -149,6 +175,11 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
       },
     });
   }
+}
+
+/** The request's path for an audit record: no query string, at most 256 characters. */
+function pathOf(request: FastifyRequest): string {
+  return (request.url.split('?')[0] ?? '').slice(0, 256);
 }
 
 /**

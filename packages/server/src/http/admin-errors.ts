@@ -24,6 +24,30 @@ const FASTIFY_ERRORS: Readonly<Record<string, [AdminProblemCode, string]>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_json', 'the request body is not valid JSON'],
 };
 
+/**
+ * A member name worth repeating in a detail: snake_case, as every member of this API is. Anything
+ * else (a pasted token used as a key, mixed-case random text) is not repeated.
+ */
+const MEMBER_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * Ajv's message names the field and the rule, never the value, so it is safe to return; where it
+ * stops short of what the caller needs to fix the call, the rule's own terms are added: the unknown
+ * member (its name, when it looks like one), or the values a closed list allows.
+ */
+function validationDetail(message: string, validation: unknown): string {
+  const first = (Array.isArray(validation) ? validation[0] : undefined) as { keyword?: unknown; params?: Record<string, unknown> } | undefined;
+  const params = first?.params ?? {};
+  let detail = message;
+  if (first?.keyword === 'additionalProperties') {
+    const member = params['additionalProperty'];
+    detail += typeof member === 'string' && MEMBER_NAME.test(member) ? `: ${member}` : '';
+  } else if (first?.keyword === 'enum' && Array.isArray(params['allowedValues'])) {
+    detail += `: ${params['allowedValues'].map(String).join(', ')}`;
+  }
+  return detail.slice(0, 500);
+}
+
 interface FastifyLikeError {
   code?: unknown;
   statusCode?: unknown;
@@ -31,38 +55,39 @@ interface FastifyLikeError {
   message?: unknown;
 }
 
+/** What an admin request is answered with when it fails: a problem code, its detail and headers. */
+export interface AdminRefusal {
+  code: AdminProblemCode;
+  /** Says what to fix; safe for the administrator (names the field and the rule, never a secret). */
+  detail: string;
+  headers: Readonly<Record<string, string>>;
+}
+
 /**
- * The admin API's error handler (house rule 2: a fixed title for the client, the detail for the
- * operator). Known refusals render their own problem code; fastify's validation and body errors
- * map onto the closed list; anything else is `internal_error` with a fixed detail, logged with its
- * stack, which never leaves the server.
+ * What the admin API answers an error with (house rule 2: a fixed title for the client, the detail
+ * for the operator). Known refusals keep their own problem code; fastify's validation and body
+ * errors map onto the closed list; anything else is `internal_error` with a fixed detail, logged
+ * here with its stack, which never leaves the server.
  */
-export function renderAdminError(
-  error: unknown,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: { logger: Pick<Logger, 'error'>; clock: Clock },
-): FastifyReply {
-  if (error instanceof AdminProblem) return sendProblem(reply, error.code, error.detail, error.headers);
-  if (error instanceof AgentError) return sendProblem(reply, problemCodeOf(error.code), error.message);
+export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { logger: Pick<Logger, 'error'>; clock: Clock }): AdminRefusal {
+  const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });
+  if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
+  if (error instanceof AgentError) return refusal(problemCodeOf(error.code), error.message);
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
-    return sendProblem(reply, 'rotation_too_soon', `the next key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
+    return refusal('rotation_too_soon', `the next key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
       'retry-after': String(seconds),
     });
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
-  if (e.validation !== undefined && typeof e.message === 'string') {
-    // Ajv's messages name the field and the rule (never the value), so they are safe to return.
-    return sendProblem(reply, 'validation_failed', e.message.slice(0, 500));
-  }
+  if (e.validation !== undefined && typeof e.message === 'string') return refusal('validation_failed', validationDetail(e.message, e.validation));
   const known = typeof e.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
-  if (known !== undefined) return sendProblem(reply, known[0], known[1]);
-  if (error instanceof SyntaxError) return sendProblem(reply, 'malformed_json', 'the request body is not valid JSON');
+  if (known !== undefined) return refusal(known[0], known[1]);
+  if (error instanceof SyntaxError) return refusal('malformed_json', 'the request body is not valid JSON');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    if (e.statusCode === 404) return sendProblem(reply, 'not_found', 'no such admin API route');
-    return sendProblem(reply, 'validation_failed', 'the request is malformed');
+    if (e.statusCode === 404) return refusal('not_found', 'no such admin API route');
+    return refusal('validation_failed', 'the request is malformed');
   }
   deps.logger.error({ err: error, reqId: request.id }, 'admin API: unexpected error');
-  return sendProblem(reply, 'internal_error', 'the server could not complete the request; the operator has the details');
+  return refusal('internal_error', 'the server could not complete the request; the operator has the details');
 }

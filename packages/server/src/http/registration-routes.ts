@@ -7,6 +7,7 @@ import { AgentService, type AuditContext } from '../agents/agent-service.js';
 import { hashSecret, verifySecret } from '../agents/client-secret.js';
 import { SERVER_ASSIGNED_FIELDS, clientInformation, invalidClientMetadata, parseClientMetadata } from '../agents/client-metadata.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { recordRefusal } from '../audit/record-refusal.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
@@ -15,12 +16,12 @@ import type { Random } from '../random.js';
 import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
-import { renderOAuthError } from './render-oauth-error.js';
+import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
-  config: Pick<Config, 'issuer' | 'bootstrapToken'>;
+  config: Pick<Config, 'issuer' | 'bootstrapToken' | 'defaultResource'>;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -59,12 +60,29 @@ function insufficientScope(detail: string): OAuthError {
   });
 }
 
-/** Registry refusals in RFC 7591 §3.2.2 terms: anything wrong with the metadata is `invalid_client_metadata`. */
+/**
+ * Registry refusals in RFC 7591 §3.2.2 terms: anything wrong with the metadata is
+ * `invalid_client_metadata`, whose description is the registry's own message (it names the field
+ * and the rule, docs/admin-api.md "Agent rules").
+ */
 function toOAuthError(error: unknown): unknown {
-  if (!(error instanceof AgentError)) return error;
-  if (error.code === 'not_found') return invalidToken(`client vanished: ${error.message}`);
-  return invalidClientMetadata(error.message);
+  if (error instanceof AgentError) {
+    if (error.code === 'not_found') return invalidToken(`client vanished: ${error.message}`);
+    return invalidClientMetadata(error.message);
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const body = typeof code === 'string' ? BODY_ERRORS[code] : undefined;
+  return body === undefined ? error : new OAuthError('invalid_request', body[0], body[1], `request rejected: ${String(code)}`);
 }
+
+/** Bodies fastify refused before the route ran, said in words (RFC 7591 §3.1: a JSON object). */
+const BODY_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [400, 'the request body must be application/json (RFC 7591 §3.1)'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, `the request body must be at most ${ADMIN_BODY_LIMIT / 1024} KiB`],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'the request body is empty; send the client metadata as a JSON object'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'the request body does not match its Content-Length'],
+};
 
 /**
  * RFC 7591 dynamic client registration and RFC 7592 client configuration, as one encapsulated
@@ -78,7 +96,10 @@ function toOAuthError(error: unknown): unknown {
  *   7592 §3), compared in constant time; a wrong token or unknown client is 401 `invalid_token`.
  *   PUT replaces the metadata (RFC 7592 §2.2); DELETE deletes the agent, killing its tokens (§2.3).
  *
- * Errors are RFC 7591 §3.2.2 / RFC 6750 §3.1 JSON with a fixed description; the reason is logged.
+ * Errors are RFC 7591 §3.2.2 / RFC 6750 §3.1 JSON. A refused credential has a fixed description and
+ * is audited as `admin.authentication_failed` or `client_authentication.failed`; a refusal of what
+ * the caller sent names the field and the rule, and is audited as `client_registration.denied` with
+ * the same reason. One record per refused request; a refused registration writes nothing else.
  */
 export async function registrationRoutes(app: FastifyInstance, opts: RegistrationRoutesOptions): Promise<void> {
   const { deps } = opts;
@@ -94,7 +115,14 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     store: deps.store,
   });
 
-  app.setErrorHandler((error, request, reply) => renderOAuthError(toOAuthError(error) as Error, request, reply));
+  // Requests whose refusal is already on record (their credential was refused).
+  const audited = new WeakSet<FastifyRequest>();
+  app.setErrorHandler(async (error, request, reply) => {
+    const refusal = asOAuthError(toOAuthError(error), request);
+    // A 500 is our failure, not a refusal: the log has it.
+    if (!audited.has(request) && refusal.status < 500) await recordDenied(request, refusal);
+    return sendOAuthError(refusal, request, reply);
+  });
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ADMIN_BODY_LIMIT }, parseJson);
@@ -105,8 +133,9 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     sourceIp: request.ip,
     requestId: request.id,
   });
-  const recordFailure = (request: FastifyRequest, event: 'admin.authentication_failed' | 'client_authentication.failed', agentId: string | null, reason: string) =>
-    deps.audit.record({
+  const recordFailure = (request: FastifyRequest, event: 'admin.authentication_failed' | 'client_authentication.failed', agentId: string | null, reason: string) => {
+    audited.add(request);
+    return deps.audit.record({
       time: deps.clock.now(),
       event,
       outcome: 'failure',
@@ -117,6 +146,22 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
       requestId: request.id,
       details: { endpoint: 'registration', method: request.method },
     });
+  };
+  /** `client_registration.denied`: the metadata, body or operation was refused (RFC 7591 §3.2.2, RFC 7592 §2). */
+  const recordDenied = (request: FastifyRequest, error: OAuthError) => {
+    const known = actors.get(request);
+    return recordRefusal(deps.audit, {
+      time: deps.clock.now(),
+      event: 'client_registration.denied',
+      outcome: 'failure',
+      agentId: known?.agent?.id ?? null,
+      actor: known?.actor ?? null,
+      sourceIp: request.ip,
+      reason: `${error.code}: ${error.detail}`,
+      requestId: request.id,
+      details: { endpoint: known?.agent === undefined ? 'registration' : 'client_configuration', method: request.method, status: error.status },
+    });
+  };
 
   /** RFC 7591 §3: the initial access token must be an admin credential. */
   const requireInitialAccessToken = async (request: FastifyRequest) => {
@@ -153,12 +198,14 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     reply.code(status).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).type('application/json').send(body);
 
   app.post(REGISTRATION_PATH, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireInitialAccessToken }, async (request, reply) => {
-    const input = parseClientMetadata(request.body);
     const actor = actors.get(request)?.actor ?? '';
+    // `owner` defaults to the principal behind the initial access token: who registered the client
+    // answers for it (docs/admin-api.md, "Dynamic client registration").
+    const { input, defaulted } = parseClientMetadata(request.body, { owner: actor, resource: deps.config.defaultResource });
     // Privileged scopes only from an administrator; here every initial access token is one, but the
     // rule stays explicit so a future non-admin initial token cannot grant them.
     const authority = { admin: actor.startsWith('admin:') };
-    const created = await service.createAgent(input, auditContext(request), { ...authority, registrationAccessToken: true, via: 'registration' });
+    const created = await service.createAgent(input, auditContext(request), { ...authority, registrationAccessToken: true, via: 'registration', defaulted });
     return send(reply, 201, clientInformation(created, issuer, created));
   });
 
@@ -177,13 +224,14 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     // RFC 7592 §2.2: client_id must be sent and unchanged; server-assigned fields must not be sent.
     if (fields['client_id'] !== id) throw invalidClientMetadata('client_id must be present and equal to the client being updated');
     for (const name of SERVER_ASSIGNED_FIELDS) if (name in fields) throw invalidClientMetadata(`${name} must not be sent in an update`);
-    const { credentials } = await service.getAgent(id);
+    const { agent: current, credentials } = await service.getAgent(id);
     if (fields['client_secret'] !== undefined) {
       const presented = fields['client_secret'];
       const ok = typeof presented === 'string' && credentials.some((c) => c.kind === 'secret' && verifySecret(presented, c.secretHash));
       if (!ok) throw invalidClientMetadata('client_secret does not match the issued secret');
     }
-    const input = parseClientMetadata(body);
+    // RFC 7592 §2.2: omitted fields return to their defaults; the owner stays who answers for the client.
+    const { input } = parseClientMetadata(body, { owner: current.owner, resource: deps.config.defaultResource });
     const ctx = auditContext(request);
     const { jwks, ...patch } = input;
     let updated = await service.updateAgent(id, patch, ctx, { admin: false, jwks: jwks ?? { keys: [] } });

@@ -10,24 +10,27 @@ import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
  * `invalid_request`; anything else is `server_error` with no stack, SQL or secret in the response.
  */
 export function renderOAuthError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let oauthError: OAuthError;
-  if (error instanceof OAuthError) {
-    oauthError = error;
-    request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
-  } else {
-    const code = (error as FastifyError).code;
-    const status = (error as FastifyError).statusCode;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      oauthError = new OAuthError('invalid_request', 413, DESCRIPTIONS.invalidRequest, 'body too large');
-    } else if (status !== undefined && status >= 400 && status < 500) {
-      // Media type, malformed body, bad headers: all client mistakes of the same kind.
-      oauthError = new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, `request rejected: ${code ?? status}`);
-    } else {
-      request.log.error({ err: error }, 'unexpected error on the OAuth surface');
-      oauthError = new OAuthError('server_error', 500, DESCRIPTIONS.serverError, 'unexpected error');
-    }
-    request.log.info({ err_code: oauthError.code, detail: oauthError.detail }, 'oauth request refused');
-  }
-  const body: OAuthErrorBody = { error: oauthError.code, error_description: oauthError.description };
-  return reply.code(oauthError.status).headers({ ...NO_STORE_HEADERS, ...oauthError.headers }).type('application/json').send(body);
+  return sendOAuthError(asOAuthError(error, request), request, reply);
+}
+
+/**
+ * Any error as the `OAuthError` it is answered with: itself, `invalid_request` for a request
+ * fastify refused (413 for a body over the limit), else `server_error`, logged with its stack here.
+ */
+export function asOAuthError(error: unknown, request: FastifyRequest): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const code = (error as FastifyError | undefined)?.code;
+  const status = (error as FastifyError | undefined)?.statusCode;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 413, DESCRIPTIONS.invalidRequest, 'body too large');
+  // Media type, malformed body, bad headers: all client mistakes of the same kind.
+  if (status !== undefined && status >= 400 && status < 500) return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, `request rejected: ${code ?? status}`);
+  request.log.error({ err: error }, 'unexpected error on the OAuth surface');
+  return new OAuthError('server_error', 500, DESCRIPTIONS.serverError, 'unexpected error');
+}
+
+/** Sends `error` as RFC 6749 §5.2 JSON, logging its private detail. */
+export function sendOAuthError(error: OAuthError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+  const body: OAuthErrorBody = { error: error.code, error_description: error.description };
+  return reply.code(error.status).headers({ ...NO_STORE_HEADERS, ...error.headers }).type('application/json').send(body);
 }

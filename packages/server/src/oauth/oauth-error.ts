@@ -1,22 +1,59 @@
 import type { OAuthErrorCode } from '@agentauth/protocol';
 
 /**
- * An RFC 6749 §5.2 error. Two audiences (house rule 2): `description` is fixed per error and goes to
- * the client; `detail` is the specific reason and goes only to the log and the audit record.
+ * An RFC 6749 §5.2 error. Two audiences (house rule 2, docs/errors.md): `description`
+ * goes to the client and `detail`, the specific reason, only to the log and the audit record.
+ *
+ * The description is fixed (one of {@link DESCRIPTIONS}) for a failed authentication and anything
+ * that is not the caller's own mistake, so it never says whether a client exists or which check
+ * failed. When the caller's own input is refused (registration metadata, a scope or resource it
+ * named) it names the field and the rule instead, so a developer can fix the call; it never holds
+ * a secret. Either way it is made to fit RFC 6749 §5.2's character set ({@link errorDescription}).
  */
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
+  /** What the client reads in `error_description`: printable ASCII without `"` and `\`. */
+  readonly description: string;
   constructor(
     readonly code: OAuthErrorCode,
     readonly status: number,
-    readonly description: string,
+    description: string,
     /** Private reason for operators. Never sent to the client. Never contains a secret. */
     readonly detail: string,
     /** Extra response headers, e.g. `WWW-Authenticate` for 401 (RFC 6749 §5.2). */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(`${code}: ${detail}`);
+    this.description = errorDescription(description);
   }
+}
+
+/** Longest `error_description` we send: a sentence or two, never a dump of the input. */
+export const MAX_DESCRIPTION_LENGTH = 400;
+
+/**
+ * `text` in the character set RFC 6749 §5.2 allows in `error_description`
+ * (`%x20-21 / %x23-5B / %x5D-7E`): `§` is spelt `section `, a double quote becomes a single quote, a
+ * backslash a slash, any other character outside the set (control characters, non-ASCII) a `?`; at most
+ * {@link MAX_DESCRIPTION_LENGTH} characters. RFC 6750 §3 sets the same rule, and RFC 7591 §3.2.2 asks
+ * for ASCII.
+ */
+export function errorDescription(text: string): string {
+  const fitted = text
+    .replace(/§ ?/g, 'section ')
+    .replace(/…/g, '...')
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/[^\x20-\x7E]/g, '?');
+  return fitted.length <= MAX_DESCRIPTION_LENGTH ? fitted : `${fitted.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
+}
+
+/**
+ * A value the caller sent, quoted for a description that names it (`scope 'orders:write' is ...`),
+ * cut to `max` characters. Only for the caller's own input, never for a secret.
+ */
+export function quoted(value: string, max = 100): string {
+  return `'${value.length <= max ? value : `${value.slice(0, max)}...`}'`;
 }
 
 /** The fixed public descriptions, one per situation. */

@@ -258,7 +258,20 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
       expect(gone.json().code).toBe('not_found');
 
       const events = (await h.store.queryAudit({ agentId: id }, { limit: 50 })).items;
-      expect(events.map((e) => e.event)).toEqual(['agent.registered', 'agent.updated', 'agent.suspended', 'agent.resumed', 'agent.disabled', 'agent.deleted']);
+      // Refused requests are on record too, each once, with the problem code and detail.
+      expect(events.map((e) => [e.event, e.reason?.split(':')[0] ?? null])).toEqual([
+        ['agent.registered', null],
+        ['agent.updated', null],
+        ['admin_request.denied', 'validation_failed'],
+        ['agent.suspended', null],
+        ['agent.resumed', null],
+        ['agent.disabled', null],
+        ['admin_request.denied', 'conflict'],
+        ['agent.deleted', null],
+        ['admin_request.denied', 'not_found'],
+      ]);
+      expect(events[2]).toMatchObject({ outcome: 'failure', details: { method: 'PATCH', path: `/admin/v1/agents/${id}`, status: 400 } });
+      expect(events[2]?.reason).toMatch(/^validation_failed: body must NOT have fewer than 1 properties/);
       for (const event of events) {
         expect(event.actor).toBe('admin:bootstrap');
         expect(event.sourceIp).toBe('127.0.0.1');
@@ -292,7 +305,10 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
       expect(events).toEqual([
         ['agent.registered', undefined],
         ['credential.added', 'k2'],
+        ['admin_request.denied', undefined],
+        ['admin_request.denied', undefined],
         ['credential.removed', 'k2'],
+        ['admin_request.denied', undefined],
       ]);
     });
 

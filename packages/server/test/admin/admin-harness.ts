@@ -52,7 +52,8 @@ export interface AdminHarness {
   close(): Promise<void>;
 }
 
-export async function startAdminHarness(backend: Backend = 'sqlite'): Promise<AdminHarness> {
+/** `defaultResource`: the server's AGENTAUTH_DEFAULT_RESOURCE (none by default). */
+export async function startAdminHarness(backend: Backend = 'sqlite', options: { defaultResource?: string } = {}): Promise<AdminHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-admin-'));
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const logger = pino({ level: 'silent' });
@@ -71,7 +72,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite'): Promise<Ad
   const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
   const changed: string[] = [];
   const agents = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
-  const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP }, clock, random: cryptoRandom, logger, store, audit, keys };
+  const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP, defaultResource: options.defaultResource }, clock, random: cryptoRandom, logger, store, audit, keys };
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   const routes: string[] = [];

@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       masterKey: undefined,
       bootstrapToken: undefined,
       accessTokenTtl: 300,
+      defaultResource: undefined,
       signingAlg: 'ES256',
       keyRotationInterval: 30 * 86_400,
       redisUrl: undefined,
@@ -257,6 +258,22 @@ describe('loadConfig issuer (RFC 8414 §2)', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`--issuer: ${reason}`);
     expect(problems[0]).toContain(`(got ${JSON.stringify(issuer)})`);
+  });
+});
+
+describe('loadConfig default resource (RFC 8707 §2, the rule of an agent\'s resources)', () => {
+  it.each(['https://api.example.com', 'https://api.example.com/v1?tenant=1', 'http://127.0.0.1:9000/mcp', 'http://localhost'])('accepts %s', (resource) => {
+    expect(load({ env: { AGENTAUTH_DEFAULT_RESOURCE: resource } }).config.defaultResource).toBe(resource);
+  });
+
+  it.each([
+    ['http://api.example.com', 'must use https (http only on loopback)'],
+    ['https://api.example.com#top', 'must not contain a fragment'],
+    ['https://user:pw@api.example.com', 'must not contain user information'],
+    ['api.example.com', 'must be an absolute URI'],
+  ])('refuses %s', (resource, reason) => {
+    const problems = problemsOf({ argv: [`--default-resource=${resource}`] });
+    expect(problems).toEqual([`--default-resource: ${reason} (RFC 8707 §2) (got ${JSON.stringify(resource)})`]);
   });
 });
 

@@ -59,6 +59,36 @@ describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%
     expect(response.json().error).toBe('invalid_target');
   });
 
+  it.each([
+    ['a scope it is not registered for', { scope: 'orders:read orders:delete' }, 'invalid_scope', "scope 'orders:delete' is not one of the scopes this client is registered for"],
+    ['a malformed scope', { scope: 'orders:read  orders:write' }, 'invalid_scope', 'scope must be scope-tokens separated by single spaces (RFC 6749 section 3.3: printable ASCII, no quote or backslash)'],
+    ['a resource it is not registered for', { resource: 'https://evil.example.com' }, 'invalid_target', "resource 'https://evil.example.com' is not one of the resources this client is registered for"],
+    ['a relative resource', { resource: 'api' }, 'invalid_target', "resource 'api' is not an absolute URI (RFC 8707 section 2)"],
+    ['a resource with a fragment', { resource: 'https://api.example.com/#x' }, 'invalid_target', "resource 'https://api.example.com/#x' must not have a fragment (RFC 8707 section 2)"],
+    ['the issuer without a privileged scope', { resource: ISSUER }, 'invalid_target', 'resource: the issuer identifier is an audience only for clients granted an agentauth:* scope'],
+    ['a quote in a scope value', { scope: 'orders:read "x"' }, 'invalid_scope', 'scope must be scope-tokens separated by single spaces (RFC 6749 section 3.3: printable ASCII, no quote or backslash)'],
+  ])('says what is wrong with %s: the parameter and the rule, RFC 6749 §5.2 characters only', async (_label, params, error, description) => {
+    const response = await withAssertion(await clientAssertion(agent, t.clock.now()), params);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error, error_description: description });
+    expect(description).toMatch(/^[\x20\x21\x23-\x5B\x5D-\x7E]+$/);
+    // The operator's record keeps the private reason.
+    const denied = await t.server.deps.store.queryAudit({ agentId: agent.id, event: 'access_token.denied' }, { limit: 500 });
+    expect(denied.items.at(-1)?.reason).toMatch(new RegExp(`^${error}: `));
+  });
+
+  it('tells a client registered for no resource, or for several, to name one', async () => {
+    const none = await createAgent(t.server, { resources: [] });
+    const several = await createAgent(t.server, { resources: ['https://a.example.com', 'https://b.example.com'] });
+    const noneAnswer = await withAssertion(await clientAssertion(none, t.clock.now()));
+    expect(noneAnswer.json()).toEqual({ error: 'invalid_target', error_description: 'resource is required: this client is registered for no resource to default to (RFC 8707 section 2)' });
+    const severalAnswer = await withAssertion(await clientAssertion(several, t.clock.now()));
+    expect(severalAnswer.json()).toEqual({
+      error: 'invalid_target',
+      error_description: 'resource is required: this client is registered for 2 resources, name the one the token is for (RFC 8707 section 2)',
+    });
+  });
+
   it('refuses a repeated parameter with invalid_request', async () => {
     const response = await withAssertion(await clientAssertion(agent, t.clock.now()), { scope: ['orders:read', 'orders:write'] });
     expect(response.statusCode).toBe(400);

@@ -1,7 +1,8 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { AgentRecord } from '../../store/records.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../../tokens/limits.js';
-import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidRequest, OAuthError, quoted } from '../oauth-error.js';
+import { checkResourceSyntax, MALFORMED_SCOPE } from '../grants/resolve-grant.js';
 import type { ExchangeRequest } from './exchange-request.js';
 import type { ValidatedSubjectToken } from './subject-token-validator.js';
 
@@ -13,8 +14,13 @@ export interface Attenuation {
   ttl: number;
 }
 
-const invalidScope = (detail: string) => new OAuthError('invalid_scope', 400, DESCRIPTIONS.invalidScope, detail);
-const invalidTarget = (detail: string) => new OAuthError('invalid_target', 400, DESCRIPTIONS.invalidTarget, detail);
+/**
+ * Refusals of a scope or target the client named (or, without one, of what the subject token
+ * carries): the description names the parameter and the rule, and speaks only of the client's own
+ * registration and the subject token it presented, never of another agent (no id, no chain).
+ */
+const invalidScope = (description: string, detail = description) => new OAuthError('invalid_scope', 400, description, detail);
+const invalidTarget = (description: string, detail = description) => new OAuthError('invalid_target', 400, description, detail);
 
 /**
  * Per-hop attenuation (issue 5 item 4): what the exchanged token may carry is the intersection of
@@ -50,26 +56,33 @@ export function attenuate(input: {
   for (const resource of request.resources) checkResourceSyntax(resource);
   const requestedTargets = [...request.resources, ...request.audiences];
   const audience = [...new Set(requestedTargets.length > 0 ? requestedTargets : subject.audience)];
-  if (audience.length === 0) throw invalidTarget('no audience requested and the subject token has none');
-  for (const target of audience) {
-    if (target === issuer) throw invalidTarget('the issuer is not an exchange target');
-    if (!actor.resources.includes(target)) throw invalidTarget(`target not allowed to the actor: ${target.slice(0, 200)}`);
+  if (audience.length === 0) {
+    throw invalidTarget('resource or audience is required: the subject token has no audience to keep', 'no audience requested and the subject token has none');
   }
-  if (request.taskId !== undefined && audience.length !== 1) throw invalidTarget('a per-task token has exactly one audience');
+  for (const target of audience) {
+    if (target === issuer) throw invalidTarget('resource or audience: the issuer identifier is never an exchange target', 'the issuer is not an exchange target');
+    if (!actor.resources.includes(target)) {
+      const named = requestedTargets.length > 0 ? `resource or audience ${quoted(target, 200)} is` : `the subject token's audience ${quoted(target, 200)} is`;
+      throw invalidTarget(`${named} not one of the resources this client is registered for`, `target not allowed to the actor: ${target.slice(0, 200)}`);
+    }
+  }
+  if (request.taskId !== undefined && audience.length !== 1) throw invalidTarget('task_id: a per-task token has exactly one audience (one resource or audience)', 'a per-task token has exactly one audience');
 
   const allowed = (s: string) => !isPrivilegedScope(s) && subject.scopes.includes(s) && actor.scopes.includes(s);
   let scopes: string[];
   if (request.scope === undefined) {
     scopes = [...new Set(subject.scopes.filter(allowed))];
-    if (scopes.length === 0) throw invalidScope('no scope of the subject token is allowed to the actor');
+    if (scopes.length === 0) {
+      throw invalidScope('scope: no scope of the subject token is one this client is registered for', 'no scope of the subject token is allowed to the actor');
+    }
   } else {
     const requested = parseScope(request.scope);
-    if (requested === undefined || requested.length === 0) throw invalidScope('malformed scope');
+    if (requested === undefined || requested.length === 0) throw invalidScope(MALFORMED_SCOPE, 'malformed scope');
     scopes = [...new Set(requested)];
     for (const s of scopes) {
-      if (isPrivilegedScope(s)) throw invalidScope(`privileged scope not exchangeable: ${s.slice(0, 100)}`);
-      if (!subject.scopes.includes(s)) throw invalidScope(`scope beyond the subject token: ${s.slice(0, 100)}`);
-      if (!actor.scopes.includes(s)) throw invalidScope(`scope not allowed to the actor: ${s.slice(0, 100)}`);
+      if (isPrivilegedScope(s)) throw invalidScope(`scope ${quoted(s)}: agentauth:* scopes are never exchanged`, `privileged scope not exchangeable: ${s.slice(0, 100)}`);
+      if (!subject.scopes.includes(s)) throw invalidScope(`scope ${quoted(s)} is not in the subject token`, `scope beyond the subject token: ${s.slice(0, 100)}`);
+      if (!actor.scopes.includes(s)) throw invalidScope(`scope ${quoted(s)} is not one of the scopes this client is registered for`, `scope not allowed to the actor: ${s.slice(0, 100)}`);
     }
   }
 
@@ -78,10 +91,4 @@ export function attenuate(input: {
   const cap = Math.min(remaining, input.actorTtl, MAX_ACCESS_TOKEN_TTL);
   if (request.expiresIn !== undefined && request.expiresIn > cap) throw invalidRequest(`expires_in ${request.expiresIn} exceeds the ${cap} s allowed`);
   return { audience, scopes, ttl: request.expiresIn ?? cap };
-}
-
-/** RFC 8707 §2: "an absolute URI ... MUST NOT include a fragment component". */
-function checkResourceSyntax(resource: string): void {
-  if (resource.length > 2048) throw invalidTarget('resource too long');
-  if (!URL.canParse(resource) || resource.includes('#')) throw invalidTarget('resource is not an absolute URI without a fragment');
 }

@@ -1,6 +1,6 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { AgentRecord } from '../../store/records.js';
-import { DESCRIPTIONS, OAuthError } from '../oauth-error.js';
+import { OAuthError, quoted } from '../oauth-error.js';
 
 /** What a token will say: the audience and the scopes, both checked against the agent's grants. */
 export interface ResolvedGrant {
@@ -10,8 +10,13 @@ export interface ResolvedGrant {
   forServer: boolean;
 }
 
-const invalidScope = (detail: string) => new OAuthError('invalid_scope', 400, DESCRIPTIONS.invalidScope, detail);
-const invalidTarget = (detail: string) => new OAuthError('invalid_target', 400, DESCRIPTIONS.invalidTarget, detail);
+/**
+ * Refusals of a scope or resource the client named itself: the description names the parameter and
+ * the rule (RFC 6749 §5.2 `error_description`, "assist the client developer"). The client is
+ * authenticated by now and each text speaks only of its own registration, never of another client.
+ */
+const invalidScope = (description: string, detail = description) => new OAuthError('invalid_scope', 400, description, detail);
+const invalidTarget = (description: string, detail = description) => new OAuthError('invalid_target', 400, description, detail);
 
 /**
  * Resolves `resource` (RFC 8707 §2) and `scope` (RFC 6749 §3.3) for an agent, strictly:
@@ -32,7 +37,15 @@ export function resolveGrant(agent: AgentRecord, issuer: string, resources: read
 
   let audience: string[];
   if (resources.length === 0) {
-    if (agent.resources.length !== 1) throw invalidTarget(`no resource and ${agent.resources.length} allowed resources`);
+    if (agent.resources.length === 0) {
+      throw invalidTarget('resource is required: this client is registered for no resource to default to (RFC 8707 §2)', 'no resource and 0 allowed resources');
+    }
+    if (agent.resources.length > 1) {
+      throw invalidTarget(
+        `resource is required: this client is registered for ${agent.resources.length} resources, name the one the token is for (RFC 8707 §2)`,
+        `no resource and ${agent.resources.length} allowed resources`,
+      );
+    }
     audience = [...agent.resources];
   } else {
     for (const resource of resources) checkResourceSyntax(resource);
@@ -41,10 +54,16 @@ export function resolveGrant(agent: AgentRecord, issuer: string, resources: read
 
   const forServer = audience.includes(issuer);
   if (forServer) {
-    if (audience.length > 1) throw invalidTarget('the issuer cannot share an audience with other resources');
-    if (privileged.length === 0) throw invalidTarget('agent holds no privileged scope for the issuer resource');
+    if (audience.length > 1) throw invalidTarget('resource: the issuer identifier cannot be requested together with other resources');
+    if (privileged.length === 0) {
+      throw invalidTarget('resource: the issuer identifier is an audience only for clients granted an agentauth:* scope', 'agent holds no privileged scope for the issuer resource');
+    }
   } else {
-    for (const resource of audience) if (!agent.resources.includes(resource)) throw invalidTarget(`resource not allowed: ${resource.slice(0, 200)}`);
+    for (const resource of audience) {
+      if (!agent.resources.includes(resource)) {
+        throw invalidTarget(`resource ${quoted(resource, 200)} is not one of the resources this client is registered for`, `resource not allowed: ${resource.slice(0, 200)}`);
+      }
+    }
   }
 
   const allowedHere = forServer ? privileged : ordinary;
@@ -53,24 +72,28 @@ export function resolveGrant(agent: AgentRecord, issuer: string, resources: read
     scopes = allowedHere;
   } else {
     const requested = parseScope(scope);
-    if (requested === undefined) throw invalidScope('malformed scope');
+    if (requested === undefined) throw invalidScope(MALFORMED_SCOPE, 'malformed scope');
     scopes = [...new Set(requested)];
     for (const s of scopes) {
-      if (!agent.scopes.includes(s)) throw invalidScope(`scope not allowed: ${s.slice(0, 100)}`);
-      if (!allowedHere.includes(s)) throw invalidScope(`scope ${s.slice(0, 100)} not valid for this audience`);
+      if (!agent.scopes.includes(s)) throw invalidScope(`scope ${quoted(s)} is not one of the scopes this client is registered for`, `scope not allowed: ${s.slice(0, 100)}`);
+      if (!allowedHere.includes(s)) {
+        const rule = forServer ? 'only agentauth:* scopes are granted for the issuer identifier' : 'agentauth:* scopes are granted only with resource set to the issuer identifier';
+        throw invalidScope(`scope ${quoted(s)}: ${rule}`, `scope ${s.slice(0, 100)} not valid for this audience`);
+      }
     }
   }
   return { audience, scopes, forServer };
 }
 
 /** RFC 8707 §2: "an absolute URI ... MUST NOT include a fragment component". */
-function checkResourceSyntax(resource: string): void {
-  if (resource.length > 2048) throw invalidTarget('resource too long');
-  let url: URL;
-  try {
-    url = new URL(resource);
-  } catch {
-    throw invalidTarget('resource is not an absolute URI');
-  }
-  if (resource.includes('#') || url.hash !== '') throw invalidTarget('resource has a fragment');
+export function checkResourceSyntax(resource: string): void {
+  if (resource.length > MAX_RESOURCE_LENGTH) throw invalidTarget(`resource must be at most ${MAX_RESOURCE_LENGTH} characters`, 'resource too long');
+  if (!URL.canParse(resource)) throw invalidTarget(`resource ${quoted(resource, 200)} is not an absolute URI (RFC 8707 §2)`, 'resource is not an absolute URI');
+  if (resource.includes('#')) throw invalidTarget(`resource ${quoted(resource, 200)} must not have a fragment (RFC 8707 §2)`, 'resource has a fragment');
 }
+
+/** Longest `resource` value looked at (DESIGN.md §7: bound every input). */
+const MAX_RESOURCE_LENGTH = 2048;
+
+/** RFC 6749 §3.3: what a `scope` parameter must look like. */
+export const MALFORMED_SCOPE = 'scope must be scope-tokens separated by single spaces (RFC 6749 §3.3: printable ASCII, no quote or backslash)';

@@ -194,7 +194,7 @@ describe.each(BACKENDS)('DPoP at POST /token (%s)', (backend) => {
         method: 'POST',
         url: '/register',
         headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
-        payload: { owner: 'team-dpop', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...otherKey.publicJwk, kid: 'r1' }] }, dpop_bound_access_tokens: true },
+        payload: { owner: 'team-dpop', resources: ['https://api.example.com'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...otherKey.publicJwk, kid: 'r1' }] }, dpop_bound_access_tokens: true },
       });
       expect(response.statusCode).toBe(201);
       expect(response.json().dpop_bound_access_tokens).toBe(true);
@@ -202,10 +202,10 @@ describe.each(BACKENDS)('DPoP at POST /token (%s)', (backend) => {
         method: 'POST',
         url: '/register',
         headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
-        payload: { owner: 'team-dpop', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...otherKey.publicJwk, kid: 'r2' }] }, dpop_bound_access_tokens: 'yes' },
+        payload: { owner: 'team-dpop', resources: ['https://api.example.com'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...otherKey.publicJwk, kid: 'r2' }] }, dpop_bound_access_tokens: 'yes' },
       });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json().error).toBe('invalid_client_metadata');
+      expect(refused.json()).toEqual({ error: 'invalid_client_metadata', error_description: 'dpop_bound_access_tokens must be a boolean' });
     });
   });
 });

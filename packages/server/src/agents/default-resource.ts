@@ -1,0 +1,27 @@
+import type { ValueType } from '../config/value-types.js';
+import { AgentError } from './agent-error.js';
+import { validateResources } from './validate-agent-input.js';
+
+/**
+ * The `defaultResource` setting's value type: one resource indicator under the very rule an agent's
+ * `resources` follow (RFC 8707 §2: an absolute URI without a fragment; https, or http on loopback;
+ * no user information; docs/admin-api.md "Agent rules"), since it becomes one of them.
+ */
+export function resourceIndicator(): ValueType<string> {
+  return {
+    kind: 'value',
+    summary: 'https URI (http only on loopback)',
+    parse(raw) {
+      if (typeof raw !== 'string') return { ok: false, expected: 'must be a string (quote it in YAML)' };
+      try {
+        validateResources([raw]);
+      } catch (error) {
+        if (!(error instanceof AgentError)) throw error;
+        // The registry's rule, worded for one value: "resources must be absolute URIs" -> "must be an absolute URI".
+        const expected = error.message.replace(/^resources /, '').replace('absolute URIs', 'an absolute URI');
+        return { ok: false, expected: `${expected} (RFC 8707 §2)` };
+      }
+      return { ok: true, value: raw };
+    },
+  };
+}
