@@ -20,6 +20,7 @@ export const AUDIT_EVENTS = [
   'signing_key.rotated',
   'signing_key.retired',
   'admin.authentication_failed',
+  'rate_limit.exceeded',
   'trusted_issuer.created',
   'trusted_issuer.updated',
   'trusted_issuer.deleted',

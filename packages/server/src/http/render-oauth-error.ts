@@ -13,7 +13,10 @@ export function renderOAuthError(error: FastifyError | Error, request: FastifyRe
   let oauthError: OAuthError;
   if (error instanceof OAuthError) {
     oauthError = error;
-    request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+    // A refusal past a failure limit is one of many an attacker sends: its limit is logged and
+    // audited once (rate_limit.exceeded), not each request.
+    if (error.status === 429) request.log.debug({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+    else request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
   } else {
     const code = (error as FastifyError).code;
     const status = (error as FastifyError).statusCode;
