@@ -25,7 +25,7 @@ export interface FailureLimiterOptions {
   logger: Pick<Logger, 'warn' | 'info'>;
   /** Counts shared with other nodes (Redis); without it, or while it fails, this process counts alone. */
   shared?: FailureCounter;
-  /** Keys held in memory at most, per limit (default 100,000). */
+  /** Keys held in memory at most, per limit (default 50,000). */
   maxKeys?: number;
 }
 
