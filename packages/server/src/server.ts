@@ -48,7 +48,7 @@ import type { CertificateAuthority } from './ca/certificate-authority.js';
 import { caRoutes } from './http/ca-routes.js';
 import { enrollmentRoutes } from './http/enrollment-routes.js';
 import { enrollmentServiceOf } from './enrollment/create-enrollment.js';
-import { createAuthenticationLimits, type AuthenticationLimits } from './limits/authentication-limits.js';
+import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from './limits/authentication-limits.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -57,8 +57,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** Receives the generated bootstrap token at a first start (default: printed once). */
   announceBootstrapToken?: (token: string) => void;
-  /** Redis key prefix of the failed-authentication limits (default `agentauth:limit:`): tests keep theirs apart. */
-  rateLimitKeyPrefix?: string;
+  /** How the failed-authentication limits use Redis: tests keep their keys apart and wait longer on a loaded machine. */
+  rateLimitRedis?: RedisLimitOptions;
 }
 
 export interface AgentAuthServer {
@@ -119,7 +119,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const dpopSetup = createDpopSetup({ config, masterKey, clock, store, logger });
     dpop = dpopSetup;
     // Failed-authentication limits (docs/oauth.md), counted in Redis when it is configured.
-    limits = createAuthenticationLimits({ config, clock, audit, logger }, options.rateLimitKeyPrefix === undefined ? {} : { keyPrefix: options.rateLimitKeyPrefix });
+    limits = createAuthenticationLimits({ config, clock, audit, logger }, options.rateLimitRedis);
     // Redis is an optimisation for both (the database claim is authoritative; failures are counted
     // in memory until it answers): wait briefly, never fail.
     await Promise.all([dpopSetup.ready(2_000), limits?.ready(2_000)]);

@@ -16,10 +16,18 @@ export interface AuthenticationLimits {
   close(): Promise<void>;
 }
 
+/** How the limits use Redis, where a deployment or a test needs other than the defaults. */
+export interface RedisLimitOptions {
+  /** Key prefix (default `agentauth:limit:`). */
+  keyPrefix?: string;
+  /** How long a failure waits for Redis before it is counted in memory (default 250 ms). */
+  commandTimeoutMs?: number;
+}
+
 /**
  * Builds the failed-authentication limits from the configuration (docs/oauth.md, "Failed
  * authentication limits"): undefined when `rateLimits` is `off`; counted in Redis, shared by every
- * node, when `redisUrl` is set (under `keyPrefix`, default `agentauth:limit:`), else in memory.
+ * node, when `redisUrl` is set, else in memory.
  */
 export function createAuthenticationLimits(
   deps: {
@@ -28,7 +36,7 @@ export function createAuthenticationLimits(
     audit: Pick<AuditLog, 'record'>;
     logger: Pick<Logger, 'warn' | 'info'>;
   },
-  options: { keyPrefix?: string } = {},
+  options: RedisLimitOptions = {},
 ): AuthenticationLimits | undefined {
   const { config } = deps;
   if (config.rateLimits === 'off') return undefined;
@@ -36,7 +44,7 @@ export function createAuthenticationLimits(
   const shared: RedisFailureCounter | undefined =
     config.redisUrl === undefined
       ? undefined
-      : redisFailureCounter({ redisUrl: config.redisUrl, windowMs, logger: deps.logger, ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }) });
+      : redisFailureCounter({ ...options, redisUrl: config.redisUrl, windowMs, logger: deps.logger });
   const common = { windowSeconds: config.rateLimitWindow, clock: deps.clock, audit: deps.audit, logger: deps.logger, ...(shared === undefined ? {} : { shared }) };
   return {
     clients: new FailureLimiter({

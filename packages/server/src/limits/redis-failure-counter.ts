@@ -22,8 +22,11 @@ end
 return out
 `;
 
-/** Only failures wait for Redis; still, a slow Redis is treated as a missing one. */
-const REDIS_COMMAND_TIMEOUT_MS = 50;
+/**
+ * Only failed authentications wait for Redis, so it may take longer than on the hot path (DPoP's
+ * 50 ms); past this, a slow Redis is treated as a missing one and the failure is counted in memory.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 250;
 
 /** Redis keys of the limits start with this unless told otherwise. */
 export const DEFAULT_KEY_PREFIX = 'agentauth:limit:';
@@ -41,14 +44,23 @@ export interface RedisFailureCounter extends FailureCounter {
  * Failure counts in Redis, shared by every node: one Lua script per failure (atomic `INCR` with
  * `PEXPIRE` on the first), so each count reaches each number exactly once across the cluster and
  * exactly one node sees a key reach its limit. Windows are timed by Redis (`PTTL`), not by the
- * node's clock. When Redis is down or slower than 50 ms, `increment` rejects at once (no queue,
- * no retry) and the caller counts in memory: a request never fails because of Redis.
+ * node's clock. When Redis is down `increment` rejects at once (no queue, no retry), when it is
+ * slower than the command timeout it rejects then, and the caller counts in memory: a request
+ * never fails because of Redis.
  */
-export function redisFailureCounter(options: { redisUrl: string; windowMs: number; keyPrefix?: string; logger: Pick<Logger, 'warn'> }): RedisFailureCounter {
+export function redisFailureCounter(options: {
+  redisUrl: string;
+  windowMs: number;
+  /** Default `agentauth:limit:`. */
+  keyPrefix?: string;
+  /** Default {@link DEFAULT_COMMAND_TIMEOUT_MS}. */
+  commandTimeoutMs?: number;
+  logger: Pick<Logger, 'warn'>;
+}): RedisFailureCounter {
   const redis = new Redis(options.redisUrl, {
     lazyConnect: false,
     enableOfflineQueue: false,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
   });

@@ -17,8 +17,10 @@ describe('failed-authentication limits shared through Redis by two nodes', () =>
   beforeAll(async () => {
     const keyPrefix = `agentauth:test:limit:${randomBytes(6).toString('hex')}:`;
     const env = { ...LIMITS_ENV, AGENTAUTH_REDIS_URL: REDIS_URL };
-    a = await startTestServer('sqlite', env, { rateLimitKeyPrefix: keyPrefix });
-    b = await startTestServer('sqlite', env, { rateLimitKeyPrefix: keyPrefix });
+    // A loaded test machine must not make a failure fall back to memory (which the last test checks).
+    const rateLimitRedis = { keyPrefix, commandTimeoutMs: 5_000 };
+    a = await startTestServer('sqlite', env, { rateLimitRedis });
+    b = await startTestServer('sqlite', env, { rateLimitRedis });
     b.clock.set(a.clock.now());
   });
   afterAll(async () => {

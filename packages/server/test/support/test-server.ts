@@ -24,7 +24,7 @@ export interface TestServer {
 }
 
 /** A real server (real store, keys, audit log) on a temp dir or a fresh PostgreSQL database. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Pick<ServerOptions, 'rateLimitKeyPrefix'> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Pick<ServerOptions, 'rateLimitRedis'> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-test-'));
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const { config } = loadConfig({
