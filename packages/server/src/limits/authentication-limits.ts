@@ -16,7 +16,7 @@ export interface AuthenticationLimits {
   close(): Promise<void>;
 }
 
-/** How the limits use Redis, where a deployment or a test needs other than the defaults. */
+/** How the limits use Redis, where a test needs other than the defaults (not a setting: deployments keep them). */
 export interface RedisLimitOptions {
   /** Key prefix (default `agentauth:limit:`). */
   keyPrefix?: string;
