@@ -51,6 +51,7 @@ import type { CertificateAuthority } from './ca/certificate-authority.js';
 import { caRoutes } from './http/ca-routes.js';
 import { enrollmentRoutes } from './http/enrollment-routes.js';
 import { enrollmentServiceOf } from './enrollment/create-enrollment.js';
+import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from './limits/authentication-limits.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -59,6 +60,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** Receives the generated bootstrap token at a first start (default: the data directory's `bootstrap-token` file). */
   announceBootstrapToken?: (token: string) => void;
+  /** How the failed-authentication limits use Redis: tests keep their keys apart and wait longer on a loaded machine. */
+  rateLimitRedis?: RedisLimitOptions;
 }
 
 export interface AgentAuthServer {
@@ -97,6 +100,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   }
   const stops: (() => void)[] = [];
   let dpop: DpopSetup | undefined;
+  let limits: AuthenticationLimits | undefined;
   try {
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
     const announce = options.announceBootstrapToken ?? announceBootstrapToken({ dataDir: config.dataDir, logger });
@@ -128,8 +132,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const replayCache = new ReplayCache();
     const dpopSetup = createDpopSetup({ config, masterKey, clock, store, logger });
     dpop = dpopSetup;
-    // Redis is an optimisation (the database claim is authoritative): wait briefly, never fail.
-    await dpopSetup.ready(2_000);
+    // Failed-authentication limits (docs/oauth.md), counted in Redis when it is configured.
+    limits = createAuthenticationLimits({ config, clock, audit, logger }, options.rateLimitRedis);
+    // Redis is an optimisation for both (the database claim is authoritative; failures are counted
+    // in memory until it answers): wait briefly, never fail.
+    await Promise.all([dpopSetup.ready(2_000), limits?.ready(2_000)]);
     // One process on SQLite decides DPoP single use itself: it takes over the proofs the previous one handed over.
     await dpopSetup.restore();
 
@@ -188,7 +195,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(stopCa);
     // RFC 8705: tls_client_auth trust, certificate binding, the trusted-proxy header, the listener.
     const mtls = createMtlsSetup({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
-    const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now(), mtls: mtls.clientAuth };
+    const authDeps = { issuer: config.issuer, directory, replayCache, nowMs: () => clock.now(), mtls: mtls.clientAuth, limits: limits?.clients };
     const grants = new Map<string, GrantHandler>([[GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })]]);
     // RFC 8693 token exchange. Federation appends its validator (trusted issuers' JWTs) to this list.
     // Our tokens presented back are recognised by a keyed digest kept at issuance (tokens/token-digest.ts).
@@ -282,14 +289,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(() => signals.stop());
     await app.register(ssfRoutes, signals.routes);
     await app.register(caRoutes, { ca, auth: { issuer: config.issuer, clock, keys, store }, audit, clock, clientCertificate: mtls.proxyCertificate });
-    await app.register(registrationRoutes, { deps, agents, bootstrapDigest });
+    await app.register(registrationRoutes, { deps, agents, bootstrapDigest, limits });
     // One-time enrolment tokens and agents' self-service key rotation (docs/agent-sdk.md).
     const enrollment = enrollmentServiceOf(deps, agents);
     await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents } });
     const enrollmentPrune = setInterval(() => enrollment.pruneExpired().catch((error: unknown) => logger.warn({ err: error }, 'pruning enrolment tokens failed')), PRUNE_MS);
     enrollmentPrune.unref();
     stops.push(() => clearInterval(enrollmentPrune));
-    await app.register(adminApp, { prefix: '/admin/v1', deps, agents, bootstrapDigest, federation: federation.service, ca, enrollment });
+    await app.register(adminApp, { prefix: '/admin/v1', deps, agents, bootstrapDigest, federation: federation.service, ca, enrollment, limits: limits?.admins });
 
     let closed = false;
     return {
@@ -306,6 +313,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await app.close();
         // After the last request, before the store closes: the live DPoP proofs go to the database.
         await dpopSetup.close();
+        await limits?.close();
         await audit.close();
         await store.close();
         lock?.release();
@@ -314,6 +322,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   } catch (error) {
     for (const stop of stops) stop();
     await dpop?.close();
+    await limits?.close();
     await store.close();
     lock?.release();
     throw error;

@@ -9,6 +9,7 @@ export const ADMIN_PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   rotation_too_soon: { status: 409, title: 'Key rotation too soon' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
   validation_failed: { status: 400, title: 'Validation failed' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   payload_too_large: { status: 413, title: 'Payload too large' },

@@ -22,6 +22,7 @@ export const AUDIT_EVENTS = [
   'admin.authentication_failed',
   'admin_request.denied',
   'client_registration.denied',
+  'rate_limit.exceeded',
   'trusted_issuer.created',
   'trusted_issuer.updated',
   'trusted_issuer.deleted',

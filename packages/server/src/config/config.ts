@@ -72,4 +72,14 @@ export interface Config {
   readonly mtlsProxyHeader: string | undefined;
   /** The proxies whose `mtlsProxyHeader` is honoured. */
   readonly mtlsTrustedProxies: readonly string[];
+  /** Limits on failed client and admin authentications (`off` turns them off, docs/oauth.md). */
+  readonly rateLimits: 'on' | 'off';
+  /** Length of a failure-counting window, seconds. */
+  readonly rateLimitWindow: number;
+  /** Failed client authentications allowed per window from one source address (IPv6: one /64). */
+  readonly rateLimitAddressFailures: number;
+  /** Failed client authentications allowed per window naming one client id. */
+  readonly rateLimitClientFailures: number;
+  /** Failed admin authentications (admin API, initial access tokens) allowed per window from one source address. */
+  readonly rateLimitAdminFailures: number;
 }

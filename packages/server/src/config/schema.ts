@@ -261,6 +261,36 @@ const ALL_SETTINGS = [
     defaultDoc: 'none',
     description: 'Directly connected proxies whose AGENTAUTH_MTLS_PROXY_HEADER is honoured; from any other address the header is ignored.',
   }),
+  // Failed-authentication limits (docs/oauth.md, "Failed authentication limits"). Only failures
+  // count, so no agent is ever throttled by its own successful traffic.
+  setting('rateLimits', {
+    type: oneOf(['on', 'off'] as const),
+    default: { value: 'on' },
+    description:
+      'Limits on failed authentications at `/token`, `/introspect`, `/revoke`, `/register` and the admin API: past a limit, `429` with `Retry-After` until the window ends. `off` turns every limit off. Shared across nodes through AGENTAUTH_REDIS_URL when it is set.',
+  }),
+  setting('rateLimitWindow', {
+    type: integer({ min: 1, max: 3600, unit: 'seconds' }),
+    default: { value: 60 },
+    description: 'Length of the window failures are counted in; a key that reached its limit is refused until its window ends.',
+  }),
+  setting('rateLimitAddressFailures', {
+    type: integer({ min: 1, max: 1_000_000 }),
+    default: { value: 100 },
+    description:
+      'Failed client authentications allowed per window from one source address (an IPv6 /64 counts as one), whatever client ids they name; then every client authentication from it is refused. Raise it for many agents behind one NAT address.',
+  }),
+  setting('rateLimitClientFailures', {
+    type: integer({ min: 1, max: 1_000_000 }),
+    default: { value: 20 },
+    description:
+      'Failed client authentications allowed per window naming one client id; then that client id is refused from every address that has failed in the window (an address without a failure is still heard, so no one can lock a working agent out from elsewhere).',
+  }),
+  setting('rateLimitAdminFailures', {
+    type: integer({ min: 1, max: 1_000_000 }),
+    default: { value: 10 },
+    description: 'Failed admin authentications (admin API bearer tokens, RFC 7591 initial access tokens) allowed per window from one source address.',
+  }),
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.

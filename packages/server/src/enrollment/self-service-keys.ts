@@ -1,9 +1,10 @@
 import type { AgentService } from '../agents/agent-service.js';
 import { AgentError } from '../agents/agent-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { authenticateClient, ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
+import { ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
+import { authenticateClientWithinLimits } from '../oauth/client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../oauth/form-parameters.js';
-import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 
 /** The slice of `Deps` self-service key rotation needs. */
 export interface SelfServiceKeysDeps {
@@ -80,9 +81,11 @@ async function authenticate(deps: SelfServiceKeysDeps, request: SelfServiceKeyRe
   const form = parsed;
   let authenticated;
   try {
-    authenticated = await authenticateClient(deps.auth, form, request.authorization);
+    authenticated = await authenticateClientWithinLimits(deps.auth, form, request);
   } catch (error) {
-    await auditFailure(deps, request, error instanceof ClientAuthenticationError ? error.clientId : undefined, error);
+    // Past a failure limit: the failure this request was is audited; one refused unchecked is not.
+    const refusal = error instanceof TooManyFailuresError ? error.failure : error;
+    if (refusal !== undefined) await auditFailure(deps, request, refusal instanceof ClientAuthenticationError ? refusal.clientId : undefined, refusal);
     throw error;
   }
   const agentId = authenticated.client.agent.id;

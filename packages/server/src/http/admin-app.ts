@@ -29,6 +29,7 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
 import { enrollmentServiceOf } from '../enrollment/create-enrollment.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
+import type { FailureLimiter } from '../limits/failure-limiter.js';
 
 /** The slice of `Deps` the admin API needs; `keys` with the `force` rotation option. */
 export interface AdminAppDeps {
@@ -58,6 +59,8 @@ export interface AdminAppOptions {
   federation?: FederationService;
   /** One-time enrolment tokens (docs/agent-sdk.md); built over `deps.store` when absent. */
   enrollment?: EnrollmentService;
+  /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
+  limits?: FailureLimiter | undefined;
 }
 
 /**
@@ -115,6 +118,8 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as { authenticated?: boolean };
     if (config.authenticated === false) return;
+    const refused = opts.limits?.refuseAddress(request.ip);
+    if (refused !== undefined) return tooManyFailures(reply, refused);
     const result = await authenticate(request.headers.authorization);
     if (result.ok) {
       principals.set(request, result);
@@ -132,6 +137,8 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
       details: { method: request.method, path: pathOf(request) },
     });
     if (result.status === 403) return sendProblem(reply, 'forbidden', 'the access token does not carry the scope agentauth:admin');
+    const wait = await opts.limits?.recordFailure({ address: request.ip, requestId: request.id });
+    if (wait !== undefined) return tooManyFailures(reply, wait);
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
@@ -180,6 +187,11 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
 /** The request's path for an audit record: no query string, at most 256 characters. */
 function pathOf(request: FastifyRequest): string {
   return (request.url.split('?')[0] ?? '').slice(0, 256);
+}
+
+/** 429 `too_many_requests` (RFC 6585 §4): this address is past its failed-authentication limit. */
+function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+  return sendProblem(reply, 'too_many_requests', `too many failed admin authentications from this address; retry in ${seconds} s`, { 'retry-after': String(seconds) });
 }
 
 /**

@@ -11,7 +11,8 @@ import { recordRefusal } from '../audit/record-refusal.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
-import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import type { AuthenticationLimits } from '../limits/authentication-limits.js';
+import { DESCRIPTIONS, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 import type { Random } from '../random.js';
 import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -38,6 +39,11 @@ export interface RegistrationRoutesOptions {
   onAgentChanged?: (agentId: string) => void;
   /** SHA-256 of the accepted bootstrap token; derived from `deps.config.bootstrapToken` when absent. */
   bootstrapDigest?: Buffer;
+  /**
+   * Failed-authentication limits (docs/oauth.md): initial access tokens count as admin
+   * credentials, registration access tokens as client authentications. Without them, none.
+   */
+  limits?: Pick<AuthenticationLimits, 'admins' | 'clients'> | undefined;
 }
 
 /** RFC 7591 §3 registration endpoint path (advertised as `registration_endpoint`). */
@@ -163,33 +169,44 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     });
   };
 
+  const { admins, clients } = opts.limits ?? {};
+
   /** RFC 7591 §3: the initial access token must be an admin credential. */
   const requireInitialAccessToken = async (request: FastifyRequest) => {
+    const refused = admins?.refuseAddress(request.ip);
+    if (refused !== undefined) throw new TooManyFailuresError(refused);
     const result = await authenticateAdmin(request.headers.authorization);
     if (result.ok) {
       actors.set(request, { actor: result.actor });
       return;
     }
     await recordFailure(request, 'admin.authentication_failed', result.agentId, `initial access token: ${result.reason}`);
-    throw result.status === 403 ? insufficientScope(result.reason) : invalidToken(`initial access token: ${result.reason}`);
+    const error = result.status === 403 ? insufficientScope(result.reason) : invalidToken(`initial access token: ${result.reason}`);
+    // A valid token without the admin scope guesses nothing; a refused credential counts.
+    const wait = result.status === 401 ? await admins?.recordFailure({ address: request.ip, requestId: request.id }) : undefined;
+    throw wait === undefined ? error : new TooManyFailuresError(wait, error);
   };
 
   /** RFC 7592 §3: the registration access token issued to this very client. */
   const requireRegistrationAccessToken = async (request: FastifyRequest) => {
     const clientId = (request.params as { client_id: string }).client_id;
+    const refused = clients?.refuseAddress(request.ip);
+    if (refused !== undefined) throw new TooManyFailuresError(refused);
     const header = request.headers.authorization;
     const token = header !== undefined && header.length <= MAX_TOKEN_LENGTH + 7 ? BEARER.exec(header)?.[1] : undefined;
     const agent = AGENT_ID_PATTERN.test(clientId) && token !== undefined ? await deps.store.getAgent(clientId) : undefined;
     const matches = verifySecret(token ?? '', agent?.registrationAccessTokenHash ?? ABSENT_HASH);
+    const fail = async (agentId: string | null, reason: string) => {
+      await recordFailure(request, 'client_authentication.failed', agentId, reason);
+      const wait = await clients?.recordFailure({ address: request.ip, clientId, requestId: request.id });
+      return wait === undefined ? invalidToken(reason) : new TooManyFailuresError(wait, invalidToken(reason));
+    };
     if (agent === undefined || agent.registrationAccessTokenHash === null || !matches) {
-      const reason = token === undefined ? 'no registration access token' : 'registration access token does not match the client';
-      await recordFailure(request, 'client_authentication.failed', agent?.id ?? null, reason);
-      throw invalidToken(reason);
+      throw await fail(agent?.id ?? null, token === undefined ? 'no registration access token' : 'registration access token does not match the client');
     }
-    if (agent.status !== 'active') {
-      await recordFailure(request, 'client_authentication.failed', agent.id, `client is ${agent.status}`);
-      throw invalidToken(`client is ${agent.status}`);
-    }
+    if (agent.status !== 'active') throw await fail(agent.id, `client is ${agent.status}`);
+    const blocked = clients?.refuseClient(agent.id, request.ip);
+    if (blocked !== undefined) throw new TooManyFailuresError(blocked);
     actors.set(request, { actor: `agent:${agent.id}`, agent });
   };
 

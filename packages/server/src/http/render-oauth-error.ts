@@ -30,7 +30,10 @@ export function asOAuthError(error: unknown, request: FastifyRequest): OAuthErro
 
 /** Sends `error` as RFC 6749 §5.2 JSON, logging its private detail. */
 export function sendOAuthError(error: OAuthError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+  // A refusal past a failure limit is one of many an attacker sends: its limit is logged and
+  // audited once (rate_limit.exceeded), not each request.
+  if (error.status === 429) request.log.debug({ err_code: error.code, detail: error.detail }, 'oauth request refused');
+  else request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
   const body: OAuthErrorBody = { error: error.code, error_description: error.description };
   return reply.code(error.status).headers({ ...NO_STORE_HEADERS, ...error.headers }).type('application/json').send(body);
 }

@@ -69,6 +69,7 @@ export const DESCRIPTIONS = {
   invalidRedirectUri: 'The value of one or more redirection URIs is invalid.',
   invalidToken: 'The access token is invalid.',
   serverError: 'The authorization server encountered an unexpected condition.',
+  tooManyFailures: 'Too many failed authentication attempts; retry after the number of seconds in Retry-After.',
 } as const;
 
 /** 401 invalid_client with the challenge RFC 6749 §5.2 asks for. */
@@ -82,4 +83,25 @@ export function invalidClient(detail: string): OAuthError {
 
 export function invalidRequest(detail: string): OAuthError {
   return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, detail);
+}
+
+/**
+ * 429 `temporarily_unavailable` with `Retry-After` (RFC 6585 §4): a failed-authentication limit
+ * was reached (docs/oauth.md, "Failed authentication limits"). RFC 6749 names
+ * `temporarily_unavailable` (§4.1.2.1) for a server that cannot handle the request for now, and
+ * no registered code says more; RFC 8628's `slow_down` belongs to device-code polling.
+ *
+ * `failure` is the failed authentication this request was, when it was checked at all: it is
+ * audited as such. Without it the request was refused unchecked and writes no audit record (the
+ * limit's `rate_limit.exceeded` record stands for all of them).
+ */
+export class TooManyFailuresError extends OAuthError {
+  constructor(
+    readonly retryAfter: number,
+    readonly failure?: OAuthError,
+  ) {
+    super('temporarily_unavailable', 429, DESCRIPTIONS.tooManyFailures, failure === undefined ? 'refused unchecked: past a failure limit' : `past a failure limit after ${failure.code}: ${failure.detail}`, {
+      'retry-after': String(retryAfter),
+    });
+  }
 }

@@ -70,6 +70,11 @@ describe('loadConfig defaults', () => {
       mtlsTrustAnchors: undefined,
       mtlsProxyHeader: undefined,
       mtlsTrustedProxies: [],
+      rateLimits: 'on',
+      rateLimitWindow: 60,
+      rateLimitAddressFailures: 100,
+      rateLimitClientFailures: 20,
+      rateLimitAdminFailures: 10,
     });
     expect(warnings).toEqual([]);
   });
@@ -203,6 +208,9 @@ describe('loadConfig values', () => {
     ['AGENTAUTH_DATABASE_URL', 'mysql://db/agentauth', 'AGENTAUTH_DATABASE_URL: must be a URL starting with postgres:// or postgresql:// (value not shown: secret)'],
     ['AGENTAUTH_DATABASE_URL', './agentauth.db', 'AGENTAUTH_DATABASE_URL: must be a URL starting with postgres:// or postgresql:// (value not shown: secret)'],
     ['AGENTAUTH_REDIS_URL', 'http://cache:6379', 'AGENTAUTH_REDIS_URL: must be a URL starting with redis:// or rediss:// (value not shown: secret)'],
+    ['AGENTAUTH_RATE_LIMITS', 'false', 'AGENTAUTH_RATE_LIMITS: must be one of on, off (got "false")'],
+    ['AGENTAUTH_RATE_LIMIT_WINDOW', '0', 'AGENTAUTH_RATE_LIMIT_WINDOW: must be an integer between 1 and 3600 (seconds) (got "0")'],
+    ['AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES', '0', 'AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES: must be an integer between 1 and 1000000 (got "0")'],
   ])('refuses %s=%j', (name, value, problem) => {
     expect(problemsOf({ env: { [name]: value } })).toEqual([problem]);
   });

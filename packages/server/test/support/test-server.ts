@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import pino from 'pino';
 import { FrozenClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServer, type AgentAuthServer } from '../../src/server.js';
+import { createServer, type AgentAuthServer, type ServerOptions } from '../../src/server.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -24,7 +24,7 @@ export interface TestServer {
 }
 
 /** A real server (real store, keys, audit log) on a temp dir or a fresh PostgreSQL database. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Pick<ServerOptions, 'rateLimitRedis'> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-test-'));
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const { config } = loadConfig({
@@ -40,7 +40,7 @@ export async function startTestServer(backend: Backend, env: Record<string, stri
     },
   });
   const clock = new FrozenClock(Date.now());
-  const server = await createServer(config, { clock, logger: pino({ level: 'silent' }) });
+  const server = await createServer(config, { ...options, clock, logger: pino({ level: 'silent' }) });
   return {
     server,
     clock,

@@ -1,5 +1,6 @@
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
 import type { FederatedClientAuth, FederatedLogin } from '../../federation/federated-client-auth.js';
+import type { FailureLimiter } from '../../limits/failure-limiter.js';
 import type { ReplayClaim } from '../../store/store.js';
 import type { ClientDirectory, ClientEntry } from '../client-directory.js';
 import type { FormParameters } from '../form-parameters.js';
@@ -48,6 +49,11 @@ export interface ClientAuthenticationDeps {
    * grant's `assertion` authenticates the workload (RFC 7523 §3.1).
    */
   federatedGrant?: FederatedClientAuth;
+  /**
+   * Failed-authentication limits, applied by `authenticateClientWithinLimits` (not by
+   * {@link authenticateClient} itself); without them, none.
+   */
+  limits?: FailureLimiter | undefined;
 }
 
 /**

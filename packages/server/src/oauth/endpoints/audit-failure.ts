@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../audit/events.js';
 import type { AuditInput } from '../../store/records.js';
 import type { ReplayClaim } from '../../store/store.js';
 import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';
-import { invalidClient, OAuthError } from '../oauth-error.js';
+import { invalidClient, OAuthError, TooManyFailuresError } from '../oauth-error.js';
 import type { OAuthRequest } from '../oauth-request.js';
 
 const audited = new WeakSet<object>();
@@ -26,17 +26,20 @@ export async function auditRefusal(
   error: unknown,
   context: { event: AuditEvent; agentId: string | undefined; now: number; claim?: ReplayClaim | undefined; details?: Record<string, unknown> },
 ): Promise<never> {
-  if (error instanceof OAuthError && !audited.has(error)) {
-    const authFailure = error instanceof ClientAuthenticationError;
-    const agentId = authFailure ? error.clientId : context.agentId;
+  // Past a failure limit: the failure this request was is audited; a request refused unchecked is
+  // not (its limit's rate_limit.exceeded record stands for all of them).
+  const refusal = error instanceof TooManyFailuresError ? error.failure : error;
+  if (refusal instanceof OAuthError && !audited.has(refusal)) {
+    const authFailure = refusal instanceof ClientAuthenticationError;
+    const agentId = authFailure ? refusal.clientId : context.agentId;
     const record = {
       time: context.now,
-      event: authFailure && error.code === 'invalid_client' ? ('client_authentication.failed' as const) : context.event,
+      event: authFailure && refusal.code === 'invalid_client' ? ('client_authentication.failed' as const) : context.event,
       outcome: 'failure' as const,
       agentId: agentId === undefined ? null : agentId.slice(0, 64),
       actor: agentId === undefined ? null : `agent:${agentId.slice(0, 64)}`,
       sourceIp: request.sourceIp,
-      reason: `${error.code}: ${error.detail}`,
+      reason: `${refusal.code}: ${refusal.detail}`,
       requestId: request.requestId,
       details: context.details ?? {},
     };
@@ -44,7 +47,7 @@ export async function auditRefusal(
       claims: context.claim ? [context.claim] : [],
       audit: [record],
       issuedTokens: [],
-      onReplay: [{ ...record, reason: `${error.code}: ${error.detail}; assertion also replayed` }],
+      onReplay: [{ ...record, reason: `${refusal.code}: ${refusal.detail}; assertion also replayed` }],
     });
   }
   throw error;

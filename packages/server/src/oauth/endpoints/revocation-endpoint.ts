@@ -2,7 +2,8 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { TokenStore } from '../../store/store.js';
-import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
 import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
@@ -31,7 +32,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
   try {
     const form = FormParameters.parse(request.body);
     if (form instanceof OAuthError) throw form;
-    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
+    authenticated = await authenticateClientWithinLimits(deps, form, request);
     const token = form.get('token');
     if (token === undefined) throw invalidRequest('token missing');
     const caller = authenticated.client.agent;

@@ -8,7 +8,8 @@ import { assertWellFormedAccessToken } from '../../tokens/assert-well-formed-acc
 import { mintAccessToken } from '../../tokens/mint-access-token.js';
 import { newTokenId } from '../../tokens/token-id.js';
 import type { TokenDigester } from '../../tokens/token-digest.js';
-import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
 import type { GrantHandler } from '../grants/grant-handler.js';
 import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
@@ -55,7 +56,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     }
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');
 
-    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
+    authenticated = await authenticateClientWithinLimits(deps, form, request);
     const { agent } = authenticated.client;
     if (!(agent.grantTypes as readonly string[]).includes(grantType)) {
       throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, `${grantType} not allowed for this agent`);
