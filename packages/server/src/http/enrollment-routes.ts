@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AS_METADATA_PATH } from '@agentauth/protocol';
-import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { invalidRequest, OAuthError } from '../oauth/oauth-error.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import {
@@ -135,7 +135,8 @@ function enrollParameters(body: unknown): { token: unknown; jwk: unknown } {
 function toOAuthError(error: unknown): unknown {
   if (!(error instanceof EnrollmentError)) return error;
   if (error.kind === 'grant') return new OAuthError('invalid_grant', 400, 'The enrollment token is invalid, expired, or already used.', error.detail);
-  return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, error.detail);
+  // The key the caller sent was refused: the reason names the rule, and a public key holds no secret.
+  return invalidRequest(error.detail);
 }
 
 function metadataUrlOf(issuer: string): string {

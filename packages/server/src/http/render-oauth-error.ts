@@ -21,8 +21,11 @@ export function asOAuthError(error: unknown, request: FastifyRequest): OAuthErro
   if (error instanceof OAuthError) return error;
   const code = (error as FastifyError | undefined)?.code;
   const status = (error as FastifyError | undefined)?.statusCode;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 413, DESCRIPTIONS.invalidRequest, 'body too large');
-  // Media type, malformed body, bad headers: all client mistakes of the same kind.
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 413, 'The request body is too large.', 'body too large');
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new OAuthError('invalid_request', 400, 'Unsupported Content-Type: send application/x-www-form-urlencoded (RFC 6749 section 3.2).', `request rejected: ${code}`);
+  }
+  // Malformed body, bad headers: client mistakes of the same kind.
   if (status !== undefined && status >= 400 && status < 500) return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, `request rejected: ${code ?? status}`);
   request.log.error({ err: error }, 'unexpected error on the OAuth surface');
   return new OAuthError('server_error', 500, DESCRIPTIONS.serverError, 'unexpected error');

@@ -81,8 +81,14 @@ export function invalidClient(detail: string): OAuthError {
   });
 }
 
+/**
+ * 400 `invalid_request`: the request itself is malformed (a parameter missing, repeated, too long
+ * or of the wrong form). The caller's own request is refused, so `detail` names the parameter and
+ * the rule and is also what the client reads; it must never hold a secret nor say anything about a
+ * client or a credential beyond what the request itself shows.
+ */
 export function invalidRequest(detail: string): OAuthError {
-  return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, detail);
+  return new OAuthError('invalid_request', 400, detail, detail);
 }
 
 /**

@@ -89,10 +89,15 @@ describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%
     });
   });
 
-  it('refuses a repeated parameter with invalid_request', async () => {
+  it('refuses a repeated parameter with invalid_request, naming it', async () => {
     const response = await withAssertion(await clientAssertion(agent, t.clock.now()), { scope: ['orders:read', 'orders:write'] });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toBe('invalid_request');
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: "parameter 'scope' is repeated" });
+  });
+
+  it('refuses a missing grant_type with invalid_request, naming it', async () => {
+    const response = await token({ scope: 'orders:read' });
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'grant_type missing' });
   });
 
   it('answers unsupported_grant_type for a grant it does not know', async () => {
@@ -114,10 +119,11 @@ describe.each(BACKENDS)('POST /token, client_credentials with private_key_jwt (%
     expect(response.json().error).toBe('invalid_request');
   });
 
-  it('refuses a JSON body with invalid_request, never a 500', async () => {
+  it('refuses a JSON body with invalid_request naming the media type to send, never a 500', async () => {
     const response = await t.server.app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/json' }, payload: '{"grant_type":' });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_request');
+    expect(response.json().error_description).toContain('application/x-www-form-urlencoded');
   });
 
   it('refuses a form body that is not a form with an RFC error, never a 500', async () => {
