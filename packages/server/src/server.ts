@@ -292,7 +292,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(registrationRoutes, { deps, agents, bootstrapDigest, limits });
     // One-time enrolment tokens and agents' self-service key rotation (docs/agent-sdk.md).
     const enrollment = enrollmentServiceOf(deps, agents);
-    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents } });
+    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents }, limits: limits?.clients });
     const enrollmentPrune = setInterval(() => enrollment.pruneExpired().catch((error: unknown) => logger.warn({ err: error }, 'pruning enrolment tokens failed')), PRUNE_MS);
     enrollmentPrune.unref();
     stops.push(() => clearInterval(enrollmentPrune));

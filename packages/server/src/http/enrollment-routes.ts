@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AS_METADATA_PATH } from '@agentauth/protocol';
-import { invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
+import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import {
@@ -28,6 +29,8 @@ export interface EnrollmentRoutesOptions {
   issuer: string;
   enrollment: EnrollmentService;
   selfKeys: SelfServiceKeysDeps;
+  /** Failed-authentication limits (docs/oauth.md): a refused enrolment token counts against its address. */
+  limits?: FailureLimiter | undefined;
 }
 
 /**
@@ -50,8 +53,18 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
 
   const metadataUrl = metadataUrlOf(opts.issuer);
   app.post(ENROLL_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
+    const refused = opts.limits?.refuseAddress(request.ip);
+    if (refused !== undefined) throw new TooManyFailuresError(refused);
     const { token, jwk } = enrollParameters(request.body);
-    const result = await opts.enrollment.enroll(token, jwk, { sourceIp: request.ip, requestId: request.id });
+    let result;
+    try {
+      result = await opts.enrollment.enroll(token, jwk, { sourceIp: request.ip, requestId: request.id });
+    } catch (error) {
+      // An enrolment token is a credential: guessing one is a failed authentication.
+      if (!(error instanceof EnrollmentError) || error.kind !== 'grant' || opts.limits === undefined) throw error;
+      const wait = await opts.limits.recordFailure({ address: request.ip, requestId: request.id });
+      throw wait === undefined ? error : new TooManyFailuresError(wait, toOAuthError(error) as OAuthError);
+    }
     return reply
       .headers(NO_STORE_HEADERS)
       .type('application/json')

@@ -114,6 +114,16 @@ describe('failed client authentication limits', () => {
     expect((await oauthPost(t.server.app, '/token', attacker, target)).statusCode).toBe(200);
   });
 
+  it('counts enrolment token guesses at /enroll per address', async () => {
+    const guesser = freshAddress();
+    const enroll = (remoteAddress: string, token: string) =>
+      t.server.app.inject({ method: 'POST', url: '/enroll', remoteAddress, headers: { 'content-type': 'application/json' }, payload: { enrollment_token: token, jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } } });
+    for (let i = 0; i < 8; i += 1) expect((await enroll(guesser, `aet_guess${i}`)).json()).toMatchObject({ error: 'invalid_grant' });
+    expectOAuthLimited(await enroll(guesser, 'aet_guess-more'));
+    // Another address is not affected.
+    expect((await enroll(freshAddress(), 'aet_guess-elsewhere')).json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('counts an IPv6 client by its /64: rotating the interface identifier does not help', async () => {
     for (let i = 1; i <= 8; i += 1) await oauthPost(t.server.app, '/token', `2001:db8:77:1::${i.toString(16)}`, { id: `agt_v6${i}`, secret: 'x' });
     expectOAuthLimited(await oauthPost(t.server.app, '/token', '2001:db8:77:1:ffff:1:2:3', other));
