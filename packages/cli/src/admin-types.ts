@@ -87,10 +87,13 @@ export interface Page<T> {
   next_cursor?: string;
 }
 
+/** The rotation slot of a signing key or an issuing CA. */
+export type KeySlot = 'prepared' | 'active' | 'old';
+
 export interface SigningKeyInfo {
   kid: string;
   alg: string;
-  state: string;
+  state: KeySlot;
   created_at: string;
   activated_at: string | null;
   retired_at: string | null;
@@ -100,7 +103,7 @@ export interface SigningKeyInfo {
 
 export interface RotateResult {
   active_kid: string;
-  next_kid: string;
+  prepared_kid: string;
 }
 
 export interface AuditRecord {
@@ -221,7 +224,7 @@ export interface CaInfo {
   authorities: {
     id: string;
     kind: 'root' | 'intermediate';
-    state: 'prepared' | 'active' | 'old';
+    state: KeySlot;
     subject: string | null;
     not_before: string | null;
     not_after: string;

@@ -1,11 +1,11 @@
 import { SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { decodeJwt } from 'jose';
 import { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
+import { DpopJtiCache } from './dpop/dpop-jti-cache.js';
 import { DPOP_ALGORITHMS } from './dpop/dpop-key.js';
+import { DpopNonces } from './dpop/dpop-nonces.js';
 import { DpopProofError } from './dpop/dpop-proof-error.js';
 import { DEFAULT_DPOP_FUTURE_SKEW_SECONDS, DEFAULT_DPOP_MAX_AGE_SECONDS, DEFAULT_DPOP_MAX_LENGTH, verifyDpopProof } from './dpop/verify-dpop-proof.js';
-import { DpopJtiCache } from './dpop-jti-cache.js';
-import { DpopNonces } from './dpop-nonces.js';
 import { AccessTokenError } from './errors.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
 import { IntrospectionClient, type IntrospectionOptions } from './introspection-client.js';

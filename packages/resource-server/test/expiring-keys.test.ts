@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DpopJtiCache } from '../src/dpop-jti-cache.js';
+import { DpopJtiCache } from '../src/dpop/dpop-jti-cache.js';
 import { ExpiringKeys } from '../src/expiring-keys.js';
 import { steadyStateClaims } from './support/steady-state-claims.js';
 

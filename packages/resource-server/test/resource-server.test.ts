@@ -230,7 +230,7 @@ describe('createResourceServer: keys', () => {
     await local.verifyRequest(bearer(before));
     expect(jwksFetches).toBe(1);
 
-    // The next key is published before it signs (SPIRE-style): two rotations reach a key made after our fetch.
+    // The prepared key is published before it signs (SPIRE-style): two rotations reach a key made after our fetch.
     await server.server.deps.keys.rotateNow({ force: true });
     await server.server.deps.keys.rotateNow({ force: true });
     const after = await issueToken(server, agent, { resource: RESOURCE });

@@ -32,10 +32,10 @@ export const keysGroup: CommandGroup = {
     },
     {
       name: 'keys rotate',
-      summary: 'promote the next key and prepare a new one',
+      summary: 'activate the prepared key and prepare a new one',
       args: [],
       synopsis: '[--force]',
-      options: { force: { type: 'boolean', description: 'rotate even if the next key has not been published long enough' } },
+      options: { force: { type: 'boolean', description: 'rotate even if the prepared key has not been published long enough' } },
       async run(context) {
         const result = await context.admin().rotateKeys(context.flags.bool('force'));
         context.io.stdout(
@@ -43,7 +43,7 @@ export const keysGroup: CommandGroup = {
             ? renderJson(result)
             : renderFields([
                 ['active key', result.active_kid],
-                ['next key', result.next_kid],
+                ['prepared key', result.prepared_kid],
               ]),
         );
         return EXIT_OK;

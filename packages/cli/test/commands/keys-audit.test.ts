@@ -54,11 +54,11 @@ describe('keys', () => {
   });
 
   it('rotates, passing --force', async () => {
-    const server = await setup({ 'POST /admin/v1/keys/rotate': (_req, res) => json(res, 200, { active_kid: 'kid-b', next_kid: 'kid-c' }) });
+    const server = await setup({ 'POST /admin/v1/keys/rotate': (_req, res) => json(res, 200, { active_kid: 'kid-b', prepared_kid: 'kid-c' }) });
     const { io, stdout } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
     expect(await main(['keys', 'rotate', '--force'], io)).toBe(0);
     expect(JSON.parse(server.seen[0]?.body ?? '')).toEqual({ force: true });
-    expect(stdout()).toBe('active key:  kid-b\nnext key:    kid-c\n');
+    expect(stdout()).toBe('active key:    kid-b\nprepared key:  kid-c\n');
   });
 });
 

@@ -1,3 +1,4 @@
+import { KEY_SLOTS } from '../key-slot.js';
 import { ADMIN_PROBLEM_CODES } from './problem-codes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -94,7 +95,7 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
           properties: {
             kid: { type: 'string' },
             alg: { type: 'string' },
-            state: { enum: ['next', 'active', 'retired'] },
+            state: { enum: [...KEY_SLOTS] },
             created_at: TIME,
             activated_at: NULLABLE_TIME,
             retired_at: NULLABLE_TIME,
@@ -104,7 +105,7 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
       },
     },
   },
-  Rotation: { type: 'object', required: ['active_kid', 'next_kid'], properties: { active_kid: { type: 'string' }, next_kid: { type: 'string' } } },
+  Rotation: { type: 'object', required: ['active_kid', 'prepared_kid'], properties: { active_kid: { type: 'string' }, prepared_kid: { type: 'string' } } },
   AuditRecord: {
     type: 'object',
     properties: {
@@ -262,7 +263,7 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
           properties: {
             id: { type: 'string' },
             kind: { enum: ['root', 'intermediate'] },
-            state: { enum: ['prepared', 'active', 'old'] },
+            state: { enum: [...KEY_SLOTS] },
             subject: { type: ['string', 'null'] },
             not_before: NULLABLE_TIME,
             not_after: TIME,

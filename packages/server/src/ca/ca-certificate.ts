@@ -1,6 +1,6 @@
 import { createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { children, expect, expectChildren, readBitStringBytes, readDer, readOid, type DerNode } from '../der/der-reader.js';
 import { keyIdentifier } from './certificate-builder.js';
-import { children, expect, expectChildren, readBitStringBytes, readDer, readOid, type DerNode } from './der-reader.js';
 import { OID } from './oids.js';
 import { caSigner, CSR_SIGNATURE_ALGORITHMS, type CaSigner } from './signature-algorithms.js';
 

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Random } from '../random.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
+import { children, readBitStringBytes, readDer } from '../der/der-reader.js';
 import { signingCa, readCaCertificate, type SigningCa } from './ca-certificate.js';
 import type { CaAuthorityRecord } from './ca-store.js';
 import {
@@ -13,7 +14,6 @@ import {
   randomSerial,
   subjectKeyIdentifier,
 } from './certificate-builder.js';
-import { children, readBitStringBytes, readDer } from './der-reader.js';
 import { OID } from './oids.js';
 import { caSigner } from './signature-algorithms.js';
 

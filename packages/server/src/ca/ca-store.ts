@@ -1,14 +1,15 @@
+import type { KeySlot } from '../key-slot.js';
 import type { Page } from '../store/store.js';
 
 /**
  * A CA of our hierarchy. Roots are `active` or `old` (kept while certificates under them live);
- * issuing (intermediate) CAs go `prepared` -> `active` -> `old` (SPIRE-style slots). Times in ms.
+ * issuing (intermediate) CAs go through every {@link KeySlot}. Times in ms.
  */
 export interface CaAuthorityRecord {
   /** Hex of the CA's key identifier (its SKI): stable, public, and the CRL path segment. */
   id: string;
   kind: 'root' | 'intermediate';
-  state: 'prepared' | 'active' | 'old';
+  state: KeySlot;
   /** DER, base64. */
   certificate: string;
   /** AES-256-GCM under the master key with `ca:<id>` as associated data; null for an imported root we hold no key of. */
@@ -54,7 +55,7 @@ export interface AuthorityChanges {
 }
 
 /**
- * The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). Not part
+ * The CA's storage, coordinated through the database so every node agrees. Not part
  * of the shared `Store`: implemented by `store/sql/ca-queries.ts` over the same database.
  */
 export interface CaStore {

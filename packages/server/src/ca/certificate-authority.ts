@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { AuditInput } from '../store/records.js';
 import type { Page } from '../store/store.js';
+import { DerError, fromPem, readDer } from '../der/der-reader.js';
+import { pem } from '../der/der-writer.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
 import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
@@ -12,11 +14,8 @@ import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certificati
 import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';
 import { CertificateLedger } from './certificate-ledger.js';
 import { CrlPublisher } from './crl-publisher.js';
-import { DerError, fromPem } from './der-reader.js';
-import { pem } from './der-writer.js';
 import { LeafTemplate, type LeafRequest } from './leaf-template.js';
 import { decodeSubjectPublicKey } from './subject-public-key.js';
-import { readDer } from './der-reader.js';
 import { certificateSerial, checkReenrollIdentity } from './reenroll-identity.js';
 import { RevokedSerials } from './revoked-serials.js';
 import { agentSpiffeId } from './trust-domain.js';

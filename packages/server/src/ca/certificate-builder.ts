@@ -14,7 +14,7 @@ import {
   tlv,
   unsignedInteger,
   utf8String,
-} from './der-writer.js';
+} from '../der/der-writer.js';
 import { OID } from './oids.js';
 import type { CaSigner } from './signature-algorithms.js';
 

@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { children, DerError, expect, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from './der-reader.js';
+import { children, DerError, expect, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from '../der/der-reader.js';
 import { OID } from './oids.js';
 import { CSR_SIGNATURE_ALGORITHMS } from './signature-algorithms.js';
 import { decodeSubjectPublicKey, PublicKeyError, type SubjectPublicKey } from './subject-public-key.js';

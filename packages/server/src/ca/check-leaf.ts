@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import { children, expect, readBitStringBytes, readOid, readUnsignedInteger } from '../der/der-reader.js';
 import { extensionsOf, tbsMembers, type CaCertificate } from './ca-certificate.js';
 import { keyIdentifier } from './certificate-builder.js';
-import { children, expect, readBitStringBytes, readOid, readUnsignedInteger } from './der-reader.js';
 import type { LeafRequest } from './leaf-template.js';
 import { OID } from './oids.js';
 

@@ -1,6 +1,6 @@
+import { bitString, contextConstructed, sequence, smallInteger, time, unsignedInteger } from '../der/der-writer.js';
 import type { SigningCa } from './ca-certificate.js';
 import { authorityKeyIdentifier, extension } from './certificate-builder.js';
-import { bitString, contextConstructed, sequence, smallInteger, time, unsignedInteger } from './der-writer.js';
 import { OID } from './oids.js';
 
 /** One entry of a CRL: a revoked certificate's serial (unsigned big-endian) and when it was revoked. */

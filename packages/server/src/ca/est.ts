@@ -1,7 +1,7 @@
+import { DerError, strictBase64 } from '../der/der-reader.js';
 import { CaError } from './ca-error.js';
 import type { CaRequestContext, CertificateAuthority, IssueOptions } from './certificate-authority.js';
 import { CsrError, MAX_CSR_BYTES } from './certification-request.js';
-import { DerError, strictBase64 } from './der-reader.js';
 import { certsOnlyPkcs7 } from './pkcs7-certs-only.js';
 
 /** RFC 7030 §3.2.2 and §4: the well-known EST paths (default CA label). */

@@ -1,4 +1,4 @@
-import { contextConstructed, oid, sequence, setOf, smallInteger } from './der-writer.js';
+import { contextConstructed, oid, sequence, setOf, smallInteger } from '../der/der-writer.js';
 import { OID } from './oids.js';
 
 /**

@@ -1,6 +1,6 @@
+import { children, DerError, expect, expectChildren, readDer, readOid, readUnsignedInteger, type DerNode } from '../der/der-reader.js';
 import { CsrError } from './certification-request.js';
 import { serialHex } from './certificate-builder.js';
-import { children, DerError, expect, expectChildren, readDer, readOid, readUnsignedInteger, type DerNode } from './der-reader.js';
 import { OID } from './oids.js';
 
 /** RFC 6402 §6.8 id-cmc-changeSubjectName: a CSR attribute asking a re-enrollment to change names. */

@@ -1,5 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto';
-import { derNull, oid, sequence } from './der-writer.js';
+import { derNull, oid, sequence } from '../der/der-writer.js';
 import { OID } from './oids.js';
 import type { SubjectPublicKey } from './subject-public-key.js';
 

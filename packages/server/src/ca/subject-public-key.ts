@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { bitString, derNull, oid, sequence, unsignedInteger } from './der-writer.js';
-import { DerError, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from './der-reader.js';
+import { bitString, derNull, oid, sequence, unsignedInteger } from '../der/der-writer.js';
+import { DerError, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from '../der/der-reader.js';
 import { OID } from './oids.js';
 
 /** RSA keys below this many bits are refused (NIST SP 800-131A). */

@@ -75,7 +75,7 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
   if (error instanceof AgentError) return refusal(problemCodeOf(error.code), error.message);
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
-    return refusal('rotation_too_soon', `the next key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
+    return refusal('rotation_too_soon', `the prepared key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
       'retry-after': String(seconds),
     });
   }

@@ -28,7 +28,7 @@ export function keyRoutes(deps: { clock: Clock; store: Pick<SigningKeyStore, 'li
       method: 'POST',
       url: '/keys/rotate',
       operationId: 'rotateSigningKeys',
-      summary: 'Promote the next key to signer and publish a new next key (force: even if published too recently).',
+      summary: 'Activate the prepared key and prepare a new one (force: even if it was published too recently).',
       schema: { body: rotateKeysBody },
       bodyOptional: true,
       success: { status: 200, schema: 'Rotation' },
@@ -38,8 +38,8 @@ export function keyRoutes(deps: { clock: Clock; store: Pick<SigningKeyStore, 'li
         // RotationTooSoonError propagates to the error handler: 409 rotation_too_soon.
         await deps.keys.rotateNow({ force });
         const keys = await deps.store.listSigningKeys(deps.clock.now());
-        const next = keys.find((k) => k.state === 'next');
-        return { active_kid: deps.keys.signer().kid, next_kid: next?.kid ?? null };
+        const prepared = keys.find((k) => k.state === 'prepared');
+        return { active_kid: deps.keys.signer().kid, prepared_kid: prepared?.kid ?? null };
       },
     },
   ];

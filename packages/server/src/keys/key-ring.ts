@@ -14,14 +14,14 @@ import { MAX_KEY_SYNC_INTERVAL_MS } from './start-key-rotation.js';
 import { createTokenSigner } from './token-signer.js';
 
 /**
- * A `next` key is published at least this long (seconds) before it signs, even with very short
+ * A `prepared` key is published at least this long (seconds) before it signs, even with very short
  * token lifetimes: resource servers cache the JWKS for minutes.
  */
 export const MIN_PRE_PUBLICATION = 300;
 
 /**
- * Margin (seconds) a retired key stays published beyond the longest token lifetime: clock skew
- * between nodes, and a node that still signs with the old key until its next sync.
+ * Margin (seconds) an `old` key stays published beyond the longest token lifetime: clock skew
+ * between nodes, and a node that still signs with the retired key until its next sync.
  */
 export const RETIRED_KEY_SKEW = MAX_KEY_SYNC_INTERVAL_MS / 1000;
 
@@ -30,7 +30,7 @@ const MAX_PLAN_ATTEMPTS = 3;
 
 export interface SigningKeyRingDeps {
   store: SigningKeyStore;
-  /** 32 bytes; private keys are sealed under it (AES-256-GCM, DESIGN.md §7). */
+  /** 32 bytes; private keys are sealed under it (AES-256-GCM). */
   masterKey: Buffer;
   clock: Clock;
   /** Algorithm of keys created from now on; existing keys keep theirs until they rotate out. */
@@ -47,14 +47,14 @@ export interface SigningKeyRingDeps {
 /** Our extension of `SigningKeyRing.rotateNow`. */
 export interface RotateOptions {
   /**
-   * Promote the next key even if resource servers may not have fetched it yet (tokens it signs
+   * Activate the prepared key even if resource servers may not have fetched it yet (tokens it signs
    * will fail at them until they refresh their JWKS). For a suspected key compromise.
    */
   force?: boolean;
 }
 
 export interface RotatingSigningKeyRing extends SigningKeyRing {
-  /** @throws {RotationTooSoonError} without `force`, when the next key is not published long enough. */
+  /** @throws {RotationTooSoonError} without `force`, when the prepared key is not published long enough. */
   rotateNow(options?: RotateOptions): Promise<void>;
 }
 
@@ -85,9 +85,10 @@ function checkDeps(deps: SigningKeyRingDeps): void {
 }
 
 /**
- * The server's signing keys (RFC 7517 JWK Set with key rollover), in SPIRE-style slots: `next`
- * (published, signs nothing), `active` (signs), `retired` (published until every token it signed
- * has expired: retirement + {@link MAX_ACCESS_TOKEN_TTL} + {@link RETIRED_KEY_SKEW}).
+ * The server's signing keys (RFC 7517 JWK Set with key rollover), in the slots of `KeySlot`
+ * (key-slot.ts): `prepared` (published, signs nothing), `active` (signs), `old` (published until
+ * every token it signed has expired: retirement + {@link MAX_ACCESS_TOKEN_TTL} +
+ * {@link RETIRED_KEY_SKEW}).
  *
  * Every transition is planned inside `store.mutateSigningKeys`, under the store's lock, from the
  * keys as they are at that moment, so nodes rotating at once agree on one JWKS. Nothing runs until

@@ -1,16 +1,16 @@
 /**
- * Thrown by `rotateNow()` without `force` when the `next` key has not been published for the
+ * Thrown by `rotateNow()` without `force` when the `prepared` key has not been published for the
  * pre-publication window yet: resource servers that cached the JWKS before it appeared would reject
- * every token it signs (RFC 7517 key rollover). The new `next` key, if one had to be created, is
- * kept, so retrying after `readyAt` succeeds.
+ * every token it signs (RFC 7517 key rollover). The `prepared` key, if one had to be made, is kept,
+ * so retrying after `readyAt` succeeds.
  */
 export class RotationTooSoonError extends Error {
   override readonly name = 'RotationTooSoonError';
   readonly code = 'ERR_ROTATION_TOO_SOON';
-  /** When (ms since the epoch) the next key may start signing. */
+  /** When (ms since the epoch) the prepared key may start signing. */
   readonly readyAt: number;
   constructor(readyAt: number) {
-    super('the next signing key has not been published long enough to sign; retry later or force the rotation');
+    super('the prepared signing key has not been published long enough to sign; retry later or force the rotation');
     this.readyAt = readyAt;
   }
 }

@@ -11,10 +11,10 @@ export interface TokenSigner {
 }
 
 /**
- * The server's signing keys, held in memory and coordinated through the store (DESIGN.md §5).
- * Rotation follows RFC 7517 practice with SPIRE-style slots: a `next` key is published at least one
- * access-token lifetime before it signs; a retired key stays published until every token it
- * signed has expired.
+ * The server's signing keys, held in memory and coordinated through the store, so every node
+ * publishes the same JWKS. Rotation follows RFC 7517 practice in the slots of `KeySlot`
+ * (key-slot.ts): a `prepared` key is published at least one access-token lifetime before it signs;
+ * an `old` key stays published until every token it signed has expired.
  */
 export interface SigningKeyRing {
   signer(): TokenSigner;
@@ -24,7 +24,7 @@ export interface SigningKeyRing {
   publicKey(kid: string): { key: KeyObject; alg: SigningAlg } | undefined;
   /** Loads keys from the store, creating the first ones and applying due transitions. */
   sync(): Promise<void>;
-  /** Rotates now: the `next` key becomes active (creating one if needed) and a new `next` is made. */
+  /** Rotates now: the `prepared` key becomes active (made first if there is none) and a new one is prepared. */
   rotateNow(): Promise<void>;
   /** True once keys are loaded (for `/readyz`). */
   ready(): boolean;

@@ -1,15 +1,15 @@
 import type { SigningKeyRing } from './signing-key-ring.js';
 
 /**
- * A retired key stays published for the longest token lifetime plus this margin, so a node that
- * has not yet synced and still signs with the old key cannot outrun it: the sync interval must be
- * shorter (see `createSigningKeyRing`).
+ * An `old` key stays published for the longest token lifetime plus this margin, so a node that
+ * has not yet synced and still signs with the retired key cannot outrun it: the sync interval must
+ * be shorter (see `createSigningKeyRing`).
  */
 export const MAX_KEY_SYNC_INTERVAL_MS = 60_000;
 
 /**
  * Calls `ring.sync()` every `intervalMs` so this node applies due rotations and learns of rotations
- * made by other nodes (DESIGN.md §5). Runs never overlap, and the timer does not keep the process
+ * made by other nodes. Runs never overlap, and the timer does not keep the process
  * alive. Returns a function that stops it. Called by the composition root, never by a constructor.
  *
  * @param onError receives a failed sync (the store may be briefly unavailable); the next tick

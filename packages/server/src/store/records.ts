@@ -1,5 +1,6 @@
 import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
+import type { KeySlot } from '../key-slot.js';
 
 /** All times in records are milliseconds since the epoch. */
 export type AgentStatus = 'active' | 'suspended' | 'disabled';
@@ -101,22 +102,18 @@ export type CredentialRecord =
       expiresAt: number | null;
     };
 
-/**
- * A signing key slot (SPIRE-style): `next` is published but signs nothing yet, `active` signs,
- * `retired` stays published until every token it signed has expired.
- */
-export type SigningKeyState = 'next' | 'active' | 'retired';
-
+/** A token signing key, in its rotation slot ({@link KeySlot}). */
 export interface SigningKeyRecord {
   kid: string;
   alg: SigningAlg;
-  state: SigningKeyState;
+  state: KeySlot;
   publicJwk: JWK;
   /** AES-256-GCM under the master key: base64url(iv || ciphertext || tag) of the PKCS#8 DER. */
   encryptedPrivateKey: string;
   createdAt: number;
   /** When it became (or becomes) the signer. */
   activatedAt: number | null;
+  /** When it was retired (moved to `old`). */
   retiredAt: number | null;
   /** After this instant the key is dropped from the JWKS and may be deleted. */
   expiresAt: number | null;

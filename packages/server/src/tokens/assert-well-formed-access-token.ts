@@ -80,7 +80,7 @@ export function assertWellFormedAccessToken(jwt: string, expected: IssuedTokenEx
   if (!audOk) throw new MalformedIssuedTokenError('aud missing or empty');
   if (!isNumericDate(iat) || !isNumericDate(nbf) || !isNumericDate(exp)) throw new MalformedIssuedTokenError('iat, nbf or exp not a NumericDate');
   if (!(exp > iat)) throw new MalformedIssuedTokenError('exp not after iat');
-  // A longer-lived token would outlive its retired key in the JWKS (keys/key-ring.ts).
+  // A longer-lived token would outlive its `old` key in the JWKS (keys/key-ring.ts).
   if (exp - iat > MAX_ACCESS_TOKEN_TTL) throw new MalformedIssuedTokenError('lifetime above MAX_ACCESS_TOKEN_TTL');
   if (nbf > iat) throw new MalformedIssuedTokenError('nbf after iat');
   if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new MalformedIssuedTokenError('scope not a string');

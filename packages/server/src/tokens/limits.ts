@@ -6,8 +6,8 @@
 
 /**
  * The longest lifetime (seconds) any access token may have, whatever an agent is configured with.
- * A retired signing key stays in the JWKS this long after it stopped signing (RFC 7517 rotation),
- * so raising it lengthens how long every retired key stays published.
+ * An `old` signing key stays in the JWKS this long after it stopped signing (RFC 7517 rotation),
+ * so raising it lengthens how long every old key stays published.
  */
 export const MAX_ACCESS_TOKEN_TTL = 86_400;
 

@@ -16,7 +16,7 @@ describe.each(BACKENDS)('admin keys and audit (%s)', (backend) => {
       const response = await h.app.inject({ method: 'GET', url: '/admin/v1/keys', headers: AUTH });
       expect(response.statusCode).toBe(200);
       const { items } = response.json();
-      expect(items.map((k: { state: string }) => k.state).sort()).toEqual(['active', 'next']);
+      expect(items.map((k: { state: string }) => k.state).sort()).toEqual(['active', 'prepared']);
       for (const key of items) {
         expect(Object.keys(key).sort()).toEqual(['activated_at', 'alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'state']);
       }
@@ -32,20 +32,20 @@ describe.each(BACKENDS)('admin keys and audit (%s)', (backend) => {
       const before = h.keys.signer().kid;
       const forced = await h.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: AUTH, payload: { force: true } });
       expect(forced.statusCode).toBe(200);
-      const { active_kid, next_kid } = forced.json();
+      const { active_kid, prepared_kid } = forced.json();
       expect(active_kid).not.toBe(before);
       expect(active_kid).toBe(h.keys.signer().kid);
-      expect(typeof next_kid).toBe('string');
-      expect(next_kid).not.toBe(active_kid);
+      expect(typeof prepared_kid).toBe('string');
+      expect(prepared_kid).not.toBe(active_kid);
 
       const states = (await h.app.inject({ method: 'GET', url: '/admin/v1/keys', headers: AUTH })).json().items as { kid: string; state: string }[];
-      expect(states.find((k) => k.kid === before)?.state).toBe('retired');
+      expect(states.find((k) => k.kid === before)?.state).toBe('old');
 
       const bad = await h.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: AUTH, payload: { force: 'yes' } });
       expect(bad.statusCode).toBe(400);
     });
 
-    it('rotates without force once the next key has been published long enough', async () => {
+    it('rotates without force once the prepared key has been published long enough', async () => {
       h.clock.advance(3600_000);
       await h.keys.sync();
       const response = await h.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: AUTH, payload: {} });

@@ -95,7 +95,7 @@ describe.each(BACKENDS)('refused admin requests are audited (%s)', (backend) => 
     expect(status).toBe(409);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ event: 'admin_request.denied', actor: 'admin:bootstrap', details: { method: 'POST', path: '/admin/v1/keys/rotate', status: 409 } });
-    expect(records[0]?.reason).toMatch(/^rotation_too_soon: the next key may sign from \d{4}-/);
+    expect(records[0]?.reason).toMatch(/^rotation_too_soon: the prepared key may sign from \d{4}-/);
   });
 
   it('an unknown route or object, authenticated: not_found, one record', async () => {

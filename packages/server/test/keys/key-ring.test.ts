@@ -106,7 +106,7 @@ const kids = (ring: RotatingSigningKeyRing): string[] => ring.jwks().keys.map((k
 const byState = (keys: SigningKeyRecord[], state: SigningKeyRecord['state']) => keys.filter((key) => key.state === state).map((key) => key.kid);
 
 describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backend) => {
-  it('starts with nothing, then the first sync creates an active key that signs and a next key that only is published', async () => {
+  it('starts with nothing, then the first sync creates an active key that signs and a prepared key that only is published', async () => {
     const { node, clock } = await cluster(backend);
     const { ring, store, events } = await node();
     expect(ring.ready()).toBe(false);
@@ -116,7 +116,7 @@ describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backen
     expect(ring.ready()).toBe(true);
     const stored = await store.listSigningKeys(clock.now());
     expect(byState(stored, 'active')).toEqual([ring.signer().kid]);
-    expect(byState(stored, 'next')).toHaveLength(1);
+    expect(byState(stored, 'prepared')).toHaveLength(1);
     expect(kids(ring)).toEqual(stored.map((key) => key.kid).sort());
     expect(events.map((e) => e.event)).toEqual(['signing_key.created', 'signing_key.created']);
     for (const jwk of ring.jwks().keys) {
@@ -130,12 +130,12 @@ describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backen
     expect(await store.listSigningKeys(clock.now())).toEqual(stored);
   });
 
-  it('never fails a token across a full rotation cycle, and drops the retired key once every token it signed expired', async () => {
+  it('never fails a token across a full rotation cycle, and drops the old key once every token it signed expired', async () => {
     const { node, clock } = await cluster(backend);
     const { ring, store, events } = await node();
     await ring.sync();
     const first = ring.signer().kid;
-    const [next] = byState(await store.listSigningKeys(clock.now()), 'next');
+    const [prepared] = byState(await store.listSigningKeys(clock.now()), 'prepared');
 
     // The longest-lived token possible, signed the instant before the rotation.
     clock.advance(ROTATION_INTERVAL * 1000 - 1000);
@@ -146,11 +146,11 @@ describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backen
 
     clock.set(rotatedAt);
     await ring.sync();
-    expect(ring.signer().kid).toBe(next);
+    expect(ring.signer().kid).toBe(prepared);
     const keys = await store.listSigningKeys(clock.now());
-    expect(byState(keys, 'retired')).toEqual([first]);
-    expect(byState(keys, 'active')).toEqual([next]);
-    expect(byState(keys, 'next')).toHaveLength(1);
+    expect(byState(keys, 'old')).toEqual([first]);
+    expect(byState(keys, 'active')).toEqual([prepared]);
+    expect(byState(keys, 'prepared')).toHaveLength(1);
     expect(events.slice(2).map((e) => e.event).sort()).toEqual(['signing_key.created', 'signing_key.retired', 'signing_key.rotated']);
     expect(await verify(ring, clock, longLived)).toBe('valid');
     const fresh = mintAccessToken(ring.signer(), claims(clock, 300));
@@ -173,29 +173,29 @@ describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backen
     expect(kids(ring)).toHaveLength(2);
   });
 
-  it('does not let a next key sign before it was published for the pre-publication window', async () => {
+  it('does not let a prepared key sign before it was published for the pre-publication window', async () => {
     const { node, clock } = await cluster(backend);
-    // Rotation due every minute, but a next key must be published for max(ttl, 300 s) first.
+    // Rotation due every minute, but a prepared key must be published for max(ttl, 300 s) first.
     const { ring, store } = await node({ rotationInterval: 60, accessTokenTtl: 120 });
     await ring.sync();
     const first = ring.signer().kid;
-    const [next] = byState(await store.listSigningKeys(clock.now()), 'next');
-    expect(kids(ring)).toContain(next);
+    const [prepared] = byState(await store.listSigningKeys(clock.now()), 'prepared');
+    expect(kids(ring)).toContain(prepared);
 
     clock.advance(299_999);
     await ring.sync();
     expect(ring.signer().kid).toBe(first);
     clock.advance(1);
     await ring.sync();
-    expect(ring.signer().kid).toBe(next);
+    expect(ring.signer().kid).toBe(prepared);
   });
 
-  it('rotateNow refuses while the next key is too fresh, unless forced', async () => {
+  it('rotateNow refuses while the prepared key is too fresh, unless forced', async () => {
     const { node, clock } = await cluster(backend);
     const { ring, store, events } = await node();
     await ring.sync();
     const first = ring.signer().kid;
-    const [next] = byState(await store.listSigningKeys(clock.now()), 'next');
+    const [prepared] = byState(await store.listSigningKeys(clock.now()), 'prepared');
 
     clock.advance(60_000);
     const refused = await ring.rotateNow().catch((error: unknown) => error);
@@ -204,16 +204,16 @@ describe.each(['sqlite', 'postgres'] as const)('signing key ring on %s', (backen
     expect(ring.signer().kid).toBe(first);
 
     await ring.rotateNow({ force: true });
-    expect(ring.signer().kid).toBe(next);
-    expect(byState(await store.listSigningKeys(clock.now()), 'retired')).toEqual([first]);
+    expect(ring.signer().kid).toBe(prepared);
+    expect(byState(await store.listSigningKeys(clock.now()), 'old')).toEqual([first]);
     expect(events.slice(2).map((e) => e.event).sort()).toEqual(['signing_key.created', 'signing_key.retired', 'signing_key.rotated']);
 
-    // The new next key is as fresh as can be; after the window a plain rotateNow succeeds.
+    // The newly prepared key is as fresh as can be; after the window a plain rotateNow succeeds.
     await expect(ring.rotateNow()).rejects.toBeInstanceOf(RotationTooSoonError);
     clock.advance(300_000);
     await ring.rotateNow();
-    expect(ring.signer().kid).not.toBe(next);
-    expect(byState(await store.listSigningKeys(clock.now()), 'retired').sort()).toEqual([first, next].sort());
+    expect(ring.signer().kid).not.toBe(prepared);
+    expect(byState(await store.listSigningKeys(clock.now()), 'old').sort()).toEqual([first, prepared].sort());
   });
 
   it('two nodes starting and rotating at once agree on one JWKS', async () => {
@@ -281,11 +281,11 @@ describe('signing keys at rest (SQLite file)', () => {
       expect(JSON.stringify(key.publicJwk)).not.toMatch(/"d"/);
     }
 
-    // Swap the active key's ciphertext for the next key's: the AAD (kid) no longer matches.
+    // Swap the active key's ciphertext for the prepared key's: the AAD (kid) no longer matches.
     const active = keys.find((k) => k.state === 'active') as SigningKeyRecord;
-    const next = keys.find((k) => k.state === 'next') as SigningKeyRecord;
+    const prepared = keys.find((k) => k.state === 'prepared') as SigningKeyRecord;
     const sqlite = new BetterSqlite3(join(dataDir, 'agentauth.db'));
-    sqlite.prepare('UPDATE signing_keys SET encrypted_private_key = ? WHERE kid = ?').run(next.encryptedPrivateKey, active.kid);
+    sqlite.prepare('UPDATE signing_keys SET encrypted_private_key = ? WHERE kid = ?').run(prepared.encryptedPrivateKey, active.kid);
     sqlite.close();
     const tampered = await node({ alg: 'EdDSA' });
     await expect(tampered.ring.sync()).rejects.toBeInstanceOf(SealedBoxError);
@@ -297,10 +297,10 @@ describe('signing keys at rest (SQLite file)', () => {
     const other = await cluster('sqlite');
     await (await other.node()).ring.sync();
     const foreign = new BetterSqlite3(join(other.dataDir, 'agentauth.db'));
-    const { public_jwk: foreignJwk } = foreign.prepare("SELECT public_jwk FROM signing_keys WHERE state = 'next'").get() as { public_jwk: string };
+    const { public_jwk: foreignJwk } = foreign.prepare("SELECT public_jwk FROM signing_keys WHERE state = 'prepared'").get() as { public_jwk: string };
     foreign.close();
     const sqlite = new BetterSqlite3(join(dataDir, 'agentauth.db'));
-    sqlite.prepare("UPDATE signing_keys SET public_jwk = ? WHERE state = 'next'").run(foreignJwk);
+    sqlite.prepare("UPDATE signing_keys SET public_jwk = ? WHERE state = 'prepared'").run(foreignJwk);
     sqlite.close();
     await expect((await node()).ring.sync()).rejects.toThrow(/does not match its kid/);
   });

@@ -27,42 +27,42 @@ describe('planRotation', () => {
     expect(planRotation([], T, policy, 'sync', candidates('a'))).toMatchObject({ needCandidates: 2, insert: [], update: [], remove: [] });
   });
 
-  it('promotes a published next key when the active row is missing, and makes a new next', () => {
-    const plan = planRotation([key('n', 'next')], T + 10, policy, 'sync', candidates('x'));
-    expect(plan.update).toEqual([expect.objectContaining({ kid: 'n', state: 'active', activatedAt: T + 10 })]);
-    expect(plan.insert).toEqual([expect.objectContaining({ kid: 'x', state: 'next', createdAt: T + 10 })]);
+  it('activates a published prepared key when the active row is missing, and prepares a new one', () => {
+    const plan = planRotation([key('p', 'prepared')], T + 10, policy, 'sync', candidates('x'));
+    expect(plan.update).toEqual([expect.objectContaining({ kid: 'p', state: 'active', activatedAt: T + 10 })]);
+    expect(plan.insert).toEqual([expect.objectContaining({ kid: 'x', state: 'prepared', createdAt: T + 10 })]);
   });
 
   it('retires all but the newest of two active keys', () => {
-    const plan = planRotation([key('old', 'active', { activatedAt: T - 1 }), key('new', 'active'), key('n', 'next')], T + 1, policy, 'sync', []);
-    expect(plan.update).toEqual([expect.objectContaining({ kid: 'old', state: 'retired', retiredAt: T + 1, expiresAt: T + 1 + policy.retiredGraceMs })]);
+    const plan = planRotation([key('older', 'active', { activatedAt: T - 1 }), key('newer', 'active'), key('p', 'prepared')], T + 1, policy, 'sync', []);
+    expect(plan.update).toEqual([expect.objectContaining({ kid: 'older', state: 'old', retiredAt: T + 1, expiresAt: T + 1 + policy.retiredGraceMs })]);
     expect(plan.insert).toEqual([]);
   });
 
-  it('removes surplus next keys and expired keys, keeping the oldest next', () => {
-    const current = [key('a', 'active'), key('n1', 'next', { createdAt: T - 5 }), key('n2', 'next'), key('gone', 'retired', { expiresAt: T - 1 })];
-    expect(planRotation(current, T, policy, 'sync', []).remove.sort()).toEqual(['gone', 'n2']);
+  it('removes surplus prepared keys and expired keys, keeping the oldest prepared one', () => {
+    const current = [key('a', 'active'), key('p1', 'prepared', { createdAt: T - 5 }), key('p2', 'prepared'), key('gone', 'old', { expiresAt: T - 1 })];
+    expect(planRotation(current, T, policy, 'sync', []).remove.sort()).toEqual(['gone', 'p2']);
   });
 
-  it('keeps a retired key through its expiry instant', () => {
-    const current = [key('a', 'active'), key('n', 'next'), key('r', 'retired', { expiresAt: T + 5 })];
+  it('keeps an old key through its expiry instant', () => {
+    const current = [key('a', 'active'), key('p', 'prepared'), key('o', 'old', { expiresAt: T + 5 })];
     expect(planRotation(current, T + 5, policy, 'sync', []).remove).toEqual([]);
-    expect(planRotation(current, T + 6, policy, 'sync', []).remove).toEqual(['r']);
+    expect(planRotation(current, T + 6, policy, 'sync', []).remove).toEqual(['o']);
   });
 
-  it('forces a rotation with no next key by activating a new one', () => {
+  it('forces a rotation with no prepared key by activating a new one', () => {
     const plan = planRotation([key('a', 'active')], T, policy, 'force', candidates('x', 'y'));
     expect(plan.insert.map((k) => [k.kid, k.state])).toEqual([
       ['x', 'active'],
-      ['y', 'next'],
+      ['y', 'prepared'],
     ]);
     expect(plan.events.map((e) => e.event).sort()).toEqual(['signing_key.created', 'signing_key.created', 'signing_key.retired', 'signing_key.rotated']);
   });
 
-  it('on a refused rotateNow without a next key, still publishes one so a retry can succeed', () => {
+  it('on a refused rotateNow without a prepared key, still prepares one so a retry can succeed', () => {
     const plan = planRotation([key('a', 'active')], T, policy, 'rotate', candidates('x'));
     expect(plan.tooSoonUntil).toBe(T + policy.prePublishMs);
-    expect(plan.insert).toEqual([expect.objectContaining({ kid: 'x', state: 'next' })]);
+    expect(plan.insert).toEqual([expect.objectContaining({ kid: 'x', state: 'prepared' })]);
     expect(plan.update).toEqual([]);
   });
 });

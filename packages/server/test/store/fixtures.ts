@@ -86,7 +86,7 @@ export function signingKey(kid: string, over: Partial<SigningKeyRecord> = {}): S
   return {
     kid,
     alg: 'ES256',
-    state: 'next',
+    state: 'prepared',
     publicJwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid },
     encryptedPrivateKey: 'c2VhbGVk',
     createdAt: T0,

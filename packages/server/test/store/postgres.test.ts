@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
+import { expectSigningKeySlotsRenamed } from './migration-steps.js';
 import { storeContract } from './store-contract.js';
 
 /*
@@ -50,6 +52,20 @@ describe('PostgreSQL store', () => {
       expect(rows[0]?.n).toBe('1');
     } finally {
       await store.close();
+    }
+  });
+
+  it('0012 renames the stored signing key slots to prepared, active and old, and goes down and up again', async () => {
+    const upgraded = `${database}_0012`;
+    await admin((c) => c.query(`create database ${upgraded}`));
+    const at = new URL(ADMIN_URL);
+    at.pathname = `/${upgraded}`;
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: at.toString(), max: 1 }) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      await expectSigningKeySlotsRenamed(db);
+    } finally {
+      await db.destroy();
+      await admin((c) => c.query(`drop database if exists ${upgraded} with (force)`));
     }
   });
 });

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type Migration } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
 import { PRUNE_CHUNK } from '../../src/store/sql/token-queries.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
 import { T0, audit, chainDefects, hashRecord, newAgent, readChain } from './fixtures.js';
+import { expectSigningKeySlotsRenamed, migratorUntil } from './migration-steps.js';
 import { storeContract } from './store-contract.js';
 
 /**
@@ -41,9 +42,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function migrationDatabase(dir: string) {
   mkdirSync(join(root, dir), { recursive: true });
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(root, dir, 'agentauth.db')) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const names = Object.keys(migrations).sort();
-  const until = (last: string) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
-  return { db, until };
+  return { db, until: migratorUntil(db) };
 }
 
 describe('SQLite store contract', () => {
@@ -195,6 +194,15 @@ describe('SQLite store files', () => {
       expect(await tableSql()).toMatch(/replay_claims_expires_idx/);
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
       expect(await claims()).toEqual([{ key: 'assertion:a:1', expires_at: T0 + 2 }, { key: 'dpop:k:1', expires_at: T0 + 5 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('0012 renames the stored signing key slots to prepared, active and old, and goes down and up again', async () => {
+    const { db } = migrationDatabase('upgrade-0012');
+    try {
+      await expectSigningKeySlotsRenamed(db);
     } finally {
       await db.destroy();
     }

@@ -243,7 +243,7 @@ export function storeContract(open: () => Promise<Store>): void {
       expect(mine(p, await other.listSigningKeys(T0 + 10))).toEqual([`${p}-1`, `${p}-2`, `${p}-3`]);
       expect(mine(p, await store.listSigningKeys(T0 + 11))).toEqual([`${p}-1`, `${p}-2`]);
 
-      const retired = signingKey(`${p}-1`, { state: 'retired', activatedAt: T0, retiredAt: T0 + 20, expiresAt: T0 + 500 });
+      const retired = signingKey(`${p}-1`, { state: 'old', activatedAt: T0, retiredAt: T0 + 20, expiresAt: T0 + 500 });
       const after = await store.mutateSigningKeys(T0 + 20, (current) => {
         expect(mine(p, current)).toEqual([`${p}-1`, `${p}-2`]);
         return { insert: [], update: [retired], remove: [`${p}-2`] };

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { children, decodeDirectoryString, decodeOid, DerError, readElement, type DerElement } from './der.js';
+import { children, DerError, expect, readDer, readDirectoryString, readOid, type DerNode } from '../../der/der-reader.js';
 
 /** One attribute of a relative distinguished name: its OID and its value. */
 export interface NameAttribute {
@@ -29,8 +29,7 @@ const SUBJECT_ALT_NAME = '2.5.29.17';
  */
 export function certificateNames(certificate: X509Certificate): CertificateNames | undefined {
   try {
-    const { element: cert } = readElement(certificate.raw, 0);
-    const tbs = children(cert)[0];
+    const tbs = children(readDer(certificate.raw))[0];
     if (tbs === undefined) return undefined;
     const fields = children(tbs);
     // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, spki, ...
@@ -46,10 +45,10 @@ export function certificateNames(certificate: X509Certificate): CertificateNames
     if (list === undefined) return undefined;
     for (const extension of children(list)) {
       const parts = children(extension);
-      if (parts[0] === undefined || parts[0].tag !== 0x06 || decodeOid(parts[0].value) !== SUBJECT_ALT_NAME) continue;
+      if (parts[0]?.tag !== 0x06 || readOid(parts[0]) !== SUBJECT_ALT_NAME) continue;
       const octets = parts[parts.length - 1];
       if (octets === undefined || octets.tag !== 0x04) return undefined;
-      readAltNames(readElement(octets.value, 0).element, names);
+      readAltNames(readDer(octets.content), names);
     }
     return names;
   } catch (error) {
@@ -58,22 +57,21 @@ export function certificateNames(certificate: X509Certificate): CertificateNames
   }
 }
 
-function readName(name: DerElement): DistinguishedName {
+function readName(name: DerNode): DistinguishedName {
   return children(name).map((rdn) => {
     if (rdn.tag !== 0x31) throw new DerError('RDN is not a SET');
     return children(rdn).map((atv) => {
       const [type, value] = children(atv);
-      if (type === undefined || value === undefined || type.tag !== 0x06) throw new DerError('bad AttributeTypeAndValue');
-      return { oid: decodeOid(type.value), text: decodeDirectoryString(value), der: Buffer.from(value.encoded) };
+      if (value === undefined) throw new DerError('bad AttributeTypeAndValue');
+      return { oid: readOid(type), text: readDirectoryString(value), der: Buffer.from(value.der) };
     });
   });
 }
 
-function readAltNames(generalNames: DerElement, into: CertificateNames): void {
-  if (generalNames.tag !== 0x30) throw new DerError('GeneralNames is not a SEQUENCE');
-  for (const name of children(generalNames)) {
+function readAltNames(generalNames: DerNode, into: CertificateNames): void {
+  for (const name of children(expect(generalNames, 0x30, 'GeneralNames (a SEQUENCE)'))) {
     // Context tags [2] dNSName and [6] uniformResourceIdentifier, both IA5String (RFC 5280 §4.2.1.6).
-    if (name.tag === 0x82) into.sanDnsNames.push(Buffer.from(name.value).toString('ascii'));
-    else if (name.tag === 0x86) into.sanUris.push(Buffer.from(name.value).toString('ascii'));
+    if (name.tag === 0x82) into.sanDnsNames.push(name.content.toString('ascii'));
+    else if (name.tag === 0x86) into.sanUris.push(name.content.toString('ascii'));
   }
 }

@@ -1,5 +1,6 @@
 import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
+import type { KeySlot } from '../../key-slot.js';
 import type {
   AgentRecord,
   AgentStanding,
@@ -10,7 +11,6 @@ import type {
   IssuedTokenRecord,
   RevokedTokenRecord,
   SigningKeyRecord,
-  SigningKeyState,
 } from '../records.js';
 import type {
   AgentsTable,
@@ -133,7 +133,7 @@ export function signingKeyFromRow(r: SigningKeysTable): SigningKeyRecord {
   return {
     kid: r.kid,
     alg: r.alg as SigningAlg,
-    state: r.state as SigningKeyState,
+    state: r.state as KeySlot,
     publicJwk: fromJson<JWK>(r.public_jwk),
     encryptedPrivateKey: r.encrypted_private_key,
     createdAt: r.created_at,

@@ -1,4 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { children, readDer, type DerNode } from '../../../src/der/der-reader.js';
+import { tlv } from '../../../src/der/der-writer.js';
 import { certificateNames } from '../../../src/oauth/mtls/certificate-names.js';
 import { certificateThumbprint } from '../../../src/oauth/mtls/client-certificate.js';
 import { composeSenderConstraints } from '../../../src/oauth/mtls/compose-sender-constraints.js';
@@ -34,6 +37,17 @@ describe('certificate names (RFC 5280 §4.1.2.6, §4.2.1.6) and RFC 4514 matchin
     expect(match('CN=Billing Agent,OU=Agents,O=Example\\, Inc.')).toBe(false);
     expect(match('C=SE,O=Example\\, Inc.,OU=Agents,CN=Billing Agent')).toBe(false);
     expect(match('CN=Billing Agent+UID=1,OU=Agents,O=Example\\, Inc.,C=SE')).toBe(false);
+  });
+
+  it('reads strict DER only: a subjectAltName with a non-minimal length, which Node parses, names nothing', () => {
+    // Re-encodes the certificate with the extension value's length in a needless long form.
+    const reencode = (node: DerNode): Buffer => {
+      if (node.tag === 0x04 && node.content[0] === 0x30) return Buffer.concat([Buffer.from([0x04, 0x81, node.content.length]), node.content]);
+      return (node.tag & 0x20) === 0 ? node.der : tlv(node.tag, ...children(node).map(reencode));
+    };
+    const lax = new X509Certificate(reencode(readDer(leaf.certificate.raw)));
+    expect(lax.subjectAltName).toContain('URI:spiffe://a.example/agent/x');
+    expect(certificateNames(lax)).toBeUndefined();
   });
 
   it('refuses strings that are not RFC 4514', () => {

@@ -10,6 +10,7 @@ import * as m0008 from './0008-enrollment.js';
 import * as m0009 from './0009-ca-revocations.js';
 import * as m0010 from './0010-issued-token-digest.js';
 import * as m0011 from './0011-replay-claim-expiry-key.js';
+import * as m0012 from './0012-signing-key-slots.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -27,6 +28,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0009-ca-revocations': m0009,
   '0010-issued-token-digest': m0010,
   '0011-replay-claim-expiry-key': m0011,
+  '0012-signing-key-slots': m0012,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */

@@ -1,4 +1,4 @@
-import type { DpopNonceCheck } from './dpop/verify-dpop-proof.js';
+import type { DpopNonceCheck } from './verify-dpop-proof.js';
 
 /** Default nonce lifetime: a client refreshes it at most this often. */
 export const DEFAULT_DPOP_NONCE_ROTATION_MS = 60_000;

@@ -1,4 +1,4 @@
-import { ExpiringKeys } from './expiring-keys.js';
+import { ExpiringKeys } from '../expiring-keys.js';
 
 /** Default most proofs remembered at once. */
 export const DEFAULT_DPOP_JTI_CACHE_SIZE = 200_000;

@@ -1,7 +1,12 @@
 /*
- * A minimal, strict DER reader (ITU-T X.690 §10): definite, minimally encoded lengths only,
- * single-byte tags only, and no byte outside the outermost value. Enough to read PKCS#10 requests
- * and our own certificates back; anything else is refused as malformed.
+ * The one DER reader (ITU-T X.690 §10), for every structure we parse by hand: PKCS#10 requests,
+ * our own certificates read back after signing, imported CA certificates, and the names RFC 8705
+ * §2.1.2 matches in a client certificate Node has already parsed. Strict: definite, minimally
+ * encoded lengths of at most four octets, single-byte tags, no byte outside the outermost value,
+ * minimal INTEGERs and OBJECT IDENTIFIER arcs. Anything else is refused as malformed, so two
+ * encodings of one value can never read alike. It never recurses on its own: callers walk only the
+ * structure they expect, one level per call, so nesting depth is bounded by their code, and every
+ * length is checked against the bytes actually present before anything is sliced.
  */
 
 /** Thrown for input that is not the DER we expect. The message names the structure, never the bytes. */
@@ -97,6 +102,27 @@ export function readUnsignedInteger(node: DerNode | undefined): Buffer {
   if ((content[0] as number) & 0x80) throw new DerError('negative INTEGER');
   if (content.length > 1 && content[0] === 0 && ((content[1] as number) & 0x80) === 0) throw new DerError('non-minimal INTEGER');
   return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+}
+
+/**
+ * The text of a directory string (RFC 5280 §4.1.2.4), or undefined for another type (which
+ * RFC 4514 §2.4 renders as `#hex`, compared byte for byte).
+ */
+export function readDirectoryString(node: DerNode): string | undefined {
+  switch (node.tag) {
+    case 0x0c: // UTF8String
+      return new TextDecoder('utf-8', { fatal: true }).decode(node.content);
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x12: // NumericString
+      return node.content.toString('ascii');
+    case 0x14: // TeletexString: treated as Latin-1, as every mainstream toolkit does
+      return node.content.toString('latin1');
+    case 0x1e: // BMPString: UTF-16BE
+      return Buffer.from(node.content).swap16().toString('utf16le');
+    default:
+      return undefined;
+  }
 }
 
 /** The octets of a BIT STRING that has no unused bits (keys and signatures). */

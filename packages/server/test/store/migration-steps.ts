@@ -1,0 +1,33 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { expect } from 'vitest';
+import { migrations } from '../../src/store/sql/migrations/migration-list.js';
+import { T0 } from './fixtures.js';
+
+/** A migrator over `db` that knows the migrations up to and including `last` only. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function migratorUntil(db: Kysely<any>): (last: string) => Migrator {
+  const names = Object.keys(migrations).sort();
+  return (last) => new Migrator({ db, provider: { getMigrations: async () => Object.fromEntries(names.filter((n) => n <= last).map((n) => [n, migrations[n] as Migration])) } });
+}
+
+/**
+ * 0012 on a database migrated to 0011 with a signing key in each old slot: `next` and `retired`
+ * become `prepared` and `old`, `active` stays, and down and up again round-trip. Run on every backend.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function expectSigningKeySlotsRenamed(db: Kysely<any>): Promise<void> {
+  const until = migratorUntil(db);
+  expect((await until('0011-replay-claim-expiry-key').migrateToLatest()).error).toBeUndefined();
+  const row = (kid: string, state: string) => ({ kid, alg: 'ES256', state, public_jwk: '{}', encrypted_private_key: 'c2VhbGVk', created_at: T0, activated_at: null, retired_at: null, expires_at: null });
+  await db.insertInto('signing_keys').values([row('k-active', 'active'), row('k-next', 'next'), row('k-retired', 'retired')]).execute();
+  const states = async () => (await db.selectFrom('signing_keys').select(['kid', 'state']).orderBy('kid').execute()).map((r: { kid: string; state: string }) => `${r.kid}=${r.state}`);
+  const renamed = ['k-active=active', 'k-next=prepared', 'k-retired=old'];
+
+  const migrator = until('0012-signing-key-slots');
+  expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  expect(await states()).toEqual(renamed);
+  expect((await migrator.migrateDown()).error).toBeUndefined();
+  expect(await states()).toEqual(['k-active=active', 'k-next=next', 'k-retired=retired']);
+  expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  expect(await states()).toEqual(renamed);
+}
