@@ -10,7 +10,9 @@ import type { ClientCertificate } from '../mtls/client-certificate.js';
 import { decodeBasicCredentials, matchClientSecret } from './client-secret.js';
 import { verifyPkiClientCertificate, type TlsClientAuthDeps } from './tls-client-auth.js';
 import { verifySelfSignedClientCertificate } from './tls-self-signed-client-auth.js';
-import { ASSERTION_CLOCK_SKEW_SECONDS, parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
+import { replayClaimExpiry } from '../../jwt/claim-rules.js';
+import { CLIENT_ASSERTION } from '../../jwt/jwt-kinds.js';
+import { parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
 
 /** A client that proved who it is. */
 export interface AuthenticatedClient {
@@ -138,7 +140,7 @@ async function authenticateWithAssertion(
   // spares a replay the rest of the request; the durable claim is made in the group commit.
   const replayClaim = {
     key: `assertion:${parsed.clientId}:${parsed.jti}`,
-    expiresAt: (parsed.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000,
+    expiresAt: replayClaimExpiry(parsed.exp, CLIENT_ASSERTION),
   };
   if (!deps.replayCache.claim(replayClaim.key, replayClaim.expiresAt, nowMs)) {
     throw new ClientAuthenticationError(invalidClient('assertion jti replayed'), parsed.clientId);
