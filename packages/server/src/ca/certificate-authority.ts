@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { standingFault } from '../agents/agent-standing.js';
 import type { AuditInput } from '../store/records.js';
 import type { Page } from '../store/store.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
@@ -134,7 +135,7 @@ export class CertificateAuthority {
     const renewed = options.renewing === undefined ? {} : { renewed_serial: certificateSerial(options.renewing) };
     try {
       const agent = await this.deps.agents.getAgent(agentId);
-      if (agent === undefined || agent.status !== 'active') throw new CaError('agent_not_active', 'the agent does not exist or is not active');
+      if (agent === undefined || standingFault(agent) !== undefined) throw new CaError('agent_not_active', 'the agent does not exist or is not active');
       const der = csrDer(csr);
       const request = readCertificationRequest(der, { trustDomain: this.deps.trustDomain, spiffeId });
       if (options.sameIdentity === true) checkReenrollIdentity(der, options.renewing as Buffer);

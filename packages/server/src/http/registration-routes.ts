@@ -19,6 +19,7 @@ import type { Store } from '../store/store.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
 import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
+import { standingFault } from '../agents/agent-standing.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
@@ -204,7 +205,8 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     if (agent === undefined || agent.registrationAccessTokenHash === null || !matches) {
       throw await fail(agent?.id ?? null, token === undefined ? 'no registration access token' : 'registration access token does not match the client');
     }
-    if (agent.status !== 'active') throw await fail(agent.id, `client is ${agent.status}`);
+    const fault = standingFault(agent);
+    if (fault !== undefined) throw await fail(agent.id, `client ${fault}`);
     const blocked = clients?.refuseClient(agent.id, request.ip);
     if (blocked !== undefined) throw new TooManyFailuresError(blocked);
     actors.set(request, { actor: `agent:${agent.id}`, agent });

@@ -13,6 +13,7 @@ import { verifySelfSignedClientCertificate } from './tls-self-signed-client-auth
 import { replayClaimExpiry } from '../../jwt/claim-rules.js';
 import { CLIENT_ASSERTION } from '../../jwt/jwt-kinds.js';
 import { parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
+import { standingFault } from '../../agents/agent-standing.js';
 
 /** A client that proved who it is. */
 export interface AuthenticatedClient {
@@ -182,7 +183,8 @@ async function authenticateWithCertificate(
 async function activeClient(deps: ClientAuthenticationDeps, clientId: string, method: ClientAuthMethod): Promise<ClientEntry> {
   const entry = await deps.directory.get(clientId);
   if (entry === undefined) throw new ClientAuthenticationError(invalidClient('unknown client'), clientId);
-  if (entry.agent.status !== 'active') throw new ClientAuthenticationError(invalidClient(`agent is ${entry.agent.status}`), clientId);
+  const fault = standingFault(entry.agent);
+  if (fault !== undefined) throw new ClientAuthenticationError(invalidClient(`agent ${fault}`), clientId);
   if (entry.agent.tokenEndpointAuthMethod !== method) {
     throw new ClientAuthenticationError(invalidClient(`client registered for ${entry.agent.tokenEndpointAuthMethod}, used ${method}`), clientId);
   }
