@@ -352,7 +352,7 @@ export class CertificateAuthority {
     }
   }
 
-  private audit(entry: { event: string; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
+  private audit(entry: { event: AuditInput['event']; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
     const input: AuditInput = {
       time: this.deps.clock.now(),
       event: entry.event,

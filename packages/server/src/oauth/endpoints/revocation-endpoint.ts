@@ -1,5 +1,6 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
+import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { TokenStore } from '../../store/store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
@@ -42,10 +43,10 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
       throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'token belongs to another client');
     }
     const revoking = verified.status === 'valid';
-    const record = {
+    const record: AuditInput = {
       time: now,
       event: 'access_token.revoked',
-      outcome: 'success' as const,
+      outcome: 'success',
       agentId: caller.id,
       actor: `agent:${caller.id}`,
       sourceIp: request.sourceIp,
