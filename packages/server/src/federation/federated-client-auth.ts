@@ -1,7 +1,7 @@
 import { ClientAuthenticationError, type AuthenticatedClient } from '../oauth/client-auth/authenticate-client.js';
 import type { ClientDirectory, ClientEntry } from '../oauth/client-directory.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
-import { invalidClient, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { invalidClient, invalidGrant, invalidRequest } from '../oauth/oauth-error.js';
 import type { FederatedIdentity, FederatedJwtVerifier } from './federated-jwt-verifier.js';
 import { standingFault } from '../agents/agent-standing.js';
 
@@ -10,14 +10,6 @@ export interface FederatedLogin {
   identity: FederatedIdentity;
   /** `client_assertion` (RFC 7523 §2.2) or the jwt-bearer grant's `assertion` (RFC 7523 §2.1). */
   via: 'client_assertion' | 'assertion';
-}
-
-/** RFC 6749 §5.2 wording: the fixed public description of `invalid_grant`. */
-export const INVALID_GRANT_DESCRIPTION = 'The provided authorization grant is invalid, expired, revoked, or was issued to another client.';
-
-/** RFC 7523 §3.1: a JWT authorization grant that is not valid is `invalid_grant` (400). */
-export function invalidGrant(detail: string): OAuthError {
-  return new OAuthError('invalid_grant', 400, INVALID_GRANT_DESCRIPTION, detail);
 }
 
 /**

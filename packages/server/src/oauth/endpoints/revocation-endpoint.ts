@@ -6,7 +6,7 @@ import type { TokenStore } from '../../store/store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
-import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidRequest, OAuthError, unauthorizedClient } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
 import { auditRefusal, commitAuthenticated } from './audit-failure.js';
@@ -40,7 +40,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
 
     const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
-      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'token belongs to another client');
+      throw unauthorizedClient('token belongs to another client');
     }
     const revoking = verified.status === 'valid';
     const record: AuditInput = {
