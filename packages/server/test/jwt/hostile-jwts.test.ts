@@ -98,7 +98,6 @@ describe('hostile JWTs are refused at every door, with that door\u2019s document
   let worker: TestAgent;
   let user: TestAgent;
   const signers = {} as Record<Kind, TrustedSigner>;
-  const entryPoints: EntryPoint[] = [];
 
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const seconds = () => Math.floor(w.t.clock.now() / 1000);
@@ -171,157 +170,119 @@ describe('hostile JWTs are refused at every door, with that door\u2019s document
     const ours = w.t.server.deps.keys.signer();
     const publicJwk = (w.t.server.deps.keys.jwks().keys as JWK[]).find((k) => k.kid === ours.kid) as JWK;
     signers.own = { alg: ours.alg, kid: ours.kid, publicJwk, sign: async (input) => w.t.server.deps.keys.signer().sign(input) };
-
-    const assertion = (now: number): Claims => ({ iss: worker.id, sub: worker.id, aud: ISSUER, jti: randomUUID(), iat: now, exp: now + 60 });
-    const federated = (now: number): Claims => ({ iss: K8S_ISS, sub: FEDERATED_SUB, aud: [ISSUER], iat: now, nbf: now, exp: now + 600, jti: randomUUID() });
-    const exchange = async (params: Record<string, string>) => oauth(await post('/token', { grant_type: GRANT_TOKEN_EXCHANGE, ...params, ...(await asWorker()) }));
-    const refusedAs = (status: number, error: string): Answer => ({ status, error });
-
-    entryPoints.push(
-      {
-        name: 'private_key_jwt client_assertion at /token',
-        kind: 'assertion',
-        claims: assertion,
-        present: async (token) => oauth(await post('/token', { grant_type: GRANT_CLIENT_CREDENTIALS, resource: API, client_assertion_type: ASSERTION_TYPE, client_assertion: token })),
-        accepted: { status: 200 },
-        refused: refusedAs(401, 'invalid_client'),
-      },
-      {
-        name: 'jwt-bearer grant assertion (RFC 7523 §2.1)',
-        kind: 'federated',
-        claims: federated,
-        present: async (token) => oauth(await post('/token', { grant_type: GRANT_JWT_BEARER, assertion: token, resource: API })),
-        accepted: { status: 200 },
-        refused: refusedAs(400, 'invalid_grant'),
-        oversized: FORM_TOO_LONG,
-      },
-      {
-        name: 'federated client_assertion (RFC 7523 §2.2)',
-        kind: 'federated',
-        claims: federated,
-        present: async (token) => oauth(await post('/token', { grant_type: GRANT_CLIENT_CREDENTIALS, resource: API, client_assertion_type: ASSERTION_TYPE, client_assertion: token })),
-        accepted: { status: 200 },
-        refused: refusedAs(401, 'invalid_client'),
-        oversized: FORM_TOO_LONG,
-      },
-      {
-        name: 'token exchange subject_token, one of ours',
-        kind: 'own',
-        claims: (now) => own(now, {}),
-        present: (token) => exchange({ subject_token: token, subject_token_type: TOKEN_TYPE_ACCESS_TOKEN }),
-        accepted: { status: 200 },
-        refused: refusedAs(400, 'invalid_request'),
-      },
-      {
-        name: 'token exchange subject_token of a trusted issuer',
-        kind: 'federated',
-        claims: federated,
-        // A trusted issuer's token stands for its bound agent: exchanging it is delegation, with an actor_token.
-        present: async (token) => {
-          const actor = await jwt('own', baseHeader('own'), JSON.stringify(own(seconds(), {})));
-          return exchange({ subject_token: token, subject_token_type: TOKEN_TYPE_JWT, resource: API, actor_token: actor, actor_token_type: TOKEN_TYPE_ACCESS_TOKEN });
-        },
-        accepted: { status: 200 },
-        refused: refusedAs(400, 'invalid_request'),
-      },
-      {
-        name: 'token exchange actor_token',
-        kind: 'own',
-        claims: (now) => own(now, {}),
-        present: async (token) => {
-          const subject = await jwt('own', baseHeader('own'), JSON.stringify(own(seconds(), { sub: user.id, client_id: user.id })));
-          return exchange({ subject_token: subject, subject_token_type: TOKEN_TYPE_ACCESS_TOKEN, actor_token: token, actor_token_type: TOKEN_TYPE_ACCESS_TOKEN });
-        },
-        accepted: { status: 200 },
-        refused: refusedAs(400, 'invalid_request'),
-      },
-      {
-        name: 'introspection (RFC 7662)',
-        kind: 'own',
-        claims: (now) => own(now, {}),
-        present: async (token) => {
-          const answer = await post('/introspect', { token, ...(await asWorker()) });
-          return { status: answer.status, ...(answer.body['active'] === true ? {} : { error: 'inactive' }) };
-        },
-        accepted: { status: 200 },
-        refused: { status: 200, error: 'inactive' },
-      },
-      {
-        name: 'revocation (RFC 7009): a refused token revokes nothing, not even the token its jti names',
-        kind: 'own',
-        claims: (now) => own(now, {}),
-        present: async (token, twin) => {
-          const answer = await post('/revoke', { token, ...(await asWorker()) });
-          return { status: answer.status, ...((await introspect(twin)) === true ? { error: 'not revoked' } : {}) };
-        },
-        accepted: { status: 200 },
-        refused: { status: 200, error: 'not revoked' },
-      },
-      {
-        name: 'admin API',
-        kind: 'own',
-        claims: (now) => own(now, { aud: ISSUER, scope: PRIVILEGED }),
-        present: async (token) => {
-          const answer = await bearer('GET', '/admin/v1/agents', token);
-          return { status: answer.status, ...(answer.status === 200 ? {} : { error: answer.body['code'] as string }) };
-        },
-        accepted: { status: 200 },
-        refused: refusedAs(401, 'unauthenticated'),
-      },
-      {
-        name: 'CA API (a CSR that is refused once the token is accepted)',
-        kind: 'own',
-        claims: (now) => own(now, { aud: ISSUER, scope: PRIVILEGED }),
-        present: async (token) => {
-          const answer = await bearer('POST', '/ca/v1/certificates', token, { csr: 'not a CSR' });
-          return { status: answer.status, error: answer.body['error'] as string };
-        },
-        accepted: { status: 400, error: 'invalid_csr' },
-        refused: refusedAs(401, 'invalid_token'),
-      },
-      {
-        name: 'Shared Signals API',
-        kind: 'own',
-        claims: (now) => own(now, { aud: ISSUER, scope: PRIVILEGED }),
-        present: async (token) => {
-          const answer = await bearer('GET', '/ssf/streams', token);
-          return { status: answer.status, ...(answer.status === 200 ? {} : { error: answer.body['error'] as string }) };
-        },
-        accepted: { status: 200 },
-        refused: refusedAs(401, 'invalid_token'),
-      },
-    );
   });
   afterAll(async () => w?.close());
 
-  const DOORS = [
-    'private_key_jwt client_assertion at /token',
-    'jwt-bearer grant assertion (RFC 7523 §2.1)',
-    'federated client_assertion (RFC 7523 §2.2)',
-    'token exchange subject_token, one of ours',
-    'token exchange subject_token of a trusted issuer',
-    'token exchange actor_token',
-    'introspection (RFC 7662)',
-    'revocation (RFC 7009): a refused token revokes nothing, not even the token its jti names',
-    'admin API',
-    'CA API (a CSR that is refused once the token is accepted)',
-    'Shared Signals API',
-  ];
-  const door = (name: string) => entryPoints.find((e) => e.name === name) as EntryPoint;
+  const assertion = (now: number): Claims => ({ iss: worker.id, sub: worker.id, aud: ISSUER, jti: randomUUID(), iat: now, exp: now + 60 });
+  const federated = (now: number): Claims => ({ iss: K8S_ISS, sub: FEDERATED_SUB, aud: [ISSUER], iat: now, nbf: now, exp: now + 600, jti: randomUUID() });
+  const exchange = async (params: Record<string, string>) => oauth(await post('/token', { grant_type: GRANT_TOKEN_EXCHANGE, ...params, ...(await asWorker()) }));
+  const refusedAs = (status: number, error: string): Answer => ({ status, error });
+  /** client_credentials, the client authenticated by `token` as its client_assertion (RFC 7523 §2.2). */
+  const clientCredentials = async (token: string) => oauth(await post('/token', { grant_type: GRANT_CLIENT_CREDENTIALS, resource: API, client_assertion_type: ASSERTION_TYPE, client_assertion: token }));
+  /** An untouched token of ours, for the other party of an exchange. */
+  const ownJwt = (overrides: Claims) => jwt('own', baseHeader('own'), JSON.stringify(own(seconds(), overrides)));
+  const actorToken = (token: string) => ({ actor_token: token, actor_token_type: TOKEN_TYPE_ACCESS_TOKEN });
 
-  it('lists every door once', () => {
-    expect(entryPoints.map((e) => e.name)).toEqual(DOORS);
+  /** A door of our own APIs: a bearer token for our issuer with every privileged scope; `member` holds the error. */
+  const ownApi = (name: string, request: (token: string) => Promise<{ status: number; body: Claims }>, member: 'code' | 'error', accepted: Answer, refused: Answer): EntryPoint => ({
+    name,
+    kind: 'own',
+    claims: (now) => own(now, { aud: ISSUER, scope: PRIVILEGED }),
+    present: async (token) => {
+      const answer = await request(token);
+      const error = Array.isArray(answer.body) ? undefined : answer.body[member];
+      return { status: answer.status, ...(typeof error === 'string' ? { error } : {}) };
+    },
+    accepted,
+    refused,
   });
 
-  describe.each(DOORS)('%s', (name) => {
+  const entryPoints: EntryPoint[] = [
+    {
+      name: 'private_key_jwt client_assertion at /token',
+      kind: 'assertion',
+      claims: assertion,
+      present: clientCredentials,
+      accepted: { status: 200 },
+      refused: refusedAs(401, 'invalid_client'),
+    },
+    {
+      name: 'jwt-bearer grant assertion (RFC 7523 §2.1)',
+      kind: 'federated',
+      claims: federated,
+      present: async (token) => oauth(await post('/token', { grant_type: GRANT_JWT_BEARER, assertion: token, resource: API })),
+      accepted: { status: 200 },
+      refused: refusedAs(400, 'invalid_grant'),
+      oversized: FORM_TOO_LONG,
+    },
+    {
+      name: 'federated client_assertion (RFC 7523 §2.2)',
+      kind: 'federated',
+      claims: federated,
+      present: clientCredentials,
+      accepted: { status: 200 },
+      refused: refusedAs(401, 'invalid_client'),
+      oversized: FORM_TOO_LONG,
+    },
+    {
+      name: 'token exchange subject_token, one of ours',
+      kind: 'own',
+      claims: (now) => own(now, {}),
+      present: (token) => exchange({ subject_token: token, subject_token_type: TOKEN_TYPE_ACCESS_TOKEN }),
+      accepted: { status: 200 },
+      refused: refusedAs(400, 'invalid_request'),
+    },
+    {
+      name: 'token exchange subject_token of a trusted issuer',
+      kind: 'federated',
+      claims: federated,
+      // A trusted issuer's token stands for its bound agent: exchanging it is delegation, with an actor_token.
+      present: async (token) => exchange({ subject_token: token, subject_token_type: TOKEN_TYPE_JWT, resource: API, ...actorToken(await ownJwt({})) }),
+      accepted: { status: 200 },
+      refused: refusedAs(400, 'invalid_request'),
+    },
+    {
+      name: 'token exchange actor_token',
+      kind: 'own',
+      claims: (now) => own(now, {}),
+      present: async (token) => exchange({ subject_token: await ownJwt({ sub: user.id, client_id: user.id }), subject_token_type: TOKEN_TYPE_ACCESS_TOKEN, ...actorToken(token) }),
+      accepted: { status: 200 },
+      refused: refusedAs(400, 'invalid_request'),
+    },
+    {
+      name: 'introspection (RFC 7662)',
+      kind: 'own',
+      claims: (now) => own(now, {}),
+      present: async (token) => {
+        const answer = await post('/introspect', { token, ...(await asWorker()) });
+        return { status: answer.status, ...(answer.body['active'] === true ? {} : { error: 'inactive' }) };
+      },
+      accepted: { status: 200 },
+      refused: { status: 200, error: 'inactive' },
+    },
+    {
+      name: 'revocation (RFC 7009): a refused token revokes nothing, not even the token its jti names',
+      kind: 'own',
+      claims: (now) => own(now, {}),
+      present: async (token, twin) => {
+        const answer = await post('/revoke', { token, ...(await asWorker()) });
+        return { status: answer.status, ...((await introspect(twin)) === true ? { error: 'not revoked' } : {}) };
+      },
+      accepted: { status: 200 },
+      refused: { status: 200, error: 'not revoked' },
+    },
+    ownApi('admin API', (token) => bearer('GET', '/admin/v1/agents', token), 'code', { status: 200 }, refusedAs(401, 'unauthenticated')),
+    ownApi('CA API (a CSR that is refused once the token is accepted)', (token) => bearer('POST', '/ca/v1/certificates', token, { csr: 'not a CSR' }), 'error', { status: 400, error: 'invalid_csr' }, refusedAs(401, 'invalid_token')),
+    ownApi('Shared Signals API', (token) => bearer('GET', '/ssf/streams', token), 'error', { status: 200 }, refusedAs(401, 'invalid_token')),
+  ];
+
+  describe.each(entryPoints)('$name', (entry) => {
     it('accepts the untouched token', async () => {
-      const entry = door(name);
       const { token, twin } = await pair(entry, undefined);
       expect(await entry.present(token, twin)).toEqual(entry.accepted);
     });
 
     it.each(HOSTILE.map((h) => [h.name, h] as const))('refuses %s', async (_label, hostile) => {
-      const entry = door(name);
       const { token, twin } = await pair(entry, hostile);
       const expected = hostile.oversized && entry.oversized !== undefined ? entry.oversized : entry.refused;
       expect(await entry.present(token, twin)).toEqual(expected);
