@@ -6,3 +6,5 @@ export * from './scopes.js';
 export * from './access-token-claims.js';
 export * from './metadata.js';
 export * from './shared-signals.js';
+export * from './jws-header.js';
+export * from './numeric-date.js';

@@ -12,7 +12,7 @@ export type AccessTokenErrorCode =
   | 'ERR_TOKEN_TYP'
   /** Header `alg` is not in the allow-list, or does not fit the key (RFC 8725 §3.1). */
   | 'ERR_TOKEN_ALG'
-  /** Header carries `crit` or an embedded key reference (`jwk`, `jku`, `x5u`, `x5c`) (RFC 8725 §3.10). */
+  /** Header carries `crit`, `b64` or a parameter naming or carrying a key (`jwk`, `jku`, `x5u`, `x5c`, `x5t`, `x5t#S256`) (RFC 8725 §3.10). */
   | 'ERR_TOKEN_HEADER'
   /** No verification key for the header's `kid`. */
   | 'ERR_TOKEN_KEY_UNKNOWN'
@@ -26,7 +26,7 @@ export type AccessTokenErrorCode =
   | 'ERR_TOKEN_ISSUER'
   /** `aud` does not contain this resource server (RFC 9068 §4, RFC 8707). */
   | 'ERR_TOKEN_AUDIENCE'
-  /** A required claim is missing or has the wrong type (RFC 9068 §2.2). */
+  /** A required claim is missing or has the wrong type, or a time claim is not a finite NumericDate (RFC 9068 §2.2, RFC 7519 §2). */
   | 'ERR_TOKEN_CLAIMS'
   /** The token is sender-constrained (`cnf`, RFC 9449 / RFC 8705) and this check cannot verify the binding. */
   | 'ERR_TOKEN_BINDING';

@@ -5,6 +5,8 @@
  * adapters live at `@agentauth/resource-server/{fastify,express,hono,fetch}`.
  */
 export { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
+// The claim rules alone: for the authorization server, which verifies its own tokens' signatures itself.
+export { checkAccessTokenClaims, type AccessTokenClaimRules } from './access-token-claims.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_MAX_TOKEN_LENGTH,

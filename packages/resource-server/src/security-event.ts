@@ -1,4 +1,4 @@
-import { CAEP_CREDENTIAL_CHANGE, CAEP_SESSION_REVOKED, SECEVENT_TYP, type SigningAlg } from '@agentauth/protocol';
+import { CAEP_CREDENTIAL_CHANGE, CAEP_SESSION_REVOKED, REFUSED_JWS_HEADERS, SECEVENT_TYP, type SigningAlg } from '@agentauth/protocol';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { IssuerKeys } from './issuer-keys.js';
 
@@ -31,7 +31,7 @@ const MAX_SET_LENGTH = 16 * 1024;
 /**
  * Verifies a Security Event Token (RFC 8417 §2, SSF 1.0 §4) from the transmitter and reads its one
  * CAEP event: `typ` `secevent+jwt` (RFC 8417 §2.3, no confusion with access tokens), `alg` from the
- * allow-list, the issuer's key by `kid` (no embedded keys, no `crit`), `iss` exactly the issuer,
+ * allow-list, the issuer's key by `kid` (no header naming or carrying a key, no `crit`: `REFUSED_JWS_HEADERS`), `iss` exactly the issuer,
  * `aud` containing this receiver (the transmitter addresses SETs to the receiver's client id),
  * `iat` present, no `exp` required (RFC 8417 §2.2: SETs do not expire), exactly one event.
  * Subjects of another issuer are ignored (they cannot name our tokens).
@@ -47,7 +47,7 @@ export async function readSecurityEvent(set: string, context: { issuer: string; 
     throw new SetError('invalid_request', 'malformed header');
   }
   if (header.typ !== SECEVENT_TYP) throw new SetError('invalid_request', 'typ is not secevent+jwt');
-  for (const name of ['crit', 'jwk', 'jku', 'x5u', 'x5c']) if (name in header) throw new SetError('invalid_request', `header ${name} refused`);
+  for (const name of REFUSED_JWS_HEADERS) if (name in header) throw new SetError('invalid_request', `header ${name} refused`);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(set, async (h) => {

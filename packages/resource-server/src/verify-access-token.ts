@@ -1,9 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { parseScope, SIGNING_ALGS, type AccessTokenClaims, type SigningAlg } from '@agentauth/protocol';
+import { REFUSED_JWS_HEADERS, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { decodeProtectedHeader, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { checkAccessTokenClaims, type VerifiedAccessTokenClaims } from './access-token-claims.js';
 import { checkBinding, type PresentedBinding, type TokenBinding } from './confirmation.js';
 import { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
 
+export type { VerifiedAccessTokenClaims } from './access-token-claims.js';
 export type { PresentedBinding, TokenBinding } from './confirmation.js';
 
 /** Default tolerance (seconds) for `exp`, `nbf` and `iat` between the issuer's clock and ours. */
@@ -15,13 +17,9 @@ const MAX_CLOCK_SKEW_SECONDS = 300;
 /** Default `maxTokenLength`: many proxies cap a header line at 8 KiB. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 8_192;
 
-/** Header parameters that would let the token choose its own key or semantics (RFC 8725 §3.10). */
-const REFUSED_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c'] as const;
-
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
 
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
-const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A public verification key: a WebCrypto key, a Node KeyObject, or a public JWK. */
 export type AccessTokenVerificationKey = CryptoKey | KeyObject | JWK;
@@ -55,10 +53,6 @@ export interface VerifyAccessTokenOptions {
    */
   binding?: PresentedBinding;
 }
-
-
-/** RFC 9068 §2.2 claims as verified; `nbf` is optional in RFC 9068, so it may be absent. */
-export type VerifiedAccessTokenClaims = Omit<AccessTokenClaims, 'nbf'> & { nbf?: number };
 
 export interface VerifiedAccessToken {
   claims: VerifiedAccessTokenClaims;
@@ -112,7 +106,7 @@ function checkHeader(token: string, algorithms: readonly SigningAlg[]): Protecte
   } catch {
     throw new AccessTokenError('ERR_TOKEN_MALFORMED');
   }
-  for (const name of REFUSED_HEADERS) if (Object.hasOwn(header, name)) throw new AccessTokenError('ERR_TOKEN_HEADER');
+  for (const name of REFUSED_JWS_HEADERS) if (Object.hasOwn(header, name)) throw new AccessTokenError('ERR_TOKEN_HEADER');
   if (header.kid !== undefined && typeof header.kid !== 'string') throw new AccessTokenError('ERR_TOKEN_MALFORMED');
   if (typeof header.alg !== 'string' || !(algorithms as readonly string[]).includes(header.alg)) throw new AccessTokenError('ERR_TOKEN_ALG');
   if (!isAccessTokenTyp(header.typ)) throw new AccessTokenError('ERR_TOKEN_TYP');
@@ -149,10 +143,10 @@ function isKeyMismatch(error: unknown): boolean {
  * Verifies an RFC 9068 JWT access token with jose's `jwtVerify`, following RFC 9068 §4 and the
  * RFC 8725 best practices: the length is bounded before parsing; `typ` must be `at+jwt` (or
  * `application/at+jwt`); `alg` must be in `algorithms` (asymmetric only: never `none` or HMAC);
- * `crit` and embedded key headers (`jwk`, `jku`, `x5u`, `x5c`) are refused; the key comes only from
- * `getKey`; `iss` must equal `issuer`; `aud` must contain `audience`; `exp`, `nbf` and `iat` are
- * checked with `clockSkewSeconds` of tolerance; `iss`, `sub`, `aud`, `exp`, `iat`, `jti` and
- * `client_id` are required and typed; `scope` must be an RFC 6749 §3.3 scope list.
+ * `crit`, `b64` and every header naming or carrying a key (`jwk`, `jku`, `x5u`, `x5c`, `x5t`,
+ * `x5t#S256`) are refused; the key comes only from `getKey`; then the claims are judged by
+ * {@link checkAccessTokenClaims} with `clockSkewSeconds` of tolerance (`iss`, `aud`, the time
+ * claims as finite NumericDates, the required claims and their types, `scope`, `act`).
  *
  * Sender constraints (RFC 7800 `cnf`): with `binding` given, `cnf.jkt` must equal
  * `binding.dpopJkt` (RFC 9449 §7.1) and `cnf.x5t#S256` must equal `binding.x5tS256` (RFC 8705
@@ -209,26 +203,13 @@ export async function verifyAccessToken(token: string, options: VerifyAccessToke
     throw new AccessTokenError(code);
   }
 
-  // jose checks presence and the time claims; the types of the other required claims are ours.
-  if (!isNonEmptyString(payload.sub) || !isNonEmptyString(payload.jti) || !isNonEmptyString(payload.client_id)) {
-    throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-  }
-  const { aud, iat, scope } = payload;
-  if (!(isNonEmptyString(aud) || (Array.isArray(aud) && aud.length > 0 && aud.every(isNonEmptyString)))) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-  if (typeof iat !== 'number' || typeof payload.exp !== 'number') throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-  // jose only checks `iat` with maxTokenAge; a token issued in the future is not valid yet.
-  if (iat > Math.floor(nowMs / 1000) + skew) throw new AccessTokenError('ERR_TOKEN_NOT_YET_VALID');
-  let scopes: string[] = [];
-  if (scope !== undefined) {
-    const parsed = typeof scope === 'string' ? parseScope(scope) : undefined;
-    if (parsed === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-    scopes = parsed;
-  }
-  if (payload.act !== undefined && !isObject(payload.act)) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
+  // jose has judged the signature and its own reading of the claims; ours is the one the
+  // authorization server applies to its own tokens too (types, finite NumericDates, iat, scope, act).
+  const { claims, scopes } = checkAccessTokenClaims(payload, { issuer, audience, clockSkewSeconds: skew, nowMs });
   const binding = checkBinding(payload.cnf, options.binding);
 
   return {
-    claims: payload as unknown as VerifiedAccessTokenClaims,
+    claims,
     header: { alg: header.alg, kid: header.kid },
     scopes,
     binding,

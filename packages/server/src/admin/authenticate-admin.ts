@@ -17,7 +17,7 @@ export interface AdminAuthDeps {
   bootstrapDigest: Buffer | undefined;
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<Store, 'getAgent' | 'isTokenRevoked'>;
+  store: Pick<Store, 'getTokenState' | 'getAgentStanding'>;
 }
 
 /** An authenticated administrator. */

@@ -1,6 +1,7 @@
 import type { AgentStanding, IssuedTokenRecord } from '../store/records.js';
 import type { AgentStore, AuditStore, Page, PageRequest, TokenStore } from '../store/store.js';
 import { issuanceDetails } from '../tokens/issuance-details.js';
+import { standingFault } from './agent-standing.js';
 
 /** How a token is bound to its holder (RFC 9449 DPoP, RFC 8705 certificate), or not at all. */
 export type TokenBinding = 'bearer' | 'dpop' | 'mtls';
@@ -52,7 +53,7 @@ export async function listAgentTokens(deps: AgentTokensDeps, agentId: string, no
     records.items.map(async (record) => {
       const killed = async (id: string) => {
         const holder = await standing(id);
-        return holder === undefined || (holder.revokedBefore !== null && record.issuedAt < holder.revokedBefore);
+        return standingFault(holder, record.issuedAt) !== undefined;
       };
       const revoked = (await deps.store.isTokenRevoked(record.jti)) || (await killed(record.agentId)) || (await killed(record.clientId));
       return tokenJson(record, revoked, details.get(record.jti));

@@ -1,7 +1,7 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import { MALFORMED_SCOPE } from '../oauth/grants/resolve-grant.js';
-import { OAuthError } from '../oauth/oauth-error.js';
+import { invalidClientMetadata, invalidRedirectUri } from '../oauth/oauth-error.js';
 import type { AgentWithCredentials, CreateAgentInput } from './agent-service.js';
 
 /**
@@ -18,15 +18,6 @@ export const REGISTRATION_DEFAULT_NAME = 'dynamically registered client';
  * (`client_id` must be sent, and must match; `client_secret`, if sent, must match.)
  */
 export const SERVER_ASSIGNED_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'] as const;
-
-/**
- * RFC 7591 §3.2.2 `invalid_client_metadata`. The metadata is the caller's own, so the description
- * names the field and the rule (never a secret, never another client); the log and the audit
- * record get the same text unless a more private `detail` is given.
- */
-export function invalidClientMetadata(description: string, detail = description): OAuthError {
-  return new OAuthError('invalid_client_metadata', 400, description, detail);
-}
 
 /** What a registration falls back to for our extensions when the client does not send them. */
 export interface RegistrationDefaults {
@@ -96,7 +87,7 @@ export function parseClientMetadata(input: unknown, defaults: RegistrationDefaul
   if (redirectUris !== undefined && !(Array.isArray(redirectUris) && redirectUris.length === 0)) {
     // RFC 7591 §3.2.2: a redirection URI the server will not accept is invalid_redirect_uri.
     const text = 'redirect_uris must be absent or empty: no redirect-based grant is supported (client_credentials, token exchange, jwt-bearer)';
-    throw new OAuthError('invalid_redirect_uri', 400, text, text);
+    throw invalidRedirectUri(text);
   }
   const responseTypes = body['response_types'];
   if (responseTypes !== undefined && !(Array.isArray(responseTypes) && responseTypes.length === 0)) {

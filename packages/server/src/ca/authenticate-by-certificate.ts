@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { standingFault } from '../agents/agent-standing.js';
 import type { Clock } from '../clock.js';
 import { certificateNames } from '../oauth/mtls/certificate-names.js';
 import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
@@ -11,7 +12,7 @@ import { agentSpiffeId } from './trust-domain.js';
 /** What certificate authentication reads: our CA (issuing CAs, revocation) and the agent registry. */
 export interface CertificateAuthenticationDeps {
   ca: Pick<CertificateAuthority, 'trustBundle' | 'isRevoked' | 'trustDomain'>;
-  agents: Pick<Store, 'getAgent'>;
+  agents: Pick<Store, 'getAgentStanding'>;
   clock: Clock;
 }
 
@@ -55,9 +56,8 @@ export function createCertificateAuthenticator(deps: CertificateAuthenticationDe
     if (!AGENT_ID.test(agentId) || agentSpiffeId(deps.ca.trustDomain, agentId) !== uri) return refuse('the client certificate does not name an agent of this trust domain');
     const serial = normalizeSerial(leaf.serialNumber) ?? leaf.serialNumber;
     if (await deps.ca.isRevoked(serial)) return refuse(`the client certificate ${serial} is revoked`, agentId);
-    const agent = await deps.agents.getAgent(agentId);
-    if (agent === undefined) return refuse(`agent ${agentId} does not exist`, agentId);
-    if (agent.status !== 'active') return refuse(`agent ${agentId} is ${agent.status}`, agentId);
+    const fault = standingFault(await deps.agents.getAgentStanding(agentId));
+    if (fault !== undefined) return refuse(`agent ${agentId} ${fault}`, agentId);
     return { ok: true, agentId, serial, certificate: leaf };
   };
 }

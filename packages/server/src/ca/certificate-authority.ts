@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { standingFault } from '../agents/agent-standing.js';
 import type { AuditInput } from '../store/records.js';
 import type { Page } from '../store/store.js';
 import { DerError, fromPem, readDer } from '../der/der-reader.js';
@@ -133,7 +134,7 @@ export class CertificateAuthority {
     const renewed = options.renewing === undefined ? {} : { renewed_serial: certificateSerial(options.renewing) };
     try {
       const agent = await this.deps.agents.getAgent(agentId);
-      if (agent === undefined || agent.status !== 'active') throw new CaError('agent_not_active', 'the agent does not exist or is not active');
+      if (agent === undefined || standingFault(agent) !== undefined) throw new CaError('agent_not_active', 'the agent does not exist or is not active');
       const der = csrDer(csr);
       const request = readCertificationRequest(der, { trustDomain: this.deps.trustDomain, spiffeId });
       if (options.sameIdentity === true) checkReenrollIdentity(der, options.renewing as Buffer);
@@ -350,7 +351,7 @@ export class CertificateAuthority {
     }
   }
 
-  private audit(entry: { event: string; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
+  private audit(entry: { event: AuditInput['event']; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
     const input: AuditInput = {
       time: this.deps.clock.now(),
       event: entry.event,

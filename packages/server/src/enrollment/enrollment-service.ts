@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { AgentStore } from '../store/store.js';
 import type { EnrollmentStore } from './enrollment-store.js';
+import { standingFault } from '../agents/agent-standing.js';
 
 /** Default lifetime of an enrolment token: long enough to paste it into a deployment, no longer. */
 export const DEFAULT_ENROLLMENT_TTL_SECONDS = 15 * 60;
@@ -126,8 +127,9 @@ export class EnrollmentService {
     const { agentId } = consumed.record;
     const actor = { ...ctx, actor: `agent:${agentId}` };
     const agent = await this.deps.agentStore.getAgent(agentId);
-    if (agent === undefined || agent.status !== 'active') {
-      const reason = `agent is ${agent?.status ?? 'gone'}`;
+    const fault = standingFault(agent);
+    if (fault !== undefined) {
+      const reason = `agent ${fault}`;
       await this.audit('enrollment.failed', 'failure', agentId, actor, reason, { enrollment_token_id: consumed.record.id });
       throw new EnrollmentError('grant', reason);
     }

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../oauth/client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../oauth/form-parameters.js';
-import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
+import { invalidClient, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 
 /** The slice of `Deps` self-service key rotation needs. */
 export interface SelfServiceKeysDeps {
@@ -112,7 +112,7 @@ function contextOf(agentId: string, request: SelfServiceKeyRequest) {
 /** Registry refusals are the caller's mistake: `invalid_request` with the fixed description. */
 function toOAuthError(error: unknown): unknown {
   if (!(error instanceof AgentError)) return error;
-  if (error.code === 'not_found') return new OAuthError('invalid_client', 401, DESCRIPTIONS.invalidClient, `agent vanished: ${error.message}`);
+  if (error.code === 'not_found') return invalidClient(`agent vanished: ${error.message}`);
   return invalidRequest(`key refused: ${error.message}`);
 }
 

@@ -1,22 +1,15 @@
 import { ClientAuthenticationError, type AuthenticatedClient } from '../oauth/client-auth/authenticate-client.js';
 import type { ClientDirectory, ClientEntry } from '../oauth/client-directory.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
-import { invalidClient, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { invalidClient, invalidGrant, invalidRequest } from '../oauth/oauth-error.js';
 import type { FederatedIdentity, FederatedJwtVerifier } from './federated-jwt-verifier.js';
+import { standingFault } from '../agents/agent-standing.js';
 
 /** How a federated JWT authenticated the request (for grants and the audit). */
 export interface FederatedLogin {
   identity: FederatedIdentity;
   /** `client_assertion` (RFC 7523 §2.2) or the jwt-bearer grant's `assertion` (RFC 7523 §2.1). */
   via: 'client_assertion' | 'assertion';
-}
-
-/** RFC 6749 §5.2 wording: the fixed public description of `invalid_grant`. */
-export const INVALID_GRANT_DESCRIPTION = 'The provided authorization grant is invalid, expired, revoked, or was issued to another client.';
-
-/** RFC 7523 §3.1: a JWT authorization grant that is not valid is `invalid_grant` (400). */
-export function invalidGrant(detail: string): OAuthError {
-  return new OAuthError('invalid_grant', 400, INVALID_GRANT_DESCRIPTION, detail);
 }
 
 /**
@@ -46,11 +39,10 @@ export class FederatedClientAuth {
     const identity = await this.verifier.verify(assertion);
     if (typeof identity === 'string') throw fail(identity, formClientId);
     if (formClientId !== undefined && formClientId !== identity.agentId) throw fail('client_id does not name the agent the JWT is bound to', formClientId);
-    const client = await directory.get(identity.agentId);
-    const problem = agentProblem(client);
-    if (problem !== undefined) throw fail(problem, identity.agentId);
-    if (client?.agent.tokenEndpointAuthMethod !== 'private_key_jwt') {
-      throw fail(`agent registered for ${client?.agent.tokenEndpointAuthMethod ?? 'nothing'}, a federated client_assertion is private_key_jwt`, identity.agentId);
+    const client = boundAgent(await directory.get(identity.agentId));
+    if (typeof client === 'string') throw fail(client, identity.agentId);
+    if (client.agent.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      throw fail(`agent registered for ${client.agent.tokenEndpointAuthMethod}, a federated client_assertion is private_key_jwt`, identity.agentId);
     }
     return federated(client, 'private_key_jwt', identity, 'client_assertion');
   }
@@ -64,10 +56,9 @@ export class FederatedClientAuth {
     const identity = await this.verifier.verify(assertion);
     if (typeof identity === 'string') throw fail(identity, formClientId);
     if (formClientId !== undefined && formClientId !== identity.agentId) throw fail('client_id does not name the agent the JWT is bound to', formClientId);
-    const client = await directory.get(identity.agentId);
-    const problem = agentProblem(client);
-    if (problem !== undefined) throw fail(problem, identity.agentId);
-    return federated(client as ClientEntry, 'none', identity, 'assertion');
+    const client = boundAgent(await directory.get(identity.agentId));
+    if (typeof client === 'string') throw fail(client, identity.agentId);
+    return federated(client, 'none', identity, 'assertion');
   }
 
   /**
@@ -82,10 +73,10 @@ export class FederatedClientAuth {
   }
 }
 
-function agentProblem(client: ClientEntry | undefined): string | undefined {
-  if (client === undefined) return 'the bound agent does not exist';
-  if (client.agent.status !== 'active') return `agent is ${client.agent.status}`;
-  return undefined;
+/** The agent a federated JWT is bound to, while it stands (`standingFault`); else why not. */
+export function boundAgent(client: ClientEntry | undefined): ClientEntry | string {
+  const fault = standingFault(client?.agent);
+  return client === undefined || fault !== undefined ? `the bound agent ${fault ?? 'does not exist'}` : client;
 }
 
 function federated(client: ClientEntry, method: AuthenticatedClient['method'], identity: FederatedIdentity, via: FederatedLogin['via']): AuthenticatedClient {

@@ -2,21 +2,17 @@ import { compactVerify } from 'jose';
 import type { Clock } from '../clock.js';
 import { FetchError } from '../net/fetch-error.js';
 import type { JwksKey, RemoteJwks } from '../net/remote-jwks.js';
+import { jtiFault, replayClaimExpiry, timeClaimsFault } from '../jwt/claim-rules.js';
+import { headerFault } from '../jwt/header-policy.js';
+import { FEDERATED_JWT } from '../jwt/jwt-kinds.js';
 import { decodeCompactJws } from '../oauth/client-auth/compact-jws.js';
 import type { ReplayCache } from '../oauth/replay-cache.js';
 import type { ReplayClaim } from '../store/store.js';
 import { claimsMatch } from './claim-pointer.js';
 import type { FederationDirectory, IssuerEntry } from './federation-directory.js';
 
-/** Largest federated JWT accepted (Kubernetes and GitHub tokens are 1-2 KiB). */
-export const FEDERATED_JWT_MAX_LENGTH = 16 * 1024;
-/** Tolerance for clocks of other systems, seconds. */
-export const FEDERATED_CLOCK_SKEW_SECONDS = 30;
-const MAX_JTI_LENGTH = 256;
 /** Keys tried for a JWS without `kid`: a bounded amount of work per request. */
 const MAX_CANDIDATES = 5;
-/** Header parameters that carry or point at a key (RFC 8725 §3.10): the issuer's keys are configured, never chosen by the token. */
-const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 
 /** Who a federated JWT proved to be. Every field is a non-secret fact fit for the audit. */
 export interface FederatedIdentity {
@@ -45,13 +41,16 @@ export interface FederatedJwtVerifierDeps {
  * Verifies a JWT from a trusted issuer (RFC 7523 §3, strict reading) and maps it to exactly one
  * agent through the binding rules:
  *
- * 1. compact JWS, at most 16 KiB; no key-bearing header (`jwk`, `jku`, `x5u`, `x5c`);
+ * 1. compact JWS, at most 16 KiB (`FEDERATED_JWT`);
  * 2. `iss` is exactly a trusted issuer's identifier (§3 item 1);
- * 3. `alg` is in that issuer's allow-list — never `none` or HMAC (RFC 8725 §3.1);
+ * 3. the header policy of every JWT we read (`headerFault`): no header naming or carrying a key
+ *    (the issuer's keys are configured, never chosen by the token), no `crit`, no `typ` of another
+ *    kind, and `alg` in that issuer's allow-list — never `none` or HMAC (RFC 8725 §3.1);
  * 4. the signature verifies with a key of the issuer's JWKS (static, or fetched through the SSRF
  *    guard; an unknown `kid` causes at most one refetch per cooldown);
  * 5. `aud` holds one of the issuer's allowed audiences (§3 item 3);
- * 6. `exp` present and not past, `nbf` and `iat` not in the future (§3 items 4-6), and the lifetime
+ * 6. `exp` present and not past, `nbf` and `iat` not in the future (§3 items 4-6, `timeClaimsFault`
+ *    with 30 s of skew), and the lifetime
  *    (`exp` - `iat`, or `exp` - now without `iat`) within the issuer's bound;
  * 7. exactly one binding rule of the issuer matches (none or several: refused);
  * 8. `jti`, when present, was not seen before (§3 item 7), unless the issuer allows reuse; the
@@ -74,11 +73,9 @@ export class FederatedJwtVerifier {
   }
 
   async verify(jwt: string): Promise<FederatedIdentity | string> {
-    const jws = decodeCompactJws(jwt, FEDERATED_JWT_MAX_LENGTH);
+    const jws = decodeCompactJws(jwt, FEDERATED_JWT.maxLength);
     if (typeof jws === 'string') return jws;
     const { header, payload } = jws;
-    for (const name of KEY_BEARING_HEADERS) if (name in header) return `header ${name} not allowed`;
-    if (header.kid !== undefined && typeof header.kid !== 'string') return 'kid is not a string';
 
     const iss = payload.iss;
     if (typeof iss !== 'string') return 'iss missing';
@@ -86,8 +83,9 @@ export class FederatedJwtVerifier {
     if (entry === undefined) return 'issuer not trusted';
     const issuer = entry.record;
 
-    const alg = header.alg;
-    if (typeof alg !== 'string' || !issuer.algorithms.includes(alg)) return `alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed for this issuer`;
+    const refused = headerFault(header, FEDERATED_JWT, issuer.algorithms);
+    if (refused !== undefined) return refused;
+    const alg = header.alg as string;
 
     const claimsProblem = checkClaims(payload, issuer.audiences, issuer.maxTokenLifetime, Math.floor(this.deps.clock.now() / 1000));
     if (claimsProblem !== undefined) return claimsProblem;
@@ -104,8 +102,9 @@ export class FederatedJwtVerifier {
     let replayClaim: ReplayClaim | undefined;
     const jti = payload.jti;
     if (jti !== undefined && !issuer.allowTokenReuse) {
-      if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) return 'jti malformed';
-      replayClaim = { key: `federated:${issuer.id}:${jti}`, expiresAt: (exp + FEDERATED_CLOCK_SKEW_SECONDS) * 1000 };
+      const badJti = jtiFault(jti);
+      if (badJti !== undefined) return badJti;
+      replayClaim = { key: `federated:${issuer.id}:${jti as string}`, expiresAt: replayClaimExpiry(exp, FEDERATED_JWT) };
       if (!this.deps.replayCache.claim(replayClaim.key, replayClaim.expiresAt, this.deps.clock.now())) return 'jti replayed';
     }
     return {
@@ -145,22 +144,19 @@ export class FederatedJwtVerifier {
 }
 
 function checkClaims(payload: Record<string, unknown>, audiences: readonly string[], maxLifetime: number, now: number): string | undefined {
-  const skew = FEDERATED_CLOCK_SKEW_SECONDS;
-  const { aud, exp, nbf, iat } = payload;
+  const { aud, exp, iat } = payload;
   const presented = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   if (!presented.some((a) => typeof a === 'string' && audiences.includes(a))) return 'aud is not an allowed audience';
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'exp missing';
-  if (exp <= now - skew) return 'token expired';
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) return 'token not yet valid';
-  if (iat !== undefined && (typeof iat !== 'number' || iat > now + skew)) return 'iat in the future';
+  const untimely = timeClaimsFault(payload, FEDERATED_JWT, now, ['exp']);
+  if (untimely !== undefined) return untimely;
   const start = typeof iat === 'number' ? iat : now;
-  if (exp - start > maxLifetime) return `token lifetime ${Math.round(exp - start)} s exceeds the issuer's bound`;
+  if ((exp as number) - start > maxLifetime) return `token lifetime ${Math.round((exp as number) - start)} s exceeds the issuer's bound`;
   return undefined;
 }
 
 /** The `iss` of a compact JWS without verifying anything; undefined when it cannot be read. */
 function peekIssuer(jwt: string): string | undefined {
-  if (jwt.length > FEDERATED_JWT_MAX_LENGTH) return undefined;
+  if (jwt.length > FEDERATED_JWT.maxLength) return undefined;
   const first = jwt.indexOf('.');
   const second = jwt.indexOf('.', first + 1);
   if (first <= 0 || second < 0) return undefined;

@@ -2,6 +2,7 @@ import { TOKEN_TYPE_JWT } from '@agentauth/protocol';
 import type { ClientDirectory } from '../oauth/client-directory.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict } from '../oauth/exchange/subject-token-validator.js';
 import type { FederatedJwtVerifier } from './federated-jwt-verifier.js';
+import { boundAgent } from './federated-client-auth.js';
 
 /**
  * JWTs of trusted issuers as RFC 8693 `subject_token`s (issue 5 item 1), with
@@ -22,9 +23,8 @@ export function federatedSubjectTokenValidator(deps: { verifier: FederatedJwtVer
       if (!deps.verifier.isFederated(token)) return { status: 'unrecognized' };
       const identity = await deps.verifier.verify(token);
       if (typeof identity === 'string') return { status: 'invalid', reason: `federated: ${identity}` };
-      const entry = await deps.directory.get(identity.agentId);
-      if (entry === undefined) return { status: 'invalid', reason: 'federated: the bound agent does not exist' };
-      if (entry.agent.status !== 'active') return { status: 'invalid', reason: `federated: agent is ${entry.agent.status}` };
+      const entry = boundAgent(await deps.directory.get(identity.agentId));
+      if (typeof entry === 'string') return { status: 'invalid', reason: `federated: ${entry}` };
       return {
         status: 'valid',
         token: {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SCOPE_CERT } from '@agentauth/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { createCertificateRequestAuthenticator, type CertificateRequestAuth, type CertificateRequestAuthDeps } from '../ca/authenticate-certificate-request.js';
@@ -9,6 +10,7 @@ import { CsrError, MAX_CSR_BYTES } from '../ca/certification-request.js';
 import { EST_PATHS, estCaCerts, estEnroll, MAX_EST_BODY, type EstResponse } from '../ca/est.js';
 import { spiffeBundle } from '../ca/spiffe-bundle.js';
 import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
+import { accessDenied, errorBody, insufficientScope, invalidClientCertificate, invalidCsr, invalidToken, notFound, requestRefusedUnread, serverError, type OAuthError } from '../oauth/oauth-error.js';
 
 /** Options of {@link caRoutes}. */
 export interface CaRoutesOptions {
@@ -48,13 +50,12 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, parseJson);
   app.addContentTypeParser('application/pkcs10', { parseAs: 'string', bodyLimit: MAX_EST_BODY }, (_request, body, done) => done(null, body));
+  const send = (reply: FastifyReply, error: OAuthError) => reply.code(error.status).headers(error.headers).send(errorBody(error));
   app.setErrorHandler((error, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: 'invalid_request', error_description: status === 413 ? 'the request body is too large' : 'the request is malformed' });
-    }
+    const refused = requestRefusedUnread(error);
+    if (refused !== undefined) return send(reply, refused);
     request.log.error({ err: error, reqId: request.id }, 'CA endpoint: unexpected error');
-    return reply.code(500).send({ error: 'server_error', error_description: 'the server could not complete the request' });
+    return send(reply, serverError('unexpected error'));
   });
 
   /** Authenticates, and audits a refusal as `certificate.denied`; sends the RFC 6750 §3 answer. */
@@ -72,11 +73,9 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
       requestId: request.id,
       details: { path: request.url.split('?')[0] ?? '' },
     });
-    const challenge = `Bearer realm="agentauth", error="${result.error}"${result.error === 'insufficient_scope' ? ', scope="agentauth:cert"' : ''}`;
-    reply.code(result.status).header('www-authenticate', challenge);
-    const description = result.error === 'insufficient_scope' ? 'the access token must carry the scope agentauth:cert' : 'a valid access token for this server is required';
-    if (est) await reply.type('text/plain; charset=utf-8').send(`${description}\n`);
-    else await reply.send({ error: result.error, error_description: description });
+    const refusal = result.error === 'insufficient_scope' ? insufficientScope(SCOPE_CERT, result.reason) : invalidToken(result.reason);
+    if (est) await reply.code(refusal.status).headers(refusal.headers).type('text/plain; charset=utf-8').send(`${refusal.description}\n`);
+    else await send(reply, refusal);
     return undefined;
   }
 
@@ -99,9 +98,9 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
       requestId: request.id,
       details: { path: request.url.split('?')[0] ?? '', authentication: 'certificate', ...(presented === undefined ? {} : { source: presented.source }) },
     });
-    const description = 'a valid, unrevoked certificate of an active agent, issued by this CA, is required';
-    if (est) await reply.code(403).type('text/plain; charset=utf-8').send(`${description}\n`);
-    else await reply.code(401).header('www-authenticate', 'Bearer realm="agentauth"').send({ error: 'invalid_client', error_description: description });
+    const refusal = invalidClientCertificate(result.reason);
+    if (est) await reply.code(403).type('text/plain; charset=utf-8').send(`${refusal.description}\n`);
+    else await send(reply, refusal);
     return undefined;
   }
 
@@ -135,8 +134,8 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
           .header('cache-control', 'no-store')
           .send({ spiffe_id: issued.spiffeId, serial: issued.serial, certificate_chain: issued.chainPem, expires_at: new Date(issued.notAfter).toISOString() });
       } catch (error) {
-        if (error instanceof CsrError) return reply.code(400).send({ error: 'invalid_csr', error_description: error.message, csr_error: error.code });
-        if (error instanceof CaError) return reply.code(403).send({ error: 'access_denied', error_description: 'the agent may not be issued certificates' });
+        if (error instanceof CsrError) return send(reply, invalidCsr(error.message, error.code));
+        if (error instanceof CaError) return send(reply, accessDenied(error.message));
         throw error;
       }
     },
@@ -147,7 +146,7 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
 
   const sendCrl = async (reply: FastifyReply, id: string | undefined) => {
     const der = id === undefined ? undefined : await ca.crls.der(id);
-    if (der === undefined) return reply.code(404).send({ error: 'not_found', error_description: 'no CRL for that CA' });
+    if (der === undefined) return send(reply, notFound('There is no CRL for this CA.'));
     // Short cache: a revocation must reach relying parties within about a minute.
     return reply.header('cache-control', 'public, max-age=30').type('application/pkix-crl').send(der);
   };

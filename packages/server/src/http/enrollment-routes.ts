@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AS_METADATA_PATH } from '@agentauth/protocol';
-import { invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
+import { invalidGrant, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
@@ -147,7 +147,7 @@ function enrollParameters(body: unknown): { token: unknown; jwk: unknown } {
 
 function toOAuthError(error: unknown): unknown {
   if (!(error instanceof EnrollmentError)) return error;
-  if (error.kind === 'grant') return new OAuthError('invalid_grant', 400, 'The enrollment token is invalid, expired, or already used.', error.detail);
+  if (error.kind === 'grant') return invalidGrant(error.detail);
   // The key the caller sent was refused: the reason names the rule, and a public key holds no secret.
   return invalidRequest(error.detail);
 }

@@ -1,24 +1,26 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { SCOPE_ADMIN } from '@agentauth/protocol';
 import { bootstrapTokenDigest, createAdminAuthenticator } from '../admin/authenticate-admin.js';
 import { AgentError } from '../agents/agent-error.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import { AgentService, type AuditContext } from '../agents/agent-service.js';
 import { hashSecret, verifySecret } from '../agents/client-secret.js';
-import { SERVER_ASSIGNED_FIELDS, clientInformation, invalidClientMetadata, parseClientMetadata } from '../agents/client-metadata.js';
+import { SERVER_ASSIGNED_FIELDS, clientInformation, parseClientMetadata } from '../agents/client-metadata.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { recordRefusal } from '../audit/record-refusal.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { AuthenticationLimits } from '../limits/authentication-limits.js';
-import { DESCRIPTIONS, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
+import { insufficientScope, invalidClientMetadata, invalidRequest, invalidToken, type OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 import type { Random } from '../random.js';
 import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
 import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
+import { standingFault } from '../agents/agent-standing.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
@@ -54,18 +56,6 @@ const MAX_TOKEN_LENGTH = 1024;
 /** Compared against when the client does not exist, so a miss takes as long as a wrong token. */
 const ABSENT_HASH = hashSecret('no registration access token');
 
-/** RFC 6750 §3.1 `invalid_token`: 401 with the Bearer challenge. */
-function invalidToken(detail: string): OAuthError {
-  return new OAuthError('invalid_token', 401, DESCRIPTIONS.invalidToken, detail, { 'www-authenticate': 'Bearer error="invalid_token"' });
-}
-
-/** RFC 6750 §3.1 `insufficient_scope`: a valid token that is not an admin's. */
-function insufficientScope(detail: string): OAuthError {
-  return new OAuthError('insufficient_scope', 403, 'The request requires higher privileges than provided by the access token.', detail, {
-    'www-authenticate': 'Bearer error="insufficient_scope", scope="agentauth:admin"',
-  });
-}
-
 /**
  * Registry refusals in RFC 7591 §3.2.2 terms: anything wrong with the metadata is
  * `invalid_client_metadata`, whose description is the registry's own message (it names the field
@@ -78,11 +68,11 @@ function toOAuthError(error: unknown): unknown {
   }
   const code = (error as { code?: unknown } | undefined)?.code;
   const body = typeof code === 'string' ? BODY_ERRORS[code] : undefined;
-  return body === undefined ? error : new OAuthError('invalid_request', body[0], body[1], `request rejected: ${String(code)}`);
+  return body === undefined ? error : invalidRequest(body[1], `request rejected: ${String(code)}`, body[0]);
 }
 
 /** Bodies fastify refused before the route ran, said in words (RFC 7591 §3.1: a JSON object). */
-const BODY_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+const BODY_ERRORS: Readonly<Record<string, readonly [400 | 413, string]>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [400, 'the request body must be application/json (RFC 7591 §3.1)'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, `the request body must be at most ${ADMIN_BODY_LIMIT / 1024} KiB`],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the request body is not valid JSON'],
@@ -181,7 +171,7 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
       return;
     }
     await recordFailure(request, 'admin.authentication_failed', result.agentId, `initial access token: ${result.reason}`);
-    const error = result.status === 403 ? insufficientScope(result.reason) : invalidToken(`initial access token: ${result.reason}`);
+    const error = result.status === 403 ? insufficientScope(SCOPE_ADMIN, result.reason) : invalidToken(`initial access token: ${result.reason}`);
     // A valid token without the admin scope guesses nothing; a refused credential counts.
     const wait = result.status === 401 ? await admins?.recordFailure({ address: request.ip, requestId: request.id }) : undefined;
     throw wait === undefined ? error : new TooManyFailuresError(wait, error);
@@ -204,7 +194,8 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     if (agent === undefined || agent.registrationAccessTokenHash === null || !matches) {
       throw await fail(agent?.id ?? null, token === undefined ? 'no registration access token' : 'registration access token does not match the client');
     }
-    if (agent.status !== 'active') throw await fail(agent.id, `client is ${agent.status}`);
+    const fault = standingFault(agent);
+    if (fault !== undefined) throw await fail(agent.id, `client ${fault}`);
     const blocked = clients?.refuseClient(agent.id, request.ip);
     if (blocked !== undefined) throw new TooManyFailuresError(blocked);
     actors.set(request, { actor: `agent:${agent.id}`, agent });

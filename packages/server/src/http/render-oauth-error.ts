@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { OAuthErrorBody } from '@agentauth/protocol';
-import { DESCRIPTIONS, OAuthError } from '../oauth/oauth-error.js';
+import { errorBody, invalidRequest, OAuthError, requestRefusedUnread, serverError } from '../oauth/oauth-error.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 
 /**
@@ -20,15 +19,14 @@ export function renderOAuthError(error: FastifyError | Error, request: FastifyRe
 export function asOAuthError(error: unknown, request: FastifyRequest): OAuthError {
   if (error instanceof OAuthError) return error;
   const code = (error as FastifyError | undefined)?.code;
-  const status = (error as FastifyError | undefined)?.statusCode;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 413, 'The request body is too large.', 'body too large');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new OAuthError('invalid_request', 400, 'Unsupported Content-Type: send application/x-www-form-urlencoded (RFC 6749 section 3.2).', `request rejected: ${code}`);
+    return invalidRequest('Unsupported Content-Type: send application/x-www-form-urlencoded (RFC 6749 section 3.2).', `request rejected: ${code}`);
   }
   // Malformed body, bad headers: client mistakes of the same kind.
-  if (status !== undefined && status >= 400 && status < 500) return new OAuthError('invalid_request', 400, DESCRIPTIONS.invalidRequest, `request rejected: ${code ?? status}`);
+  const refused = requestRefusedUnread(error);
+  if (refused !== undefined) return refused;
   request.log.error({ err: error }, 'unexpected error on the OAuth surface');
-  return new OAuthError('server_error', 500, DESCRIPTIONS.serverError, 'unexpected error');
+  return serverError('unexpected error');
 }
 
 /** Sends `error` as RFC 6749 §5.2 JSON, logging its private detail. */
@@ -37,6 +35,5 @@ export function sendOAuthError(error: OAuthError, request: FastifyRequest, reply
   // audited once (rate_limit.exceeded), not each request.
   if (error.status === 429) request.log.debug({ err_code: error.code, detail: error.detail }, 'oauth request refused');
   else request.log.info({ err_code: error.code, detail: error.detail }, 'oauth request refused');
-  const body: OAuthErrorBody = { error: error.code, error_description: error.description };
-  return reply.code(error.status).headers({ ...NO_STORE_HEADERS, ...error.headers }).type('application/json').send(body);
+  return reply.code(error.status).headers({ ...NO_STORE_HEADERS, ...error.headers }).type('application/json').send(errorBody(error));
 }

@@ -3,14 +3,14 @@ import { SSF_CONFIGURATION_PATH, type TransmitterConfiguration } from '@agentaut
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { parsePollRequest } from '../signals/poll-request.js';
-import { SsfError } from '../signals/ssf-error.js';
+import { errorBody, invalidRequest, OAuthError, requestRefusedUnread, serverError } from '../oauth/oauth-error.js';
 import { SSF_PATHS } from '../signals/stream-config.js';
 import type { RequestContext, StreamService } from '../signals/stream-service.js';
 import type { SignalsTransmitter } from '../signals/transmitter.js';
 
 export interface SsfRoutesOptions {
   configuration: TransmitterConfiguration;
-  /** Authenticates a receiver's `Authorization` header; throws `SsfError` 401/403. */
+  /** Authenticates a receiver's `Authorization` header; throws `OAuthError` 401/403. */
   authenticate: (authorization: string | undefined) => Promise<{ agentId: string }>;
   streams: StreamService;
   transmitter: Pick<SignalsTransmitter, 'poll'>;
@@ -35,7 +35,7 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
     try {
       done(null, JSON.parse(body as string));
     } catch {
-      done(new SsfError(400, 'invalid_request', 'body is not JSON'));
+      done(invalidRequest('the body is not JSON'));
     }
   });
 
@@ -49,7 +49,7 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
       const { agentId } = await options.authenticate(typeof authorization === 'string' ? authorization : undefined);
       return { agentId, sourceIp: request.ip, requestId: request.id };
     } catch (error) {
-      if (error instanceof SsfError) {
+      if (error instanceof OAuthError) {
         await options.audit.record({
           time: options.clock.now(),
           event: 'ssf_receiver.authentication_failed',
@@ -67,7 +67,7 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
   };
   const streamIdQuery = (request: FastifyRequest) => {
     const value = (request.query as Record<string, unknown>).stream_id;
-    if (value !== undefined && typeof value !== 'string') throw new SsfError(400, 'invalid_request', 'stream_id given twice');
+    if (value !== undefined && typeof value !== 'string') throw invalidRequest('stream_id given twice');
     return value;
   };
   const json = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).headers(NO_STORE).type('application/json').send(body);
@@ -93,7 +93,7 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
     const ctx = await receiver(request);
     const stream = await streams.owned(ctx, request.params.streamId);
     const parsed = parsePollRequest(request.body);
-    if (typeof parsed === 'string') throw new SsfError(400, 'invalid_request', parsed);
+    if (typeof parsed === 'string') throw invalidRequest(parsed);
     // A long poll ends early when the receiver goes away: its socket closes before we answer.
     const abort = new AbortController();
     reply.raw.once('close', () => abort.abort());
@@ -104,25 +104,19 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
 
 /**
  * Renders a refusal: the status SSF 1.0 §8.1 names, RFC 6750 §3 challenge headers for token
- * problems, and a JSON body with a fixed text — OAuth-style `{ error, error_description }`, except
- * on the poll endpoint, where RFC 8936 §2.4.4 / RFC 8935 §2.3 name the members `err` and
- * `description`. Anything unexpected is `server_error`, with nothing internal in the response.
+ * problems, and a JSON body — OAuth-style `{ error, error_description }`, except on the poll
+ * endpoint, where RFC 8936 §2.4.4 / RFC 8935 §2.3 name the members `err` and `description`. The
+ * description is the code's fixed text, or for a request the receiver got wrong, the member and the
+ * rule. Anything unexpected is `server_error`, with nothing internal in the response.
  */
 function renderSsfError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let ssf: SsfError;
-  if (error instanceof SsfError) {
-    ssf = error;
-  } else {
-    const status = (error as FastifyError).statusCode;
-    if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') ssf = new SsfError(413, 'invalid_request', 'body too large');
-    else if (status !== undefined && status >= 400 && status < 500) ssf = new SsfError(400, 'invalid_request', `request rejected: ${(error as FastifyError).code ?? status}`);
-    else {
-      request.log.error({ err: error }, 'unexpected error on the SSF surface');
-      ssf = new SsfError(500, 'server_error', 'unexpected error');
-    }
+  let ssf = error instanceof OAuthError ? error : requestRefusedUnread(error);
+  if (ssf === undefined) {
+    request.log.error({ err: error }, 'unexpected error on the SSF surface');
+    ssf = serverError('unexpected error');
   }
   request.log.info({ err_code: ssf.code, detail: ssf.detail }, 'ssf request refused');
   const poll = (request.routeOptions.url ?? '').startsWith(SSF_PATHS.poll);
-  const body = poll && ssf.status === 400 ? { err: ssf.code, description: ssf.description } : { error: ssf.code, error_description: ssf.description };
+  const body = poll && ssf.status === 400 ? { err: ssf.code, description: ssf.description } : errorBody(ssf);
   return reply.code(ssf.status).headers({ ...NO_STORE, ...ssf.headers }).type('application/json').send(body);
 }

@@ -1,16 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import { ACCESS_TOKEN_TYP, SIGNING_ALGS, type AccessTokenClaims, type SigningAlg } from '@agentauth/protocol';
+import type { AccessTokenClaims, SigningAlg } from '@agentauth/protocol';
+import { AccessTokenError, checkAccessTokenClaims, type AccessTokenErrorCode } from '@agentauth/resource-server';
+import { headerFault } from '../jwt/header-policy.js';
+import { OWN_ACCESS_TOKEN } from '../jwt/jwt-kinds.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { TokenState, TokenStore } from '../store/store.js';
 import type { TokenDigester } from '../tokens/token-digest.js';
 import { decodeCompactJws, keyMatchesAlg, verifyJwsSignature, type DecodedJws } from './client-auth/compact-jws.js';
-
-/** Our access tokens are small, and clocks may differ by 5 s. */
-const MAX_TOKEN_LENGTH = 8 * 1024;
-const CLOCK_SKEW_SECONDS = 5;
-const REQUIRED_STRINGS = ['sub', 'jti', 'client_id'] as const;
-
-const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 export type OwnTokenResult =
   | { status: 'valid'; claims: AccessTokenClaims }
@@ -23,6 +19,11 @@ export interface OwnTokenDeps {
   issuer: string;
   keys: Pick<SigningKeyRing, 'publicKey'>;
   nowMs: number;
+  /**
+   * The audience the token must be for: our issuer identifier at our own APIs. Omitted where a
+   * token of any audience is read back (introspection, revocation, token exchange).
+   */
+  audience?: string;
 }
 
 /**
@@ -39,7 +40,7 @@ export class PresentedToken {
   ) {}
 
   static of(token: string): PresentedToken {
-    return new PresentedToken(token, decodeCompactJws(token, MAX_TOKEN_LENGTH));
+    return new PresentedToken(token, decodeCompactJws(token, OWN_ACCESS_TOKEN.maxLength));
   }
 }
 
@@ -50,15 +51,19 @@ type Invalid = Extract<OwnTokenResult, { status: 'invalid' }>;
 const invalid = (reason: string): Invalid => ({ status: 'invalid', reason });
 
 /**
- * Checks that a presented token is an access token this server issued (RFC 9068 §4 minus the
- * audience, which introspection, revocation and token exchange do not restrict: signed by a published
- * key of ours whose algorithm the header names exactly, `typ: at+jwt`, no `crit`, our `iss`, `sub`,
- * `jti`, `client_id`, `aud`, `iat`, `exp` present, within `nbf`/`exp` with 5 s skew). With
+ * Checks that a presented token is an access token this server issued, the one way every door
+ * checks our tokens (introspection, revocation, token exchange, and our own APIs: admin, CA,
+ * signals). RFC 9068 §4: signed by a published key of ours whose algorithm the header names
+ * exactly; the header policy of every JWT we read, with `typ` exactly `at+jwt` (`headerFault`);
+ * then the claims by the resource-server SDK's own rules (`checkAccessTokenClaims`, what every
+ * service applies: our `iss`, `deps.audience` when given, the required claims and their types,
+ * finite NumericDates, `nbf`/`iat`/`exp` with 5 s of skew). The signature is verified with
  * `node:crypto` rather than jose's WebCrypto because token exchange verifies a subject and an actor
  * token per request on top of the client assertion (`compact-jws.ts` measured WebCrypto at 2x
  * `crypto.verify`); a test holds it to jose's decisions over the same valid and hostile tokens.
  *
- * Does NOT check revocation or the agent's state: callers do (`isTokenActive`).
+ * Does NOT check revocation or the agent's standing: callers do (`isTokenActive`). Does NOT check
+ * `cnf`: a caller that cannot check a binding refuses a bound token itself.
  */
 export function verifyOwnAccessToken(token: string, deps: OwnTokenDeps): OwnTokenResult {
   const jws = checkOwnHeader(PresentedToken.of(token).decoded, deps);
@@ -83,7 +88,7 @@ export function verifyOwnAccessToken(token: string, deps: OwnTokenDeps): OwnToke
  */
 export async function checkOwnAccessToken(
   presented: PresentedToken,
-  deps: OwnTokenDeps & { tokens: Pick<TokenStore, 'getTokenState'>; digester: Pick<TokenDigester, 'matches'> },
+  deps: OwnTokenDeps & { tokens: Pick<TokenStore, 'getTokenState'>; digester?: Pick<TokenDigester, 'matches'> | undefined },
 ): Promise<{ result: OwnTokenResult; state: TokenState | undefined }> {
   const jws = checkOwnHeader(presented.decoded, deps);
   if ('status' in jws) return { result: jws, state: undefined };
@@ -91,37 +96,41 @@ export async function checkOwnAccessToken(
   if (typeof jti !== 'string' || !OWN_JTI.test(jti)) return { result: invalid('jti missing or not one of ours'), state: undefined };
   const state = await deps.tokens.getTokenState(jti);
   const digest = state.issued?.tokenDigest ?? null;
-  const recognised = digest !== null && deps.digester.matches(presented.token, digest);
+  const recognised = digest !== null && deps.digester !== undefined && deps.digester.matches(presented.token, digest);
   if (!recognised && !verifyJwsSignature(jws.alg, jws.key, jws.jws)) return { result: invalid('signature verification failed'), state: undefined };
   return { result: checkClaims(jws.jws.payload, deps), state };
 }
 
-/** Checks the protected header: a published key of ours, its exact algorithm, `typ`. */
+/** Checks the protected header: a published key of ours, its exact algorithm, the header policy. */
 function checkOwnHeader(jws: DecodedJws | string, deps: OwnTokenDeps): { jws: DecodedJws; alg: SigningAlg; key: KeyObject } | Invalid {
   if (typeof jws === 'string') return invalid(jws);
   const { header } = jws;
   const kid = header['kid'];
   const published = typeof kid === 'string' ? deps.keys.publicKey(kid) : undefined;
   if (published === undefined) return invalid('unknown kid');
-  const alg = header['alg'];
-  if (typeof alg !== 'string' || alg !== published.alg || !(SIGNING_ALGS as readonly string[]).includes(alg)) return invalid('unexpected alg');
-  if (header['typ'] !== ACCESS_TOKEN_TYP) return invalid('typ is not at+jwt');
-  if ('crit' in header || 'b64' in header) return invalid('crit or b64 header');
-  if (!keyMatchesAlg(alg as SigningAlg, published.key)) return invalid('signature verification failed');
-  return { jws, alg: alg as SigningAlg, key: published.key };
+  const refused = headerFault(header, OWN_ACCESS_TOKEN, [published.alg]);
+  if (refused !== undefined) return invalid(refused);
+  if (!keyMatchesAlg(published.alg, published.key)) return invalid('signature verification failed');
+  return { jws, alg: published.alg, key: published.key };
 }
 
-/** RFC 9068 §2.2 claims of ours, and the time window. */
+/** The private reasons of the claim rules' refusals, for the log and the audit record. */
+const CLAIM_REASONS: Partial<Record<AccessTokenErrorCode, string>> = {
+  ERR_TOKEN_ISSUER: 'unexpected iss',
+  ERR_TOKEN_AUDIENCE: 'not for this audience',
+  ERR_TOKEN_CLAIMS: 'a claim is missing or malformed',
+  ERR_TOKEN_NOT_YET_VALID: 'not yet valid',
+};
+
+/** RFC 9068 §2.2 claims, by the SDK's rules; past `exp` but otherwise valid is `expired`. */
 function checkClaims(payload: Record<string, unknown>, deps: OwnTokenDeps): OwnTokenResult {
-  if (payload['iss'] !== deps.issuer) return invalid('unexpected iss');
-  for (const name of REQUIRED_STRINGS) if (typeof payload[name] !== 'string' || payload[name] === '') return invalid(`${name} missing`);
-  const aud = payload['aud'];
-  if (!(typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string')))) return invalid('aud missing');
-  const { exp, iat, nbf } = payload;
-  if (!isNumericDate(exp) || !isNumericDate(iat)) return invalid('exp or iat missing');
-  const now = Math.floor(deps.nowMs / 1000);
-  if (nbf !== undefined && (!isNumericDate(nbf) || nbf > now + CLOCK_SKEW_SECONDS)) return invalid('not yet valid');
-  const claims = payload as unknown as AccessTokenClaims;
-  if (exp <= now - CLOCK_SKEW_SECONDS) return { status: 'expired', claims };
-  return { status: 'valid', claims };
+  try {
+    const { claims } = checkAccessTokenClaims(payload, { issuer: deps.issuer, audience: deps.audience ?? null, clockSkewSeconds: OWN_ACCESS_TOKEN.skew, nowMs: deps.nowMs });
+    return { status: 'valid', claims: claims as AccessTokenClaims };
+  } catch (error) {
+    if (!(error instanceof AccessTokenError)) throw error;
+    // `exp` is judged last: a token refused as expired held to every other rule.
+    if (error.code === 'ERR_TOKEN_EXPIRED') return { status: 'expired', claims: payload as unknown as AccessTokenClaims };
+    return invalid(CLAIM_REASONS[error.code] ?? error.message);
+  }
 }

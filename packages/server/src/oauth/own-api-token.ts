@@ -1,8 +1,10 @@
-import { SIGNING_ALGS } from '@agentauth/protocol';
-import { AccessTokenError, verifyAccessToken, type VerifiedAccessTokenClaims } from '@agentauth/resource-server';
+import { parseScope, type AccessTokenClaims } from '@agentauth/protocol';
 import type { Clock } from '../clock.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Store } from '../store/store.js';
+import type { TokenDigester } from '../tokens/token-digest.js';
+import { isTokenActive } from './endpoints/token-activity.js';
+import { checkOwnAccessToken, PresentedToken } from './own-access-token.js';
 
 /** Longest bearer credential looked at; ours are far shorter, so longer ones are refused unread. */
 export const MAX_CREDENTIAL_LENGTH = 8 * 1024;
@@ -14,12 +16,14 @@ export interface OwnApiTokenDeps {
   issuer: string;
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<Store, 'getAgent' | 'isTokenRevoked'>;
+  store: Pick<Store, 'getTokenState' | 'getAgentStanding'>;
+  /** Recognises our tokens by the digest kept at issuance; without it, every signature is verified. */
+  digester?: Pick<TokenDigester, 'matches'> | undefined;
 }
 
 /** A bearer credential for one of our own APIs, checked; or why not. */
 export type OwnApiToken =
-  | { ok: true; agentId: string; claims: VerifiedAccessTokenClaims; scopes: string[] }
+  | { ok: true; agentId: string; claims: AccessTokenClaims; scopes: string[] }
   | {
       ok: false;
       /** 401: not authenticated; 403: authenticated, but without the required scope. */
@@ -33,13 +37,12 @@ export type OwnApiToken =
 
 /**
  * The one check of a bearer access token presented at the server's own APIs (admin API, CA,
- * Shared Signals): the resource-server SDK's RFC 9068 verification (DESIGN.md §3: one validation
- * path, dogfooded) with our issuer as `iss` and audience and only our published keys, each with the
- * algorithm it was made for; then the token must not be revoked (RFC 7009), its agent (`sub`, and
- * `client_id` if another) must exist, be active and not have revoked it (`iat` before
- * `revokedBefore`), and it must carry `requiredScope` (403 otherwise).
- *
- * Does NOT check sender constraints: the SDK refuses DPoP- and certificate-bound tokens here.
+ * Shared Signals): one of our tokens, checked as every door checks them (`checkOwnAccessToken`:
+ * our header policy, our published keys, the resource-server SDK's claim rules, one validation
+ * path, dogfooded) with our issuer as the audience; not revoked (RFC 7009), and still stood behind
+ * by its agent, its client and its whole lineage (`isTokenActive`); a bearer token, since these
+ * APIs check no sender constraint (RFC 9449 §7.1, RFC 8705 §3: a bound token is only good with its
+ * proof); and it must carry `requiredScope` (403 otherwise).
  */
 export async function checkOwnApiToken(deps: OwnApiTokenDeps, authorization: string | undefined, requiredScope: string): Promise<OwnApiToken> {
   const refuse = (reason: string, agentId: string | null = null, presented = true): OwnApiToken => ({ ok: false, status: 401, presented, reason, agentId });
@@ -48,31 +51,17 @@ export async function checkOwnApiToken(deps: OwnApiTokenDeps, authorization: str
   const match = BEARER.exec(authorization);
   if (match === null) return refuse('not a Bearer credential');
 
-  let verified;
-  try {
-    verified = await verifyAccessToken(match[1] ?? '', {
-      issuer: deps.issuer,
-      audience: deps.issuer,
-      algorithms: SIGNING_ALGS,
-      getKey: ({ kid, alg }) => {
-        const published = kid === undefined ? undefined : deps.keys.publicKey(kid);
-        return published !== undefined && published.alg === alg ? published.key : undefined;
-      },
-      now: () => deps.clock.now(),
-    });
-  } catch (error) {
-    if (!(error instanceof AccessTokenError)) throw error;
-    return refuse(`access token refused: ${error.code}`);
-  }
-  const { claims, scopes } = verified;
+  const { issuer, keys, store, digester } = deps;
+  const presented = PresentedToken.of(match[1] ?? '');
+  const { result, state } = await checkOwnAccessToken(presented, { issuer, keys, nowMs: deps.clock.now(), audience: issuer, tokens: store, digester });
+  if (result.status === 'expired') return refuse('access token refused: expired');
+  if (result.status === 'invalid') return refuse(`access token refused: ${result.reason}`);
+  const { claims } = result;
   const agentId = claims.sub;
-  if (await deps.store.isTokenRevoked(claims.jti)) return refuse('access token revoked', agentId);
-  for (const id of new Set([claims.sub, claims.client_id])) {
-    const agent = await deps.store.getAgent(id);
-    if (agent === undefined) return refuse(`agent ${id} does not exist`, agentId);
-    if (agent.status !== 'active') return refuse(`agent ${id} is ${agent.status}`, agentId);
-    if (agent.revokedBefore !== null && claims.iat * 1000 < agent.revokedBefore) return refuse(`agent ${id} revoked its tokens`, agentId);
-  }
+  if (claims.cnf !== undefined) return refuse('access token refused: sender-constrained', agentId);
+  const activity = await isTokenActive(store, claims, state);
+  if (!activity.active) return refuse(activity.reason, agentId);
+  const scopes = claims.scope === undefined ? [] : (parseScope(claims.scope) ?? []);
   if (!scopes.includes(requiredScope)) return { ok: false, status: 403, presented: true, reason: `access token lacks ${requiredScope}`, agentId };
   return { ok: true, agentId, claims, scopes };
 }

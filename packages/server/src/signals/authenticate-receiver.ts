@@ -1,6 +1,6 @@
 import { SCOPE_SIGNALS } from '@agentauth/protocol';
 import { checkOwnApiToken, type OwnApiTokenDeps } from '../oauth/own-api-token.js';
-import { SsfError } from './ssf-error.js';
+import { insufficientScope, invalidToken } from '../oauth/oauth-error.js';
 
 export type ReceiverAuthDeps = OwnApiTokenDeps;
 
@@ -16,20 +16,12 @@ export interface Receiver {
  * our published keys), and must not be revoked (RFC 7009), its agent (`sub`, and `client_id` if
  * another) must exist, be active and not have revoked it, and it must carry `agentauth:signals`.
  *
- * @throws {SsfError} 401 `invalid_token` (with an RFC 6750 §3 challenge) or 403 `insufficient_scope`.
+ * @throws {OAuthError} 401 `invalid_token` (with an RFC 6750 §3 challenge) or 403 `insufficient_scope`.
  */
 export async function authenticateReceiver(deps: ReceiverAuthDeps, authorization: string | undefined): Promise<Receiver> {
   const checked = await checkOwnApiToken(deps, authorization, SCOPE_SIGNALS);
   if (checked.ok) return { agentId: checked.agentId };
-  if (checked.status === 403) {
-    throw new SsfError(403, 'insufficient_scope', `access token of ${checked.agentId ?? 'unknown'} lacks ${SCOPE_SIGNALS}`, {
-      'www-authenticate': `Bearer error="insufficient_scope", scope="${SCOPE_SIGNALS}"`,
-    });
-  }
-  throw unauthenticated(checked.reason, checked.presented);
-}
-
-function unauthenticated(detail: string, presented: boolean): SsfError {
+  if (checked.status === 403) throw insufficientScope(SCOPE_SIGNALS, `access token of ${checked.agentId ?? 'unknown'} lacks ${SCOPE_SIGNALS}`);
   // RFC 6750 §3.1: a request without credentials gets a bare challenge, without an error code.
-  return new SsfError(401, 'invalid_token', detail, { 'www-authenticate': presented ? 'Bearer error="invalid_token"' : 'Bearer' });
+  throw invalidToken(checked.reason, checked.presented);
 }

@@ -25,7 +25,7 @@ export interface SignalsDeps {
   clock: Clock;
   random: Random;
   logger: Logger;
-  store: Pick<Store, 'getAgent' | 'isTokenRevoked'> & { context: SqlContext };
+  store: Pick<Store, 'getTokenState' | 'getAgentStanding'> & { context: SqlContext };
   keys: Pick<SigningKeyRing, 'signer' | 'publicKey'>;
   audit: AuditLog;
   events: RevocationEvents;

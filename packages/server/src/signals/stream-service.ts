@@ -6,9 +6,12 @@ import { openBox, sealBox } from '../keys/sealed-box.js';
 import type { Random } from '../random.js';
 import { ReceiverUrlError, vetReceiverUrl, type Resolver } from './push-request.js';
 import type { SignalsStore, StreamChanges, StreamRecord } from './signals-store.js';
-import { invalidRequest, SsfError, streamNotFound } from './ssf-error.js';
+import { forbidden, invalidRequest, notFound, tooManyRequests } from '../oauth/oauth-error.js';
 import { eventsDelivered, MIN_VERIFICATION_INTERVAL, parseReceiverSupplied, renderStreamConfig, type ReceiverSupplied } from './stream-config.js';
 import type { SignalsTransmitter } from './transmitter.js';
+
+/** SSF 1.0 §8.1.1.2: 404 for a stream_id that names no stream of this receiver (another receiver's too). */
+const streamNotFound = (detail = 'no such stream for this receiver') => notFound('There is no event stream with this stream_id for this receiver.', detail);
 
 /** Streams one receiver (agent) may hold; SSF 1.0 §8.1.1.1 lets a transmitter refuse more (403). */
 export const MAX_STREAMS_PER_RECEIVER = 16;
@@ -51,7 +54,7 @@ export class StreamService {
   async create(ctx: RequestContext, body: unknown): Promise<Record<string, unknown>> {
     const fields = parse(body, 'create', undefined, this.deps.issuer) as ReceiverSupplied;
     if ((await this.deps.store.listStreams(ctx.agentId)).length >= MAX_STREAMS_PER_RECEIVER) {
-      throw new SsfError(403, 'forbidden', `receiver already has ${MAX_STREAMS_PER_RECEIVER} streams`);
+      throw forbidden(`receiver already has ${MAX_STREAMS_PER_RECEIVER} streams`);
     }
     await this.checkReceiverUrl(fields);
     const now = this.deps.clock.now();
@@ -154,7 +157,7 @@ export class StreamService {
     const state = (body as { state?: unknown }).state;
     if (state !== undefined && (typeof state !== 'string' || state.length > MAX_STATE_LENGTH)) throw invalidRequest('state must be a string of at most 1024 characters');
     if (!(await this.deps.store.claimVerification(stream.streamId, this.deps.clock.now(), MIN_VERIFICATION_INTERVAL * 1000))) {
-      throw new SsfError(429, 'too_many_requests', 'verification requested within min_verification_interval', { 'retry-after': String(MIN_VERIFICATION_INTERVAL) });
+      throw tooManyRequests('verification requested within min_verification_interval', MIN_VERIFICATION_INTERVAL);
     }
     if (stream.status !== 'disabled') await this.deps.transmitter.verify(stream, state);
     await this.audit('ssf_stream.verification_requested', ctx, { stream_id: stream.streamId });

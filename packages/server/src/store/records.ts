@@ -1,5 +1,6 @@
 import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
+import type { AuditEvent } from '../audit/events.js';
 import type { KeySlot } from '../key-slot.js';
 
 /** All times in records are milliseconds since the epoch. */
@@ -150,7 +151,7 @@ export type AuditOutcome = 'success' | 'failure';
 export interface AuditInput {
   time: number;
   /** `<noun>.<past_verb>`, one of AUDIT_EVENTS (docs/events.md). */
-  event: string;
+  event: AuditEvent;
   outcome: AuditOutcome;
   /** The agent the event is about, if any. */
   agentId: string | null;

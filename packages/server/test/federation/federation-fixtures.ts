@@ -29,8 +29,8 @@ export interface FederationWorld {
   close(): Promise<void>;
 }
 
-/** A real server (SQLite or PostgreSQL) that trusts the local HTTPS server's certificate and may reach loopback. */
-export async function startFederationWorld(backend: Backend): Promise<FederationWorld> {
+/** A real server (SQLite or PostgreSQL) that trusts the local HTTPS server's certificate and may reach loopback; `env` adds settings. */
+export async function startFederationWorld(backend: Backend, env: Record<string, string> = {}): Promise<FederationWorld> {
   const cert = makeSelfSignedCert();
   const served = new Map<string, { keys: JWK[] }>();
   const https = await startLocalHttps(cert, (request, response) => {
@@ -38,7 +38,7 @@ export async function startFederationWorld(backend: Backend): Promise<Federation
     if (set === undefined) return sendJson(response, { error: 'not found' }, {}, 404);
     sendJson(response, set, { 'cache-control': 'max-age=300' });
   });
-  const t = await startTestServer(backend, { AGENTAUTH_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true', AGENTAUTH_FEDERATION_CA_FILE: cert.certPath });
+  const t = await startTestServer(backend, { AGENTAUTH_FEDERATION_ALLOW_PRIVATE_NETWORKS: 'true', AGENTAUTH_FEDERATION_CA_FILE: cert.certPath, ...env });
   return {
     t,
     https,

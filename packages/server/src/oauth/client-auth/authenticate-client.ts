@@ -10,7 +10,10 @@ import type { ClientCertificate } from '../mtls/client-certificate.js';
 import { decodeBasicCredentials, matchClientSecret } from './client-secret.js';
 import { verifyPkiClientCertificate, type TlsClientAuthDeps } from './tls-client-auth.js';
 import { verifySelfSignedClientCertificate } from './tls-self-signed-client-auth.js';
-import { ASSERTION_CLOCK_SKEW_SECONDS, parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
+import { replayClaimExpiry } from '../../jwt/claim-rules.js';
+import { CLIENT_ASSERTION } from '../../jwt/jwt-kinds.js';
+import { parseClientAssertion, verifyClientAssertion } from './private-key-jwt.js';
+import { standingFault } from '../../agents/agent-standing.js';
 
 /** A client that proved who it is. */
 export interface AuthenticatedClient {
@@ -138,7 +141,7 @@ async function authenticateWithAssertion(
   // spares a replay the rest of the request; the durable claim is made in the group commit.
   const replayClaim = {
     key: `assertion:${parsed.clientId}:${parsed.jti}`,
-    expiresAt: (parsed.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000,
+    expiresAt: replayClaimExpiry(parsed.exp, CLIENT_ASSERTION),
   };
   if (!deps.replayCache.claim(replayClaim.key, replayClaim.expiresAt, nowMs)) {
     throw new ClientAuthenticationError(invalidClient('assertion jti replayed'), parsed.clientId);
@@ -180,7 +183,8 @@ async function authenticateWithCertificate(
 async function activeClient(deps: ClientAuthenticationDeps, clientId: string, method: ClientAuthMethod): Promise<ClientEntry> {
   const entry = await deps.directory.get(clientId);
   if (entry === undefined) throw new ClientAuthenticationError(invalidClient('unknown client'), clientId);
-  if (entry.agent.status !== 'active') throw new ClientAuthenticationError(invalidClient(`agent is ${entry.agent.status}`), clientId);
+  const fault = standingFault(entry.agent);
+  if (fault !== undefined) throw new ClientAuthenticationError(invalidClient(`agent ${fault}`), clientId);
   if (entry.agent.tokenEndpointAuthMethod !== method) {
     throw new ClientAuthenticationError(invalidClient(`client registered for ${entry.agent.tokenEndpointAuthMethod}, used ${method}`), clientId);
   }

@@ -1,16 +1,12 @@
 import { SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
+import { jtiFault, timeClaimsFault } from '../../jwt/claim-rules.js';
+import { headerFault } from '../../jwt/header-policy.js';
+import { CLIENT_ASSERTION } from '../../jwt/jwt-kinds.js';
 import type { ClientEntry, ClientKey } from '../client-directory.js';
 import { decodeCompactJws, keyMatchesAlg, verifyJwsSignature, type DecodedJws } from './compact-jws.js';
 
-/** RFC 7523 §3 assertion limits. */
-export const ASSERTION_MAX_LENGTH = 8 * 1024;
-/** The issue's bound: an assertion may not live longer than 5 minutes. */
+/** RFC 7523 §3 item 4 lets us refuse an `exp` too far ahead: an assertion lives at most 5 minutes. */
 export const ASSERTION_MAX_LIFETIME_SECONDS = 300;
-export const ASSERTION_CLOCK_SKEW_SECONDS = 5;
-const MAX_JTI_LENGTH = 256;
-
-/** Header parameters that would let the token choose its own key (RFC 8725 §3.10); never honoured. */
-const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 
 /** A checked, unverified assertion: what we know after parsing, before the signature. */
 export interface ParsedAssertion {
@@ -24,35 +20,30 @@ export interface ParsedAssertion {
 }
 
 /**
- * Parses an RFC 7523 §2.2 client assertion and applies every RFC 7523 §3 claim rule except the
- * signature: `iss` = `sub` = client_id, `aud` is exactly the issuer identifier (a string: strict
- * reading), `exp` present, not past and at most 5 minutes ahead, `nbf`/`iat` not in the future,
- * `jti` present. Returns the failure reason as a string (private detail, never sent to the client).
+ * Parses an RFC 7523 §2.2 client assertion and applies every RFC 7523 §3 rule except the
+ * signature: the header policy of every JWT we read (`headerFault`), `iss` = `sub` = client_id,
+ * `aud` exactly the issuer identifier (a string: strict reading), `exp` present, not past and at
+ * most 5 minutes ahead, `nbf`/`iat` not in the future (`timeClaimsFault`), `jti` present. Returns the
+ * failure reason as a string (private detail, never sent to the client).
  */
 export function parseClientAssertion(assertion: string, issuer: string, nowSeconds: number): ParsedAssertion | string {
-  const jws = decodeCompactJws(assertion, ASSERTION_MAX_LENGTH);
+  const jws = decodeCompactJws(assertion, CLIENT_ASSERTION.maxLength);
   if (typeof jws === 'string') return jws;
   const { header, payload } = jws;
+  const refused = headerFault(header, CLIENT_ASSERTION, SIGNING_ALGS);
+  if (refused !== undefined) return refused;
 
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !(SIGNING_ALGS as readonly string[]).includes(alg)) return `alg ${safe(alg)} not allowed`;
-  for (const name of KEY_BEARING_HEADERS) if (name in header) return `header ${name} not allowed`;
-  if ('crit' in header) return 'crit header not supported';
-  if (header.kid !== undefined && typeof header.kid !== 'string') return 'kid is not a string';
-
-  const { iss, sub, aud, exp, nbf, iat, jti } = payload;
+  const { iss, sub, aud, exp, jti } = payload;
   if (typeof iss !== 'string' || iss === '') return 'iss missing';
   if (sub !== iss) return 'sub does not equal iss';
   if (aud !== issuer) return 'aud is not the issuer identifier';
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'exp missing';
-  if (exp <= nowSeconds - ASSERTION_CLOCK_SKEW_SECONDS) return 'assertion expired';
-  if (exp > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS + ASSERTION_CLOCK_SKEW_SECONDS) return 'exp too far in the future';
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + ASSERTION_CLOCK_SKEW_SECONDS)) return 'assertion not yet valid';
-  if (iat !== undefined && (typeof iat !== 'number' || iat > nowSeconds + ASSERTION_CLOCK_SKEW_SECONDS)) return 'iat in the future';
-  if (typeof jti !== 'string' || jti === '') return 'jti missing';
-  if (jti.length > MAX_JTI_LENGTH) return 'jti too long';
+  const untimely = timeClaimsFault(payload, CLIENT_ASSERTION, nowSeconds, ['exp']);
+  if (untimely !== undefined) return untimely;
+  if ((exp as number) > nowSeconds + ASSERTION_MAX_LIFETIME_SECONDS + CLIENT_ASSERTION.skew) return 'exp too far in the future';
+  const badJti = jtiFault(jti);
+  if (badJti !== undefined) return badJti;
 
-  return { jws, alg: alg as SigningAlg, kid: header.kid as string | undefined, clientId: iss, jti, exp };
+  return { jws, alg: header.alg as SigningAlg, kid: header.kid as string | undefined, clientId: iss, jti: jti as string, exp: exp as number };
 }
 
 /**
@@ -68,8 +59,4 @@ export function verifyClientAssertion(assertion: ParsedAssertion, client: Client
     if (verifyJwsSignature(assertion.alg, candidate.key, assertion.jws)) return candidate;
   }
   return 'signature verification failed';
-}
-
-function safe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : typeof value;
 }

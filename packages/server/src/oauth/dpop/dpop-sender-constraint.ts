@@ -7,18 +7,11 @@ import {
   type VerifiedDpopProof,
 } from '@agentauth/resource-server';
 import type { TokenRequestContext } from '../grants/grant-handler.js';
-import { invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidDpopProof, invalidRequest, temporarilyUnavailable, useDpopNonce, type OAuthError } from '../oauth-error.js';
 import { BEARER, type SenderConstraint, type SenderConstraintCheck } from '../sender-constraint.js';
 import { ReplayCacheFullError } from '../replay-cache.js';
 import type { DpopNonces } from './dpop-nonces.js';
 import type { DpopReplayGuard } from './dpop-replay-guard.js';
-
-/** The fixed public descriptions of the RFC 9449 errors (house rule 2: the reason goes to the log). */
-export const DPOP_DESCRIPTIONS = {
-  invalidDpopProof: 'The DPoP proof is invalid.',
-  useDpopNonce: 'Authorization server requires nonce in DPoP proof.',
-  temporarilyUnavailable: 'The authorization server is temporarily unable to accept DPoP proofs; retry later.',
-} as const;
 
 export interface DpopSenderConstraintDeps {
   /** The token endpoint's public URL (issuer + `/token`), the `htu` every proof must name. */
@@ -73,14 +66,9 @@ export function dpopReplayKey(proof: Pick<VerifiedDpopProof, 'jkt' | 'jti'>): st
 export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderConstraintCheck {
   const { tokenEndpoint, algorithms, nonces, replay, durableClaims } = deps;
   const nonceHeaders = (): Record<string, string> => (nonces === undefined ? {} : { 'dpop-nonce': nonces.current() });
+  // The fixed public descriptions of the RFC 9449 errors; the reason goes to the log (house rule 2).
   const refuse = (error: DpopProofError): OAuthError =>
-    new OAuthError(
-      error.code,
-      400,
-      error.code === 'use_dpop_nonce' ? DPOP_DESCRIPTIONS.useDpopNonce : DPOP_DESCRIPTIONS.invalidDpopProof,
-      `DPoP: ${error.detail}`,
-      nonceHeaders(),
-    );
+    error.code === 'use_dpop_nonce' ? useDpopNonce(`DPoP: ${error.detail}`, nonceHeaders()) : invalidDpopProof(`DPoP: ${error.detail}`, nonceHeaders());
   const expectedNonce = nonces === undefined ? undefined : (nonce: string | undefined) => nonces.check(nonce);
 
   return async (context: TokenRequestContext): Promise<SenderConstraint> => {
@@ -115,7 +103,7 @@ export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderCons
     } catch (error) {
       if (!(error instanceof ReplayCacheFullError)) throw error;
       // Fail closed: accepting the proof unrecorded would let it be replayed.
-      throw new OAuthError('temporarily_unavailable', 503, DPOP_DESCRIPTIONS.temporarilyUnavailable, `DPoP: ${error.message}`, { ...nonceHeaders(), 'retry-after': '1' });
+      throw temporarilyUnavailable(`DPoP: ${error.message}`, 1, nonceHeaders());
     }
     if (!fresh) throw refuse(new DpopProofError('invalid_dpop_proof', 'jti replayed'));
 

@@ -1,6 +1,7 @@
 import { SCOPE_INTROSPECT, type IntrospectionResponse } from '@agentauth/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
+import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { AgentStore, TokenStore } from '../../store/store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
@@ -59,10 +60,10 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
       }
     }
 
-    const record = {
+    const record: AuditInput = {
       time: now,
       event: 'access_token.introspected',
-      outcome: 'success' as const,
+      outcome: 'success',
       agentId: caller.id,
       actor: `agent:${caller.id}`,
       sourceIp: request.sourceIp,

@@ -1,11 +1,12 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
+import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { TokenStore } from '../../store/store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
-import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidRequest, OAuthError, unauthorizedClient } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
 import { auditRefusal, commitAuthenticated } from './audit-failure.js';
@@ -39,13 +40,13 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
 
     const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
-      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, 'token belongs to another client');
+      throw unauthorizedClient('token belongs to another client');
     }
     const revoking = verified.status === 'valid';
-    const record = {
+    const record: AuditInput = {
       time: now,
       event: 'access_token.revoked',
-      outcome: 'success' as const,
+      outcome: 'success',
       agentId: caller.id,
       actor: `agent:${caller.id}`,
       sourceIp: request.sourceIp,

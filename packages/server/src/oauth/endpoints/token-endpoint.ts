@@ -12,7 +12,7 @@ import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-au
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
 import type { GrantHandler } from '../grants/grant-handler.js';
-import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';
+import { invalidClient, invalidRequest, OAuthError, unauthorizedClient, unsupportedGrantType } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
 import { alreadyAudited, auditRefusal } from './audit-failure.js';
@@ -51,15 +51,13 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
     const grant = deps.grants.get(grantType);
-    if (grant === undefined) {
-      throw new OAuthError('unsupported_grant_type', 400, DESCRIPTIONS.unsupportedGrantType, `grant_type ${grantType.slice(0, 80)}`);
-    }
+    if (grant === undefined) throw unsupportedGrantType(`grant_type ${grantType.slice(0, 80)}`);
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');
 
     authenticated = await authenticateClientWithinLimits(deps, form, request);
     const { agent } = authenticated.client;
     if (!(agent.grantTypes as readonly string[]).includes(grantType)) {
-      throw new OAuthError('unauthorized_client', 400, DESCRIPTIONS.unauthorizedClient, `${grantType} not allowed for this agent`);
+      throw unauthorizedClient(`${grantType} not allowed for this agent`);
     }
     const context = { request, form, client: authenticated, now };
     const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;

@@ -1,7 +1,7 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { AgentRecord } from '../../store/records.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../../tokens/limits.js';
-import { invalidRequest, OAuthError, quoted } from '../oauth-error.js';
+import { invalidRequest, invalidScope, invalidTarget, quoted } from '../oauth-error.js';
 import { checkResourceSyntax, MALFORMED_SCOPE } from '../grants/resolve-grant.js';
 import type { ExchangeRequest } from './exchange-request.js';
 import type { ValidatedSubjectToken } from './subject-token-validator.js';
@@ -15,17 +15,11 @@ export interface Attenuation {
 }
 
 /**
- * Refusals of a scope or target the client named (or, without one, of what the subject token
- * carries): the description names the parameter and the rule, and speaks only of the client's own
- * registration and the subject token it presented, never of another agent (no id, no chain).
- */
-const invalidScope = (description: string, detail = description) => new OAuthError('invalid_scope', 400, description, detail);
-const invalidTarget = (description: string, detail = description) => new OAuthError('invalid_target', 400, description, detail);
-
-/**
  * Per-hop attenuation (issue 5 item 4): what the exchanged token may carry is the intersection of
  * what the subject token grants and what the actor (the authenticated client) is allowed. Asking
- * for more is refused, never trimmed:
+ * for more is refused, never trimmed, and each refusal names the parameter and the rule, speaking
+ * only of the client's own registration and the subject token it presented, never of another agent
+ * (no id, no chain):
  *
  * - **audience** — `resource` (RFC 8707 §2: absolute URI, no fragment) and `audience` (RFC 8693
  *   §2.1) values name targets alike; an `audience` value is matched exactly against the actor's

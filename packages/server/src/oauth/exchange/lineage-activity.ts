@@ -1,4 +1,5 @@
 import type { AccessTokenClaims, ActorClaim } from '@agentauth/protocol';
+import { standingFault } from '../../agents/agent-standing.js';
 import type { AgentStanding } from '../../store/records.js';
 import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
 
@@ -20,8 +21,8 @@ export type LineageVerdict =
 /**
  * RFC 8693 lineage check (issue 5 item 5): a token derived by exchange is inactive as soon as any
  * ancestor is revoked by `jti`, or any agent anywhere in its chain — the subject, every actor named
- * in `act`, the client that obtained each ancestor — is gone, not active, or revoked every token
- * issued before an ancestor was (`revokedBefore`). Walks `issued_tokens.parent_jti` up at most
+ * in `act`, the client that obtained each ancestor — no longer stands behind it (`standingFault`:
+ * gone, not active, or revoked every token issued before that ancestor was). Walks `issued_tokens.parent_jti` up at most
  * {@link LINEAGE_WALK_LIMIT} generations. An ancestor record that is missing ends the walk: records
  * are pruned only after expiry, and an exchanged token never outlives its subject token.
  *
@@ -45,11 +46,8 @@ export async function checkLineage(
       pending = store.getAgentStanding(id);
       agents.set(id, pending);
     }
-    const agent = await pending;
-    if (agent === undefined) return `agent ${id.slice(0, 64)} in the chain deleted`;
-    if (agent.status !== 'active') return `agent ${id.slice(0, 64)} in the chain ${agent.status}`;
-    if (agent.revokedBefore !== null && issuedAtMs < agent.revokedBefore) return `tokens of agent ${id.slice(0, 64)} in the chain revoked`;
-    return undefined;
+    const fault = standingFault(await pending, issuedAtMs);
+    return fault === undefined ? undefined : `agent ${id.slice(0, 64)} in the chain ${fault}`;
   };
 
   const iatMs = claims.iat * 1000;

@@ -1,6 +1,6 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { AgentRecord } from '../../store/records.js';
-import { OAuthError, quoted } from '../oauth-error.js';
+import { invalidScope, invalidTarget, quoted } from '../oauth-error.js';
 
 /** What a token will say: the audience and the scopes, both checked against the agent's grants. */
 export interface ResolvedGrant {
@@ -11,15 +11,10 @@ export interface ResolvedGrant {
 }
 
 /**
- * Refusals of a scope or resource the client named itself: the description names the parameter and
- * the rule (RFC 6749 §5.2 `error_description`, "assist the client developer"). The client is
- * authenticated by now and each text speaks only of its own registration, never of another client.
- */
-const invalidScope = (description: string, detail = description) => new OAuthError('invalid_scope', 400, description, detail);
-const invalidTarget = (description: string, detail = description) => new OAuthError('invalid_target', 400, description, detail);
-
-/**
- * Resolves `resource` (RFC 8707 §2) and `scope` (RFC 6749 §3.3) for an agent, strictly:
+ * Resolves `resource` (RFC 8707 §2) and `scope` (RFC 6749 §3.3) for an agent, strictly. A refusal
+ * names the parameter and the rule (RFC 6749 §5.2 `error_description`, "assist the client
+ * developer"); the client is authenticated by now and each text speaks only of its own
+ * registration, never of another client:
  *
  * - every `resource` must be an absolute URI without a fragment and one of the agent's allowed
  *   resources, else `invalid_target`; without `resource`, the agent's only allowed resource if it

@@ -8,6 +8,7 @@ import type { SubjectTokenValidator, ValidatedSubjectToken } from '../exchange/s
 import { PresentedToken } from '../own-access-token.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import type { GrantHandler, GrantOutcome } from './grant-handler.js';
+import { standingFault } from '../../agents/agent-standing.js';
 
 export interface TokenExchangeGrantOptions {
   issuer: string;
@@ -97,7 +98,7 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
       let mayAct: ActorClaim | undefined;
       if (request.mayAct !== undefined) {
         const named = await options.agents.getAgentStanding(request.mayAct);
-        if (named === undefined || named.status !== 'active') throw invalidRequest('may_act names no active agent');
+        if (named === undefined || standingFault(named) !== undefined) throw invalidRequest('may_act names no active agent');
         mayAct = { sub: named.id };
       }
       const taskId = request.taskId ?? subject.taskId;

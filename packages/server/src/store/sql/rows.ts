@@ -204,7 +204,7 @@ export function auditToRow(r: UnhashedAudit, details: string, prevHash: string, 
 export function auditFromRow(r: AuditLogTable): AuditRecord {
   return {
     time: r.time,
-    event: r.event,
+    event: r.event as AuditRecord['event'],
     outcome: r.outcome as AuditOutcome,
     agentId: r.agent_id,
     actor: r.actor,
