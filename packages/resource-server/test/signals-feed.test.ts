@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResourceServer, createSignalsFeed, VerificationError, type ResourceServer, type SignalsFeed, type SignalsFeedOptions } from '../src/index.js';
 import { fileFeedPersistence } from '../src/node.js';
 import { onlyWakeUpsEndLongPolls } from '../../server/test/support/long-poll-wake-ups.js';
+import { until } from '../../server/test/support/until.js';
 import { BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, issueToken, startRealServer, type RealServer, type TestAgent } from './support/real-server.js';
 
 const RESOURCE = 'https://api.example.com';
@@ -76,11 +77,6 @@ async function untilRefused(rs: ResourceServer, token: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-/** Resolves once `condition` holds, looking every few milliseconds; the test's timeout is the only deadline. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('createSignalsFeed against the real SSF transmitter', () => {
@@ -158,7 +154,7 @@ describe('createSignalsFeed against the real SSF transmitter', () => {
     expect(await rs.verifyRequest(bearer(token)).catch((e: unknown) => e)).toMatchObject({ code: 'ERR_REVOCATION_UNAVAILABLE' });
     // The next delivery is contact again: any event ends the long poll.
     await revoke(caller, await issueToken(server, caller, { resource: RESOURCE }));
-    await until(() => feed.status().fresh);
+    await until(() => feed.status().fresh, 5);
     await expect(rs.verifyRequest(bearer(token))).resolves.toBeDefined();
   });
 
@@ -174,7 +170,7 @@ describe('createSignalsFeed against the real SSF transmitter', () => {
     const feed = await startFeed({ fetch: flaky, pollTimeoutMs: 300, onError: (error) => errors.push(error) });
     broken = true;
     // Polls that fail, and polls again after each failure.
-    await until(() => refused >= 2);
+    await until(() => refused >= 2, 5);
     expect(errors.length).toBeGreaterThanOrEqual(2);
     broken = false;
     const rs = resourceServer(feed);
