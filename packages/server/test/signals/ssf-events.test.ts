@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onlyWakeUpsEndLongPolls } from '../support/long-poll-wake-ups.js';
+import { until } from '../support/until.js';
 import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, ISSUER, type TestAgent } from '../support/test-server.js';
 import { accessToken, call, createData, pollSets, receiverAgent, startServer, verifySet, type RunningServer, type SignalsData } from './ssf-harness.js';
 
@@ -212,11 +213,7 @@ describe.each(BACKENDS)('SSF events and poll delivery (%s)', (backend) => {
 
   /** Queuing follows the revocation asynchronously: short-poll until `count` SETs are there. */
   async function waitForCount(count: number): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      if (Object.keys((await pollSets(running, pollUrl, token)).sets).length >= count) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`fewer than ${count} SETs queued`);
+    await until(async () => Object.keys((await pollSets(running, pollUrl, token)).sets).length >= count);
   }
 
   async function waitForSets(count: number): Promise<Record<string, unknown>[]> {
