@@ -32,6 +32,8 @@ describe('README walkthrough on a fresh copy of the repository', () => {
     copyWorkingTree(ROOT, clone);
   });
 
+  // Stopping the server gracefully and removing a copy with its node_modules (~200 MB) is minutes
+  // of work on a busy machine, not the 30 s a hook gets by default: the bound is only a safety net.
   afterAll(async () => {
     shell?.close();
     if (server?.pid !== undefined && server.exitCode === null) {
@@ -40,7 +42,7 @@ describe('README walkthrough on a fresh copy of the repository', () => {
       await exited;
     }
     if (clone !== undefined) rmSync(clone, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   it('has the steps this test walks through', () => {
     expect(blocks.map((block) => block.step)).toEqual([

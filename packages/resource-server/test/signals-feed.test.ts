@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResourceServer, createSignalsFeed, VerificationError, type ResourceServer, type SignalsFeed, type SignalsFeedOptions } from '../src/index.js';
 import { fileFeedPersistence } from '../src/node.js';
+import { onlyWakeUpsEndLongPolls } from '../../server/test/support/long-poll-wake-ups.js';
+import { until } from '../../server/test/support/until.js';
 import { BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, issueToken, startRealServer, type RealServer, type TestAgent } from './support/real-server.js';
 
 const RESOURCE = 'https://api.example.com';
@@ -26,8 +28,12 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
+/**
+ * The feed reads the server's frozen clock: on the machine's, its client assertions would run ahead
+ * of the server by however long the tests took, and be refused past the 5 s skew on a busy machine.
+ */
 function feedOptions(overrides: Partial<SignalsFeedOptions> = {}): SignalsFeedOptions {
-  return { issuer: server.issuer, credentials: { clientId: service.id, privateKey: service.privateKey, alg: 'ES256', kid: service.kid }, ...overrides };
+  return { issuer: server.issuer, credentials: { clientId: service.id, privateKey: service.privateKey, alg: 'ES256', kid: service.kid }, now: () => server.clock.now(), ...overrides };
 }
 
 async function startFeed(overrides: Partial<SignalsFeedOptions> = {}): Promise<SignalsFeed> {
@@ -55,41 +61,60 @@ async function revoke(agent: TestAgent, token: string): Promise<void> {
   await response.arrayBuffer();
 }
 
-/** Milliseconds until `rs` refuses the token with ERR_TOKEN_REVOKED; fails after 2 s. */
-async function timeUntilRefused(rs: ResourceServer, token: string, since: number): Promise<number> {
+/**
+ * Resolves once `rs` refuses the token with ERR_TOKEN_REVOKED. No deadline of its own: how soon is
+ * the mechanism's to guarantee (a held long poll is woken, see `onlyWakeUpsEndLongPolls`) and
+ * `npm run bench`'s to measure (bench/validation.js: revocation propagation, p99); a feed that
+ * never learns fails the test on its timeout.
+ */
+async function untilRefused(rs: ResourceServer, token: string): Promise<void> {
   for (;;) {
     try {
       await rs.verifyRequest(bearer(token));
     } catch (error) {
-      if (error instanceof VerificationError && error.code === 'ERR_TOKEN_REVOKED') return performance.now() - since;
+      if (error instanceof VerificationError && error.code === 'ERR_TOKEN_REVOKED') return;
       throw error;
     }
-    if (performance.now() - since > 2_000) throw new Error('still accepted after 2 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
 describe('createSignalsFeed against the real SSF transmitter', () => {
-  it('refuses a token within a second of its RFC 7009 revocation (CAEP session-revoked, jwt_id)', async () => {
-    const feed = await startFeed();
-    const rs = resourceServer(feed);
-    const token = await issueToken(server, caller, { resource: RESOURCE });
-    await expect(rs.verifyRequest(bearer(token))).resolves.toMatchObject({ agentId: caller.id });
-    await revoke(caller, token);
-    const since = performance.now();
-    expect(await timeUntilRefused(rs, token, since)).toBeLessThan(1_000);
-    expect(feed.status()).toMatchObject({ fresh: true });
+  // Revocation reaches a service within about a second because the feed's long poll is held open
+  // at the transmitter and woken by the event. These two tests take every other way away (no
+  // recheck of the queue, no end of the hold, the feed's own poll bound 45 s): the token is
+  // refused only if the poll already open is woken.
+  it('refuses a token once its RFC 7009 revocation wakes the long poll held open (CAEP session-revoked, jwt_id)', async () => {
+    const wakeUps = onlyWakeUpsEndLongPolls();
+    try {
+      const feed = await startFeed();
+      const rs = resourceServer(feed);
+      const token = await issueToken(server, caller, { resource: RESOURCE });
+      await expect(rs.verifyRequest(bearer(token))).resolves.toMatchObject({ agentId: caller.id });
+      await wakeUps.held(feed.status().streamId as string);
+      await revoke(caller, token);
+      await untilRefused(rs, token);
+      expect(feed.status()).toMatchObject({ fresh: true });
+    } finally {
+      wakeUps.restore();
+    }
   });
 
-  it('refuses every earlier token of a suspended agent (session-revoked, iss_sub), not its later ones', async () => {
-    const feed = await startFeed();
-    const rs = resourceServer(feed);
-    const agent = await createAgent(server.server, { resources: [RESOURCE] });
-    const token = await issueToken(server, agent, { resource: RESOURCE });
-    await rs.verifyRequest(bearer(token));
-    const suspended = await server.server.app.inject({ method: 'POST', url: `/admin/v1/agents/${agent.id}/suspend`, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
-    expect(suspended.statusCode).toBe(200);
-    expect(await timeUntilRefused(rs, token, performance.now())).toBeLessThan(1_000);
+  it('refuses every earlier token of a suspended agent once the held long poll is woken (session-revoked, iss_sub)', async () => {
+    const wakeUps = onlyWakeUpsEndLongPolls();
+    try {
+      const feed = await startFeed();
+      const rs = resourceServer(feed);
+      const agent = await createAgent(server.server, { resources: [RESOURCE] });
+      const token = await issueToken(server, agent, { resource: RESOURCE });
+      await rs.verifyRequest(bearer(token));
+      await wakeUps.held(feed.status().streamId as string);
+      const suspended = await server.server.app.inject({ method: 'POST', url: `/admin/v1/agents/${agent.id}/suspend`, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
+      expect(suspended.statusCode).toBe(200);
+      await untilRefused(rs, token);
+    } finally {
+      wakeUps.restore();
+    }
   });
 
   it('survives a restart: the persisted state and what was queued while it was down', async () => {
@@ -98,7 +123,7 @@ describe('createSignalsFeed against the real SSF transmitter', () => {
     const before = await issueToken(server, caller, { resource: RESOURCE });
     const during = await issueToken(server, caller, { resource: RESOURCE });
     await revoke(caller, before);
-    await timeUntilRefused(resourceServer(first), before, performance.now());
+    await untilRefused(resourceServer(first), before);
     const { streamId } = first.status();
     await first.close();
 
@@ -115,7 +140,7 @@ describe('createSignalsFeed against the real SSF transmitter', () => {
 
   it('fails closed (503) before its first contact and when the feed has been silent too long', async () => {
     let offset = 0;
-    const feed = createSignalsFeed(feedOptions({ maxStalenessMs: 60_000, now: () => Date.now() + offset }));
+    const feed = createSignalsFeed(feedOptions({ maxStalenessMs: 60_000, now: () => server.clock.now() + offset }));
     feeds.push(feed);
     const rs = resourceServer(feed);
     const token = await issueToken(server, caller, { resource: RESOURCE });
@@ -129,23 +154,28 @@ describe('createSignalsFeed against the real SSF transmitter', () => {
     expect(await rs.verifyRequest(bearer(token)).catch((e: unknown) => e)).toMatchObject({ code: 'ERR_REVOCATION_UNAVAILABLE' });
     // The next delivery is contact again: any event ends the long poll.
     await revoke(caller, await issueToken(server, caller, { resource: RESOURCE }));
-    const since = performance.now();
-    while (!feed.status().fresh && performance.now() - since < 2_000) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => feed.status().fresh, 5);
     await expect(rs.verifyRequest(bearer(token))).resolves.toBeDefined();
   });
 
   it('keeps polling through a network failure (reconnects with backoff)', async () => {
     let broken = false;
-    const flaky: typeof fetch = (input, init) => (broken ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init));
+    let refused = 0;
+    const flaky: typeof fetch = (input, init) => {
+      if (!broken) return fetch(input, init);
+      refused += 1;
+      return Promise.reject(new TypeError('fetch failed'));
+    };
     const errors: unknown[] = [];
     const feed = await startFeed({ fetch: flaky, pollTimeoutMs: 300, onError: (error) => errors.push(error) });
     broken = true;
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(errors.length).toBeGreaterThan(0);
+    // Polls that fail, and polls again after each failure.
+    await until(() => refused >= 2, 5);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
     broken = false;
     const rs = resourceServer(feed);
     const token = await issueToken(server, caller, { resource: RESOURCE });
     await revoke(caller, token);
-    expect(await timeUntilRefused(rs, token, performance.now())).toBeLessThan(1_500);
+    await untilRefused(rs, token);
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { BACKENDS, ISSUER, type TestAgent } from '../support/test-server.js';
+import { until } from '../support/until.js';
 import { accessToken, call, createData, receiverAgent, startServer, verifySet, type RunningServer, type SignalsData } from './ssf-harness.js';
 
 const PUSH = 'urn:ietf:rfc:8935';
@@ -28,14 +29,6 @@ async function startReceiver(statuses: number[]): Promise<{ url: string; receive
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return { url: `http://127.0.0.1:${address.port}/events`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
@@ -78,10 +71,7 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
             .executeTakeFirstOrThrow();
         // The receiver sees a push before its answer reaches us: the clock may only move once the
         // failure (and its retry time, taken from the clock) is recorded, or the retry falls after it.
-        const failureRecorded = async (error: string) => {
-          for (let i = 0; i < 250 && (await readStream()).last_push_error !== error; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-          expect((await readStream()).last_push_error).toBe(error);
-        };
+        const failureRecorded = (error: string) => until(async () => (await readStream()).last_push_error === error);
 
         running.server.deps.events.publish({ kind: 'agent_revoked', agentId: 'agt_x', status: 'disabled', at: running.clock.now() });
         await until(() => endpoint.received.length === 1);
@@ -104,11 +94,8 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         expect(claims).toMatchObject({ iss: ISSUER, sub_id: { format: 'iss_sub', iss: ISSUER, sub: 'agt_x' } });
 
         // The count is written after the receiver's 202 reaches us: wait for it, do not race it.
-        let stream = await readStream();
-        for (let i = 0; i < 50 && Number(stream.push_delivered) !== 1; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          stream = await readStream();
-        }
+        await until(async () => Number((await readStream()).push_delivered) === 1);
+        const stream = await readStream();
         expect(Number(stream.push_delivered)).toBe(1);
         expect(stream.last_push_error).toBeNull();
         // The sealed header is not stored in the clear.
@@ -127,12 +114,9 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         await until(() => endpoint.received.length === 1);
         expect(endpoint.received[0]?.authorization).toBeUndefined();
         const streamId = (created.body as { stream_id: string }).stream_id;
-        let audit;
-        for (let i = 0; i < 100 && audit === undefined; i++) {
-          audit = (await running.server.deps.store.queryAudit({ event: 'security_event.push_failed' }, { limit: 10 })).items.find((r) => r.details.stream_id === streamId);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        expect(audit).toMatchObject({ outcome: 'failure', actor: 'system', agentId: receiver.id, reason: 'status 400: invalid_request' });
+        const pushFailed = async () => (await running.server.deps.store.queryAudit({ event: 'security_event.push_failed' }, { limit: 10 })).items.find((r) => r.details.stream_id === streamId);
+        await until(async () => (await pushFailed()) !== undefined);
+        expect(await pushFailed()).toMatchObject({ outcome: 'failure', actor: 'system', agentId: receiver.id, reason: 'status 400: invalid_request' });
         running.clock.advance(3_600_000);
         await new Promise((resolve) => setTimeout(resolve, 1300));
         expect(endpoint.received).toHaveLength(1);

@@ -2,6 +2,7 @@ import type { RevocationEvent } from '../../../src/signals/revocation-events.js'
 import type { SqlStore } from '../../../src/store/sql/sql-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
+import { until } from '../../support/until.js';
 import { API, claimsOf, delegated, exchangingAgent, introspect, ownToken, revoke } from './exchange-harness.js';
 
 /**
@@ -34,12 +35,10 @@ describe.each(BACKENDS)('token exchange lineage and cascade revocation (%s)', (b
   /** The cascade runs after the revocation answered; wait for its announcements. */
   async function cascadeAnnounced(tokens: string[]): Promise<void> {
     const wanted = new Set(tokens.map(jti));
-    for (let i = 0; i < 200; i++) {
+    await until(() => {
       const announced = new Set(events.filter((e) => e.kind === 'token_revoked' && e.reason === 'cascade').map((e) => (e as { jti: string }).jti));
-      if ([...wanted].every((j) => announced.has(j))) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('cascade not announced');
+      return [...wanted].every((j) => announced.has(j));
+    }, 10);
   }
   const admin = (method: 'GET' | 'POST', url: string) => t.server.app.inject({ method, url: `/admin/v1${url}`, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
 
