@@ -4,15 +4,12 @@ import { invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
-import {
-  EnrollmentError,
-  MAX_ENROLLMENT_TTL_SECONDS,
-  MIN_ENROLLMENT_TTL_SECONDS,
-  type EnrollmentService,
-} from '../enrollment/enrollment-service.js';
+import { EnrollmentError, type EnrollmentService } from '../enrollment/enrollment-service.js';
 import { addOwnKey, removeOwnKey, type SelfServiceKeysDeps } from '../enrollment/self-service-keys.js';
-import { agentParams } from './admin-schemas.js';
-import type { AdminRoute } from './admin-route.js';
+import { AgentParams } from '../admin/wire/agent.js';
+import { CreateEnrollmentTokenRequest, EnrollmentToken } from '../admin/wire/enrollment-token.js';
+import { rfc3339 } from '../admin/wire/primitives.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
 import { renderOAuthError } from './render-oauth-error.js';
 
 /** Public path of the enrolment endpoint. */
@@ -97,30 +94,21 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
 /** The admin route that creates enrolment tokens (docs/admin-api.md). */
 export function enrollmentAdminRoutes(service: EnrollmentService): AdminRoute[] {
   return [
-    {
+    adminRoute({
       method: 'POST',
       url: '/agents/:id/enrollment-tokens',
       operationId: 'createEnrollmentToken',
       summary: 'Create a one-time enrolment token for the agent (shown once; SHA-256 only at rest).',
-      schema: {
-        params: agentParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { ttl: { type: 'integer', minimum: MIN_ENROLLMENT_TTL_SECONDS, maximum: MAX_ENROLLMENT_TTL_SECONDS, description: 'Seconds; default 900.' } },
-        },
-      },
+      schema: { params: AgentParams, body: CreateEnrollmentTokenRequest },
       bodyOptional: true,
-      success: { status: 201, schema: 'EnrollmentToken' },
+      success: { status: 201, schema: EnrollmentToken },
       authenticated: true,
-      handler: async (request, reply, ctx) => {
-        const { id } = request.params as { id: string };
-        const { ttl } = (request.body ?? {}) as { ttl?: number };
-        const created = await service.createToken(id, ttl, ctx.audit);
+      handler: async ({ params, body }, reply, ctx) => {
+        const created = await service.createToken(params.id, body.ttl, ctx.audit);
         reply.code(201);
-        return { id: created.id, agent_id: created.agentId, token: created.token, expires_at: new Date(created.expiresAt).toISOString() };
+        return { id: created.id, agent_id: created.agentId, token: created.token, expires_at: rfc3339(created.expiresAt) };
       },
-    },
+    }),
   ];
 }
 

@@ -16,7 +16,7 @@ import { DESCRIPTIONS, OAuthError, TooManyFailuresError } from '../oauth/oauth-e
 import type { Random } from '../random.js';
 import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
+import { ADMIN_BODY_LIMIT } from './admin-app.js';
 import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
 
