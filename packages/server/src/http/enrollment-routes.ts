@@ -127,10 +127,9 @@ function enrollParameters(body: unknown): { token: unknown; jwk: unknown } {
     return { token: form.get('enrollment_token'), jwk };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object or a form');
-  const members = Object.keys(body);
-  if (members.some((m) => m !== 'enrollment_token' && m !== 'jwk')) throw invalidRequest('unknown member in the enrolment request');
-  const { enrollment_token: token, jwk } = body as Record<string, unknown>;
-  return { token, jwk };
+  const members = new Map<string, unknown>(Object.entries(body));
+  if ([...members.keys()].some((m) => m !== 'enrollment_token' && m !== 'jwk')) throw invalidRequest('unknown member in the enrolment request');
+  return { token: members.get('enrollment_token'), jwk: members.get('jwk') };
 }
 
 function toOAuthError(error: unknown): unknown {
