@@ -3,47 +3,9 @@
  * server's own wire types, made from the schemas it validates with and publishes in its OpenAPI
  * document; imported as types only, so using them never loads the server.
  */
-import type { AuditQuery, CreateAgentRequest, CreateTrustedIssuerRequest, ListAgentsQuery } from '@agentauth/server';
+import type { AuditQuery, CreateAgentRequest, CreateTrustedIssuerRequest, ListAgentsQuery } from '@agentauth/server/admin-api';
 
-export type {
-  AddCredentialRequest,
-  Agent,
-  AgentPage,
-  AgentStatus,
-  AgentToken,
-  AgentTokenPage,
-  AgentTokensQuery,
-  AuditHead,
-  AuditPage,
-  AuditRecord,
-  AuditVerdict,
-  Authority,
-  BindingRule,
-  BindingRuleList,
-  Certificate,
-  CertificateAuthority,
-  CertificatePage,
-  CreateAgentRequest,
-  CreateBindingRuleRequest,
-  CreatedAgent,
-  CreatedCredential,
-  Credential,
-  EnrollmentToken,
-  ImportCaRequest,
-  IssuedCertificate,
-  ListBindingRulesQuery,
-  ListCertificatesQuery,
-  Problem,
-  Rotation,
-  SigningKey,
-  SigningKeyList,
-  TokenChain,
-  TokenChainNode,
-  TokenRevocation,
-  TrustedIssuer,
-  TrustedIssuerList,
-  UpdateAgentRequest,
-} from '@agentauth/server';
+export type * from '@agentauth/server/admin-api';
 
 /** The RFC 8705 §2.1.2 subject fields of a `tls_client_auth` agent; `null` clears one in a `PATCH`. */
 export type TlsSubjectField = 'tls_client_auth_san_uri' | 'tls_client_auth_san_dns' | 'tls_client_auth_subject_dn';
