@@ -6,3 +6,6 @@ export * from './scopes.js';
 export * from './access-token-claims.js';
 export * from './metadata.js';
 export * from './shared-signals.js';
+export * from './token-response.js';
+export * from './well-known-uri.js';
+export * from './dpop-target-uri.js';

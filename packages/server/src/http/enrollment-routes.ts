@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AS_METADATA_PATH } from '@agentauth/protocol';
+import { authorizationServerMetadataUrl } from '@agentauth/protocol';
 import { invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
@@ -48,7 +48,7 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ENROLL_BODY_LIMIT }, parseJson);
 
-  const metadataUrl = metadataUrlOf(opts.issuer);
+  const metadataUrl = authorizationServerMetadataUrl(opts.issuer).href;
   app.post(ENROLL_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
     const refused = opts.limits?.refuseAddress(request.ip);
     if (refused !== undefined) throw new TooManyFailuresError(refused);
@@ -137,10 +137,4 @@ function toOAuthError(error: unknown): unknown {
   if (error.kind === 'grant') return new OAuthError('invalid_grant', 400, 'The enrollment token is invalid, expired, or already used.', error.detail);
   // The key the caller sent was refused: the reason names the rule, and a public key holds no secret.
   return invalidRequest(error.detail);
-}
-
-function metadataUrlOf(issuer: string): string {
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return `${url.origin}${AS_METADATA_PATH}${path}`;
 }
