@@ -67,8 +67,8 @@ export const pagination = {
  * A page request from a validated query. The schema's `default` already filled `limit` in; the
  * fallback only keeps the type honest.
  */
-export function pageRequest(query: { limit?: number; cursor?: string }, limitDefault = PAGE_LIMIT_DEFAULT): { limit: number; after?: string } {
-  const limit = query.limit ?? limitDefault;
+export function pageRequest(query: { limit?: number; cursor?: string }): { limit: number; after?: string } {
+  const limit = query.limit ?? PAGE_LIMIT_DEFAULT;
   return query.cursor === undefined ? { limit } : { limit, after: query.cursor };
 }
 
@@ -80,9 +80,4 @@ export function Page<T extends TSchema>(items: T) {
 /** A whole (unpaginated) list. */
 export function List<T extends TSchema>(items: T) {
   return Type.Object({ items: Type.Array(items) });
-}
-
-/** Path parameters: one member, `name`, of the given schema. */
-export function PathParams<const K extends string, T extends TSchema>(name: K, schema: T) {
-  return Type.Object({ [name]: schema } as { [P in K]: T }, { additionalProperties: false });
 }
