@@ -66,24 +66,17 @@ describe('GET /admin/v1/openapi.json', () => {
   });
 
   it('describes every route\'s answer: a named schema for each body, none for 204, and every named schema is used', () => {
-    const used = new Set<string>();
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         const [status, ...others] = Object.keys(op.responses).filter((key) => key !== 'default');
         expect(others, `${method} ${path}`).toEqual([]);
         const content = op.responses[status!]?.content;
-        if (status === '204') {
-          expect(content, `${method} ${path}`).toBeUndefined();
-          continue;
-        }
-        const ref = Object.values(content ?? {})[0]?.schema.$ref;
-        expect(ref, `${method} ${path}`).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
-        used.add(ref!.slice('#/components/schemas/'.length));
+        if (status === '204') expect(content, `${method} ${path}`).toBeUndefined();
+        else expect(Object.values(content ?? {})[0]?.schema.$ref, `${method} ${path}`).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
       }
     }
-    const named = JSON.stringify(doc.components.schemas);
-    const unused = Object.keys(doc.components.schemas).filter((name) => name !== 'Problem' && !used.has(name) && !named.includes(`"#/components/schemas/${name}"`));
-    expect(unused).toEqual([]);
+    const text = JSON.stringify(doc);
+    expect(Object.keys(doc.components.schemas).filter((name) => !text.includes(`"#/components/schemas/${name}"`))).toEqual([]);
   });
 
   it('never sends an answer its own document contradicts: a stored agent outside the schema is a 500', async () => {
