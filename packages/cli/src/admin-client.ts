@@ -1,26 +1,38 @@
 import type {
   AddCredentialRequest,
-  AgentToken,
-  AuditHead,
-  CaInfo,
-  CertificateInfo,
-  IssuedCertificateInfo,
   Agent,
-  AuditQuery,
-  AuditRecord,
-  AuditVerifyResult,
+  AgentPage,
+  AgentTokenPage,
+  AgentTokensQuery,
+  AuditHead,
+  AuditOptions,
+  AuditPage,
+  AuditVerdict,
+  BindingRule,
+  BindingRuleList,
+  Certificate,
+  CertificateAuthority,
+  CertificatePage,
   CreateAgentRequest,
-  Credential,
-  ListAgentsQuery,
-  Page,
-  RotateResult,
-  SigningKeyInfo,
+  CreateBindingRuleRequest,
+  CreatedAgent,
+  CreatedCredential,
+  EnrollmentToken,
+  ImportCaRequest,
+  IssuedCertificate,
+  ListAgentsOptions,
+  ListBindingRulesQuery,
+  ListCertificatesQuery,
+  Rotation,
+  SigningKeyList,
   TokenChain,
+  TokenRevocation,
+  TrustedIssuer,
+  TrustedIssuerList,
+  TrustedIssuerOptions,
   UpdateAgentRequest,
-  WithSecret,
 } from './admin-types.js';
 import { reachableFetch } from './cli-errors.js';
-import type { BindingRule, CreateBindingRuleRequest, CreateTrustedIssuerRequest, TrustedIssuer } from './federation-types.js';
 
 /** Bounds what we buffer from one JSON answer; exports are streamed instead. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -71,11 +83,11 @@ export class AdminClient {
     this.#fetch = reachableFetch(options.fetch ?? fetch);
   }
 
-  async createAgent(body: CreateAgentRequest): Promise<{ agent: Agent } & WithSecret> {
+  async createAgent(body: CreateAgentRequest): Promise<CreatedAgent> {
     return this.#json('POST', '/agents', body);
   }
 
-  async listAgents(query: ListAgentsQuery = {}): Promise<Page<Agent>> {
+  async listAgents(query: ListAgentsOptions = {}): Promise<AgentPage> {
     const params = new URLSearchParams();
     setIf(params, 'status', query.status);
     setIf(params, 'owner', query.owner);
@@ -103,7 +115,7 @@ export class AdminClient {
     await this.#send('DELETE', `/agents/${segment(id)}`);
   }
 
-  async addCredential(agentId: string, body: AddCredentialRequest): Promise<{ credential: Credential } & WithSecret> {
+  async addCredential(agentId: string, body: AddCredentialRequest): Promise<CreatedCredential> {
     return this.#json('POST', `/agents/${segment(agentId)}/credentials`, body);
   }
 
@@ -111,32 +123,32 @@ export class AdminClient {
     await this.#send('DELETE', `/agents/${segment(agentId)}/credentials/${segment(credentialId)}`);
   }
 
-  async listKeys(): Promise<{ items: SigningKeyInfo[] }> {
+  async listKeys(): Promise<SigningKeyList> {
     return this.#json('GET', '/keys');
   }
 
-  async rotateKeys(force: boolean): Promise<RotateResult> {
+  async rotateKeys(force: boolean): Promise<Rotation> {
     return this.#json('POST', '/keys/rotate', force ? { force: true } : {});
   }
 
-  async listAudit(query: AuditQuery = {}): Promise<Page<AuditRecord>> {
+  async listAudit(query: AuditOptions = {}): Promise<AuditPage> {
     return this.#json('GET', `/audit${queryString(auditParams(query))}`);
   }
 
   /** The export as a byte stream of ndjson, one record a line. */
-  async exportAudit(query: Omit<AuditQuery, 'limit' | 'cursor'> = {}): Promise<ReadableStream<Uint8Array>> {
+  async exportAudit(query: Omit<AuditOptions, 'limit' | 'cursor'> = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await this.#send('GET', `/audit/export${queryString(auditParams(query))}`, undefined, 'application/x-ndjson');
     if (response.body === null) return new ReadableStream({ start: (controller) => controller.close() });
     return response.body;
   }
 
   /** Checks the hash chain, and with `expectHead` that it still holds that record (truncation). */
-  async verifyAudit(expectHead?: AuditHead): Promise<AuditVerifyResult> {
+  async verifyAudit(expectHead?: AuditHead): Promise<AuditVerdict> {
     return this.#json('POST', '/audit/verify', expectHead === undefined ? undefined : { expect_head: expectHead });
   }
 
   /** The agent's unexpired tokens, oldest first. */
-  async listAgentTokens(agentId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<AgentToken>> {
+  async listAgentTokens(agentId: string, query: AgentTokensQuery = {}): Promise<AgentTokenPage> {
     const params = new URLSearchParams();
     setIf(params, 'limit', query.limit);
     setIf(params, 'cursor', query.cursor);
@@ -149,16 +161,16 @@ export class AdminClient {
   }
 
   /** Revokes a token by jti, and every token exchanged from it. */
-  async revokeToken(jti: string): Promise<{ jti: string; revoked: boolean }> {
+  async revokeToken(jti: string): Promise<TokenRevocation> {
     return this.#json('POST', `/tokens/${segment(jti)}/revoke`);
   }
 
   /** Trusted issuers for federated workload login (docs/federation.md). */
-  async listTrustedIssuers(): Promise<{ items: TrustedIssuer[] }> {
+  async listTrustedIssuers(): Promise<TrustedIssuerList> {
     return this.#json('GET', '/trusted-issuers');
   }
 
-  async createTrustedIssuer(body: CreateTrustedIssuerRequest): Promise<TrustedIssuer> {
+  async createTrustedIssuer(body: TrustedIssuerOptions): Promise<TrustedIssuer> {
     return this.#json('POST', '/trusted-issuers', body);
   }
 
@@ -166,7 +178,7 @@ export class AdminClient {
     await this.#send('DELETE', `/trusted-issuers/${segment(id)}`);
   }
 
-  async listBindingRules(query: { issuer_id?: string; agent_id?: string } = {}): Promise<{ items: BindingRule[] }> {
+  async listBindingRules(query: ListBindingRulesQuery = {}): Promise<BindingRuleList> {
     const params = new URLSearchParams();
     setIf(params, 'issuer_id', query.issuer_id);
     setIf(params, 'agent_id', query.agent_id);
@@ -182,7 +194,7 @@ export class AdminClient {
   }
 
   /** Issued certificates, newest first (docs/ca.md). */
-  async listCertificates(query: { agent_id?: string; limit?: number; cursor?: string } = {}): Promise<Page<CertificateInfo>> {
+  async listCertificates(query: ListCertificatesQuery = {}): Promise<CertificatePage> {
     const params = new URLSearchParams();
     setIf(params, 'agent_id', query.agent_id);
     setIf(params, 'limit', query.limit);
@@ -191,29 +203,29 @@ export class AdminClient {
   }
 
   /** Revokes a certificate by serial (hex); its CRL is reissued before the answer. */
-  async revokeCertificate(serial: string): Promise<CertificateInfo> {
+  async revokeCertificate(serial: string): Promise<Certificate> {
     return this.#json('POST', `/certificates/${segment(serial)}/revoke`);
   }
 
   /** Issues the agent's X.509-SVID from a PEM CSR made by the caller. */
-  async issueAgentCertificate(agentId: string, csrPem: string): Promise<IssuedCertificateInfo> {
+  async issueAgentCertificate(agentId: string, csrPem: string): Promise<IssuedCertificate> {
     return this.#json('POST', `/agents/${segment(agentId)}/certificates`, { csr: csrPem });
   }
 
   /** A one-time enrolment token for the agent (docs/agent-sdk.md); `ttl` in seconds. */
-  async createEnrollmentToken(agentId: string, ttl?: number): Promise<{ id: string; agent_id: string; token: string; expires_at: string }> {
+  async createEnrollmentToken(agentId: string, ttl?: number): Promise<EnrollmentToken> {
     return this.#json('POST', `/agents/${segment(agentId)}/enrollment-tokens`, ttl === undefined ? {} : { ttl });
   }
 
-  async getCa(): Promise<CaInfo> {
+  async getCa(): Promise<CertificateAuthority> {
     return this.#json('GET', '/ca');
   }
 
-  async rotateCa(): Promise<CaInfo> {
+  async rotateCa(): Promise<CertificateAuthority> {
     return this.#json('POST', '/ca/rotate');
   }
 
-  async importCa(body: { certificate: string; private_key: string; root_certificate?: string }): Promise<CaInfo> {
+  async importCa(body: ImportCaRequest): Promise<CertificateAuthority> {
     return this.#json('POST', '/ca/import', body);
   }
 
@@ -256,7 +268,7 @@ async function toAdminError(response: Response): Promise<AdminApiError> {
   return new AdminApiError(response.status, code, title, detail);
 }
 
-function auditParams(query: AuditQuery): URLSearchParams {
+function auditParams(query: AuditOptions): URLSearchParams {
   const params = new URLSearchParams();
   setIf(params, 'agent_id', query.agent_id);
   setIf(params, 'event', query.event);

@@ -235,7 +235,7 @@ export class Agent {
       if (response.status === 403 && errors.includes('insufficient_scope')) {
         await response.body?.cancel();
         const challenge = challenges.find((c) => c.params['error'] === 'insufficient_scope');
-        throw new InsufficientScopeError(`${url.origin}${url.pathname}`, challenge?.params['scope']);
+        throw new InsufficientScopeError(`${url.origin}${url.pathname}`, challenge?.params['scope'], challenge?.params['error_description']);
       }
       if (response.status !== 401 || !replayable) return response;
       if (errors.includes('use_dpop_nonce') && nonceChanged && !nonceTried) {

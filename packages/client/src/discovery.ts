@@ -1,4 +1,4 @@
-import { AS_METADATA_PATH, type AuthorizationServerMetadata } from '@agentauth/protocol';
+import { authorizationServerMetadataUrl, type AuthorizationServerMetadata } from '@agentauth/protocol';
 
 import { checkEndpointUrl, checkIssuer } from './lib/endpoint-url.js';
 import { readJsonObject } from './lib/read-json.js';
@@ -14,14 +14,15 @@ export interface DiscoverInit {
 const ENDPOINT_MEMBERS = ['token_endpoint', 'jwks_uri', 'registration_endpoint', 'introspection_endpoint', 'revocation_endpoint'] as const;
 
 /**
- * The RFC 8414 §3.1 metadata URL: the well-known path goes between the host and the issuer's
- * path, so `https://as.example/tenant` is described at
+ * The RFC 8414 §3.1 metadata URL of an issuer this SDK may talk to: the well-known path goes
+ * between the host and the issuer's path, so `https://as.example/tenant` is described at
  * `https://as.example/.well-known/oauth-authorization-server/tenant`.
+ *
+ * Throws TypeError for an issuer that is not an https URL (http on loopback), or has a query or
+ * fragment.
  */
 export function metadataUrl(issuer: string): URL {
-  const url = checkIssuer(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return new URL(`${url.origin}${AS_METADATA_PATH}${path}`);
+  return authorizationServerMetadataUrl(checkIssuer(issuer));
 }
 
 /**

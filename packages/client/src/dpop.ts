@@ -1,10 +1,5 @@
+import { dpopTargetUri } from '@agentauth/protocol';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-
-/** RFC 9449 §4.2: the proof's `htu` is the target URI without query and fragment. */
-export function dpopTargetUri(url: string | URL): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
-}
 
 /** RFC 9449 §4.2 `ath`: base64url SHA-256 of the ASCII access token. */
 export async function accessTokenHash(accessToken: string): Promise<string> {

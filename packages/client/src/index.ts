@@ -18,6 +18,7 @@ export { createAgent, Agent, type AccessToken, type TokenRequest, type ExchangeR
 export type { AgentOptions } from './agent-options.js';
 export { memoryKeyStore, type KeyStore, type StoredIdentity } from './key-store.js';
 export { enroll, enrollmentEndpoint, type EnrollOptions, type EnrollResult } from './enroll.js';
-export { DpopKey, accessTokenHash, dpopTargetUri } from './dpop.js';
+export { DpopKey, accessTokenHash } from './dpop.js';
+export { dpopTargetUri } from '@agentauth/protocol';
 export { InsufficientScopeError } from './insufficient-scope-error.js';
 export { RetryableError, type RetryPolicy } from './lib/retry.js';

@@ -1,9 +1,11 @@
+import type { OAuthErrorFields } from '@agentauth/protocol';
+
 /**
  * An RFC 6749 §5.2 error response from the authorization server: the request was understood and
  * refused. It carries only what the server sent (`error`, `error_description`) and the HTTP
  * status: never the client assertion, a secret or key material.
  */
-export class OAuthClientError extends Error {
+export class OAuthClientError extends Error implements OAuthErrorFields {
   override readonly name = 'OAuthClientError';
   /** The RFC 6749 §5.2 `error` code, e.g. `invalid_client`. */
   readonly error: string;

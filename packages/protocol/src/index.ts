@@ -8,3 +8,6 @@ export * from './metadata.js';
 export * from './shared-signals.js';
 export * from './jws-header.js';
 export * from './numeric-date.js';
+export * from './token-response.js';
+export * from './well-known-uri.js';
+export * from './dpop-target-uri.js';

@@ -54,16 +54,6 @@ export interface IntrospectionResponse {
   [claim: string]: unknown;
 }
 
-/** RFC 6749 §5.1 successful token response. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer' | 'DPoP';
-  expires_in: number;
-  scope?: string;
-  /** RFC 8693 §2.2.1 */
-  issued_token_type?: string;
-}
-
 /** RFC 8693 §3 token type identifier for access tokens. */
 export const TOKEN_TYPE_ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 /** RFC 8693 §3 token type identifier for a JWT (RFC 7519). */

@@ -58,3 +58,14 @@ export interface OAuthErrorBody {
   error: ProtocolErrorCode;
   error_description?: string;
 }
+
+/**
+ * What every OAuth error an SDK raises carries, named as on the wire (RFC 6749 §5.2, RFC 6750 §3):
+ * the `error` code (undefined where the answer names none, as RFC 6750 §3.1 has it for a request
+ * without a token), its `error_description`, and the HTTP `status` of the answer.
+ */
+export interface OAuthErrorFields {
+  readonly error: string | undefined;
+  readonly error_description: string | undefined;
+  readonly status: number;
+}

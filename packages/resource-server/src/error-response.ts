@@ -1,10 +1,12 @@
+import type { OAuthErrorBody } from '@agentauth/protocol';
 import type { AuthScheme, VerificationError } from './verification-error.js';
 
 /** A framework-neutral HTTP answer; every adapter writes exactly this. */
 export interface ErrorResponse {
   status: 400 | 401 | 403 | 503;
   headers: Record<string, string>;
-  body: { error: string; error_description: string } | undefined;
+  /** RFC 6750 §3 / RFC 9449 §7.1 error body; none for a request without any token. */
+  body: OAuthErrorBody | undefined;
 }
 
 /** What the challenge advertises about this service. */
@@ -25,7 +27,7 @@ function quote(value: string): string {
 function challenge(scheme: AuthScheme, error: VerificationError, context: ChallengeContext): string {
   const params: string[] = [];
   if (error.error !== undefined) {
-    params.push(`error=${quote(error.error)}`, `error_description=${quote(error.errorDescription)}`);
+    params.push(`error=${quote(error.error)}`, `error_description=${quote(error.error_description)}`);
     if (error.requiredScopes !== undefined && error.requiredScopes.length > 0) params.push(`scope=${quote(error.requiredScopes.join(' '))}`);
   }
   if (scheme === 'DPoP' && context.dpopAlgorithms.length > 0) params.push(`algs=${quote(context.dpopAlgorithms.join(' '))}`);
@@ -45,7 +47,7 @@ export function errorResponse(error: VerificationError, context: ChallengeContex
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (error.status === 503) {
     headers['retry-after'] = '5';
-    return { status: 503, headers, body: { error: 'temporarily_unavailable', error_description: error.errorDescription } };
+    return { status: 503, headers, body: { error: 'temporarily_unavailable', error_description: error.error_description } };
   }
   let schemes: AuthScheme[];
   if (error.scheme !== undefined) schemes = [error.scheme];
@@ -56,7 +58,7 @@ export function errorResponse(error: VerificationError, context: ChallengeContex
   }
   headers['www-authenticate'] = schemes.map((scheme) => challenge(scheme, error, context)).join(', ');
   if (error.dpopNonce !== undefined) headers['dpop-nonce'] = error.dpopNonce;
-  const body = error.error === undefined ? undefined : { error: error.error, error_description: error.errorDescription };
+  const body = error.error === undefined ? undefined : { error: error.error, error_description: error.error_description };
   if (body !== undefined) headers['content-type'] = 'application/json';
   return { status: error.status, headers, body };
 }

@@ -30,7 +30,8 @@ export { VerificationError, type AuthScheme, type ClientErrorCode, type Verifica
 export type { ChallengeContext, ErrorResponse } from './error-response.js';
 export { actorChain, MAX_ACTOR_DEPTH, type Principal } from './principal.js';
 export { maxDelegationDepth, requireDirect, requireScopes, type PrincipalCheck } from './principal-checks.js';
-export { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
+export type { ProtectedResourceMetadata } from './protected-resource-metadata.js';
+export { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadataUrl } from '@agentauth/protocol';
 export { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
 export type { RequestHeaders } from './request-credentials.js';
 export { IssuerKeys, type IssuerKeysOptions } from './issuer-keys.js';

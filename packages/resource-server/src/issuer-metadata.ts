@@ -1,4 +1,4 @@
-import { AS_METADATA_PATH, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
+import { authorizationServerMetadataUrl, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { fetchJson } from './lib/fetch-json.js';
 
 /** The RFC 8414 §2 members this SDK uses. */
@@ -9,17 +9,6 @@ export interface IssuerMetadata {
   introspection_endpoint: string | undefined;
   /** Access-token algorithms the server signs with, within our allow-list (never `none` or HMAC). */
   accessTokenAlgorithms: SigningAlg[];
-}
-
-/**
- * The RFC 8414 §3.1 metadata URL: the well-known path goes between the host and the issuer's
- * path, so `https://as.example/tenant` is described at
- * `https://as.example/.well-known/oauth-authorization-server/tenant`.
- */
-export function metadataUrl(issuer: string): URL {
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return new URL(`${url.origin}${AS_METADATA_PATH}${path}`);
 }
 
 /** https, or http on a loopback host only (DESIGN.md §7). */
@@ -43,7 +32,7 @@ export function isAllowedUrl(value: unknown): value is string {
  * intersected with our allow-list; without that member, the whole allow-list.
  */
 export async function fetchIssuerMetadata(issuer: string, init: { fetch: typeof fetch; timeoutMs: number }): Promise<IssuerMetadata> {
-  const { body } = await fetchJson(metadataUrl(issuer), init);
+  const { body } = await fetchJson(authorizationServerMetadataUrl(issuer), init);
   if (body.issuer !== issuer) throw new Error('metadata issuer does not match the configured issuer (RFC 8414 §3.3)');
   if (!isAllowedUrl(body.jwks_uri)) throw new Error('metadata jwks_uri is missing or not an https URL');
   for (const name of ['token_endpoint', 'introspection_endpoint'] as const) {

@@ -1,4 +1,4 @@
-import { SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
+import { protectedResourceMetadataUrl, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { decodeJwt } from 'jose';
 import { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
 import { DpopJtiCache } from './dpop/dpop-jti-cache.js';
@@ -14,7 +14,7 @@ import { isAllowedUrl } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
 import { toPrincipal, type Principal } from './principal.js';
 import type { PrincipalCheck } from './principal-checks.js';
-import { protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
+import type { ProtectedResourceMetadata } from './protected-resource-metadata.js';
 import { readCredentials, type RequestHeaders } from './request-credentials.js';
 import type { RevocationSource } from './revocation-state.js';
 import { VerificationError, type AuthScheme } from './verification-error.js';

@@ -1,4 +1,4 @@
-import { GRANT_CLIENT_CREDENTIALS } from '@agentauth/protocol';
+import { checkTokenResponse, GRANT_CLIENT_CREDENTIALS } from '@agentauth/protocol';
 import type { IssuerKeys } from './issuer-keys.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { authenticateForm, type ServiceCredentials } from './service-credentials.js';
@@ -23,8 +23,9 @@ export class ServiceToken {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     await authenticateForm(this.context.credentials, form, headers, { issuer: this.context.issuer, nowMs: now });
     const { body } = await fetchJson(metadata.token_endpoint, { fetch: this.context.fetch, timeoutMs: this.context.timeoutMs, method: 'POST', headers, body: form.toString() });
-    const { access_token: token, expires_in: expiresIn } = body;
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number') throw new Error('token response without access_token or expires_in');
+    const checked = checkTokenResponse(body);
+    if (!checked.ok) throw new Error(checked.problem);
+    const { access_token: token, expires_in: expiresIn } = checked.response;
     this.cached = { token, until: now + Math.max(0, expiresIn - 30) * 1000 };
     return token;
   }

@@ -1,3 +1,4 @@
+import type { OAuthErrorCode, OAuthErrorFields } from '@agentauth/protocol';
 import type { AccessTokenErrorCode } from './errors.js';
 
 /**
@@ -37,7 +38,7 @@ export type VerificationErrorCode =
   | 'ERR_ISSUER_UNAVAILABLE';
 
 /** The RFC 6750 §3.1 / RFC 9449 §7.1 error code a client sees; `undefined` for a missing token. */
-export type ClientErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'temporarily_unavailable';
+export type ClientErrorCode = Extract<OAuthErrorCode, 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'temporarily_unavailable'>;
 
 interface CodeInfo {
   status: 400 | 401 | 403 | 503;
@@ -103,13 +104,14 @@ export interface VerificationErrorDetails {
  * `dpopNonce` for `ERR_DPOP_NONCE` (RFC 9449 §9, the `DPoP-Nonce` header). `cause` may carry the
  * underlying error, for the operator's log only.
  */
-export class VerificationError extends Error {
+export class VerificationError extends Error implements OAuthErrorFields {
   override readonly name = 'VerificationError';
   readonly code: VerificationErrorCode;
   readonly status: 400 | 401 | 403 | 503;
   /** What the client is told (RFC 6750 §3.1); `undefined` when the request had no token at all. */
   readonly error: ClientErrorCode | undefined;
-  readonly errorDescription: string;
+  /** Fixed text for the client (RFC 6750 §3), never the specific reason: that is `code` and the message. */
+  readonly error_description: string;
   readonly requiredScopes: readonly string[] | undefined;
   readonly dpopNonce: string | undefined;
   /** The authentication scheme the challenge names; `undefined` offers every scheme the service accepts. */
@@ -121,7 +123,7 @@ export class VerificationError extends Error {
     this.code = code;
     this.status = info.status;
     this.error = info.error;
-    this.errorDescription = info.description;
+    this.error_description = info.description;
     this.requiredScopes = extra.requiredScopes;
     this.dpopNonce = extra.dpopNonce;
     this.scheme = extra.scheme;

@@ -4,3 +4,4 @@ export { loadConfig } from './config/load-config.js';
 export { ConfigError } from './config/config-error.js';
 export type { Config } from './config/config.js';
 export { FrozenClock, systemClock, type Clock } from './clock.js';
+

@@ -1,4 +1,4 @@
-import { CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type ClientAuthMethod } from '@agentauth/protocol';
+import { CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type ClientAuthMethod, type GrantType } from '@agentauth/protocol';
 
 import type { Agent, AgentFields, CreateAgentRequest, UpdateAgentRequest } from '../admin-types.js';
 import type { OptionSpec } from '../args.js';
@@ -223,8 +223,8 @@ function fields(context: CommandContext, forUpdate = false): AgentFields {
   if (flags.has('label')) body.labels = flags.labels('label');
   if (flags.has('grant-type')) {
     const grants = flags.strings('grant-type');
-    const unknown = grants.find((grant) => !(GRANT_TYPES as readonly string[]).includes(grant));
-    if (unknown !== undefined) throw new UsageError(`--grant-type must be one of ${GRANT_TYPES.join(', ')}`, context.command);
+    const isGrantType = (grant: string): grant is GrantType => (GRANT_TYPES as readonly string[]).includes(grant);
+    if (!grants.every(isGrantType)) throw new UsageError(`--grant-type must be one of ${GRANT_TYPES.join(', ')}`, context.command);
     body.grant_types = grants;
   }
   if (forUpdate && flags.string('ttl') === 'default') body.access_token_ttl = null;

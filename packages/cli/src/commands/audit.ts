@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 import { AdminApiError, type AdminClient } from '../admin-client.js';
-import type { AuditHead, AuditQuery, AuditRecord, AuditVerifyResult } from '../admin-types.js';
+import type { AuditHead, AuditOptions, AuditRecord, AuditVerdict } from '../admin-types.js';
 import type { Flags, OptionSpec } from '../args.js';
 import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
 import type { CommandContext, CommandGroup } from '../command.js';
@@ -26,8 +26,8 @@ const RANGE_OPTIONS: Record<string, OptionSpec> = {
   to: { type: 'string', placeholder: 'TIME', description: 'RFC 3339 time, exclusive' },
 };
 
-function filters(flags: Flags, command: string): AuditQuery {
-  const query: AuditQuery = {};
+function filters(flags: Flags, command: string): AuditOptions {
+  const query: AuditOptions = {};
   const agent = flags.string('agent');
   if (agent !== undefined) query.agent_id = agent;
   const event = flags.string('event');
@@ -157,7 +157,7 @@ function parseHead(text: string, command: string): AuditHead {
   return { seq: Number(match[1]), hash: match[2] as string };
 }
 
-const PROBLEMS: Record<NonNullable<AuditVerifyResult['problem']>, string> = {
+const PROBLEMS: Record<NonNullable<AuditVerdict['problem']>, string> = {
   edited: 'a record was edited',
   deleted: 'a record was deleted',
   reordered: 'records were reordered',

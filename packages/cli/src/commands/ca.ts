@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { CaInfo } from '../admin-types.js';
+import type { CertificateAuthority } from '../admin-types.js';
 import { EXIT_OK } from '../cli-errors.js';
 import type { CommandGroup } from '../command.js';
 import { renderJson, renderTable, type Column } from '../output.js';
 
-type Authority = CaInfo['authorities'][number];
+type Authority = CertificateAuthority['authorities'][number];
 
 const COLUMNS: Column<Authority>[] = [
   { header: 'ID', value: (a) => a.id },
@@ -15,7 +15,7 @@ const COLUMNS: Column<Authority>[] = [
   { header: 'KEY', value: (a) => (a.has_key ? (a.external ? 'imported' : 'ours') : 'none') },
 ];
 
-function render(info: CaInfo, json: boolean): string {
+function render(info: CertificateAuthority, json: boolean): string {
   if (json) return renderJson(info);
   return `trust domain ${info.trust_domain}, issuing with ${info.active_id ?? '(none)'}\n${renderTable(COLUMNS, info.authorities)}`;
 }

@@ -1,12 +1,12 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CertificateInfo } from '../admin-types.js';
+import type { Certificate } from '../admin-types.js';
 import { EXIT_OK, UsageError } from '../cli-errors.js';
 import type { CommandGroup } from '../command.js';
 import { renderFields, renderJson, renderTable, type Column } from '../output.js';
 import { makeCertificateRequest } from './certificate-request.js';
 
-const CERT_COLUMNS: Column<CertificateInfo>[] = [
+const CERT_COLUMNS: Column<Certificate>[] = [
   { header: 'SERIAL', value: (c) => c.serial },
   { header: 'AGENT', value: (c) => c.agent_id ?? `(${c.kind})` },
   { header: 'ISSUED', value: (c) => c.issued_at },

@@ -1,6 +1,6 @@
 import { EXIT_OK, UsageError } from '../cli-errors.js';
 import type { Command, CommandGroup } from '../command.js';
-import type { BindingRule, CreateBindingRuleRequest, CreateTrustedIssuerRequest, TrustedIssuer } from '../federation-types.js';
+import type { BindingRule, CreateBindingRuleRequest, TrustedIssuerOptions, TrustedIssuer } from '../admin-types.js';
 import { readPublicKeys } from '../key-files.js';
 import { renderFields, renderJson, renderTable, type Column } from '../output.js';
 import { checkId } from './agent-view.js';
@@ -70,7 +70,7 @@ const issuersAdd: Command = {
     if ((jwksUri === undefined) === (jwksFile === undefined)) throw new UsageError('give exactly one of --jwks-uri and --jwks-file', this.name);
     const audiences = flags.strings('audience');
     if (audiences.length === 0) throw new UsageError('at least one --audience is required', this.name);
-    const body: CreateTrustedIssuerRequest = { issuer: context.args[0] ?? '', audiences };
+    const body: TrustedIssuerOptions = { issuer: context.args[0] ?? '', audiences };
     if (jwksUri !== undefined) body.jwks_uri = jwksUri;
     if (jwksFile !== undefined) body.jwks = { keys: await readPublicKeys(jwksFile) };
     const algs = flags.strings('alg');

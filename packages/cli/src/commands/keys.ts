@@ -1,9 +1,9 @@
-import type { SigningKeyInfo } from '../admin-types.js';
+import type { SigningKey } from '../admin-types.js';
 import { EXIT_OK } from '../cli-errors.js';
 import type { CommandGroup } from '../command.js';
 import { renderFields, renderJson, renderTable, type Column } from '../output.js';
 
-const KEY_COLUMNS: Column<SigningKeyInfo>[] = [
+const KEY_COLUMNS: Column<SigningKey>[] = [
   { header: 'KID', value: (key) => key.kid },
   { header: 'ALG', value: (key) => key.alg },
   { header: 'STATE', value: (key) => key.state },

@@ -1,4 +1,4 @@
-import type { TokenResponse } from '@agentauth/protocol';
+import { checkTokenResponse, type TokenResponse } from '@agentauth/protocol';
 
 import { OAuthClientError } from '../oauth-client-error.js';
 import { UnexpectedResponseError } from '../unexpected-response-error.js';
@@ -27,21 +27,7 @@ export function toOAuthError(body: Record<string, unknown>, status: number): Err
 
 /** Checks an RFC 6749 §5.1 (and RFC 8693 §2.2.1) successful token response. */
 export function toTokenResponse(body: Record<string, unknown>, status: number): TokenResponse {
-  const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, scope } = body;
-  if (typeof accessToken !== 'string' || accessToken === '') {
-    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response has no "access_token"', status);
-  }
-  // RFC 6749 §5.1: token_type is case-insensitive.
-  const normalizedType = typeof tokenType === 'string' ? tokenType.toLowerCase() : undefined;
-  if (normalizedType !== 'bearer' && normalizedType !== 'dpop') {
-    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response "token_type" is not Bearer or DPoP', status);
-  }
-  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0) {
-    // RFC 6749 §5.1 calls expires_in RECOMMENDED; agentauth always sends it, so its absence is a fault.
-    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response has no positive integer "expires_in"', status);
-  }
-  if (scope !== undefined && typeof scope !== 'string') {
-    throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', 'the token response "scope" is not a string', status);
-  }
-  return { ...body, token_type: normalizedType === 'bearer' ? 'Bearer' : 'DPoP' } as TokenResponse;
+  const checked = checkTokenResponse(body);
+  if (!checked.ok) throw new UnexpectedResponseError('ERR_TOKEN_RESPONSE_INVALID', checked.problem, status);
+  return checked.response;
 }

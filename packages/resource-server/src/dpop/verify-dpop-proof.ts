@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { normalizeTargetUri } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
 import { DpopProofError } from './dpop-proof-error.js';
-import { normalizeTargetUri } from './dpop-target-uri.js';
 
 /** Default accepted proof algorithms (RFC 9449 §5.1 `dpop_signing_alg_values_supported`). */
 export const DEFAULT_DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'EdDSA', 'PS256'];

@@ -1,17 +1,9 @@
 import type { AgentErrorCode } from '../agents/agent-error.js';
 import { ADMIN_PROBLEMS, type AdminProblemCode } from './problem-codes.js';
+import type { Problem } from './wire/problem.js';
 
 /** RFC 9457 §3 media type of a problem details document. */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
-
-/** RFC 9457 §3.1 problem details, plus our stable `code` (RFC 9457 §3.2 extension member). */
-export interface ProblemBody {
-  type: `urn:agentauth:problem:${AdminProblemCode}`;
-  title: string;
-  status: number;
-  detail: string;
-  code: AdminProblemCode;
-}
 
 /**
  * An admin API refusal. `detail` goes to the administrator: it says what to fix, and never holds
@@ -40,7 +32,7 @@ export function problemCodeOf(code: AgentErrorCode): AdminProblemCode {
 }
 
 /** Renders the RFC 9457 body for `code`. */
-export function problemBody(code: AdminProblemCode, detail: string): ProblemBody {
+export function problemBody(code: AdminProblemCode, detail: string): Problem {
   const { status, title } = ADMIN_PROBLEMS[code];
   return { type: `urn:agentauth:problem:${code}`, title, status, detail, code };
 }

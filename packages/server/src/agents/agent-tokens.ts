@@ -1,30 +1,8 @@
+import type { AgentToken, TokenBinding } from '../admin/wire/token.js';
 import type { AgentStanding, IssuedTokenRecord } from '../store/records.js';
 import type { AgentStore, AuditStore, Page, PageRequest, TokenStore } from '../store/store.js';
 import { issuanceDetails } from '../tokens/issuance-details.js';
 import { standingFault } from './agent-standing.js';
-
-/** How a token is bound to its holder (RFC 9449 DPoP, RFC 8705 certificate), or not at all. */
-export type TokenBinding = 'bearer' | 'dpop' | 'mtls';
-
-/** One unexpired token of an agent as the admin API shows it (docs/admin-api.md, "Agent tokens"). */
-export interface AgentTokenJson {
-  jti: string;
-  /** The subject agent. */
-  sub: string;
-  /** The agent that obtained it (differs from `sub` for a token obtained by exchange, RFC 8693). */
-  client_id: string;
-  parent_jti: string | null;
-  issued_at: string;
-  expires_at: string;
-  /** Revoked by `jti`, or issued before its subject or client was suspended, disabled or deleted. */
-  revoked: boolean;
-  /** From the token's `access_token.issued` audit record; null when that record is not found. */
-  scope: string | null;
-  aud: string[] | null;
-  binding: TokenBinding | null;
-  /** The token's RFC 7800 `cnf`: `{ "jkt" }` (DPoP) or `{ "x5t#S256" }` (certificate); null when bearer or unknown. */
-  cnf: Record<string, string> | null;
-}
 
 export interface AgentTokensDeps {
   store: Pick<TokenStore, 'listAgentTokens' | 'isTokenRevoked'> & Pick<AgentStore, 'getAgentStanding'> & Pick<AuditStore, 'queryAudit'>;
@@ -38,7 +16,7 @@ export interface AgentTokensDeps {
  * the agents' revocation epochs; it does NOT walk the exchange lineage as introspection does
  * (`agentauth tokens chain JTI` shows it).
  */
-export async function listAgentTokens(deps: AgentTokensDeps, agentId: string, now: number, page: PageRequest): Promise<Page<AgentTokenJson> | undefined> {
+export async function listAgentTokens(deps: AgentTokensDeps, agentId: string, now: number, page: PageRequest): Promise<Page<AgentToken> | undefined> {
   const agent = await deps.store.getAgentStanding(agentId);
   if (agent === undefined) return undefined;
   const records = await deps.store.listAgentTokens(agentId, now, page);
@@ -62,7 +40,7 @@ export async function listAgentTokens(deps: AgentTokensDeps, agentId: string, no
   return records.next === undefined ? { items } : { items, next: records.next };
 }
 
-function tokenJson(record: IssuedTokenRecord, revoked: boolean, details: Record<string, unknown> | undefined): AgentTokenJson {
+function tokenJson(record: IssuedTokenRecord, revoked: boolean, details: Record<string, unknown> | undefined): AgentToken {
   const scope = details?.['scope'];
   const aud = details?.['aud'];
   const jkt = details?.['dpop_jkt'];

@@ -1,50 +1,25 @@
 import type { AgentService, AgentWithCredentials, AuditContext, CreateAgentInput } from '../agents/agent-service.js';
 import type { AgentFieldsInput } from '../agents/validate-agent-input.js';
-import type { NewCredentialInput } from '../agents/build-credential.js';
 import { agentToJson, credentialToJson } from '../admin/agent-json.js';
 import { AdminProblem } from '../admin/problem.js';
-import type { AgentFilter } from '../store/store.js';
-import type { AdminRoute } from './admin-route.js';
+import { pageRequest } from '../admin/wire/primitives.js';
 import {
-  addCredentialBody,
-  agentParams,
-  createAgentBody,
-  credentialParams,
-  listAgentsQuery,
-  patchAgentBody,
-} from './admin-schemas.js';
-
-/** An agent body as sent (snake_case, already shape-checked by the route schema). */
-interface AgentBody {
-  name?: string;
-  owner?: string;
-  description?: string;
-  scopes?: string[];
-  resources?: string[];
-  grant_types?: string[];
-  token_endpoint_auth_method?: string;
-  access_token_ttl?: number | null;
-  labels?: Record<string, string>;
-  jwks_uri?: string | null;
-  jwks?: { keys: unknown[] };
-  tls_client_auth_san_uri?: string | null;
-  tls_client_auth_san_dns?: string | null;
-  tls_client_auth_subject_dn?: string | null;
-  tls_client_certificate_bound_access_tokens?: boolean;
-  dpop_bound_access_tokens?: boolean;
-}
-
-interface ListQuery {
-  status?: 'active' | 'suspended' | 'disabled';
-  owner?: string;
-  name?: string;
-  label?: string[];
-  limit: number;
-  cursor?: string;
-}
+  AddCredentialRequest,
+  Agent,
+  AgentPage,
+  AgentParams,
+  CreateAgentRequest,
+  CreatedAgent,
+  CreatedCredential,
+  CredentialParams,
+  ListAgentsQuery,
+  UpdateAgentRequest,
+} from '../admin/wire/agent.js';
+import type { AgentFilter } from '../store/store.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** Wire names to the service's; absent members stay absent (PATCH semantics). */
-function fieldsOf(body: AgentBody): AgentFieldsInput {
+function fieldsOf(body: UpdateAgentRequest): AgentFieldsInput {
   const out: AgentFieldsInput = {};
   if (body.name !== undefined) out.name = body.name;
   if (body.owner !== undefined) out.owner = body.owner;
@@ -64,7 +39,7 @@ function fieldsOf(body: AgentBody): AgentFieldsInput {
   return out;
 }
 
-function listFilter(query: ListQuery): AgentFilter {
+function listFilter(query: ListAgentsQuery): AgentFilter {
   const filter: AgentFilter = {};
   if (query.status !== undefined) filter.status = query.status;
   if (query.owner !== undefined) filter.owner = query.owner;
@@ -88,108 +63,102 @@ function listFilter(query: ListQuery): AgentFilter {
 export function agentRoutes(service: AgentService): AdminRoute[] {
   const admin = { admin: true } as const;
   return [
-    {
+    adminRoute({
       method: 'POST',
       url: '/agents',
       operationId: 'createAgent',
       summary: 'Register an agent; a client_secret_* agent gets its secret here, once.',
-      schema: { body: createAgentBody },
-      success: { status: 201, schema: 'CreatedAgent' },
+      schema: { body: CreateAgentRequest },
+      success: { status: 201, schema: CreatedAgent },
       authenticated: true,
       handler: async (request, reply, ctx) => {
-        const body = request.body as AgentBody & { name: string; owner: string };
+        const { body } = request;
         const input: CreateAgentInput = { ...fieldsOf(body), name: body.name, owner: body.owner };
         if (body.jwks !== undefined) input.jwks = body.jwks;
         const created = await service.createAgent(input, ctx.audit, { ...admin, via: 'admin_api' });
         reply.code(201);
         return { agent: agentToJson(created), ...(created.clientSecret === undefined ? {} : { client_secret: created.clientSecret }) };
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'GET',
       url: '/agents',
       operationId: 'listAgents',
       summary: 'List agents, ordered by id, filtered by status, owner, name substring and labels.',
-      schema: { querystring: listAgentsQuery },
-      success: { status: 200, schema: 'AgentPage' },
+      schema: { querystring: ListAgentsQuery },
+      success: { status: 200, schema: AgentPage },
       authenticated: true,
-      handler: async (request) => {
-        const query = request.query as ListQuery;
-        const page = await service.listAgents(listFilter(query), query.cursor === undefined ? { limit: query.limit } : { limit: query.limit, after: query.cursor });
+      handler: async ({ query }) => {
+        const page = await service.listAgents(listFilter(query), pageRequest(query));
         return { items: page.items.map(agentToJson), ...(page.next === undefined ? {} : { next_cursor: page.next }) };
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'GET',
       url: '/agents/:id',
       operationId: 'getAgent',
       summary: 'Read one agent and its credentials (never a secret).',
-      schema: { params: agentParams },
-      success: { status: 200, schema: 'Agent' },
+      schema: { params: AgentParams },
+      success: { status: 200, schema: Agent },
       authenticated: true,
-      handler: async (request) => agentToJson(await service.getAgent(idOf(request.params))),
-    },
-    {
+      handler: async ({ params }) => agentToJson(await service.getAgent(params.id)),
+    }),
+    adminRoute({
       method: 'PATCH',
       url: '/agents/:id',
       operationId: 'updateAgent',
       summary: 'Change some of an agent\'s fields.',
-      schema: { params: agentParams, body: patchAgentBody },
-      success: { status: 200, schema: 'Agent' },
+      schema: { params: AgentParams, body: UpdateAgentRequest },
+      success: { status: 200, schema: Agent },
       authenticated: true,
-      handler: async (request, _reply, ctx) => agentToJson(await service.updateAgent(idOf(request.params), fieldsOf(request.body as AgentBody), ctx.audit, admin)),
-    },
+      handler: async ({ params, body }, _reply, ctx) => agentToJson(await service.updateAgent(params.id, fieldsOf(body), ctx.audit, admin)),
+    }),
     statusRoute('suspend', 'suspendAgent', 'Suspend an agent: every token it holds is inactive at once.', (id, ctx) => service.suspend(id, ctx)),
     statusRoute('resume', 'resumeAgent', 'Return a suspended agent to service.', (id, ctx) => service.resume(id, ctx)),
     statusRoute('disable', 'disableAgent', 'Disable an agent for good; its tokens are inactive at once.', (id, ctx) => service.disable(id, ctx)),
-    {
+    adminRoute({
       method: 'DELETE',
       url: '/agents/:id',
       operationId: 'deleteAgent',
       summary: 'Delete an agent and its credentials.',
-      schema: { params: agentParams },
+      schema: { params: AgentParams },
       success: { status: 204, schema: null },
       authenticated: true,
-      handler: async (request, reply, ctx) => {
-        await service.deleteAgent(idOf(request.params), ctx.audit);
+      handler: async ({ params }, reply, ctx) => {
+        await service.deleteAgent(params.id, ctx.audit);
         reply.code(204);
         return undefined;
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'POST',
       url: '/agents/:id/credentials',
       operationId: 'addCredential',
       summary: 'Add a public JWK, or generate a client secret (shown once).',
-      schema: { params: agentParams, body: addCredentialBody },
-      success: { status: 201, schema: 'CreatedCredential' },
+      schema: { params: AgentParams, body: AddCredentialRequest },
+      success: { status: 201, schema: CreatedCredential },
       authenticated: true,
-      handler: async (request, reply, ctx) => {
-        const added = await service.addCredential(idOf(request.params), request.body as NewCredentialInput, ctx.audit);
+      handler: async ({ params, body }, reply, ctx) => {
+        const added = await service.addCredential(params.id, body, ctx.audit);
         reply.code(201);
         return { credential: credentialToJson(added.credential), ...(added.clientSecret === undefined ? {} : { client_secret: added.clientSecret }) };
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'DELETE',
       url: '/agents/:id/credentials/:credential_id',
       operationId: 'removeCredential',
       summary: 'Remove a credential; authentication with it fails at once.',
-      schema: { params: credentialParams },
+      schema: { params: CredentialParams },
       success: { status: 204, schema: null },
       authenticated: true,
-      handler: async (request, reply, ctx) => {
-        const params = request.params as { id: string; credential_id: string };
+      handler: async ({ params }, reply, ctx) => {
         await service.removeCredential(params.id, params.credential_id, ctx.audit);
         reply.code(204);
         return undefined;
       },
-    },
+    }),
   ];
-}
-
-function idOf(params: unknown): string {
-  return (params as { id: string }).id;
 }
 
 function statusRoute(
@@ -198,14 +167,14 @@ function statusRoute(
   summary: string,
   act: (id: string, ctx: AuditContext) => Promise<AgentWithCredentials>,
 ): AdminRoute {
-  return {
+  return adminRoute({
     method: 'POST',
     url: `/agents/:id/${verb}`,
     operationId,
     summary,
-    schema: { params: agentParams },
-    success: { status: 200, schema: 'Agent' },
+    schema: { params: AgentParams },
+    success: { status: 200, schema: Agent },
     authenticated: true,
-    handler: async (request, _reply, ctx) => agentToJson(await act(idOf(request.params), ctx.audit)),
-  };
+    handler: async ({ params }, _reply, ctx) => agentToJson(await act(params.id, ctx.audit)),
+  });
 }

@@ -22,14 +22,17 @@ import { federationServiceOf } from '../federation/create-federation.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { tokenLineageStoreOf } from '../store/sql/token-lineage-queries.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
-import type { AdminRequestContext, AdminRoute } from './admin-route.js';
-import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
+import { adminRoute, type AdminRequestContext, type AdminRoute } from './admin-route.js';
+import { OpenApiDocument } from '../admin/wire/components.js';
 import { caAdminRoutes } from './ca-admin-routes.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
 import { enrollmentServiceOf } from '../enrollment/create-enrollment.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
+
+/** Admin request bodies are at most 64 KiB: every input is bounded. */
+export const ADMIN_BODY_LIMIT = 64 * 1024;
 
 /** The slice of `Deps` the admin API needs; `keys` with the `force` rotation option. */
 export interface AdminAppDeps {
@@ -83,6 +86,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
   });
 
   useStrictValidation(app);
+  useCheckedAnswers(app);
   useJsonBodiesOnly(app);
   const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
   /**
@@ -93,7 +97,8 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
    */
   const refuse = async (request: FastifyRequest, reply: FastifyReply, refusal: AdminRefusal) => {
     if (refusal.code !== 'internal_error') {
-      const id = (request.params as { id?: unknown } | undefined)?.id;
+      const params: unknown = request.params;
+      const id = typeof params === 'object' && params !== null && 'id' in params ? params.id : undefined;
       await recordRefusal(deps.audit, {
         time: deps.clock.now(),
         event: 'admin_request.denied',
@@ -143,24 +148,27 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
   });
 
   const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: tokenLineageStoreOf(deps.store) }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
-  const openApiRoute: AdminRoute = {
-    method: 'GET',
-    url: '/openapi.json',
-    operationId: 'getOpenApiDocument',
-    summary: 'This OpenAPI 3.1 document.',
-    schema: {},
-    success: { status: 200, schema: 'OpenApiDocument' },
-    authenticated: false,
-    handler: async () => document,
-  };
-  routes.push(openApiRoute);
+  routes.push(
+    adminRoute({
+      method: 'GET',
+      url: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This OpenAPI 3.1 document.',
+      schema: {},
+      success: { status: 200, schema: OpenApiDocument },
+      authenticated: false,
+      handler: async () => document,
+    }),
+  );
   const document = buildAdminOpenApi(routes satisfies AdminRouteDescription[], { serverUrl: `${deps.config.issuer}${app.prefix}` });
 
   for (const route of routes) {
+    const { status, schema: answer, mediaType } = route.success;
     app.route({
       method: route.method,
       url: route.url,
-      schema: route.schema,
+      // A JSON answer's schema checks what is sent (useCheckedAnswers); a stream is not serialized.
+      schema: answer === null || mediaType !== undefined ? route.schema : { ...route.schema, response: { [status]: answer } },
       bodyLimit: ADMIN_BODY_LIMIT,
       config: { authenticated: route.authenticated },
       // A body-optional route sent no body is validated as an empty object.
@@ -205,6 +213,23 @@ function useStrictValidation(app: FastifyInstance): void {
   const strict = factory({}, { customOptions: { ...base, coerceTypes: false } });
   const coercing = factory({}, { customOptions: { ...base, coerceTypes: 'array' } });
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? strict(route) : coercing(route)));
+}
+
+/**
+ * Answers are checked against the schema the OpenAPI document publishes for them, then written
+ * with `JSON.stringify` (not fast-json-stringify, which would silently drop or coerce what the
+ * schema does not describe). An answer that breaks its schema is a server bug: it becomes a logged
+ * 500 `internal_error`, never a response that contradicts the document.
+ */
+function useCheckedAnswers(app: FastifyInstance): void {
+  const compile = AjvCompiler()({}, { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: false, strictTypes: false } });
+  app.setSerializerCompiler(({ schema, method, url, httpStatus }) => {
+    const valid = compile({ schema, method, url, httpPart: 'response' });
+    return (data) => {
+      if (!valid(data)) throw new Error(`${method} ${url} answered ${httpStatus} against its schema: ${JSON.stringify(valid.errors?.[0] ?? null)}`);
+      return JSON.stringify(data);
+    };
+  });
 }
 
 /** JSON is the only body media type (415 otherwise); an empty body is no body. */

@@ -2,23 +2,13 @@ import { Readable } from 'node:stream';
 import { auditRecordToJson } from '../audit/audit-record-json.js';
 import { exportAudit } from '../audit/export-audit.js';
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
-import type { AuditRecord } from '../store/records.js';
 import type { AuditFilter, AuditStore } from '../store/store.js';
 import { AdminProblem } from '../admin/problem.js';
-import type { AdminRoute } from './admin-route.js';
-import { auditExportQuery, auditQuery, verifyAuditBody } from './admin-schemas.js';
+import { AuditExportQuery, AuditPage, AuditQuery, AuditRecord, AuditVerdict, VerifyAuditRequest } from '../admin/wire/audit-record.js';
+import { pageRequest } from '../admin/wire/primitives.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
 
-interface AuditQuery {
-  agent_id?: string;
-  event?: string;
-  outcome?: 'success' | 'failure';
-  from?: string;
-  to?: string;
-  limit?: number;
-  cursor?: string;
-}
-
-function auditFilter(query: AuditQuery): AuditFilter {
+function auditFilter(query: AuditExportQuery): AuditFilter {
   const filter: AuditFilter = {};
   if (query.agent_id !== undefined) filter.agentId = query.agent_id;
   if (query.event !== undefined) filter.event = query.event;
@@ -37,51 +27,50 @@ function time(name: string, value: string): number {
 /** `GET /audit`, `GET /audit/export` and `POST /audit/verify` (docs/admin-api.md, docs/events.md). */
 export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'readAuditRange'> }): AdminRoute[] {
   return [
-    {
+    adminRoute({
       method: 'GET',
       url: '/audit',
       operationId: 'queryAudit',
       summary: 'Audit records matching the filters, in seq order.',
-      schema: { querystring: auditQuery },
-      success: { status: 200, schema: 'AuditPage' },
+      schema: { querystring: AuditQuery },
+      success: { status: 200, schema: AuditPage },
       authenticated: true,
-      handler: async (request) => {
-        const query = request.query as AuditQuery & { limit: number };
-        const page = await deps.store.queryAudit(auditFilter(query), query.cursor === undefined ? { limit: query.limit } : { limit: query.limit, after: query.cursor });
-        return { items: page.items.map((r: AuditRecord) => auditRecordToJson(r)), ...(page.next === undefined ? {} : { next_cursor: page.next }) };
+      handler: async ({ query }) => {
+        const page = await deps.store.queryAudit(auditFilter(query), pageRequest(query));
+        return { items: page.items.map(auditRecordToJson), ...(page.next === undefined ? {} : { next_cursor: page.next }) };
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'GET',
       url: '/audit/export',
       operationId: 'exportAudit',
       summary: 'The matching audit records as NDJSON, one record a line, streamed.',
-      schema: { querystring: auditExportQuery },
-      success: { status: 200, schema: 'AuditRecord', mediaType: 'application/x-ndjson' },
+      schema: { querystring: AuditExportQuery },
+      success: { status: 200, schema: AuditRecord, mediaType: 'application/x-ndjson' },
       authenticated: true,
-      handler: async (request, reply) => {
-        const filter = auditFilter(request.query as AuditQuery);
+      handler: async ({ query }, reply) => {
+        const filter = auditFilter(query);
         reply.header('content-type', 'application/x-ndjson; charset=utf-8');
         return Readable.from(exportAudit(deps.store, filter));
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'POST',
       url: '/audit/verify',
       operationId: 'verifyAuditChain',
       summary: 'Check the whole hash chain, and that it still holds an expected head kept elsewhere; reports the first broken link and the head.',
-      schema: { body: verifyAuditBody },
+      schema: { body: VerifyAuditRequest },
       bodyOptional: true,
-      success: { status: 200, schema: 'AuditVerdict' },
+      success: { status: 200, schema: AuditVerdict },
       authenticated: true,
-      handler: async (request) => {
-        const expected = (request.body as { expect_head?: { seq: number; hash: string } }).expect_head;
+      handler: async ({ body }) => {
+        const expected = body.expect_head;
         const verdict = await verifyAuditChain(deps.store, expected === undefined ? {} : { expectHead: expected });
         const head = verdict.head === undefined ? {} : { last_seq: verdict.head.seq, last_hash: verdict.head.hash };
         return verdict.ok
           ? { ok: true, records_checked: verdict.recordsChecked, ...head }
           : { ok: false, records_checked: verdict.recordsChecked, first_bad_seq: verdict.firstBadSeq, problem: verdict.problem, ...head };
       },
-    },
+    }),
   ];
 }

@@ -1,10 +1,10 @@
 import { signingKeyToJson } from '../admin/agent-json.js';
+import { RotateKeysRequest, Rotation, SigningKeyList } from '../admin/wire/signing-key.js';
 import type { Clock } from '../clock.js';
 import type { RotateOptions } from '../keys/key-ring.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { SigningKeyStore } from '../store/store.js';
-import type { AdminRoute } from './admin-route.js';
-import { rotateKeysBody } from './admin-schemas.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** The key ring as the admin API uses it: rotation takes the `force` option of RotatingSigningKeyRing. */
 export interface AdminKeyRing extends Pick<SigningKeyRing, 'publicKey' | 'signer'> {
@@ -14,33 +14,34 @@ export interface AdminKeyRing extends Pick<SigningKeyRing, 'publicKey' | 'signer
 /** `GET /keys` and `POST /keys/rotate` (docs/admin-api.md). */
 export function keyRoutes(deps: { clock: Clock; store: Pick<SigningKeyStore, 'listSigningKeys'>; keys: AdminKeyRing }): AdminRoute[] {
   return [
-    {
+    adminRoute({
       method: 'GET',
       url: '/keys',
       operationId: 'listSigningKeys',
       summary: 'List the signing keys not yet expired, in every state (public facts only).',
       schema: {},
-      success: { status: 200, schema: 'SigningKeyList' },
+      success: { status: 200, schema: SigningKeyList },
       authenticated: true,
       handler: async () => ({ items: (await deps.store.listSigningKeys(deps.clock.now())).map(signingKeyToJson) }),
-    },
-    {
+    }),
+    adminRoute({
       method: 'POST',
       url: '/keys/rotate',
       operationId: 'rotateSigningKeys',
       summary: 'Activate the prepared key and prepare a new one (force: even if it was published too recently).',
-      schema: { body: rotateKeysBody },
+      schema: { body: RotateKeysRequest },
       bodyOptional: true,
-      success: { status: 200, schema: 'Rotation' },
+      success: { status: 200, schema: Rotation },
       authenticated: true,
-      handler: async (request) => {
-        const force = (request.body as { force?: boolean } | undefined)?.force === true;
+      handler: async ({ body }) => {
         // RotationTooSoonError propagates to the error handler: 409 rotation_too_soon.
-        await deps.keys.rotateNow({ force });
+        await deps.keys.rotateNow({ force: body.force === true });
         const keys = await deps.store.listSigningKeys(deps.clock.now());
         const prepared = keys.find((k) => k.state === 'prepared');
-        return { active_kid: deps.keys.signer().kid, prepared_kid: prepared?.kid ?? null };
+        // Rotating always prepares a successor; without one the ring is broken, and says so as a 500.
+        if (prepared === undefined) throw new Error('key rotation left no prepared key');
+        return { active_kid: deps.keys.signer().kid, prepared_kid: prepared.kid };
       },
-    },
+    }),
   ];
 }

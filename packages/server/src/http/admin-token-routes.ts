@@ -1,20 +1,14 @@
 import { AdminProblem } from '../admin/problem.js';
+import { AgentParams } from '../admin/wire/agent.js';
+import { pageRequest } from '../admin/wire/primitives.js';
+import { AgentTokenPage, AgentTokensQuery, TokenChain, TokenParams, TokenRevocation } from '../admin/wire/token.js';
 import { listAgentTokens, type AgentTokensDeps } from '../agents/agent-tokens.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { TokenStore } from '../store/store.js';
-import type { AdminRoute } from './admin-route.js';
-import { agentParams, agentTokensQuery } from './admin-schemas.js';
-
-/** Our `jti`s are base64url; anything else cannot name a token of ours. */
-const tokenParams = {
-  type: 'object',
-  required: ['jti'],
-  properties: { jti: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } },
-  additionalProperties: false,
-} as const;
+import { adminRoute, type AdminRoute } from './admin-route.js';
 
 export interface AdminTokenRouteDeps extends TokenChainDeps {
   store: TokenChainDeps['store'] & AgentTokensDeps['store'] & Pick<TokenStore, 'revokeToken'>;
@@ -31,22 +25,19 @@ export interface AdminTokenRouteDeps extends TokenChainDeps {
  * docs/admin-api.md.
  */
 export function tokenRoutes(deps: AdminTokenRouteDeps): AdminRoute[] {
-  const jtiOf = (params: unknown) => (params as { jti: string }).jti;
   return [
-    {
+    adminRoute({
       method: 'GET',
       url: '/agents/:id/tokens',
       operationId: 'listAgentTokens',
       summary: "An agent's unexpired tokens (as subject or as the client that obtained them), oldest first, with scope, audience and binding.",
-      schema: { params: agentParams, querystring: agentTokensQuery },
-      success: { status: 200, schema: 'AgentTokenPage' },
+      schema: { params: AgentParams, querystring: AgentTokensQuery },
+      success: { status: 200, schema: AgentTokenPage },
       authenticated: true,
-      handler: async (request) => {
-        const { id } = request.params as { id: string };
-        const query = request.query as { limit: number; cursor?: string };
+      handler: async ({ params, query }) => {
         let page;
         try {
-          page = await listAgentTokens(deps, id, deps.clock.now(), query.cursor === undefined ? { limit: query.limit } : { limit: query.limit, after: query.cursor });
+          page = await listAgentTokens(deps, params.id, deps.clock.now(), pageRequest(query));
         } catch (error) {
           if (error instanceof RangeError) throw new AdminProblem('validation_failed', 'the cursor is not one this API returned');
           throw error;
@@ -54,31 +45,31 @@ export function tokenRoutes(deps: AdminTokenRouteDeps): AdminRoute[] {
         if (page === undefined) throw new AdminProblem('not_found', 'no agent has this id');
         return { items: page.items, ...(page.next === undefined ? {} : { next_cursor: page.next }) };
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'GET',
       url: '/tokens/:jti/chain',
       operationId: 'getTokenChain',
       summary: 'Show the lineage of an issued token: the tokens it was exchanged from, and those exchanged from it (RFC 8693).',
-      schema: { params: tokenParams },
-      success: { status: 200, schema: 'TokenChain' },
+      schema: { params: TokenParams },
+      success: { status: 200, schema: TokenChain },
       authenticated: true,
-      handler: async (request) => {
-        const chain = await buildTokenChain(deps, jtiOf(request.params));
+      handler: async ({ params }) => {
+        const chain = await buildTokenChain(deps, params.jti);
         if (chain === undefined) throw new AdminProblem('not_found', 'no issued token has this jti (or it expired and was pruned)');
         return chain;
       },
-    },
-    {
+    }),
+    adminRoute({
       method: 'POST',
       url: '/tokens/:jti/revoke',
       operationId: 'revokeToken',
       summary: 'Revoke an issued token by jti; every token exchanged from it is revoked with it.',
-      schema: { params: tokenParams },
-      success: { status: 200, schema: 'TokenRevocation' },
+      schema: { params: TokenParams },
+      success: { status: 200, schema: TokenRevocation },
       authenticated: true,
-      handler: async (request, _reply, ctx) => {
-        const jti = jtiOf(request.params);
+      handler: async ({ params }, _reply, ctx) => {
+        const { jti } = params;
         const issued = await deps.store.getIssuedToken(jti);
         if (issued === undefined) throw new AdminProblem('not_found', 'no issued token has this jti (or it expired and was pruned)');
         const now = deps.clock.now();
@@ -97,6 +88,6 @@ export function tokenRoutes(deps: AdminTokenRouteDeps): AdminRoute[] {
         if (fresh) deps.events?.publish({ kind: 'token_revoked', jti, agentId: issued.agentId, at: now, reason: 'revoked' });
         return { jti, revoked: true };
       },
-    },
+    }),
   ];
 }

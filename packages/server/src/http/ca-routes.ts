@@ -1,5 +1,8 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCOPE_CERT } from '@agentauth/protocol';
+import { Type } from 'typebox';
+import { IssueCertificateRequest } from '../admin/wire/certificate.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { createCertificateRequestAuthenticator, type CertificateRequestAuth, type CertificateRequestAuthDeps } from '../ca/authenticate-certificate-request.js';
@@ -34,7 +37,8 @@ interface Requester {
 
 /** `POST /ca/v1/certificates` takes `{"csr": "<PEM>"}`: a PEM CSR of at most 16 KiB DER, with margin. */
 const JSON_BODY_LIMIT = MAX_CSR_BYTES * 2;
-const CA_ID = '^[0-9a-f]{2,128}$';
+/** Path parameters of `/ca/v1/crl/{id}`: an issuing CA's id. */
+const CrlParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{2,128}$' }) });
 
 /**
  * The CA's public surface (docs/ca.md), one encapsulated fastify plugin: the JSON issuance API
@@ -44,6 +48,8 @@ const CA_ID = '^[0-9a-f]{2,128}$';
  */
 export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): Promise<void> {
   const { ca } = options;
+  // Routes with a schema get their params and body typed by it.
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticate = createCertificateRequestAuthenticator(options.auth);
   const authenticateCertificate = createCertificateAuthenticator({ ca, agents: options.auth.store, clock: options.clock });
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -117,18 +123,15 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
 
   const context = (request: FastifyRequest, agentId: string) => ({ actor: `agent:${agentId}`, sourceIp: request.ip, requestId: request.id });
 
-  app.post(
+  // `{"csr": "<PEM>"}`, the body the admin API's issuance takes too.
+  typed.post(
     '/ca/v1/certificates',
-    {
-      schema: {
-        body: { type: 'object', additionalProperties: false, required: ['csr'], properties: { csr: { type: 'string', minLength: 1, maxLength: JSON_BODY_LIMIT } } },
-      },
-    },
+    { schema: { body: IssueCertificateRequest } },
     async (request, reply) => {
       const who = await requester(request, reply);
       if (who === undefined) return reply;
       try {
-        const issued = await ca.issueForAgent(who.agentId, (request.body as { csr: string }).csr, context(request, who.agentId), who.options);
+        const issued = await ca.issueForAgent(who.agentId, request.body.csr, context(request, who.agentId), who.options);
         return reply
           .code(201)
           .header('cache-control', 'no-store')
@@ -151,8 +154,8 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
     return reply.header('cache-control', 'public, max-age=30').type('application/pkix-crl').send(der);
   };
   app.get('/ca/v1/crl', async (_request, reply) => sendCrl(reply, ca.activeId()));
-  app.get('/ca/v1/crl/:id', { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: CA_ID } } } } }, async (request, reply) => {
-    const id = (request.params as { id: string }).id;
+  typed.get('/ca/v1/crl/:id', { schema: { params: CrlParams } }, async (request, reply) => {
+    const { id } = request.params;
     return sendCrl(reply, ca.authorities().some((r) => r.id === id && r.kind === 'intermediate') ? id : undefined);
   });
 

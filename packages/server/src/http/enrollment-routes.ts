@@ -1,18 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AS_METADATA_PATH } from '@agentauth/protocol';
+import { authorizationServerMetadataUrl } from '@agentauth/protocol';
 import { invalidGrant, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
-import {
-  EnrollmentError,
-  MAX_ENROLLMENT_TTL_SECONDS,
-  MIN_ENROLLMENT_TTL_SECONDS,
-  type EnrollmentService,
-} from '../enrollment/enrollment-service.js';
+import { EnrollmentError, type EnrollmentService } from '../enrollment/enrollment-service.js';
 import { addOwnKey, removeOwnKey, type SelfServiceKeysDeps } from '../enrollment/self-service-keys.js';
-import { agentParams } from './admin-schemas.js';
-import type { AdminRoute } from './admin-route.js';
+import { AgentParams } from '../admin/wire/agent.js';
+import { CreateEnrollmentTokenRequest, EnrollmentToken } from '../admin/wire/enrollment-token.js';
+import { rfc3339 } from '../admin/wire/primitives.js';
+import { adminRoute, type AdminRoute } from './admin-route.js';
 import { renderOAuthError } from './render-oauth-error.js';
 
 /** Public path of the enrolment endpoint. */
@@ -51,7 +48,7 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ENROLL_BODY_LIMIT }, parseJson);
 
-  const metadataUrl = metadataUrlOf(opts.issuer);
+  const metadataUrl = authorizationServerMetadataUrl(opts.issuer).href;
   app.post(ENROLL_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
     const refused = opts.limits?.refuseAddress(request.ip);
     if (refused !== undefined) throw new TooManyFailuresError(refused);
@@ -97,30 +94,21 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
 /** The admin route that creates enrolment tokens (docs/admin-api.md). */
 export function enrollmentAdminRoutes(service: EnrollmentService): AdminRoute[] {
   return [
-    {
+    adminRoute({
       method: 'POST',
       url: '/agents/:id/enrollment-tokens',
       operationId: 'createEnrollmentToken',
       summary: 'Create a one-time enrolment token for the agent (shown once; SHA-256 only at rest).',
-      schema: {
-        params: agentParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { ttl: { type: 'integer', minimum: MIN_ENROLLMENT_TTL_SECONDS, maximum: MAX_ENROLLMENT_TTL_SECONDS, description: 'Seconds; default 900.' } },
-        },
-      },
+      schema: { params: AgentParams, body: CreateEnrollmentTokenRequest },
       bodyOptional: true,
-      success: { status: 201, schema: 'EnrollmentToken' },
+      success: { status: 201, schema: EnrollmentToken },
       authenticated: true,
-      handler: async (request, reply, ctx) => {
-        const { id } = request.params as { id: string };
-        const { ttl } = (request.body ?? {}) as { ttl?: number };
-        const created = await service.createToken(id, ttl, ctx.audit);
+      handler: async ({ params, body }, reply, ctx) => {
+        const created = await service.createToken(params.id, body.ttl, ctx.audit);
         reply.code(201);
-        return { id: created.id, agent_id: created.agentId, token: created.token, expires_at: new Date(created.expiresAt).toISOString() };
+        return { id: created.id, agent_id: created.agentId, token: created.token, expires_at: rfc3339(created.expiresAt) };
       },
-    },
+    }),
   ];
 }
 
@@ -139,10 +127,9 @@ function enrollParameters(body: unknown): { token: unknown; jwk: unknown } {
     return { token: form.get('enrollment_token'), jwk };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object or a form');
-  const members = Object.keys(body);
-  if (members.some((m) => m !== 'enrollment_token' && m !== 'jwk')) throw invalidRequest('unknown member in the enrolment request');
-  const { enrollment_token: token, jwk } = body as Record<string, unknown>;
-  return { token, jwk };
+  const members = new Map<string, unknown>(Object.entries(body));
+  if ([...members.keys()].some((m) => m !== 'enrollment_token' && m !== 'jwk')) throw invalidRequest('unknown member in the enrolment request');
+  return { token: members.get('enrollment_token'), jwk: members.get('jwk') };
 }
 
 function toOAuthError(error: unknown): unknown {
@@ -150,10 +137,4 @@ function toOAuthError(error: unknown): unknown {
   if (error.kind === 'grant') return invalidGrant(error.detail);
   // The key the caller sent was refused: the reason names the rule, and a public key holds no secret.
   return invalidRequest(error.detail);
-}
-
-function metadataUrlOf(issuer: string): string {
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return `${url.origin}${AS_METADATA_PATH}${path}`;
 }

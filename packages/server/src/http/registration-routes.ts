@@ -17,7 +17,7 @@ import { insufficientScope, invalidClientMetadata, invalidRequest, invalidToken,
 import type { Random } from '../random.js';
 import type { AgentRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
+import { ADMIN_BODY_LIMIT } from './admin-app.js';
 import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
 import { standingFault } from '../agents/agent-standing.js';
@@ -50,6 +50,11 @@ export interface RegistrationRoutesOptions {
 
 /** RFC 7591 §3 registration endpoint path (advertised as `registration_endpoint`). */
 export const REGISTRATION_PATH = '/register';
+
+/** RFC 7592 §2 client configuration endpoint `/register/{client_id}`: a path parameter is always a string. */
+interface ByClient {
+  Params: { client_id: string };
+}
 
 /** Registration access tokens are ours: 43 characters; anything much longer is not one. */
 const MAX_TOKEN_LENGTH = 1024;
@@ -178,8 +183,8 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
   };
 
   /** RFC 7592 §3: the registration access token issued to this very client. */
-  const requireRegistrationAccessToken = async (request: FastifyRequest) => {
-    const clientId = (request.params as { client_id: string }).client_id;
+  const requireRegistrationAccessToken = async (request: FastifyRequest<ByClient>) => {
+    const clientId = request.params.client_id;
     const refused = clients?.refuseAddress(request.ip);
     if (refused !== undefined) throw new TooManyFailuresError(refused);
     const header = request.headers.authorization;
@@ -219,22 +224,22 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
 
   const byClient = `${REGISTRATION_PATH}/:client_id`;
 
-  app.get(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
-    const id = (request.params as { client_id: string }).client_id;
+  app.get<ByClient>(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    const id = request.params.client_id;
     return send(reply, 200, clientInformation(await service.getAgent(id), issuer, {}));
   });
 
-  app.put(byClient, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireRegistrationAccessToken }, async (request, reply) => {
-    const id = (request.params as { client_id: string }).client_id;
+  app.put<ByClient>(byClient, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    const id = request.params.client_id;
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidClientMetadata('the request body must be a JSON object');
-    const fields = body as Record<string, unknown>;
+    const fields = new Map<string, unknown>(Object.entries(body));
     // RFC 7592 §2.2: client_id must be sent and unchanged; server-assigned fields must not be sent.
-    if (fields['client_id'] !== id) throw invalidClientMetadata('client_id must be present and equal to the client being updated');
-    for (const name of SERVER_ASSIGNED_FIELDS) if (name in fields) throw invalidClientMetadata(`${name} must not be sent in an update`);
+    if (fields.get('client_id') !== id) throw invalidClientMetadata('client_id must be present and equal to the client being updated');
+    for (const name of SERVER_ASSIGNED_FIELDS) if (fields.has(name)) throw invalidClientMetadata(`${name} must not be sent in an update`);
     const { agent: current, credentials } = await service.getAgent(id);
-    if (fields['client_secret'] !== undefined) {
-      const presented = fields['client_secret'];
+    const presented = fields.get('client_secret');
+    if (presented !== undefined) {
       const ok = typeof presented === 'string' && credentials.some((c) => c.kind === 'secret' && verifySecret(presented, c.secretHash));
       if (!ok) throw invalidClientMetadata('client_secret does not match the issued secret');
     }
@@ -253,8 +258,8 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     return send(reply, 200, clientInformation(updated, issuer, clientSecret === undefined ? {} : { clientSecret }));
   });
 
-  app.delete(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
-    await service.deleteAgent((request.params as { client_id: string }).client_id, auditContext(request));
+  app.delete<ByClient>(byClient, { onRequest: requireRegistrationAccessToken }, async (request, reply) => {
+    await service.deleteAgent(request.params.client_id, auditContext(request));
     return reply.code(204).header('cache-control', 'no-store').send();
   });
 }

@@ -66,7 +66,8 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
     }
   };
   const streamIdQuery = (request: FastifyRequest) => {
-    const value = (request.query as Record<string, unknown>).stream_id;
+    const { query } = request;
+    const value = typeof query === 'object' && query !== null && 'stream_id' in query ? query.stream_id : undefined;
     if (value !== undefined && typeof value !== 'string') throw invalidRequest('stream_id given twice');
     return value;
   };

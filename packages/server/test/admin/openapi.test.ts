@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { startAdminHarness, type AdminHarness } from './admin-harness.js';
+import { AUTH, startAdminHarness, type AdminHarness } from './admin-harness.js';
 
 let h: AdminHarness;
-let doc: { openapi: string; paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; parameters?: { name: string; in: string }[]; requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
+let doc: {
+  openapi: string;
+  paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>; parameters?: { name: string; in: string }[]; requestBody?: unknown }>>;
+  components: { schemas: Record<string, unknown> };
+};
 beforeAll(async () => {
   h = await startAdminHarness();
   doc = (await h.app.inject({ method: 'GET', url: '/admin/v1/openapi.json' })).json();
@@ -59,5 +63,29 @@ describe('GET /admin/v1/openapi.json', () => {
     const create = doc.paths['/agents']?.['post']?.requestBody as { content: { 'application/json': { schema: { required: string[]; additionalProperties: boolean } } } };
     expect(create.content['application/json'].schema.required).toEqual(['name', 'owner']);
     expect(create.content['application/json'].schema.additionalProperties).toBe(false);
+  });
+
+  it('describes every route\'s answer: a named schema for each body, none for 204, and every named schema is used', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const [status, ...others] = Object.keys(op.responses).filter((key) => key !== 'default');
+        expect(others, `${method} ${path}`).toEqual([]);
+        const content = op.responses[status!]?.content;
+        if (status === '204') expect(content, `${method} ${path}`).toBeUndefined();
+        else expect(Object.values(content ?? {})[0]?.schema.$ref, `${method} ${path}`).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
+      }
+    }
+    const text = JSON.stringify(doc);
+    expect(Object.keys(doc.components.schemas).filter((name) => !text.includes(`"#/components/schemas/${name}"`))).toEqual([]);
+  });
+
+  it('never sends an answer its own document contradicts: a stored agent outside the schema is a 500', async () => {
+    const created = await h.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: AUTH, payload: { name: 'odd-bot', owner: 'team' } });
+    const id = (created.json() as { agent: { id: string } }).agent.id;
+    await h.rawSql(`UPDATE agents SET token_endpoint_auth_method = 'not_a_method' WHERE id = '${id}'`);
+    const read = await h.app.inject({ method: 'GET', url: `/admin/v1/agents/${id}`, headers: AUTH });
+    expect(read.statusCode).toBe(500);
+    expect(read.json()).toMatchObject({ code: 'internal_error' });
+    expect(read.body).not.toContain('not_a_method');
   });
 });

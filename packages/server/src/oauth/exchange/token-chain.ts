@@ -1,4 +1,5 @@
 import type { ActorClaim } from '@agentauth/protocol';
+import type { TokenChain, TokenChainNode } from '../../admin/wire/token.js';
 import type { IssuedTokenRecord } from '../../store/records.js';
 import type { AuditStore, TokenStore } from '../../store/store.js';
 import { issuanceDetails } from '../../tokens/issuance-details.js';
@@ -8,35 +9,6 @@ import type { TokenLineageStore } from './token-lineage-store.js';
 
 /** Most descendants one chain view lists. */
 export const CHAIN_VIEW_LIMIT = 200;
-
-/** One token of a lineage as the admin API shows it (docs/admin-api.md, "Token chain"). */
-export interface TokenChainNodeJson {
-  jti: string;
-  parent_jti: string | null;
-  /** The subject agent. */
-  sub: string;
-  /** The client that obtained it: the current actor for an exchanged token. */
-  client_id: string;
-  issued_at: string;
-  expires_at: string;
-  revoked: boolean;
-  /** From the token's `access_token.issued` audit record; null when that record is not found. */
-  scope: string | null;
-  aud: string[] | null;
-  act: ActorClaim | null;
-  task_id: string | null;
-}
-
-export interface TokenChainJson {
-  jti: string;
-  /** Root first, the token's parent last. */
-  ancestors: TokenChainNodeJson[];
-  token: TokenChainNodeJson;
-  /** Breadth first; rebuild the tree from `parent_jti`. */
-  descendants: TokenChainNodeJson[];
-  /** True when more than {@link CHAIN_VIEW_LIMIT} descendants exist. */
-  truncated: boolean;
-}
 
 export interface TokenChainDeps {
   store: Pick<TokenStore, 'getIssuedToken' | 'isTokenRevoked'> & Pick<AuditStore, 'queryAudit'>;
@@ -49,7 +21,7 @@ export interface TokenChainDeps {
  * revoked by `jti` (an agent suspension shows on the agent, not here). Undefined for an unknown
  * `jti` (never issued, or pruned after expiry).
  */
-export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promise<TokenChainJson | undefined> {
+export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promise<TokenChain | undefined> {
   const self = await deps.store.getIssuedToken(jti);
   if (self === undefined) return undefined;
   const ancestors: IssuedTokenRecord[] = [];
@@ -71,7 +43,7 @@ export async function buildTokenChain(deps: TokenChainDeps, jti: string): Promis
   };
 }
 
-async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord, details: Record<string, unknown> | undefined): Promise<TokenChainNodeJson> {
+async function nodeOf(store: TokenChainDeps['store'], record: IssuedTokenRecord, details: Record<string, unknown> | undefined): Promise<TokenChainNode> {
   const aud = details?.['aud'];
   const scope = details?.['scope'];
   const act = details?.['act'];

@@ -12,6 +12,15 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 export const MAX_TARGET_URI_LENGTH = 4_096;
 
 /**
+ * RFC 9449 §4.2 `htu`: the HTTP target URI of a request, without query and fragment. What a
+ * client puts in a proof; {@link normalizeTargetUri} is how a server compares it.
+ */
+export function dpopTargetUri(url: string | URL): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+/**
  * The HTTP target URI as RFC 9449 §4.3 compares it (check 9): without query and fragment, after
  * RFC 3986 §6.2.2 syntax-based normalisation (case of scheme and host, upper-case percent-encoding
  * hex digits, decoded unreserved characters, dot segments removed) and §6.2.3 scheme-based

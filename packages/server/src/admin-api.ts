@@ -1,0 +1,13 @@
+/**
+ * @agentauth/server/admin-api: the admin API's wire shapes (docs/admin-api.md), for its clients
+ * such as the CLI. One schema each gives these types, the server's request and response validation
+ * and its OpenAPI document. Types only: importing them never loads the server.
+ */
+export type * from './admin/wire/agent.js';
+export type * from './admin/wire/audit-record.js';
+export type * from './admin/wire/certificate.js';
+export type * from './admin/wire/enrollment-token.js';
+export type * from './admin/wire/federation.js';
+export type * from './admin/wire/problem.js';
+export type * from './admin/wire/signing-key.js';
+export type * from './admin/wire/token.js';

@@ -1,0 +1,47 @@
+import type { TSchema } from 'typebox';
+import { Agent, AgentPage, CreatedAgent, CreatedCredential, Credential } from './agent.js';
+import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
+import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
+import { EnrollmentToken } from './enrollment-token.js';
+import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
+import { JsonObject } from './primitives.js';
+import { Problem } from './problem.js';
+import { Rotation, SigningKeyList } from './signing-key.js';
+import { AgentToken, AgentTokenPage, TokenChain, TokenChainNode, TokenRevocation } from './token.js';
+
+/** `GET /openapi.json` answer: the document itself. */
+export const OpenApiDocument = JsonObject();
+
+/**
+ * The admin API's named objects: the OpenAPI document's `components.schemas`, in this order.
+ * Wherever one of these very schema objects appears inside another schema (or a route's), the
+ * document refers to it by name instead of repeating it.
+ */
+export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
+  Problem,
+  Credential,
+  Agent,
+  CreatedAgent,
+  AgentPage,
+  CreatedCredential,
+  SigningKeyList,
+  Rotation,
+  AuditRecord,
+  AuditPage,
+  AuditVerdict,
+  TokenChainNode,
+  TokenChain,
+  AgentToken,
+  AgentTokenPage,
+  TokenRevocation,
+  TrustedIssuer,
+  TrustedIssuerList,
+  BindingRule,
+  BindingRuleList,
+  Certificate,
+  CertificatePage,
+  IssuedCertificate,
+  CertificateAuthority,
+  EnrollmentToken,
+  OpenApiDocument,
+};
