@@ -8,10 +8,10 @@ import { dpopKeyPair, dpopProof, mintWithServerKey, startRealServer, type DpopKe
  * The DPoP `htu` claim and the request URL it is compared with (RFC 9449 §4.3 check 9, RFC 3986
  * §6.2.2-6.2.3), with fast-check, at the SDK's exported doors: `verifyDpopProof` for the comparison,
  * the agent SDK's `dpopTargetUri` for what a real client puts in `htu`, and `verifyRequest` (what
- * every adapter calls) for hostile request URLs. Properties: an `htu` that names the same resource
+ * every adapter calls) for hostile request URLs and headers. Properties: an `htu` that names the same resource
  * in another spelling is accepted and one that names another resource is refused; a proof made by
- * the agent SDK for a URL is accepted for that URL; no request URL, however hostile, earns anything
- * but a `VerificationError` (an adapter answers anything else with a 500).
+ * the agent SDK for a URL is accepted for that URL; no request URL or header, however hostile, earns
+ * anything but a `VerificationError` (an adapter answers anything else with a 500).
  */
 
 const ORIGIN = 'https://api.example.com';
@@ -98,12 +98,14 @@ describe('DPoP htu (RFC 9449 §4.3 check 9) at verifyDpopProof (fast-check)', ()
   });
 });
 
-describe('hostile request URLs at verifyRequest (fast-check, real server)', () => {
+describe('hostile request URLs and headers at verifyRequest (fast-check, real server)', () => {
   const RESOURCE = ORIGIN;
   let server: RealServer;
   let rs: ResourceServer;
   let key: DpopKeyPair;
   let token: string;
+  /** Stands for the real DPoP-bound token in generated headers. */
+  const REAL_TOKEN = '<the real token>';
 
   beforeAll(async () => {
     server = await startRealServer();
@@ -137,6 +139,33 @@ describe('hostile request URLs at verifyRequest (fast-check, real server)', () =
           expect(rs.errorResponse(error).status).toBe(401);
         }
       }),
+      { numRuns: 200 },
+    );
+  });
+  it('any Authorization and DPoP header values earn a VerificationError (400 or 401), never another exception', async () => {
+    const tokenText = fc.oneof(fc.string({ maxLength: 120 }), fc.constant(REAL_TOKEN));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(fc.tuple(fc.constantFrom('Bearer', 'DPoP', 'bearer', 'dpop', 'Basic', '', 'Bearer  ', 'DPoP\t'), tokenText), { nil: undefined }),
+        fc.option(fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.string({ maxLength: 40 }), { minLength: 2, maxLength: 3 })), { nil: undefined }),
+        async (authorization, dpop) => {
+          const headers = new Headers();
+          try {
+            if (authorization !== undefined) headers.append('authorization', `${authorization[0]} ${authorization[1] === REAL_TOKEN ? token : authorization[1]}`);
+            for (const value of dpop === undefined ? [] : Array.isArray(dpop) ? dpop : [dpop]) headers.append('dpop', value);
+          } catch {
+            // Not a header value at all: no HTTP request can carry it.
+            return fc.pre(false);
+          }
+          try {
+            await rs.verifyRequest(new Request(`${RESOURCE}/orders`, { headers }));
+            throw new Error('accepted');
+          } catch (error) {
+            if (!(error instanceof VerificationError)) throw new Error(`not a VerificationError: ${String(error)}`, { cause: error });
+            expect([400, 401]).toContain(error.status);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
