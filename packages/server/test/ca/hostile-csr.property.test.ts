@@ -79,7 +79,7 @@ describe('POST /ca/v1/certificates with hostile CSRs (fast-check)', () => {
       fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 600 }), fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x00]), b]))), async (bytes) => {
         expect(['malformed_csr', 'csr_too_large']).toContain(refused(await issue(pem(Buffer.from(bytes)))));
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -100,7 +100,7 @@ describe('POST /ca/v1/certificates with hostile CSRs (fast-check)', () => {
         if (at < goodDer.length) mutated[at] = value;
         refused(await issue(pem(mutated)));
       }),
-      { numRuns: 250 },
+      { numRuns: 120 },
     );
   });
 
@@ -135,7 +135,7 @@ describe('POST /ca/v1/certificates with hostile CSRs (fast-check)', () => {
           refused(await issue(pem(mutated)));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -243,7 +243,7 @@ describe('SPIFFE IDs in the CSR (SPIFFE-ID §2, X509-SVID §2) (fast-check)', ()
         if (foreign !== null && foreign[1]?.toLowerCase() !== trustDomain) expect(code).toBe('foreign_trust_domain');
         else expect(code).toBe('identity_mismatch');
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -294,7 +294,7 @@ describe('EST simpleenroll with hostile bodies (fast-check)', () => {
           else expect(response.body).toContain('base64');
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 

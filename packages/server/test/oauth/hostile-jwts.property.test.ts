@@ -94,7 +94,7 @@ describe('client assertions at POST /token (fast-check)', () => {
       fc.asyncProperty(fc.oneof(fc.string({ minLength: 1, maxLength: 300 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), fc.array(fc.base64String(), { minLength: 1, maxLength: 5 }).map((p) => p.join('.') || '.')), async (value) => {
         expectInvalidClient(await token(value));
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -103,7 +103,7 @@ describe('client assertions at POST /token (fast-check)', () => {
       fc.asyncProperty(hostileSegment(), fc.boolean(), async (segment, inHeader) => {
         expectInvalidClient(await token(await assertion(inHeader ? segment : JSON.stringify(assertionHeader()), inHeader ? JSON.stringify(assertionClaims()) : segment)));
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -125,7 +125,7 @@ describe('client assertions at POST /token (fast-check)', () => {
           expectInvalidClient(await token(await assertion(JSON.stringify(inHeader ? changed : assertionHeader()), JSON.stringify(inHeader ? assertionClaims() : changed))));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -198,7 +198,7 @@ describe('client assertions at POST /token (fast-check)', () => {
         expect(response.status, response.body).toBeLessThan(500);
         expect(response.status, `accepted ${mutated}`).not.toBe(200);
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 });
@@ -231,7 +231,7 @@ describe('DPoP proofs at POST /token (fast-check)', () => {
           await expectInvalidProof(value);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
@@ -262,7 +262,7 @@ describe('DPoP proofs at POST /token (fast-check)', () => {
         fc.pre(mutated !== original && !sameBytes(original, mutated));
         await expectInvalidProof(mutated);
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 });
@@ -323,7 +323,7 @@ describe('access tokens presented to POST /introspect and POST /revoke (fast-che
           expect(await introspect(value)).toEqual({ active: false });
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 80 },
     );
   });
 
