@@ -104,6 +104,19 @@ describe('POST /ca/v1/certificates with hostile CSRs (fast-check)', () => {
     );
   });
 
+  it('another tag at any TLV is refused, including the signatureAlgorithm, which the signature does not cover', async () => {
+    // Found by the single-byte property: any constructed tag in place of the signatureAlgorithm's
+    // SEQUENCE (offset of its TLV, outside the signed CertificationRequestInfo) was issued.
+    for (const at of tlvOffsets(goodDer)) {
+      for (const tag of [0x30, 0x31, 0x20, 0x3f, 0x60, 0xa0, 0xa3, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x86]) {
+        if (goodDer[at] === tag) continue;
+        const mutated = Buffer.from(goodDer);
+        mutated[at] = tag;
+        refused(await issue(pem(mutated)));
+      }
+    }
+  });
+
   it('a hostile length field at any TLV (indefinite, non-minimal, huge, off by one) is refused', async () => {
     const offsets = tlvOffsets(goodDer);
     await fc.assert(
