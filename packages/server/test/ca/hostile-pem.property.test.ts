@@ -96,6 +96,16 @@ describe('a client certificate forwarded by a trusted proxy (RFC 8705 §6.5)', (
     );
   });
 
+  it('extra padding or whitespace inside the base64 is refused, though the DER it decodes to is intact', async () => {
+    // Found by the property above: Buffer.from(…, 'base64') skipped a trailing `==`, so a PEM text
+    // other than the certificate's own was read as it.
+    const body = lines(certificateDer);
+    for (const text of [wrap(`${body}==`), wrap(`${body}=`), wrap(`=${body}`), wrap(body.replace('\n', '\n ')), wrap(body.replace('\n', '\n\t'))]) {
+      const response = await tokenWith({ 'x-client-cert': encodeURIComponent(text) });
+      expect(response.status, text).toBe(401);
+    }
+  });
+
   it('any percent-garbage around the URL-encoded certificate is refused, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('%', '%zz', '%E0%A4%A', '%FF', '%C0%AF', '%00'), fc.boolean(), async (junk, before) => {
