@@ -5,6 +5,7 @@ import { DpopJtiCache } from './dpop/dpop-jti-cache.js';
 import { DPOP_ALGORITHMS } from './dpop/dpop-key.js';
 import { DpopNonces } from './dpop/dpop-nonces.js';
 import { DpopProofError } from './dpop/dpop-proof-error.js';
+import { normalizeTargetUri } from './dpop/dpop-target-uri.js';
 import { DEFAULT_DPOP_FUTURE_SKEW_SECONDS, DEFAULT_DPOP_MAX_AGE_SECONDS, DEFAULT_DPOP_MAX_LENGTH, verifyDpopProof } from './dpop/verify-dpop-proof.js';
 import { AccessTokenError } from './errors.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
@@ -208,6 +209,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return verified.jkt;
   }
 
+  /** The public URL of the request as RFC 9449 §4.3 compares it; undefined when it is no http(s) URI. */
+  function requestTargetUri(raw: string): string | undefined {
+    let path: string;
+    try {
+      path = raw.startsWith('/') ? raw : new URL(raw).pathname + new URL(raw).search;
+    } catch {
+      return undefined;
+    }
+    return normalizeTargetUri(publicOrigin + path) === undefined ? undefined : publicOrigin + path;
+  }
+
   /** Names the binding failure precisely, from the (already signature-checked) token's `cnf`. */
   function bindingError(token: string, scheme: AuthScheme, cause: unknown): VerificationError {
     let cnf: unknown;
@@ -229,8 +241,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
     const presented: PresentedBinding = {};
     if (credentials.dpopProof !== undefined) {
-      const path = input.url.startsWith('/') ? input.url : new URL(input.url).pathname + new URL(input.url).search;
-      presented.dpopJkt = await checkProof(credentials.dpopProof, token, input.method, publicOrigin + path, scheme);
+      const url = requestTargetUri(input.url);
+      // A request URL that is no RFC 3986 URI (a hostile path holding `^`, `|` or raw non-ASCII)
+      // matches no proof's htu: the proof is refused, not the options (which would be a TypeError).
+      if (url === undefined) throw new VerificationError('ERR_DPOP_PROOF', { scheme, ...(nonces ? { dpopNonce: nonces.value() } : {}) });
+      presented.dpopJkt = await checkProof(credentials.dpopProof, token, input.method, url, scheme);
     }
     if (input.peerCertificate !== undefined) {
       const x5t = await certificateThumbprint(input.peerCertificate);

@@ -73,7 +73,9 @@ export function readCertificationRequest(der: Buffer, expected: { trustDomain: s
     if (versionValue.length !== 1 || versionValue[0] !== 0) throw new DerError('CSR version must be v1 (0)');
     expect(subject, 0x30, 'a subject Name');
     if (attributes !== undefined) expect(attributes, 0xa0, 'attributes [0]');
-    parts = { info, algorithm, signature: readBitStringBytes(signatureNode), spki: expect(spki, 0x30, 'a SubjectPublicKeyInfo'), attributes };
+    // The signatureAlgorithm is outside what the signature covers: its tag is checked here, or
+    // any constructed tag would read as the same request.
+    parts = { info, algorithm: expect(algorithm, 0x30, 'a signatureAlgorithm AlgorithmIdentifier'), signature: readBitStringBytes(signatureNode), spki: expect(spki, 0x30, 'a SubjectPublicKeyInfo'), attributes };
   } catch (error) {
     if (error instanceof DerError) throw new CsrError('malformed_csr', error.message);
     throw error;

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
+import { strictBase64 } from '../../der/der-reader.js';
 import { clientCertificate, type ClientCertificate } from './client-certificate.js';
 import { MAX_PRESENTED } from './verify-certificate-chain.js';
 
@@ -18,7 +19,8 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----EN
 export function parsePemCertificates(pem: string): X509Certificate[] | undefined {
   const certificates: X509Certificate[] = [];
   const rest = pem.replace(PEM_BLOCK, (_block, body: string) => {
-    certificates.push(new X509Certificate(Buffer.from(body.replace(/\s+/g, ''), 'base64')));
+    // Strict base64: Buffer.from would skip junk and extra padding, so two texts would read alike.
+    certificates.push(new X509Certificate(strictBase64(body.replace(/\s+/g, ''))));
     return '';
   });
   if (rest.trim() !== '' || certificates.length === 0 || certificates.length > MAX_PRESENTED + 1) return undefined;
@@ -99,7 +101,7 @@ export function readProxyCertificateHeader(headerName: string, values: readonly 
     if (certificates === undefined || certificates.length !== 1) return { kind: 'malformed', reason: 'client certificate header is not one URL-encoded PEM certificate' };
     return { kind: 'certificate', certificate: clientCertificate(certificates[0] as X509Certificate, [], 'proxy') };
   } catch {
-    // decodeURIComponent (URIError) or X509Certificate (bad DER) refused it.
+    // decodeURIComponent (URIError), strictBase64 (DerError) or X509Certificate (bad DER) refused it.
     return { kind: 'malformed', reason: 'client certificate header does not decode' };
   }
 }
