@@ -1,11 +1,10 @@
-import { protectedResourceMetadataUrl, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
+import { normalizeTargetUri, protectedResourceMetadataUrl, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { decodeJwt } from 'jose';
 import { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
 import { DpopJtiCache } from './dpop/dpop-jti-cache.js';
 import { DPOP_ALGORITHMS } from './dpop/dpop-key.js';
 import { DpopNonces } from './dpop/dpop-nonces.js';
 import { DpopProofError } from './dpop/dpop-proof-error.js';
-import { normalizeTargetUri } from './dpop/dpop-target-uri.js';
 import { DEFAULT_DPOP_FUTURE_SKEW_SECONDS, DEFAULT_DPOP_MAX_AGE_SECONDS, DEFAULT_DPOP_MAX_LENGTH, verifyDpopProof } from './dpop/verify-dpop-proof.js';
 import { AccessTokenError } from './errors.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
