@@ -11,3 +11,4 @@ export * from './numeric-date.js';
 export * from './token-response.js';
 export * from './well-known-uri.js';
 export * from './dpop-target-uri.js';
+export * from './jws-segment.js';

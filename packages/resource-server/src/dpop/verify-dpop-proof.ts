@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { normalizeTargetUri } from '@agentauth/protocol';
+import { decodeJsonSegment, normalizeTargetUri } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
 import { DpopProofError } from './dpop-proof-error.js';
@@ -124,7 +124,7 @@ function cachedHeader(segment: string, algorithms: readonly string[]): { alg: Dp
  */
 async function checkHeader(segment: string, algorithms: readonly string[]): Promise<{ alg: DpopAlgorithm; key: DpopKey }> {
   if (!BASE64URL.test(segment)) throw invalid('not a compact JWS');
-  const header = parseSegment(segment);
+  const header = decodeJsonSegment(segment);
   if (header === undefined) throw invalid('JWS header is not a JSON object');
   if (header.typ !== 'dpop+jwt') throw invalid('typ is not dpop+jwt');
   const alg = header.alg;
@@ -171,15 +171,6 @@ function checkOptions(options: VerifyDpopProofOptions): { target: string; maxAge
   };
 }
 
-function parseSegment(segment: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const invalid = (detail: string) => new DpopProofError('invalid_dpop_proof', detail);
 
 /** base64url(SHA-256(ASCII(access token))): the `ath` claim of RFC 9449 §4.2. */
@@ -219,7 +210,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   // The header's own form is tested when it is first seen (checkHeader): a cached one passed.
   if (!BASE64URL.test(p) || !BASE64URL.test(s)) throw invalid('not a compact JWS');
   const { alg, key } = cachedHeader(h, options.algorithms) ?? (await checkHeader(h, options.algorithms));
-  const claims = parseSegment(p);
+  const claims = decodeJsonSegment(p);
   if (claims === undefined) throw invalid('JWT claims are not a JSON object');
 
   const { jti, htm, htu, iat, ath, nonce } = claims;

@@ -1,3 +1,4 @@
+import { decodeJsonSegment } from '@agentauth/protocol';
 import { compactVerify } from 'jose';
 import type { Clock } from '../clock.js';
 import { FetchError } from '../net/fetch-error.js';
@@ -160,11 +161,6 @@ function peekIssuer(jwt: string): string | undefined {
   const first = jwt.indexOf('.');
   const second = jwt.indexOf('.', first + 1);
   if (first <= 0 || second < 0) return undefined;
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(jwt.slice(first + 1, second), 'base64url').toString('utf8'));
-    const iss = typeof payload === 'object' && payload !== null ? (payload as { iss?: unknown }).iss : undefined;
-    return typeof iss === 'string' ? iss : undefined;
-  } catch {
-    return undefined;
-  }
+  const iss = decodeJsonSegment(jwt.slice(first + 1, second))?.iss;
+  return typeof iss === 'string' ? iss : undefined;
 }

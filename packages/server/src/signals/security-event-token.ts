@@ -1,4 +1,4 @@
-import { SECEVENT_TYP, type SecurityEventTokenClaims, type SigningAlg } from '@agentauth/protocol';
+import { decodeJsonSegment, SECEVENT_TYP, type SecurityEventTokenClaims, type SigningAlg } from '@agentauth/protocol';
 import type { TokenSigner } from '../keys/signing-key-ring.js';
 
 /** Longest SET we emit; ours are a few hundred bytes, so anything near this is a defect. */
@@ -30,9 +30,9 @@ export function mintSecurityEventToken(signer: TokenSigner, claims: SecurityEven
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 function decode(segment: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedSecurityEventTokenError('segment is not a JSON object');
-  return value as Record<string, unknown>;
+  const value = decodeJsonSegment(segment);
+  if (value === undefined) throw new MalformedSecurityEventTokenError('segment is not a base64url JSON object');
+  return value;
 }
 
 /**

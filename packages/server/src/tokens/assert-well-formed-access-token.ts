@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_TYP, type SigningAlg } from '@agentauth/protocol';
+import { ACCESS_TOKEN_TYP, decodeJsonSegment, type SigningAlg } from '@agentauth/protocol';
 import { MAX_ACCESS_TOKEN_LENGTH, MAX_ACCESS_TOKEN_TTL } from './limits.js';
 
 /** Raw signature length in bytes where the algorithm fixes it (RFC 7518 §3.4, RFC 8037 §3.1). */
@@ -26,9 +26,9 @@ const isNonEmptyString = (value: unknown): value is string => typeof value === '
 const isNumericDate = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
 function decodeSegment(segment: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedIssuedTokenError('segment is not a JSON object');
-  return value as Record<string, unknown>;
+  const value = decodeJsonSegment(segment);
+  if (value === undefined) throw new MalformedIssuedTokenError('segment is not a base64url JSON object');
+  return value;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { SigningAlg } from '@agentauth/protocol';
+import { decodeJsonSegment, type SigningAlg } from '@agentauth/protocol';
 
 /**
  * A compact JWS (RFC 7515 §7.1) split and decoded, signature not yet checked.
@@ -27,8 +27,8 @@ export function decodeCompactJws(jws: string, maxLength: number): DecodedJws | s
   const p = jws.slice(first + 1, second);
   const s = jws.slice(second + 1);
   if (!BASE64URL.test(h) || !BASE64URL.test(p) || !BASE64URL.test(s) || s.length === 0) return 'JWS is not base64url';
-  const header = parseJsonObject(h);
-  const payload = parseJsonObject(p);
+  const header = decodeJsonSegment(h);
+  const payload = decodeJsonSegment(p);
   if (header === undefined) return 'JWS header is not a JSON object';
   if (payload === undefined) return 'JWT claims are not a JSON object';
   return {
@@ -39,14 +39,6 @@ export function decodeCompactJws(jws: string, maxLength: number): DecodedJws | s
   };
 }
 
-function parseJsonObject(segment: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Verifies a JWS signature for one of our allow-listed algorithms (RFC 7518 §3.4, §3.5; RFC 8037 §3.1). */
 export function verifyJwsSignature(alg: SigningAlg, key: KeyObject, jws: DecodedJws): boolean {
