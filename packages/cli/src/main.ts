@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 
+import { isLoopbackHost } from '@agentauth/protocol';
 import { AdminClient } from './admin-client.js';
 import { parseCommandLine, parseLeadingFlags } from './args.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.js';
@@ -166,10 +167,6 @@ function resolveBaseUrl(value: string, command: string): string {
     throw new UsageError('the server URL must not contain credentials, a query or a fragment', command);
   }
   return url.href.replace(/\/+$/, '');
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

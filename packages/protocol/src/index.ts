@@ -12,3 +12,4 @@ export * from './token-response.js';
 export * from './well-known-uri.js';
 export * from './dpop-target-uri.js';
 export * from './jws-segment.js';
+export * from './loopback-host.js';

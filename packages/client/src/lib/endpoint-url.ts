@@ -1,14 +1,8 @@
-/**
- * Plain HTTP is allowed only on loopback (DESIGN.md §7): an issuer or endpoint elsewhere must be
- * https, so a client assertion or token never crosses a network in clear text.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  // URL.hostname keeps the brackets of an IPv6 literal.
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
-}
+import { isLoopbackHost } from '@agentauth/protocol';
 
 /**
- * Parses `value` as an absolute https URL (or http on loopback) and returns it.
+ * Parses `value` as an absolute https URL (or http on loopback, so a client assertion or token
+ * never crosses a network in clear text) and returns it.
  * Throws TypeError, naming `what`, for anything else: these values come from the programmer or
  * from configuration, so a bad one is misuse.
  */

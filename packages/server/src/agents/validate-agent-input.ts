@@ -8,6 +8,7 @@ import {
 } from '@agentauth/protocol';
 import { parseDistinguishedName } from '../oauth/mtls/distinguished-name.js';
 import { invalid } from './agent-error.js';
+import { uriProblem } from '../net/uri-rule.js';
 
 /** Bounds on every field (DESIGN.md §7: bound every input). */
 export const AGENT_LIMITS = {
@@ -192,46 +193,13 @@ export function validateResources(resources: readonly string[]): string[] {
 
 /** RFC 7591 §2 `jwks_uri`: https only, because the keys it serves are trusted for authentication. */
 export function validateJwksUri(uri: string): string {
-  const url = checkUri('jwks_uri', uri, false);
-  if (url.protocol !== 'https:') throw invalid('jwks_uri must use https');
+  checkUri('jwks_uri', uri, false);
   return uri;
 }
 
-/**
- * RFC 3986 §2: the characters a URI holds, percent-encodings well formed. The WHATWG parser below
- * silently drops or rewrites others (leading and trailing spaces and controls, tabs and newlines
- * anywhere, backslashes), so a URI stored as sent would not be the one fetched or compared.
- */
-const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
-
-function checkUri(field: string, value: string, allowLoopbackHttp: boolean): URL {
-  if (typeof value !== 'string' || value.length > AGENT_LIMITS.uriMax) throw invalid(`${field} must be absolute URIs of at most ${AGENT_LIMITS.uriMax} characters`);
-  if (!URI_CHARACTERS.test(value)) {
-    throw invalid(`${field} must be absolute URIs of RFC 3986 characters: no whitespace, control characters, backslashes, non-ASCII or stray percent signs`);
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(`${field} must be absolute URIs`);
-  }
-  if (value.includes('#')) throw invalid(`${field} must not contain a fragment`);
-  if (url.username !== '' || url.password !== '') throw invalid(`${field} must not contain user information`);
-  // The host as written must be the host the parser read: `https:///x` is read as host `x`,
-  // `https://2130706433` as 127.0.0.1, `https:/x` as host `x`, `https://%61.example` as a.example.
-  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(value)?.[1]?.toLowerCase();
-  const defaultPort = url.protocol === 'https:' ? '443' : '80';
-  if (authority === undefined || (authority !== url.host && authority !== `${url.hostname}:${defaultPort}`)) {
-    throw invalid(`${field} must be absolute URIs that spell their host plainly (scheme://host[:port]/path)`);
-  }
-  const loopbackHttp = allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) throw invalid(`${field} must use https (http only on loopback)`);
-  return url;
-}
-
-/** True for names and addresses that never leave the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+function checkUri(field: string, value: string, allowLoopbackHttp: boolean): void {
+  const problem = uriProblem(field, value, { maxLength: AGENT_LIMITS.uriMax, allowLoopbackHttp });
+  if (problem !== undefined) throw invalid(problem);
 }
 
 function validateGrantTypes(grantTypes: readonly string[]): GrantType[] {

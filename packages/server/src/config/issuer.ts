@@ -1,15 +1,6 @@
 import { isIP } from 'node:net';
+import { isLoopbackHost } from '@agentauth/protocol';
 import type { ValueType } from './value-types.js';
-
-/**
- * True when a URL host (as `URL.hostname` gives it) names this machine: `localhost`, an IPv4
- * address in 127.0.0.0/8, or `[::1]`. Only these may serve plain HTTP (DESIGN.md §7).
- * Does not resolve names: `*.localhost` and names that happen to resolve to loopback do not count.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIP(hostname) === 4 && hostname.startsWith('127.');
-}
 
 /** `http://HOST:PORT`, the issuer a server has when none is configured. */
 export function defaultIssuer(host: string, port: number): string {

@@ -1,6 +1,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { AdminProblem } from '../admin/problem.js';
+import { uriProblem } from '../net/uri-rule.js';
 import { MAX_POINTER_LENGTH, parsePointer } from './claim-pointer.js';
 import type { BindingRuleRecord, TrustedIssuerRecord } from './federation-store.js';
 
@@ -122,13 +123,10 @@ function checkDescription(description: string): string {
   return description;
 }
 
-/** https, or http on loopback (DESIGN.md §7); no credentials, no fragment. */
+/** The one URI rule of what the server stores and fetches: https, or http on loopback. */
 function checkUrl(field: string, value: string): void {
-  if (typeof value !== 'string' || value.length > FEDERATION_LIMITS.uriMax || !URL.canParse(value)) throw invalid(`${field} must be an absolute URL`);
-  const url = new URL(value);
-  if (value.includes('#') || url.username !== '' || url.password !== '') throw invalid(`${field} must not carry a fragment or credentials`);
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw invalid(`${field} must use https (http only on loopback)`);
+  const problem = uriProblem(field, value, { maxLength: FEDERATION_LIMITS.uriMax, allowLoopbackHttp: true });
+  if (problem !== undefined) throw invalid(problem);
 }
 
 /** A static JWK Set: public asymmetric keys only, each importable. */

@@ -111,14 +111,11 @@ describe.each(['jwks_uri', 'resources'] as const)('%s (fast-check)', (field) => 
   });
 });
 
-// Known bug (issue 15): trusted issuers (docs/federation.md) check their URLs with a second copy of
-// the rule (federation/validate-federation-input.ts `checkUrl`), which lacks the RFC 3986
-// character and host checks: `https://keys.example.com/\njwks` and `https:///jwks` are stored as
-// sent. House rule 13: the fix is to move that copy onto the one URI rule of
-// agents/validate-agent-input.ts, not to write it a third time; then turn this back into `it`.
+// Trusted issuers (docs/federation.md) check their URLs with the same rule as agents: a second,
+// looser copy once stored `https://keys.example.com/\njwks` and `https:///jwks` as sent.
 describe('jwks_uri of a trusted issuer (fast-check)', () => {
   let n = 0;
-  it.fails('KNOWN BUG: POST /admin/v1/trusted-issuers: accepted exactly when it is a valid URL (https, or http on loopback), refused as validation_failed naming it', async () => {
+  it('POST /admin/v1/trusted-issuers: accepted exactly when it is a valid URL (https, or http on loopback), refused as validation_failed naming it', async () => {
     await fc.assert(
       // A trusted issuer's jwks_uri may be http on loopback (docs/admin-api.md), as resources may.
       fc.asyncProperty(labelled('resources'), async ({ url, ok, how }) => {
