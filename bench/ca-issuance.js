@@ -34,11 +34,10 @@ function pinToOneCore() {
 }
 
 async function startCa(dir) {
-  const [{ openStore }, { createGroupCommitAuditLog }, { CertificateAuthority }, { SqlCaStore }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
+  const [{ openStore }, { createGroupCommitAuditLog }, { CertificateAuthority }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
     load('store/sql/open-store.js'),
     load('audit/group-commit.js'),
     load('ca/certificate-authority.js'),
-    load('store/sql/ca-queries.js'),
     load('signals/revocation-events.js'),
     load('random.js'),
     load('clock.js'),
@@ -51,7 +50,7 @@ async function startCa(dir) {
   const cached = new Map();
   const agents = { getAgent: async (id) => cached.get(id) ?? cached.set(id, await store.getAgent(id)).get(id) };
   const ca = new CertificateAuthority({
-    store: new SqlCaStore(store.context),
+    store,
     agents,
     masterKey: Buffer.alloc(32, 1),
     clock: systemClock,

@@ -34,12 +34,11 @@ import { tokenExchangeGrant } from './oauth/grants/token-exchange-grant.js';
 import { ownAccessTokenValidator } from './oauth/exchange/own-access-token-validator.js';
 import type { SubjectTokenValidator } from './oauth/exchange/subject-token-validator.js';
 import { startCascadeRevocation } from './oauth/exchange/cascade-revocation.js';
-import { tokenLineageStoreOf } from './store/sql/token-lineage-queries.js';
 import { createTokenDigester } from './tokens/token-digest.js';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
-import type { SqlStore } from './store/sql/sql-store.js';
+import type { Store } from './store/store.js';
 import { RevocationEvents } from './signals/revocation-events.js';
 import { createFederation, createRemoteJwks } from './federation/create-federation.js';
 import { federatedSubjectTokenValidator } from './federation/federated-subject-token-validator.js';
@@ -87,7 +86,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   // One SQLite data directory, one server: a cluster's workers run under their primary's lock.
   const lock: DataDirLock | undefined = config.databaseUrl === undefined && !cluster.isWorker ? lockDataDir(config.dataDir) : undefined;
-  let store: SqlStore;
+  let store: Store;
   try {
     logger.info('opening the database');
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
@@ -182,7 +181,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const { ca, stop: stopCa } = await createCertificateAuthority({
       ...deps,
       masterKey,
-      context: store.context,
       agents: { getAgent: async (id) => (await directory.get(id))?.agent },
     });
     stops.push(stopCa);
@@ -207,11 +205,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       }),
     );
     // Federated workload login: RFC 7523 §2.1 grant, federated client_assertion, subject_token.
-    const federation = await createFederation({ config, clock, random, logger, context: store.context, agents: store, audit, replayCache, remoteJwks });
+    const federation = await createFederation({ config, clock, random, logger, store, agents: store, audit, replayCache, remoteJwks });
     stops.push(() => federation.stop());
     grants.set(GRANT_JWT_BEARER, federation.grant);
     subjectTokenValidators.push(federatedSubjectTokenValidator({ verifier: federation.verifier, directory }));
-    stops.push(startCascadeRevocation({ lineage: tokenLineageStoreOf(store), events, audit, clock, logger }));
+    stops.push(startCascadeRevocation({ lineage: store, events, audit, clock, logger }));
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,

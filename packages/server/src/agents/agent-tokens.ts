@@ -1,5 +1,8 @@
 import type { AgentStanding, IssuedTokenRecord } from '../store/records.js';
-import type { AgentStore, AuditStore, Page, PageRequest, TokenStore } from '../store/store.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
+import type { AuditStore } from '../store/ports/audit-store.js';
+import type { Page, PageRequest } from '../store/ports/page.js';
+import type { TokenStore } from '../store/ports/token-store.js';
 import { issuanceDetails } from '../tokens/issuance-details.js';
 
 /** How a token is bound to its holder (RFC 9449 DPoP, RFC 8705 certificate), or not at all. */

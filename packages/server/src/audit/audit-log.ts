@@ -1,5 +1,5 @@
 import type { AuditInput } from '../store/records.js';
-import type { CommitResult, CommitUnit } from '../store/store.js';
+import type { CommitResult, CommitUnit } from '../store/ports/commit-store.js';
 
 /**
  * The durable, hash-chained audit log with group commit (DESIGN.md §4): `commit` resolves only

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditInput } from '../store/records.js';
-import type { CommitResult, CommitStore, CommitUnit } from '../store/store.js';
+import type { CommitResult, CommitStore, CommitUnit } from '../store/ports/commit-store.js';
 import type { AuditLog } from './audit-log.js';
 import { hashAuditRecord } from './hash-chain.js';
 import { assertCommitUnit } from './validate-audit-input.js';

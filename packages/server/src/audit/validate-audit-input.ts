@@ -1,5 +1,5 @@
 import type { AuditInput } from '../store/records.js';
-import type { CommitUnit } from '../store/store.js';
+import type { CommitUnit } from '../store/ports/commit-store.js';
 import { AUDIT_EVENTS } from './events.js';
 
 /** Largest `details` accepted, in characters of its JSON form (see {@link assertAuditInput}). */

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import type { Random } from '../random.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import { signingCa, readCaCertificate, type SigningCa } from './ca-certificate.js';
-import type { CaAuthorityRecord } from './ca-store.js';
+import type { CaAuthorityRecord } from '../store/ports/ca-store.js';
 import {
   authorityKeyIdentifier,
   basicConstraints,

@@ -3,7 +3,7 @@ import type { Random } from '../random.js';
 import { extensionsOf, readCaCertificate, signingCa, tbsMembers, type CaCertificate } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
 import { candidateRecord, makeIntermediateCa, sealImportedKey } from './ca-hierarchy.js';
-import type { CaAuthorityRecord } from './ca-store.js';
+import type { CaAuthorityRecord } from '../store/ports/ca-store.js';
 import { fromPem } from './der-reader.js';
 import { OID } from './oids.js';
 

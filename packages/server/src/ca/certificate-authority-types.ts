@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { Store } from '../store/store.js';
-import type { CaStore } from './ca-store.js';
+import type { CaStore } from '../store/ports/ca-store.js';
 
 /** Longest certificate lifetime, whatever is configured or asked (issue 3). */
 export const MAX_CERTIFICATE_TTL = 86_400;

@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { AuditInput } from '../store/records.js';
-import type { Page } from '../store/store.js';
+import type { Page } from '../store/ports/page.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
 import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
 import { importAuthority, type CaImport } from './ca-import.js';
 import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
-import type { CaAuthorityRecord, IssuedCertificateRecord } from './ca-store.js';
+import type { CaAuthorityRecord, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 import { checkLeaf, checkLeafWithX509 } from './check-leaf.js';
 import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certification-request.js';
 import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';

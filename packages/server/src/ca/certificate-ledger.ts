@@ -1,4 +1,4 @@
-import type { CaStore, IssuedCertificateRecord } from './ca-store.js';
+import type { CaStore, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 
 interface Waiter {
   record: IssuedCertificateRecord;

@@ -1,8 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Deps } from '../deps.js';
-import type { Store } from '../store/store.js';
-import { SqlCaStore } from '../store/sql/ca-queries.js';
-import type { SqlContext } from '../store/sql/sql-context.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
+import type { CaStore } from '../store/ports/ca-store.js';
 import { CertificateAuthority } from './certificate-authority.js';
 
 /** How often each node applies due CA rotations and loads other nodes' changes (ms). */
@@ -23,12 +22,12 @@ export async function createCertificateAuthority(
   deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'audit' | 'events'> & {
     config: Pick<Config, 'issuer' | 'trustDomain' | 'certificateTtl' | 'caIntermediateTtl'>;
     masterKey: Buffer;
-    context: SqlContext;
-    agents: Pick<Store, 'getAgent'>;
+    store: CaStore;
+    agents: Pick<AgentStore, 'getAgent'>;
   },
 ): Promise<{ ca: CertificateAuthority; stop: () => void }> {
   const ca = new CertificateAuthority({
-    store: new SqlCaStore(deps.context),
+    store: deps.store,
     agents: deps.agents,
     masterKey: deps.masterKey,
     clock: deps.clock,

@@ -4,7 +4,7 @@ import { FetchError } from '../net/fetch-error.js';
 import type { JwksKey, RemoteJwks } from '../net/remote-jwks.js';
 import { decodeCompactJws } from '../oauth/client-auth/compact-jws.js';
 import type { ReplayCache } from '../oauth/replay-cache.js';
-import type { ReplayClaim } from '../store/store.js';
+import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import { claimsMatch } from './claim-pointer.js';
 import type { FederationDirectory, IssuerEntry } from './federation-directory.js';
 

@@ -2,7 +2,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { AdminProblem } from '../admin/problem.js';
 import { MAX_POINTER_LENGTH, parsePointer } from './claim-pointer.js';
-import type { BindingRuleRecord, TrustedIssuerRecord } from './federation-store.js';
+import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 
 /**
  * JWS algorithms a trusted issuer may use: asymmetric only (RFC 7518 §3.1). `none` and the HMAC

@@ -3,7 +3,7 @@ import type { AgentFieldsInput } from '../agents/validate-agent-input.js';
 import type { NewCredentialInput } from '../agents/build-credential.js';
 import { agentToJson, credentialToJson } from '../admin/agent-json.js';
 import { AdminProblem } from '../admin/problem.js';
-import type { AgentFilter } from '../store/store.js';
+import type { AgentFilter } from '../store/ports/agent-store.js';
 import type { AdminRoute } from './admin-route.js';
 import {
   addCredentialBody,

@@ -17,7 +17,6 @@ import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import { federationServiceOf } from '../federation/create-federation.js';
 import type { FederationService } from '../federation/federation-service.js';
-import { tokenLineageStoreOf } from '../store/sql/token-lineage-queries.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { AdminRequestContext, AdminRoute } from './admin-route.js';
 import { ADMIN_BODY_LIMIT } from './admin-schemas.js';
@@ -109,7 +108,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: tokenLineageStoreOf(deps.store) }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
   const openApiRoute: AdminRoute = {
     method: 'GET',
     url: '/openapi.json',

@@ -3,7 +3,7 @@ import { auditRecordToJson } from '../audit/audit-record-json.js';
 import { exportAudit } from '../audit/export-audit.js';
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
 import type { AuditRecord } from '../store/records.js';
-import type { AuditFilter, AuditStore } from '../store/store.js';
+import type { AuditFilter, AuditStore } from '../store/ports/audit-store.js';
 import { AdminProblem } from '../admin/problem.js';
 import type { AdminRoute } from './admin-route.js';
 import { auditExportQuery, auditQuery, verifyAuditBody } from './admin-schemas.js';

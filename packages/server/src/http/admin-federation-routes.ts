@@ -2,7 +2,7 @@ import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import { rfc3339 } from '../admin/agent-json.js';
 import { BINDING_RULE_ID_PATTERN, TRUSTED_ISSUER_ID_PATTERN } from '../federation/federation-ids.js';
 import type { FederationService } from '../federation/federation-service.js';
-import type { BindingRuleRecord, TrustedIssuerRecord } from '../federation/federation-store.js';
+import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 import { FEDERATION_ALGS, FEDERATION_LIMITS } from '../federation/validate-federation-input.js';
 import type { AdminRoute } from './admin-route.js';
 import type { JsonSchema } from './admin-schemas.js';

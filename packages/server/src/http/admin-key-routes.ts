@@ -2,7 +2,7 @@ import { signingKeyToJson } from '../admin/agent-json.js';
 import type { Clock } from '../clock.js';
 import type { RotateOptions } from '../keys/key-ring.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
-import type { SigningKeyStore } from '../store/store.js';
+import type { SigningKeyStore } from '../store/ports/signing-key-store.js';
 import type { AdminRoute } from './admin-route.js';
 import { rotateKeysBody } from './admin-schemas.js';
 

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
-import type { TokenStore } from '../store/store.js';
+import type { TokenStore } from '../store/ports/token-store.js';
 import type { AdminRoute } from './admin-route.js';
 import { agentParams, agentTokensQuery } from './admin-schemas.js';
 

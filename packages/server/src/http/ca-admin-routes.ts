@@ -1,7 +1,7 @@
 import { AdminProblem } from '../admin/problem.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import { CaError } from '../ca/ca-error.js';
-import type { CaAuthorityRecord, IssuedCertificateRecord } from '../ca/ca-store.js';
+import type { CaAuthorityRecord, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { CsrError, MAX_CSR_BYTES } from '../ca/certification-request.js';
 import { normalizeSerial } from '../ca/certificate-builder.js';

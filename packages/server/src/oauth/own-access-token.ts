@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ACCESS_TOKEN_TYP, SIGNING_ALGS, type AccessTokenClaims, type SigningAlg } from '@agentauth/protocol';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
-import type { TokenState, TokenStore } from '../store/store.js';
+import type { TokenState, TokenStore } from '../store/ports/token-store.js';
 import type { TokenDigester } from '../tokens/token-digest.js';
 import { decodeCompactJws, keyMatchesAlg, verifyJwsSignature, type DecodedJws } from './client-auth/compact-jws.js';
 

@@ -18,7 +18,8 @@ import { registrationRoutes } from '../../src/http/registration-routes.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from '../../src/keys/key-ring.js';
 import { cryptoRandom } from '../../src/random.js';
 import { openStore } from '../../src/store/sql/open-store.js';
-import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import type { Store } from '../../src/store/store.js';
+import { withRawDatabase } from '../support/raw-database.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
 import type { Backend } from '../support/test-server.js';
 
@@ -32,7 +33,7 @@ export const AUTH = { authorization: `Bearer ${BOOTSTRAP}` };
 /** A real admin API: SQLite in a temp dir, the real key ring, audit log and registry service. */
 export interface AdminHarness {
   app: FastifyInstance;
-  store: SqlStore;
+  store: Store;
   keys: RotatingSigningKeyRing;
   audit: AuditLog;
   clock: FrozenClock;
@@ -94,7 +95,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite'): Promise<Ad
     dataDir,
     backend,
     async rawSql(text) {
-      await sql.raw(text).execute(store.context.db);
+      await withRawDatabase({ databaseUrl: database?.url, dataDir }, (db) => sql.raw(text).execute(db));
     },
     async databaseBytes() {
       if (database !== undefined) return (await run('pg_dump', ['--data-only', database.url], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })).stdout;

@@ -11,7 +11,8 @@ import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import { SQLITE_FILE } from '../../src/store/sql/open-database.js';
 import type { AuditRecord } from '../../src/store/records.js';
-import type { CommitStore, Store } from '../../src/store/store.js';
+import type { CommitStore } from '../../src/store/ports/commit-store.js';
+import type { Store } from '../../src/store/store.js';
 import { auditInput, recordingLogger, unitOf } from './audit-fixtures.js';
 
 let dataDir: string;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';
-import type { CommitResult } from '../../src/store/store.js';
+import type { CommitResult } from '../../src/store/ports/commit-store.js';
 import { auditInput, recordingLogger, RecordingCommitStore, unitOf } from './audit-fixtures.js';
 
 function setup(options: { flushIntervalMs?: number; maxBatch?: number } = {}) {

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlCaStore } from '../../src/store/sql/ca-queries.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import type { AuditRecord } from '../../src/store/records.js';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestServer } from '../support/test-server.js';
@@ -218,7 +217,7 @@ describe.each(BACKENDS)('renewal over mutual TLS: POST /ca/v1/certificates and E
     try {
       const there = await holds('tca-there', agentId);
       expect((await token(there)).status).toBe(200);
-      await new SqlCaStore(otherNode.context).revokeCertificate(there.serial, t.clock.now());
+      await otherNode.revokeCertificate(there.serial, t.clock.now());
       const revokedAt = Date.now();
       await expect.poll(async () => (await token(there)).status, { timeout: 3000, interval: 100 }).toBe(401);
       // REVOCATION_POLL_MS is 1 s; allow for a busy machine.

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hashAuditRecord } from '../../src/audit/hash-chain.js';
 import { createTokenDigester } from '../../src/tokens/token-digest.js';
 import type { AuditInput, AuditRecord, CredentialRecord, IssuedTokenRecord, NewAgent, SigningKeyRecord } from '../../src/store/records.js';
-import type { CommitUnit, Store } from '../../src/store/store.js';
+import type { CommitUnit } from '../../src/store/ports/commit-store.js';
+import type { Store } from '../../src/store/store.js';
 
 /*
  * Builders for the store contract suite. Every test works under its own random prefix, because a

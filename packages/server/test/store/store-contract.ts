@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, type Store } from '../../src/store/store.js';
+import { ConflictError } from '../../src/store/ports/conflict-error.js';
+import type { Store } from '../../src/store/store.js';
 import { commitContract } from './store-contract-commit.js';
 import { pruneContract } from './store-contract-prune.js';
 import { replayClaimsContract } from './store-contract-replay-claims.js';

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AuditEvent } from '../../audit/events.js';
 import type { AuditInput } from '../../store/records.js';
-import type { ReplayClaim } from '../../store/store.js';
+import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';
 import { invalidClient, OAuthError } from '../oauth-error.js';
 import type { OAuthRequest } from '../oauth-request.js';

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
-import type { TokenStore } from '../../store/store.js';
+import type { TokenStore } from '../../store/ports/token-store.js';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { FormParameters } from '../form-parameters.js';
 import { DESCRIPTIONS, invalidRequest, OAuthError } from '../oauth-error.js';

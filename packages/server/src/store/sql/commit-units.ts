@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { AuditInput } from '../records.js';
-import type { CommitResult, CommitStore, CommitUnit, ReplayClaim } from '../store.js';
+import type { CommitResult, CommitStore, CommitUnit, HashRecord } from '../ports/commit-store.js';
+import type { ReplayClaim } from '../ports/replay-claim-store.js';
 import type { AuditLogTable, Database, IssuedTokensTable, ReplayClaimsTable } from './database.js';
 import { fromJson, toJson } from './json.js';
 import { auditToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
+import { hashAuditRecord } from '../../audit/hash-chain.js';
 import type { SqlContext } from './sql-context.js';
-
-export type HashRecord = Parameters<CommitStore['commitUnits']>[1];
+import type { SqliteCommitThread } from './sqlite-commit-thread.js';
 
 /**
  * The distinct claim keys of a batch, sorted as the table's primary key `(expires_at, key)` orders
@@ -114,7 +115,7 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
 }
 
 /**
- * `CommitStore.commitUnits`: the group commit (DESIGN.md §4), one transaction per batch:
+ * The group commit (DESIGN.md §4), one transaction per batch:
  * (a) replay claims; (b) the audit chain head read under a lock (`FOR UPDATE` on
  * `audit_chain_head` in PostgreSQL, the write transaction in SQLite), consecutive seqs in unit
  * order, each record hashed onto its predecessor with `hashRecord` (the genesis prevHash is ''),
@@ -124,7 +125,7 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
  * seq the next record takes. If anything fails, nothing of the batch is written and the error is
  * thrown for every unit.
  */
-export async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
+async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
   if (units.length === 0) return [];
   return ctx.write(async (db) => {
     const lostKeys = await claimKeys(ctx, db, units);
@@ -141,4 +142,26 @@ export async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[],
     for (const chunk of ctx.chunks(tokenRows, 7)) await db.insertInto('issued_tokens').values(chunk).execute();
     return results;
   });
+}
+
+/**
+ * The group-commit write path (`CommitStore`) over Kysely, for SQLite and PostgreSQL alike; on
+ * SQLite with `thread`, the batches go to the commit thread instead (`SqliteCommitThread`), which
+ * hashes the chain with `hashAuditRecord` only.
+ */
+export function sqlCommitStore(ctx: SqlContext, thread?: SqliteCommitThread): CommitStore {
+  return {
+    commitUnits(units: CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
+      if (thread === undefined) return commitUnits(ctx, units, hashRecord);
+      if (hashRecord !== hashAuditRecord) return Promise.reject(new TypeError('the SQLite commit thread hashes the chain with hashAuditRecord only'));
+      // Under this process's write gate, like every write of the main thread's connection: otherwise
+      // a main-thread write (last-seen times, pruning, a revocation) that found the commit thread
+      // holding SQLite's write lock would wait in SQLite's busy handler, which sleeps on the event
+      // loop (measured: event-loop stalls of 10 ms and more every few seconds under load). Gated,
+      // it waits for the batch in flight without blocking anything, and then finds the lock free.
+      // Within this process only: with `--workers N` on SQLite, another process's batch can still
+      // make a main-thread write wait in the busy handler (PostgreSQL is the multi-process store).
+      return ctx.exclusive(() => thread.commit(units));
+    },
+  };
 }

@@ -21,7 +21,7 @@ import type {
   RevokedTokensTable,
   SigningKeysTable,
 } from './database.js';
-import type { ReplayClaim } from '../store.js';
+import type { ReplayClaim } from '../ports/replay-claim-store.js';
 import { fromJson, toJson } from './json.js';
 
 /*

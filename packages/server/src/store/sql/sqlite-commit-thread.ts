@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CommitResult, CommitUnit } from '../store.js';
+import type { CommitResult, CommitUnit } from '../ports/commit-store.js';
 import type { CommitReply, CommitRequest } from './sqlite-commit-worker.js';
 
 /**

@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
-import type { CommitResult, CommitUnit } from '../store.js';
+import type { CommitResult, CommitUnit } from '../ports/commit-store.js';
 import { batchClaims, lostClaims, planCommit } from './commit-units.js';
 
 /** A request from the main thread. */

@@ -1,4 +1,4 @@
-import type { Page } from '../store/store.js';
+import type { Page } from './page.js';
 
 /**
  * A CA of our hierarchy. Roots are `active` or `old` (kept while certificates under them live);
@@ -53,10 +53,7 @@ export interface AuthorityChanges {
   remove: string[];
 }
 
-/**
- * The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). Not part
- * of the shared `Store`: implemented by `store/sql/ca-queries.ts` over the same database.
- */
+/** The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). */
 export interface CaStore {
   /** Every CA row, any state, expired included (the plan removes those). */
   listAuthorities(): Promise<CaAuthorityRecord[]>;
@@ -80,7 +77,7 @@ export interface CaStore {
   /** Every revoked certificate still recorded (pruning removes them a day after they expire). */
   listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]>;
   /** Revoked certificates of `caId` that expire at or after `now` (what its CRL must list). */
-  listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]>;
+  listRevokedCertificates(caId: string, now: number): Promise<IssuedCertificateRecord[]>;
   /** Deletes certificate records that expired before `before`. */
   pruneCertificates(before: number): Promise<number>;
 
