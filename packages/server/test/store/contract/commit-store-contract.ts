@@ -1,13 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { T0, audit, chainDefects, hashRecord, issued, prefix, readChain, tokenUnit } from './fixtures.js';
+import type { Store } from '../../../src/store/store.js';
+import type { ContractStores } from './contract-stores.js';
+import { T0, audit, chainDefects, hashRecord, issued, prefix, readChain, tokenUnit } from '../fixtures.js';
 
-/**
- * The store contract's group-commit part (`CommitStore.commitUnits`), split from
- * `store-contract.ts` and run by it: `stores` gives the two stores over the same database that
- * the contract opened (the second races the first).
- */
-export function commitContract(stores: () => { store: Store; other: Store }): void {
+/** The `CommitStore` contract: the group commit's batches, claims and audit chain. */
+export function commitStoreContract(stores: () => ContractStores): void {
   describe('commitUnits', () => {
     let store: Store;
     let other: Store;
