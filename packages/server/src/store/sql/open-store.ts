@@ -3,6 +3,7 @@ import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
 import { sqlAuditStore } from './audit-queries.js';
 import { sqlCaStore } from './ca-queries.js';
+import { compileCommitStatements } from './commit-statements.js';
 import { sqlCommitStore } from './commit-units.js';
 import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
@@ -38,7 +39,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const opened = open(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);
-    const thread = options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS) : undefined;
+    const thread =
+      options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS, compileCommitStatements(opened.ctx.db)) : undefined;
     return storeOver(opened, thread);
   } catch (error) {
     await opened.close();
