@@ -34,7 +34,7 @@ function pinToOneCore() {
 }
 
 async function startCa(dir) {
-  const [{ openStore }, { createGroupCommitAuditLog }, { CertificateAuthority }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
+  const [{ openStore }, { createCommitLog }, { CertificateAuthority }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
     load('store/sql/open-store.js'),
     load('audit/group-commit.js'),
     load('ca/certificate-authority.js'),
@@ -44,7 +44,7 @@ async function startCa(dir) {
   ]);
   const logger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return logger; }, level: 'silent' };
   const store = await openStore({ dataDir: dir, migrate: true, logger });
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 2, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 2, logger });
   // The server reads agents through its in-memory directory (invalidated on every change); the
   // bench gives the CA the same kind of cache rather than a database read per certificate.
   const cached = new Map();
@@ -55,7 +55,7 @@ async function startCa(dir) {
     masterKey: Buffer.alloc(32, 1),
     clock: systemClock,
     random: cryptoRandom,
-    audit,
+    commitLog: audit,
     events: new RevocationEvents(),
     logger,
     issuer: 'https://auth.example.com',

@@ -4,7 +4,8 @@ import pino, { type Logger } from 'pino';
 import { adminApp } from './http/admin-app.js';
 import { registrationRoutes } from './http/registration-routes.js';
 import { AgentService } from './agents/agent-service.js';
-import { createGroupCommitAuditLog } from './audit/group-commit.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { createCommitLog } from './audit/group-commit.js';
 import { announceBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { assertAddressesFree, listenFailure } from './http/listen-address.js';
@@ -100,7 +101,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
     const announce = options.announceBootstrapToken ?? announceBootstrapToken({ dataDir: config.dataDir, logger });
     const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, announce);
-    const audit = createGroupCommitAuditLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
+    const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
 
     const keys = createSigningKeyRing({
       store,
@@ -111,7 +112,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       accessTokenTtl: config.accessTokenTtl,
       logger,
       onEvent: (event, details) => {
-        void audit
+        void commitLog
           .record({ time: clock.now(), event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid: details.kid } })
           .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
       },
@@ -173,7 +174,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(() => timers.forEach(clearInterval));
 
     const events = new RevocationEvents();
-    const deps = { config, clock, random, logger, store, keys, audit, events };
+    // Services that only audit take the commit log as their `audit`.
+    const audit: AuditLog = commitLog;
+    const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
     const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events, trustDomain: config.trustDomain });
     // The built-in CA (docs/ca.md): agents are read through the directory's cache, which every
     // suspension invalidates at once.
@@ -209,7 +212,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(() => federation.stop());
     grants.set(GRANT_JWT_BEARER, federation.grant);
     subjectTokenValidators.push(federatedSubjectTokenValidator({ verifier: federation.verifier, directory }));
-    stops.push(startCascadeRevocation({ lineage: store, events, audit, clock, logger }));
+    stops.push(startCascadeRevocation({ lineage: store, events, commitLog, clock, logger }));
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -235,18 +238,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       random,
       keys,
       digester,
-      audit,
+      commitLog,
       grants,
       senderConstraint: composeSenderConstraints(dpopSetup.check, mtls.senderConstraint),
       onClientSeen: (id: string, now: number) => lastSeen.set(id, now),
     };
-    const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, audit };
+    const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, commitLog };
     const revocationDeps = {
       ...endpointAuth,
       clock,
       keys,
       store,
-      audit,
+      commitLog,
       onTokenRevoked: (jti: string, agentId: string) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }),
     };
     const publicOptions: PublicAppOptions = {
@@ -283,7 +286,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(registrationRoutes, { deps, agents, bootstrapDigest });
     // One-time enrolment tokens and agents' self-service key rotation (docs/agent-sdk.md).
     const enrollment = enrollmentServiceOf(deps, agents);
-    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents } });
+    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, commitLog, agents } });
     const enrollmentPrune = setInterval(() => enrollment.pruneExpired().catch((error: unknown) => logger.warn({ err: error }, 'pruning enrolment tokens failed')), PRUNE_MS);
     enrollmentPrune.unref();
     stops.push(() => clearInterval(enrollmentPrune));
@@ -304,7 +307,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await app.close();
         // After the last request, before the store closes: the live DPoP proofs go to the database.
         await dpopSetup.close();
-        await audit.close();
+        await commitLog.close();
         await store.close();
         lock?.release();
       },
@@ -327,7 +330,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A cluster's workers share their primary's sockets; the primary checked the addresses.
   if (cluster.isPrimary) await assertAddressesFree(config);
   const server = await createServer(config, options);
-  const { logger, audit, clock } = server.deps;
+  const { logger, commitLog, clock } = server.deps;
   try {
     await server.app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
       throw listenFailure(error, config.host, config.port);
@@ -338,7 +341,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       });
       logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
     }
-    await audit.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
+    await commitLog.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
   } catch (error) {
     await server.close();
     throw error;

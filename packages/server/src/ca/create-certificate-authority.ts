@@ -19,7 +19,7 @@ export const REVOCATION_POLL_MS = 1_000;
  * and starts its timers. Returns the CA and the function that stops the timers.
  */
 export async function createCertificateAuthority(
-  deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'audit' | 'events'> & {
+  deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'commitLog' | 'events'> & {
     config: Pick<Config, 'issuer' | 'trustDomain' | 'certificateTtl' | 'caIntermediateTtl'>;
     masterKey: Buffer;
     store: CaStore;
@@ -32,7 +32,7 @@ export async function createCertificateAuthority(
     masterKey: deps.masterKey,
     clock: deps.clock,
     random: deps.random,
-    audit: deps.audit,
+    commitLog: deps.commitLog,
     events: deps.events,
     logger: { info: (msg) => deps.logger.info(msg), warn: (msg) => deps.logger.warn(msg), error: (obj, msg) => deps.logger.error(obj, msg) },
     issuer: deps.config.issuer,

@@ -1,6 +1,6 @@
 import type { AgentService } from '../agents/agent-service.js';
 import { AgentError } from '../agents/agent-error.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { CommitLog } from '../audit/commit-log.js';
 import { authenticateClient, ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oauth/oauth-error.js';
@@ -9,7 +9,7 @@ import { DESCRIPTIONS, invalidClient, invalidRequest, OAuthError } from '../oaut
 export interface SelfServiceKeysDeps {
   /** Client authentication, exactly as at the token endpoint. */
   auth: ClientAuthenticationDeps;
-  audit: AuditLog;
+  commitLog: CommitLog;
   agents: AgentService;
 }
 
@@ -92,7 +92,7 @@ async function authenticate(deps: SelfServiceKeysDeps, request: SelfServiceKeyRe
     throw error;
   }
   // The in-memory claim above stops a replay on this node; this durable one stops it on every node.
-  const claimed = await deps.audit.commit({ claims: [authenticated.replayClaim], audit: [], issuedTokens: [], onReplay: [] });
+  const claimed = await deps.commitLog.commit({ claims: [authenticated.replayClaim], audit: [], issuedTokens: [], onReplay: [] });
   if (!claimed.ok) {
     const error = invalidClient('assertion jti replayed');
     await auditFailure(deps, request, agentId, error);
@@ -115,7 +115,7 @@ function toOAuthError(error: unknown): unknown {
 
 async function auditFailure(deps: SelfServiceKeysDeps, request: SelfServiceKeyRequest, clientId: string | undefined, error: unknown): Promise<void> {
   const agentId = clientId?.slice(0, 64) ?? null;
-  await deps.audit.record({
+  await deps.commitLog.record({
     time: deps.auth.nowMs(),
     event: 'client_authentication.failed',
     outcome: 'failure',

@@ -10,8 +10,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import pino from 'pino';
 import { AgentService } from '../../src/agents/agent-service.js';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
-import type { AuditLog } from '../../src/audit/audit-log.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
+import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
 import { adminApp } from '../../src/http/admin-app.js';
 import { registrationRoutes } from '../../src/http/registration-routes.js';
@@ -35,7 +35,7 @@ export interface AdminHarness {
   app: FastifyInstance;
   store: Store;
   keys: RotatingSigningKeyRing;
-  audit: AuditLog;
+  audit: CommitLog;
   clock: FrozenClock;
   agents: AgentService;
   dataDir: string;
@@ -69,7 +69,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite'): Promise<Ad
     logger,
   });
   await keys.sync();
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const changed: string[] = [];
   const agents = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
   const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP }, clock, random: cryptoRandom, logger, store, audit, keys };

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
 import { CertificateAuthority, type CertificateAuthorityDeps } from '../../src/ca/certificate-authority.js';
 import { FrozenClock } from '../../src/clock.js';
 import { cryptoRandom } from '../../src/random.js';
@@ -61,7 +61,7 @@ export async function startCaHarness(backend: 'sqlite' | 'postgres' = 'sqlite', 
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const logger = pino({ level: 'silent' });
   const store = await openStore({ databaseUrl: database?.url, dataDir: dir, migrate: true, logger });
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const clock = new FrozenClock(startMs);
   const caStore: CaStore = store;
   const bus = new RevocationEvents();
@@ -74,7 +74,7 @@ export async function startCaHarness(backend: 'sqlite' | 'postgres' = 'sqlite', 
       masterKey: MASTER_KEY,
       clock,
       random: cryptoRandom,
-      audit,
+      commitLog: audit,
       events: bus,
       logger,
       issuer: ISSUER,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { IssuedTokenRecord } from '../../store/records.js';
 import type { RevocationEvent, RevocationEvents } from '../../signals/revocation-events.js';
@@ -12,7 +12,7 @@ export const MAX_CASCADE_TOKENS = 10_000;
 export interface CascadeDeps {
   lineage: TokenLineageStore;
   events: RevocationEvents;
-  audit: AuditLog;
+  commitLog: Pick<CommitLog, 'commit'>;
   clock: Clock;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
@@ -49,7 +49,7 @@ export async function revokeAsCascade(deps: CascadeDeps, tokens: readonly Issued
   const revoked = new Set(await deps.lineage.revokeTokens(tokens.map((t) => ({ jti: t.jti, agentId: t.agentId, revokedAt: now, expiresAt: t.expiresAt }))));
   const newly = tokens.filter((t) => revoked.has(t.jti));
   if (newly.length === 0) return [];
-  await deps.audit.commit({
+  await deps.commitLog.commit({
     claims: [],
     audit: newly.map((t) => ({
       time: now,

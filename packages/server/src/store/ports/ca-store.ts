@@ -53,15 +53,16 @@ export interface AuthorityChanges {
   remove: string[];
 }
 
-/** The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). */
+/**
+ * The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). Issued
+ * certificates are recorded by the commit log, with their audit record (`CommitUnit.certificates`).
+ */
 export interface CaStore {
   /** Every CA row, any state, expired included (the plan removes those). */
   listAuthorities(): Promise<CaAuthorityRecord[]>;
   /** Runs `plan` under the `ca` lock row and applies its changes in the same transaction. */
   mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]>;
 
-  /** Inserts issued-certificate records in one transaction (the ledger batches them). */
-  recordCertificates(records: readonly IssuedCertificateRecord[]): Promise<void>;
   getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined>;
   /** Newest first; the cursor is opaque. */
   listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>>;

@@ -4,10 +4,10 @@ import type { Page } from '../ports/page.js';
 import type { CaTables } from './ca-tables.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
+import { certificateFromRow } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
 type AuthorityRow = CaTables['ca_authorities'];
-type CertificateRow = CaTables['ca_certificates'];
 
 const authorityFromRow = (row: AuthorityRow): CaAuthorityRecord => ({
   id: row.id,
@@ -33,26 +33,6 @@ const authorityToRow = (record: CaAuthorityRecord): AuthorityRow => ({
   created_at: record.createdAt,
   activated_at: record.activatedAt,
   not_after: record.notAfter,
-});
-
-const certificateFromRow = (row: CertificateRow): IssuedCertificateRecord => ({
-  serial: row.serial,
-  agentId: row.agent_id,
-  kind: row.kind as IssuedCertificateRecord['kind'],
-  caId: row.ca_id,
-  issuedAt: Number(row.issued_at),
-  notAfter: Number(row.not_after),
-  revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-});
-
-const certificateToRow = (record: IssuedCertificateRecord): CertificateRow => ({
-  serial: record.serial,
-  agent_id: record.agentId,
-  kind: record.kind,
-  ca_id: record.caId,
-  issued_at: record.issuedAt,
-  not_after: record.notAfter,
-  revoked_at: record.revokedAt,
 });
 
 const crlFromRow = (row: CaTables['ca_crls']): CrlRecord => ({
@@ -100,13 +80,6 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
         if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
         if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
         return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
-      });
-    },
-
-    async recordCertificates(records: readonly IssuedCertificateRecord[]): Promise<void> {
-      if (records.length === 0) return;
-      await ctx.write(async (db) => {
-        for (const chunk of ctx.chunks([...records], 7)) await db.insertInto('ca_certificates').values(chunk.map(certificateToRow)).execute();
       });
     },
 

@@ -17,6 +17,7 @@ export interface CommitStatements {
   moveHead: SqlTemplate;
   audit: SqlTemplate;
   token: SqlTemplate;
+  certificate: SqlTemplate;
 }
 
 type Table = keyof Database;
@@ -48,6 +49,7 @@ export function compileCommitStatements(db: Kysely<Database>): CommitStatements 
     hash: true,
   });
   const token = placeholderRow<'issued_tokens'>({ jti: true, agent_id: true, client_id: true, issued_at: true, expires_at: true, parent_jti: true, token_digest: true });
+  const certificate = placeholderRow<'ca_certificates'>({ serial: true, agent_id: true, kind: true, ca_id: true, issued_at: true, not_after: true, revoked_at: true });
   return {
     claim: sqlTemplate(
       db
@@ -60,5 +62,6 @@ export function compileCommitStatements(db: Kysely<Database>): CommitStatements 
     moveHead: sqlTemplate(db.updateTable('audit_chain_head').set(head as never).where('id', '=', 1), Object.keys(head)),
     audit: sqlTemplate(db.insertInto('audit_log').values(audit.row), audit.names),
     token: sqlTemplate(db.insertInto('issued_tokens').values(token.row), token.names),
+    certificate: sqlTemplate(db.insertInto('ca_certificates').values(certificate.row), certificate.names),
   };
 }

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { AuditInput } from '../records.js';
 import type { CommitResult, CommitStore, CommitUnit, HashRecord } from '../ports/commit-store.js';
 import type { ReplayClaim } from '../ports/replay-claim-store.js';
+import type { CaCertificatesTable } from './ca-tables.js';
 import type { AuditLogTable, Database, IssuedTokensTable, ReplayClaimsTable } from './database.js';
 import { fromJson, toJson } from './json.js';
-import { auditToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
+import { auditToRow, certificateToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
 import type { SqlContext } from './sql-context.js';
 import type { SqliteCommitThread } from './sqlite-commit-thread.js';
@@ -80,6 +81,7 @@ function unhashed(input: AuditInput, seq: number): { record: UnhashedAudit; deta
 export interface CommitPlan {
   auditRows: AuditLogTable[];
   tokenRows: IssuedTokensTable[];
+  certificateRows: CaCertificatesTable[];
   results: CommitResult[];
   /** The new chain head. */
   seq: number;
@@ -88,7 +90,8 @@ export interface CommitPlan {
 
 /**
  * Step (b) and (c) without I/O: consecutive seqs in unit order, each record hashed onto its
- * predecessor (the winners' `audit`, the losers' `onReplay`), and the winners' issued tokens.
+ * predecessor (the winners' `audit`, the losers' `onReplay`), and the winners' issued tokens and
+ * certificates.
  * Shared by the in-process path and the SQLite commit worker, so both write the same chain.
  */
 export function planCommit(units: readonly CommitUnit[], lostKeys: readonly string[][], head: { seq: number; hash: string }, hashRecord: HashRecord): CommitPlan {
@@ -96,6 +99,7 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
   let prevHash = head.hash;
   const auditRows: AuditLogTable[] = [];
   const tokenRows: IssuedTokensTable[] = [];
+  const certificateRows: CaCertificatesTable[] = [];
   const results: CommitResult[] = units.map((unit, index) => {
     const lost = lostKeys[index] ?? [];
     const ok = lost.length === 0;
@@ -109,9 +113,10 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
     }
     if (!ok) return { ok: false, reason: 'replayed', replayedKeys: lost };
     for (const token of unit.issuedTokens) tokenRows.push(issuedTokenToRow(token));
+    for (const certificate of unit.certificates ?? []) certificateRows.push(certificateToRow(certificate));
     return { ok: true, firstSeq };
   });
-  return { auditRows, tokenRows, results, seq, prevHash };
+  return { auditRows, tokenRows, certificateRows, results, seq, prevHash };
 }
 
 /**
@@ -119,7 +124,7 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
  * (a) replay claims; (b) the audit chain head read under a lock (`FOR UPDATE` on
  * `audit_chain_head` in PostgreSQL, the write transaction in SQLite), consecutive seqs in unit
  * order, each record hashed onto its predecessor with `hashRecord` (the genesis prevHash is ''),
- * and the head moved; (c) the winners' issued tokens. All inserts are multi-row.
+ * and the head moved; (c) the winners' issued tokens and certificates. All inserts are multi-row.
  *
  * `firstSeq` is the seq of the unit's first audit record; for a unit without records it is the
  * seq the next record takes. If anything fails, nothing of the batch is written and the error is
@@ -133,13 +138,14 @@ async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRe
     const head = await ctx.dialect
       .lockRows(db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1))
       .executeTakeFirstOrThrow();
-    const { auditRows, tokenRows, results, seq, prevHash } = planCommit(units, lostKeys, { seq: Number(head.seq), hash: head.hash }, hashRecord);
+    const { auditRows, tokenRows, certificateRows, results, seq, prevHash } = planCommit(units, lostKeys, { seq: Number(head.seq), hash: head.hash }, hashRecord);
 
     for (const chunk of ctx.chunks(auditRows, 12)) await db.insertInto('audit_log').values(chunk).execute();
     if (auditRows.length > 0) {
       await db.updateTable('audit_chain_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
     }
     for (const chunk of ctx.chunks(tokenRows, 7)) await db.insertInto('issued_tokens').values(chunk).execute();
+    for (const chunk of ctx.chunks(certificateRows, 7)) await db.insertInto('ca_certificates').values(chunk).execute();
     return results;
   });
 }

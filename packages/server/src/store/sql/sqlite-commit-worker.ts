@@ -54,6 +54,7 @@ const readHead = prepare<Pick<AuditChainHeadTable, 'seq' | 'hash'>>(statements.r
 const moveHead = prepare(statements.moveHead);
 const insertAudit = prepare(statements.audit);
 const insertToken = prepare(statements.token);
+const insertCertificate = prepare(statements.certificate);
 
 const commit = db.transaction((units: CommitUnit[]): CommitResult[] => {
   const { rows, firstClaimant } = batchClaims(units);
@@ -65,6 +66,7 @@ const commit = db.transaction((units: CommitUnit[]): CommitResult[] => {
   for (const row of plan.auditRows) insertAudit.run(row);
   if (plan.auditRows.length > 0) moveHead.run({ seq: plan.seq, hash: plan.prevHash });
   for (const row of plan.tokenRows) insertToken.run(row);
+  for (const row of plan.certificateRows) insertCertificate.run(row);
   return plan.results;
 });
 
