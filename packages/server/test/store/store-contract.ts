@@ -2,11 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
+import { caStoreContract } from './contract/ca-store-contract.js';
 import { commitStoreContract } from './contract/commit-store-contract.js';
 import type { ContractStores } from './contract/contract-stores.js';
+import { enrollmentStoreContract } from './contract/enrollment-store-contract.js';
+import { federationStoreContract } from './contract/federation-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
+import { signalsStoreContract } from './contract/signals-store-contract.js';
 import { signingKeyStoreContract } from './contract/signing-key-store-contract.js';
+import { tokenLineageStoreContract } from './contract/token-lineage-store-contract.js';
 import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
 
@@ -37,6 +42,11 @@ export function storeContract(open: () => Promise<Store>): void {
   replayClaimStoreContract(opened);
   auditStoreContract(opened);
   settingsStoreContract(opened);
+  enrollmentStoreContract(opened);
+  federationStoreContract(opened);
+  tokenLineageStoreContract(opened);
+  signalsStoreContract(opened);
+  caStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {
