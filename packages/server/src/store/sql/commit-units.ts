@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditInput } from '../records.js';
+import type { AuditInput, IssuedTokenRecord } from '../records.js';
+import type { IssuedCertificateRecord } from '../ports/ca-store.js';
 import type { CommitResult, CommitStore, CommitUnit, HashRecord } from '../ports/commit-store.js';
 import type { ReplayClaim } from '../ports/replay-claim-store.js';
 import type { CaCertificatesTable } from './ca-tables.js';
@@ -15,7 +16,7 @@ import type { SqliteCommitThread } from './sqlite-commit-thread.js';
  * them, each with the index of the first unit claiming it. A key claimed twice in a batch is one row
  * (the first unit's expiry): the second claimant loses, whatever expiry it named.
  */
-export function batchClaims(units: readonly CommitUnit[]): { rows: ReplayClaimsTable[]; firstClaimant: Map<string, number> } {
+export function batchClaims(units: readonly Pick<CommitUnit, 'claims'>[]): { rows: ReplayClaimsTable[]; firstClaimant: Map<string, number> } {
   const firstClaimant = new Map<string, number>();
   const distinct: ReplayClaim[] = [];
   units.forEach((unit, index) => {
@@ -29,7 +30,7 @@ export function batchClaims(units: readonly CommitUnit[]): { rows: ReplayClaimsT
 }
 
 /** Per unit, the keys it lost; a unit wins when it lost none. */
-export function lostClaims(units: readonly CommitUnit[], inserted: ReadonlySet<string>, firstClaimant: ReadonlyMap<string, number>): string[][] {
+export function lostClaims(units: readonly Pick<CommitUnit, 'claims'>[], inserted: ReadonlySet<string>, firstClaimant: ReadonlyMap<string, number>): string[][] {
   return units.map((unit, index) => unit.claims.filter((c) => !(inserted.has(c.key) && firstClaimant.get(c.key) === index)).map((c) => c.key));
 }
 
@@ -42,7 +43,7 @@ export function lostClaims(units: readonly CommitUnit[], inserted: ReadonlySet<s
  * succeed later either. Claims are inserted in primary-key order so that concurrent PostgreSQL
  * committers lock them in the same order and cannot deadlock.
  */
-async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly CommitUnit[]): Promise<string[][]> {
+async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly Pick<CommitUnit, 'claims'>[]): Promise<string[][]> {
   const { rows, firstClaimant } = batchClaims(units);
   const inserted = new Set<string>();
   for (const chunk of ctx.chunks(rows, 2)) {
@@ -57,24 +58,45 @@ async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly 
   return lostClaims(units, inserted, firstClaimant);
 }
 
+/** An audit record as the store writes it: nullables normalised, `details` already JSON text. */
+export type PreparedAudit = Omit<UnhashedAudit, 'seq' | 'details'> & { details: string };
+
+/**
+ * A unit as the store writes it (`prepareUnits`). Each audit record's `details` is JSON text, so a
+ * batch crosses to the SQLite commit thread as strings, not as objects cloned key by key.
+ */
+export interface PreparedUnit {
+  claims: ReplayClaim[];
+  audit: PreparedAudit[];
+  issuedTokens: IssuedTokenRecord[];
+  certificates: IssuedCertificateRecord[];
+  onReplay: PreparedAudit[];
+}
+
 /** Normalises an input to exactly what will be read back, so the hash verifies after a round trip. */
-function unhashed(input: AuditInput, seq: number): { record: UnhashedAudit; details: string } {
-  const details = toJson(input.details ?? {});
+function prepareAudit(input: AuditInput): PreparedAudit {
   return {
-    details,
-    record: {
-      time: input.time,
-      event: input.event,
-      outcome: input.outcome,
-      agentId: input.agentId ?? null,
-      actor: input.actor ?? null,
-      sourceIp: input.sourceIp ?? null,
-      reason: input.reason ?? null,
-      requestId: input.requestId ?? null,
-      details: fromJson<Record<string, unknown>>(details),
-      seq,
-    },
+    time: input.time,
+    event: input.event,
+    outcome: input.outcome,
+    agentId: input.agentId ?? null,
+    actor: input.actor ?? null,
+    sourceIp: input.sourceIp ?? null,
+    reason: input.reason ?? null,
+    requestId: input.requestId ?? null,
+    details: toJson(input.details ?? {}),
   };
+}
+
+/** The units of a batch as the store writes them (see `PreparedUnit`). */
+export function prepareUnits(units: readonly CommitUnit[]): PreparedUnit[] {
+  return units.map((unit) => ({
+    claims: unit.claims,
+    audit: unit.audit.map(prepareAudit),
+    issuedTokens: unit.issuedTokens,
+    certificates: unit.certificates ?? [],
+    onReplay: unit.onReplay.map(prepareAudit),
+  }));
 }
 
 /** What a batch writes once its claims are decided and the chain head is read. */
@@ -94,7 +116,7 @@ export interface CommitPlan {
  * certificates.
  * Shared by the in-process path and the SQLite commit worker, so both write the same chain.
  */
-export function planCommit(units: readonly CommitUnit[], lostKeys: readonly string[][], head: { seq: number; hash: string }, hashRecord: HashRecord): CommitPlan {
+export function planCommit(units: readonly PreparedUnit[], lostKeys: readonly string[][], head: { seq: number; hash: string }, hashRecord: HashRecord): CommitPlan {
   let seq = head.seq;
   let prevHash = head.hash;
   const auditRows: AuditLogTable[] = [];
@@ -106,14 +128,15 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
     const firstSeq = seq + 1;
     for (const input of ok ? unit.audit : unit.onReplay) {
       seq += 1;
-      const { record, details } = unhashed(input, seq);
+      // Hashed as it will be read back: the details parsed from the very text stored.
+      const record: UnhashedAudit = { ...input, details: fromJson<Record<string, unknown>>(input.details), seq };
       const hash = hashRecord(prevHash, record);
-      auditRows.push(auditToRow(record, details, prevHash, hash));
+      auditRows.push(auditToRow(record, input.details, prevHash, hash));
       prevHash = hash;
     }
     if (!ok) return { ok: false, reason: 'replayed', replayedKeys: lost };
     for (const token of unit.issuedTokens) tokenRows.push(issuedTokenToRow(token));
-    for (const certificate of unit.certificates ?? []) certificateRows.push(certificateToRow(certificate));
+    for (const certificate of unit.certificates) certificateRows.push(certificateToRow(certificate));
     return { ok: true, firstSeq };
   });
   return { auditRows, tokenRows, certificateRows, results, seq, prevHash };
@@ -130,7 +153,7 @@ export function planCommit(units: readonly CommitUnit[], lostKeys: readonly stri
  * seq the next record takes. If anything fails, nothing of the batch is written and the error is
  * thrown for every unit.
  */
-async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
+async function commitUnits(ctx: SqlContext, units: readonly PreparedUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
   if (units.length === 0) return [];
   return ctx.write(async (db) => {
     const lostKeys = await claimKeys(ctx, db, units);
@@ -158,7 +181,7 @@ async function commitUnits(ctx: SqlContext, units: readonly CommitUnit[], hashRe
 export function sqlCommitStore(ctx: SqlContext, thread?: SqliteCommitThread): CommitStore {
   return {
     commitUnits(units: CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
-      if (thread === undefined) return commitUnits(ctx, units, hashRecord);
+      if (thread === undefined) return commitUnits(ctx, prepareUnits(units), hashRecord);
       if (hashRecord !== hashAuditRecord) return Promise.reject(new TypeError('the SQLite commit thread hashes the chain with hashAuditRecord only'));
       // Under this process's write gate, like every write of the main thread's connection: otherwise
       // a main-thread write (last-seen times, pruning, a revocation) that found the commit thread
@@ -167,7 +190,8 @@ export function sqlCommitStore(ctx: SqlContext, thread?: SqliteCommitThread): Co
       // it waits for the batch in flight without blocking anything, and then finds the lock free.
       // Within this process only: with `--workers N` on SQLite, another process's batch can still
       // make a main-thread write wait in the busy handler (PostgreSQL is the multi-process store).
-      return ctx.exclusive(() => thread.commit(units));
+      const prepared = prepareUnits(units);
+      return ctx.exclusive(() => thread.commit(prepared));
     },
   };
 }

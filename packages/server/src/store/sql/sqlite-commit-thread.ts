@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CommitResult, CommitUnit } from '../ports/commit-store.js';
+import type { CommitResult } from '../ports/commit-store.js';
+import type { PreparedUnit } from './commit-units.js';
 import type { CommitStatements } from './commit-statements.js';
 import type { CommitReply, CommitRequest, CommitWorkerData } from './sqlite-commit-worker.js';
 
@@ -33,7 +34,7 @@ export class SqliteCommitThread {
     private readonly statements: CommitStatements,
   ) {}
 
-  commit(units: CommitUnit[]): Promise<CommitResult[]> {
+  commit(units: PreparedUnit[]): Promise<CommitResult[]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

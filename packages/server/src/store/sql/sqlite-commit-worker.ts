@@ -11,16 +11,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
-import type { CommitResult, CommitUnit } from '../ports/commit-store.js';
+import type { CommitResult } from '../ports/commit-store.js';
 import type { CommitStatements } from './commit-statements.js';
 import type { AuditChainHeadTable } from './database.js';
-import { batchClaims, lostClaims, planCommit } from './commit-units.js';
+import { batchClaims, lostClaims, planCommit, type PreparedUnit } from './commit-units.js';
 import { bindTemplate, type SqlTemplate } from './sql-template.js';
 
 /** A request from the main thread. */
 export interface CommitRequest {
   id: number;
-  units: CommitUnit[];
+  units: PreparedUnit[];
 }
 
 /** The answer: the results, or the error's message (the batch was rolled back). */
@@ -56,7 +56,7 @@ const insertAudit = prepare(statements.audit);
 const insertToken = prepare(statements.token);
 const insertCertificate = prepare(statements.certificate);
 
-const commit = db.transaction((units: CommitUnit[]): CommitResult[] => {
+const commit = db.transaction((units: PreparedUnit[]): CommitResult[] => {
   const { rows, firstClaimant } = batchClaims(units);
   const inserted = new Set<string>();
   for (const row of rows) if (insertClaim.run(row).changes === 1) inserted.add(row.key);
