@@ -39,13 +39,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const opened = open(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);
-    const thread =
-      options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS, compileCommitStatements(opened.ctx.db)) : undefined;
-    return storeOver(opened, thread);
   } catch (error) {
     await opened.close();
     throw databaseOpenError(error, options.databaseUrl, options.dataDir);
   }
+  const thread =
+    options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS, compileCommitStatements(opened.ctx.db)) : undefined;
+  return storeOver(opened, thread);
 }
 
 /** Every port over one open database, as one object. */
