@@ -34,29 +34,28 @@ function pinToOneCore() {
 }
 
 async function startCa(dir) {
-  const [{ openStore }, { createGroupCommitAuditLog }, { CertificateAuthority }, { SqlCaStore }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
+  const [{ openStore }, { createCommitLog }, { CertificateAuthority }, { RevocationEvents }, { cryptoRandom }, { systemClock }] = await Promise.all([
     load('store/sql/open-store.js'),
     load('audit/group-commit.js'),
     load('ca/certificate-authority.js'),
-    load('store/sql/ca-queries.js'),
     load('signals/revocation-events.js'),
     load('random.js'),
     load('clock.js'),
   ]);
   const logger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return logger; }, level: 'silent' };
   const store = await openStore({ dataDir: dir, migrate: true, logger });
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 2, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 2, logger });
   // The server reads agents through its in-memory directory (invalidated on every change); the
   // bench gives the CA the same kind of cache rather than a database read per certificate.
   const cached = new Map();
   const agents = { getAgent: async (id) => cached.get(id) ?? cached.set(id, await store.getAgent(id)).get(id) };
   const ca = new CertificateAuthority({
-    store: new SqlCaStore(store.context),
+    store,
     agents,
     masterKey: Buffer.alloc(32, 1),
     clock: systemClock,
     random: cryptoRandom,
-    audit,
+    commitLog: audit,
     events: new RevocationEvents(),
     logger,
     issuer: 'https://auth.example.com',

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.js';
+import type { CommitLog } from './audit/commit-log.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { SigningKeyRing } from './keys/signing-key-ring.js';
@@ -18,6 +19,9 @@ export interface Deps {
   readonly logger: Logger;
   readonly store: Store;
   readonly keys: SigningKeyRing;
+  /** The one durable write: audit records, issued tokens and certificates, single-use claims. */
+  readonly commitLog: CommitLog;
+  /** The commit log, as the services that only audit take it. */
   readonly audit: AuditLog;
   /** Every revocation path publishes here (Shared Signals, caches). */
   readonly events: RevocationEvents;

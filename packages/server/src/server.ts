@@ -4,7 +4,8 @@ import pino, { type Logger } from 'pino';
 import { adminApp } from './http/admin-app.js';
 import { registrationRoutes } from './http/registration-routes.js';
 import { AgentService } from './agents/agent-service.js';
-import { createGroupCommitAuditLog } from './audit/group-commit.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { createCommitLog } from './audit/group-commit.js';
 import { announceBootstrapToken, resolveBootstrapToken } from './bootstrap-token.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { assertAddressesFree, listenFailure } from './http/listen-address.js';
@@ -34,12 +35,11 @@ import { tokenExchangeGrant } from './oauth/grants/token-exchange-grant.js';
 import { ownAccessTokenValidator } from './oauth/exchange/own-access-token-validator.js';
 import type { SubjectTokenValidator } from './oauth/exchange/subject-token-validator.js';
 import { startCascadeRevocation } from './oauth/exchange/cascade-revocation.js';
-import { tokenLineageStoreOf } from './store/sql/token-lineage-queries.js';
 import { createTokenDigester } from './tokens/token-digest.js';
 import { cryptoRandom, type Random } from './random.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from './cluster-notice.js';
 import { openStore } from './store/sql/open-store.js';
-import type { SqlStore } from './store/sql/sql-store.js';
+import type { Store } from './store/store.js';
 import { RevocationEvents } from './signals/revocation-events.js';
 import { createFederation, createRemoteJwks } from './federation/create-federation.js';
 import { federatedSubjectTokenValidator } from './federation/federated-subject-token-validator.js';
@@ -90,7 +90,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   // One SQLite data directory, one server: a cluster's workers run under their primary's lock.
   const lock: DataDirLock | undefined = config.databaseUrl === undefined && !cluster.isWorker ? lockDataDir(config.dataDir) : undefined;
-  let store: SqlStore;
+  let store: Store;
   try {
     logger.info('opening the database');
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
@@ -105,7 +105,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
     const announce = options.announceBootstrapToken ?? announceBootstrapToken({ dataDir: config.dataDir, logger });
     const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, random, announce);
-    const audit = createGroupCommitAuditLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
+    const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
 
     const keys = createSigningKeyRing({
       store,
@@ -116,7 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       accessTokenTtl: config.accessTokenTtl,
       logger,
       onEvent: (event, details) => {
-        void audit
+        void commitLog
           .record({ time: clock.now(), event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid: details.kid } })
           .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
       },
@@ -133,7 +133,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const dpopSetup = createDpopSetup({ config, masterKey, clock, store, logger });
     dpop = dpopSetup;
     // Failed-authentication limits (docs/oauth.md), counted in Redis when it is configured.
-    limits = createAuthenticationLimits({ config, clock, audit, logger }, options.rateLimitRedis);
+    limits = createAuthenticationLimits({ config, clock, audit: commitLog, logger }, options.rateLimitRedis);
     // Redis is an optimisation for both (the database claim is authoritative; failures are counted
     // in memory until it answers): wait briefly, never fail.
     await Promise.all([dpopSetup.ready(2_000), limits?.ready(2_000)]);
@@ -181,7 +181,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stops.push(() => timers.forEach(clearInterval));
 
     const events = new RevocationEvents();
-    const deps = { config, clock, random, logger, store, keys, audit, events };
+    // Services that only audit take the commit log as their `audit`.
+    const audit: AuditLog = commitLog;
+    const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
     const agents = new AgentService({ clock, random, store, audit, onAgentChanged, events, trustDomain: config.trustDomain });
     // The built-in CA (docs/ca.md): agents are read through the directory's cache, which every
     // suspension invalidates at once.
@@ -189,7 +191,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const { ca, stop: stopCa } = await createCertificateAuthority({
       ...deps,
       masterKey,
-      context: store.context,
       agents: { getAgent: async (id) => (await directory.get(id))?.agent },
     });
     stops.push(stopCa);
@@ -214,11 +215,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       }),
     );
     // Federated workload login: RFC 7523 §2.1 grant, federated client_assertion, subject_token.
-    const federation = await createFederation({ config, clock, random, logger, context: store.context, agents: store, audit, replayCache, remoteJwks });
+    const federation = await createFederation({ config, clock, random, logger, store, agents: store, audit, replayCache, remoteJwks });
     stops.push(() => federation.stop());
     grants.set(GRANT_JWT_BEARER, federation.grant);
     subjectTokenValidators.push(federatedSubjectTokenValidator({ verifier: federation.verifier, directory }));
-    stops.push(startCascadeRevocation({ lineage: tokenLineageStoreOf(store), events, audit, clock, logger }));
+    stops.push(startCascadeRevocation({ lineage: store, events, commitLog, clock, logger }));
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -244,18 +245,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       random,
       keys,
       digester,
-      audit,
+      commitLog,
       grants,
       senderConstraint: composeSenderConstraints(dpopSetup.check, mtls.senderConstraint),
       onClientSeen: (id: string, now: number) => lastSeen.set(id, now),
     };
-    const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, audit };
+    const introspectionDeps = { ...endpointAuth, clock, keys, store, digester, commitLog };
     const revocationDeps = {
       ...endpointAuth,
       clock,
       keys,
       store,
-      audit,
+      commitLog,
       onTokenRevoked: (jti: string, agentId: string) => events.publish({ kind: 'token_revoked', jti, agentId, at: clock.now(), reason: 'revoked' }),
     };
     const publicOptions: PublicAppOptions = {
@@ -292,7 +293,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await app.register(registrationRoutes, { deps, agents, bootstrapDigest, limits });
     // One-time enrolment tokens and agents' self-service key rotation (docs/agent-sdk.md).
     const enrollment = enrollmentServiceOf(deps, agents);
-    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, audit, agents }, limits: limits?.clients });
+    await app.register(enrollmentRoutes, { issuer: config.issuer, enrollment, selfKeys: { auth: authDeps, commitLog, agents }, limits: limits?.clients });
     const enrollmentPrune = setInterval(() => enrollment.pruneExpired().catch((error: unknown) => logger.warn({ err: error }, 'pruning enrolment tokens failed')), PRUNE_MS);
     enrollmentPrune.unref();
     stops.push(() => clearInterval(enrollmentPrune));
@@ -314,7 +315,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         // After the last request, before the store closes: the live DPoP proofs go to the database.
         await dpopSetup.close();
         await limits?.close();
-        await audit.close();
+        await commitLog.close();
         await store.close();
         lock?.release();
       },
@@ -338,7 +339,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A cluster's workers share their primary's sockets; the primary checked the addresses.
   if (cluster.isPrimary) await assertAddressesFree(config);
   const server = await createServer(config, options);
-  const { logger, audit, clock } = server.deps;
+  const { logger, commitLog, clock } = server.deps;
   try {
     await server.app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
       throw listenFailure(error, config.host, config.port);
@@ -349,7 +350,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       });
       logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
     }
-    await audit.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
+    await commitLog.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
   } catch (error) {
     await server.close();
     throw error;

@@ -1,4 +1,4 @@
-import type { AuditFilter, AuditStore } from '../store/store.js';
+import type { AuditFilter, AuditStore } from '../store/ports/audit-store.js';
 import { auditRecordToJson } from './audit-record-json.js';
 
 /** Default records fetched per `queryAudit` page. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditInput } from '../store/records.js';
-import type { CommitResult, CommitStore, CommitUnit } from '../store/store.js';
-import type { AuditLog } from './audit-log.js';
+import type { CommitResult, CommitStore, CommitUnit } from '../store/ports/commit-store.js';
+import type { CommitLog } from './commit-log.js';
 import { hashAuditRecord } from './hash-chain.js';
 import { assertCommitUnit } from './validate-audit-input.js';
 
@@ -27,7 +27,7 @@ interface Batch {
 }
 
 /**
- * The audit log with group commit (DESIGN.md §4): many requests' writes in one transaction, so no
+ * The commit log with group commit (DESIGN.md §4): many requests' units in one transaction, so no
  * request pays for its own fsync and none is answered before its writes are durable.
  *
  * - `commit(unit)` checks the unit at once (unknown event, oversized or secret-looking `details`:
@@ -47,7 +47,7 @@ interface Batch {
  * Cost per unit: the check, one array slot per batch array and the caller's promise; one timer per
  * batch, never one per unit.
  */
-export function createGroupCommitAuditLog(deps: GroupCommitDeps): AuditLog {
+export function createCommitLog(deps: GroupCommitDeps): CommitLog {
   const { store, flushIntervalMs, logger } = deps;
   const maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH;
   if (!Number.isSafeInteger(flushIntervalMs) || flushIntervalMs < 0) throw new TypeError('audit: flushIntervalMs must be a non-negative integer');
@@ -85,7 +85,7 @@ export function createGroupCommitAuditLog(deps: GroupCommitDeps): AuditLog {
     timeout = immediate = undefined;
     if (draining !== undefined) return;
     draining = drain().then(afterDrain, (error: unknown) => {
-      logger.error({ err: error }, 'audit group commit loop failed');
+      logger.error({ err: error }, 'group commit loop failed');
       afterDrain();
     });
   }
@@ -115,14 +115,14 @@ export function createGroupCommitAuditLog(deps: GroupCommitDeps): AuditLog {
       }
     } catch (error) {
       for (const reject of batch.reject) reject(error);
-      logger.error({ err: error, units: batch.units.length }, 'audit group commit failed; its requests fail closed');
+      logger.error({ err: error, units: batch.units.length }, 'group commit failed; its requests fail closed');
       return;
     }
     batch.resolve.forEach((resolve, i) => resolve(results[i] as CommitResult));
   }
 
   function commit(unit: CommitUnit): Promise<CommitResult> {
-    if (closed) throw new TypeError('audit: the audit log is closed');
+    if (closed) throw new TypeError('audit: the commit log is closed');
     assertCommitUnit(unit);
     return new Promise<CommitResult>((resolve, reject) => enqueue(unit, resolve, reject));
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from '../store/records.js';
 
 /** The fields of a record that its hash covers: everything but the chain links themselves. */
@@ -38,7 +38,9 @@ export function canonicalAuditRecord(record: HashedAuditFields): string {
  * must stay pure and cheap. It does not validate `record`: the audit log does that at its boundary.
  */
 export function hashAuditRecord(prevHash: string, record: HashedAuditFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalAuditRecord(record)).digest('base64url');
+  // One-shot: half the cost of a Hash object per record, on the commit thread's path. `prevHash`
+  // is base64url, so hashing the concatenation is hashing the parts in turn.
+  return hash('sha256', `${prevHash}\n${canonicalAuditRecord(record)}`, 'base64url');
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditInput } from '../store/records.js';
-import type { CommitUnit } from '../store/store.js';
+import type { CommitUnit } from '../store/ports/commit-store.js';
 import { AUDIT_EVENTS } from './events.js';
 
 /** Largest `details` accepted, in characters of its JSON form (see {@link assertAuditInput}). */
@@ -38,14 +38,15 @@ const COMPACT_JOSE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/;
 const EVENTS: ReadonlySet<string> = new Set(AUDIT_EVENTS);
 
 /**
- * Checks a `CommitUnit` at the audit log's boundary: every audit record in `audit` and `onReplay` is
- * checked by {@link assertAuditInput}. Throws `TypeError` (programmer misuse, DESIGN.md §6).
+ * Checks a `CommitUnit` at the commit log's boundary: every audit record in `audit` and `onReplay`
+ * is checked by {@link assertAuditInput}. Throws `TypeError` (programmer misuse, DESIGN.md §6).
  */
 export function assertCommitUnit(unit: CommitUnit): void {
   if (typeof unit !== 'object' || unit === null) throw new TypeError('audit: a commit unit must be an object');
   if (!Array.isArray(unit.claims) || !Array.isArray(unit.audit) || !Array.isArray(unit.issuedTokens) || !Array.isArray(unit.onReplay)) {
     throw new TypeError('audit: a commit unit needs arrays claims, audit, issuedTokens and onReplay');
   }
+  if (unit.certificates !== undefined && !Array.isArray(unit.certificates)) throw new TypeError('audit: a commit unit\'s certificates must be an array');
   for (const input of unit.audit) assertAuditInput(input);
   for (const input of unit.onReplay) assertAuditInput(input);
 }

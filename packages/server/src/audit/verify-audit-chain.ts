@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../store/records.js';
-import type { AuditStore } from '../store/store.js';
+import type { AuditStore } from '../store/ports/audit-store.js';
 import { GENESIS_PREV_HASH, hashAuditRecord } from './hash-chain.js';
 
 /** Default number of records read per `readAuditRange` call. */

@@ -3,7 +3,7 @@ import type { Random } from '../random.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import { children, readBitStringBytes, readDer } from '../der/der-reader.js';
 import { signingCa, readCaCertificate, type SigningCa } from './ca-certificate.js';
-import type { CaAuthorityRecord } from './ca-store.js';
+import type { CaAuthorityRecord } from '../store/ports/ca-store.js';
 import {
   authorityKeyIdentifier,
   basicConstraints,

@@ -4,7 +4,7 @@ import { fromPem } from '../der/der-reader.js';
 import { extensionsOf, readCaCertificate, signingCa, tbsMembers, type CaCertificate } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
 import { candidateRecord, makeIntermediateCa, sealImportedKey } from './ca-hierarchy.js';
-import type { CaAuthorityRecord } from './ca-store.js';
+import type { CaAuthorityRecord } from '../store/ports/ca-store.js';
 import { OID } from './oids.js';
 
 /** What an operator imports (admin API `POST /ca/import`, CLI `ca import`). PEM throughout. */

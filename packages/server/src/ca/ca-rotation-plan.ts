@@ -1,4 +1,4 @@
-import type { AuthorityChanges, CaAuthorityRecord } from './ca-store.js';
+import type { AuthorityChanges, CaAuthorityRecord } from '../store/ports/ca-store.js';
 
 /** When an issuing CA is replaced, as fractions of its lifetime (SPIRE's defaults). */
 export interface CaRotationPolicy {

@@ -1,10 +1,10 @@
 import type { X509Certificate } from 'node:crypto';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { Store } from '../store/store.js';
-import type { CaStore } from './ca-store.js';
+import type { CaStore } from '../store/ports/ca-store.js';
 
 /** Longest certificate lifetime, whatever is configured or asked (issue 3). */
 export const MAX_CERTIFICATE_TTL = 86_400;
@@ -23,7 +23,8 @@ export interface CertificateAuthorityDeps {
   masterKey: Buffer;
   clock: Clock;
   random: Random;
-  audit: AuditLog;
+  /** Certificates are recorded through it, atomically with their `certificate.issued` record. */
+  commitLog: CommitLog;
   events: RevocationEvents;
   logger: { info(msg: string): void; warn(msg: string): void; error(obj: unknown, msg: string): void };
   /** Our issuer identifier: the base of the CRL distribution point URLs. */

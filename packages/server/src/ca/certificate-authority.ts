@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { standingFault } from '../agents/agent-standing.js';
 import type { AuditInput } from '../store/records.js';
-import type { Page } from '../store/store.js';
+import type { Page } from '../store/ports/page.js';
 import { DerError, fromPem, readDer } from '../der/der-reader.js';
 import { pem } from '../der/der-writer.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
@@ -9,11 +9,10 @@ import { CaError } from './ca-error.js';
 import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
 import { importAuthority, type CaImport } from './ca-import.js';
 import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
-import type { CaAuthorityRecord, IssuedCertificateRecord } from './ca-store.js';
+import type { CaAuthorityRecord, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 import { checkLeaf, checkLeafWithX509 } from './check-leaf.js';
 import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certification-request.js';
 import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';
-import { CertificateLedger } from './certificate-ledger.js';
 import { CrlPublisher } from './crl-publisher.js';
 import { LeafTemplate, type LeafRequest } from './leaf-template.js';
 import { decodeSubjectPublicKey } from './subject-public-key.js';
@@ -54,14 +53,12 @@ export class CertificateAuthority {
   private certificates = new Map<string, CaCertificate>();
   private records: CaAuthorityRecord[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly ledger: CertificateLedger;
   private readonly revokedSerials: RevokedSerials;
   readonly crls: CrlPublisher;
 
   constructor(private readonly deps: CertificateAuthorityDeps) {
     if (!Number.isInteger(deps.certificateTtl) || deps.certificateTtl < 1) throw new TypeError('certificateTtl must be a positive integer (seconds)');
     if (!Number.isInteger(deps.intermediateTtl) || deps.intermediateTtl < 2 * MAX_CERTIFICATE_TTL) throw new TypeError('intermediateTtl must be at least 2 days (seconds)');
-    this.ledger = new CertificateLedger(deps.store);
     this.revokedSerials = new RevokedSerials(deps.store, () => deps.clock.now());
     this.crls = new CrlPublisher({ store: deps.store, clock: deps.clock, logger: deps.logger, signer: (id) => this.signers.get(id) });
   }
@@ -179,10 +176,14 @@ export class CertificateAuthority {
     checkLeaf(der, issuing.ca, request, issuing.template.crlUrl);
     const serial = serialHex(request.serial);
     const kind = agentId === null ? 'server' : 'agent';
-    await Promise.all([
-      this.ledger.record({ serial, agentId, kind, caId: issuing.record.id, issuedAt: now, notAfter, revokedAt: null }),
-      this.audit({ event: 'certificate.issued', agentId, context, details: { serial, kind, ca_id: issuing.record.id, not_after: new Date(notAfter).toISOString(), server_auth: spec.serverAuth, ...details } }),
-    ]);
+    // The certificate's record and its audit record in one unit: both durable, or neither.
+    await this.deps.commitLog.commit({
+      claims: [],
+      audit: [this.auditInput({ event: 'certificate.issued', agentId, context, details: { serial, kind, ca_id: issuing.record.id, not_after: new Date(notAfter).toISOString(), server_auth: spec.serverAuth, ...details } })],
+      issuedTokens: [],
+      certificates: [{ serial, agentId, kind, caId: issuing.record.id, issuedAt: now, notAfter, revokedAt: null }],
+      onReplay: [],
+    });
     return { serial, certificate: der, chainPem: pem('CERTIFICATE', der) + issuing.chainTail, notAfter, spiffeId: spec.spiffeId ?? null };
   }
 
@@ -351,8 +352,12 @@ export class CertificateAuthority {
     }
   }
 
-  private audit(entry: { event: AuditInput['event']; outcome?: 'success' | 'failure'; agentId?: string | null; context: CaRequestContext; reason?: string; details: Record<string, unknown> }): Promise<void> {
-    const input: AuditInput = {
+  private audit(entry: AuditEntry): Promise<void> {
+    return this.deps.commitLog.record(this.auditInput(entry));
+  }
+
+  private auditInput(entry: AuditEntry): AuditInput {
+    return {
       time: this.deps.clock.now(),
       event: entry.event,
       outcome: entry.outcome ?? 'success',
@@ -363,8 +368,17 @@ export class CertificateAuthority {
       requestId: entry.context.requestId ?? null,
       details: entry.details,
     };
-    return this.deps.audit.record(input);
   }
+}
+
+/** An audit record of the CA, before its time and actor are filled in. */
+interface AuditEntry {
+  event: AuditInput['event'];
+  outcome?: 'success' | 'failure';
+  agentId?: string | null;
+  context: CaRequestContext;
+  reason?: string;
+  details: Record<string, unknown>;
 }
 
 /** A CSR given as PEM (`CERTIFICATE REQUEST`, or the older `NEW CERTIFICATE REQUEST`) or DER. */

@@ -1,8 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Deps } from '../deps.js';
-import type { Store } from '../store/store.js';
-import { SqlCaStore } from '../store/sql/ca-queries.js';
-import type { SqlContext } from '../store/sql/sql-context.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
+import type { CaStore } from '../store/ports/ca-store.js';
 import { CertificateAuthority } from './certificate-authority.js';
 
 /** How often each node applies due CA rotations and loads other nodes' changes (ms). */
@@ -20,20 +19,20 @@ export const REVOCATION_POLL_MS = 1_000;
  * and starts its timers. Returns the CA and the function that stops the timers.
  */
 export async function createCertificateAuthority(
-  deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'audit' | 'events'> & {
+  deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'commitLog' | 'events'> & {
     config: Pick<Config, 'issuer' | 'trustDomain' | 'certificateTtl' | 'caIntermediateTtl'>;
     masterKey: Buffer;
-    context: SqlContext;
-    agents: Pick<Store, 'getAgent'>;
+    store: CaStore;
+    agents: Pick<AgentStore, 'getAgent'>;
   },
 ): Promise<{ ca: CertificateAuthority; stop: () => void }> {
   const ca = new CertificateAuthority({
-    store: new SqlCaStore(deps.context),
+    store: deps.store,
     agents: deps.agents,
     masterKey: deps.masterKey,
     clock: deps.clock,
     random: deps.random,
-    audit: deps.audit,
+    commitLog: deps.commitLog,
     events: deps.events,
     logger: { info: (msg) => deps.logger.info(msg), warn: (msg) => deps.logger.warn(msg), error: (obj, msg) => deps.logger.error(obj, msg) },
     issuer: deps.config.issuer,

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SigningCa } from './ca-certificate.js';
-import type { CaStore, CrlRecord } from './ca-store.js';
+import type { CaStore, CrlRecord } from '../store/ports/ca-store.js';
 import { buildCrl } from './crl.js';
 
 /** A CRL is reissued when it is this old (ms), so one is always well within its `nextUpdate`. */
@@ -43,7 +43,7 @@ export class CrlPublisher {
     const ca = this.deps.signer(caId);
     if (ca === undefined) return this.deps.store.getCrl(caId);
     const now = this.deps.clock.now();
-    const revoked = await this.deps.store.listRevoked(caId, now);
+    const revoked = await this.deps.store.listRevokedCertificates(caId, now);
     const newest = revoked.reduce((max, r) => Math.max(max, r.revokedAt ?? 0), 0);
     const issued = await this.deps.store.issueCrl(
       caId,

@@ -1,4 +1,4 @@
-import type { CaStore } from './ca-store.js';
+import type { CaStore } from '../store/ports/ca-store.js';
 
 /** A revoked serial is forgotten this long after its certificate expired (ms): as the store prunes it. */
 export const REVOKED_RETENTION_MS = 86_400_000;

@@ -138,7 +138,7 @@ const ALL_SETTINGS = [
       doc: '0 for one process on SQLite, else 2',
       hint: 'set AGENTAUTH_AUDIT_FLUSH_INTERVAL',
     },
-    description: 'Group-commit window for audit and issued-token records; each response waits for its batch.',
+    description: 'Group-commit window of the commit log (audit records, with the tokens and certificates issued); each response waits for its batch.',
   }),
   setting('logLevel', {
     type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),

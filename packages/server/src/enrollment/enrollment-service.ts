@@ -7,8 +7,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
-import type { AgentStore } from '../store/store.js';
-import type { EnrollmentStore } from './enrollment-store.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
+import type { EnrollmentStore } from '../store/ports/enrollment-store.js';
 import { standingFault } from '../agents/agent-standing.js';
 
 /** Default lifetime of an enrolment token: long enough to paste it into a deployment, no longer. */
@@ -92,7 +92,7 @@ export class EnrollmentService {
     const now = this.deps.clock.now();
     const token = `${ENROLLMENT_TOKEN_PREFIX}${this.deps.random.token(32)}`;
     const record = { id: `enr_${this.deps.random.token(16)}`, tokenHash: hashSecret(token), agentId, createdAt: now, expiresAt: now + ttl * 1000, usedAt: null };
-    await this.deps.store.createToken(record);
+    await this.deps.store.createEnrollmentToken(record);
     await this.audit('enrollment_token.created', 'success', agentId, ctx, null, { enrollment_token_id: record.id, expires_at: new Date(record.expiresAt).toISOString() });
     return { id: record.id, agentId, token, expiresAt: record.expiresAt };
   }
@@ -118,7 +118,7 @@ export class EnrollmentService {
       throw new EnrollmentError('request', `invalid key: ${reason}`);
     }
 
-    const consumed = await this.deps.store.consumeToken(hashSecret(token), this.deps.clock.now());
+    const consumed = await this.deps.store.consumeEnrollmentToken(hashSecret(token), this.deps.clock.now());
     if (!consumed.ok) {
       const reason = `enrollment token ${consumed.reason}`;
       await this.audit('enrollment.failed', 'failure', consumed.agentId ?? null, anonymous, reason, {});
@@ -151,7 +151,7 @@ export class EnrollmentService {
    * reported as `used`/`expired` rather than `unknown` in the audit record.
    */
   pruneExpired(): Promise<number> {
-    return this.deps.store.pruneExpired(this.deps.clock.now() - 24 * 60 * 60 * 1000);
+    return this.deps.store.pruneEnrollmentTokens(this.deps.clock.now() - 24 * 60 * 60 * 1000);
   }
 
   private async audit(

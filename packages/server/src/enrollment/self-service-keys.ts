@@ -1,6 +1,6 @@
 import type { AgentService } from '../agents/agent-service.js';
 import { AgentError } from '../agents/agent-error.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { CommitLog } from '../audit/commit-log.js';
 import { ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../oauth/client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../oauth/form-parameters.js';
@@ -10,7 +10,7 @@ import { invalidClient, invalidRequest, OAuthError, TooManyFailuresError } from 
 export interface SelfServiceKeysDeps {
   /** Client authentication, exactly as at the token endpoint. */
   auth: ClientAuthenticationDeps;
-  audit: AuditLog;
+  commitLog: CommitLog;
   agents: AgentService;
 }
 
@@ -95,7 +95,7 @@ async function authenticate(deps: SelfServiceKeysDeps, request: SelfServiceKeyRe
     throw error;
   }
   // The in-memory claim above stops a replay on this node; this durable one stops it on every node.
-  const claimed = await deps.audit.commit({ claims: [authenticated.replayClaim], audit: [], issuedTokens: [], onReplay: [] });
+  const claimed = await deps.commitLog.commit({ claims: [authenticated.replayClaim], audit: [], issuedTokens: [], onReplay: [] });
   if (!claimed.ok) {
     const error = invalidClient('assertion jti replayed');
     await auditFailure(deps, request, agentId, error);
@@ -118,7 +118,7 @@ function toOAuthError(error: unknown): unknown {
 
 async function auditFailure(deps: SelfServiceKeysDeps, request: SelfServiceKeyRequest, clientId: string | undefined, error: unknown): Promise<void> {
   const agentId = clientId?.slice(0, 64) ?? null;
-  await deps.audit.record({
+  await deps.commitLog.record({
     time: deps.auth.nowMs(),
     event: 'client_authentication.failed',
     outcome: 'failure',

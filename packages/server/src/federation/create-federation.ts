@@ -8,9 +8,8 @@ import { RemoteJwks } from '../net/remote-jwks.js';
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
 import type { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
-import { SqlFederationStore } from '../store/sql/federation-queries.js';
-import type { SqlContext } from '../store/sql/sql-context.js';
-import type { AgentStore } from '../store/store.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
+import type { FederationStore } from '../store/ports/federation-store.js';
 import { FederatedClientAuth } from './federated-client-auth.js';
 import { FederatedJwtVerifier } from './federated-jwt-verifier.js';
 import { FederationDirectory } from './federation-directory.js';
@@ -49,13 +48,13 @@ export async function createFederation(deps: {
   clock: Clock;
   random: Random;
   logger: Pick<Logger, 'error'>;
-  context: SqlContext;
+  store: FederationStore;
   agents: Pick<AgentStore, 'getAgent'>;
   audit: AuditLog;
   replayCache: ReplayCache;
   remoteJwks: RemoteJwks;
 }): Promise<Federation> {
-  const store = new SqlFederationStore(deps.context);
+  const { store } = deps;
   const directory = new FederationDirectory(store);
   await directory.reload();
   const stop = directory.watch(FEDERATION_POLL_MS, (error) => deps.logger.error({ err: error }, 'federation change poll failed'));
@@ -75,17 +74,15 @@ export async function createFederation(deps: {
 }
 
 /**
- * A `FederationService` over the SQL store alone, for an admin app built without the rest of the
+ * A `FederationService` over the store alone, for an admin app built without the rest of the
  * server (tests, tools): changes are seen by running servers through the change counter.
  */
-export function federationServiceOf(deps: { config: Pick<Config, 'issuer'>; clock: Clock; random: Random; store: AgentStore; audit: AuditLog }): FederationService {
-  const context = (deps.store as Partial<{ context: SqlContext }>).context;
-  if (context === undefined) throw new TypeError('federation needs the SQL store (store.context)');
+export function federationServiceOf(deps: { config: Pick<Config, 'issuer'>; clock: Clock; random: Random; store: AgentStore & FederationStore; audit: AuditLog }): FederationService {
   return new FederationService({
     issuer: deps.config.issuer,
     clock: deps.clock,
     random: deps.random,
-    store: new SqlFederationStore(context),
+    store: deps.store,
     agents: deps.store,
     audit: deps.audit,
     onChanged: async () => undefined,

@@ -8,7 +8,7 @@ import { headerFault } from '../jwt/header-policy.js';
 import { FEDERATED_JWT } from '../jwt/jwt-kinds.js';
 import { decodeCompactJws } from '../oauth/client-auth/compact-jws.js';
 import type { ReplayCache } from '../oauth/replay-cache.js';
-import type { ReplayClaim } from '../store/store.js';
+import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import { claimsMatch } from './claim-pointer.js';
 import type { FederationDirectory, IssuerEntry } from './federation-directory.js';
 

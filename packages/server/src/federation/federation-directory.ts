@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JwksKey } from '../net/remote-jwks.js';
 import { parsePointer } from './claim-pointer.js';
-import type { BindingRuleRecord, FederationStore, TrustedIssuerRecord } from './federation-store.js';
+import type { BindingRuleRecord, FederationStore, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 
 /** A binding rule with its pointers parsed once. */
 export interface CompiledRule {

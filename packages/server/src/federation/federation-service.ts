@@ -4,9 +4,10 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
-import { ConflictError, type AgentStore } from '../store/store.js';
+import { ConflictError } from '../store/ports/conflict-error.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
 import { newBindingRuleId, newTrustedIssuerId } from './federation-ids.js';
-import type { BindingRuleRecord, FederationStore, TrustedIssuerRecord } from './federation-store.js';
+import type { BindingRuleRecord, FederationStore, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 import { TRUSTED_ISSUER_DEFAULTS, validateBindingRule, validateTrustedIssuer, type BindingRuleInput, type TrustedIssuerInput } from './validate-federation-input.js';
 
 /** The slice of `Deps` the service needs, plus the cache hook. */

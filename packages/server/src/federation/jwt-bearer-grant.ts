@@ -1,7 +1,7 @@
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
 import { resolveGrant } from '../oauth/grants/resolve-grant.js';
 import { invalidRequest } from '../oauth/oauth-error.js';
-import type { ReplayClaim } from '../store/store.js';
+import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import type { FederatedClientAuth } from './federated-client-auth.js';
 import type { FederatedIdentity } from './federated-jwt-verifier.js';
 

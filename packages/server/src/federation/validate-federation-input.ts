@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { AdminProblem } from '../admin/problem.js';
 import { uriProblem } from '../net/uri-rule.js';
 import { MAX_POINTER_LENGTH, parsePointer } from './claim-pointer.js';
-import type { BindingRuleRecord, TrustedIssuerRecord } from './federation-store.js';
+import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 
 /**
  * JWS algorithms a trusted issuer may use: asymmetric only (RFC 7518 §3.1). `none` and the HMAC

@@ -3,6 +3,7 @@ import type { AgentFieldsInput } from '../agents/validate-agent-input.js';
 import { agentToJson, credentialToJson } from '../admin/agent-json.js';
 import { AdminProblem } from '../admin/problem.js';
 import { pageRequest } from '../admin/wire/primitives.js';
+import type { AgentFilter } from '../store/ports/agent-store.js';
 import {
   AddCredentialRequest,
   Agent,
@@ -15,7 +16,6 @@ import {
   ListAgentsQuery,
   UpdateAgentRequest,
 } from '../admin/wire/agent.js';
-import type { AgentFilter } from '../store/store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** Wire names to the service's; absent members stay absent (PATCH semantics). */

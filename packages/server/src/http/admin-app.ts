@@ -20,7 +20,6 @@ import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import { federationServiceOf } from '../federation/create-federation.js';
 import type { FederationService } from '../federation/federation-service.js';
-import { tokenLineageStoreOf } from '../store/sql/token-lineage-queries.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import { adminRoute, type AdminRequestContext, type AdminRoute } from './admin-route.js';
 import { OpenApiDocument } from '../admin/wire/components.js';
@@ -147,7 +146,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: tokenLineageStoreOf(deps.store) }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
   routes.push(
     adminRoute({
       method: 'GET',

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { auditRecordToJson } from '../audit/audit-record-json.js';
 import { exportAudit } from '../audit/export-audit.js';
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
-import type { AuditFilter, AuditStore } from '../store/store.js';
+import type { AuditFilter, AuditStore } from '../store/ports/audit-store.js';
 import { AdminProblem } from '../admin/problem.js';
 import { AuditExportQuery, AuditPage, AuditQuery, AuditRecord, AuditVerdict, VerifyAuditRequest } from '../admin/wire/audit-record.js';
 import { pageRequest } from '../admin/wire/primitives.js';

@@ -13,7 +13,7 @@ import {
   UpdateTrustedIssuerRequest,
 } from '../admin/wire/federation.js';
 import type { FederationService } from '../federation/federation-service.js';
-import type { BindingRuleRecord, TrustedIssuerRecord } from '../federation/federation-store.js';
+import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** Wire names to the service's; absent members stay absent (PATCH semantics). */

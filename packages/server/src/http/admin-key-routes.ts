@@ -3,7 +3,7 @@ import { RotateKeysRequest, Rotation, SigningKeyList } from '../admin/wire/signi
 import type { Clock } from '../clock.js';
 import type { RotateOptions } from '../keys/key-ring.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
-import type { SigningKeyStore } from '../store/store.js';
+import type { SigningKeyStore } from '../store/ports/signing-key-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** The key ring as the admin API uses it: rotation takes the `force` option of RotatingSigningKeyRing. */

@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
-import type { TokenStore } from '../store/store.js';
+import type { TokenStore } from '../store/ports/token-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 export interface AdminTokenRouteDeps extends TokenChainDeps {

@@ -14,7 +14,7 @@ import {
 } from '../admin/wire/certificate.js';
 import { rfc3339, rfc3339OrNull } from '../admin/wire/primitives.js';
 import { CaError } from '../ca/ca-error.js';
-import type { CaAuthorityRecord, IssuedCertificateRecord } from '../ca/ca-store.js';
+import type { CaAuthorityRecord, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { CsrError } from '../ca/certification-request.js';
 import { normalizeSerial } from '../ca/certificate-builder.js';

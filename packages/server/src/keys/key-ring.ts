@@ -3,7 +3,7 @@ import { SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { SigningKeyRecord } from '../store/records.js';
-import type { SigningKeyStore } from '../store/store.js';
+import type { SigningKeyStore } from '../store/ports/signing-key-store.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../tokens/limits.js';
 import { generateSigningKey, publicSigningJwk } from './generate-signing-key.js';
 import { isLive, planRotation, type KeyEventName, type RotationMode, type RotationPlan, type RotationPolicy, type SigningKeyCandidate } from './rotation-plan.js';

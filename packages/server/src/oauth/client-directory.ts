@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { AgentRecord, CredentialRecord } from '../store/records.js';
-import type { AgentStore } from '../store/store.js';
+import type { AgentStore } from '../store/ports/agent-store.js';
 import { FetchError } from '../net/fetch-error.js';
 import type { RemoteJwks } from '../net/remote-jwks.js';
 

@@ -4,7 +4,7 @@ import { AccessTokenError, checkAccessTokenClaims, type AccessTokenErrorCode } f
 import { headerFault } from '../jwt/header-policy.js';
 import { OWN_ACCESS_TOKEN } from '../jwt/jwt-kinds.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
-import type { TokenState, TokenStore } from '../store/store.js';
+import type { TokenState, TokenStore } from '../store/ports/token-store.js';
 import type { TokenDigester } from '../tokens/token-digest.js';
 import { decodeCompactJws, keyMatchesAlg, verifyJwsSignature, type DecodedJws } from './client-auth/compact-jws.js';
 

@@ -1,5 +1,5 @@
 import { ExpiringKeys } from '@agentauth/resource-server';
-import type { ReplayClaim } from '../store/store.js';
+import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 
 /** What a full cache does with one more claim (see {@link ReplayCache}). */
 export type WhenFull = 'forget-oldest' | 'refuse';

@@ -1,5 +1,5 @@
 import type { ConfirmationClaim } from '@agentauth/protocol';
-import type { ReplayClaim } from '../store/store.js';
+import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import type { OAuthError } from './oauth-error.js';
 import type { TokenRequestContext } from './grants/grant-handler.js';
 

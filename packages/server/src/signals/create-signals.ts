@@ -3,8 +3,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Random } from '../random.js';
-import type { SqlContext } from '../store/sql/sql-context.js';
-import { SqlSignalsStore } from '../store/sql/signals-queries.js';
 import type { Store } from '../store/store.js';
 import type { SsfRoutesOptions } from '../http/ssf-routes.js';
 import { authenticateReceiver } from './authenticate-receiver.js';
@@ -12,7 +10,7 @@ import { PollWaiters } from './poll-waiters.js';
 import { PushDelivery, type PushRetryPolicy } from './push-delivery.js';
 import type { Resolver } from './push-request.js';
 import type { RevocationEvents } from './revocation-events.js';
-import type { SignalsStore } from './signals-store.js';
+import type { SignalsStore } from '../store/ports/signals-store.js';
 import { StreamService } from './stream-service.js';
 import { buildTransmitterConfiguration } from './transmitter-configuration.js';
 import { SignalsTransmitter } from './transmitter.js';
@@ -25,7 +23,7 @@ export interface SignalsDeps {
   clock: Clock;
   random: Random;
   logger: Logger;
-  store: Pick<Store, 'getTokenState' | 'getAgentStanding'> & { context: SqlContext };
+  store: Pick<Store, 'getTokenState' | 'getAgentStanding'> & SignalsStore;
   keys: Pick<SigningKeyRing, 'signer' | 'publicKey'>;
   audit: AuditLog;
   events: RevocationEvents;
@@ -50,7 +48,7 @@ export interface Signals {
  * event type, then pushed (RFC 8935) or polled (RFC 8936).
  */
 export function createSignals(deps: SignalsDeps): Signals {
-  const store = new SqlSignalsStore(deps.store.context);
+  const { store } = deps;
   const waiters = new PollWaiters();
   const push = new PushDelivery({
     store,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { postSecurityEventToken, ReceiverUrlError, vetReceiverUrl, type PushOutcome, type Resolver } from './push-request.js';
-import type { QueuedSet, SignalsStore, StreamRecord } from './signals-store.js';
+import type { QueuedSet, SignalsStore, StreamRecord } from '../store/ports/signals-store.js';
 
 /** Retry schedule of push delivery. */
 export interface PushRetryPolicy {

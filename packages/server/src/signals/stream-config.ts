@@ -5,7 +5,7 @@ import {
   DELIVERY_METHOD_PUSH,
   SSF_VERIFICATION,
 } from '@agentauth/protocol';
-import type { DeliveryMethod, StreamRecord } from './signals-store.js';
+import type { DeliveryMethod, StreamRecord } from '../store/ports/signals-store.js';
 
 /** SSF 1.0 §8.1.1 `events_supported`: what this transmitter emits. */
 export const EVENTS_SUPPORTED: readonly string[] = Object.freeze([CAEP_SESSION_REVOKED, CAEP_CREDENTIAL_CHANGE, SSF_VERIFICATION]);

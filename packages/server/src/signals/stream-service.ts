@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import type { Random } from '../random.js';
 import { ReceiverUrlError, vetReceiverUrl, type Resolver } from './push-request.js';
-import type { SignalsStore, StreamChanges, StreamRecord } from './signals-store.js';
+import type { SignalsStore, StreamChanges, StreamRecord } from '../store/ports/signals-store.js';
 import { forbidden, invalidRequest, notFound, tooManyRequests } from '../oauth/oauth-error.js';
 import { eventsDelivered, MIN_VERIFICATION_INTERVAL, parseReceiverSupplied, renderStreamConfig, type ReceiverSupplied } from './stream-config.js';
 import type { SignalsTransmitter } from './transmitter.js';

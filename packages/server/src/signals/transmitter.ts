@@ -9,7 +9,7 @@ import type { ParsedPollRequest } from './poll-request.js';
 import type { RevocationEvent } from './revocation-events.js';
 import { revocationSignal, type Signal } from './revocation-signal.js';
 import { mintSecurityEventToken } from './security-event-token.js';
-import type { QueuedSet, SignalsStore, StreamRecord } from './signals-store.js';
+import type { QueuedSet, SignalsStore, StreamRecord } from '../store/ports/signals-store.js';
 
 /** How long a long poll is held open when nothing arrives, ms (RFC 8936 §2.4 leaves it to us). */
 export const LONG_POLL_TIMEOUT_MS = 30_000;
@@ -82,7 +82,7 @@ export class SignalsTransmitter {
       });
       return { jti, streamId: stream.streamId, eventType: signal.eventType, setJwt, createdAt: now, attempts: 0, nextAttemptAt: now };
     });
-    await this.deps.store.enqueue(sets);
+    await this.deps.store.enqueueSets(sets);
     this.deps.waiters.notify(streams.map((s) => s.streamId));
     this.deps.onQueued?.(streams);
   }
@@ -101,7 +101,7 @@ export class SignalsTransmitter {
   async poll(streamId: string, request: ParsedPollRequest, abort?: AbortSignal): Promise<PollResponse> {
     const { store, waiters, logger } = this.deps;
     const acknowledged = [...request.ack, ...request.setErrs.map((e) => e.jti)];
-    if (acknowledged.length > 0) await store.acknowledge(streamId, acknowledged);
+    if (acknowledged.length > 0) await store.acknowledgeSets(streamId, acknowledged);
     for (const { jti, err } of request.setErrs) logger.warn({ stream_id: streamId, jti, err }, 'receiver reported a SET error');
     if (request.maxEvents === 0) return { sets: {} };
 
@@ -112,7 +112,7 @@ export class SignalsTransmitter {
       const stream = await store.getStream(streamId);
       if (stream === undefined) return { sets: {} };
       if (stream.status === 'enabled') {
-        const pending = await store.pending(streamId, request.maxEvents + 1);
+        const pending = await store.pendingSets(streamId, request.maxEvents + 1);
         if (pending.length > 0 || request.returnImmediately) return response(pending, request.maxEvents);
       } else if (request.returnImmediately) return { sets: {} };
       const remaining = deadline - performance.now();

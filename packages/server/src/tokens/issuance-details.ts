@@ -1,5 +1,5 @@
 import type { IssuedTokenRecord } from '../store/records.js';
-import type { AuditStore } from '../store/store.js';
+import type { AuditStore } from '../store/ports/audit-store.js';
 
 /** Audit records of one client in one second searched for the tokens it was issued then. */
 const AUDIT_SCAN_LIMIT = 1000;

@@ -10,15 +10,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import pino from 'pino';
 import { AgentService } from '../../src/agents/agent-service.js';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
-import type { AuditLog } from '../../src/audit/audit-log.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
+import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
 import { adminApp } from '../../src/http/admin-app.js';
 import { registrationRoutes } from '../../src/http/registration-routes.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from '../../src/keys/key-ring.js';
 import { cryptoRandom } from '../../src/random.js';
 import { openStore } from '../../src/store/sql/open-store.js';
-import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import type { Store } from '../../src/store/store.js';
+import { withRawDatabase } from '../support/raw-database.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
 import type { Backend } from '../support/test-server.js';
 
@@ -32,9 +33,9 @@ export const AUTH = { authorization: `Bearer ${BOOTSTRAP}` };
 /** A real admin API: SQLite in a temp dir, the real key ring, audit log and registry service. */
 export interface AdminHarness {
   app: FastifyInstance;
-  store: SqlStore;
+  store: Store;
   keys: RotatingSigningKeyRing;
-  audit: AuditLog;
+  audit: CommitLog;
   clock: FrozenClock;
   agents: AgentService;
   dataDir: string;
@@ -69,7 +70,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
     logger,
   });
   await keys.sync();
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const changed: string[] = [];
   const agents = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
   const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP, defaultResource: options.defaultResource }, clock, random: cryptoRandom, logger, store, audit, keys };
@@ -95,7 +96,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
     dataDir,
     backend,
     async rawSql(text) {
-      await sql.raw(text).execute(store.context.db);
+      await withRawDatabase({ databaseUrl: database?.url, dataDir }, (db) => sql.raw(text).execute(db));
     },
     async databaseBytes() {
       if (database !== undefined) return (await run('pg_dump', ['--data-only', database.url], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })).stdout;

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/agents/agent-error.js';
 import { AgentService, type AuditContext } from '../../src/agents/agent-service.js';
 import { hashSecret, verifySecret } from '../../src/agents/client-secret.js';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
-import type { AuditLog } from '../../src/audit/audit-log.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
+import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
 import { cryptoRandom } from '../../src/random.js';
 import { openStore } from '../../src/store/sql/open-store.js';
@@ -16,7 +16,7 @@ import type { Store } from '../../src/store/store.js';
 
 let dataDir: string;
 let store: Store;
-let audit: AuditLog;
+let audit: CommitLog;
 let service: AgentService;
 const clock = new FrozenClock(Date.UTC(2026, 2, 1));
 const changed: string[] = [];
@@ -26,7 +26,7 @@ const self = (id: string): AuditContext => ({ actor: `agent:${id}`, sourceIp: nu
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'agentauth-agents-'));
   store = await openStore({ databaseUrl: undefined, dataDir, migrate: true });
-  audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger: pino({ level: 'silent' }) });
+  audit = createCommitLog({ store, flushIntervalMs: 0, logger: pino({ level: 'silent' }) });
   service = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
 });
 afterAll(async () => {

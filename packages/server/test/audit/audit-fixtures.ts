@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { AuditInput, AuditRecord } from '../../src/store/records.js';
-import type { CommitResult, CommitStore, CommitUnit } from '../../src/store/store.js';
+import type { CommitResult, CommitStore, CommitUnit } from '../../src/store/ports/commit-store.js';
 
 /** A valid audit input; override what the test is about. */
 export function auditInput(overrides: Partial<AuditInput> = {}): AuditInput {

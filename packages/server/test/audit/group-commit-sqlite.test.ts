@@ -3,21 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditLog } from '../../src/audit/audit-log.js';
+import type { CommitLog } from '../../src/audit/commit-log.js';
 import { exportAudit } from '../../src/audit/export-audit.js';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
 import { hashAuditRecord } from '../../src/audit/hash-chain.js';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import { SQLITE_FILE } from '../../src/store/sql/open-database.js';
 import type { AuditRecord } from '../../src/store/records.js';
-import type { CommitStore, Store } from '../../src/store/store.js';
+import type { CommitStore } from '../../src/store/ports/commit-store.js';
+import type { Store } from '../../src/store/store.js';
 import { auditInput, recordingLogger, unitOf } from './audit-fixtures.js';
 
 let dataDir: string;
 let store: Store;
 let commitCalls: number;
-let log: AuditLog;
+let log: CommitLog;
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'agentauth-audit-'));
@@ -30,7 +31,7 @@ beforeEach(async () => {
       return store.commitUnits(units, hashRecord);
     },
   };
-  log = createGroupCommitAuditLog({ store: counting, flushIntervalMs: 2, logger: recordingLogger().logger });
+  log = createCommitLog({ store: counting, flushIntervalMs: 2, logger: recordingLogger().logger });
 });
 
 afterEach(async () => {

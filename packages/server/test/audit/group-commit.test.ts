@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';
-import type { CommitResult } from '../../src/store/store.js';
+import type { CommitResult } from '../../src/store/ports/commit-store.js';
 import { auditInput, recordingLogger, RecordingCommitStore, unitOf } from './audit-fixtures.js';
 
 function setup(options: { flushIntervalMs?: number; maxBatch?: number } = {}) {
   const store = new RecordingCommitStore();
   const { logger, lines } = recordingLogger();
-  const log = createGroupCommitAuditLog({ store, flushIntervalMs: options.flushIntervalMs ?? 0, logger, ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }) });
+  const log = createCommitLog({ store, flushIntervalMs: options.flushIntervalMs ?? 0, logger, ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }) });
   return { store, log, lines };
 }
 
@@ -153,7 +153,7 @@ describe('group commit: checks at the boundary', () => {
   it('refuses invalid construction options', () => {
     const { logger } = recordingLogger();
     const store = new RecordingCommitStore();
-    expect(() => createGroupCommitAuditLog({ store, logger, flushIntervalMs: -1 })).toThrow(TypeError);
-    expect(() => createGroupCommitAuditLog({ store, logger, flushIntervalMs: 5, maxBatch: 0 })).toThrow(TypeError);
+    expect(() => createCommitLog({ store, logger, flushIntervalMs: -1 })).toThrow(TypeError);
+    expect(() => createCommitLog({ store, logger, flushIntervalMs: 5, maxBatch: 0 })).toThrow(TypeError);
   });
 });

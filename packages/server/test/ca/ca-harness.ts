@@ -3,14 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createGroupCommitAuditLog } from '../../src/audit/group-commit.js';
+import { createCommitLog } from '../../src/audit/group-commit.js';
 import { CertificateAuthority, type CertificateAuthorityDeps } from '../../src/ca/certificate-authority.js';
 import { FrozenClock } from '../../src/clock.js';
 import { cryptoRandom } from '../../src/random.js';
 import { RevocationEvents, type RevocationEvent } from '../../src/signals/revocation-events.js';
-import { SqlCaStore } from '../../src/store/sql/ca-queries.js';
 import { openStore } from '../../src/store/sql/open-store.js';
-import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import type { CaStore } from '../../src/store/ports/ca-store.js';
+import type { Store } from '../../src/store/store.js';
 import type { AuditRecord } from '../../src/store/records.js';
 import { newAgent } from '../store/fixtures.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
@@ -36,8 +36,8 @@ export function opensslStatus(args: readonly string[], cwd: string): { status: n
 
 export interface CaHarness {
   ca: CertificateAuthority;
-  store: SqlStore;
-  caStore: SqlCaStore;
+  store: Store;
+  caStore: CaStore;
   clock: FrozenClock;
   dir: string;
   events: RevocationEvent[];
@@ -61,9 +61,9 @@ export async function startCaHarness(backend: 'sqlite' | 'postgres' = 'sqlite', 
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const logger = pino({ level: 'silent' });
   const store = await openStore({ databaseUrl: database?.url, dataDir: dir, migrate: true, logger });
-  const audit = createGroupCommitAuditLog({ store, flushIntervalMs: 0, logger });
+  const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const clock = new FrozenClock(startMs);
-  const caStore = new SqlCaStore(store.context);
+  const caStore: CaStore = store;
   const bus = new RevocationEvents();
   const events: RevocationEvent[] = [];
   bus.subscribe((event) => events.push(event));
@@ -74,7 +74,7 @@ export async function startCaHarness(backend: 'sqlite' | 'postgres' = 'sqlite', 
       masterKey: MASTER_KEY,
       clock,
       random: cryptoRandom,
-      audit,
+      commitLog: audit,
       events: bus,
       logger,
       issuer: ISSUER,

@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVOCATION_POLL_MS } from '../../src/ca/create-certificate-authority.js';
-import { SqlCaStore } from '../../src/store/sql/ca-queries.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import type { AuditRecord } from '../../src/store/records.js';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestServer } from '../support/test-server.js';
@@ -220,7 +219,7 @@ describe.each(BACKENDS)('renewal over mutual TLS: POST /ca/v1/certificates and E
     try {
       const there = await holds('tca-there', agentId);
       expect((await token(there)).status).toBe(200);
-      await new SqlCaStore(otherNode.context).revokeCertificate(there.serial, t.clock.now());
+      await otherNode.revokeCertificate(there.serial, t.clock.now());
       // Only this node's own revocation poll can tell it (the test polls nothing), every second.
       expect(REVOCATION_POLL_MS).toBeLessThanOrEqual(1_000);
       await until(async () => (await token(there)).status === 401, 100);

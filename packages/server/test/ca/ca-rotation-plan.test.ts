@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CA_ROTATION, planCaRotation } from '../../src/ca/ca-rotation-plan.js';
-import type { CaAuthorityRecord } from '../../src/ca/ca-store.js';
+import type { CaAuthorityRecord } from '../../src/store/ports/ca-store.js';
 
 const DAY = 86_400_000;
 const row = (id: string, kind: 'root' | 'intermediate', state: CaAuthorityRecord['state'], createdAt: number, notAfter: number, parentId: string | null = null): CaAuthorityRecord => ({

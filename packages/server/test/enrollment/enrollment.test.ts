@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
-import type { SqlContext } from '../../src/store/sql/sql-context.js';
-import { SqlEnrollmentStore } from '../../src/store/sql/enrollment-queries.js';
+import { withRawDatabase } from '../support/raw-database.js';
 import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, FORM, form, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 const ADMIN = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
@@ -45,8 +44,7 @@ describe.each(BACKENDS)('enrolment on %s', (backend) => {
     expect(body.token).toMatch(/^aaenr_[A-Za-z0-9_-]{43}$/);
     expect(body.agent_id).toBe(agent.id);
     expect(Date.parse(body.expires_at) - t.clock.now()).toBe(15 * 60 * 1000);
-    const context = (t.server.deps.store as unknown as { context: SqlContext }).context;
-    const rows = await context.db.withTables<{ enrollment_tokens: Record<string, unknown> }>().selectFrom('enrollment_tokens').selectAll().execute();
+    const rows = await withRawDatabase(t.server.deps.config, (db) => db.selectFrom('enrollment_tokens').selectAll().execute());
     expect(JSON.stringify(rows)).not.toContain(body.token);
     expect(JSON.stringify(rows)).not.toContain(body.token.slice(6));
     expect(JSON.stringify(await auditEvents('enrollment_token.created'))).not.toContain(body.token.slice(6));
@@ -99,14 +97,13 @@ describe.each(BACKENDS)('enrolment on %s', (backend) => {
   });
 
   it('prunes only tokens that expired before the given time', async () => {
-    const context = (t.server.deps.store as unknown as { context: SqlContext }).context;
-    const store = new SqlEnrollmentStore(context);
+    const store = t.server.deps.store;
     const created = (await createToken(agent.id, { ttl: 60 })).json() as { expires_at: string };
     const expiresAt = Date.parse(created.expires_at);
-    const count = async () => (await context.db.withTables<{ enrollment_tokens: { expires_at: number } }>().selectFrom('enrollment_tokens').select('expires_at').execute()).filter((r) => Number(r.expires_at) === expiresAt).length;
-    await store.pruneExpired(expiresAt);
+    const count = async () => (await withRawDatabase(t.server.deps.config, (db) => db.selectFrom('enrollment_tokens').select('expires_at').execute())).filter((r) => Number(r.expires_at) === expiresAt).length;
+    await store.pruneEnrollmentTokens(expiresAt);
     expect(await count()).toBe(1);
-    expect(await store.pruneExpired(expiresAt + 1)).toBeGreaterThanOrEqual(1);
+    expect(await store.pruneEnrollmentTokens(expiresAt + 1)).toBeGreaterThanOrEqual(1);
     expect(await count()).toBe(0);
   });
 

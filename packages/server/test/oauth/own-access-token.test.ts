@@ -3,7 +3,7 @@ import { errors as joseErrors, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { checkOwnAccessToken, PresentedToken, verifyOwnAccessToken } from '../../src/oauth/own-access-token.js';
-import type { TokenState } from '../../src/store/store.js';
+import type { TokenState } from '../../src/store/ports/token-store.js';
 import { createTokenDigester } from '../../src/tokens/token-digest.js';
 import { ISSUER, startTestServer, type TestServer } from '../support/test-server.js';
 

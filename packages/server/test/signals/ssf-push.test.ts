@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { withRawDatabase } from '../support/raw-database.js';
 import { BACKENDS, ISSUER, type TestAgent } from '../support/test-server.js';
 import { until } from '../support/until.js';
 import { accessToken, call, createData, receiverAgent, startServer, verifySet, type RunningServer, type SignalsData } from './ssf-harness.js';
@@ -63,12 +63,13 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         expect(JSON.stringify(config)).not.toContain('receiver-secret');
 
         const readStream = () =>
-          (running.server.deps.store as SqlStore).context.db
-            .withTables<{ ssf_streams: { stream_id: string; push_delivered: number; last_push_error: string | null } }>()
-            .selectFrom('ssf_streams')
-            .select(['push_delivered', 'last_push_error'])
-            .where('stream_id', '=', config.stream_id as string)
-            .executeTakeFirstOrThrow();
+          withRawDatabase(running.server.deps.config, (db) =>
+            db
+              .selectFrom('ssf_streams')
+              .select(['push_delivered', 'last_push_error'])
+              .where('stream_id', '=', config.stream_id as string)
+              .executeTakeFirstOrThrow(),
+          );
         // The receiver sees a push before its answer reaches us: the clock may only move once the
         // failure (and its retry time, taken from the clock) is recorded, or the retry falls after it.
         const failureRecorded = (error: string) => until(async () => (await readStream()).last_push_error === error);
@@ -99,7 +100,7 @@ describe.each(BACKENDS)('SSF push delivery (%s)', (backend) => {
         expect(Number(stream.push_delivered)).toBe(1);
         expect(stream.last_push_error).toBeNull();
         // The sealed header is not stored in the clear.
-        const row = JSON.stringify(await (running.server.deps.store as SqlStore).context.db.withTables<{ ssf_streams: Record<string, unknown> }>().selectFrom('ssf_streams').selectAll().execute());
+        const row = JSON.stringify(await withRawDatabase(running.server.deps.config, (db) => db.selectFrom('ssf_streams').selectAll().execute()));
         expect(row).not.toContain('receiver-secret');
       } finally {
         await endpoint.close();

@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hashAuditRecord } from '../../src/audit/hash-chain.js';
 import { createTokenDigester } from '../../src/tokens/token-digest.js';
 import type { AuditInput, AuditRecord, CredentialRecord, IssuedTokenRecord, NewAgent, SigningKeyRecord } from '../../src/store/records.js';
-import type { CommitUnit, Store } from '../../src/store/store.js';
+import type { IssuedCertificateRecord } from '../../src/store/ports/ca-store.js';
+import type { CommitUnit } from '../../src/store/ports/commit-store.js';
+import type { Store } from '../../src/store/store.js';
 
 /*
  * Builders for the store contract suite. Every test works under its own random prefix, because a
@@ -80,6 +82,16 @@ export function tokenUnit(agentId: string, claimKey: string, jti: string): Commi
     issuedTokens: [issued(agentId, jti)],
     onReplay: [audit(agentId, { event: 'client_authentication.failed', outcome: 'failure', reason: 'assertion_replayed' })],
   };
+}
+
+/** A fresh certificate serial: canonical lowercase hex, 16 random bytes. */
+export function serial(): string {
+  return randomBytes(16).toString('hex').replace(/^0+/, '');
+}
+
+/** An issued-certificate record of `agentId` (null: a server certificate), valid an hour from `issuedAt`. */
+export function certificateRecord(agentId: string | null, over: Partial<IssuedCertificateRecord> = {}): IssuedCertificateRecord {
+  return { serial: serial(), agentId, kind: agentId === null ? 'server' : 'agent', caId: 'ca-test', issuedAt: T0, notAfter: T0 + 3_600_000, revokedAt: null, ...over };
 }
 
 export function signingKey(kid: string, over: Partial<SigningKeyRecord> = {}): SigningKeyRecord {

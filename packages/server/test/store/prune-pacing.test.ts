@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
 import { openStore } from '../../src/store/sql/open-store.js';
+import { openDatabase } from '../../src/store/sql/open-database.js';
 import type { SqlContext } from '../../src/store/sql/sql-context.js';
-import { PRUNE_CHUNK } from '../../src/store/sql/token-queries.js';
+import { PRUNE_CHUNK, sqlTokenStore } from '../../src/store/sql/token-queries.js';
 import { T0, hashRecord, issued } from './fixtures.js';
 
 // Pruning pauses with `node:timers/promises`, whose named import fake timers do not reach: routed
@@ -37,9 +38,12 @@ it('prunes in transactions of at most PRUNE_CHUNK rows, resting four times as lo
     }));
     await store.commitUnits(units, hashRecord);
 
+    // Pruning through a token store of its own over the same file, whose transactions are timed.
+    const opened = openDatabase({ databaseUrl: undefined, dataDir: join(root, 'paced') });
+    const context = opened.ctx;
+    const tokens = sqlTokenStore(context);
     // Time is the fake clock's: each transaction takes CHUNK_MS of it, and nothing else moves it.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const context = store.context;
     const write = context.write.bind(context);
     const chunks: { start: number; end: number; rows: number }[] = [];
     vi.spyOn(context, 'write').mockImplementation((async (work: Parameters<SqlContext['write']>[0]) => {
@@ -51,9 +55,11 @@ it('prunes in transactions of at most PRUNE_CHUNK rows, resting four times as lo
     }) as SqlContext['write']);
 
     let done = false;
-    const pruning = store.pruneExpired(T0 + 2).finally(() => (done = true));
+    const pruning = tokens.pruneExpired(T0 + 2).finally(() => (done = true));
     while (!done) await vi.advanceTimersByTimeAsync(1);
     expect(await pruning).toBe(2 * units.length);
+    vi.useRealTimers();
+    await opened.close();
 
     // Issued tokens and replay claims, eight full chunks each; never more rows in one transaction.
     expect(chunks.filter((c) => c.rows === PRUNE_CHUNK)).toHaveLength(16);

@@ -1,7 +1,7 @@
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
 import type { FederatedClientAuth, FederatedLogin } from '../../federation/federated-client-auth.js';
 import type { FailureLimiter } from '../../limits/failure-limiter.js';
-import type { ReplayClaim } from '../../store/store.js';
+import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import type { ClientDirectory, ClientEntry } from '../client-directory.js';
 import type { FormParameters } from '../form-parameters.js';
 import { invalidClient, invalidRequest, OAuthError } from '../oauth-error.js';

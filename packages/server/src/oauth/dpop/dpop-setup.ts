@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_DPOP_ALGORITHMS } from '@agentauth/resource-server';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/config.js';
-import type { TokenStore } from '../../store/store.js';
+import type { ReplayClaimStore } from '../../store/ports/replay-claim-store.js';
 import { ENDPOINT_PATHS } from '../endpoints/server-metadata.js';
 import { ReplayCache } from '../replay-cache.js';
 import type { SenderConstraintCheck } from '../sender-constraint.js';
@@ -69,7 +69,7 @@ export function createDpopSetup(deps: {
   config: Pick<Config, 'issuer' | 'dpopNonce' | 'dpopNonceSecret' | 'dpopNonceLifetime' | 'redisUrl' | 'databaseUrl' | 'workers'>;
   masterKey: Buffer;
   clock: Clock;
-  store: Pick<TokenStore, 'keepReplayClaims' | 'liveReplayClaims'>;
+  store: ReplayClaimStore;
   logger: Pick<Logger, 'warn'>;
   /** The check for requests without a proof (e.g. RFC 8705 certificate binding). */
   withoutProof?: SenderConstraintCheck;

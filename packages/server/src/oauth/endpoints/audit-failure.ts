@@ -1,14 +1,14 @@
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { AuditEvent } from '../../audit/events.js';
 import type { AuditInput } from '../../store/records.js';
-import type { ReplayClaim } from '../../store/store.js';
+import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';
 import { invalidClient, OAuthError, TooManyFailuresError } from '../oauth-error.js';
 import type { OAuthRequest } from '../oauth-request.js';
 
 const audited = new WeakSet<object>();
 
-/** Marks an error whose audit record was already written (by the group commit's `onReplay`). */
+/** Marks an error whose audit record was already written (by the commit log's `onReplay`). */
 export function alreadyAudited<E extends object>(error: E): E {
   audited.add(error);
   return error;
@@ -21,7 +21,7 @@ export function alreadyAudited<E extends object>(error: E): E {
  * audit record").
  */
 export async function auditRefusal(
-  audit: AuditLog,
+  commitLog: Pick<CommitLog, 'commit'>,
   request: OAuthRequest,
   error: unknown,
   context: { event: AuditEvent; agentId: string | undefined; now: number; claim?: ReplayClaim | undefined; details?: Record<string, unknown> },
@@ -43,7 +43,7 @@ export async function auditRefusal(
       requestId: request.requestId,
       details: context.details ?? {},
     };
-    await audit.commit({
+    await commitLog.commit({
       claims: context.claim ? [context.claim] : [],
       audit: [record],
       issuedTokens: [],
@@ -58,8 +58,8 @@ export async function auditRefusal(
  * claim (`jti`, RFC 7523 §3). If another process or node used the assertion first, the record is
  * written as `client_authentication.failed` instead and the request fails with `invalid_client`.
  */
-export async function commitAuthenticated(audit: AuditLog, claim: ReplayClaim | undefined, record: AuditInput): Promise<void> {
-  const result = await audit.commit({
+export async function commitAuthenticated(commitLog: Pick<CommitLog, 'commit'>, claim: ReplayClaim | undefined, record: AuditInput): Promise<void> {
+  const result = await commitLog.commit({
     claims: claim ? [claim] : [],
     audit: [record],
     issuedTokens: [],

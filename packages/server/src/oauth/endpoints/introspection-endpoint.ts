@@ -1,9 +1,10 @@
 import { SCOPE_INTROSPECT, type IntrospectionResponse } from '@agentauth/protocol';
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
-import type { AgentStore, TokenStore } from '../../store/store.js';
+import type { AgentStore } from '../../store/ports/agent-store.js';
+import type { TokenStore } from '../../store/ports/token-store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
@@ -20,7 +21,7 @@ export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>;
   /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
   digester: Pick<TokenDigester, 'matches'>;
-  audit: AuditLog;
+  commitLog: Pick<CommitLog, 'commit'>;
 }
 
 const INACTIVE: IntrospectionResponse = { active: false };
@@ -71,9 +72,9 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
       requestId: request.requestId,
       details: { active: body.active, ...(verified.status !== 'invalid' ? { jti: verified.claims.jti, token_agent_id: verified.claims.sub } : {}) },
     };
-    await commitAuthenticated(deps.audit, authenticated.replayClaim, record);
+    await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
     return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
-    return auditRefusal(deps.audit, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
+    return auditRefusal(deps.commitLog, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
   }
 }

@@ -1,8 +1,8 @@
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
-import type { TokenStore } from '../../store/store.js';
+import type { TokenStore } from '../../store/ports/token-store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
@@ -15,7 +15,7 @@ export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
   store: Pick<TokenStore, 'revokeToken'>;
-  audit: AuditLog;
+  commitLog: Pick<CommitLog, 'commit'>;
   /** Told of every revocation, for caches and fan-out. */
   onTokenRevoked?: (jti: string, agentId: string) => void;
 }
@@ -54,13 +54,13 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
       requestId: request.requestId,
       details: revoking ? { jti: verified.claims.jti, revoked: true } : { revoked: false },
     };
-    await commitAuthenticated(deps.audit, authenticated.replayClaim, record);
+    await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
     if (revoking) {
       await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 });
       deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
     }
     return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
-    return auditRefusal(deps.audit, request, error, { event: 'access_token.revoked', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
+    return auditRefusal(deps.commitLog, request, error, { event: 'access_token.revoked', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });
   }
 }

@@ -1,6 +1,7 @@
 import type { AccessTokenClaims } from '@agentauth/protocol';
 import { standingFault } from '../../agents/agent-standing.js';
-import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
+import type { AgentStore } from '../../store/ports/agent-store.js';
+import type { TokenState, TokenStore } from '../../store/ports/token-store.js';
 import { checkLineage } from '../exchange/lineage-activity.js';
 
 /**

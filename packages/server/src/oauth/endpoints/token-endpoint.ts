@@ -1,5 +1,5 @@
 import { type AccessTokenClaims, type TokenResponse } from '@agentauth/protocol';
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { Random } from '../../random.js';
@@ -23,7 +23,7 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   keys: Pick<SigningKeyRing, 'signer'>;
   /** The digest kept with each token issued, by which it is recognised when presented back. */
   digester: Pick<TokenDigester, 'digest'>;
-  audit: AuditLog;
+  commitLog: Pick<CommitLog, 'commit'>;
   /** The grant types this server accepts, by `grant_type` value. */
   grants: ReadonlyMap<string, GrantHandler>;
   /** Decides DPoP / certificate binding; without it every token is a plain bearer token. */
@@ -109,7 +109,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
         ...outcome.auditDetails,
       },
     };
-    const result = await deps.audit.commit({
+    const result = await deps.commitLog.commit({
       claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
       issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null, tokenDigest: deps.digester.digest(accessToken) }],
@@ -130,7 +130,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.issuedTokenType !== undefined) response.issued_token_type = outcome.issuedTokenType;
     return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
   } catch (error) {
-    return auditRefusal(deps.audit, request, error, {
+    return auditRefusal(deps.commitLog, request, error, {
       event: 'access_token.denied',
       agentId: authenticated?.client.agent.id,
       now,

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { AuditLog } from '../../audit/audit-log.js';
+import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { IssuedTokenRecord } from '../../store/records.js';
 import type { RevocationEvent, RevocationEvents } from '../../signals/revocation-events.js';
 import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
-import type { TokenLineageStore } from './token-lineage-store.js';
+import type { TokenLineageStore } from '../../store/ports/token-lineage-store.js';
 
 /** Most tokens one cascade revokes; beyond it, introspection still finds them inactive (lineage walk). */
 export const MAX_CASCADE_TOKENS = 10_000;
@@ -12,7 +12,7 @@ export const MAX_CASCADE_TOKENS = 10_000;
 export interface CascadeDeps {
   lineage: TokenLineageStore;
   events: RevocationEvents;
-  audit: AuditLog;
+  commitLog: Pick<CommitLog, 'commit'>;
   clock: Clock;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
@@ -28,7 +28,7 @@ export async function descendantsOf(lineage: TokenLineageStore, roots: readonly 
   let frontier = [...roots];
   for (let generation = 0; generation < LINEAGE_WALK_LIMIT && frontier.length > 0; generation++) {
     if (tokens.length >= limit) return { tokens, truncated: true };
-    const children = (await lineage.listChildren(frontier, limit - tokens.length + 1)).filter((child) => !seen.has(child.jti));
+    const children = (await lineage.listChildTokens(frontier, limit - tokens.length + 1)).filter((child) => !seen.has(child.jti));
     for (const child of children) seen.add(child.jti);
     frontier = children.map((child) => child.jti);
     tokens.push(...children);
@@ -49,7 +49,7 @@ export async function revokeAsCascade(deps: CascadeDeps, tokens: readonly Issued
   const revoked = new Set(await deps.lineage.revokeTokens(tokens.map((t) => ({ jti: t.jti, agentId: t.agentId, revokedAt: now, expiresAt: t.expiresAt }))));
   const newly = tokens.filter((t) => revoked.has(t.jti));
   if (newly.length === 0) return [];
-  await deps.audit.commit({
+  await deps.commitLog.commit({
     claims: [],
     audit: newly.map((t) => ({
       time: now,
@@ -90,7 +90,7 @@ export function startCascadeRevocation(deps: CascadeDeps): () => void {
       if (below.truncated) deps.logger.warn({ jti: event.jti }, 'cascade revocation stopped at its limit; introspection still refuses the rest');
       await revokeAsCascade(deps, live(below.tokens), { cascade_from: event.jti });
     } else if (event.kind === 'agent_revoked') {
-      const obtained = await deps.lineage.listExchangedBy(event.agentId, now, MAX_CASCADE_TOKENS);
+      const obtained = await deps.lineage.listTokensExchangedBy(event.agentId, now, MAX_CASCADE_TOKENS);
       const below = await descendantsOf(
         deps.lineage,
         obtained.map((t) => t.jti),

@@ -1,7 +1,8 @@
 import type { AccessTokenClaims, ActorClaim } from '@agentauth/protocol';
 import { standingFault } from '../../agents/agent-standing.js';
 import type { AgentStanding } from '../../store/records.js';
-import type { AgentStore, TokenState, TokenStore } from '../../store/store.js';
+import type { AgentStore } from '../../store/ports/agent-store.js';
+import type { TokenState, TokenStore } from '../../store/ports/token-store.js';
 
 /**
  * How many generations up a lineage walk goes at most: the largest `maxDelegationDepth` the config

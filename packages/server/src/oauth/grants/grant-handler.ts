@@ -1,5 +1,5 @@
 import type { ActorClaim } from '@agentauth/protocol';
-import type { ReplayClaim } from '../../store/store.js';
+import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { FormParameters } from '../form-parameters.js';
 import type { OAuthRequest } from '../oauth-request.js';

@@ -1,5 +1,5 @@
 import { TOKEN_TYPE_ACCESS_TOKEN, type ActorClaim } from '@agentauth/protocol';
-import type { AgentStore } from '../../store/store.js';
+import type { AgentStore } from '../../store/ports/agent-store.js';
 import { actDepth, actorIds, mayActAllows, nextActChain } from '../exchange/act-chain.js';
 import { attenuate } from '../exchange/attenuate.js';
 import { readExchangeRequest, type ExchangeRequest } from '../exchange/exchange-request.js';

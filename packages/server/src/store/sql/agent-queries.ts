@@ -1,16 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStanding, type AgentStatus, type CredentialRecord, type NewAgent } from '../records.js';
-import { ConflictError, type AgentFilter, type Page, type PageRequest } from '../store.js';
+import { ConflictError } from '../ports/conflict-error.js';
+import type { AgentFilter, AgentStore } from '../ports/agent-store.js';
+import type { Page, PageRequest } from '../ports/page.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import { agentFromRow, agentStandingFromRow, agentToRow, credentialFromRow, credentialToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
-
-/*
- * The agent registry (store.ts `AgentStore`). Every mutation but `touchAgents` bumps the change
- * counter in its own transaction, so a cache that sees the new counter also sees the change.
- */
 
 async function bumpChangeCounter(db: Kysely<Database>): Promise<void> {
   await db
@@ -37,42 +34,10 @@ async function saveAgent(db: Kysely<Database>, agent: AgentRecord): Promise<void
   await bumpChangeCounter(db);
 }
 
-/** `AgentStore.createAgent`: the agent, its labels and its credentials in one transaction. */
-export async function createAgent(ctx: SqlContext, agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord> {
-  for (const credential of credentials) {
-    if (credential.agentId !== agent.id) throw new TypeError('every credential must belong to the new agent');
-  }
-  const record: AgentRecord = agentFromRow(agentToRow({ ...agent, revokedBefore: null, createdAt: now, updatedAt: now, lastSeenAt: null, version: 1 }));
-  try {
-    await ctx.write(async (db) => {
-      await db.insertInto('agents').values(agentToRow(record)).execute();
-      await writeLabels(db, record.id, record.labels, false);
-      for (const chunk of ctx.chunks(credentials, 8)) await db.insertInto('credentials').values(chunk.map(credentialToRow)).execute();
-      await bumpChangeCounter(db);
-    });
-  } catch (error) {
-    if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('an agent or credential with this id already exists');
-    throw error;
-  }
-  return record;
-}
-
 /** Read on every miss of the client directory and by every call of the server's own APIs. */
 const selectAgent = preparedQuery(1, (db, id) => db.selectFrom('agents').selectAll().where('id', '=', id));
 
-/** `AgentStore.getAgent`. */
-export async function getAgent(ctx: SqlContext, id: string): Promise<AgentRecord | undefined> {
-  const [row] = await selectAgent(ctx, id);
-  return row === undefined ? undefined : agentFromRow(row);
-}
-
 const selectAgentStanding = preparedQuery(1, (db, id) => db.selectFrom('agents').select(['id', 'status', 'revoked_before']).where('id', '=', id));
-
-/** `AgentStore.getAgentStanding`: three columns, none of the record's JSON to parse. */
-export async function getAgentStanding(ctx: SqlContext, id: string): Promise<AgentStanding | undefined> {
-  const [row] = await selectAgentStanding(ctx, id);
-  return row === undefined ? undefined : agentStandingFromRow(row.id, row.status, row.revoked_before);
-}
 
 /** Escapes `%`, `_` and the escape character itself for `LIKE ... ESCAPE '\'`. */
 function likeContains(text: string): string {
@@ -80,134 +45,173 @@ function likeContains(text: string): string {
 }
 
 /**
- * `AgentStore.listAgents`: ordered by id; every filter is applied in SQL (labels through the
- * `agent_labels` table), so a page is always full unless it is the last.
+ * The agent registry (`AgentStore`) over Kysely, for SQLite and PostgreSQL alike. Every mutation
+ * but `touchAgents` bumps the change counter in its own transaction, so a cache that sees the new
+ * counter also sees the change.
  */
-export async function listAgents(ctx: SqlContext, filter: AgentFilter, page: PageRequest): Promise<Page<AgentRecord>> {
-  const limit = checkLimit(page.limit);
-  let query = ctx.db.selectFrom('agents').selectAll();
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
-  if (filter.nameContains !== undefined && filter.nameContains !== '') {
-    query = query.where(sql<boolean>`name_folded like ${likeContains(filter.nameContains.toLowerCase())} escape '\\'`);
-  }
-  for (const [key, value] of Object.entries(filter.labels ?? {})) {
-    query = query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('agent_labels')
-          .select('agent_labels.key')
-          .whereRef('agent_labels.agent_id', '=', 'agents.id')
-          .where('agent_labels.key', '=', key)
-          .where('agent_labels.value', '=', value),
-      ),
-    );
-  }
-  if (page.after !== undefined) query = query.where('id', '>', decodeIdCursor(page.after));
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
-  return toPage(rows.map(agentFromRow), { limit }, (last) => encodeIdCursor(last.id));
-}
+export function sqlAgentStore(ctx: SqlContext): AgentStore {
+  return {
+    /** The agent, its labels and its credentials in one transaction. */
+    async createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord> {
+      for (const credential of credentials) {
+        if (credential.agentId !== agent.id) throw new TypeError('every credential must belong to the new agent');
+      }
+      const record: AgentRecord = agentFromRow(agentToRow({ ...agent, revokedBefore: null, createdAt: now, updatedAt: now, lastSeenAt: null, version: 1 }));
+      try {
+        await ctx.write(async (db) => {
+          await db.insertInto('agents').values(agentToRow(record)).execute();
+          await writeLabels(db, record.id, record.labels, false);
+          for (const chunk of ctx.chunks(credentials, 8)) await db.insertInto('credentials').values(chunk.map(credentialToRow)).execute();
+          await bumpChangeCounter(db);
+        });
+      } catch (error) {
+        if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('an agent or credential with this id already exists');
+        throw error;
+      }
+      return record;
+    },
 
-/** `AgentStore.updateAgent`: applies the defined fields of `patch`, bumps `version` and `updatedAt`. */
-export async function updateAgent(ctx: SqlContext, id: string, patch: AgentPatch, now: number): Promise<AgentRecord | undefined> {
-  return ctx.write(async (db) => {
-    const current = await lockAgent(ctx, db, id);
-    if (current === undefined) return undefined;
-    const next: AgentRecord = { ...current, updatedAt: now, version: current.version + 1 };
-    const target = next as unknown as Record<string, unknown>;
-    for (const field of AGENT_PATCH_FIELDS) if (patch[field] !== undefined) target[field] = patch[field];
-    await saveAgent(db, next);
-    if (patch.labels !== undefined) await writeLabels(db, id, patch.labels, true);
-    return agentFromRow(agentToRow(next));
-  });
-}
+    async getAgent(id: string): Promise<AgentRecord | undefined> {
+      const [row] = await selectAgent(ctx, id);
+      return row === undefined ? undefined : agentFromRow(row);
+    },
 
-/**
- * `AgentStore.setAgentStatus`. Leaving `active` moves `revokedBefore` to `now` (never backwards,
- * should node clocks disagree); resuming keeps it, so tokens issued before the suspension stay
- * dead. Setting the status an agent already has changes nothing.
- */
-export async function setAgentStatus(ctx: SqlContext, id: string, status: AgentStatus, now: number): Promise<AgentRecord | undefined> {
-  return ctx.write(async (db) => {
-    const current = await lockAgent(ctx, db, id);
-    if (current === undefined || current.status === status) return current;
-    const revokedBefore = status === 'active' ? current.revokedBefore : Math.max(current.revokedBefore ?? now, now);
-    const next: AgentRecord = { ...current, status, revokedBefore, updatedAt: now, version: current.version + 1 };
-    await saveAgent(db, next);
-    return next;
-  });
-}
+    /** Three columns, none of the record's JSON to parse. */
+    async getAgentStanding(id: string): Promise<AgentStanding | undefined> {
+      const [row] = await selectAgentStanding(ctx, id);
+      return row === undefined ? undefined : agentStandingFromRow(row.id, row.status, row.revoked_before);
+    },
 
-/** `AgentStore.deleteAgent`: labels and credentials go with it (foreign-key cascade). */
-export async function deleteAgent(ctx: SqlContext, id: string): Promise<boolean> {
-  return ctx.write(async (db) => {
-    const result = await db.deleteFrom('agents').where('id', '=', id).executeTakeFirst();
-    if (result.numDeletedRows === 0n) return false;
-    await bumpChangeCounter(db);
-    return true;
-  });
-}
+    /**
+     * Ordered by id; every filter is applied in SQL (labels through the
+     * `agent_labels` table), so a page is always full unless it is the last.
+     */
+    async listAgents(filter: AgentFilter, page: PageRequest): Promise<Page<AgentRecord>> {
+      const limit = checkLimit(page.limit);
+      let query = ctx.db.selectFrom('agents').selectAll();
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
+      if (filter.nameContains !== undefined && filter.nameContains !== '') {
+        query = query.where(sql<boolean>`name_folded like ${likeContains(filter.nameContains.toLowerCase())} escape '\\'`);
+      }
+      for (const [key, value] of Object.entries(filter.labels ?? {})) {
+        query = query.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('agent_labels')
+              .select('agent_labels.key')
+              .whereRef('agent_labels.agent_id', '=', 'agents.id')
+              .where('agent_labels.key', '=', key)
+              .where('agent_labels.value', '=', value),
+          ),
+        );
+      }
+      if (page.after !== undefined) query = query.where('id', '>', decodeIdCursor(page.after));
+      const rows = await query.orderBy('id').limit(limit + 1).execute();
+      return toPage(rows.map(agentFromRow), { limit }, (last) => encodeIdCursor(last.id));
+    },
 
-/**
- * `AgentStore.touchAgents`: one `UPDATE ... CASE` per chunk, never a statement per agent. It does
- * not bump the change counter: last-seen times are not something caches must reload for.
- */
-export async function touchAgents(ctx: SqlContext, lastSeen: ReadonlyMap<string, number>): Promise<void> {
-  const entries = [...lastSeen];
-  if (entries.length === 0) return;
-  await ctx.write(async (db) => {
-    for (const chunk of ctx.chunks(entries, 3)) {
-      const cases = sql.join(
-        chunk.map(([id, at]) => sql`when ${id} then ${at}`),
-        sql` `,
-      );
-      await db
-        .updateTable('agents')
-        .set({ last_seen_at: sql<number>`case id ${cases} else last_seen_at end` })
-        .where(
-          'id',
-          'in',
-          chunk.map(([id]) => id),
-        )
-        .execute();
-    }
-  });
-}
+    /** Applies the defined fields of `patch`, bumps `version` and `updatedAt`. */
+    async updateAgent(id: string, patch: AgentPatch, now: number): Promise<AgentRecord | undefined> {
+      return ctx.write(async (db) => {
+        const current = await lockAgent(ctx, db, id);
+        if (current === undefined) return undefined;
+        const next: AgentRecord = { ...current, updatedAt: now, version: current.version + 1 };
+        const target = next as unknown as Record<string, unknown>;
+        for (const field of AGENT_PATCH_FIELDS) if (patch[field] !== undefined) target[field] = patch[field];
+        await saveAgent(db, next);
+        if (patch.labels !== undefined) await writeLabels(db, id, patch.labels, true);
+        return agentFromRow(agentToRow(next));
+      });
+    },
 
-/** `AgentStore.listCredentials`, oldest first. */
-export async function listCredentials(ctx: SqlContext, agentId: string): Promise<CredentialRecord[]> {
-  const rows = await ctx.db.selectFrom('credentials').selectAll().where('agent_id', '=', agentId).orderBy('created_at').orderBy('id').execute();
-  return rows.map(credentialFromRow);
-}
+    /**
+     * Leaving `active` moves `revokedBefore` to `now` (never backwards,
+     * should node clocks disagree); resuming keeps it, so tokens issued before the suspension stay
+     * dead. Setting the status an agent already has changes nothing.
+     */
+    async setAgentStatus(id: string, status: AgentStatus, now: number): Promise<AgentRecord | undefined> {
+      return ctx.write(async (db) => {
+        const current = await lockAgent(ctx, db, id);
+        if (current === undefined || current.status === status) return current;
+        const revokedBefore = status === 'active' ? current.revokedBefore : Math.max(current.revokedBefore ?? now, now);
+        const next: AgentRecord = { ...current, status, revokedBefore, updatedAt: now, version: current.version + 1 };
+        await saveAgent(db, next);
+        return next;
+      });
+    },
 
-/**
- * `AgentStore.addCredential`. A duplicate credential id is a `ConflictError`; an agent that does
- * not exist (or was deleted meanwhile) is an `Error`, since callers look the agent up first.
- */
-export async function addCredential(ctx: SqlContext, credential: CredentialRecord): Promise<void> {
-  try {
-    await ctx.write(async (db) => {
-      await db.insertInto('credentials').values(credentialToRow(credential)).execute();
-      await bumpChangeCounter(db);
-    });
-  } catch (error) {
-    if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('a credential with this id already exists');
-    if (ctx.dialect.isForeignKeyViolation(error)) throw new Error('the credential belongs to no agent', { cause: error });
-    throw error;
-  }
-}
+    /** Labels and credentials go with it (foreign-key cascade). */
+    async deleteAgent(id: string): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db.deleteFrom('agents').where('id', '=', id).executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await bumpChangeCounter(db);
+        return true;
+      });
+    },
 
-/** `AgentStore.removeCredential`. */
-export async function removeCredential(ctx: SqlContext, agentId: string, credentialId: string): Promise<boolean> {
-  return ctx.write(async (db) => {
-    const result = await db.deleteFrom('credentials').where('agent_id', '=', agentId).where('id', '=', credentialId).executeTakeFirst();
-    if (result.numDeletedRows === 0n) return false;
-    await bumpChangeCounter(db);
-    return true;
-  });
-}
+    /**
+     * One `UPDATE ... CASE` per chunk, never a statement per agent. It does
+     * not bump the change counter: last-seen times are not something caches must reload for.
+     */
+    async touchAgents(lastSeen: ReadonlyMap<string, number>): Promise<void> {
+      const entries = [...lastSeen];
+      if (entries.length === 0) return;
+      await ctx.write(async (db) => {
+        for (const chunk of ctx.chunks(entries, 3)) {
+          const cases = sql.join(
+            chunk.map(([id, at]) => sql`when ${id} then ${at}`),
+            sql` `,
+          );
+          await db
+            .updateTable('agents')
+            .set({ last_seen_at: sql<number>`case id ${cases} else last_seen_at end` })
+            .where(
+              'id',
+              'in',
+              chunk.map(([id]) => id),
+            )
+            .execute();
+        }
+      });
+    },
 
-/** `AgentStore.agentsChangeCounter`: one primary-key read. */
-export async function agentsChangeCounter(ctx: SqlContext): Promise<number> {
-  const row = await ctx.db.selectFrom('agents_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
-  return Number(row.counter);
+    /** Oldest first. */
+    async listCredentials(agentId: string): Promise<CredentialRecord[]> {
+      const rows = await ctx.db.selectFrom('credentials').selectAll().where('agent_id', '=', agentId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(credentialFromRow);
+    },
+
+    /**
+     * A duplicate credential id is a `ConflictError`; an agent that does
+     * not exist (or was deleted meanwhile) is an `Error`, since callers look the agent up first.
+     */
+    async addCredential(credential: CredentialRecord): Promise<void> {
+      try {
+        await ctx.write(async (db) => {
+          await db.insertInto('credentials').values(credentialToRow(credential)).execute();
+          await bumpChangeCounter(db);
+        });
+      } catch (error) {
+        if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('a credential with this id already exists');
+        if (ctx.dialect.isForeignKeyViolation(error)) throw new Error('the credential belongs to no agent', { cause: error });
+        throw error;
+      }
+    },
+
+    async removeCredential(agentId: string, credentialId: string): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db.deleteFrom('credentials').where('agent_id', '=', agentId).where('id', '=', credentialId).executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await bumpChangeCounter(db);
+        return true;
+      });
+    },
+
+    /** One primary-key read. */
+    async agentsChangeCounter(): Promise<number> {
+      const row = await ctx.db.selectFrom('agents_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
+      return Number(row.counter);
+    },
+  };
 }

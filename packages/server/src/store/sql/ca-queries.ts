@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../../ca/ca-store.js';
-import type { Page } from '../store.js';
+import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../ports/ca-store.js';
+import type { Page } from '../ports/page.js';
 import type { CaTables } from './ca-tables.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
+import { certificateFromRow } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
-type CaDb = Kysely<Database & CaTables>;
 type AuthorityRow = CaTables['ca_authorities'];
-type CertificateRow = CaTables['ca_certificates'];
 
 const authorityFromRow = (row: AuthorityRow): CaAuthorityRecord => ({
   id: row.id,
@@ -36,26 +35,6 @@ const authorityToRow = (record: CaAuthorityRecord): AuthorityRow => ({
   not_after: record.notAfter,
 });
 
-const certificateFromRow = (row: CertificateRow): IssuedCertificateRecord => ({
-  serial: row.serial,
-  agentId: row.agent_id,
-  kind: row.kind as IssuedCertificateRecord['kind'],
-  caId: row.ca_id,
-  issuedAt: Number(row.issued_at),
-  notAfter: Number(row.not_after),
-  revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-});
-
-const certificateToRow = (record: IssuedCertificateRecord): CertificateRow => ({
-  serial: record.serial,
-  agent_id: record.agentId,
-  kind: record.kind,
-  ca_id: record.caId,
-  issued_at: record.issuedAt,
-  not_after: record.notAfter,
-  revoked_at: record.revokedAt,
-});
-
 const crlFromRow = (row: CaTables['ca_crls']): CrlRecord => ({
   caId: row.ca_id,
   number: Number(row.number),
@@ -65,7 +44,7 @@ const crlFromRow = (row: CaTables['ca_crls']): CrlRecord => ({
 });
 
 /** Bumps the revocation change counter inside the revoking transaction (its row lock orders commits). */
-async function bumpRevocations(db: CaDb): Promise<void> {
+async function bumpRevocations(db: Kysely<Database>): Promise<void> {
   await db
     .updateTable('ca_revocations_change')
     .set((eb) => ({ counter: eb('counter', '+', 1) }))
@@ -74,140 +53,125 @@ async function bumpRevocations(db: CaDb): Promise<void> {
 }
 
 /**
- * The CA's storage over the shared SQL context (ca-store.ts `CaStore`), on SQLite and PostgreSQL
- * alike. Hierarchy changes and CRL numbers are decided under the `ca` lock row, so nodes agree.
+ * The CA's storage (`CaStore`) over Kysely, for SQLite and PostgreSQL alike. Hierarchy changes and
+ * CRL numbers are decided under the `ca` lock row, so nodes agree.
  */
-export class SqlCaStore implements CaStore {
-  constructor(private readonly ctx: SqlContext) {}
-
-  private get db(): CaDb {
-    return this.ctx.db.withTables<CaTables>();
+export function sqlCaStore(ctx: SqlContext): CaStore {
+  function lock(db: Kysely<Database>) {
+    return ctx.dialect.lockRows(db.selectFrom('store_locks').select('name').where('name', '=', 'ca')).execute();
   }
 
-  private write<T>(work: (db: CaDb) => Promise<T>): Promise<T> {
-    return this.ctx.write((db) => work(db.withTables<CaTables>()));
-  }
+  return {
+    async listAuthorities(): Promise<CaAuthorityRecord[]> {
+      return (await ctx.db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+    },
 
-  private lock(db: CaDb) {
-    return this.ctx.dialect.lockRows(db.selectFrom('store_locks').select('name').where('name', '=', 'ca')).execute();
-  }
+    async mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]> {
+      return ctx.write(async (db) => {
+        await lock(db);
+        const current = (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+        const changes = plan(current.map((record) => ({ ...record })));
+        const known = new Set(current.map((record) => record.id));
+        for (const record of changes.update) {
+          if (!known.has(record.id)) throw new Error(`CA ${record.id} cannot be updated: it does not exist`);
+          const { id: _id, ...columns } = authorityToRow(record);
+          await db.updateTable('ca_authorities').set(columns).where('id', '=', record.id).execute();
+        }
+        if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
+        if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
+        return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
+      });
+    },
 
-  async listAuthorities(): Promise<CaAuthorityRecord[]> {
-    return (await this.db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
-  }
+    async getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined> {
+      const row = await ctx.db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+      return row === undefined ? undefined : certificateFromRow(row);
+    },
 
-  async mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]> {
-    return this.write(async (db) => {
-      await this.lock(db);
-      const current = (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
-      const changes = plan(current.map((record) => ({ ...record })));
-      const known = new Set(current.map((record) => record.id));
-      for (const record of changes.update) {
-        if (!known.has(record.id)) throw new Error(`CA ${record.id} cannot be updated: it does not exist`);
-        const { id: _id, ...columns } = authorityToRow(record);
-        await db.updateTable('ca_authorities').set(columns).where('id', '=', record.id).execute();
+    async listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>> {
+      const limit = checkLimit(page.limit);
+      let query = ctx.db.selectFrom('ca_certificates').selectAll();
+      if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
+      if (page.after !== undefined) {
+        const match = /^([0-9]{1,15})\.([0-9a-f]{1,40})$/.exec(decodeIdCursor(page.after));
+        if (match === null) throw new RangeError('invalid cursor');
+        const issuedAt = Number(match[1]);
+        const serial = match[2] as string;
+        query = query.where((eb) => eb.or([eb('issued_at', '<', issuedAt), eb.and([eb('issued_at', '=', issuedAt), eb('serial', '<', serial)])]));
       }
-      if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
-      if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
-      return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
-    });
-  }
+      const rows = await query.orderBy('issued_at', 'desc').orderBy('serial', 'desc').limit(limit + 1).execute();
+      const result = toPage(rows.map(certificateFromRow), { limit }, (last) => encodeIdCursor(`${last.issuedAt}.${last.serial}`));
+      return result.next === undefined ? { items: result.items } : { items: result.items, next: result.next };
+    },
 
-  async recordCertificates(records: readonly IssuedCertificateRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.write(async (db) => {
-      for (const chunk of this.ctx.chunks([...records], 7)) await db.insertInto('ca_certificates').values(chunk.map(certificateToRow)).execute();
-    });
-  }
+    async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
+      return ctx.write(async (db) => {
+        // One conditional write decides who revoked it (house rule 7); the read after it is for the answer.
+        const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
+        const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
+        return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
+      });
+    },
 
-  async getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined> {
-    const row = await this.db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
-    return row === undefined ? undefined : certificateFromRow(row);
-  }
+    async revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]> {
+      return ctx.write(async (db) => {
+        const rows = await db
+          .updateTable('ca_certificates')
+          .set({ revoked_at: at })
+          .where('agent_id', '=', agentId)
+          .where('revoked_at', 'is', null)
+          .where('not_after', '>=', at)
+          .returningAll()
+          .execute();
+        if (rows.length > 0) await bumpRevocations(db);
+        return rows.map(certificateFromRow);
+      });
+    },
 
-  async listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>> {
-    const limit = checkLimit(page.limit);
-    let query = this.db.selectFrom('ca_certificates').selectAll();
-    if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
-    if (page.after !== undefined) {
-      const match = /^([0-9]{1,15})\.([0-9a-f]{1,40})$/.exec(decodeIdCursor(page.after));
-      if (match === null) throw new RangeError('invalid cursor');
-      const issuedAt = Number(match[1]);
-      const serial = match[2] as string;
-      query = query.where((eb) => eb.or([eb('issued_at', '<', issuedAt), eb.and([eb('issued_at', '=', issuedAt), eb('serial', '<', serial)])]));
-    }
-    const rows = await query.orderBy('issued_at', 'desc').orderBy('serial', 'desc').limit(limit + 1).execute();
-    const result = toPage(rows.map(certificateFromRow), { limit }, (last) => encodeIdCursor(`${last.issuedAt}.${last.serial}`));
-    return result.next === undefined ? { items: result.items } : { items: result.items, next: result.next };
-  }
+    async revocationsChangeCounter(): Promise<number> {
+      const row = await ctx.db.selectFrom('ca_revocations_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
+      return Number(row.counter);
+    },
 
-  async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
-    return this.write(async (db) => {
-      // One conditional write decides who revoked it (house rule 7); the read after it is for the answer.
-      const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
-      const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
-      return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
-    });
-  }
+    async listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]> {
+      // Served by the partial index of migration 0009: unrevoked rows are never read.
+      const rows = await ctx.db.selectFrom('ca_certificates').select(['serial', 'not_after']).where('revoked_at', 'is not', null).execute();
+      return rows.map((row) => ({ serial: row.serial, notAfter: Number(row.not_after) }));
+    },
 
-  async revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]> {
-    return this.write(async (db) => {
-      const rows = await db
-        .updateTable('ca_certificates')
-        .set({ revoked_at: at })
-        .where('agent_id', '=', agentId)
-        .where('revoked_at', 'is', null)
-        .where('not_after', '>=', at)
-        .returningAll()
+    async listRevokedCertificates(caId: string, now: number): Promise<IssuedCertificateRecord[]> {
+      const rows = await ctx.db
+        .selectFrom('ca_certificates')
+        .selectAll()
+        .where('ca_id', '=', caId)
+        .where('revoked_at', 'is not', null)
+        .where('not_after', '>=', now)
         .execute();
-      if (rows.length > 0) await bumpRevocations(db);
       return rows.map(certificateFromRow);
-    });
-  }
+    },
 
-  async revocationsChangeCounter(): Promise<number> {
-    const row = await this.db.selectFrom('ca_revocations_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
-    return Number(row.counter);
-  }
+    async pruneCertificates(before: number): Promise<number> {
+      return ctx.write(async (db) => Number((await db.deleteFrom('ca_certificates').where('not_after', '<', before).executeTakeFirst()).numDeletedRows));
+    },
 
-  async listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]> {
-    // Served by the partial index of migration 0009: unrevoked rows are never read.
-    const rows = await this.db.selectFrom('ca_certificates').select(['serial', 'not_after']).where('revoked_at', 'is not', null).execute();
-    return rows.map((row) => ({ serial: row.serial, notAfter: Number(row.not_after) }));
-  }
+    async getCrl(caId: string): Promise<CrlRecord | undefined> {
+      const row = await ctx.db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+      return row === undefined ? undefined : crlFromRow(row);
+    },
 
-  async listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]> {
-    const rows = await this.db
-      .selectFrom('ca_certificates')
-      .selectAll()
-      .where('ca_id', '=', caId)
-      .where('revoked_at', 'is not', null)
-      .where('not_after', '>=', now)
-      .execute();
-    return rows.map(certificateFromRow);
-  }
-
-  async pruneCertificates(before: number): Promise<number> {
-    return this.write(async (db) => Number((await db.deleteFrom('ca_certificates').where('not_after', '<', before).executeTakeFirst()).numDeletedRows));
-  }
-
-  async getCrl(caId: string): Promise<CrlRecord | undefined> {
-    const row = await this.db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
-    return row === undefined ? undefined : crlFromRow(row);
-  }
-
-  async issueCrl(caId: string, stillNeeded: (current: CrlRecord | undefined) => boolean, build: (number: number) => CrlRecord): Promise<CrlRecord | undefined> {
-    return this.write(async (db) => {
-      await this.lock(db);
-      const row = await db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
-      const current = row === undefined ? undefined : crlFromRow(row);
-      if (!stillNeeded(current)) return undefined;
-      const next = build((current?.number ?? 0) + 1);
-      const values = { number: next.number, this_update: next.thisUpdate, next_update: next.nextUpdate, der: next.der };
-      if (current === undefined) await db.insertInto('ca_crls').values({ ca_id: caId, ...values }).execute();
-      else await db.updateTable('ca_crls').set(values).where('ca_id', '=', caId).execute();
-      return next;
-    });
-  }
+    async issueCrl(caId: string, stillNeeded: (current: CrlRecord | undefined) => boolean, build: (number: number) => CrlRecord): Promise<CrlRecord | undefined> {
+      return ctx.write(async (db) => {
+        await lock(db);
+        const row = await db.selectFrom('ca_crls').selectAll().where('ca_id', '=', caId).executeTakeFirst();
+        const current = row === undefined ? undefined : crlFromRow(row);
+        if (!stillNeeded(current)) return undefined;
+        const next = build((current?.number ?? 0) + 1);
+        const values = { number: next.number, this_update: next.thisUpdate, next_update: next.nextUpdate, der: next.der };
+        if (current === undefined) await db.insertInto('ca_crls').values({ ca_id: caId, ...values }).execute();
+        else await db.updateTable('ca_crls').set(values).where('ca_id', '=', caId).execute();
+        return next;
+      });
+    },
+  };
 }

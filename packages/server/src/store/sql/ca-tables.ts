@@ -1,14 +1,14 @@
 /**
- * The certificate authority's tables (migration `0002-ca`), described apart from `database.ts` so
- * the feature owns its schema: queries use `ctx.db.withTables<CaTables>()`.
+ * The certificate authority's tables (migration `0002-ca`), part of the one `Database`
+ * type (`database.ts`).
  */
-export type CaTables = {
+export interface CaTables {
   ca_authorities: CaAuthoritiesTable;
   ca_certificates: CaCertificatesTable;
   ca_crls: CaCrlsTable;
   /** Migration `0009-ca-revocations`: one row (`id` 1), bumped with every revocation. */
   ca_revocations_change: { id: number; counter: number };
-};
+}
 
 /** One CA of the hierarchy (ca-store.ts `CaAuthorityRecord`). */
 export interface CaAuthoritiesTable {

@@ -1,12 +1,18 @@
+import type { CaTables } from './ca-tables.js';
+import type { EnrollmentTables } from './enrollment-tables.js';
+import type { FederationTables } from './federation-tables.js';
+import type { SignalsTables } from './signals-tables.js';
+
 /**
- * The one `Database` type both dialects share (DESIGN.md §2). Column names are snake_case; times
+ * The one `Database` type both dialects share (DESIGN.md §2), every port's tables: the core ones
+ * here, each feature's beside its queries (`ca-tables.ts`, ...). Column names are snake_case; times
  * are integer milliseconds since the epoch (`bigint` in PostgreSQL, parsed back to `number` by the
  * pool's own type parser); JSON fields are text, encoded and decoded only in `json.ts`.
  *
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database {
+export interface Database extends CaTables, EnrollmentTables, FederationTables, SignalsTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -6,32 +6,22 @@ import type {
   FederationStore,
   TrustedIssuerPatch,
   TrustedIssuerRecord,
-} from '../../federation/federation-store.js';
-import { ConflictError } from '../store.js';
+} from '../ports/federation-store.js';
+import { ConflictError } from '../ports/conflict-error.js';
 import type { Database } from './database.js';
-import type { BindingRulesTable, FederationTables, TrustedIssuersTable } from './federation-tables.js';
+import type { BindingRulesTable, TrustedIssuersTable } from './federation-tables.js';
 import { fromJson, toJson } from './json.js';
 import type { SqlContext } from './sql-context.js';
 
-type Db = Kysely<Database & FederationTables>;
-
 /**
- * `FederationStore` over Kysely, for SQLite and PostgreSQL alike, on the server's one database:
- * `new SqlFederationStore(store.context)`. Writes go through `SqlContext.write` and bump the
- * change counter in the same transaction.
+ * Trusted issuers and binding rules (`FederationStore`) over Kysely, for SQLite and PostgreSQL
+ * alike. Every write bumps the change counter in the same transaction.
  */
-export class SqlFederationStore implements FederationStore {
-  private readonly db: Db;
-
-  constructor(private readonly ctx: SqlContext) {
-    this.db = ctx.db.withTables<FederationTables>();
-  }
-
-  private write<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    return this.ctx.write(async (db) => {
-      const result = await work(db.withTables<FederationTables>());
+export function sqlFederationStore(ctx: SqlContext): FederationStore {
+  function write<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return ctx.write(async (db) => {
+      const result = await work(db);
       await db
-        .withTables<FederationTables>()
         .updateTable('federation_change')
         .set((eb) => ({ counter: eb('counter', '+', 1) }))
         .where('id', '=', 1)
@@ -40,88 +30,90 @@ export class SqlFederationStore implements FederationStore {
     });
   }
 
-  async createTrustedIssuer(record: TrustedIssuerRecord): Promise<void> {
-    try {
-      await this.write((db) => db.insertInto('trusted_issuers').values(issuerToRow(record)).execute());
-    } catch (error) {
-      if (this.ctx.dialect.isUniqueViolation(error)) throw new ConflictError('issuer already trusted');
-      throw error;
-    }
-  }
+  return {
+    async createTrustedIssuer(record: TrustedIssuerRecord): Promise<void> {
+      try {
+        await write((db) => db.insertInto('trusted_issuers').values(issuerToRow(record)).execute());
+      } catch (error) {
+        if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('issuer already trusted');
+        throw error;
+      }
+    },
 
-  async getTrustedIssuer(id: string): Promise<TrustedIssuerRecord | undefined> {
-    const row = await this.db.selectFrom('trusted_issuers').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : issuerFromRow(row);
-  }
+    async getTrustedIssuer(id: string): Promise<TrustedIssuerRecord | undefined> {
+      const row = await ctx.db.selectFrom('trusted_issuers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : issuerFromRow(row);
+    },
 
-  async listTrustedIssuers(): Promise<TrustedIssuerRecord[]> {
-    const rows = await this.db.selectFrom('trusted_issuers').selectAll().orderBy('id').execute();
-    return rows.map(issuerFromRow);
-  }
+    async listTrustedIssuers(): Promise<TrustedIssuerRecord[]> {
+      const rows = await ctx.db.selectFrom('trusted_issuers').selectAll().orderBy('id').execute();
+      return rows.map(issuerFromRow);
+    },
 
-  async updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number): Promise<TrustedIssuerRecord | undefined> {
-    return this.write(async (db) => {
-      const row = await this.ctx.dialect.lockRows(db.selectFrom('trusted_issuers').selectAll().where('id', '=', id)).executeTakeFirst();
-      if (row === undefined) return undefined;
-      const updated: TrustedIssuerRecord = { ...issuerFromRow(row), ...patch, updatedAt: now };
-      const { id: _id, created_at: _created, issuer: _issuer, ...columns } = issuerToRow(updated);
-      await db.updateTable('trusted_issuers').set(columns).where('id', '=', id).execute();
-      return updated;
-    });
-  }
+    async updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number): Promise<TrustedIssuerRecord | undefined> {
+      return write(async (db) => {
+        const row = await ctx.dialect.lockRows(db.selectFrom('trusted_issuers').selectAll().where('id', '=', id)).executeTakeFirst();
+        if (row === undefined) return undefined;
+        const updated: TrustedIssuerRecord = { ...issuerFromRow(row), ...patch, updatedAt: now };
+        const { id: _id, created_at: _created, issuer: _issuer, ...columns } = issuerToRow(updated);
+        await db.updateTable('trusted_issuers').set(columns).where('id', '=', id).execute();
+        return updated;
+      });
+    },
 
-  async deleteTrustedIssuer(id: string): Promise<DeleteIssuerResult> {
-    return this.write(async (db) => {
-      const used = await db.selectFrom('binding_rules').select('id').where('issuer_id', '=', id).limit(1).executeTakeFirst();
-      if (used !== undefined) return 'in_use';
-      const result = await db.deleteFrom('trusted_issuers').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n ? 'deleted' : 'not_found';
-    });
-  }
+    async deleteTrustedIssuer(id: string): Promise<DeleteIssuerResult> {
+      return write(async (db) => {
+        const used = await db.selectFrom('binding_rules').select('id').where('issuer_id', '=', id).limit(1).executeTakeFirst();
+        if (used !== undefined) return 'in_use';
+        const result = await db.deleteFrom('trusted_issuers').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n ? 'deleted' : 'not_found';
+      });
+    },
 
-  async createBindingRule(record: BindingRuleRecord): Promise<void> {
-    try {
-      await this.write((db) => db.insertInto('binding_rules').values(ruleToRow(record)).execute());
-    } catch (error) {
-      if (this.ctx.dialect.isForeignKeyViolation(error)) throw new ConflictError('no such issuer or agent');
-      throw error;
-    }
-  }
+    async createBindingRule(record: BindingRuleRecord): Promise<void> {
+      try {
+        await write((db) => db.insertInto('binding_rules').values(ruleToRow(record)).execute());
+      } catch (error) {
+        if (ctx.dialect.isForeignKeyViolation(error)) throw new ConflictError('no such issuer or agent');
+        throw error;
+      }
+    },
 
-  async getBindingRule(id: string): Promise<BindingRuleRecord | undefined> {
-    const row = await this.db.selectFrom('binding_rules').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : ruleFromRow(row);
-  }
+    async getBindingRule(id: string): Promise<BindingRuleRecord | undefined> {
+      const row = await ctx.db.selectFrom('binding_rules').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : ruleFromRow(row);
+    },
 
-  async listBindingRules(filter: { issuerId?: string; agentId?: string }): Promise<BindingRuleRecord[]> {
-    let query = this.db.selectFrom('binding_rules').selectAll();
-    if (filter.issuerId !== undefined) query = query.where('issuer_id', '=', filter.issuerId);
-    if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
-    const rows = await query.orderBy('id').execute();
-    return rows.map(ruleFromRow);
-  }
+    async listBindingRules(filter: { issuerId?: string; agentId?: string }): Promise<BindingRuleRecord[]> {
+      let query = ctx.db.selectFrom('binding_rules').selectAll();
+      if (filter.issuerId !== undefined) query = query.where('issuer_id', '=', filter.issuerId);
+      if (filter.agentId !== undefined) query = query.where('agent_id', '=', filter.agentId);
+      const rows = await query.orderBy('id').execute();
+      return rows.map(ruleFromRow);
+    },
 
-  async updateBindingRule(id: string, patch: BindingRulePatch, now: number): Promise<BindingRuleRecord | undefined> {
-    return this.write(async (db) => {
-      const row = await this.ctx.dialect.lockRows(db.selectFrom('binding_rules').selectAll().where('id', '=', id)).executeTakeFirst();
-      if (row === undefined) return undefined;
-      const updated: BindingRuleRecord = { ...ruleFromRow(row), ...patch, updatedAt: now };
-      await db.updateTable('binding_rules').set({ claims: toJson(updated.claims), description: updated.description, updated_at: now }).where('id', '=', id).execute();
-      return updated;
-    });
-  }
+    async updateBindingRule(id: string, patch: BindingRulePatch, now: number): Promise<BindingRuleRecord | undefined> {
+      return write(async (db) => {
+        const row = await ctx.dialect.lockRows(db.selectFrom('binding_rules').selectAll().where('id', '=', id)).executeTakeFirst();
+        if (row === undefined) return undefined;
+        const updated: BindingRuleRecord = { ...ruleFromRow(row), ...patch, updatedAt: now };
+        await db.updateTable('binding_rules').set({ claims: toJson(updated.claims), description: updated.description, updated_at: now }).where('id', '=', id).execute();
+        return updated;
+      });
+    },
 
-  async deleteBindingRule(id: string): Promise<boolean> {
-    return this.write(async (db) => {
-      const result = await db.deleteFrom('binding_rules').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
-  }
+    async deleteBindingRule(id: string): Promise<boolean> {
+      return write(async (db) => {
+        const result = await db.deleteFrom('binding_rules').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
+    },
 
-  async federationChangeCounter(): Promise<number> {
-    const row = await this.db.selectFrom('federation_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
-    return Number(row.counter);
-  }
+    async federationChangeCounter(): Promise<number> {
+      const row = await ctx.db.selectFrom('federation_change').select('counter').where('id', '=', 1).executeTakeFirstOrThrow();
+      return Number(row.counter);
+    },
+  };
 }
 
 function issuerToRow(r: TrustedIssuerRecord): TrustedIssuersTable {

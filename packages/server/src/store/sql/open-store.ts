@@ -1,8 +1,22 @@
+import { sql } from 'kysely';
+import type { Store } from '../store.js';
+import { sqlAgentStore } from './agent-queries.js';
+import { sqlAuditStore } from './audit-queries.js';
+import { sqlCaStore } from './ca-queries.js';
+import { compileCommitStatements } from './commit-statements.js';
+import { sqlCommitStore } from './commit-units.js';
+import { databaseOpenError } from './database-open-error.js';
+import { sqlEnrollmentStore } from './enrollment-queries.js';
+import { sqlFederationStore } from './federation-queries.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
+import { sqlReplayClaimStore } from './replay-claim-queries.js';
+import { sqlSettingsStore } from './settings-queries.js';
+import { sqlSignalsStore } from './signals-queries.js';
+import { sqlSigningKeyStore } from './signing-key-queries.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
-import { SqlStore } from './sql-store.js';
-import { databaseOpenError } from './database-open-error.js';
+import { sqlTokenLineageStore } from './token-lineage-queries.js';
+import { sqlTokenStore } from './token-queries.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -21,16 +35,66 @@ export interface OpenStoreOptions extends DatabaseOptions {
  * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date. A
  * database that cannot be reached or migrated is a `DatabaseOpenError` saying why.
  */
-export async function openStore(options: OpenStoreOptions): Promise<SqlStore> {
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const opened = open(options);
   try {
     if (options.migrate !== false) await migrate(opened, options);
-    const thread = options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS) : undefined;
-    return new SqlStore(opened.ctx, opened.close, thread);
   } catch (error) {
     await opened.close();
     throw databaseOpenError(error, options.databaseUrl, options.dataDir);
   }
+  const thread =
+    options.commitThread && opened.sqliteFile !== undefined ? new SqliteCommitThread(opened.sqliteFile, SQLITE_BUSY_TIMEOUT_MS, compileCommitStatements(opened.ctx.db)) : undefined;
+  return storeOver(opened, thread);
+}
+
+/** Every port over one open database, as one object. */
+function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined): Store {
+  const { ctx } = opened;
+  let closed = false;
+  return {
+    ...joinPorts(
+      sqlAgentStore(ctx),
+      sqlSigningKeyStore(ctx),
+      sqlTokenStore(ctx),
+      sqlReplayClaimStore(ctx),
+      sqlAuditStore(ctx),
+      sqlCommitStore(ctx, thread),
+      sqlSettingsStore(ctx),
+      sqlEnrollmentStore(ctx),
+      sqlFederationStore(ctx),
+      sqlCaStore(ctx),
+      sqlSignalsStore(ctx),
+      sqlTokenLineageStore(ctx),
+    ),
+    dialect: ctx.dialect.name,
+    async ping() {
+      await sql`select 1`.execute(ctx.db);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await thread?.close();
+      await opened.close();
+    },
+  };
+}
+
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/**
+ * The verbs of every port on one object. They must be distinct: a verb two ports declare is a
+ * `TypeError` at the first start, rather than one port silently hiding the other's.
+ */
+function joinPorts<P extends object[]>(...ports: P): Intersection<P[number]> {
+  const verbs: Record<string, unknown> = {};
+  for (const port of ports) {
+    for (const [name, verb] of Object.entries(port)) {
+      if (name in verbs) throw new TypeError(`two store ports declare ${name}`);
+      verbs[name] = verb;
+    }
+  }
+  return verbs as Intersection<P[number]>;
 }
 
 function open(options: DatabaseOptions): OpenDatabase {

@@ -1,4 +1,4 @@
-import type { PageRequest } from '../store.js';
+import type { PageRequest } from '../ports/page.js';
 
 /** The largest page a store will return in one call. */
 export const MAX_PAGE_LIMIT = 1000;

@@ -21,7 +21,9 @@ import type {
   RevokedTokensTable,
   SigningKeysTable,
 } from './database.js';
-import type { ReplayClaim } from '../store.js';
+import type { IssuedCertificateRecord } from '../ports/ca-store.js';
+import type { ReplayClaim } from '../ports/replay-claim-store.js';
+import type { CaCertificatesTable } from './ca-tables.js';
 import { fromJson, toJson } from './json.js';
 
 /*
@@ -177,6 +179,24 @@ export function revokedTokenToRow(t: RevokedTokenRecord): RevokedTokensTable {
 /** `revoked_tokens` row -> `RevokedTokenRecord`. */
 export function revokedTokenFromRow(r: RevokedTokensTable): RevokedTokenRecord {
   return { jti: r.jti, agentId: r.agent_id, revokedAt: r.revoked_at, expiresAt: r.expires_at };
+}
+
+/** `IssuedCertificateRecord` -> `ca_certificates` row. */
+export function certificateToRow(c: IssuedCertificateRecord): CaCertificatesTable {
+  return { serial: c.serial, agent_id: c.agentId, kind: c.kind, ca_id: c.caId, issued_at: c.issuedAt, not_after: c.notAfter, revoked_at: c.revokedAt };
+}
+
+/** `ca_certificates` row -> `IssuedCertificateRecord`. */
+export function certificateFromRow(r: CaCertificatesTable): IssuedCertificateRecord {
+  return {
+    serial: r.serial,
+    agentId: r.agent_id,
+    kind: r.kind as IssuedCertificateRecord['kind'],
+    caId: r.ca_id,
+    issuedAt: Number(r.issued_at),
+    notAfter: Number(r.not_after),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
 }
 
 /** The committed form minus hashes, with the same key order `auditFromRow` gives. */

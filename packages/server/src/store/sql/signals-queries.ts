@@ -1,188 +1,174 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { StreamStatus } from '@agentauth/protocol';
-import type { DeliveryMethod, PushFailure, QueuedSet, SignalsStore, StreamChanges, StreamRecord } from '../../signals/signals-store.js';
-import type { Database } from './database.js';
+import type { DeliveryMethod, PushFailure, QueuedSet, SignalsStore, StreamChanges, StreamRecord } from '../ports/signals-store.js';
 import { fromJson, toJson } from './json.js';
-import type { SignalsTables, SsfQueuedSetsTable, SsfStreamsTable } from './signals-tables.js';
+import type { SsfQueuedSetsTable, SsfStreamsTable } from './signals-tables.js';
 import type { SqlContext } from './sql-context.js';
 
-type Db = Kysely<Database & SignalsTables>;
+/** The Shared Signals transmitter's storage (`SignalsStore`) over Kysely, for SQLite and PostgreSQL alike. */
+export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
+  return {
+    async createStream(stream: StreamRecord): Promise<void> {
+      await ctx.write((db) => db.insertInto('ssf_streams').values(streamToRow(stream)).execute());
+    },
 
-/**
- * `SignalsStore` over Kysely, for SQLite and PostgreSQL alike, on the server's one database:
- * `new SqlSignalsStore(store.context)`. Writes go through `SqlContext.write`.
- */
-export class SqlSignalsStore implements SignalsStore {
-  private readonly db: Db;
-
-  constructor(private readonly ctx: SqlContext) {
-    this.db = ctx.db.withTables<SignalsTables>();
-  }
-
-  private write<T>(work: (db: Db) => Promise<T>): Promise<T> {
-    return this.ctx.write((db) => work(db.withTables<SignalsTables>()));
-  }
-
-  async createStream(stream: StreamRecord): Promise<void> {
-    await this.write((db) => db.insertInto('ssf_streams').values(streamToRow(stream)).execute());
-  }
-
-  async getStream(streamId: string): Promise<StreamRecord | undefined> {
-    const row = await this.db.selectFrom('ssf_streams').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
-    return row === undefined ? undefined : streamFromRow(row);
-  }
-
-  async listStreams(ownerAgentId: string): Promise<StreamRecord[]> {
-    const rows = await this.db.selectFrom('ssf_streams').selectAll().where('owner_agent_id', '=', ownerAgentId).orderBy('created_at').orderBy('stream_id').execute();
-    return rows.map(streamFromRow);
-  }
-
-  async listLiveStreams(): Promise<StreamRecord[]> {
-    const rows = await this.db.selectFrom('ssf_streams').selectAll().where('status', '!=', 'disabled').execute();
-    return rows.map(streamFromRow);
-  }
-
-  updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined> {
-    return this.write(async (db) => {
-      const values: Partial<SsfStreamsTable> = { updated_at: now };
-      if (changes.eventsRequested !== undefined) values.events_requested = changes.eventsRequested === null ? null : toJson(changes.eventsRequested);
-      if (changes.eventsDelivered !== undefined) values.events_delivered = toJson(changes.eventsDelivered);
-      if (changes.deliveryMethod !== undefined) values.delivery_method = changes.deliveryMethod;
-      if (changes.endpointUrl !== undefined) values.endpoint_url = changes.endpointUrl;
-      if (changes.sealedAuthorizationHeader !== undefined) values.sealed_authorization_header = changes.sealedAuthorizationHeader;
-      if (changes.description !== undefined) values.description = changes.description;
-      const row = await db.updateTable('ssf_streams').set(values).where('stream_id', '=', streamId).returningAll().executeTakeFirst();
+    async getStream(streamId: string): Promise<StreamRecord | undefined> {
+      const row = await ctx.db.selectFrom('ssf_streams').selectAll().where('stream_id', '=', streamId).executeTakeFirst();
       return row === undefined ? undefined : streamFromRow(row);
-    });
-  }
+    },
 
-  setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined> {
-    return this.write(async (db) => {
-      const row = await db
-        .updateTable('ssf_streams')
-        .set({ status, status_reason: reason, updated_at: now })
-        .where('stream_id', '=', streamId)
-        .returningAll()
-        .executeTakeFirst();
-      // SSF 1.0 §8.1.2: a disabled stream "will not hold any events for later transmission".
-      if (row !== undefined && status === 'disabled') await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
-      return row === undefined ? undefined : streamFromRow(row);
-    });
-  }
+    async listStreams(ownerAgentId: string): Promise<StreamRecord[]> {
+      const rows = await ctx.db.selectFrom('ssf_streams').selectAll().where('owner_agent_id', '=', ownerAgentId).orderBy('created_at').orderBy('stream_id').execute();
+      return rows.map(streamFromRow);
+    },
 
-  deleteStream(streamId: string): Promise<boolean> {
-    return this.write(async (db) => {
-      await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
-      const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
-  }
+    async listLiveStreams(): Promise<StreamRecord[]> {
+      const rows = await ctx.db.selectFrom('ssf_streams').selectAll().where('status', '!=', 'disabled').execute();
+      return rows.map(streamFromRow);
+    },
 
-  claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
-    return this.write(async (db) => {
-      const result = await db
-        .updateTable('ssf_streams')
-        .set({ last_verification_at: now })
-        .where('stream_id', '=', streamId)
-        .where((eb) => eb.or([eb('last_verification_at', 'is', null), eb('last_verification_at', '<=', now - minIntervalMs)]))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
-  }
+    updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined> {
+      return ctx.write(async (db) => {
+        const values: Partial<SsfStreamsTable> = { updated_at: now };
+        if (changes.eventsRequested !== undefined) values.events_requested = changes.eventsRequested === null ? null : toJson(changes.eventsRequested);
+        if (changes.eventsDelivered !== undefined) values.events_delivered = toJson(changes.eventsDelivered);
+        if (changes.deliveryMethod !== undefined) values.delivery_method = changes.deliveryMethod;
+        if (changes.endpointUrl !== undefined) values.endpoint_url = changes.endpointUrl;
+        if (changes.sealedAuthorizationHeader !== undefined) values.sealed_authorization_header = changes.sealedAuthorizationHeader;
+        if (changes.description !== undefined) values.description = changes.description;
+        const row = await db.updateTable('ssf_streams').set(values).where('stream_id', '=', streamId).returningAll().executeTakeFirst();
+        return row === undefined ? undefined : streamFromRow(row);
+      });
+    },
 
-  async enqueue(sets: readonly QueuedSet[]): Promise<void> {
-    if (sets.length === 0) return;
-    await this.write(async (db) => {
-      for (const chunk of this.ctx.chunks(sets.map(queuedSetToRow), 8)) await db.insertInto('ssf_queued_sets').values(chunk).execute();
-    });
-  }
-
-  async pending(streamId: string, limit: number): Promise<QueuedSet[]> {
-    const rows = await this.db.selectFrom('ssf_queued_sets').selectAll().where('stream_id', '=', streamId).orderBy('created_at').orderBy('jti').limit(limit).execute();
-    return rows.map(queuedSetFromRow);
-  }
-
-  async acknowledge(streamId: string, jtis: readonly string[]): Promise<number> {
-    if (jtis.length === 0) return 0;
-    return this.write(async (db) => {
-      let deleted = 0n;
-      for (const chunk of this.ctx.chunks(jtis.map((jti) => ({ jti })), 1)) {
-        const result = await db
-          .deleteFrom('ssf_queued_sets')
+    setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined> {
+      return ctx.write(async (db) => {
+        const row = await db
+          .updateTable('ssf_streams')
+          .set({ status, status_reason: reason, updated_at: now })
           .where('stream_id', '=', streamId)
-          .where(
-            'jti',
-            'in',
-            chunk.map((c) => c.jti),
-          )
+          .returningAll()
           .executeTakeFirst();
-        deleted += result.numDeletedRows;
-      }
-      return Number(deleted);
-    });
-  }
+        // SSF 1.0 §8.1.2: a disabled stream "will not hold any events for later transmission".
+        if (row !== undefined && status === 'disabled') await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
+        return row === undefined ? undefined : streamFromRow(row);
+      });
+    },
 
-  async duePushSets(now: number, limit: number): Promise<QueuedSet[]> {
-    const rows = await this.db
-      .selectFrom('ssf_queued_sets as q')
-      .innerJoin('ssf_streams as s', 's.stream_id', 'q.stream_id')
-      .selectAll('q')
-      .where('s.delivery_method', '=', 'urn:ietf:rfc:8935')
-      .where('s.status', '=', 'enabled')
-      .where('q.next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('q.lease_until', 'is', null), eb('q.lease_until', '<', now)]))
-      .orderBy('q.next_attempt_at')
-      .orderBy('q.jti')
-      .limit(limit)
-      .execute();
-    return rows.map(queuedSetFromRow);
-  }
+    deleteStream(streamId: string): Promise<boolean> {
+      return ctx.write(async (db) => {
+        await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
+        const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
+    },
 
-  leasePushSet(jti: string, now: number, leaseUntil: number): Promise<boolean> {
-    return this.write(async (db) => {
-      const result = await db
-        .updateTable('ssf_queued_sets')
-        .set({ lease_until: leaseUntil })
-        .where('jti', '=', jti)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
-  }
+    claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db
+          .updateTable('ssf_streams')
+          .set({ last_verification_at: now })
+          .where('stream_id', '=', streamId)
+          .where((eb) => eb.or([eb('last_verification_at', 'is', null), eb('last_verification_at', '<=', now - minIntervalMs)]))
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      });
+    },
 
-  async pushDelivered(set: QueuedSet, now: number): Promise<void> {
-    await this.write(async (db) => {
-      await db.deleteFrom('ssf_queued_sets').where('jti', '=', set.jti).execute();
-      await db
-        .updateTable('ssf_streams')
-        .set((eb) => ({ push_delivered: eb('push_delivered', '+', 1), last_push_at: now, last_push_error: null }))
-        .where('stream_id', '=', set.streamId)
+    async enqueueSets(sets: readonly QueuedSet[]): Promise<void> {
+      if (sets.length === 0) return;
+      await ctx.write(async (db) => {
+        for (const chunk of ctx.chunks(sets.map(queuedSetToRow), 8)) await db.insertInto('ssf_queued_sets').values(chunk).execute();
+      });
+    },
+
+    async pendingSets(streamId: string, limit: number): Promise<QueuedSet[]> {
+      const rows = await ctx.db.selectFrom('ssf_queued_sets').selectAll().where('stream_id', '=', streamId).orderBy('created_at').orderBy('jti').limit(limit).execute();
+      return rows.map(queuedSetFromRow);
+    },
+
+    async acknowledgeSets(streamId: string, jtis: readonly string[]): Promise<number> {
+      if (jtis.length === 0) return 0;
+      return ctx.write(async (db) => {
+        let deleted = 0n;
+        for (const chunk of ctx.chunks(jtis.map((jti) => ({ jti })), 1)) {
+          const result = await db
+            .deleteFrom('ssf_queued_sets')
+            .where('stream_id', '=', streamId)
+            .where(
+              'jti',
+              'in',
+              chunk.map((c) => c.jti),
+            )
+            .executeTakeFirst();
+          deleted += result.numDeletedRows;
+        }
+        return Number(deleted);
+      });
+    },
+
+    async duePushSets(now: number, limit: number): Promise<QueuedSet[]> {
+      const rows = await ctx.db
+        .selectFrom('ssf_queued_sets as q')
+        .innerJoin('ssf_streams as s', 's.stream_id', 'q.stream_id')
+        .selectAll('q')
+        .where('s.delivery_method', '=', 'urn:ietf:rfc:8935')
+        .where('s.status', '=', 'enabled')
+        .where('q.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('q.lease_until', 'is', null), eb('q.lease_until', '<', now)]))
+        .orderBy('q.next_attempt_at')
+        .orderBy('q.jti')
+        .limit(limit)
         .execute();
-    });
-  }
+      return rows.map(queuedSetFromRow);
+    },
 
-  async pushFailed(set: QueuedSet, now: number, failure: PushFailure): Promise<void> {
-    await this.write(async (db) => {
-      if (failure.retryAt === null) {
-        await db.deleteFrom('ssf_queued_sets').where('jti', '=', set.jti).execute();
-      } else {
-        await db
+    leasePushSet(jti: string, now: number, leaseUntil: number): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db
           .updateTable('ssf_queued_sets')
-          .set({ attempts: set.attempts + 1, next_attempt_at: failure.retryAt, lease_until: null })
-          .where('jti', '=', set.jti)
+          .set({ lease_until: leaseUntil })
+          .where('jti', '=', jti)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      });
+    },
+
+    async pushDelivered(set: QueuedSet, now: number): Promise<void> {
+      await ctx.write(async (db) => {
+        await db.deleteFrom('ssf_queued_sets').where('jti', '=', set.jti).execute();
+        await db
+          .updateTable('ssf_streams')
+          .set((eb) => ({ push_delivered: eb('push_delivered', '+', 1), last_push_at: now, last_push_error: null }))
+          .where('stream_id', '=', set.streamId)
           .execute();
-      }
-      await db
-        .updateTable('ssf_streams')
-        .set((eb) => ({
-          push_failed: failure.retryAt === null ? eb('push_failed', '+', 1) : eb.ref('push_failed'),
-          last_push_at: now,
-          last_push_error: failure.error,
-        }))
-        .where('stream_id', '=', set.streamId)
-        .execute();
-    });
-  }
+      });
+    },
+
+    async pushFailed(set: QueuedSet, now: number, failure: PushFailure): Promise<void> {
+      await ctx.write(async (db) => {
+        if (failure.retryAt === null) {
+          await db.deleteFrom('ssf_queued_sets').where('jti', '=', set.jti).execute();
+        } else {
+          await db
+            .updateTable('ssf_queued_sets')
+            .set({ attempts: set.attempts + 1, next_attempt_at: failure.retryAt, lease_until: null })
+            .where('jti', '=', set.jti)
+            .execute();
+        }
+        await db
+          .updateTable('ssf_streams')
+          .set((eb) => ({
+            push_failed: failure.retryAt === null ? eb('push_failed', '+', 1) : eb.ref('push_failed'),
+            last_push_at: now,
+            last_push_error: failure.error,
+          }))
+          .where('stream_id', '=', set.streamId)
+          .execute();
+      });
+    },
+  };
 }
 
 function streamToRow(stream: StreamRecord): SsfStreamsTable {

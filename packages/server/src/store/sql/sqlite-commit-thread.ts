@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CommitResult, CommitUnit } from '../store.js';
-import type { CommitReply, CommitRequest } from './sqlite-commit-worker.js';
+import type { CommitResult } from '../ports/commit-store.js';
+import type { PreparedUnit } from './commit-units.js';
+import type { CommitStatements } from './commit-statements.js';
+import type { CommitReply, CommitRequest, CommitWorkerData } from './sqlite-commit-worker.js';
 
 /**
  * The compiled worker. Under the test runner this module is TypeScript in `src/`, and a worker
@@ -29,9 +31,10 @@ export class SqliteCommitThread {
   constructor(
     private readonly file: string,
     private readonly busyTimeoutMs: number,
+    private readonly statements: CommitStatements,
   ) {}
 
-  commit(units: CommitUnit[]): Promise<CommitResult[]> {
+  commit(units: PreparedUnit[]): Promise<CommitResult[]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -52,7 +55,7 @@ export class SqliteCommitThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(workerUrl(), { workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs } });
+    const worker = new Worker(workerUrl(), { workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs, statements: this.statements } satisfies CommitWorkerData });
     worker.on('message', (reply: CommitReply) => {
       const waiter = this.pending.get(reply.id);
       if (waiter === undefined) return;

@@ -1,13 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { T0, audit, chainDefects, hashRecord, issued, prefix, readChain, tokenUnit } from './fixtures.js';
+import type { Store } from '../../../src/store/store.js';
+import type { ContractStores } from './contract-stores.js';
+import { T0, audit, certificateRecord, chainDefects, hashRecord, issued, prefix, readChain, tokenUnit } from '../fixtures.js';
 
-/**
- * The store contract's group-commit part (`CommitStore.commitUnits`), split from
- * `store-contract.ts` and run by it: `stores` gives the two stores over the same database that
- * the contract opened (the second races the first).
- */
-export function commitContract(stores: () => { store: Store; other: Store }): void {
+/** The `CommitStore` contract: the group commit's batches, claims and audit chain. */
+export function commitStoreContract(stores: () => ContractStores): void {
   describe('commitUnits', () => {
     let store: Store;
     let other: Store;
@@ -92,12 +89,31 @@ export function commitContract(stores: () => { store: Store; other: Store }): vo
       expect((await claim(store, `${p}-frac`, T0 + 61_000)).map((r) => r.ok)).toEqual([false]);
     });
 
+    it('records a unit\u2019s certificates with its audit records, and none of a unit whose claim was replayed', async () => {
+      const p = prefix();
+      const issuedCert = certificateRecord(p, { issuedAt: T0 + 1 });
+      const replayedCert = certificateRecord(p);
+      const [first] = await store.commitUnits([{ claims: [{ key: `${p}-k`, expiresAt: T0 + 60_000 }], audit: [audit(p, { event: 'certificate.issued', details: { serial: issuedCert.serial } })], issuedTokens: [], certificates: [issuedCert], onReplay: [] }], hashRecord);
+      const [second] = await other.commitUnits(
+        [{ claims: [{ key: `${p}-k`, expiresAt: T0 + 60_000 }], audit: [audit(p, { event: 'certificate.issued' })], issuedTokens: [], certificates: [replayedCert], onReplay: [audit(p, { event: 'certificate.denied', outcome: 'failure' })] }],
+        hashRecord,
+      );
+      expect([first?.ok, second?.ok]).toEqual([true, false]);
+      expect(await other.getCertificate(issuedCert.serial)).toEqual(issuedCert);
+      expect(await store.getCertificate(replayedCert.serial)).toBeUndefined();
+      const records = (await store.queryAudit({ agentId: p }, { limit: 10 })).items;
+      expect(records.map((r) => r.event)).toEqual(['certificate.issued', 'certificate.denied']);
+      expect(first?.ok && first.firstSeq).toBe(records[0]?.seq);
+    });
+
     it('writes nothing at all when the batch fails, and the claims stay free', async () => {
       const p = prefix();
       const before = await readChain(store);
-      const batch = [tokenUnit(p, `${p}-k1`, `${p}-dup`), tokenUnit(p, `${p}-k2`, `${p}-dup`)];
+      const certificate = certificateRecord(p);
+      const batch = [{ ...tokenUnit(p, `${p}-k1`, `${p}-dup`), certificates: [certificate] }, tokenUnit(p, `${p}-k2`, `${p}-dup`)];
       await expect(store.commitUnits(batch, hashRecord)).rejects.toThrow();
       expect(await readChain(store)).toEqual(before);
+      expect(await store.getCertificate(certificate.serial)).toBeUndefined();
       const retry = await store.commitUnits([tokenUnit(p, `${p}-k1`, `${p}-j1`), tokenUnit(p, `${p}-k2`, `${p}-j2`)], hashRecord);
       expect(retry.map((r) => r.ok)).toEqual([true, true]);
       expect(retry[0]?.ok && retry[0].firstSeq).toBe((before.at(-1)?.seq ?? 0) + 1);

@@ -1,14 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PRUNE_CHUNK } from '../../src/store/sql/token-queries.js';
-import type { Store } from '../../src/store/store.js';
-import { T0, hashRecord, issued, prefix, signingKey } from './fixtures.js';
+import { PRUNE_CHUNK } from '../../../src/store/sql/token-queries.js';
+import type { Store } from '../../../src/store/store.js';
+import type { ContractStores } from './contract-stores.js';
+import { T0, hashRecord, issued, prefix, signingKey } from '../fixtures.js';
 
-/** The store contract's pruning part (`TokenStore.pruneExpired`), run by `store-contract.ts`. */
-export function pruneContract(current: () => Store): void {
-  describe('pruning', () => {
+/** The `TokenStore` contract, pruning (`pruneExpired`). */
+export function tokenStorePruneContract(stores: () => ContractStores): void {
+  describe('TokenStore pruning', () => {
     let store: Store;
     beforeEach(() => {
-      store = current();
+      ({ store } = stores());
     });
 
     it('prunes what expired before now, and nothing that is still live', async () => {

@@ -79,11 +79,11 @@ export interface SignalsStore {
    */
   claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
   /** Queues SETs, all in one transaction. */
-  enqueue(sets: readonly QueuedSet[]): Promise<void>;
+  enqueueSets(sets: readonly QueuedSet[]): Promise<void>;
   /** Up to `limit` queued SETs of a stream, oldest first. */
-  pending(streamId: string, limit: number): Promise<QueuedSet[]>;
+  pendingSets(streamId: string, limit: number): Promise<QueuedSet[]>;
   /** Removes acknowledged SETs of this stream (RFC 8936 §2.4); returns how many went. */
-  acknowledge(streamId: string, jtis: readonly string[]): Promise<number>;
+  acknowledgeSets(streamId: string, jtis: readonly string[]): Promise<number>;
   /** SETs due for a push attempt on enabled push streams, not leased by another node. */
   duePushSets(now: number, limit: number): Promise<QueuedSet[]>;
   /** Leases a SET for one push attempt until `leaseUntil`; false when another node holds it. */

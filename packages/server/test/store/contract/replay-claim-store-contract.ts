@@ -1,16 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { T0, hashRecord, prefix } from './fixtures.js';
+import type { Store } from '../../../src/store/store.js';
+import type { ContractStores } from './contract-stores.js';
+import { T0, hashRecord, prefix } from '../fixtures.js';
 
 /**
- * The store contract's replay claims outside the group commit (`TokenStore.keepReplayClaims`,
- * `liveReplayClaims`: the DPoP hand-over at shutdown), run by `store-contract.ts`.
+ * The `ReplayClaimStore` contract: claims kept outside a group commit (`keepReplayClaims`,
+ * `liveReplayClaims`: the DPoP hand-over at shutdown).
  */
-export function replayClaimsContract(current: () => Store): void {
-  describe('replay claims kept outside a group commit', () => {
+export function replayClaimStoreContract(stores: () => ContractStores): void {
+  describe('ReplayClaimStore: replay claims kept outside a group commit', () => {
     let store: Store;
     beforeEach(() => {
-      store = current();
+      ({ store } = stores());
     });
 
     it('keeps each pair once and lists the live ones of a prefix, by expiry', async () => {

@@ -1,18 +1,17 @@
-import type { IssuedTokenRecord, RevokedTokenRecord } from '../../store/records.js';
+import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 
 /**
  * The lineage of exchanged tokens (RFC 8693): each issued token names the `jti` it was exchanged
- * from (`IssuedTokenRecord.parentJti`). A feature store beside the shared `Store`, over the same
- * `issued_tokens` and `revoked_tokens` tables; `SqlTokenLineageStore` implements it.
+ * from (`IssuedTokenRecord.parentJti`). Over the same issued and revoked tokens as `TokenStore`.
  */
 export interface TokenLineageStore {
   /** The tokens exchanged directly from any of `parentJtis` (one generation down), at most `limit`. */
-  listChildren(parentJtis: readonly string[], limit: number): Promise<IssuedTokenRecord[]>;
+  listChildTokens(parentJtis: readonly string[], limit: number): Promise<IssuedTokenRecord[]>;
   /**
    * Tokens that `clientId` obtained by exchange (those naming it as their current actor) and that
    * have not expired at `now` (ms), at most `limit`.
    */
-  listExchangedBy(clientId: string, now: number, limit: number): Promise<IssuedTokenRecord[]>;
+  listTokensExchangedBy(clientId: string, now: number, limit: number): Promise<IssuedTokenRecord[]>;
   /** Revokes every record in one transaction; returns the `jti`s that were not revoked before. */
   revokeTokens(records: readonly RevokedTokenRecord[]): Promise<string[]>;
 }

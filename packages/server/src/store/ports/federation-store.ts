@@ -55,7 +55,7 @@ export type BindingRulePatch = Partial<Pick<BindingRuleRecord, 'claims' | 'descr
 export type DeleteIssuerResult = 'deleted' | 'not_found' | 'in_use';
 
 /**
- * Trusted issuers and binding rules (issue 5 item 7). Every mutation bumps one change counter in
+ * Trusted issuers and binding rules (docs/federation.md). Every mutation bumps one change counter in
  * the same transaction, so a cache that sees the new counter also sees the change, on every node.
  */
 export interface FederationStore {

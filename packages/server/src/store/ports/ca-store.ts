@@ -1,5 +1,5 @@
-import type { KeySlot } from '../key-slot.js';
-import type { Page } from '../store/store.js';
+import type { KeySlot } from '../../key-slot.js';
+import type { Page } from './page.js';
 
 /**
  * A CA of our hierarchy. Roots are `active` or `old` (kept while certificates under them live);
@@ -55,8 +55,8 @@ export interface AuthorityChanges {
 }
 
 /**
- * The CA's storage, coordinated through the database so every node agrees. Not part
- * of the shared `Store`: implemented by `store/sql/ca-queries.ts` over the same database.
+ * The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). Issued
+ * certificates are recorded by the commit log, with their audit record (`CommitUnit.certificates`).
  */
 export interface CaStore {
   /** Every CA row, any state, expired included (the plan removes those). */
@@ -64,8 +64,6 @@ export interface CaStore {
   /** Runs `plan` under the `ca` lock row and applies its changes in the same transaction. */
   mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]>;
 
-  /** Inserts issued-certificate records in one transaction (the ledger batches them). */
-  recordCertificates(records: readonly IssuedCertificateRecord[]): Promise<void>;
   getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined>;
   /** Newest first; the cursor is opaque. */
   listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>>;
@@ -81,7 +79,7 @@ export interface CaStore {
   /** Every revoked certificate still recorded (pruning removes them a day after they expire). */
   listRevokedSerials(): Promise<{ serial: string; notAfter: number }[]>;
   /** Revoked certificates of `caId` that expire at or after `now` (what its CRL must list). */
-  listRevoked(caId: string, now: number): Promise<IssuedCertificateRecord[]>;
+  listRevokedCertificates(caId: string, now: number): Promise<IssuedCertificateRecord[]>;
   /** Deletes certificate records that expired before `before`. */
   pruneCertificates(before: number): Promise<number>;
 

@@ -13,22 +13,19 @@ export interface EnrollmentTokenRecord {
   usedAt: number | null;
 }
 
-/** Why {@link EnrollmentStore.consumeToken} refused a token, for the operator (never the client). */
+/** Why {@link EnrollmentStore.consumeEnrollmentToken} refused a token, for the operator (never the client). */
 export type ConsumeRefusal = 'unknown' | 'used' | 'expired';
 
-/**
- * Storage of enrolment tokens, in domain verbs (house rule 7). Implemented over SQL by
- * `store/sql/enrollment-queries.ts` on the server's one database.
- */
+/** Storage of one-time enrolment tokens, in domain verbs (house rule 7). */
 export interface EnrollmentStore {
   /** Stores a new token. */
-  createToken(record: EnrollmentTokenRecord): Promise<void>;
+  createEnrollmentToken(record: EnrollmentTokenRecord): Promise<void>;
   /**
    * Consumes the token with this hash in ONE conditional write (`used_at` set only where it is
    * null and the token has not expired), so of two concurrent callers exactly one wins. Returns
    * the consumed record, or why nothing was consumed.
    */
-  consumeToken(tokenHash: string, now: number): Promise<{ ok: true; record: EnrollmentTokenRecord } | { ok: false; reason: ConsumeRefusal; agentId?: string }>;
+  consumeEnrollmentToken(tokenHash: string, now: number): Promise<{ ok: true; record: EnrollmentTokenRecord } | { ok: false; reason: ConsumeRefusal; agentId?: string }>;
   /** Deletes tokens that expired before `before`; returns how many. */
-  pruneExpired(before: number): Promise<number>;
+  pruneEnrollmentTokens(before: number): Promise<number>;
 }

@@ -1,0 +1,20 @@
+import type { SigningKeyRecord } from '../records.js';
+
+/** What a key plan returns: the keys to insert, the ones to change, the kids to delete. */
+export interface SigningKeyChanges {
+  insert: SigningKeyRecord[];
+  update: SigningKeyRecord[];
+  remove: string[];
+}
+
+/** Signing keys, coordinated through the database so every node agrees (DESIGN.md §5). */
+export interface SigningKeyStore {
+  /** Every key not yet expired at `now`, any state. */
+  listSigningKeys(now: number): Promise<SigningKeyRecord[]>;
+  /**
+   * Runs `plan` under an exclusive lock on the key set (SELECT ... FOR UPDATE on PostgreSQL, a write
+   * transaction on SQLite): it sees the current keys and returns the inserts and state changes to
+   * apply, so two nodes rotating at once cannot both win.
+   */
+  mutateSigningKeys(now: number, plan: (current: SigningKeyRecord[]) => SigningKeyChanges): Promise<SigningKeyRecord[]>;
+}
