@@ -1,5 +1,6 @@
-export { runServer } from './run-server.js';
-export { createServer, startServer, type AgentAuthServer, type ServerOptions } from './server.js';
+export { runServer } from './main/run-server.js';
+export { createServer, type AgentAuthServer, type ServerOptions } from './main/create-server.js';
+export { startServer } from './main/start-server.js';
 export { loadConfig } from './config/load-config.js';
 export { ConfigError } from './config/config-error.js';
 export type { Config } from './config/config.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runServer } from '../run-server.js';
+import { runServer } from '../main/run-server.js';
 
 runServer(process.argv.slice(2), process.env).then(
   (status) => {

@@ -252,14 +252,12 @@ export class CertificateAuthority {
 
   /**
    * Timers: `sync()` every `syncMs`, CRL reissue checks every `crlMs`, the revoked serials polled
-   * every `revocationPollMs` (other nodes' revocations; loaded at once), and revocation of every
-   * certificate of an agent that is suspended, disabled or deleted. Returns the stop function.
+   * every `revocationPollMs` (other nodes' revocations; loaded at once). Returns the stop function.
+   * (An agent that stops being active loses its certificates through `revokeAgent`, which the
+   * composition root calls on every `agent_revoked` event.)
    */
   start(options: { syncMs: number; crlMs: number; revocationPollMs: number }): () => void {
     const onError = (what: string) => (error: unknown) => this.deps.logger.error({ err: error }, `CA ${what} failed`);
-    const unsubscribe = this.deps.events.subscribe((event) => {
-      if (event.kind === 'agent_revoked') this.revokeAgent(event.agentId, `agent ${event.status}`).catch(onError('agent revocation'));
-    });
     const timers = [
       setInterval(() => void this.sync().catch(onError('sync')), options.syncMs),
       setInterval(() => {
@@ -272,7 +270,6 @@ export class CertificateAuthority {
     const stopPolling = this.revokedSerials.watch(options.revocationPollMs, onError('revocation poll'));
     return () => {
       stopPolling();
-      unsubscribe();
       timers.forEach(clearInterval);
     };
   }

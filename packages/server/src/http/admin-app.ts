@@ -1,9 +1,9 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { createAdminAuthenticator, bootstrapTokenDigest, type AdminPrincipal } from '../admin/authenticate-admin.js';
+import type { AdminAuthenticator, AdminPrincipal } from '../admin/authenticate-admin.js';
 import { buildAdminOpenApi, type AdminRouteDescription } from '../admin/openapi-document.js';
-import { AgentService } from '../agents/agent-service.js';
+import type { AgentService } from '../agents/agent-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
@@ -18,7 +18,6 @@ import { ADMIN_PROBLEMS } from '../admin/problem-codes.js';
 import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
-import { federationServiceOf } from '../federation/create-federation.js';
 import type { FederationService } from '../federation/federation-service.js';
 import type { RevocationEvents } from '../signals/revocation-events.js';
 import { adminRoute, type AdminRequestContext, type AdminRoute } from './admin-route.js';
@@ -26,7 +25,6 @@ import { OpenApiDocument } from '../admin/wire/components.js';
 import { caAdminRoutes } from './ca-admin-routes.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
-import { enrollmentServiceOf } from '../enrollment/create-enrollment.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 
@@ -35,7 +33,7 @@ export const ADMIN_BODY_LIMIT = 64 * 1024;
 
 /** The slice of `Deps` the admin API needs; `keys` with the `force` rotation option. */
 export interface AdminAppDeps {
-  config: Pick<Config, 'issuer' | 'bootstrapToken'>;
+  config: Pick<Config, 'issuer'>;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -49,18 +47,16 @@ export interface AdminAppDeps {
 /** Options of {@link adminApp}. */
 export interface AdminAppOptions {
   deps: AdminAppDeps;
-  /** The registry service; built from `deps` and `onAgentChanged` when absent. */
-  agents?: AgentService;
-  /** The agent cache's invalidation hook (used only when `agents` is absent). */
-  onAgentChanged?: (agentId: string) => void;
-  /** SHA-256 of the accepted bootstrap token; derived from `deps.config.bootstrapToken` when absent. */
-  bootstrapDigest?: Buffer;
+  /** The admin credential check (the bootstrap token, or an access token with `agentauth:admin`). */
+  authenticate: AdminAuthenticator;
+  /** The registry service. */
+  agents: AgentService;
   /** The built-in CA (docs/ca.md); without it the CA routes answer 404. */
   ca?: CertificateAuthority;
-  /** Trusted issuers and binding rules (docs/federation.md); built over `deps.store` when absent. */
-  federation?: FederationService;
-  /** One-time enrolment tokens (docs/agent-sdk.md); built over `deps.store` when absent. */
-  enrollment?: EnrollmentService;
+  /** Trusted issuers and binding rules (docs/federation.md). */
+  federation: FederationService;
+  /** One-time enrolment tokens (docs/agent-sdk.md). */
+  enrollment: EnrollmentService;
   /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
   limits?: FailureLimiter | undefined;
 }
@@ -72,17 +68,7 @@ export interface AdminAppOptions {
  * the public OAuth routes beside it.
  */
 export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Promise<void> {
-  const { deps } = opts;
-  const service =
-    opts.agents ??
-    new AgentService({ clock: deps.clock, random: deps.random, store: deps.store, audit: deps.audit, onAgentChanged: opts.onAgentChanged ?? (() => {}) });
-  const authenticate = createAdminAuthenticator({
-    issuer: deps.config.issuer,
-    bootstrapDigest: opts.bootstrapDigest ?? (deps.config.bootstrapToken === undefined ? undefined : bootstrapTokenDigest(deps.config.bootstrapToken)),
-    clock: deps.clock,
-    keys: deps.keys,
-    store: deps.store,
-  });
+  const { deps, authenticate, agents: service } = opts;
 
   useStrictValidation(app);
   useCheckedAnswers(app);
@@ -146,7 +132,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation ?? federationServiceOf(deps)), ...enrollmentAdminRoutes(opts.enrollment ?? enrollmentServiceOf(deps, service))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment)];
   routes.push(
     adminRoute({
       method: 'GET',

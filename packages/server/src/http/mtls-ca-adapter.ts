@@ -1,7 +1,17 @@
 import { isIP } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
-import type { MtlsCertificateAuthority } from './mtls-setup.js';
+import type { IssueServerCertificate } from './mtls-server-certificate.js';
+
+/** What mutual TLS needs from our CA (packages/server/src/ca). */
+export interface MtlsCertificateAuthority {
+  /** Our root(s) and issuing CAs, current and old; the same array while nothing changed. */
+  trustAnchors(): readonly X509Certificate[];
+  /** True when our CA revoked the certificate. */
+  isRevoked(certificate: X509Certificate): boolean | Promise<boolean>;
+  /** Issues the listener's server certificate for the issuer host. */
+  issueServerCertificate?: IssueServerCertificate;
+}
 
 /** How long one trust bundle snapshot is used before the CA is asked again (ms). */
 const BUNDLE_REFRESH_MS = 1000;

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { SCOPE_ADMIN } from '@agentauth/protocol';
-import { bootstrapTokenDigest, createAdminAuthenticator } from '../admin/authenticate-admin.js';
+import type { AdminAuthenticator } from '../admin/authenticate-admin.js';
 import { AgentError } from '../agents/agent-error.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
-import { AgentService, type AuditContext } from '../agents/agent-service.js';
+import type { AgentService, AuditContext } from '../agents/agent-service.js';
 import { hashSecret, verifySecret } from '../agents/client-secret.js';
 import { SERVER_ASSIGNED_FIELDS, clientInformation, parseClientMetadata } from '../agents/client-metadata.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -24,7 +24,7 @@ import { standingFault } from '../agents/agent-standing.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
-  config: Pick<Config, 'issuer' | 'bootstrapToken' | 'defaultResource'>;
+  config: Pick<Config, 'issuer' | 'defaultResource'>;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -36,11 +36,10 @@ export interface RegistrationDeps {
 /** Options of {@link registrationRoutes}. */
 export interface RegistrationRoutesOptions {
   deps: RegistrationDeps;
-  /** The registry service; built from `deps` and `onAgentChanged` when absent. */
-  agents?: AgentService;
-  onAgentChanged?: (agentId: string) => void;
-  /** SHA-256 of the accepted bootstrap token; derived from `deps.config.bootstrapToken` when absent. */
-  bootstrapDigest?: Buffer;
+  /** The registry service. */
+  agents: AgentService;
+  /** The admin credential check: RFC 7591 §3 initial access tokens are admin credentials. */
+  authenticateAdmin: AdminAuthenticator;
   /**
    * Failed-authentication limits (docs/oauth.md): initial access tokens count as admin
    * credentials, registration access tokens as client authentications. Without them, none.
@@ -105,16 +104,7 @@ const BODY_ERRORS: Readonly<Record<string, readonly [400 | 413, string]>> = {
 export async function registrationRoutes(app: FastifyInstance, opts: RegistrationRoutesOptions): Promise<void> {
   const { deps } = opts;
   const { issuer } = deps.config;
-  const service =
-    opts.agents ??
-    new AgentService({ clock: deps.clock, random: deps.random, store: deps.store, audit: deps.audit, onAgentChanged: opts.onAgentChanged ?? (() => {}) });
-  const authenticateAdmin = createAdminAuthenticator({
-    issuer,
-    bootstrapDigest: opts.bootstrapDigest ?? (deps.config.bootstrapToken === undefined ? undefined : bootstrapTokenDigest(deps.config.bootstrapToken)),
-    clock: deps.clock,
-    keys: deps.keys,
-    store: deps.store,
-  });
+  const { agents: service, authenticateAdmin } = opts;
 
   // Requests whose refusal is already on record (their credential was refused).
   const audited = new WeakSet<FastifyRequest>();

@@ -27,7 +27,7 @@ const FULL_SWEEP_INTERVAL_MS = 1_000;
  *   the group commit is (`CommitStore.commitUnits`), which also covers other processes and nodes —
  *   so a full cache forgets its oldest entry without opening a hole.
  * - `'refuse'`: the authority itself, where one process sees every request (DPoP proofs on a
- *   single-process SQLite server, dpop-setup.ts). It never forgets a live entry: when full of live
+ *   single-process SQLite server, oauth/dpop/dpop-single-use-authority.ts). It never forgets a live entry: when full of live
  *   ones, `claim` throws {@link ReplayCacheFullError} and the caller refuses the request.
  *
  * Every step is O(1) amortised ({@link ExpiringKeys}): expired entries are dropped from the front

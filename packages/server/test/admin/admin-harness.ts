@@ -13,7 +13,10 @@ import { AgentService } from '../../src/agents/agent-service.js';
 import { createCommitLog } from '../../src/audit/group-commit.js';
 import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
+import { bootstrapTokenDigest, createAdminAuthenticator } from '../../src/admin/authenticate-admin.js';
 import { adminApp } from '../../src/http/admin-app.js';
+import { enrollmentServiceOf } from '../../src/main/wire-enrollment.js';
+import { federationServiceOf } from '../../src/main/wire-federation.js';
 import { registrationRoutes } from '../../src/http/registration-routes.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from '../../src/keys/key-ring.js';
 import { cryptoRandom } from '../../src/random.js';
@@ -73,7 +76,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const changed: string[] = [];
   const agents = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
-  const deps = { config: { issuer: ISSUER, bootstrapToken: BOOTSTRAP, defaultResource: options.defaultResource }, clock, random: cryptoRandom, logger, store, audit, keys };
+  const deps = { config: { issuer: ISSUER, defaultResource: options.defaultResource }, clock, random: cryptoRandom, logger, store, audit, keys };
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   const routes: string[] = [];
@@ -82,8 +85,12 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   });
   // A sibling route outside the plugins: the admin hooks must never reach it.
   app.post('/token', async (request) => ({ public: true, body: request.body ?? null }));
-  await app.register(registrationRoutes, { deps, agents });
-  await app.register(adminApp, { prefix: '/admin/v1', deps, agents });
+  // What the composition root gives the admin API and registration, built over the same store.
+  const authenticate = createAdminAuthenticator({ issuer: ISSUER, bootstrapDigest: bootstrapTokenDigest(BOOTSTRAP), clock, keys, store });
+  const federation = federationServiceOf(deps);
+  const enrollment = enrollmentServiceOf(deps, agents);
+  await app.register(registrationRoutes, { deps, agents, authenticateAdmin: authenticate });
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment });
   await app.ready();
 
   return {

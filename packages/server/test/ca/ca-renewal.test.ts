@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REVOCATION_POLL_MS } from '../../src/ca/create-certificate-authority.js';
+import { REVOCATION_POLL_MS } from '../../src/main/wire-ca.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import type { AuditRecord } from '../../src/store/records.js';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestServer } from '../support/test-server.js';

@@ -1,6 +1,6 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { AgentAuthServer } from '../../src/server.js';
+import type { AgentAuthServer } from '../../src/main/create-server.js';
 import { BOOTSTRAP_TOKEN, form, FORM } from '../support/test-server.js';
 
 /** Small limits, so a test reaches them in a few requests; the window is the default minute. */

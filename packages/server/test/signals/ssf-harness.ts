@@ -5,7 +5,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } 
 import pino from 'pino';
 import { FrozenClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServer, type AgentAuthServer } from '../../src/server.js';
+import { createServer, type AgentAuthServer } from '../../src/main/create-server.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
 import { ASSERTION_TYPE, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, ISSUER, type Backend, type TestAgent } from '../support/test-server.js';
 

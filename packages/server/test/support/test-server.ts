@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import pino from 'pino';
 import { FrozenClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createServer, type AgentAuthServer, type ServerOptions } from '../../src/server.js';
+import { createServer, type AgentAuthServer, type ServerOptions } from '../../src/main/create-server.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
 export type Backend = 'sqlite' | 'postgres';

@@ -24,7 +24,7 @@ export interface DpopSenderConstraintDeps {
   /**
    * Whether each proof's single use is also claimed in the database, in the token's group commit
    * (`SenderConstraint.replayClaims`): true whenever another process can issue tokens from the same
-   * store (dpop-setup.ts `dpopSingleUseAuthority`); false where `replay` itself is the authority.
+   * store (`dpopSingleUseAuthority`); false where `replay` itself is the authority.
    */
   durableClaims: boolean;
   /** The check for requests without a DPoP proof (e.g. RFC 8705 certificate binding); default bearer. */

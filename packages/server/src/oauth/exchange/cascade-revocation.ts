@@ -18,7 +18,7 @@ export interface CascadeDeps {
 }
 
 /**
- * Every token derived by exchange from `roots` (issue 5 item 5), expired or not, breadth first, at
+ * Every token derived by exchange from `roots`, expired or not, breadth first, at
  * most {@link LINEAGE_WALK_LIMIT} generations down and `limit` tokens. `truncated` when the limit
  * stopped the walk.
  */
@@ -74,14 +74,14 @@ export async function revokeAsCascade(deps: CascadeDeps, tokens: readonly Issued
 }
 
 /**
- * Subscribes cascade revocation to the revocation feed: a token revoked (RFC 7009 or admin) revokes
- * every token exchanged from it; an agent suspended, disabled or deleted revokes every live token it
- * obtained by exchange (where it is the current actor in `act`) and their descendants. Tokens whose
- * `sub` is that agent need nothing more: the feed's `agent_revoked` already names them.
- * Returns the function that unsubscribes.
+ * Cascade revocation, as a listener of the revocation feed: a token revoked (RFC 7009 or admin)
+ * revokes every token exchanged from it; an agent suspended, disabled or deleted revokes every
+ * live token it obtained by exchange (where it is the current actor in `act`) and their
+ * descendants. Tokens whose `sub` is that agent need nothing more: the feed's `agent_revoked`
+ * already names them. The revocations it makes are published on `events` in turn.
  */
-export function startCascadeRevocation(deps: CascadeDeps): () => void {
-  const run = async (event: RevocationEvent): Promise<void> => {
+export function cascadeRevocation(deps: CascadeDeps): (event: RevocationEvent) => Promise<void> {
+  return async (event: RevocationEvent): Promise<void> => {
     const now = deps.clock.now();
     // An expired token needs no revocation, and its descendants expired with it (exp <= parent's).
     const live = (tokens: IssuedTokenRecord[]) => tokens.filter((t) => t.expiresAt > now);
@@ -100,7 +100,4 @@ export function startCascadeRevocation(deps: CascadeDeps): () => void {
       await revokeAsCascade(deps, live([...obtained, ...below.tokens]), { cascade_from_agent: event.agentId });
     }
   };
-  return deps.events.subscribe((event) => {
-    run(event).catch((error: unknown) => deps.logger.error({ err: error }, 'cascade revocation failed'));
-  });
 }

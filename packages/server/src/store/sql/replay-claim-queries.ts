@@ -6,7 +6,7 @@ import type { SqlContext } from './sql-context.js';
 /**
  * Replay claims outside the commit log (`ReplayClaimStore`) over Kysely, for SQLite and PostgreSQL
  * alike: a process that is the authority on DPoP proofs hands its live ones over at shutdown, and
- * the next one takes them back (oauth/dpop/dpop-setup.ts).
+ * the next one takes them back (main/wire-dpop.ts).
  */
 export function sqlReplayClaimStore(ctx: SqlContext): ReplayClaimStore {
   return {

@@ -5,13 +5,13 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { dpopSingleUseAuthority } from '../../../src/oauth/dpop/dpop-setup.js';
-import { createServer } from '../../../src/server.js';
+import { dpopSingleUseAuthority } from '../../../src/oauth/dpop/dpop-single-use-authority.js';
+import { createServer } from '../../../src/main/create-server.js';
 import { BOOTSTRAP_TOKEN, createAgent, startTestServer, TEST_MASTER_KEY, type TestAgent, type TestServer } from '../../support/test-server.js';
 import { DPOP_ISSUER, dpopKey, proofFor, tokenRequest, type DpopTestKey } from './dpop-support.js';
 
 /**
- * Who decides that a DPoP proof is used once (RFC 9449 §11.1, dpop-setup.ts): one process on
+ * Who decides that a DPoP proof is used once (RFC 9449 §11.1, oauth/dpop/dpop-single-use-authority.ts): one process on
  * SQLite itself, in memory, handing its live proofs over at shutdown; the database, in the token's
  * group commit, wherever another process can issue tokens from the same store.
  */

@@ -2,7 +2,8 @@ import type { Config } from '../config/config.js';
 import type { Deps } from '../deps.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import type { CaStore } from '../store/ports/ca-store.js';
-import { CertificateAuthority } from './certificate-authority.js';
+import { CertificateAuthority } from '../ca/certificate-authority.js';
+import type { Lifecycle } from './lifecycle.js';
 
 /** How often each node applies due CA rotations and loads other nodes' changes (ms). */
 export const CA_SYNC_MS = 60_000;
@@ -15,17 +16,19 @@ export const CRL_CHECK_MS = 30_000;
 export const REVOCATION_POLL_MS = 1_000;
 
 /**
- * Builds the CA over the shared database, creates the hierarchy at the first start (or loads it)
- * and starts its timers. Returns the CA and the function that stops the timers.
+ * The built-in CA (docs/ca.md) over the shared database: the hierarchy created at the first start
+ * (or loaded), and its timers (rotation, CRL reissue, other nodes' revocations) running. Agents
+ * are read through `agents` (the registry's cache, which every suspension invalidates at once).
  */
-export async function createCertificateAuthority(
+export async function wireCertificateAuthority(
   deps: Pick<Deps, 'clock' | 'random' | 'logger' | 'commitLog' | 'events'> & {
     config: Pick<Config, 'issuer' | 'trustDomain' | 'certificateTtl' | 'caIntermediateTtl'>;
     masterKey: Buffer;
     store: CaStore;
     agents: Pick<AgentStore, 'getAgent'>;
+    lifecycle: Lifecycle;
   },
-): Promise<{ ca: CertificateAuthority; stop: () => void }> {
+): Promise<CertificateAuthority> {
   const ca = new CertificateAuthority({
     store: deps.store,
     agents: deps.agents,
@@ -40,6 +43,8 @@ export async function createCertificateAuthority(
     certificateTtl: deps.config.certificateTtl,
     intermediateTtl: deps.config.caIntermediateTtl,
   });
+  deps.logger.info('loading the certificate authority (the first start creates it)');
   await ca.sync();
-  return { ca, stop: ca.start({ syncMs: CA_SYNC_MS, crlMs: CRL_CHECK_MS, revocationPollMs: REVOCATION_POLL_MS }) };
+  deps.lifecycle.onClose('CA timers', ca.start({ syncMs: CA_SYNC_MS, crlMs: CRL_CHECK_MS, revocationPollMs: REVOCATION_POLL_MS }));
+  return ca;
 }

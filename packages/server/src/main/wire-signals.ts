@@ -5,15 +5,15 @@ import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import type { SsfRoutesOptions } from '../http/ssf-routes.js';
-import { authenticateReceiver } from './authenticate-receiver.js';
-import { PollWaiters } from './poll-waiters.js';
-import { PushDelivery, type PushRetryPolicy } from './push-delivery.js';
-import type { Resolver } from './push-request.js';
-import type { RevocationEvents } from './revocation-events.js';
+import { authenticateReceiver } from '../signals/authenticate-receiver.js';
+import { PollWaiters } from '../signals/poll-waiters.js';
+import { PushDelivery, type PushRetryPolicy } from '../signals/push-delivery.js';
+import type { Resolver } from '../signals/push-request.js';
 import type { SignalsStore } from '../store/ports/signals-store.js';
-import { StreamService } from './stream-service.js';
-import { buildTransmitterConfiguration } from './transmitter-configuration.js';
-import { SignalsTransmitter } from './transmitter.js';
+import { StreamService } from '../signals/stream-service.js';
+import { buildTransmitterConfiguration } from '../signals/transmitter-configuration.js';
+import { SignalsTransmitter } from '../signals/transmitter.js';
+import type { Lifecycle } from './lifecycle.js';
 
 export interface SignalsDeps {
   issuer: string;
@@ -26,28 +26,30 @@ export interface SignalsDeps {
   store: Pick<Store, 'getTokenState' | 'getAgentStanding'> & SignalsStore;
   keys: Pick<SigningKeyRing, 'signer' | 'publicKey'>;
   audit: AuditLog;
-  events: RevocationEvents;
   masterKey: Buffer;
+  lifecycle: Lifecycle;
   /** Tests only: push schedule and name resolution. */
   pushRetry?: PushRetryPolicy;
   resolve?: Resolver;
 }
 
-/** The running transmitter: its HTTP surface, its parts (for tests), and how to stop it. */
+/** The running transmitter: its HTTP surface and its parts (for tests); the lifecycle stops it. */
 export interface Signals {
   routes: SsfRoutesOptions;
   store: SignalsStore;
   transmitter: SignalsTransmitter;
   push: PushDelivery;
-  stop(): void;
+  /** Answers every held long poll (RFC 8936) now: before the listener closes, so none hangs it. */
+  wakeLongPolls(): void;
 }
 
 /**
- * Builds the Shared Signals transmitter (SSF 1.0 with CAEP 1.0) over the server's database and
- * subscribes it to every revocation: each becomes a SET queued on every stream that asked for its
- * event type, then pushed (RFC 8935) or polled (RFC 8936).
+ * The Shared Signals transmitter (SSF 1.0 with CAEP 1.0) over the server's database: streams,
+ * polling (RFC 8936) and push delivery (RFC 8935). What it transmits comes from `transmitter`'s
+ * `publish`, which the composition root subscribes to every revocation (wire-events.ts): each
+ * becomes a SET queued on every stream that asked for its event type.
  */
-export function createSignals(deps: SignalsDeps): Signals {
+export function wireSignals(deps: SignalsDeps): Signals {
   const { store } = deps;
   const waiters = new PollWaiters();
   const push = new PushDelivery({
@@ -104,10 +106,11 @@ export function createSignals(deps: SignalsDeps): Signals {
     },
   });
 
-  const unsubscribe = deps.events.subscribe((event) => {
-    transmitter.publish(event).catch((error: unknown) => deps.logger.error({ err: error, kind: event.kind }, 'queuing security events failed'));
+  deps.lifecycle.onClose('Shared Signals transmitter', () => {
+    transmitter.close();
+    waiters.wakeAll();
   });
-  const stopPush = push.start();
+  deps.lifecycle.onClose('Shared Signals push delivery', push.start());
 
   return {
     routes: {
@@ -121,11 +124,6 @@ export function createSignals(deps: SignalsDeps): Signals {
     store,
     transmitter,
     push,
-    stop() {
-      unsubscribe();
-      stopPush();
-      transmitter.close();
-      waiters.wakeAll();
-    },
+    wakeLongPolls: () => waiters.wakeAll(),
   };
 }

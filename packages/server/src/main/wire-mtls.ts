@@ -9,22 +9,13 @@ import { certificateBinding } from '../oauth/mtls/certificate-binding.js';
 import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
 import { parsePemCertificates, TrustedProxies } from '../oauth/mtls/proxy-client-certificate.js';
 import type { SenderConstraintCheck } from '../oauth/sender-constraint.js';
-import { proxyClientCertificate } from './mtls-client-certificate.js';
-import { createMtlsListener, type MtlsListener } from './mtls-listener.js';
-import { caServerCertificate, fileServerCertificate, type IssueServerCertificate, type ServerCertificateSource } from './mtls-server-certificate.js';
-import { PUBLIC_BODY_LIMIT } from './public-app.js';
+import { proxyClientCertificate } from '../http/mtls-client-certificate.js';
+import { createMtlsListener, type MtlsListener } from '../http/mtls-listener.js';
+import { caServerCertificate, fileServerCertificate, type ServerCertificateSource } from '../http/mtls-server-certificate.js';
+import type { MtlsCertificateAuthority } from '../http/mtls-ca-adapter.js';
+import { PUBLIC_BODY_LIMIT } from '../http/public-app.js';
 
-/** What mutual TLS needs from our CA (packages/server/src/ca). */
-export interface MtlsCertificateAuthority {
-  /** Our root(s) and issuing CAs, current and old; the same array while nothing changed. */
-  trustAnchors(): readonly X509Certificate[];
-  /** True when our CA revoked the certificate. */
-  isRevoked(certificate: X509Certificate): boolean | Promise<boolean>;
-  /** Issues the listener's server certificate for the issuer host. */
-  issueServerCertificate?: IssueServerCertificate;
-}
-
-/** Options of {@link createMtlsSetup}. */
+/** Options of {@link wireMtls}. */
 export interface MtlsSetupOptions {
   config: Config;
   clock: Clock;
@@ -32,7 +23,7 @@ export interface MtlsSetupOptions {
   ca?: MtlsCertificateAuthority;
 }
 
-/** RFC 8705 as the composition root wires it. */
+/** RFC 8705 as the server uses it. */
 export interface MtlsSetup {
   /** For `ClientAuthenticationDeps.mtls`. */
   clientAuth: TlsClientAuthDeps;
@@ -68,7 +59,7 @@ function readTrustAnchors(file: string | undefined): readonly X509Certificate[] 
  * and the configured ones), certificate binding, the trusted-proxy header reader and the listener.
  * Throws `TypeError` for an unusable configuration (half a certificate, unreadable anchors).
  */
-export function createMtlsSetup(options: MtlsSetupOptions): MtlsSetup {
+export function wireMtls(options: MtlsSetupOptions): MtlsSetup {
   const { config, clock, logger, ca } = options;
   if ((config.mtlsCertFile === undefined) !== (config.mtlsKeyFile === undefined)) {
     throw new TypeError('AGENTAUTH_MTLS_CERT_FILE and AGENTAUTH_MTLS_KEY_FILE go together');

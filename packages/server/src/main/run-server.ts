@@ -1,15 +1,16 @@
 import cluster from 'node:cluster';
-import { ConfigError } from './config/config-error.js';
-import type { Config } from './config/config.js';
-import { loadConfig } from './config/load-config.js';
-import { renderFlagsHelp } from './config/render-flags-help.js';
-import { startServer } from './server.js';
-import { prepareDataOnce } from './prepare-data.js';
-import { runMigrations } from './store/sql/open-store.js';
-import { isAgentChangedNotice } from './cluster-notice.js';
-import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
-import { assertAddressesFree, ListenError } from './http/listen-address.js';
-import { DatabaseOpenError } from './store/sql/database-open-error.js';
+import pino from 'pino';
+import { cryptoRandom } from '../random.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Config } from '../config/config.js';
+import { loadConfig } from '../config/load-config.js';
+import { renderFlagsHelp } from '../config/render-flags-help.js';
+import { startServer } from './start-server.js';
+import { isAgentChangedNotice } from '../cluster-notice.js';
+import { DataDirInUseError, lockDataDir } from '../data-dir-lock.js';
+import { assertAddressesFree, ListenError } from '../http/listen-address.js';
+import { DatabaseOpenError } from '../store/sql/database-open-error.js';
+import { migrateOnce, prepareDataOnce } from './wire-storage.js';
 
 const USAGE = `Usage: agentauth-server <command> [options]
 
@@ -74,16 +75,6 @@ function isStartupFailure(error: unknown): error is Error {
   return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError;
 }
 
-/** `migrate` on SQLite takes the data directory like a server would: never under a running one. */
-async function migrateOnce(config: Config): Promise<string[]> {
-  const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
-  try {
-    return await runMigrations({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  } finally {
-    lock?.release();
-  }
-}
-
 /**
  * node:cluster primary: prepares the data once (migrations, master key, bootstrap token), then
  * forks the workers, which share the listening socket. It relays agent-change notices so every
@@ -94,7 +85,7 @@ async function runPrimary(config: Config): Promise<number> {
   // The primary holds the SQLite data directory for its workers, for as long as it runs.
   const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
   try {
-    await prepareDataOnce(config);
+    await prepareDataOnce(config, pino({ level: config.logLevel }), cryptoRandom);
   } catch (error) {
     lock?.release();
     throw error;

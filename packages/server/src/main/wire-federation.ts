@@ -10,11 +10,12 @@ import type { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import type { FederationStore } from '../store/ports/federation-store.js';
-import { FederatedClientAuth } from './federated-client-auth.js';
-import { FederatedJwtVerifier } from './federated-jwt-verifier.js';
-import { FederationDirectory } from './federation-directory.js';
-import { FederationService } from './federation-service.js';
-import { jwtBearerGrant } from './jwt-bearer-grant.js';
+import { FederatedClientAuth } from '../federation/federated-client-auth.js';
+import { FederatedJwtVerifier } from '../federation/federated-jwt-verifier.js';
+import { FederationDirectory } from '../federation/federation-directory.js';
+import { FederationService } from '../federation/federation-service.js';
+import { jwtBearerGrant } from '../federation/jwt-bearer-grant.js';
+import type { Lifecycle } from './lifecycle.js';
 
 /** How often other nodes' federation changes are looked for, ms. */
 const FEDERATION_POLL_MS = 1000;
@@ -23,7 +24,7 @@ const FEDERATION_POLL_MS = 1000;
  * The one remote-JWKS cache of a server process, for agents' `jwks_uri` and trusted issuers alike,
  * over the SSRF-guarded fetch configured by `federationAllowPrivateNetworks` / `federationCaFile`.
  */
-export function createRemoteJwks(config: Pick<Config, 'federationAllowPrivateNetworks' | 'federationCaFile'>, clock: Clock): RemoteJwks {
+export function wireRemoteJwks(config: Pick<Config, 'federationAllowPrivateNetworks' | 'federationCaFile'>, clock: Clock): RemoteJwks {
   const extraCa = config.federationCaFile === undefined ? undefined : readFileSync(config.federationCaFile, 'utf8');
   const fetch = createGuardedFetch({ allowPrivateNetworks: config.federationAllowPrivateNetworks, ...(extraCa === undefined ? {} : { extraCa }) });
   return new RemoteJwks({ fetch, clock });
@@ -38,12 +39,15 @@ export interface Federation {
   auth: FederatedClientAuth;
   /** The RFC 7523 §2.1 grant handler, for `grant_type` jwt-bearer. */
   grant: GrantHandler;
-  /** Stops the change poll. */
-  stop(): void;
 }
 
-/** Builds the federation parts over the server's database and loads the issuers and rules. */
-export async function createFederation(deps: {
+/**
+ * Federated workload login (docs/federation.md): trusted issuers and binding rules loaded from the
+ * database and watched for other nodes' changes, the verifier of their JWTs, and the three doors
+ * they open: the RFC 7523 §2.1 grant, a federated `client_assertion`, a token-exchange
+ * `subject_token` (the validator is added by the OAuth wiring).
+ */
+export async function wireFederation(deps: {
   config: Pick<Config, 'issuer' | 'accessTokenTtl'>;
   clock: Clock;
   random: Random;
@@ -53,11 +57,12 @@ export async function createFederation(deps: {
   audit: AuditLog;
   replayCache: ReplayCache;
   remoteJwks: RemoteJwks;
+  lifecycle: Lifecycle;
 }): Promise<Federation> {
   const { store } = deps;
   const directory = new FederationDirectory(store);
   await directory.reload();
-  const stop = directory.watch(FEDERATION_POLL_MS, (error) => deps.logger.error({ err: error }, 'federation change poll failed'));
+  deps.lifecycle.onClose('federation change poll', directory.watch(FEDERATION_POLL_MS, (error) => deps.logger.error({ err: error }, 'federation change poll failed')));
   const verifier = new FederatedJwtVerifier({ directory, remoteJwks: deps.remoteJwks, replayCache: deps.replayCache, clock: deps.clock });
   const auth = new FederatedClientAuth(verifier);
   const service = new FederationService({
@@ -70,12 +75,12 @@ export async function createFederation(deps: {
     onChanged: () => directory.reload(),
   });
   const grant = jwtBearerGrant({ issuer: deps.config.issuer, accessTokenTtl: deps.config.accessTokenTtl, federation: auth, nowMs: () => deps.clock.now() });
-  return { service, directory, verifier, auth, grant, stop };
+  return { service, directory, verifier, auth, grant };
 }
 
 /**
- * A `FederationService` over the store alone, for an admin app built without the rest of the
- * server (tests, tools): changes are seen by running servers through the change counter.
+ * A `FederationService` over the store alone, for an admin API built without the rest of the
+ * server (tests, tools): running servers see its changes through the change counter.
  */
 export function federationServiceOf(deps: { config: Pick<Config, 'issuer'>; clock: Clock; random: Random; store: AgentStore & FederationStore; audit: AuditLog }): FederationService {
   return new FederationService({

@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { createAdminAuthenticator } from '../admin/authenticate-admin.js';
+import type { AgentService } from '../agents/agent-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { Deps } from '../deps.js';
+import { mtlsCertificateAuthority } from '../http/mtls-ca-adapter.js';
+import type { MtlsListener } from '../http/mtls-listener.js';
+import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
+import type { RedisLimitOptions } from '../limits/authentication-limits.js';
+import type { ClientDirectory } from '../oauth/client-directory.js';
+import { ENDPOINT_PATHS } from '../oauth/endpoints/server-metadata.js';
+import { cascadeRevocation } from '../oauth/exchange/cascade-revocation.js';
+import { cryptoRandom, type Random } from '../random.js';
+import { RevocationEvents } from '../signals/revocation-events.js';
+import { Lifecycle } from './lifecycle.js';
+import { wireAgents } from './wire-agents.js';
+import { wireCertificateAuthority } from './wire-ca.js';
+import { wireEnrollment } from './wire-enrollment.js';
+import { wireRevocationListeners } from './wire-events.js';
+import { wireFederation, wireRemoteJwks } from './wire-federation.js';
+import { wireHttp } from './wire-http.js';
+import { wireKeys } from './wire-keys.js';
+import { wireMtls } from './wire-mtls.js';
+import { wireOAuth, wireSingleUse } from './wire-oauth.js';
+import { wireSignals } from './wire-signals.js';
+import { wireStorage } from './wire-storage.js';
+
+/** What tests may replace; everything else comes from the config. */
+export interface ServerOptions {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Receives the generated bootstrap token at a first start (default: the data directory's `bootstrap-token` file). */
+  announceBootstrapToken?: (token: string) => void;
+  /** How the failed-authentication limits use Redis: tests keep their keys apart and wait longer on a loaded machine. */
+  rateLimitRedis?: RedisLimitOptions;
+}
+
+export interface AgentAuthServer {
+  app: FastifyInstance;
+  deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService };
+  /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
+  mtls?: MtlsListener;
+  /** The built-in certificate authority (docs/ca.md). */
+  ca: CertificateAuthority;
+  /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the only code that builds services, opens the database and says who
+ * listens to whom (ARCHITECTURE.md, "The composition root"). Each `wire-*.ts` builds one part
+ * from the parts before it and registers how to undo it; the order below is the order of
+ * dependence. Nothing listens yet (`startServer` does that).
+ */
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<AgentAuthServer> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const lifecycle = new Lifecycle();
+  const close = () => lifecycle.close((name, error) => logger.error({ err: error }, `stopping ${name} failed`));
+  try {
+    const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
+    // Services that only audit take the commit log as their `audit`.
+    const audit: AuditLog = commitLog;
+    const keys = await wireKeys({ config, clock, logger, store, masterKey, audit, lifecycle });
+    const events = new RevocationEvents();
+    const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
+
+    const singleUse = await wireSingleUse({ config, clock, logger, store, masterKey, audit, lifecycle, rateLimitRedis: options.rateLimitRedis });
+    // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
+    const remoteJwks = wireRemoteJwks(config, clock);
+    const agents = wireAgents({ ...deps, remoteJwks, lifecycle });
+    const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent } });
+    const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
+    const federation = await wireFederation({ config, clock, random, logger, store, agents: store, audit, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation });
+    const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey, lifecycle });
+    wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, commitLog, clock, logger }), lifecycle });
+    const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
+
+    const http = await wireHttp({
+      config,
+      random,
+      logger,
+      lifecycle,
+      oauth,
+      mtls,
+      signals: signals.routes,
+      ca,
+      caAuth: { issuer: config.issuer, clock, keys, store },
+      registration: deps,
+      admin: deps,
+      authenticateAdmin: createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store }),
+      agents: agents.service,
+      enrollment,
+      federation: federation.service,
+      commitLog,
+      limits: singleUse.limits,
+    });
+    // Held long polls are answered before the listener closes, so none holds the shutdown up.
+    lifecycle.onClose('long polls', () => signals.wakeLongPolls());
+
+    return {
+      app: http.app,
+      deps: { ...deps, directory: agents.directory, agents: agents.service },
+      ca,
+      ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}

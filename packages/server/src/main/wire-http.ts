@@ -1,0 +1,105 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AdminAuthenticator } from '../admin/authenticate-admin.js';
+import type { AgentService } from '../agents/agent-service.js';
+import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import type { Config } from '../config/config.js';
+import type { EnrollmentService } from '../enrollment/enrollment-service.js';
+import type { FederationService } from '../federation/federation-service.js';
+import { adminApp, type AdminAppDeps } from '../http/admin-app.js';
+import { caRoutes, type CaRoutesOptions } from '../http/ca-routes.js';
+import { enrollmentRoutes } from '../http/enrollment-routes.js';
+import { tlsClientCertificate } from '../http/mtls-client-certificate.js';
+import type { MtlsListener } from '../http/mtls-listener.js';
+import { publicApp, PUBLIC_BODY_LIMIT } from '../http/public-app.js';
+import { registrationRoutes, type RegistrationDeps } from '../http/registration-routes.js';
+import { ssfRoutes, type SsfRoutesOptions } from '../http/ssf-routes.js';
+import type { CommitLog } from '../audit/commit-log.js';
+import type { AuthenticationLimits } from '../limits/authentication-limits.js';
+import type { Random } from '../random.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { MtlsSetup } from './wire-mtls.js';
+import type { OAuth } from './wire-oauth.js';
+
+/** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
+export interface Http {
+  app: FastifyInstance;
+  mtls: MtlsListener | undefined;
+}
+
+/**
+ * Every HTTP surface as sibling fastify plugins, each with its own parsers, hooks and error
+ * rendering, so an admin hook can never reach `/token`: the public OAuth surface (token,
+ * introspection, revocation, metadata, JWKS, health), the Shared Signals API, the CA API,
+ * registration, enrolment and self-service keys, and the admin API under `/admin/v1`. The
+ * mutual-TLS listener serves the OAuth surface and the CA's again, on the connection a client
+ * certificate authenticates.
+ */
+export async function wireHttp(deps: {
+  config: Config;
+  random: Random;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  oauth: OAuth;
+  mtls: MtlsSetup;
+  signals: SsfRoutesOptions;
+  ca: CertificateAuthority;
+  caAuth: CaRoutesOptions['auth'];
+  registration: RegistrationDeps;
+  admin: AdminAppDeps;
+  authenticateAdmin: AdminAuthenticator;
+  agents: AgentService;
+  enrollment: EnrollmentService;
+  federation: FederationService;
+  commitLog: CommitLog;
+  limits: AuthenticationLimits | undefined;
+}): Promise<Http> {
+  const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request logs would cost more than the rest of POST /token; refusals and errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Shutdown must not wait on keep-alive sockets or long polls (RFC 8936) that never end.
+    forceCloseConnections: true,
+    bodyLimit: PUBLIC_BODY_LIMIT,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    genReqId: () => random.token(12),
+    requestIdHeader: false,
+  });
+  lifecycle.onClose('HTTP listener', () => app.close());
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const caOptions = { ca, auth: deps.caAuth, audit: deps.commitLog, clock: deps.admin.clock };
+
+  await app.register(publicApp, { ...oauth.publicApp, clientCertificate: mtls.proxyCertificate });
+  const mtlsListener = await mtls.createListener(
+    () => random.token(12),
+    async (tlsApp) => {
+      await tlsApp.register(publicApp, { ...oauth.publicApp, clientCertificate: tlsClientCertificate });
+      // The CA's surface too (bundle, CRL, EST, issuance), so agents renew on the connection they authenticate with.
+      await tlsApp.register(caRoutes, { ...caOptions, clientCertificate: tlsClientCertificate });
+    },
+  );
+  if (mtlsListener !== undefined) lifecycle.onClose('mutual-TLS listener', () => mtlsListener.close());
+  await app.register(ssfRoutes, deps.signals);
+  await app.register(caRoutes, { ...caOptions, clientCertificate: mtls.proxyCertificate });
+  await app.register(registrationRoutes, { deps: deps.registration, agents: deps.agents, authenticateAdmin: deps.authenticateAdmin, limits: deps.limits });
+  await app.register(enrollmentRoutes, {
+    issuer: config.issuer,
+    enrollment: deps.enrollment,
+    selfKeys: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, agents: deps.agents },
+    limits: deps.limits?.clients,
+  });
+  await app.register(adminApp, {
+    prefix: '/admin/v1',
+    deps: deps.admin,
+    authenticate: deps.authenticateAdmin,
+    agents: deps.agents,
+    federation: deps.federation,
+    ca,
+    enrollment: deps.enrollment,
+    limits: deps.limits?.admins,
+  });
+  return { app, mtls: mtlsListener };
+}

@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import { createSigningKeyRing, type RotatingSigningKeyRing } from '../keys/key-ring.js';
+import { startKeyRotation } from '../keys/start-key-rotation.js';
+import type { Store } from '../store/store.js';
+import type { Lifecycle } from './lifecycle.js';
+
+/** How often each node applies due rotations and learns of other nodes' (ms). */
+const KEY_SYNC_MS = 10_000;
+
+/**
+ * The token signing keys (docs/operations.md, "Signing keys"): loaded, or generated at the first
+ * start; rotated on their schedule by whichever node gets there first, each change audited.
+ */
+export async function wireKeys(deps: { config: Config; clock: Clock; logger: Logger; store: Store; masterKey: Buffer; audit: AuditLog; lifecycle: Lifecycle }): Promise<RotatingSigningKeyRing> {
+  const { config, clock, logger } = deps;
+  const keys = createSigningKeyRing({
+    store: deps.store,
+    masterKey: deps.masterKey,
+    clock,
+    alg: config.signingAlg,
+    rotationInterval: config.keyRotationInterval,
+    accessTokenTtl: config.accessTokenTtl,
+    logger,
+    onEvent: (event, details) => {
+      void deps.audit
+        .record({ time: clock.now(), event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid: details.kid } })
+        .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
+    },
+  });
+  logger.info('loading the signing keys (the first start generates them)');
+  await keys.sync();
+  deps.lifecycle.onClose('key rotation', startKeyRotation(keys, KEY_SYNC_MS, (error) => logger.error({ err: error }, 'signing key sync failed')));
+  return keys;
+}
