@@ -1,4 +1,4 @@
-// Certificate issuance (issue 3): CSR in, chain out, certificates/s on one core, in process through
+// Certificate issuance: CSR in, chain out, certificates/s on one core, in process through
 // the CA API (`CertificateAuthority.issueForAgent`: CSR signature check, template, signing,
 // post-signing validation, the durable record and the audit record on SQLite), side by side with
 // the same CSR through `openssl x509 -req` run once per request (the process a shell-script CA

@@ -1,5 +1,5 @@
 // DPoP-bound issuance (RFC 9449) against the same request without DPoP, on one agentauth server
-// (issue 4: "no more than 25% slower than the same request without DPoP"). `npm run bench` runs
+// (target: no more than 25% slower than the same request without DPoP). `npm run bench` runs
 // it after the side-by-side comparison (see run.js); `node bench/dpop.js` runs it alone. Progress
 // to stderr, the table to stdout, the figures to bench/results/dpop.json.
 //

@@ -1,4 +1,4 @@
-// Token requests over mutual TLS (issue 3, RFC 8705): POST /token with `tls_client_auth` on the
+// Token requests over mutual TLS (RFC 8705): POST /token with `tls_client_auth` on the
 // mTLS listener, keep-alive connections (the TLS handshake, and the parse of the client
 // certificate, are paid once per connection, as a real agent pays them), each token bound to the
 // certificate (`tls_client_certificate_bound_access_tokens`). The server runs in a child process

@@ -118,7 +118,7 @@ async function main() {
   const built = agentauthEntryPoint() !== undefined;
   if (built) peers.push(await startAgentauth({ publicJwk: key.publicJwk, scope: SCOPE, resource: RESOURCE, workers: 1, cpus: SERVER_CPU }));
   else skipped.push('agentauth: not built (run `npm run build`); oidc-provider measured alone');
-  // The ceiling issue 2 names: the same request with only its cryptography (peers/bare-crypto-server.js).
+  // The ceiling: the same request with only its cryptography (peers/bare-crypto-server.js).
   peers.push(await startBareCrypto({ publicJwk: key.publicJwk, scope: SCOPE, resource: RESOURCE, tokenTtl: TOKEN_TTL, cpus: SERVER_CPU }));
   for (const peer of peers) progress(await checkTokenResponse(peer, tokenRequestBodies(1, { ...request, clientId: peer.clientId, audience: peer.issuer })[0], RESOURCE));
 
@@ -197,7 +197,7 @@ async function main() {
   }
   notes.push('every request carries its own pre-signed assertion (unique jti); tokens/s counts 200 answers only');
 
-  // Certificate issuance (issue 3), in this process, which is already pinned to one core.
+  // Certificate issuance, in this process, which is already pinned to one core.
   const caIssuance = await measureCaIssuance({ pin: false });
   const results = {
     title: 'POST /token client_credentials + private_key_jwt (ES256)',

@@ -1,5 +1,5 @@
 // `node bench/token-exchange.js`: RFC 8693 token exchange against client_credentials on the same
-// agentauth server (issue 5: "within 1.5x the cost of a client_credentials request"). Progress to
+// agentauth server (target: within 1.5x the cost of a client_credentials request). Progress to
 // stderr, the table to stdout, the figures to bench/results/token-exchange.json.
 //
 // One agentauth process from the built command line (SQLite, durable audit: the defaults), pinned

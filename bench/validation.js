@@ -1,4 +1,4 @@
-// Token validation at a resource server (issue 6): verifications/s on one core through the
+// Token validation at a resource server: verifications/s on one core through the
 // resource-server SDK (createResourceServer().verify, with the revocation check of a live Shared
 // Signals feed) against jose.jwtVerify alone on the same tokens, and revocation propagation: from
 // the RFC 7009 revoke call returning to the SDK refusing the token. `npm run bench` runs it after

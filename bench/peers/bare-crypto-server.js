@@ -1,4 +1,4 @@
-// Child process: the ceiling issue 2 describes, "a bare fastify endpoint doing only the
+// Child process: the ceiling, "a bare fastify endpoint doing only the
 // cryptography with node:crypto". POST /token with client_credentials: parse the form, verify the
 // ES256 client assertion (RFC 7523) with node:crypto against the one registered key, check its
 // iss/sub/aud/exp, sign an RFC 9068 access token (ES256, typ at+jwt) and answer. Nothing else: no

@@ -48,8 +48,8 @@ export interface AgentOptions {
 const ENROLLMENT_TOKEN = /^aaenr_[A-Za-z0-9_-]{43}$/;
 
 /**
- * Checks the options synchronously, so misuse throws TypeError at the call (house rule: misuse
- * is a TypeError at construction). The messages never include the key.
+ * Checks the options synchronously, so misuse throws TypeError at the call, not at the first
+ * request. The messages never include the key.
  */
 export function checkAgentOptions(options: AgentOptions): SigningAlg {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');

@@ -35,8 +35,9 @@ const MAX_KEYS = 100;
  * The issuer's verification keys (RFC 7517 JWK Set), discovered through RFC 8414 metadata
  * (`jwks_uri`) and cached. An unknown `kid` triggers at most one refresh per cooldown, so a flood
  * of made-up `kid`s cannot turn into a flood of requests to the server. Refreshes have a timeout,
- * and when the server cannot be reached the cached keys keep working (DESIGN.md §4: validation
- * never needs the server on the request path). Concurrent refreshes share one request.
+ * and when the server cannot be reached the cached keys keep working (ARCHITECTURE.md, The request
+ * that matters: validation never needs the server on the request path). Concurrent refreshes share
+ * one request.
  *
  * Keys with `use` other than `sig`, with private members, or whose `alg` is outside the
  * allow-list are ignored; a key is used only with the algorithm it declares (RFC 8725 §3.1).

@@ -11,7 +11,7 @@ export interface IssuerMetadata {
   accessTokenAlgorithms: SigningAlg[];
 }
 
-/** https, or http on a loopback host only (DESIGN.md §7). */
+/** https, or http on a loopback host only (ARCHITECTURE.md, Security rules). */
 export function isAllowedUrl(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   let url: URL;

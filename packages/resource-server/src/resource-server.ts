@@ -135,7 +135,8 @@ function checkOptions(options: ResourceServerOptions): void {
 }
 
 /**
- * Creates the resource-server check every service runs (DESIGN.md §3). For each request:
+ * Creates the resource-server check every service runs (one validation path everywhere:
+ * ARCHITECTURE.md, Packages). For each request:
  *
  * 1. the access token from `Authorization` (`Bearer`, RFC 6750 §2.1, or `DPoP`, RFC 9449 §7.1);
  * 2. with `DPoP`: the proof (RFC 9449 §4.3 via the shared `verifyDpopProof`, with `ath`, `htm`,

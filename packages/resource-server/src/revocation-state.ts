@@ -34,13 +34,13 @@ export const DEFAULT_REVOCATION_RETENTION_MS = 24 * 3_600_000;
 export const DEFAULT_REVOCATION_MAX_ENTRIES = 1_000_000;
 
 /**
- * The revocations this resource server knows of (DESIGN.md §4): by `jti`, and by agent with a
- * revoked-before time, so that suspending an agent kills every token it holds. An agent entry
- * applies to tokens whose `sub` or `client_id` is that agent with `iat` before that second (the
- * transmitter rounds the time up, CAEP `event_timestamp`, so a token minted in the same second as
- * the revocation is refused). A certificate revocation of an agent refuses its certificate-bound
- * tokens (`cnf.x5t#S256`) issued before it: the token names a certificate thumbprint, the event a
- * serial, so every older certificate-bound token of the agent goes.
+ * The revocations this resource server knows of (ARCHITECTURE.md, The request that matters): by
+ * `jti`, and by agent with a revoked-before time, so that suspending an agent kills every token it
+ * holds. An agent entry applies to tokens whose `sub` or `client_id` is that agent with `iat`
+ * before that second (the transmitter rounds the time up, CAEP `event_timestamp`, so a token minted
+ * in the same second as the revocation is refused). A certificate revocation of an agent refuses
+ * its certificate-bound tokens (`cnf.x5t#S256`) issued before it: the token names a certificate
+ * thumbprint, the event a serial, so every older certificate-bound token of the agent goes.
  *
  * A revoked `jti` is remembered for `retentionMs`, which must exceed the longest token lifetime;
  * an agent entry is kept as long as it is the latest (a later revocation moves it forward).

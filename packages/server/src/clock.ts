@@ -1,5 +1,5 @@
 /**
- * Time and randomness are injected so tests can freeze them (house rule 10).
+ * Time and randomness are injected so tests can freeze them instead of sleeping.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */

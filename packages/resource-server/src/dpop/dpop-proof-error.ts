@@ -11,10 +11,10 @@ const MESSAGES: Readonly<Record<DpopProofErrorCode, string>> = {
 };
 
 /**
- * A DPoP proof failed RFC 9449 §4.3 validation (untrusted input). Two audiences (house rule 2):
- * `code` and the fixed `message` may go to the client; `detail` names the specific check that
- * failed and is for the operator's log only. Neither ever contains the proof, the access token or
- * any key material. Programmer misuse throws `TypeError` instead.
+ * A DPoP proof failed RFC 9449 §4.3 validation (untrusted input). Two audiences (the caller's fixed
+ * text, the operator's detail): `code` and the fixed `message` may go to the client; `detail` names
+ * the specific check that failed and is for the operator's log only. Neither ever contains the
+ * proof, the access token or any key material. Programmer misuse throws `TypeError` instead.
  */
 export class DpopProofError extends Error {
   override readonly name = 'DpopProofError';

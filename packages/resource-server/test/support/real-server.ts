@@ -1,6 +1,6 @@
 import { createServer as createNetServer } from 'node:net';
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
-// The SDK is tested end to end against the real server (DESIGN.md §8); relative imports, since the
+// The SDK is tested end to end against the real server; relative imports, since the
 // SDK itself never imports the server.
 import { clientAssertion, createAgent, startTestServer, type TestAgent, type TestServer, BOOTSTRAP_TOKEN, form, FORM } from '../../../server/test/support/test-server.js';
 

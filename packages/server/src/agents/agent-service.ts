@@ -93,7 +93,7 @@ const STATUS_EVENTS: Record<AgentStatus, AuditEvent> = {
 };
 
 /**
- * The agent registry's operations (DESIGN.md §3 `agents/`), framework-free. Every change is
+ * The agent registry's operations (src/agents), framework-free. Every change is
  * validated, written to the store, announced through `onAgentChanged` (so a suspended agent fails
  * authentication at once), then audited. Refusals are `AgentError`s.
  */
@@ -233,7 +233,10 @@ export class AgentService {
     return { agent, credentials: await this.deps.store.listCredentials(id) };
   }
 
-  /** Suspends an active agent; every token it holds becomes inactive at once (DESIGN.md §4). */
+  /**
+   * Suspends an active agent; every token it holds becomes inactive at once (ARCHITECTURE.md, The
+   * request that matters).
+   */
   suspend(id: string, ctx: AuditContext): Promise<AgentWithCredentials> {
     return this.setStatus(id, 'suspended', ctx);
   }

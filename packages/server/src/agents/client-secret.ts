@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Random } from '../random.js';
 
-/** 256 bits: high entropy, so a plain SHA-256 at rest is enough (DESIGN.md §7). */
+/** 256 bits: high entropy, so a plain SHA-256 at rest is enough (ARCHITECTURE.md, Security rules). */
 const SECRET_BYTES = 32;
 
 /** A freshly generated secret and the only form of it we keep. */
@@ -21,7 +21,10 @@ export function generateSecret(random: Random): GeneratedSecret {
   return { secret, hash: hashSecret(secret) };
 }
 
-/** SHA-256 of a secret, base64url: the stored form of every secret we issue (DESIGN.md §7). */
+/**
+ * SHA-256 of a secret, base64url: the stored form of every secret we issue (ARCHITECTURE.md,
+ * Security rules).
+ */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('base64url');
 }

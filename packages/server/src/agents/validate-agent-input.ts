@@ -10,7 +10,7 @@ import { parseDistinguishedName } from '../oauth/mtls/distinguished-name.js';
 import { invalid } from './agent-error.js';
 import { uriProblem } from '../net/uri-rule.js';
 
-/** Bounds on every field (DESIGN.md §7: bound every input). */
+/** Bounds on every field: every input is bounded. */
 export const AGENT_LIMITS = {
   nameMax: 200,
   ownerMax: 200,
@@ -182,7 +182,10 @@ export function validateScopes(scopes: readonly string[]): string[] {
   return unique;
 }
 
-/** RFC 8707 §2: absolute URIs without fragment; https, or http on loopback only (DESIGN.md §7). */
+/**
+ * RFC 8707 §2: absolute URIs without fragment; https, or http on loopback only (ARCHITECTURE.md,
+ * Security rules).
+ */
 export function validateResources(resources: readonly string[]): string[] {
   if (!Array.isArray(resources)) throw invalid('resources must be an array');
   const unique = [...new Set(resources)];

@@ -2,11 +2,11 @@ import type { AuditInput } from '../store/records.js';
 import type { CommitResult, CommitUnit } from '../store/ports/commit-store.js';
 
 /**
- * The server's one durable write (DESIGN.md §4): a unit holds what a request must make durable
- * before it answers, its single-use claims, its audit records, and the tokens and certificates it
- * issued, all committed atomically. Units share transactions (group commit); `commit` resolves
- * only once its unit's batch is durable, and the audit records of every batch extend one
- * hash-chained log.
+ * The server's one durable write (ARCHITECTURE.md, The request that matters): a unit holds what a
+ * request must make durable before it answers, its single-use claims, its audit records, and the
+ * tokens and certificates it issued, all committed atomically. Units share transactions (group
+ * commit); `commit` resolves only once its unit's batch is durable, and the audit records of every
+ * batch extend one hash-chained log.
  */
 export interface CommitLog {
   /** Queues a unit for the next batch and resolves when it is durable. */

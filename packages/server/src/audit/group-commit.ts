@@ -27,8 +27,9 @@ interface Batch {
 }
 
 /**
- * The commit log with group commit (DESIGN.md §4): many requests' units in one transaction, so no
- * request pays for its own fsync and none is answered before its writes are durable.
+ * The commit log with group commit (ARCHITECTURE.md, The request that matters): many requests'
+ * units in one transaction, so no request pays for its own fsync and none is answered before its
+ * writes are durable.
  *
  * - `commit(unit)` checks the unit at once (unknown event, oversized or secret-looking `details`:
  *   `TypeError`, thrown synchronously; see `assertAuditInput`) and joins the open batch.

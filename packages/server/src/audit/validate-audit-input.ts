@@ -6,16 +6,16 @@ import { AUDIT_EVENTS } from './events.js';
 export const MAX_DETAILS_SIZE = 4096;
 /** Deepest nesting accepted in `details`; also what stops a cyclic object. */
 export const MAX_DETAILS_DEPTH = 8;
-/** Longest `reason` accepted (the private error detail, DESIGN.md §6). */
+/** Longest `reason` accepted (the private error detail; ARCHITECTURE.md, Errors). */
 export const MAX_REASON_LENGTH = 1024;
 /** Longest `agentId`, `actor`, `sourceIp` or `requestId` accepted. */
 export const MAX_FIELD_LENGTH = 256;
 
 /**
  * Names of `details` keys (at any depth, case-insensitive) that are refused because they name a
- * secret (DESIGN.md §7: no secret in an audit record). The audit log is append-only and exported,
- * so a secret written there can never be taken back; this is a safety net behind the rule that
- * callers put only non-secret facts in `details`:
+ * secret (no secret in an audit record: ARCHITECTURE.md, Security rules). The audit log is
+ * append-only and exported, so a secret written there can never be taken back; this is a safety net
+ * behind the rule that callers put only non-secret facts in `details`:
  *
  * - anything containing `secret`, `password`/`passwd`, `private_key`/`privateKey`, `master_key`,
  *   `api_key`/`apiKey`, `credential_value`: client secrets, passwords, key material;
@@ -39,7 +39,7 @@ const EVENTS: ReadonlySet<string> = new Set(AUDIT_EVENTS);
 
 /**
  * Checks a `CommitUnit` at the commit log's boundary: every audit record in `audit` and `onReplay`
- * is checked by {@link assertAuditInput}. Throws `TypeError` (programmer misuse, DESIGN.md §6).
+ * is checked by {@link assertAuditInput}. Throws `TypeError` (programmer misuse: ARCHITECTURE.md, Errors).
  */
 export function assertCommitUnit(unit: CommitUnit): void {
   if (typeof unit !== 'object' || unit === null) throw new TypeError('audit: a commit unit must be an object');

@@ -25,7 +25,7 @@ export type CertificateAgentAuth =
 const AGENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
- * Renewal over mutual TLS (issue 3, docs/ca.md "Renewal"): authenticates an agent by the
+ * Renewal over mutual TLS (docs/ca.md "Renewal"): authenticates an agent by the
  * X.509-SVID it presents, which must
  *
  * 1. be signed directly by one of our issuing CAs, current or old (`trustBundle().intermediates`,

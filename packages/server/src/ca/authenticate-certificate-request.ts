@@ -10,10 +10,11 @@ export type CertificateRequestAuth =
 
 /**
  * Authenticates a certificate request (JSON API, EST simpleenroll) by its bearer access token, the
- * same way the admin API does (one validation path, DESIGN.md §3): an RFC 9068 token of ours,
- * verified by the resource-server SDK with the issuer as audience, not revoked (RFC 7009), whose
- * agent (`sub`, and `client_id` if another) exists, is active and has not revoked it, and which
- * carries the scope `agentauth:cert` (403 `insufficient_scope` otherwise). The certificate names `sub`.
+ * same way the admin API does (one validation path for our tokens: ARCHITECTURE.md, Packages): an
+ * RFC 9068 token of ours, verified by the resource-server SDK with the issuer as audience, not
+ * revoked (RFC 7009), whose agent (`sub`, and `client_id` if another) exists, is active and has not
+ * revoked it, and which carries the scope `agentauth:cert` (403 `insufficient_scope` otherwise).
+ * The certificate names `sub`.
  *
  * Does NOT check sender constraints: DPoP- and certificate-bound tokens are refused by the SDK.
  */

@@ -33,7 +33,7 @@ export interface CaCandidate {
 }
 
 function newKey(): { privateKey: KeyObject; spki: Buffer; keyBits: Buffer } {
-  // P-256 ECDSA (issue 3): small signatures, and the fastest signing node:crypto offers.
+  // P-256 ECDSA: small signatures, and the fastest signing node:crypto offers.
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   return { privateKey, spki, keyBits: readBitStringBytes(children(readDer(spki))[1]) };

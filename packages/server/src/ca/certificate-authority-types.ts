@@ -6,7 +6,7 @@ import type { RevocationEvents } from '../signals/revocation-events.js';
 import type { Store } from '../store/store.js';
 import type { CaStore } from '../store/ports/ca-store.js';
 
-/** Longest certificate lifetime, whatever is configured or asked (issue 3). */
+/** Longest certificate lifetime, whatever is configured or asked: 24 hours. */
 export const MAX_CERTIFICATE_TTL = 86_400;
 /** Leaves are backdated this much (ms) for relying parties whose clocks run a little behind. */
 export const LEAF_BACKDATE_MS = 30_000;

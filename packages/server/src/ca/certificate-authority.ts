@@ -41,7 +41,7 @@ interface Issuing {
 }
 
 /**
- * The built-in certificate authority (issue 3, DESIGN.md §3 `src/ca`): a root and an issuing CA per
+ * The built-in certificate authority (docs/ca.md): a root and an issuing CA per
  * trust domain, SPIRE-style rotation coordinated through the database, X.509-SVID issuance from a
  * CSR with a fixed template and post-signing validation, revocation and CRLs.
  *
@@ -106,11 +106,9 @@ export class CertificateAuthority {
     return this.serialize(async () => {
       const now = this.deps.clock.now();
       const { root, intermediate } = importAuthority(input, { now, masterKey: this.deps.masterKey, random: this.deps.random, trustDomain: this.deps.trustDomain, lifetimeMs: this.deps.intermediateTtl * 1000 });
-      let plan: CaPlan | undefined;
-      await this.deps.store.mutateAuthorities((current) => (plan = planCaImport(current, now, root, intermediate)));
+      await this.deps.store.mutateAuthorities((current) => planCaImport(current, now, root, intermediate));
       await this.audit({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
       await this.load(await this.deps.store.listAuthorities());
-      void plan;
       return { rootId: root.id, intermediateId: intermediate.id };
     });
   }

@@ -4,7 +4,7 @@ import { OID } from './oids.js';
 import { CSR_SIGNATURE_ALGORITHMS } from './signature-algorithms.js';
 import { decodeSubjectPublicKey, PublicKeyError, type SubjectPublicKey } from './subject-public-key.js';
 
-/** Largest CSR accepted, in DER bytes (issue 3: "over 16 KiB is refused"). */
+/** Largest CSR accepted, in DER bytes: a CSR over 16 KiB is refused. */
 export const MAX_CSR_BYTES = 16 * 1024;
 
 /** Why a CSR was refused; each code has one fixed, public description. */

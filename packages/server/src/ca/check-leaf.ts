@@ -5,7 +5,7 @@ import { keyIdentifier } from './certificate-builder.js';
 import type { LeafRequest } from './leaf-template.js';
 import { OID } from './oids.js';
 
-/** Longest leaf lifetime we ever sign (issue 3: capped at 24 hours), plus backdating. */
+/** Longest leaf lifetime we ever sign (24 hours), plus backdating. */
 export const MAX_LEAF_LIFETIME_MS = 24 * 3600 * 1000 + 5 * 60 * 1000;
 
 /** A certificate we signed does not say what we meant it to say: a bug, never returned to anyone. */
@@ -19,14 +19,15 @@ function fail(what: string): never {
 
 /**
  * Reads back a leaf we just signed, with the DER reader rather than the writer that made it, and
- * checks it against what was meant (house rule 9, SPIRE's post-signing validation): the signature
- * verifies with the issuing CA's public key; issuer, serial, key and validity are the requested
- * ones, within the CA's own validity; and the extensions are exactly the X509-SVID profile
- * (SPIFFE X509-SVID §4): one critical SAN holding exactly the intended names, cA=false (critical),
- * keyUsage digitalSignature only (critical), the intended extKeyUsage, AKI = the CA's key id,
- * SKI = the key's id, one CRL distribution point. Costs about a fifth of an `X509Certificate`
- * parse and verify, which is what lets issuance reach thousands per second on one core; the
- * slower, fully independent {@link checkLeafWithX509} is used where speed does not matter.
+ * checks it against what was meant (what we issue is checked before it leaves, as SPIRE validates
+ * what it signed): the signature verifies with the issuing CA's public key; issuer, serial, key and
+ * validity are the requested ones, within the CA's own validity; and the extensions are exactly the
+ * X509-SVID profile (SPIFFE X509-SVID §4): one critical SAN holding exactly the intended names,
+ * cA=false (critical), keyUsage digitalSignature only (critical), the intended extKeyUsage, AKI =
+ * the CA's key id, SKI = the key's id, one CRL distribution point. Costs about a fifth of an
+ * `X509Certificate` parse and verify, which is what lets issuance reach thousands per second on one
+ * core; the slower, fully independent {@link checkLeafWithX509} is used where speed does not
+ * matter.
  *
  * @throws {IssuedCertificateInvalidError}
  */

@@ -5,8 +5,8 @@ export const REVOKED_RETENTION_MS = 86_400_000;
 
 /**
  * The serials of revoked certificates, in memory, so checking a client certificate (RFC 8705
- * `tls_client_auth`, renewal over mutual TLS) costs no database read (DESIGN.md §4: the hot path
- * reads from memory). Kept correct by three feeds:
+ * `tls_client_auth`, renewal over mutual TLS) costs no database read (ARCHITECTURE.md, The request
+ * that matters: the hot path reads from memory). Kept correct by three feeds:
  *
  * - this node's revocations are added by the CA right after the revoking write, before the call
  *   returns (so a certificate revoked here is refused at once);

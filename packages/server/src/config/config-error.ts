@@ -4,7 +4,7 @@
  * one pass instead of one restart per mistake. The CLI exits with status 2 on this error.
  *
  * Each problem names its source (`AGENTAUTH_PORT: ...`, `--port: ...`, `agentauth.yaml:3: port: ...`)
- * and never contains the value of a secret setting (DESIGN.md §7).
+ * and never contains the value of a secret setting (ARCHITECTURE.md, Security rules).
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -13,7 +13,7 @@ const MAX_ISSUER_LENGTH = 2048;
  * The authorization server's issuer identifier (RFC 8414 §2): an https URL with no query and no
  * fragment. We also refuse a trailing slash and anything not in canonical form, because §3.3
  * requires the `issuer` in metadata to be identical to the one clients were configured with, and
- * clients compare strings. Plain http is accepted only for a loopback host (DESIGN.md §7).
+ * clients compare strings. Plain http is accepted only for a loopback host (ARCHITECTURE.md, Security rules).
  * Rejects instead of normalising: a silently rewritten issuer would not match the clients'.
  */
 export function issuerUrl(): ValueType<string> {

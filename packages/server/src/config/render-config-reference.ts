@@ -5,7 +5,7 @@ export const CONFIG_REFERENCE_START = '<!-- config-reference:start -->';
 export const CONFIG_REFERENCE_END = '<!-- config-reference:end -->';
 
 /**
- * The settings reference as a Markdown table, generated from the schema (house rule 5): one row
+ * The settings reference as a Markdown table, generated from the one schema: one row
  * per setting with its environment variable, flag (also the YAML file key without the dashes),
  * default, accepted values and description. Secrets are marked; no secret value ever appears.
  */

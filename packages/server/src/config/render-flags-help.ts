@@ -3,7 +3,7 @@ import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, SETTINGS } from './schema.js';
 
 /**
  * The server's flags as `agentauth start --help` (and `agentauth-server start --help`) prints
- * them, generated from the schema (house rule 5), as docs/configuration.md is: each flag with its
+ * them, generated from the one schema, as docs/configuration.md is: each flag with its
  * description, environment variable, accepted values and default. No secret value ever appears.
  */
 export function renderFlagsHelp(command: 'start' | 'migrate'): string {

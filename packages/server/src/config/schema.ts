@@ -299,7 +299,7 @@ const everyFieldHasASetting: [Missing] extends [never] ? true : Missing = true;
 void everyFieldHasASetting;
 
 /**
- * The one configuration schema (house rule 5): validation, the reference docs and the
+ * The one configuration schema: validation, the reference docs and the
  * environment-variable and flag names all derive from this list. Derived defaults may depend only
  * on settings listed before them.
  */

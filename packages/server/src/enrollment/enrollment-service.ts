@@ -64,10 +64,11 @@ export interface EnrollmentServiceDeps {
 }
 
 /**
- * Enrolment without shared secrets (docs/agent-sdk.md): an operator creates a one-time token for
- * an agent; the agent, on its first run, registers a public key it generated itself with that
- * token. The token is 256 random bits, stored as SHA-256 only (DESIGN.md §7), short-lived, and
- * consumed by one conditional write (house rule 7), so it registers exactly one key, once.
+ * Enrolment without shared secrets (docs/agent-sdk.md): an operator creates a one-time token for an
+ * agent; the agent, on its first run, registers a public key it generated itself with that token.
+ * The token is 256 random bits, stored as SHA-256 only (ARCHITECTURE.md, Security rules),
+ * short-lived, and consumed by one conditional write (never a read then a write), so it registers
+ * exactly one key, once.
  */
 export class EnrollmentService {
   constructor(private readonly deps: EnrollmentServiceDeps) {}

@@ -5,7 +5,7 @@ import type { FederatedJwtVerifier } from './federated-jwt-verifier.js';
 import { boundAgent } from './federated-client-auth.js';
 
 /**
- * JWTs of trusted issuers as RFC 8693 `subject_token`s (issue 5 item 1), with
+ * JWTs of trusted issuers as RFC 8693 `subject_token`s, with
  * `subject_token_type=urn:ietf:params:oauth:token-type:jwt` (RFC 8693 §3). The JWT is verified
  * exactly as for a federated login (`FederatedJwtVerifier`) and stands for the agent of its one
  * binding rule: the subject is that agent, and what it grants is what that agent is allowed (its

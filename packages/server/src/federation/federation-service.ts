@@ -24,7 +24,7 @@ export interface FederationServiceDeps {
 }
 
 /**
- * Trusted issuers and binding rules as the admin API manages them (issue 5 items 7 and 9). Every
+ * Trusted issuers and binding rules as the admin API manages them. Every
  * change is validated, committed, audited (`trusted_issuer.*`, `binding_rule.*`) and pushed to the
  * federation cache of this process before the call returns; other nodes see it through the store's
  * change counter.

@@ -11,7 +11,7 @@ import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/fede
  */
 export const FEDERATION_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
-/** Bounds on every field (DESIGN.md §7). */
+/** Bounds on every field (ARCHITECTURE.md, Security rules). */
 export const FEDERATION_LIMITS = {
   uriMax: 2048,
   audiencesMax: 10,

@@ -64,7 +64,7 @@ export interface AdminRefusal {
 }
 
 /**
- * What the admin API answers an error with (house rule 2: a fixed title for the client, the detail
+ * What the admin API answers an error with (ARCHITECTURE.md, Errors: a fixed title for the client, the detail
  * for the operator). Known refusals keep their own problem code; fastify's validation and body
  * errors map onto the closed list; anything else is `internal_error` with a fixed detail, logged
  * here with its stack, which never leaves the server.

@@ -38,7 +38,7 @@ function secureContext(certificate: ServerCertificate) {
 }
 
 /**
- * The RFC 8705 listener (DESIGN.md §3 `http/`): TLS 1.2+ with client certificates requested but
+ * The RFC 8705 listener: TLS 1.2+ with client certificates requested but
  * not judged by the handshake (`requestCert: true, rejectUnauthorized: false`), so the endpoint
  * decides and a refusal is an OAuth error in JSON, never a TLS alert the client cannot read. The
  * server certificate is renewed in place (`setSecureContext`) before it expires.

@@ -34,7 +34,7 @@ export function fileServerCertificate(certFile: string, keyFile: string): Server
   };
 }
 
-/** What our CA gives the listener (issue 3 item 5): a server certificate for the issuer host. */
+/** What our CA gives the listener: a server certificate for the issuer host. */
 export type IssueServerCertificate = (hostname: string) => Promise<{ certificatePem: string; privateKeyPem: string }>;
 
 /**

@@ -3,7 +3,7 @@ import { errorBody, invalidRequest, OAuthError, requestRefusedUnread, serverErro
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 
 /**
- * The public OAuth surface's error handler (DESIGN.md §6): an `OAuthError` is rendered as RFC 6749
+ * The public OAuth surface's error handler (ARCHITECTURE.md, Errors): an `OAuthError` is rendered as RFC 6749
  * §5.2 JSON with its status and headers; its private detail goes to the log only. Framework errors
  * before our code runs (body too large, wrong content type, unparsable body) become the RFC's
  * `invalid_request`; anything else is `server_error` with no stack, SQL or secret in the response.

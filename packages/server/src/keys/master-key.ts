@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Length of the master key: AES-256 (DESIGN.md §7). */
+/** Length of the master key: AES-256 (ARCHITECTURE.md, Security rules). */
 export const MASTER_KEY_BYTES = 32;
 
 /** File name of the generated master key inside the data directory. */
@@ -23,7 +23,7 @@ export interface ResolveMasterKeyOptions {
 }
 
 /**
- * Returns the key that encrypts private keys at rest (AES-256-GCM, DESIGN.md §7).
+ * Returns the key that encrypts private keys at rest (AES-256-GCM; ARCHITECTURE.md, Security rules).
  *
  * A configured key is used as is. Otherwise `<dataDir>/master.key` (base64 of 32 bytes) is read,
  * or created exactly once: the key is written to a private temporary file and hard-linked into

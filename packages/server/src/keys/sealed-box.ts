@@ -19,8 +19,8 @@ function checkKey(masterKey: Buffer): void {
 
 /**
  * Encrypts `plaintext` with AES-256-GCM (NIST SP 800-38D) under `masterKey`, binding it to `aad`.
- * Private keys are stored this way (DESIGN.md §7) with their `kid` as `aad`, so a ciphertext
- * copied onto another key's row no longer opens.
+ * Private keys are stored this way (ARCHITECTURE.md, Security rules) with their `kid` as `aad`, so
+ * a ciphertext copied onto another key's row no longer opens.
  *
  * The 96-bit IV is random: a master key seals a few keys a month, far below the 2^32 limit that
  * SP 800-38D §8.3 puts on random IVs.

@@ -24,7 +24,8 @@ export interface ClientEntry {
 }
 
 /**
- * Agents and their credentials, served from memory on the hot path (DESIGN.md §4).
+ * Agents and their credentials, served from memory on the hot path (ARCHITECTURE.md, The request
+ * that matters).
  *
  * Freshness: `invalidate(id)` is called by the agent service on this process at once, and by
  * the cluster primary's broadcast for other workers; every `pollIntervalMs` the store's change

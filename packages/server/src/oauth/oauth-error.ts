@@ -39,7 +39,7 @@ export const PROTOCOL_ERRORS = {
 
 /**
  * A refused protocol request (RFC 6749 §5.2 JSON, which the CA and SSF APIs answer too). Two
- * audiences (house rule 2, docs/errors.md): `description` goes to the client and `detail`, the
+ * audiences (ARCHITECTURE.md, Errors; docs/errors.md): `description` goes to the client and `detail`, the
  * specific reason, only to the log and the audit record. Made by the constructors below; either
  * way the description is made to fit RFC 6749 §5.2's character set ({@link errorDescription}).
  */

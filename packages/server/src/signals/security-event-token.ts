@@ -17,7 +17,7 @@ export class MalformedSecurityEventTokenError extends Error {
  * protected header `{ alg, typ: "secevent+jwt", kid }` (RFC 8417 §2.3), signed by the key that
  * signs our access tokens, so receivers verify it with the keys at `jwks_uri`.
  *
- * The SET is then re-parsed and checked (house rule 9) by {@link assertWellFormedSecurityEventToken}.
+ * The SET is then re-parsed and checked before it leaves by {@link assertWellFormedSecurityEventToken}.
  */
 export function mintSecurityEventToken(signer: TokenSigner, claims: SecurityEventTokenClaims): string {
   const header = Buffer.from(JSON.stringify({ alg: signer.alg, typ: SECEVENT_TYP, kid: signer.kid })).toString('base64url');

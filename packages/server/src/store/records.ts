@@ -27,7 +27,7 @@ export interface AgentRecord {
   jwksUri: string | null;
   /**
    * Tokens issued before this instant (ms) are inactive. Suspending, disabling or deleting an agent
-   * sets it, so every token the agent holds dies at once (DESIGN.md §4).
+   * sets it, so every token the agent holds dies at once (ARCHITECTURE.md, The request that matters).
    */
   revokedBefore: number | null;
   /** SHA-256 (base64url) of the RFC 7592 registration access token, if registered dynamically. */

@@ -34,7 +34,7 @@ function decodeSegment(segment: string): Record<string, unknown> {
 /**
  * Re-parses an access token we just minted and checks what RFC 9068 (§2.1 header, §2.2 claims)
  * and RFC 8725 require of it, so a defect in how we build tokens fails the request instead of
- * reaching a resource server (house rule 9): compact form with exactly three segments; header is
+ * reaching a resource server: compact form with exactly three segments; header is
  * exactly `{ alg, typ: "at+jwt", kid }` with the expected `alg` and `kid`; `iss` is ours; `sub`,
  * `client_id`, `jti` are non-empty strings; `aud` is a non-empty string or non-empty array of them;
  * `iat`, `nbf`, `exp` are integer NumericDates with `nbf <= iat < exp <= iat + MAX_ACCESS_TOKEN_TTL`; `scope`, when present, is

@@ -17,12 +17,12 @@ function encodedHeader(signer: TokenSigner): string {
  * Builds and signs an RFC 9068 JWT access token: the compact JWS serialization (RFC 7515 §7.1) of
  * `claims` (RFC 9068 §2.2) under the protected header `{ alg, typ: "at+jwt", kid }` (RFC 9068 §2.1).
  *
- * Built with node:crypto directly rather than jose's `SignJWT`: this is the hot path of
- * `POST /token` (DESIGN.md §4), and the signature is synchronous, so minting costs little more
- * than the signature itself. The header is cached per signer.
+ * Built with node:crypto directly rather than jose's `SignJWT`: this is the hot path of `POST
+ * /token` (ARCHITECTURE.md, The request that matters), and the signature is synchronous, so minting
+ * costs little more than the signature itself. The header is cached per signer.
  *
  * Does NOT validate the claims: call {@link assertWellFormedAccessToken} on the result before
- * returning it (house rule 9).
+ * returning it (what we issue is checked before it leaves).
  */
 export function mintAccessToken(signer: TokenSigner, claims: AccessTokenClaims): string {
   const signingInput = `${encodedHeader(signer)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;

@@ -5,7 +5,7 @@ import { openBox, sealBox, SealedBoxError } from '../../src/keys/sealed-box.js';
 const key = randomBytes(32);
 const secret = Buffer.from('-----PKCS#8 private key bytes-----');
 
-describe('sealed box (AES-256-GCM, DESIGN.md §7)', () => {
+describe('sealed box (AES-256-GCM; ARCHITECTURE.md, Security rules)', () => {
   it('opens what it sealed, and never seals the same way twice (random IV)', () => {
     const a = sealBox(key, 'kid-1', secret);
     const b = sealBox(key, 'kid-1', secret);

@@ -14,8 +14,9 @@ export interface CounterFixture {
 }
 
 /**
- * The contract every {@link FailureCounter} keeps (house rule 8), run against the in-memory
- * counter and Redis: fixed windows per key, opened by the first failure, atomic counts.
+ * The contract every {@link FailureCounter} keeps (one suite for every implementation), run against
+ * the in-memory counter and Redis: fixed windows per key, opened by the first failure, atomic
+ * counts.
  */
 export function failureCounterContract(make: () => Promise<CounterFixture>): void {
   describe('FailureCounter contract', () => {

@@ -1,6 +1,6 @@
 /*
  * Not a test (vitest only runs *.test.ts): measures commitUnits, the group commit on the hot path
- * of POST /token (DESIGN.md §4). Run it with
+ * of POST /token (ARCHITECTURE.md, The request that matters). Run it with
  *   npx vitest run --config packages/server/test/store/measure.config.ts
  * It prints the median of 50 runs for batches of 1, 10 and 50 token units on SQLite
  * (synchronous=FULL, a file under the OS temp dir) and PostgreSQL (AGENTAUTH_TEST_POSTGRES_URL).

@@ -16,7 +16,7 @@ import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
 
 /**
- * The store contract (DESIGN.md §8, house rule 8): one suite per port (`contract/`), all run
+ * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
  * against every backend. `open` returns a store over the SAME database each time it is called (a
  * second store races the first); the database starts empty and is shared by every test here, so
  * each test works under its own id prefix.

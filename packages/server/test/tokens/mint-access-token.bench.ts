@@ -1,5 +1,5 @@
 /**
- * Not a test: measures the hot path of `POST /token` (DESIGN.md §4).
+ * Not a test: measures the hot path of `POST /token` (ARCHITECTURE.md, The request that matters).
  * Run: npx vitest bench --run packages/server/test/tokens/mint-access-token.bench.ts
  */
 import { constants, createPublicKey, verify } from 'node:crypto';

@@ -70,7 +70,7 @@ describe('mintAccessToken (RFC 9068 §2)', () => {
   });
 });
 
-describe('assertWellFormedAccessToken (house rule 9)', () => {
+describe('assertWellFormedAccessToken (what we mint is checked before it leaves)', () => {
   const fails = (jwt: string, reason: RegExp, exp = expected()) => {
     let error: unknown;
     try {

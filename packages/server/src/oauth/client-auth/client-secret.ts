@@ -7,7 +7,7 @@ const DUMMY_DIGEST = Buffer.alloc(32);
 
 /**
  * RFC 6749 §2.3.1 secret check: SHA-256 of the presented secret compared in constant time with
- * each stored digest (DESIGN.md §7). Returns the matching credential id, or undefined.
+ * each stored digest (ARCHITECTURE.md, Security rules). Returns the matching credential id, or undefined.
  */
 export function matchClientSecret(client: ClientEntry | undefined, secret: string): string | undefined {
   if (secret.length > MAX_SECRET_LENGTH) return undefined;

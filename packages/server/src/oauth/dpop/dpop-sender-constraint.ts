@@ -66,7 +66,8 @@ export function dpopReplayKey(proof: Pick<VerifiedDpopProof, 'jkt' | 'jti'>): st
 export function dpopSenderConstraint(deps: DpopSenderConstraintDeps): SenderConstraintCheck {
   const { tokenEndpoint, algorithms, nonces, replay, durableClaims } = deps;
   const nonceHeaders = (): Record<string, string> => (nonces === undefined ? {} : { 'dpop-nonce': nonces.current() });
-  // The fixed public descriptions of the RFC 9449 errors; the reason goes to the log (house rule 2).
+  // The fixed public descriptions of the RFC 9449 errors; the reason goes to the log
+  // (ARCHITECTURE.md, Errors).
   const refuse = (error: DpopProofError): OAuthError =>
     error.code === 'use_dpop_nonce' ? useDpopNonce(`DPoP: ${error.detail}`, nonceHeaders()) : invalidDpopProof(`DPoP: ${error.detail}`, nonceHeaders());
   const expectedNonce = nonces === undefined ? undefined : (nonce: string | undefined) => nonces.check(nonce);

@@ -15,7 +15,7 @@ export interface Attenuation {
 }
 
 /**
- * Per-hop attenuation (issue 5 item 4): what the exchanged token may carry is the intersection of
+ * Per-hop attenuation: what the exchanged token may carry is the intersection of
  * what the subject token grants and what the actor (the authenticated client) is allowed. Asking
  * for more is refused, never trimmed, and each refusal names the parameter and the rule, speaking
  * only of the client's own registration and the subject token it presented, never of another agent

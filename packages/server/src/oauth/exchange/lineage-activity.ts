@@ -20,7 +20,7 @@ export type LineageVerdict =
   | { active: false; reason: string };
 
 /**
- * RFC 8693 lineage check (issue 5 item 5): a token derived by exchange is inactive as soon as any
+ * RFC 8693 lineage check: a token derived by exchange is inactive as soon as any
  * ancestor is revoked by `jti`, or any agent anywhere in its chain — the subject, every actor named
  * in `act`, the client that obtained each ancestor — no longer stands behind it (`standingFault`:
  * gone, not active, or revoked every token issued before that ancestor was). Walks `issued_tokens.parent_jti` up at most

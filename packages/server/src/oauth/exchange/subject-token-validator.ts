@@ -52,7 +52,7 @@ export interface SubjectTokenContext {
 }
 
 /**
- * One source of acceptable subject tokens (the seam of issue 5 item 1): our own access tokens
+ * One source of acceptable subject tokens: our own access tokens
  * (`ownAccessTokenValidator`), and JWTs of configured trusted issuers (federation). The grant asks
  * each validator in turn; the first that does not answer `unrecognized` decides. A token no
  * validator recognizes is refused (RFC 8693 §2.2.2 `invalid_request`).

@@ -17,7 +17,7 @@ export interface TokenChainDeps {
 }
 
 /**
- * The lineage of a token we issued (issue 5 item 9): its ancestors up to the root token, itself,
+ * The lineage of a token we issued: its ancestors up to the root token, itself,
  * and the tokens exchanged from it, each with its agents, scope, audience, expiry and whether it is
  * revoked by `jti` (an agent suspension shows on the agent, not here). Undefined for an unknown
  * `jti` (never issued, or pruned after expiry).

@@ -87,7 +87,7 @@ export function checkResourceSyntax(resource: string): void {
   if (resource.includes('#')) throw invalidTarget(`resource ${quoted(resource, 200)} must not have a fragment (RFC 8707 §2)`, 'resource has a fragment');
 }
 
-/** Longest `resource` value looked at (DESIGN.md §7: bound every input). */
+/** Longest `resource` value looked at: every input is bounded. */
 const MAX_RESOURCE_LENGTH = 2048;
 
 /** RFC 6749 §3.3: what a `scope` parameter must look like. */

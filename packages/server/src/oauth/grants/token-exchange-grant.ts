@@ -159,7 +159,7 @@ function requestedTargets(request: ExchangeRequest): string[] | null {
 
 /**
  * The same error with the exchange's facts added to its private detail, so the refusal's audit
- * record (`access_token.denied`) says who asked what (issue 5 item 8). Never a token, only ids.
+ * record (`access_token.denied`) says who asked what. Never a token, only ids.
  */
 function withContext(error: OAuthError, actorId: string, request: ExchangeRequest | undefined, subject: ValidatedSubjectToken | undefined): OAuthError {
   const facts = [`actor=${actorId}`];

@@ -25,7 +25,7 @@ interface ParsedAttribute {
   der?: Buffer;
 }
 
-/** Longest DN string we parse (DESIGN.md §7); registration bounds it too. */
+/** Longest DN string we parse (ARCHITECTURE.md, Security rules); registration bounds it too. */
 export const MAX_DN_LENGTH = 1024;
 
 /**

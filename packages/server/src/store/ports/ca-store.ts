@@ -55,7 +55,7 @@ export interface AuthorityChanges {
 }
 
 /**
- * The CA's storage (DESIGN.md §5: coordinated through the database so every node agrees). Issued
+ * The CA's storage, coordinated through the database so every node agrees. Issued
  * certificates are recorded by the commit log, with their audit record (`CommitUnit.certificates`).
  */
 export interface CaStore {

@@ -27,10 +27,10 @@ export type CommitResult =
 export type HashRecord = (prevHash: string, record: Omit<AuditRecord, 'hash' | 'prevHash'>) => string;
 
 /**
- * The commit log's write path (DESIGN.md §4): many requests' units in one transaction. Audit
- * records get consecutive `seq` numbers and are hash-chained to the stored chain head under a
- * lock, so concurrent writers (processes, nodes) never fork the chain. The only writer of issued
- * tokens and issued certificates.
+ * The commit log's write path (ARCHITECTURE.md, The request that matters): many requests' units in
+ * one transaction. Audit records get consecutive `seq` numbers and are hash-chained to the stored
+ * chain head under a lock, so concurrent writers (processes, nodes) never fork the chain. The only
+ * writer of issued tokens and issued certificates.
  */
 export interface CommitStore {
   commitUnits(units: CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]>;

@@ -1,6 +1,6 @@
 /** All times are milliseconds since the epoch. */
 
-/** A one-time enrolment token as stored: its SHA-256, never the token (DESIGN.md §7). */
+/** A one-time enrolment token as stored: its SHA-256, never the token (ARCHITECTURE.md, Security rules). */
 export interface EnrollmentTokenRecord {
   /** `enr_...`: a public handle for audit records and the admin API. */
   id: string;
@@ -16,7 +16,7 @@ export interface EnrollmentTokenRecord {
 /** Why {@link EnrollmentStore.consumeEnrollmentToken} refused a token, for the operator (never the client). */
 export type ConsumeRefusal = 'unknown' | 'used' | 'expired';
 
-/** Storage of one-time enrolment tokens, in domain verbs (house rule 7). */
+/** Storage of one-time enrolment tokens, in domain verbs; consuming one is one conditional write. */
 export interface EnrollmentStore {
   /** Stores a new token. */
   createEnrollmentToken(record: EnrollmentTokenRecord): Promise<void>;

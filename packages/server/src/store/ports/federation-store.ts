@@ -22,7 +22,7 @@ export interface TrustedIssuerRecord {
   /** Longest accepted `exp - iat` (or `exp - now` without `iat`), seconds. */
   maxTokenLifetime: number;
   /**
-   * Named opt-in leniency (house rule 1): when true, a JWT of this issuer may be presented again
+   * Named opt-in leniency (strict by default): when true, a JWT of this issuer may be presented again
    * until it expires and its `jti` is not claimed. For platforms whose workloads reuse one token
    * until it is rotated (Kubernetes projected service-account tokens). Default false: single use.
    */

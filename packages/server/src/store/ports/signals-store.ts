@@ -57,7 +57,7 @@ export interface PushFailure {
 }
 
 /**
- * The Shared Signals transmitter's storage (DESIGN.md §5: in the shared database, so every node
+ * The Shared Signals transmitter's storage (in the shared database, so every node
  * sees every stream and serves any stream's queue). Domain verbs; each single-use step (a
  * verification slot, a push lease) is one conditional write.
  */

@@ -7,7 +7,10 @@ export interface SigningKeyChanges {
   remove: string[];
 }
 
-/** Signing keys, coordinated through the database so every node agrees (DESIGN.md §5). */
+/**
+ * Signing keys, coordinated through the database so every node agrees (ARCHITECTURE.md, Storage,
+ * durability and many nodes).
+ */
 export interface SigningKeyStore {
   /** Every key not yet expired at `now`, any state. */
   listSigningKeys(now: number): Promise<SigningKeyRecord[]>;

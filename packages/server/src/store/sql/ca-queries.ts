@@ -106,7 +106,8 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
 
     async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
       return ctx.write(async (db) => {
-        // One conditional write decides who revoked it (house rule 7); the read after it is for the answer.
+        // One conditional write decides who revoked it (never a read then a write); the read after
+        // it is for the answer.
         const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
         if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
         const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();

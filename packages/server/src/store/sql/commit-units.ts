@@ -35,13 +35,13 @@ export function lostClaims(units: readonly Pick<CommitUnit, 'claims'>[], inserte
 }
 
 /**
- * Step (a): one conditional insert for every distinct claim of the batch
- * (`ON CONFLICT DO NOTHING RETURNING key`, DESIGN.md §7). The single-use record is the pair
- * `(expires_at, key)` (migration 0011; `ReplayClaim` says why that refuses every replay). A unit
- * wins only if every claim it makes was inserted and it was the first unit of the batch to make it.
- * A presented claim is consumed even when its unit loses on another: the same proof must not
- * succeed later either. Claims are inserted in primary-key order so that concurrent PostgreSQL
- * committers lock them in the same order and cannot deadlock.
+ * Step (a): one conditional insert for every distinct claim of the batch (`ON CONFLICT DO NOTHING
+ * RETURNING key`; ARCHITECTURE.md, Security rules). The single-use record is the pair `(expires_at,
+ * key)` (migration 0011; `ReplayClaim` says why that refuses every replay). A unit wins only if
+ * every claim it makes was inserted and it was the first unit of the batch to make it. A presented
+ * claim is consumed even when its unit loses on another: the same proof must not succeed later
+ * either. Claims are inserted in primary-key order so that concurrent PostgreSQL committers lock
+ * them in the same order and cannot deadlock.
  */
 async function claimKeys(ctx: SqlContext, db: Kysely<Database>, units: readonly Pick<CommitUnit, 'claims'>[]): Promise<string[][]> {
   const { rows, firstClaimant } = batchClaims(units);
@@ -143,7 +143,7 @@ export function planCommit(units: readonly PreparedUnit[], lostKeys: readonly st
 }
 
 /**
- * The group commit (DESIGN.md §4), one transaction per batch:
+ * The group commit (ARCHITECTURE.md, The request that matters), one transaction per batch:
  * (a) replay claims; (b) the audit chain head read under a lock (`FOR UPDATE` on
  * `audit_chain_head` in PostgreSQL, the write transaction in SQLite), consecutive seqs in unit
  * order, each record hashed onto its predecessor with `hashRecord` (the genesis prevHash is ''),

@@ -4,7 +4,7 @@ import type { FederationTables } from './federation-tables.js';
 import type { SignalsTables } from './signals-tables.js';
 
 /**
- * The one `Database` type both dialects share (DESIGN.md §2), every port's tables: the core ones
+ * The one `Database` type both dialects share, every port's tables: the core ones
  * here, each feature's beside its queries (`ca-tables.ts`, ...). Column names are snake_case; times
  * are integer milliseconds since the epoch (`bigint` in PostgreSQL, parsed back to `number` by the
  * pool's own type parser); JSON fields are text, encoded and decoded only in `json.ts`.

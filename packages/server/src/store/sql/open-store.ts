@@ -31,7 +31,7 @@ export interface OpenStoreOptions extends DatabaseOptions {
 }
 
 /**
- * Opens the store the configuration names (DESIGN.md §5: SQLite in the data directory for one
+ * Opens the store the configuration names (ARCHITECTURE.md, Storage: SQLite in the data directory for one
  * node, PostgreSQL for many) and, unless `migrate` is false, brings its schema up to date. A
  * database that cannot be reached or migrated is a `DatabaseOpenError` saying why.
  */

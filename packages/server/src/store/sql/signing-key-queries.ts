@@ -19,7 +19,8 @@ function liveKeys(db: Kysely<Database>, now: number) {
 
 /**
  * Signing keys (`SigningKeyStore`) over Kysely, for SQLite and PostgreSQL alike, coordinated
- * through the database so that every node agrees on the key set (DESIGN.md §5).
+ * through the database so that every node agrees on the key set (ARCHITECTURE.md, Storage,
+ * durability and many nodes).
  */
 export function sqlSigningKeyStore(ctx: SqlContext): SigningKeyStore {
   return {

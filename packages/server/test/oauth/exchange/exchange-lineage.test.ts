@@ -6,7 +6,7 @@ import { until } from '../../support/until.js';
 import { API, claimsOf, delegated, exchangingAgent, introspect, ownToken, revoke } from './exchange-harness.js';
 
 /**
- * Lineage of exchanged tokens (issue 5 item 5): revoking a token, or suspending an agent anywhere
+ * Lineage of exchanged tokens: revoking a token, or suspending an agent anywhere
  * in the chain, makes every token derived from it inactive at once, and announces each on the
  * revocation feed; the admin API shows the chain.
  */

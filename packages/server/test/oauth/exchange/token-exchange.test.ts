@@ -6,7 +6,7 @@ import { API, claimsOf, CRM, delegated, exchange, exchanged, exchangingAgent, ex
 
 /**
  * RFC 8693 token exchange over HTTP on a real server (real store, keys, audit log): delegation with
- * `act` chains, per-hop attenuation, per-task tokens, and every bad input of issue 5 refused with
+ * `act` chains, per-hop attenuation, per-task tokens, and every bad input refused with
  * the RFC 8693 §2.2.2 error.
  */
 /** The `actor_token` parameters that let `agent` act for another party. */
@@ -67,7 +67,7 @@ describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
     expect(claimsOf(token)).toMatchObject({ sub: user.id, client_id: worker.id, act: { sub: worker.id } });
   });
 
-  it('audits subject, actor chain, requested and granted scope and audience, and the task id (issue 5 item 8)', async () => {
+  it('audits subject, actor chain, requested and granted scope and audience, and the task id', async () => {
     const subject = await ownToken(t, user);
     const token = await delegated(t, copilot, subject, { scope: 'orders:read', audience: API, task_id: 'ticket-7' });
     const claims = claimsOf(token);
@@ -88,7 +88,7 @@ describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
     });
   });
 
-  it('issues a per-task token: one audience, fewer scopes, a lifetime of seconds, task_id carried on (issue 5 item 6)', async () => {
+  it('issues a per-task token: one audience, fewer scopes, a lifetime of seconds, task_id carried on', async () => {
     const own = await ownToken(t, copilot, { scope: 'orders:read orders:write' });
     const response = await exchange(t, copilot, own, { scope: 'orders:read', resource: API, expires_in: '5', task_id: 'task-42' });
     expect(response.statusCode, response.body).toBe(200);
@@ -138,7 +138,7 @@ describe.each(BACKENDS)('RFC 8693 token exchange (%s)', (backend) => {
     expectError(await exchange(t, copilot, await ownToken(t, user), { may_act: 'agt_nobody' }), 'invalid_request');
   });
 
-  describe('bad input (issue 5), each refused with the RFC 8693 §2.2.2 error', () => {
+  describe('bad input, each refused with the RFC 8693 §2.2.2 error', () => {
     it('exchange without client authentication: 401 invalid_client', async () => {
       expectError(await exchange(t, null, await ownToken(t, user)), 'invalid_client', 401);
     });

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 
 /*
  * Frozen in time (see 0001-initial.ts): one-time enrolment tokens (docs/agent-sdk.md). A token is
- * stored as its SHA-256 only (DESIGN.md §7), so the primary key is the hash, never the token.
- * Portable between SQLite and PostgreSQL.
+ * stored as its SHA-256 only (ARCHITECTURE.md, Security rules), so the primary key is the hash,
+ * never the token. Portable between SQLite and PostgreSQL.
  */
 
 /** Creates `enrollment_tokens`. */
