@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,53 @@ describe('agentauth start: one server per SQLite data directory', () => {
       expect(beside.stderr).toContain(`(pid ${cluster.process.pid})`);
     } finally {
       await cluster.stop();
+    }
+  });
+});
+
+describe('agentauth start: files at rest are private', () => {
+  it('creates the database, its WAL and shared-memory files, the master key and the token file 0600 in a 0700 directory', async () => {
+    const server = await startServerProcess();
+    try {
+      const dir = join(server.workDir, '.agentauth');
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      for (const name of ['agentauth.db', 'agentauth.db-wal', 'agentauth.db-shm', 'master.key', 'bootstrap-token', 'agentauth.lock']) {
+        expect({ name, mode: statSync(join(dir, name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a data directory that group or others may enter, naming the fix, and writes nothing into it', async () => {
+    const cwd = tempDir();
+    try {
+      mkdirSync(join(cwd, '.agentauth'), { mode: 0o755 });
+      chmodSync(join(cwd, '.agentauth'), 0o755);
+      const result = agentauth(['start', '--port', String(await freePort())], cwd);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`the data directory ${join(cwd, '.agentauth')} is accessible by group or others (mode 755)`);
+      expect(result.stderr).toContain(`chmod 700 ${join(cwd, '.agentauth')}`);
+      expect(readdirSync(join(cwd, '.agentauth'))).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('tightens a database file an older version left readable, and says so', async () => {
+    const first = await startServerProcess();
+    const dir = join(first.workDir, '.agentauth');
+    const stopped = new Promise((resolve) => first.process.once('exit', resolve));
+    first.process.kill('SIGTERM');
+    await stopped;
+    chmodSync(join(dir, 'agentauth.db'), 0o644);
+    const again = await startServerProcess({ cwd: first.workDir });
+    try {
+      expect(statSync(join(dir, 'agentauth.db')).mode & 0o777).toBe(0o600);
+      expect(again.output()).toContain(`${join(dir, 'agentauth.db')} was readable by group or others: its mode is now 0600`);
+    } finally {
+      await again.stop();
+      await first.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory } from './private-directory.js';
 import type { Random } from './random.js';
 
 /** Store setting holding the SHA-256 of the generated bootstrap token. */
@@ -61,7 +62,7 @@ export interface BootstrapTokenAnnouncement {
  */
 export function announceBootstrapToken(options: BootstrapTokenAnnouncement): (token: string) => void {
   return (token) => {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDirectory(options.dataDir);
     const path = join(options.dataDir, BOOTSTRAP_TOKEN_FILE);
     writePrivateFile(path, `${token}\n`);
     options.logger.warn({ file: path }, `first start: the admin bootstrap token was written to ${path} (mode 0600); store it in a secret manager, then delete the file`);

@@ -1,6 +1,7 @@
-import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { ensurePrivateDirectory } from './private-directory.js';
 
 /** The file whose lock marks the data directory as taken. */
 export const LOCK_FILE = 'agentauth.lock';
@@ -43,7 +44,7 @@ export interface DataDirLock {
  */
 export function lockDataDir(dataDir: string): DataDirLock {
   const directory = resolve(dataDir);
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(directory);
   const file = join(directory, LOCK_FILE);
   // Created private before SQLite opens it (SQLite would create it 0644).
   closeSync(openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDirectory } from '../private-directory.js';
 
 /** Length of the master key: AES-256 (ARCHITECTURE.md, Security rules). */
 export const MASTER_KEY_BYTES = 32;
@@ -36,7 +37,7 @@ export interface ResolveMasterKeyOptions {
  * protects, so a copy of the data directory is a copy of every signing key. The key itself is
  * never logged.
  *
- * Does NOT check who owns the file or the directory's mode when the directory already existed.
+ * The data directory must be private (`ensurePrivateDirectory`). Does NOT check who owns the file.
  */
 export async function resolveMasterKey(options: ResolveMasterKeyOptions): Promise<Buffer> {
   const { configured, dataDir, logger } = options;
@@ -48,7 +49,7 @@ export async function resolveMasterKey(options: ResolveMasterKeyOptions): Promis
   }
   if (typeof dataDir !== 'string' || dataDir === '') throw new TypeError('dataDir must be a non-empty string');
 
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(dataDir);
   const path = join(dataDir, MASTER_KEY_FILE);
   const key = (await readKeyFile(path)) ?? (await createKeyFile(dataDir, path));
   logger.warn(

@@ -8,6 +8,7 @@ import { renderFlagsHelp } from '../config/render-flags-help.js';
 import { startServer } from './start-server.js';
 import { isAgentChangedNotice } from '../cluster-notice.js';
 import { DataDirInUseError, lockDataDir } from '../data-dir-lock.js';
+import { InsecureDataDirError } from '../private-directory.js';
 import { assertAddressesFree, ListenError } from '../http/listen-address.js';
 import { DatabaseOpenError } from '../store/sql/database-open-error.js';
 import { migrateOnce, prepareDataOnce } from './wire-storage.js';
@@ -72,7 +73,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
 
 /** Failures whose message is written for the operator: printed alone, without a stack. */
 function isStartupFailure(error: unknown): error is Error {
-  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError;
+  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError || error instanceof InsecureDataDirError;
 }
 
 /**

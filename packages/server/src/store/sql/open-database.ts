@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -8,13 +8,14 @@ import { postgresDialect, sqliteDialect } from './dialect.js';
 import { SqlContext } from './sql-context.js';
 import { withStatementCache } from './statement-cache.js';
 import { acquireFileGate, openGate } from './write-gate.js';
+import { ensurePrivateDirectory, ensurePrivateFile } from '../../private-directory.js';
 
 /** Where and how to open the database (config.ts `databaseUrl`, `dataDir`). */
 export interface DatabaseOptions {
   /** `postgres://` or `postgresql://` selects PostgreSQL; undefined selects SQLite in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
-  logger?: { info(msg: string): void };
+  logger?: { info(msg: string): void; warn?(msg: string): void };
 }
 
 /** The SQLite file's name inside the data directory. */
@@ -33,10 +34,16 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-function openSqlite(dataDir: string): OpenDatabase {
+function openSqlite(dataDir: string, logger: DatabaseOptions['logger']): OpenDatabase {
   // The directory holds the database and the master key: only the server's user may enter it.
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(dataDir);
   const file = join(dataDir, SQLITE_FILE);
+  // SQLite creates the WAL and shared-memory files with the database file's permissions.
+  for (const name of [file, `${file}-wal`, `${file}-shm`]) {
+    if (name === file || existsSync(name)) {
+      if (ensurePrivateFile(name)) logger?.warn?.(`${name} was readable by group or others: its mode is now 0600`);
+    }
+  }
   const sqlite = new BetterSqlite3(file);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -79,12 +86,13 @@ function openPostgres(connectionString: string, logger: DatabaseOptions['logger'
 
 /**
  * Opens the configured database without migrating it. SQLite: `<dataDir>/agentauth.db` (the
- * directory is created with mode 0700) in WAL mode with `synchronous=FULL`, foreign keys and a
+ * directory private: created with mode 0700, refused when others may enter it; the database files
+ * 0600, tightened with a warning when an older version left them readable) in WAL mode with `synchronous=FULL`, foreign keys and a
  * busy timeout. PostgreSQL: a pool of `POSTGRES_POOL_SIZE`. Any other URL is a `TypeError`.
  */
 export function openDatabase(options: DatabaseOptions): OpenDatabase {
   const url = options.databaseUrl;
-  if (url === undefined) return openSqlite(options.dataDir);
+  if (url === undefined) return openSqlite(options.dataDir, options.logger);
   if (/^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, options.logger);
   throw new TypeError('databaseUrl must be a postgres:// or postgresql:// URL, or unset for SQLite');
 }
