@@ -37,8 +37,11 @@ function labelled(field: 'jwks_uri' | 'resources'): fc.Arbitrary<Labelled> {
   const insert = (chars: readonly string[], how: string) =>
     fc.tuple(httpsUrl, fc.constantFrom(...chars), fc.nat()).map(([url, char, at]) => {
       const i = 8 + (at % (url.length - 7));
-      return { url: url.slice(0, i) + char + url.slice(i), ok: false, how };
-    });
+      return { url: url.slice(0, i) + char + url.slice(i), ok: false, how, at: i };
+    })
+    // A `%` or `%4` followed by hex digits of the URL would be a valid percent-encoding, not a stray one.
+    .filter(({ url, at }) => !/^%[0-9A-Fa-f]{2}/.test(url.slice(at)))
+    .map(({ url, ok, how }) => ({ url, ok, how }));
   return fc.oneof(
     httpsUrl.map((url) => ({ url, ok: true, how: 'an https URL' })),
     httpsUrl.map((url) => ({ url: url.replace(/^https:/, 'HTTPS:'), ok: true, how: 'an upper-case scheme' })),
