@@ -3,26 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { exportJWK, generateKeyPair } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { main } from '../../src/index.js';
-import { agent, json, problem, startAdminStub, testIo, type Route } from '../helpers/admin-stub.js';
+import { adminStubPerTest, agent, json, problem, testIo, type Route } from '../helpers/admin-stub.js';
 
 const TOKEN = 'adm_bootstrap_0123456789';
 let dir: string;
-let close: (() => Promise<void>) | undefined;
+const startStub = adminStubPerTest();
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agentauth-cli-'));
 });
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 async function setup(routes: Record<string, Route>) {
-  const server = await startAdminStub(routes);
-  close = server.close;
+  const server = await startStub(routes);
   const run = async (...argv: string[]) => {
     const { io, stdout, stderr } = testIo({ AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: TOKEN });
     const code = await main(argv, io);
@@ -285,7 +280,6 @@ describe('agents list, show, update, status, delete', () => {
   it('exits 3 with a hint when the server is not running', async () => {
     const { server, run } = await setup({});
     await server.close();
-    close = undefined;
     const result = await run('agents', 'list');
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`connection refused by ${server.url} (ECONNREFUSED)`);

@@ -2,23 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { main } from '../../src/index.js';
-import { json, startAdminStub, testIo, type Route } from '../helpers/admin-stub.js';
+import { adminStubPerTest, json, testIo } from '../helpers/admin-stub.js';
 
 const TOKEN = 'adm_token';
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function setup(routes: Record<string, Route>) {
-  const server = await startAdminStub(routes);
-  close = server.close;
-  return server;
-}
+const setup = adminStubPerTest();
 
 const ISSUER = {
   id: 'tis_1',

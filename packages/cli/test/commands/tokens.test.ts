@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { main } from '../../src/index.js';
-import { json, startAdminStub, testIo, type Route } from '../helpers/admin-stub.js';
+import { adminStubPerTest, json, testIo } from '../helpers/admin-stub.js';
 
 const TOKEN = 'adm_token';
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function setup(routes: Record<string, Route>) {
-  const server = await startAdminStub(routes);
-  close = server.close;
-  return server;
-}
+const setup = adminStubPerTest();
 
 function node(jti: string, parent: string | null, clientId: string, overrides: Record<string, unknown> = {}) {
   return {

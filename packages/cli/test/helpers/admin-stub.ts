@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { afterEach } from 'vitest';
+
 import { abortableSleep, type CliIo } from '../../src/io.js';
 
 /** One request as the stub server saw it. */
@@ -39,6 +41,23 @@ export async function startAdminStub(routes: Record<string, Route>) {
     url: `http://127.0.0.1:${port}`,
     seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * For a test file whose tests each start their own stub: returns `setup(routes)`, which starts one,
+ * and closes it after the test, whatever happened.
+ */
+export function adminStubPerTest() {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+  return async (routes: Record<string, Route>) => {
+    const server = await startAdminStub(routes);
+    close = server.close;
+    return server;
   };
 }
 

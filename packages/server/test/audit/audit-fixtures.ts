@@ -3,6 +3,11 @@ import type { AuditInput, AuditRecord } from '../../src/store/records.js';
 import type { CommitResult, CommitStore, CommitUnit } from '../../src/store/ports/commit-store.js';
 
 /** A valid audit input; override what the test is about. */
+/** An event name the catalogue does not have, typed as if it did: for tests of the runtime check. */
+export function unknownEvent(name: string): AuditInput['event'] {
+  return name as AuditInput['event'];
+}
+
 export function auditInput(overrides: Partial<AuditInput> = {}): AuditInput {
   return {
     time: Date.UTC(2026, 0, 1),

@@ -107,7 +107,7 @@ describe('group commit into the real SQLite store', () => {
       const recomputed = hashAuditRecord(json.prev_hash as string, {
         seq: json.seq as number,
         time: Date.parse(json.time as string),
-        event: json.event as string,
+        event: json.event as AuditRecord['event'],
         outcome: json.outcome as 'success',
         agentId: json.agent_id as string,
         actor: json.actor as string,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCommitLog } from '../../src/audit/group-commit.js';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';
 import type { CommitResult } from '../../src/store/ports/commit-store.js';
-import { auditInput, recordingLogger, RecordingCommitStore, unitOf } from './audit-fixtures.js';
+import { auditInput, recordingLogger, RecordingCommitStore, unitOf, unknownEvent } from './audit-fixtures.js';
 
 function setup(options: { flushIntervalMs?: number; maxBatch?: number } = {}) {
   const store = new RecordingCommitStore();
@@ -143,9 +143,9 @@ describe('group commit: failure and shutdown', () => {
 describe('group commit: checks at the boundary', () => {
   it('throws TypeError at once for an unknown event, in commit, record and onReplay, queuing nothing', async () => {
     const { store, log } = setup();
-    expect(() => log.commit(unitOf(auditInput({ event: 'token.minted' })))).toThrow(TypeError);
-    expect(() => log.record(auditInput({ event: 'nope' }))).toThrow(TypeError);
-    expect(() => log.commit({ ...unitOf(auditInput()), onReplay: [auditInput({ event: 'replay.seen' })] })).toThrow(TypeError);
+    expect(() => log.commit(unitOf(auditInput({ event: unknownEvent('token.minted') })))).toThrow(TypeError);
+    expect(() => log.record(auditInput({ event: unknownEvent('nope') }))).toThrow(TypeError);
+    expect(() => log.commit({ ...unitOf(auditInput()), onReplay: [auditInput({ event: unknownEvent('replay.seen') })] })).toThrow(TypeError);
     await log.close();
     expect(store.calls).toHaveLength(0);
   });

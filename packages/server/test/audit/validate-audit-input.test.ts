@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_EVENTS } from '../../src/audit/events.js';
 import { assertAuditInput, assertCommitUnit, MAX_DETAILS_SIZE } from '../../src/audit/validate-audit-input.js';
 import type { CommitUnit } from '../../src/store/ports/commit-store.js';
-import { auditInput, unitOf } from './audit-fixtures.js';
+import { auditInput, unitOf, unknownEvent } from './audit-fixtures.js';
 
 const details = (d: unknown) => auditInput({ details: d as Record<string, unknown> });
 
@@ -16,7 +16,7 @@ describe('assertAuditInput', () => {
   });
 
   it('refuses an unknown event or outcome, and a bad time', () => {
-    expect(() => assertAuditInput(auditInput({ event: 'access_token.minted' }))).toThrow(/unknown event/);
+    expect(() => assertAuditInput(auditInput({ event: unknownEvent('access_token.minted') }))).toThrow(/unknown event/);
     expect(() => assertAuditInput(auditInput({ outcome: 'maybe' as 'success' }))).toThrow(TypeError);
     expect(() => assertAuditInput(auditInput({ time: 1.5 }))).toThrow(TypeError);
     expect(() => assertAuditInput(auditInput({ time: Number.NaN }))).toThrow(TypeError);

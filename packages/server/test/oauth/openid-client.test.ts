@@ -1,22 +1,13 @@
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, BOOTSTRAP_TOKEN, freePort, startTestServer, type Backend, type TestServer } from '../support/test-server.js';
+import { BACKENDS, BOOTSTRAP_TOKEN, startListeningTestServer, type TestServer } from '../support/test-server.js';
 
 const RESOURCE = 'https://api.example.com';
 /** Plain http is allowed on loopback only, and openid-client needs to be told (it is a test). */
 const INSECURE = { execute: [client.allowInsecureRequests] };
 /** RFC 8414 discovery: agentauth is an OAuth 2.0 authorization server, not an OpenID Provider. */
 const OAUTH2 = { ...INSECURE, algorithm: 'oauth2' } as const;
-
-async function listening(backend: Backend, env: Record<string, string>): Promise<{ t: TestServer; issuer: URL }> {
-  const port = await freePort();
-  const t = await startTestServer(backend, { AGENTAUTH_PORT: String(port), ...env });
-  await t.server.app.listen({ host: '127.0.0.1', port });
-  // The real clock: the client compares times against its own.
-  t.clock.set(Date.now());
-  return { t, issuer: new URL(`http://127.0.0.1:${port}`) };
-}
 
 /**
  * A standards-only RFC 7591 client, end to end over real HTTP: openid-client (v6) discovers the
@@ -28,7 +19,7 @@ describe.each(BACKENDS)('a standards-only client: openid-client (%s)', (backend)
     let t: TestServer;
     let issuer: URL;
     beforeAll(async () => {
-      ({ t, issuer } = await listening(backend, { AGENTAUTH_DEFAULT_RESOURCE: RESOURCE }));
+      ({ t, issuer } = await startListeningTestServer(backend, { AGENTAUTH_DEFAULT_RESOURCE: RESOURCE }));
     });
     afterAll(async () => t?.close());
 
@@ -102,7 +93,7 @@ describe.each(BACKENDS)('a standards-only client: openid-client (%s)', (backend)
     let t: TestServer;
     let issuer: URL;
     beforeAll(async () => {
-      ({ t, issuer } = await listening(backend, {}));
+      ({ t, issuer } = await startListeningTestServer(backend, {}));
     });
     afterAll(async () => t?.close());
 

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestAgent, type TestServer, freePort } from '../support/test-server.js';
+import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startListeningTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 
 /**
@@ -15,12 +15,8 @@ describe.each(BACKENDS)('a real OAuth client (oauth4webapi) over HTTP (%s)', (ba
   const insecure = { [oauth.allowInsecureRequests]: true };
 
   beforeAll(async () => {
-    const port = await freePort();
-    t = await startTestServer(backend, { AGENTAUTH_PORT: String(port) });
-    await t.server.app.listen({ host: '127.0.0.1', port });
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    // The real clock: oauth4webapi checks times against it.
-    t.clock.set(Date.now());
+    // On the real clock: oauth4webapi checks times against it.
+    ({ t, issuer } = await startListeningTestServer(backend));
     agent = await createAgent(t.server, { scopes: ['orders:read', 'agentauth:introspect'] });
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
   });

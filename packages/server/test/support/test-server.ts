@@ -117,3 +117,15 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A test server listening on real HTTP at a free loopback port that its issuer names, on the real
+ * clock: for tests that drive it with an independent client, which compares times against its own.
+ */
+export async function startListeningTestServer(backend: Backend, env: Record<string, string> = {}): Promise<{ t: TestServer; issuer: URL }> {
+  const port = await freePort();
+  const t = await startTestServer(backend, { AGENTAUTH_PORT: String(port), ...env });
+  await t.server.app.listen({ host: '127.0.0.1', port });
+  t.clock.set(Date.now());
+  return { t, issuer: new URL(`http://127.0.0.1:${port}`) };
+}

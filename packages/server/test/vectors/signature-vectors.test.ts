@@ -58,7 +58,7 @@ describe('Wycheproof vectors through the node:crypto calls the server makes', ()
     const count = run(
       'ecdsa_secp256r1_sha256_p1363_test.json',
       // Client and DPoP keys arrive as JWKs; groups without one import the same key from DER.
-      (group) => (group.publicKeyJwk === undefined ? createPublicKey({ key: hex(group.publicKeyDer), format: 'der', type: 'spki' }) : createPublicKey({ key: group.publicKeyJwk as JWK & { kty: string }, format: 'jwk' })),
+      (group) => (group.publicKeyJwk === undefined ? createPublicKey({ key: hex(group.publicKeyDer), format: 'der', type: 'spki' }) : createPublicKey({ key: group.publicKeyJwk as unknown as JWK & { kty: string }, format: 'jwk' })),
       (key, msg, sig) => sig.length === 64 && safely(() => cryptoVerify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, sig)),
     );
     expect(count).toBe(262);

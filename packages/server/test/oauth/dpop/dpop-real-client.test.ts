@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, startTestServer, type TestAgent, type TestServer, freePort } from '../../support/test-server.js';
+import { createAgent, startListeningTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
 
 
 /**
@@ -16,11 +16,7 @@ describe('a real DPoP client (oauth4webapi) over HTTP, nonces required', () => {
   const insecure = { [oauth.allowInsecureRequests]: true };
 
   beforeAll(async () => {
-    const port = await freePort();
-    t = await startTestServer('sqlite', { AGENTAUTH_PORT: String(port), AGENTAUTH_DPOP_NONCE: 'required' });
-    await t.server.app.listen({ host: '127.0.0.1', port });
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    t.clock.set(Date.now());
+    ({ t, issuer } = await startListeningTestServer('sqlite', { AGENTAUTH_DPOP_NONCE: 'required' }));
     agent = await createAgent(t.server, { dpop_bound_access_tokens: true });
   });
   afterAll(async () => t?.close());

@@ -12,7 +12,7 @@ const NOW = 1_800_000_000_000;
 /** The parts of a token request the DPoP step reads. */
 function context(proof: string): TokenRequestContext {
   return {
-    request: { body: '', authorization: undefined, sourceIp: null, requestId: 'r1', headerValues: (name) => (name === 'dpop' ? [proof] : []) },
+    request: { body: '', authorization: undefined, sourceIp: null, requestId: 'r1', headerValues: (name: string) => (name === 'dpop' ? [proof] : []) },
     client: { client: { agent: { dpopBoundAccessTokens: false } } },
     now: NOW,
   } as unknown as TokenRequestContext;

@@ -1,7 +1,7 @@
 import { GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_ACCESS_TOKEN } from '@agentauth/protocol';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, createAgent, startTestServer, type TestAgent, type TestServer, freePort } from '../../support/test-server.js';
+import { BACKENDS, createAgent, startListeningTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
 import { API, EXCHANGE } from './exchange-harness.js';
 
 
@@ -18,11 +18,7 @@ describe.each(BACKENDS)('token exchange with a real OAuth client (oauth4webapi) 
   const insecure = { [oauth.allowInsecureRequests]: true };
 
   beforeAll(async () => {
-    const port = await freePort();
-    t = await startTestServer(backend, { AGENTAUTH_PORT: String(port) });
-    await t.server.app.listen({ host: '127.0.0.1', port });
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    t.clock.set(Date.now());
+    ({ t, issuer } = await startListeningTestServer(backend));
     user = await createAgent(t.server, { name: 'user', scopes: ['orders:read', 'orders:write'], resources: [API] });
     copilot = await createAgent(t.server, { name: 'copilot', ...EXCHANGE, scopes: ['orders:read'], resources: [API] });
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
