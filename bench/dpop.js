@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { collectGarbage } from './collect-garbage.js';
 import { runPeak } from './load.js';
-import { failures, MAX_POOL_ATTEMPTS, median } from './measure.js';
+import { MAX_POOL_ATTEMPTS, measureInterleaved } from './measure.js';
 import { startAgentauth } from './peers/agentauth.js';
 import { cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { writeJson } from './report.js';
@@ -87,24 +87,7 @@ export async function runDpopScenario(settings, progress, serverCpus = '0') {
   const peer = await startAgentauth({ publicJwk: keys.client.publicJwk, scope: SCOPE, resource: RESOURCE, workers: 1, cpus: serverCpus });
   try {
     progress(await check(peer, keys));
-    const hints = new Map();
-    for (const kind of KINDS) {
-      const run = await measure(kind, peer, keys, settings, settings.warmupSeconds, 0);
-      hints.set(kind, run.tokensPerSecond);
-      progress(`warm-up ${kind}: ${run.tokensPerSecond.toFixed(0)}/s`);
-    }
-    const runs = new Map(KINDS.map((kind) => [kind, []]));
-    for (let i = 1; i <= settings.repeats; i++) {
-      for (const kind of KINDS) {
-        const run = await measure(kind, peer, keys, settings, settings.durationSeconds, hints.get(kind));
-        runs.get(kind).push(run);
-        progress(`${i}/${settings.repeats} ${kind}: ${run.tokensPerSecond.toFixed(0)}/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, failed ${failures(run)}`);
-      }
-    }
-    const rows = KINDS.map((kind) => {
-      const list = runs.get(kind);
-      return { kind, tokensPerSecond: median(list.map((r) => r.tokensPerSecond)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), failures: list.reduce((s, r) => s + failures(r), 0), runs: list };
-    });
+    const rows = await measureInterleaved(KINDS, (kind, seconds, hint) => measure(kind, peer, keys, settings, seconds, hint), settings, progress);
     const [plain, dpop] = rows;
     const ratio = dpop.tokensPerSecond / plain.tokensPerSecond;
     return { title: 'POST /token: DPoP-bound issuance vs the same request without DPoP, same server', rows, ratio, slowdown: 1 - ratio, target: `at most ${MAX_SLOWDOWN * 100}% slower`, met: 1 - ratio <= MAX_SLOWDOWN };

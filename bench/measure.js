@@ -64,3 +64,30 @@ export function median(values) {
 export function failures(run) {
   return run.non2xx + run.errors + run.timeouts;
 }
+
+/**
+ * Measures each kind once to warm up (its rate is the next runs' pool hint), then `repeats` times
+ * interleaved (A B C A B C ...), so that drift of a shared machine falls on every kind alike.
+ * `measureOnce(kind, durationSeconds, rateHint)` returns an autocannon-shaped run. Returns one row
+ * a kind with the medians (`tokensPerSecond`, `p50`, `p99`), the failures summed and the runs.
+ */
+export async function measureInterleaved(kinds, measureOnce, settings, progress) {
+  const hints = new Map();
+  for (const kind of kinds) {
+    const run = await measureOnce(kind, settings.warmupSeconds, 0);
+    hints.set(kind, run.tokensPerSecond);
+    progress(`warm-up ${kind}: ${run.tokensPerSecond.toFixed(0)}/s`);
+  }
+  const runs = new Map(kinds.map((kind) => [kind, []]));
+  for (let i = 1; i <= settings.repeats; i++) {
+    for (const kind of kinds) {
+      const run = await measureOnce(kind, settings.durationSeconds, hints.get(kind));
+      runs.get(kind).push(run);
+      progress(`${i}/${settings.repeats} ${kind}: ${run.tokensPerSecond.toFixed(0)}/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, failed ${failures(run)}`);
+    }
+  }
+  return kinds.map((kind) => {
+    const list = runs.get(kind);
+    return { kind, tokensPerSecond: median(list.map((r) => r.tokensPerSecond)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), failures: list.reduce((s, r) => s + failures(r), 0), runs: list };
+  });
+}

@@ -14,17 +14,14 @@
 //     delegation requires.
 // The subject and actor tokens are obtained once before measuring (exchanging never consumes them).
 import { Buffer } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { collectGarbage } from './collect-garbage.js';
 import { runPeak } from './load.js';
-import { failures, median } from './measure.js';
-import { agentauthEntryPoint } from './peers/agentauth.js';
-import { cleanUp, cleanUpSync, freePort, pinSelf, removeAtExit, spawnNode, waitForHttp } from './processes.js';
+import { measureInterleaved } from './measure.js';
+import { spawnAgentauth } from './peers/agentauth.js';
+import { cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { writeJson } from './report.js';
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'token-exchange.json');
@@ -40,37 +37,8 @@ const progress = (message) => process.stderr.write(`[bench token-exchange] ${mes
 
 /** agentauth with two agents: `user` (the subject) and `copilot` (the exchanging client). */
 async function startServer(userKey, copilotKey) {
-  const entry = agentauthEntryPoint();
-  if (!entry) throw new Error('agentauth is not built: run `npm run build`');
-  const port = await freePort();
-  const bootstrapToken = randomBytes(32).toString('base64url');
-  const handle = spawnNode(entry, {
-    label: 'agentauth',
-    cpus: '0',
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      AGENTAUTH_DATA_DIR: removeAtExit(mkdtempSync(join(tmpdir(), 'agentauth-bench-'))),
-      AGENTAUTH_HOST: '127.0.0.1',
-      AGENTAUTH_PORT: String(port),
-      AGENTAUTH_BOOTSTRAP_TOKEN: bootstrapToken,
-      AGENTAUTH_MASTER_KEY: randomBytes(32).toString('base64'),
-      AGENTAUTH_LOG_LEVEL: 'warn',
-      AGENTAUTH_MTLS_PORT: '0',
-    },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/readyz`, handle);
-  const metadata = await (await globalThis.fetch(`${base}/.well-known/oauth-authorization-server`)).json();
-  const register = async (body) => {
-    const response = await globalThis.fetch(`${base}/admin/v1/agents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ owner: 'bench', scopes: [SCOPE], resources: [RESOURCE], ...body }),
-    });
-    if (response.status !== 201) throw new Error(`POST /admin/v1/agents answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    return (await response.json()).agent.id;
-  };
+  const { metadata, register: registerAgent, handle } = await spawnAgentauth({ cpus: '0' });
+  const register = async (body) => (await registerAgent({ scopes: [SCOPE], resources: [RESOURCE], ...body })).id;
   // The user's token outlives the whole run; exchanged tokens are capped at the copilot's 300 s.
   const userId = await register({ name: 'user', jwks: { keys: [userKey.publicJwk] }, access_token_ttl: 3600 });
   const copilotId = await register({ name: 'copilot', jwks: { keys: [copilotKey.publicJwk] }, grant_types: ['client_credentials', GRANT_TOKEN_EXCHANGE] });
@@ -123,24 +91,7 @@ async function main() {
       const claims = JSON.parse(Buffer.from(answer.access_token.split('.')[1], 'base64url').toString());
       progress(`${kind}: sub ${claims.sub === server.userId ? 'user' : claims.sub === server.copilotId ? 'copilot' : '?'}, act ${JSON.stringify(claims.act)}, scope ${claims.scope}, ${answer.expires_in} s, issued_token_type ${answer.issued_token_type}`);
     }
-    const hints = new Map();
-    for (const kind of kinds) {
-      const run = await measure(kind, server, copilotKey, tokens, settings.warmupSeconds, 0);
-      hints.set(kind, run.tokensPerSecond);
-      progress(`warm-up ${kind}: ${run.tokensPerSecond.toFixed(0)}/s`);
-    }
-    const runs = new Map(kinds.map((kind) => [kind, []]));
-    for (let i = 1; i <= settings.repeats; i++) {
-      for (const kind of kinds) {
-        const run = await measure(kind, server, copilotKey, tokens, settings.durationSeconds, hints.get(kind));
-        runs.get(kind).push(run);
-        progress(`${i}/${settings.repeats} ${kind}: ${run.tokensPerSecond.toFixed(0)}/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, failed ${failures(run)}`);
-      }
-    }
-    const rows = kinds.map((kind) => {
-      const list = runs.get(kind);
-      return { kind, requestsPerSecond: median(list.map((r) => r.tokensPerSecond)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), failures: list.reduce((s, r) => s + failures(r), 0), runs: list };
-    });
+    const rows = (await measureInterleaved(kinds, (kind, seconds, hint) => measure(kind, server, copilotKey, tokens, seconds, hint), settings, progress)).map(({ tokensPerSecond, ...row }) => ({ ...row, requestsPerSecond: tokensPerSecond }));
     const base = rows[0].requestsPerSecond;
     for (const row of rows) row.costVsClientCredentials = base / row.requestsPerSecond;
     writeJson(RESULTS_FILE, { title: 'POST /token: RFC 8693 token exchange vs client_credentials, same server', date: new Date().toISOString(), pinned, settings, target: 'cost <= 1.5x client_credentials', rows });

@@ -14,18 +14,16 @@
 // parsing, cnf, the revocation state, the principal).
 import { Buffer } from 'node:buffer';
 import { randomBytes, sign } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { median } from './measure.js';
 import { percentile } from './percentile.js';
-import { agentauthEntryPoint } from './peers/agentauth.js';
-import { canPin, cleanUp, cleanUpSync, freePort, pinSelf, removeAtExit, spawnNode, waitForHttp } from './processes.js';
+import { spawnAgentauth } from './peers/agentauth.js';
+import { canPin, cleanUp, cleanUpSync, pinSelf } from './processes.js';
 import { writeJson } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,35 +46,10 @@ function assertion(key, clientId, audience) {
 }
 
 async function startServer(serverCpus) {
-  const entry = agentauthEntryPoint();
-  if (!entry) throw new Error('agentauth is not built: run npm run build');
-  const port = await freePort();
-  const bootstrapToken = randomBytes(32).toString('base64url');
-  const handle = spawnNode(entry, {
-    label: 'agentauth',
-    cpus: serverCpus,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      AGENTAUTH_DATA_DIR: removeAtExit(mkdtempSync(join(tmpdir(), 'agentauth-bench-'))),
-      AGENTAUTH_HOST: '127.0.0.1',
-      AGENTAUTH_PORT: String(port),
-      AGENTAUTH_BOOTSTRAP_TOKEN: bootstrapToken,
-      AGENTAUTH_MASTER_KEY: randomBytes(32).toString('base64'),
-      AGENTAUTH_LOG_LEVEL: 'warn',
-    },
-  });
-  const issuer = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${issuer}/readyz`, handle);
+  const { base: issuer, register: registerAgent, handle } = await spawnAgentauth({ cpus: serverCpus });
   const register = async (body) => {
     const key = generateClientKey();
-    const response = await globalThis.fetch(`${issuer}/admin/v1/agents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ owner: 'bench', jwks: { keys: [key.publicJwk] }, ...body }),
-    });
-    if (response.status !== 201) throw new Error(`POST /admin/v1/agents answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    return { key, id: (await response.json()).agent.id };
+    return { key, id: (await registerAgent({ jwks: { keys: [key.publicJwk] }, ...body })).id };
   };
   return { issuer, register, stop: handle.stop };
 }

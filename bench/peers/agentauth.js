@@ -27,22 +27,22 @@ export function agentauthVersion() {
 }
 
 /**
- * Starts agentauth pinned to `cpus` (undefined: unpinned) with `workers` processes, registers one
- * agent with `publicJwk`, and resolves once it can issue tokens.
+ * Spawns the built agentauth pinned to `cpus` (undefined: unpinned) with `workers` processes, a
+ * fresh data directory and bootstrap token, and resolves once it is ready: `base`, the metadata,
+ * `register(body)` (an agent through the admin API, owner `bench`; resolves to it) and `stop`.
  */
-export async function startAgentauth({ publicJwk, scope, resource, workers, cpus }) {
+export async function spawnAgentauth({ cpus, workers = 1 }) {
   const entry = agentauthEntryPoint();
-  if (!entry) throw new Error('agentauth is not built: no ' + ENTRY_POINTS.map(([file]) => file).join(' or '));
+  if (!entry) throw new Error('agentauth is not built: no ' + ENTRY_POINTS.map(([file]) => file).join(' or ') + ' (run `npm run build`)');
   const port = await freePort();
   const bootstrapToken = randomBytes(32).toString('base64url'); // 43 characters
-  const dataDir = removeAtExit(mkdtempSync(join(tmpdir(), 'agentauth-bench-')));
   const handle = spawnNode(entry, {
     label: workers > 1 ? `agentauth --workers ${workers}` : 'agentauth',
     cpus,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
-      AGENTAUTH_DATA_DIR: dataDir,
+      AGENTAUTH_DATA_DIR: removeAtExit(mkdtempSync(join(tmpdir(), 'agentauth-bench-'))),
       AGENTAUTH_HOST: '127.0.0.1',
       AGENTAUTH_PORT: String(port),
       AGENTAUTH_BOOTSTRAP_TOKEN: bootstrapToken,
@@ -56,17 +56,28 @@ export async function startAgentauth({ publicJwk, scope, resource, workers, cpus
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/readyz`, handle);
   const metadata = await (await globalThis.fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+  const register = async (body) => {
+    const response = await globalThis.fetch(`${base}/admin/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ owner: 'bench', ...body }),
+    });
+    if (response.status !== 201) {
+      await handle.stop();
+      throw new Error(`agentauth: POST /admin/v1/agents answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+    }
+    return (await response.json()).agent;
+  };
+  return { base, metadata, register, handle };
+}
 
-  const created = await globalThis.fetch(`${base}/admin/v1/agents`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', owner: 'bench', scopes: [scope], resources: [resource], jwks: { keys: [publicJwk] } }),
-  });
-  if (created.status !== 201) {
-    await handle.stop();
-    throw new Error(`agentauth: POST /admin/v1/agents answered ${created.status}: ${(await created.text()).slice(0, 500)}`);
-  }
-  const { agent } = await created.json();
+/**
+ * Starts agentauth pinned to `cpus` (undefined: unpinned) with `workers` processes, registers one
+ * agent with `publicJwk`, and resolves once it can issue tokens.
+ */
+export async function startAgentauth({ publicJwk, scope, resource, workers, cpus }) {
+  const { metadata, register, handle } = await spawnAgentauth({ cpus, workers });
+  const agent = await register({ name: 'bench', scopes: [scope], resources: [resource], jwks: { keys: [publicJwk] } });
   return {
     name: workers > 1 ? `agentauth --workers ${workers}` : 'agentauth (1 process)',
     version: agentauthVersion(),
