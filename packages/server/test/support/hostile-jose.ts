@@ -95,3 +95,26 @@ export const hostileSegment = (): fc.Arbitrary<Uint8Array | string> =>
     fc.constantFrom(...NON_FINITE_NUMBERS).map((n) => `{"exp":${n},"iat":${n}}`),
     fc.constantFrom('', '{', '}', 'null', '[]', '"x"', '{"a":1,}', "{'a':1}", '{"a":NaN}', '{"a":Infinity}', '{"a":1}garbage', '\uFEFF{}'),
   );
+
+/** One claim of a DPoP proof (RFC 9449 §4.2) made wrong: the name, a replacement value, or raw JSON text. */
+export type WrongProofClaim = { name: string; value: unknown; raw: string | undefined };
+
+/**
+ * `jti`, `htm` or `htu` not a string or missing, `iat` not a number or missing, or `iat` a number
+ * no double holds: each a proof every verifier must refuse.
+ */
+export const wrongProofClaim = (): fc.Arbitrary<WrongProofClaim> =>
+  fc.oneof(
+    fc.record({ name: fc.constantFrom('jti', 'htm', 'htu'), value: fc.option(notAString(), { nil: undefined }), raw: fc.constant(undefined) }),
+    fc.record({ name: fc.constant('iat'), value: fc.option(notANumber(), { nil: undefined }), raw: fc.constant(undefined) }),
+    fc.record({ name: fc.constant('iat'), value: fc.constant(undefined), raw: fc.constantFrom(...NON_FINITE_NUMBERS) }),
+  );
+
+/** The JSON text of `claims` with the claim `wrong` names replaced, spelt raw, or left out. */
+export function withWrongClaim(claims: Record<string, unknown>, { name, value, raw }: WrongProofClaim): string {
+  if (raw !== undefined) return withRawMember(claims, name, raw);
+  const changed = { ...claims };
+  if (value === undefined) delete changed[name];
+  else changed[name] = value;
+  return JSON.stringify(changed);
+}
