@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { connectOptionalRedis } from '../optional-redis.js';
 import type { FailureCounter } from './failure-counter.js';
 
 /**
@@ -57,23 +57,15 @@ export function redisFailureCounter(options: {
   commandTimeoutMs?: number;
   logger: Pick<Logger, 'warn'>;
 }): RedisFailureCounter {
-  const redis = new Redis(options.redisUrl, {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
+  const connection = connectOptionalRedis({
+    url: options.redisUrl,
     keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    logger: options.logger,
+    unavailable: 'redis unavailable for failed-authentication limits; counting in memory',
   });
+  const { redis } = connection;
   redis.defineCommand('countFailures', { lua: COUNT_FAILURES });
-  // ioredis reports connection trouble as events; without a listener they would be thrown.
-  let warned = false;
-  redis.on('error', (error: Error) => {
-    if (!warned) options.logger.warn({ err_message: error.message }, 'redis unavailable for failed-authentication limits; counting in memory');
-    warned = true;
-  });
-  redis.on('ready', () => {
-    warned = false;
-  });
   const counting = redis as unknown as CountingRedis;
   return {
     async increment(keys, now) {
@@ -81,23 +73,7 @@ export function redisFailureCounter(options: {
       const reply = await counting.countFailures(keys.length, ...keys, options.windowMs);
       return keys.map((_key, i) => ({ count: Number(reply[2 * i]), resetAt: now + Number(reply[2 * i + 1]) }));
     },
-    ready(timeoutMs) {
-      if (redis.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          redis.off('ready', onReady);
-          resolve(false);
-        }, timeoutMs);
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        redis.once('ready', onReady);
-      });
-    },
-    async close() {
-      redis.disconnect();
-      await Promise.resolve();
-    },
+    ready: connection.ready,
+    close: connection.close,
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Redis } from 'ioredis';
+import { connectOptionalRedis } from '../../optional-redis.js';
 import type { ReplayCache } from '../replay-cache.js';
 
 /**
@@ -39,50 +39,25 @@ export function inProcessReplayGuard(cache: ReplayCache): DpopReplayGuard {
  * claim still refuses the replay, only with a later answer.
  */
 export function redisReplayGuard(cache: ReplayCache, redisUrl: string, logger: Pick<Logger, 'warn'>): DpopReplayGuard {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
+  const connection = connectOptionalRedis({
+    url: redisUrl,
     keyPrefix: 'agentauth:replay:',
-  });
-  // ioredis reports connection trouble as events; without a listener they would be thrown.
-  let warned = false;
-  redis.on('error', (error: Error) => {
-    if (!warned) logger.warn({ err_message: error.message }, 'redis unavailable for DPoP replay checks; relying on the database');
-    warned = true;
-  });
-  redis.on('ready', () => {
-    warned = false;
+    commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS,
+    logger,
+    unavailable: 'redis unavailable for DPoP replay checks; relying on the database',
   });
   return {
     async claim(key, expiresAt, now) {
       if (!cache.claim(key, expiresAt, now)) return false;
       const ttl = Math.max(1, Math.ceil(expiresAt - now));
       try {
-        return (await redis.set(key, '1', 'PX', ttl, 'NX')) === 'OK';
+        return (await connection.redis.set(key, '1', 'PX', ttl, 'NX')) === 'OK';
       } catch (error) {
-        if (!warned) logger.warn({ err_message: (error as Error).message }, 'redis DPoP replay check skipped');
+        if (!connection.warned()) logger.warn({ err_message: (error as Error).message }, 'redis DPoP replay check skipped');
         return true;
       }
     },
-    ready(timeoutMs) {
-      if (redis.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          redis.off('ready', onReady);
-          resolve(false);
-        }, timeoutMs);
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        redis.once('ready', onReady);
-      });
-    },
-    async close() {
-      redis.disconnect();
-      await Promise.resolve();
-    },
+    ready: connection.ready,
+    close: connection.close,
   };
 }
