@@ -7,6 +7,7 @@ import {
   type GrantType,
 } from '@agentauth/protocol';
 import { parseDistinguishedName } from '../oauth/mtls/distinguished-name.js';
+import type { AgentRecord } from '../store/records.js';
 import { invalid } from './agent-error.js';
 import { uriProblem } from '../net/uri-rule.js';
 
@@ -29,27 +30,13 @@ export const AGENT_LIMITS = {
 /** Label keys: lower-case, Kubernetes-like, so filters are unambiguous. */
 export const LABEL_KEY_PATTERN = /^[a-z0-9_./-]{1,63}$/;
 
-/** The agent's settable fields, validated and normalised. */
-export interface AgentFields {
-  name: string;
-  owner: string;
-  description: string;
-  scopes: string[];
-  resources: string[];
-  grantTypes: GrantType[];
-  tokenEndpointAuthMethod: ClientAuthMethod;
-  accessTokenTtl: number | null;
-  labels: Record<string, string>;
-  jwksUri: string | null;
-  /** RFC 8705 §2.1.2 subject of a `tls_client_auth` agent: exactly one of the three is set then. */
-  tlsClientAuthSanUri: string | null;
-  tlsClientAuthSanDns: string | null;
-  tlsClientAuthSubjectDn: string | null;
-  /** RFC 8705 §3.4 */
-  tlsClientCertificateBoundAccessTokens: boolean;
-  /** RFC 9449 §5.2; always set by `validateAgentFields` (absent on a stored record means false). */
-  dpopBoundAccessTokens?: boolean;
-}
+/**
+ * The agent's settable fields, validated and normalised: the record's, with the RFC 8705 subject
+ * (§2.1.2: for `tls_client_auth` exactly one of the three is set) and §3.4 binding always present.
+ * `dpopBoundAccessTokens` (RFC 9449 §5.2) is always set by `validateAgentFields`.
+ */
+export type AgentFields = Pick<AgentRecord, 'name' | 'owner' | 'description' | 'scopes' | 'resources' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'accessTokenTtl' | 'labels' | 'jwksUri' | 'dpopBoundAccessTokens'> &
+  Required<Pick<AgentRecord, TlsFieldName>>;
 
 /** The RFC 8705 fields, optional on stored records (rows.ts) and required once validated. */
 type TlsFieldName = 'tlsClientAuthSanUri' | 'tlsClientAuthSanDns' | 'tlsClientAuthSubjectDn' | 'tlsClientCertificateBoundAccessTokens';

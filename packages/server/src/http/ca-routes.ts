@@ -64,21 +64,26 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
     return send(reply, serverError('unexpected error'));
   });
 
+  /** The `certificate.denied` record of a refused request: who it claimed to be, why, on which path. */
+  function auditDenied(request: FastifyRequest, agentId: string | null, reason: string, details: Record<string, string> = {}): Promise<void> {
+    return options.audit.record({
+      time: options.clock.now(),
+      event: 'certificate.denied',
+      outcome: 'failure',
+      agentId,
+      actor: agentId === null ? null : `agent:${agentId}`,
+      sourceIp: request.ip,
+      reason,
+      requestId: request.id,
+      details: { path: request.url.split('?')[0] ?? '', ...details },
+    });
+  }
+
   /** Authenticates, and audits a refusal as `certificate.denied`; sends the RFC 6750 §3 answer. */
   async function agentOf(request: FastifyRequest, reply: FastifyReply, est: boolean): Promise<string | undefined> {
     const result: CertificateRequestAuth = await authenticate(request.headers.authorization);
     if (result.ok) return result.agentId;
-    await options.audit.record({
-      time: options.clock.now(),
-      event: 'certificate.denied',
-      outcome: 'failure',
-      agentId: result.agentId,
-      actor: result.agentId === null ? null : `agent:${result.agentId}`,
-      sourceIp: request.ip,
-      reason: `${result.error}: ${result.reason}`,
-      requestId: request.id,
-      details: { path: request.url.split('?')[0] ?? '' },
-    });
+    await auditDenied(request, result.agentId, `${result.error}: ${result.reason}`);
     const refusal = result.error === 'insufficient_scope' ? insufficientScope(SCOPE_CERT, result.reason) : invalidToken(result.reason);
     if (est) await reply.code(refusal.status).headers(refusal.headers).type('text/plain; charset=utf-8').send(`${refusal.description}\n`);
     else await send(reply, refusal);
@@ -93,17 +98,7 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
   async function agentOfCertificate(request: FastifyRequest, reply: FastifyReply, presented: ClientCertificate | undefined, est: boolean): Promise<Requester | undefined> {
     const result = await authenticateCertificate(presented);
     if (result.ok) return { agentId: result.agentId, options: { renewing: result.certificate.raw, sameIdentity: est } };
-    await options.audit.record({
-      time: options.clock.now(),
-      event: 'certificate.denied',
-      outcome: 'failure',
-      agentId: result.agentId,
-      actor: result.agentId === null ? null : `agent:${result.agentId}`,
-      sourceIp: request.ip,
-      reason: `invalid_client: ${result.reason}`.slice(0, 200),
-      requestId: request.id,
-      details: { path: request.url.split('?')[0] ?? '', authentication: 'certificate', ...(presented === undefined ? {} : { source: presented.source }) },
-    });
+    await auditDenied(request, result.agentId, `invalid_client: ${result.reason}`.slice(0, 200), { authentication: 'certificate', ...(presented === undefined ? {} : { source: presented.source }) });
     const refusal = invalidClientCertificate(result.reason);
     if (est) await reply.code(403).type('text/plain; charset=utf-8').send(`${refusal.description}\n`);
     else await send(reply, refusal);
