@@ -124,3 +124,17 @@ export async function waitForHttp(url, handle, timeoutMs = 30_000) {
     await sleep(100);
   }
 }
+
+/**
+ * Runs a benchmark script's `main`: its child processes and data directories are removed however
+ * it ends (on exit too), and a failure prints its stack and sets exit code 1.
+ */
+export function runAsScript(main) {
+  process.on('exit', cleanUpSync);
+  return main()
+    .catch((error) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(cleanUp);
+}

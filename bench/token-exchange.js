@@ -21,7 +21,7 @@ import { collectGarbage } from './collect-garbage.js';
 import { runPeak } from './load.js';
 import { measureInterleaved } from './measure.js';
 import { spawnAgentauth } from './peers/agentauth.js';
-import { cleanUp, cleanUpSync, pinSelf } from './processes.js';
+import { pinSelf, runAsScript } from './processes.js';
 import { writeJson } from './report.js';
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'token-exchange.json');
@@ -105,10 +105,4 @@ async function main() {
   }
 }
 
-process.on('exit', cleanUpSync);
-main()
-  .catch((error) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+runAsScript(main);

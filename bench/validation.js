@@ -23,7 +23,7 @@ import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { median } from './measure.js';
 import { percentile } from './percentile.js';
 import { spawnAgentauth } from './peers/agentauth.js';
-import { canPin, cleanUp, cleanUpSync, pinSelf } from './processes.js';
+import { canPin, pinSelf, runAsScript } from './processes.js';
 import { writeJson } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -194,17 +194,11 @@ export function renderValidation(result) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.on('exit', cleanUpSync);
-  if (canPin) pinSelf('1');
-  const settings = { durationSeconds: Number(process.env.BENCH_DURATION ?? 5), repeats: Number(process.env.BENCH_REPEATS ?? 3), warmupSeconds: 2 };
-  runValidationScenario(settings, (message) => process.stderr.write(`[bench] ${message}\n`))
-    .then((result) => {
-      writeJson(RESULTS_FILE, result);
-      process.stdout.write(renderValidation(result) + '\n');
-    })
-    .catch(async (error) => {
-      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      await cleanUp();
-      process.exit(1);
-    });
+  runAsScript(async () => {
+    if (canPin) pinSelf('1');
+    const settings = { durationSeconds: Number(process.env.BENCH_DURATION ?? 5), repeats: Number(process.env.BENCH_REPEATS ?? 3), warmupSeconds: 2 };
+    const result = await runValidationScenario(settings, (message) => process.stderr.write(`[bench] ${message}\n`));
+    writeJson(RESULTS_FILE, result);
+    process.stdout.write(renderValidation(result) + '\n');
+  });
 }

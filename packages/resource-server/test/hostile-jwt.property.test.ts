@@ -2,19 +2,7 @@ import fc from 'fast-check';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokenError, DpopProofError, verifyAccessToken, verifyDpopProof, type AccessTokenErrorCode, type VerifyAccessTokenOptions } from '../src/index.js';
-import {
-  hostileSegment,
-  INVALID_UTF8,
-  nested,
-  notANumber,
-  notAString,
-  signEs256Bytes,
-  withDuplicateMember,
-  withRawBytesInString,
-  withRawMember,
-  withWrongClaim,
-  wrongProofClaim,
-} from '../../server/test/support/hostile-jose.js';
+import { hostileSegment, INVALID_UTF8, nested, notANumber, notAString, signEs256Bytes, withDuplicateMember, withRawBytesInString, withRawMember, withWrongClaim, wrongProofClaim } from '../../server/test/support/hostile-jose.js';
 
 /**
  * Hostile JWTs at the SDK's two exported verifiers, `verifyAccessToken` (RFC 9068, through jose's

@@ -20,9 +20,9 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
     it('registers a private_key_jwt agent with its key and shows it as docs/admin-api.md says', async () => {
       const jwk = await publicJwk('key-1');
       const response = await create({
-        name: 'invoice-bot',
-        owner: 'team-payments',
-        scopes: ['invoices:read'],
+        name: 'orders-bot',
+        owner: 'team-orders',
+        scopes: ['orders:read'],
         resources: ['https://api.example.com'],
         labels: { env: 'prod' },
         jwks: { keys: [jwk] },
@@ -34,11 +34,11 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
       expect(agent.id).toMatch(/^agt_[A-Za-z0-9_-]{22}$/);
       expect(agent).toMatchObject({
         client_id: agent.id,
-        name: 'invoice-bot',
-        owner: 'team-payments',
+        name: 'orders-bot',
+        owner: 'team-orders',
         description: '',
         status: 'active',
-        scopes: ['invoices:read'],
+        scopes: ['orders:read'],
         resources: ['https://api.example.com'],
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'private_key_jwt',

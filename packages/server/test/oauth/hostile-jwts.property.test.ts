@@ -1,20 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dpopKey, dpopProof, type DpopTestKey } from '../../../resource-server/test/dpop/dpop-proof-fixtures.js';
-import {
-  hostileSegment,
-  INVALID_UTF8,
-  nested,
-  NON_FINITE_NUMBERS,
-  notANumber,
-  notAString,
-  signEs256Bytes,
-  withDuplicateMember,
-  withRawBytesInString,
-  withRawMember,
-  withWrongClaim,
-  wrongProofClaim,
-} from '../support/hostile-jose.js';
+import { hostileSegment, INVALID_UTF8, nested, NON_FINITE_NUMBERS, notANumber, notAString, signEs256Bytes, withDuplicateMember, withRawBytesInString, withRawMember, withWrongClaim, wrongProofClaim } from '../support/hostile-jose.js';
 import { ASSERTION_TYPE, createAgent, FORM, form, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 /**
