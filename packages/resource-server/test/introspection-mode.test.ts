@@ -20,7 +20,8 @@ function make(cacheMs?: number): ResourceServer {
     issuer: server.issuer,
     resource: RESOURCE,
     revocation: 'off',
-    introspection: { credentials: { clientId: service.id, privateKey: service.privateKey, alg: 'ES256', kid: service.kid }, ...(cacheMs === undefined ? {} : { cacheMs }) },
+    // A generous timeout: the suite must pass on a loaded machine.
+    introspection: { credentials: { clientId: service.id, privateKey: service.privateKey, alg: 'ES256', kid: service.kid }, timeoutMs: 60_000, ...(cacheMs === undefined ? {} : { cacheMs }) },
     fetch: counting,
     now: () => now,
   });
@@ -32,6 +33,7 @@ beforeAll(async () => {
   server = await startRealServer();
   service = await createAgent(server.server, { name: 'orders-api', scopes: ['agentauth:introspect'], resources: [server.issuer] });
   caller = await createAgent(server.server, { resources: [RESOURCE, 'https://other.example.com'] });
+  now = Date.now();
 });
 afterAll(async () => {
   await server.close();
