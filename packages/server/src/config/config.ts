@@ -29,6 +29,10 @@ export interface Config {
   readonly keyRotationInterval: number;
   /** Group-commit flush interval for audit and issued-token records, milliseconds. */
   readonly auditFlushInterval: number;
+  /** How often the audit log's head is checkpointed (signed and exported), seconds. */
+  readonly auditCheckpointInterval: number;
+  /** Directory signed audit checkpoints are exported to; undefined: not exported to files. */
+  readonly auditCheckpointDir: string | undefined;
   /** Optional Redis URL for shared replay caches and revocation fan-out. */
   readonly redisUrl: string | undefined;
   /** Number of worker processes (node:cluster); 1 runs in-process. */
