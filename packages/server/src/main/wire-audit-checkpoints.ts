@@ -53,14 +53,23 @@ export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logge
     await exportToDirectory();
   };
 
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    void tick(false).finally(() => {
-      running = false;
+  // A tick that fires while one runs is run once after it, never dropped and never piled up.
+  let running: Promise<void> | undefined;
+  let again = false;
+  const poll = (): void => {
+    if (running !== undefined) {
+      again = true;
+      return;
+    }
+    running = tick(false).finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        poll();
+      }
     });
-  }, CHECKPOINT_POLL_MS);
+  };
+  const timer = setInterval(poll, CHECKPOINT_POLL_MS);
   timer.unref();
   // A directory configured late, or files lost while the server was down, catch up at the start.
   void exportToDirectory();

@@ -50,6 +50,8 @@ describe('loadConfig defaults', () => {
       redisUrl: undefined,
       workers: 1,
       auditFlushInterval: 0,
+      auditCheckpointInterval: 3600,
+      auditCheckpointDir: undefined,
       logLevel: 'info',
       trustedProxies: [],
       trustDomain: '127.0.0.1',

@@ -1,0 +1,112 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hash } from 'node:crypto';
+import { AUDIT_CHECKPOINT_TYP } from '@agentauth/protocol';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHECKPOINT_POLL_MS } from '../../src/main/wire-audit-checkpoints.js';
+import { BACKENDS, BOOTSTRAP_TOKEN, ISSUER, startTestServer, type TestServer } from '../support/test-server.js';
+import { until } from '../support/until.js';
+
+const AUTH = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
+const HOUR = 3600_000;
+
+/**
+ * Signed audit checkpoints (docs/operations.md, "Audit checkpoints") from a real server: the
+ * periodic timer is faked and the clock frozen, so "an hour later" is a clock move, not a wait.
+ */
+describe.each(BACKENDS)('audit checkpoints (%s)', (backend) => {
+  let t: TestServer | undefined;
+  let dir: string;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+    vi.useRealTimers();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function files(): Promise<string[]> {
+    return (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.jwt')).sort();
+  }
+
+  async function register(name: string): Promise<void> {
+    const response = await t!.server.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: AUTH, payload: { name, owner: 'team-audit' } });
+    expect(response.statusCode).toBe(201);
+  }
+
+  async function tick(): Promise<void> {
+    await vi.advanceTimersByTimeAsync(CHECKPOINT_POLL_MS);
+  }
+
+  it('signs one when due and at shutdown, each linked to the one before, exported 0600 and verifiable with the JWKS', async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-')), 'exported');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    t = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_DIR: dir, AGENTAUTH_AUDIT_CHECKPOINT_INTERVAL: '3600' });
+    const { server, clock } = t;
+    const start = clock.now();
+    const jwks = (await server.app.inject({ method: 'GET', url: '/jwks' })).json() as JSONWebKeySet;
+
+    await register('one');
+    await tick();
+    await until(async () => (await files()).length === 1);
+
+    await register('two');
+    clock.advance(HOUR);
+    await tick();
+    await until(async () => (await files()).length === 2);
+
+    // Not due yet: the clock has not moved, so this tick signs nothing, though the head moved.
+    await register('three');
+    await tick();
+    await t.close();
+    t = undefined;
+
+    const names = await files();
+    expect(names).toHaveLength(3);
+    const texts = await Promise.all(names.map((name) => readFile(join(dir, name), 'latin1')));
+    const checkpoints = [];
+    for (const [i, name] of names.entries()) {
+      expect((await stat(join(dir, name))).mode & 0o777).toBe(0o600);
+      const jws = (texts[i] as string).trim();
+      const { payload, protectedHeader } = await jwtVerify(jws, createLocalJWKSet(jwks), { typ: AUDIT_CHECKPOINT_TYP, issuer: ISSUER });
+      expect(name).toBe(`checkpoint-${String(payload.seq).padStart(16, '0')}.jwt`);
+      checkpoints.push({ payload: payload as Record<string, unknown>, kid: protectedHeader.kid, jws });
+    }
+    const [first, second, third] = checkpoints as [(typeof checkpoints)[0], (typeof checkpoints)[0], (typeof checkpoints)[0]];
+    expect(first.payload).toMatchObject({ checkpoint: 1, iat: Math.floor(start / 1000) });
+    expect(first.payload.prev).toBeUndefined();
+    expect(second.payload).toMatchObject({ checkpoint: 2, iat: Math.floor((start + HOUR) / 1000) });
+    expect(second.payload.prev).toEqual({ checkpoint: 1, seq: first.payload.seq, hash: first.payload.hash, digest: hash('sha256', first.jws, 'base64url') });
+    // The shutdown checkpoint, an hour early: it covers `three`.
+    expect(third.payload).toMatchObject({ checkpoint: 3, iat: Math.floor((start + HOUR) / 1000) });
+    expect(third.payload.prev).toMatchObject({ checkpoint: 2, digest: hash('sha256', second.jws, 'base64url') });
+    expect(Number(third.payload.seq)).toBeGreaterThan(Number(second.payload.seq));
+  });
+
+  it('stores what it exports, lists it on the admin API, and audits each checkpoint', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-'));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    t = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_DIR: dir });
+    await register('one');
+    await tick();
+    await until(async () => (await files()).length === 1);
+
+    const listed = await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints', headers: AUTH });
+    expect(listed.statusCode).toBe(200);
+    const [item, ...rest] = listed.json().items;
+    expect(rest).toEqual([]);
+    const exported = (await readFile(join(dir, (await files())[0] as string), 'latin1')).trim();
+    expect(item).toMatchObject({ checkpoint: 1, jws: exported, created_at: new Date(t.clock.now()).toISOString() });
+
+    const audited = (await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit?event=audit_checkpoint.created', headers: AUTH })).json().items;
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor: 'system', outcome: 'success', details: { checkpoint: 1, seq: item.seq, hash: item.hash, kid: item.kid } });
+    // The record at the checkpointed seq is the one it names.
+    const record = (await t.server.app.inject({ method: 'GET', url: `/admin/v1/audit?cursor=${item.seq - 1}&limit=1`, headers: AUTH })).json().items[0];
+    expect(record).toMatchObject({ seq: item.seq, hash: item.hash });
+
+    const unauthenticated = await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints' });
+    expect(unauthenticated.statusCode).toBe(401);
+  });
+});
