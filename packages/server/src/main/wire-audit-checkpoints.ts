@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AuditCheckpointer } from '../audit/checkpoint/audit-checkpointer.js';
 import { exportCheckpointsToDirectory } from '../audit/checkpoint/checkpoint-directory.js';
+import { CheckpointWebhook } from '../audit/checkpoint/checkpoint-webhook.js';
+import { createGuardedPost } from '../net/guarded-post.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
@@ -18,13 +20,18 @@ export const CHECKPOINT_POLL_MS = 60_000;
 /**
  * Signed audit checkpoints (docs/operations.md, "Audit checkpoints"): polled on a timer, signed
  * once more at a graceful shutdown (after the listeners have closed, before the commit log and the
- * store do, since it is wired before the HTTP surfaces), and exported to AGENTAUTH_AUDIT_CHECKPOINT_DIR.
+ * store do, since it is wired before the HTTP surfaces), exported to AGENTAUTH_AUDIT_CHECKPOINT_DIR and
+ * delivered to AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK.
  * A failure is logged and audited and never stops the server: the next tick tries again.
  */
 export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logger: Logger; store: Store; keys: SigningKeyRing; audit: AuditLog; lifecycle: Lifecycle }): AuditCheckpointer {
   const { config, clock, logger, store, audit } = deps;
   const checkpointer = new AuditCheckpointer({ store, keys: deps.keys, clock, logger, audit, issuer: config.issuer, intervalMs: config.auditCheckpointInterval * 1000 });
   const dir = config.auditCheckpointDir;
+  const webhook =
+    config.auditCheckpointWebhook === undefined
+      ? undefined
+      : new CheckpointWebhook({ url: config.auditCheckpointWebhook, post: createGuardedPost({ allowPrivateNetworks: config.auditCheckpointWebhookAllowPrivate }), logger, audit, clock });
   let exportedThrough = 0;
   let exporting: Promise<void> = Promise.resolve();
 
@@ -46,7 +53,8 @@ export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logge
 
   const tick = async (force: boolean): Promise<void> => {
     try {
-      await checkpointer.checkpoint({ force });
+      const signed = await checkpointer.checkpoint({ force });
+      if (signed !== undefined) webhook?.deliver(signed);
     } catch (error) {
       logger.error({ err: error }, 'signing an audit checkpoint failed; the next tick tries again');
     }
@@ -76,6 +84,8 @@ export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logge
   deps.lifecycle.onClose('audit checkpoints', async () => {
     clearInterval(timer);
     await tick(true);
+    // The shutdown checkpoint gets one attempt (bounded by its timeout); earlier retries stop.
+    await webhook?.close();
   });
   return checkpointer;
 }

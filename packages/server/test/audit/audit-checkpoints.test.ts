@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,5 +109,64 @@ describe.each(BACKENDS)('audit checkpoints (%s)', (backend) => {
 
     const unauthenticated = await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints' });
     expect(unauthenticated.statusCode).toBe(401);
+  });
+
+  describe('the webhook', () => {
+    let receiver: ReturnType<typeof createServer> | undefined;
+    afterEach(async () => {
+      await new Promise((resolve) => (receiver === undefined ? resolve(undefined) : receiver.close(resolve)));
+      receiver = undefined;
+    });
+
+    /** A receiver on loopback answering each POST with the next status of `statuses` (then 204). */
+    async function startReceiver(statuses: number[]): Promise<{ url: string; seen: { type: string | undefined; body: string; status: number }[] }> {
+      const seen: { type: string | undefined; body: string; status: number }[] = [];
+      receiver = createServer((request: IncomingMessage, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+        request.on('end', () => {
+          const status = statuses.shift() ?? 204;
+          seen.push({ type: request.headers['content-type'], body, status });
+          response.writeHead(status).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+      const { port } = receiver.address() as { port: number };
+      return { url: `http://127.0.0.1:${port}/checkpoints?token=receiver-secret-123`, seen };
+    }
+
+    it('POSTs each checkpoint as application/jwt, retrying a failed delivery, and never names the URL in the audit log', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-'));
+      const { url, seen } = await startReceiver([503]);
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      t = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK: url, AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK_ALLOW_PRIVATE: 'true' });
+      await register('one');
+      await tick();
+      // The first attempt is refused with 503; the retry a second later is taken.
+      await until(() => seen.length === 2);
+      const [stored] = (await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints', headers: AUTH })).json().items;
+      expect(seen).toEqual([
+        { type: 'application/jwt', body: stored.jws, status: 503 },
+        { type: 'application/jwt', body: stored.jws, status: 204 },
+      ]);
+      const exported = await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/export', headers: AUTH });
+      expect(exported.body).not.toContain('receiver-secret-123');
+      expect(exported.body).not.toContain('audit_checkpoint.export_failed');
+    });
+
+    it('gives up at once on a URL the SSRF guard refuses, and audits that without the URL', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-'));
+      const { url, seen } = await startReceiver([]);
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      // Loopback without the opt-in: refused before any connection.
+      t = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK: url });
+      await register('one');
+      await tick();
+      const failures = async () => (await t!.server.app.inject({ method: 'GET', url: '/admin/v1/audit?event=audit_checkpoint.export_failed', headers: AUTH })).json().items;
+      await until(async () => (await failures()).length === 1);
+      expect((await failures())[0]).toMatchObject({ outcome: 'failure', reason: 'webhook', details: { checkpoint: 1, code: 'address', attempts: 1 } });
+      expect(JSON.stringify(await failures())).not.toContain('receiver-secret-123');
+      expect(seen).toEqual([]);
+    });
   });
 });

@@ -52,6 +52,8 @@ describe('loadConfig defaults', () => {
       auditFlushInterval: 0,
       auditCheckpointInterval: 3600,
       auditCheckpointDir: undefined,
+      auditCheckpointWebhook: undefined,
+      auditCheckpointWebhookAllowPrivate: false,
       logLevel: 'info',
       trustedProxies: [],
       trustDomain: '127.0.0.1',
