@@ -55,10 +55,15 @@ describe('agentauth audit verify --checkpoints', () => {
     scratch = await mkdtemp(join(tmpdir(), 'agentauth-checkpoint-scratch-'));
     checkpointDir = join(scratch, 'exported');
     env = { AGENTAUTH_DATA_DIR: dataDir, AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_PORT: String(await freePort()), AGENTAUTH_AUDIT_CHECKPOINT_DIR: checkpointDir };
-    // Two runs, each ending with a graceful shutdown, which signs and exports a checkpoint.
-    for (const run of ['first', 'second']) {
+    // Three runs, each ending with a graceful shutdown, which signs and exports a checkpoint; the
+    // second rotates the signing key first, so checkpoint 1 has another key than 2 and 3.
+    for (const run of ['first', 'second', 'third']) {
       server = await startServerProcess({ env });
       for (const n of [1, 2]) await registerAgentOverHttp(server.url, BOOTSTRAP, `${run}-${n}`);
+      if (run === 'second') {
+        const rotated = await fetch(`${server.url}/admin/v1/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' }, body: '{"force":true}' });
+        expect(rotated.status).toBe(200);
+      }
       await server.stop();
     }
     server = await startServerProcess({ env });
@@ -71,11 +76,11 @@ describe('agentauth audit verify --checkpoints', () => {
   });
 
   it('passes on the untampered log, with the server JWKS or a saved copy', async () => {
-    expect(files).toHaveLength(2);
+    expect(files).toHaveLength(3);
     const online = await agentauth(['audit', 'verify', '--checkpoints', checkpointDir]);
     expect(online).toMatchObject({ code: 0 });
     expect(online.stdout).toContain('it holds every checkpoint');
-    expect(online.stdout).toMatch(/last checkpoint: +checkpoint 2 \(checkpoint-0+\d+\.jwt, seq \d+/);
+    expect(online.stdout).toMatch(/last checkpoint: +checkpoint 3 \(checkpoint-0+\d+\.jwt, seq \d+/);
 
     const saved = join(scratch, 'jwks.json');
     await writeFile(saved, await (await fetch(`${server?.url}/jwks`)).text());
@@ -84,7 +89,7 @@ describe('agentauth audit verify --checkpoints', () => {
     const listed = await agentauth(['audit', 'checkpoints', '--json']);
     expect(listed.code).toBe(0);
     const items = (JSON.parse(listed.stdout) as { items: { checkpoint: number; jws: string }[] }).items;
-    expect(items.map((c) => c.checkpoint)).toEqual([1, 2]);
+    expect(items.map((c) => c.checkpoint)).toEqual([1, 2, 3]);
     for (const [i, file] of files.entries()) expect((await readFile(join(checkpointDir, file), 'latin1')).trim()).toBe(items[i]?.jws);
   });
 
@@ -97,7 +102,7 @@ describe('agentauth audit verify --checkpoints', () => {
     });
     const alteredRun = await agentauth(['audit', 'verify', '--checkpoints', altered]);
     expect(alteredRun.code).toBe(1);
-    expect(alteredRun.stderr).toMatch(/checkpoint 2 \(checkpoint-\d+\.jwt\) is forged or altered: its signature does not verify/);
+    expect(alteredRun.stderr).toMatch(/checkpoint 3 \(checkpoint-\d+\.jwt\) is forged or altered: its signature does not verify/);
 
     const attacker = await generateKeyPair('ES256');
     // The same claims, signed by another key.
@@ -117,15 +122,45 @@ describe('agentauth audit verify --checkpoints', () => {
     expect((await agentauth(['audit', 'verify', '--checkpoints', checkpointDir, '--jwks', emptyJwks])).code).toBe(1);
   });
 
+  it('checks a checkpoint signed by a key since gone from the JWKS through its successor, and misses none between two files', async () => {
+    const kidOf = async (file: string) => decodeProtectedHeader((await readFile(join(checkpointDir, file), 'latin1')).trim()).kid;
+    const [oldKid, newKid] = [await kidOf(files[0] as string), await kidOf(files[2] as string)];
+    expect(oldKid).not.toBe(newKid);
+    const jwks = (await (await fetch(`${server?.url}/jwks`)).json()) as { keys: { kid?: string }[] };
+    const withoutOld = join(scratch, 'jwks-without-old.json');
+    await writeFile(withoutOld, JSON.stringify({ keys: jwks.keys.filter((key) => key.kid !== oldKid) }));
+    const vouched = await agentauth(['audit', 'verify', '--checkpoints', checkpointDir, '--jwks', withoutOld]);
+    expect(vouched.code).toBe(0);
+    expect(vouched.stdout).toContain('1 to 3 (3 files, 1 vouched for by their successor)');
+
+    // Checkpoint 1 altered: no key checks it any more, but checkpoint 2 names its exact bytes.
+    const alteredOld = join(scratch, 'altered-old');
+    await cp(checkpointDir, alteredOld, { recursive: true });
+    const oldJws = (await readFile(join(alteredOld, files[0] as string), 'latin1')).trim();
+    const [header, payload, signature] = oldJws.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    await writeFile(join(alteredOld, files[0] as string), `${header}.${Buffer.from(JSON.stringify({ ...claims, iat: Number(claims.iat) + 1 })).toString('base64url')}.${signature}\n`);
+    const replaced = await agentauth(['audit', 'verify', '--checkpoints', alteredOld, '--jwks', withoutOld]);
+    expect(replaced.code).toBe(1);
+    expect(replaced.stderr).toContain(`checkpoint 2 (${files[1]}) does not name ${files[0]} as its predecessor`);
+
+    const gap = join(scratch, 'gap');
+    await cp(checkpointDir, gap, { recursive: true });
+    await rm(join(gap, files[1] as string));
+    const missing = await agentauth(['audit', 'verify', '--checkpoints', gap]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`checkpoint 2 is missing: ${files[0]} is followed by checkpoint 3`);
+  });
+
   it('fails naming the checkpoint when the log was truncated below it, then when a record before every checkpoint was rewritten', async () => {
     const seqOf = async (file: string) => decodeJwt((await readFile(join(checkpointDir, file), 'latin1')).trim()).seq as number;
-    const [first, second] = [await seqOf(files[0] as string), await seqOf(files[1] as string)];
+    const [first, third] = [await seqOf(files[0] as string), await seqOf(files[2] as string)];
 
-    await truncateAuditLog({ dataDir }, second - 1);
+    await truncateAuditLog({ dataDir }, third - 1);
     const truncated = await agentauth(['audit', 'verify', '--checkpoints', checkpointDir]);
     expect(truncated.code).toBe(1);
-    expect(truncated.stderr).toContain(`the audit log was truncated: checkpoint 2 (${files[1]}, seq ${second}`);
-    expect(truncated.stderr).toContain(`the log now ends at seq ${second - 1}`);
+    expect(truncated.stderr).toContain(`the audit log was truncated: checkpoint 3 (${files[2]}, seq ${third}`);
+    expect(truncated.stderr).toContain(`the log now ends at seq ${third - 1}`);
 
     // Rewritten with every later hash recomputed: the chain alone still verifies.
     await rewriteAuditRecord({ dataDir }, first - 1, 'doctored');
