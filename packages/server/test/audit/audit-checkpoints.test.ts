@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from 'node:crypto';
@@ -109,6 +109,41 @@ describe.each(BACKENDS)('audit checkpoints (%s)', (backend) => {
 
     const unauthenticated = await t.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints' });
     expect(unauthenticated.statusCode).toBe(401);
+  });
+
+  it('writes the checkpoints a directory configured late has missed at the next start', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-'));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    t = await startTestServer(backend);
+    await register('one');
+    await tick();
+    const stored = async () => (await t!.server.app.inject({ method: 'GET', url: '/admin/v1/audit/checkpoints', headers: AUTH })).json().items as { seq: number; jws: string }[];
+    await until(async () => (await stored()).length === 1);
+    // The same database, now with a directory: what the database holds is exported at the start.
+    const first = t;
+    const { dataDir, databaseUrl } = first.server.deps.config;
+    await first.server.close();
+    const second = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_DIR: dir, AGENTAUTH_DATA_DIR: dataDir, ...(databaseUrl === undefined ? {} : { AGENTAUTH_DATABASE_URL: databaseUrl }) });
+    t = { ...second, close: async () => (await second.close(), await first.close()) };
+    await until(async () => (await files()).length === 2);
+    const items = await stored();
+    expect(items).toHaveLength(2);
+    for (const item of items) expect((await readFile(join(dir, `checkpoint-${String(item.seq).padStart(16, '0')}.jwt`), 'latin1')).trim()).toBe(item.jws);
+  });
+
+  it('audits a directory it cannot write, and keeps serving', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agentauth-checkpoints-'));
+    const notADirectory = join(dir, 'file');
+    await writeFile(notADirectory, '');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    t = await startTestServer(backend, { AGENTAUTH_AUDIT_CHECKPOINT_DIR: join(notADirectory, 'exported') });
+    await register('one');
+    await tick();
+    const failures = async () => (await t!.server.app.inject({ method: 'GET', url: '/admin/v1/audit?event=audit_checkpoint.export_failed', headers: AUTH })).json().items;
+    await until(async () => (await failures()).length >= 1);
+    expect((await failures())[0]).toMatchObject({ outcome: 'failure', reason: 'directory', details: { code: 'ENOTDIR' } });
+    expect(JSON.stringify(await failures())).not.toContain(dir);
+    await register('two');
   });
 
   describe('the webhook', () => {
