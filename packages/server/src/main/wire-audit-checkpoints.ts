@@ -21,8 +21,8 @@ export const CHECKPOINT_POLL_MS = 60_000;
  * Signed audit checkpoints (docs/operations.md, "Audit checkpoints"): polled on a timer, signed
  * once more at a graceful shutdown (after the listeners have closed, before the commit log and the
  * store do, since it is wired before the HTTP surfaces), exported to AGENTAUTH_AUDIT_CHECKPOINT_DIR and
- * delivered to AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK.
- * A failure is logged and audited and never stops the server: the next tick tries again.
+ * delivered to AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK. A failure never stops the server: it is logged
+ * (a failed export also audited, once until an export succeeds again) and the next tick tries again.
  */
 export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logger: Logger; store: Store; keys: SigningKeyRing; audit: AuditLog; lifecycle: Lifecycle }): AuditCheckpointer {
   const { config, clock, logger, store, audit } = deps;
@@ -34,15 +34,20 @@ export function wireAuditCheckpoints(deps: { config: Config; clock: Clock; logge
       : new CheckpointWebhook({ url: config.auditCheckpointWebhook, post: createGuardedPost({ allowPrivateNetworks: config.auditCheckpointWebhookAllowPrivate }), logger, audit, clock });
   let exportedThrough = 0;
   let exporting: Promise<void> = Promise.resolve();
+  // Audited once per run of failures (every tick retries, and a full disk would fill the log).
+  let failing = false;
 
   const exportToDirectory = (): Promise<void> => {
     if (dir === undefined) return Promise.resolve();
     exporting = exporting.then(async () => {
       try {
         exportedThrough = await exportCheckpointsToDirectory(store, dir, exportedThrough);
+        failing = false;
       } catch (error) {
         // Never the path in the audit record: the operator's log has it; the code says enough.
-        logger.error({ err: error, dir }, 'exporting audit checkpoints failed; the next checkpoint tries again');
+        logger.error({ err: error, dir }, 'exporting audit checkpoints failed; the next tick tries again');
+        if (failing) return;
+        failing = true;
         await audit
           .record({ time: clock.now(), event: 'audit_checkpoint.export_failed', outcome: 'failure', agentId: null, actor: 'system', sourceIp: null, reason: 'directory', requestId: null, details: { code: (error as NodeJS.ErrnoException).code ?? 'error' } })
           .catch((auditError: unknown) => logger.error({ err: auditError }, 'auditing a failed checkpoint export failed'));
