@@ -4,6 +4,7 @@ import type {
   AgentPage,
   AgentTokenPage,
   AgentTokensQuery,
+  AuditCheckpointPage,
   AuditHead,
   AuditOptions,
   AuditPage,
@@ -143,6 +144,13 @@ export class AdminClient {
   }
 
   /** Checks the hash chain, and with `expectHead` that it still holds that record (truncation). */
+  async listAuditCheckpoints(query: { limit?: number; cursor?: string } = {}): Promise<AuditCheckpointPage> {
+    const params = new URLSearchParams();
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/audit/checkpoints${queryString(params)}`);
+  }
+
   async verifyAudit(expectHead?: AuditHead): Promise<AuditVerdict> {
     return this.#json('POST', '/audit/verify', expectHead === undefined ? undefined : { expect_head: expectHead });
   }

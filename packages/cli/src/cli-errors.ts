@@ -23,6 +23,7 @@ export const CLI_ERROR_CODES = [
   'audit_chain_broken',
   'audit_log_truncated',
   'audit_log_rewritten',
+  'audit_checkpoint_invalid',
   'cancelled',
   'failed',
 ] as const;

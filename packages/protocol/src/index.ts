@@ -13,3 +13,4 @@ export * from './well-known-uri.js';
 export * from './dpop-target-uri.js';
 export * from './jws-segment.js';
 export * from './loopback-host.js';
+export * from './audit-checkpoint.js';

@@ -7,6 +7,7 @@ import type { Flags, OptionSpec } from '../args.js';
 import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
 import type { CommandContext, CommandGroup } from '../command.js';
 import { cell, renderFields, renderJson } from '../output.js';
+import { listCheckpointsCommand, verifyAgainstCheckpoints } from './audit-checkpoints.js';
 
 /** How often `audit tail --follow` asks for new records. */
 export const FOLLOW_INTERVAL_MS = 1000;
@@ -171,6 +172,10 @@ const PROBLEMS: Record<NonNullable<AuditVerdict['problem']>, string> = {
  */
 async function verify(context: CommandContext): Promise<number> {
   const expected = context.flags.string('expect-head');
+  const checkpoints = context.flags.string('checkpoints');
+  if (checkpoints !== undefined && expected !== undefined) throw new UsageError('give --checkpoints or --expect-head, not both', 'audit verify');
+  if (checkpoints === undefined && context.flags.has('jwks')) throw new UsageError('--jwks needs --checkpoints', 'audit verify');
+  if (checkpoints !== undefined) return verifyAgainstCheckpoints(context, checkpoints, PROBLEMS);
   const head = expected === undefined ? undefined : parseHead(expected, 'audit verify');
   const result = await context.admin().verifyAudit(head);
   const last = result.last_seq === undefined || result.last_hash === undefined ? undefined : `${result.last_seq}:${result.last_hash}`;
@@ -257,11 +262,13 @@ export const auditGroup: CommandGroup = {
     },
     {
       name: 'audit verify',
-      summary: 'check the hash chain and print its head (SEQ:HASH); exits 1 if it is broken or lost an expected head',
+      summary: 'check the hash chain and print its head (SEQ:HASH); exits 1 if it is broken or lost an expected head or checkpoint',
       args: [],
-      synopsis: '[--expect-head SEQ:HASH]',
+      synopsis: '[--expect-head SEQ:HASH | --checkpoints DIR [--jwks FILE]]',
       options: {
         'expect-head': { type: 'string', placeholder: 'SEQ:HASH', description: 'a head printed by an earlier verify, kept outside the database: fail unless the log still holds it' },
+        checkpoints: { type: 'string', placeholder: 'DIR', description: 'exported signed checkpoints: fail unless each verifies and the log still holds every record they vouch for' },
+        jwks: { type: 'string', placeholder: 'FILE', description: "a saved JWK Set to check the checkpoints' signatures with, instead of the server's jwks_uri" },
       },
       run: verify,
     },
@@ -277,5 +284,6 @@ export const auditGroup: CommandGroup = {
       },
       run: exportAudit,
     },
+    listCheckpointsCommand,
   ],
 };

@@ -30,6 +30,8 @@ export const AUDIT_EVENTS = [
   'binding_rule.updated',
   'binding_rule.deleted',
   'server.started',
+  'audit_checkpoint.created',
+  'audit_checkpoint.export_failed',
   'ssf_stream.created',
   'ssf_stream.updated',
   'ssf_stream.deleted',

@@ -29,6 +29,14 @@ export interface Config {
   readonly keyRotationInterval: number;
   /** Group-commit flush interval for audit and issued-token records, milliseconds. */
   readonly auditFlushInterval: number;
+  /** How often the audit log's head is checkpointed (signed and exported), seconds. */
+  readonly auditCheckpointInterval: number;
+  /** Directory signed audit checkpoints are exported to; undefined: not exported to files. */
+  readonly auditCheckpointDir: string | undefined;
+  /** URL each signed audit checkpoint is POSTed to (may hold a credential); undefined: none. */
+  readonly auditCheckpointWebhook: string | undefined;
+  /** Let the checkpoint webhook reach private and loopback addresses (http to loopback only). */
+  readonly auditCheckpointWebhookAllowPrivate: boolean;
   /** Optional Redis URL for shared replay caches and revocation fan-out. */
   readonly redisUrl: string | undefined;
   /** Number of worker processes (node:cluster); 1 runs in-process. */

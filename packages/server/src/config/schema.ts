@@ -140,6 +140,33 @@ const ALL_SETTINGS = [
     },
     description: 'Group-commit window of the commit log (audit records, with the tokens and certificates issued); each response waits for its batch.',
   }),
+  setting('auditCheckpointInterval', {
+    type: integer({ min: 60, max: 7 * DAY, unit: 'seconds' }),
+    default: { value: 3600 },
+    defaultDoc: '`3600` (1 hour)',
+    description:
+      'How often a checkpoint of the audit log\'s head is signed with the token signing key and exported (also at every graceful shutdown); `agentauth audit verify --checkpoints` then detects truncation and rewrites before the last one (docs/operations.md, "Audit checkpoints").',
+  }),
+  setting('auditCheckpointDir', {
+    type: directoryPath(),
+    default: { value: undefined },
+    defaultDoc: 'none: checkpoints are kept in the database only, which proves nothing',
+    description:
+      'Directory signed audit checkpoints are exported to, one file per checkpoint (mode 0600, written atomically); keep it out of reach of whoever can write the database, e.g. on append-only or remote storage.',
+  }),
+  setting('auditCheckpointWebhook', {
+    type: urlWithScheme(['https', 'http']),
+    default: { value: undefined },
+    defaultDoc: 'none',
+    description:
+      'URL each signed audit checkpoint is POSTed to as `application/jwt`, through the SSRF guard (https; http only to loopback with AGENTAUTH_AUDIT_CHECKPOINT_WEBHOOK_ALLOW_PRIVATE), retried for about 37 minutes; may hold a credential in its query.',
+    secret: true,
+  }),
+  setting('auditCheckpointWebhookAllowPrivate', {
+    type: boolean(),
+    default: { value: false },
+    description: 'Let the checkpoint webhook reach private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only.',
+  }),
   setting('logLevel', {
     type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     default: { value: 'info' },

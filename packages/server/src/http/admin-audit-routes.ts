@@ -4,8 +4,10 @@ import { exportAudit } from '../audit/export-audit.js';
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
 import type { AuditFilter, AuditStore } from '../store/ports/audit-store.js';
 import { AdminProblem } from '../admin/problem.js';
+import { AuditCheckpointPage, AuditCheckpointQuery } from '../admin/wire/audit-checkpoint.js';
 import { AuditExportQuery, AuditPage, AuditQuery, AuditRecord, AuditVerdict, VerifyAuditRequest } from '../admin/wire/audit-record.js';
-import { pageRequest } from '../admin/wire/primitives.js';
+import { pageRequest, rfc3339 } from '../admin/wire/primitives.js';
+import type { AuditCheckpointStore } from '../store/ports/audit-checkpoint-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 function auditFilter(query: AuditExportQuery): AuditFilter {
@@ -24,8 +26,11 @@ function time(name: string, value: string): number {
   return ms;
 }
 
-/** `GET /audit`, `GET /audit/export` and `POST /audit/verify` (docs/admin-api.md, docs/events.md). */
-export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'readAuditRange'> }): AdminRoute[] {
+/**
+ * `GET /audit`, `GET /audit/export`, `POST /audit/verify` and `GET /audit/checkpoints`
+ * (docs/admin-api.md, docs/events.md, docs/operations.md).
+ */
+export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'readAuditRange'> & Pick<AuditCheckpointStore, 'listAuditCheckpoints'> }): AdminRoute[] {
   return [
     adminRoute({
       method: 'GET',
@@ -70,6 +75,22 @@ export function auditRoutes(deps: { store: Pick<AuditStore, 'queryAudit' | 'read
         return verdict.ok
           ? { ok: true, records_checked: verdict.recordsChecked, ...head }
           : { ok: false, records_checked: verdict.recordsChecked, first_bad_seq: verdict.firstBadSeq, problem: verdict.problem, ...head };
+      },
+    }),
+    adminRoute({
+      method: 'GET',
+      url: '/audit/checkpoints',
+      operationId: 'listAuditCheckpoints',
+      summary: 'The signed checkpoints of the audit head, oldest first (docs/operations.md, "Audit checkpoints").',
+      schema: { querystring: AuditCheckpointQuery },
+      success: { status: 200, schema: AuditCheckpointPage },
+      authenticated: true,
+      handler: async ({ query }) => {
+        const page = await deps.store.listAuditCheckpoints(pageRequest(query));
+        return {
+          items: page.items.map((c) => ({ checkpoint: c.checkpoint, seq: c.seq, hash: c.hash, created_at: rfc3339(c.createdAt), kid: c.kid, jws: c.jws })),
+          ...(page.next === undefined ? {} : { next_cursor: page.next }),
+        };
       },
     }),
   ];

@@ -18,6 +18,7 @@ import { cryptoRandom, type Random } from '../random.js';
 import { RevocationEvents } from '../signals/revocation-events.js';
 import { Lifecycle } from './lifecycle.js';
 import { wireAgents } from './wire-agents.js';
+import { wireAuditCheckpoints } from './wire-audit-checkpoints.js';
 import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
 import { wireRevocationListeners } from './wire-events.js';
@@ -82,6 +83,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, commitLog, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
+    // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
+    wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });
 
     const http = await wireHttp({
       config,

@@ -1,16 +1,10 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { isAddressAllowed, isLoopbackAddress } from './address-policy.js';
 import { FetchError } from './fetch-error.js';
+import { pinnedLookup, resolveGuardedTarget, type ResolvedAddress } from './guarded-target.js';
 
-/** A resolved address as `dns.lookup(..., { all: true })` gives it. */
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
+export type { ResolvedAddress } from './guarded-target.js';
 
 /** Options of {@link createGuardedFetch}. */
 export interface GuardedFetchOptions {
@@ -38,8 +32,6 @@ export interface FetchedJson {
 /** GETs a JSON document from a URL under the SSRF guard. Rejects with {@link FetchError}. */
 export type GuardedFetch = (url: string, accept: readonly string[]) => Promise<FetchedJson>;
 
-const MAX_URL_LENGTH = 2048;
-
 /**
  * Builds the one HTTP client the server uses for URLs it is told about (JWKS of agents and of
  * trusted issuers). What it guarantees:
@@ -62,52 +54,12 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
   const totalTimeoutMs = options.totalTimeoutMs ?? 5000;
   const maxBytes = options.maxBytes ?? 256 * 1024;
   const ca = options.extraCa === undefined ? undefined : [...rootCertificates, options.extraCa];
-  const resolve = options.resolve ?? defaultResolve;
+  const resolve = options.resolve;
 
   return async (rawUrl, accept) => {
-    const url = parseUrl(rawUrl);
-    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const addresses = isIP(hostname) !== 0 ? [{ address: hostname, family: isIP(hostname) as 4 | 6 }] : await resolveHost(resolve, hostname);
-    for (const { address } of addresses) {
-      if (!isAddressAllowed(address, allowPrivate)) throw new FetchError('address', `${url.origin} resolves to a refused address`);
-    }
-    const target = addresses[0] as ResolvedAddress;
-    if (url.protocol === 'http:' && !(allowPrivate && addresses.every(({ address }) => isLoopbackAddress(address)))) {
-      throw new FetchError('scheme', `${url.origin}: plain http is only allowed to loopback, with private networks allowed`);
-    }
-    const response = await get(url, target, { connectTimeoutMs, totalTimeoutMs, maxBytes, ca, accept });
-    return response;
+    const { url, target } = await resolveGuardedTarget(rawUrl, { allowPrivateNetworks: allowPrivate, ...(resolve === undefined ? {} : { resolve }) });
+    return get(url, target, { connectTimeoutMs, totalTimeoutMs, maxBytes, ca, accept });
   };
-}
-
-function parseUrl(rawUrl: string): URL {
-  if (typeof rawUrl !== 'string' || rawUrl.length > MAX_URL_LENGTH) throw new FetchError('url', 'URL missing or too long');
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new FetchError('url', 'not an absolute URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FetchError('scheme', 'only https URLs are fetched');
-  if (url.username !== '' || url.password !== '') throw new FetchError('url', 'URL carries credentials');
-  if (rawUrl.includes('#')) throw new FetchError('url', 'URL has a fragment');
-  return url;
-}
-
-async function defaultResolve(hostname: string): Promise<ResolvedAddress[]> {
-  const answers = await dnsLookup(hostname, { all: true, verbatim: true });
-  return answers.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
-}
-
-async function resolveHost(resolve: (hostname: string) => Promise<ResolvedAddress[]>, hostname: string): Promise<ResolvedAddress[]> {
-  let addresses: ResolvedAddress[];
-  try {
-    addresses = await resolve(hostname);
-  } catch {
-    throw new FetchError('dns', `${hostname.slice(0, 253)} does not resolve`);
-  }
-  if (addresses.length === 0) throw new FetchError('dns', `${hostname.slice(0, 253)} has no address`);
-  return addresses;
 }
 
 interface GetLimits {
@@ -133,10 +85,7 @@ function get(url: URL, target: ResolvedAddress, limits: GetLimits): Promise<Fetc
     };
 
     // The pinned resolver: whatever the socket asks, the answer is the address we vetted.
-    const lookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all === true) (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [target]);
-      else callback(null, target.address, target.family);
-    };
+    const lookup = pinnedLookup(target);
     const requestOptions = {
       method: 'GET',
       protocol: url.protocol,

@@ -1,4 +1,5 @@
 import type { AgentStore } from './ports/agent-store.js';
+import type { AuditCheckpointStore } from './ports/audit-checkpoint-store.js';
 import type { AuditStore } from './ports/audit-store.js';
 import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
@@ -22,6 +23,7 @@ export interface Store
     TokenStore,
     ReplayClaimStore,
     AuditStore,
+    AuditCheckpointStore,
     CommitStore,
     SettingsStore,
     EnrollmentStore,

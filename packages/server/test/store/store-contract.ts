@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
+import { auditCheckpointStoreContract } from './contract/audit-checkpoint-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
 import { caStoreContract } from './contract/ca-store-contract.js';
 import { commitStoreContract } from './contract/commit-store-contract.js';
@@ -41,6 +42,7 @@ export function storeContract(open: () => Promise<Store>): void {
   tokenStorePruneContract(opened);
   replayClaimStoreContract(opened);
   auditStoreContract(opened);
+  auditCheckpointStoreContract(opened);
   settingsStoreContract(opened);
   enrollmentStoreContract(opened);
   federationStoreContract(opened);

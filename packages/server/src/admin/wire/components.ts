@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Agent, AgentPage, CreatedAgent, CreatedCredential, Credential } from './agent.js';
+import { AuditCheckpoint, AuditCheckpointPage } from './audit-checkpoint.js';
 import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
 import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
 import { EnrollmentToken } from './enrollment-token.js';
@@ -29,6 +30,8 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   AuditRecord,
   AuditPage,
   AuditVerdict,
+  AuditCheckpoint,
+  AuditCheckpointPage,
   TokenChainNode,
   TokenChain,
   AgentToken,

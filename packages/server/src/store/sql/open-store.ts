@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
+import { sqlAuditCheckpointStore } from './audit-checkpoint-queries.js';
 import { sqlAuditStore } from './audit-queries.js';
 import { sqlCaStore } from './ca-queries.js';
 import { compileCommitStatements } from './commit-statements.js';
@@ -59,6 +60,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlTokenStore(ctx),
       sqlReplayClaimStore(ctx),
       sqlAuditStore(ctx),
+      sqlAuditCheckpointStore(ctx),
       sqlCommitStore(ctx, thread),
       sqlSettingsStore(ctx),
       sqlEnrollmentStore(ctx),
