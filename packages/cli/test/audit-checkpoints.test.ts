@@ -156,14 +156,14 @@ describe('agentauth audit verify --checkpoints', () => {
     const seqOf = async (file: string) => decodeJwt((await readFile(join(checkpointDir, file), 'latin1')).trim()).seq as number;
     const [first, third] = [await seqOf(files[0] as string), await seqOf(files[2] as string)];
 
-    await truncateAuditLog({ dataDir }, third - 1);
+    await truncateAuditLog({ dataDir, databaseUrl: undefined }, third - 1);
     const truncated = await agentauth(['audit', 'verify', '--checkpoints', checkpointDir]);
     expect(truncated.code).toBe(1);
     expect(truncated.stderr).toContain(`the audit log was truncated: checkpoint 3 (${files[2]}, seq ${third}`);
     expect(truncated.stderr).toContain(`the log now ends at seq ${third - 1}`);
 
     // Rewritten with every later hash recomputed: the chain alone still verifies.
-    await rewriteAuditRecord({ dataDir }, first - 1, 'doctored');
+    await rewriteAuditRecord({ dataDir, databaseUrl: undefined }, first - 1, 'doctored');
     expect((await agentauth(['audit', 'verify'])).code).toBe(0);
     const rewritten = await agentauth(['audit', 'verify', '--checkpoints', checkpointDir, '--json']);
     expect(rewritten.code).toBe(1);
