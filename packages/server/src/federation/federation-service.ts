@@ -1,7 +1,7 @@
 import type { AuditContext } from '../agents/agent-service.js';
 import { AdminProblem } from '../admin/problem.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { ConflictError } from '../store/ports/conflict-error.js';

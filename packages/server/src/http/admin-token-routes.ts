@@ -6,7 +6,7 @@ import { listAgentTokens, type AgentTokensDeps } from '../agents/agent-tokens.js
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import type { TokenStore } from '../store/ports/token-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
