@@ -5,7 +5,7 @@ import { tlv } from '../../../src/der/der-writer.js';
 import { certificateNames } from '../../../src/oauth/mtls/certificate-names.js';
 import { certificateThumbprint } from '../../../src/oauth/mtls/client-certificate.js';
 import { composeSenderConstraints } from '../../../src/oauth/mtls/compose-sender-constraints.js';
-import { distinguishedNamesEqual, parseDistinguishedName } from '../../../src/oauth/mtls/distinguished-name.js';
+import { distinguishedNamesEqual, parseDistinguishedName } from '../../../src/der/distinguished-name.js';
 import { verifyCertificateChain } from '../../../src/oauth/mtls/verify-certificate-chain.js';
 import type { OAuthError } from '../../../src/oauth/oauth-error.js';
 import { BEARER, type SenderConstraint, type SenderConstraintCheck } from '../../../src/oauth/sender-constraint.js';
