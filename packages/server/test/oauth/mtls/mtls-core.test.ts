@@ -49,10 +49,6 @@ describe('certificate names (RFC 5280 §4.1.2.6, §4.2.1.6) and RFC 4514 matchin
     expect(lax.subjectAltName).toContain('URI:spiffe://a.example/agent/x');
     expect(certificateNames(lax)).toBeUndefined();
   });
-
-  it('refuses strings that are not RFC 4514', () => {
-    for (const bad of ['', 'CN', 'XX=1', 'CN=a,,O=b', 'CN=a\\', 'CN=a\\q', 'CN=#abc', 'x'.repeat(1100)]) expect(parseDistinguishedName(bad)).toBeUndefined();
-  });
 });
 
 describe('verifyCertificateChain (RFC 5280 §6, as RFC 8705 §2.1 needs it)', () => {
