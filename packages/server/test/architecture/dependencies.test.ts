@@ -23,8 +23,9 @@ const RULES: DependencyRules = {
     ['store'],
   ],
   onlyImportedBy: { main: ['bin', 'index'], 'store/sql': ['main'] },
-  // The protocol core and every domain folder are framework-free.
-  packagesOnlyIn: { fastify: ['http', 'main'], '@fastify': ['http', 'main'] },
+  // The protocol core and every domain folder are framework-free; the server never depends on the
+  // packages that depend on it (ARCHITECTURE.md, Packages).
+  packagesOnlyIn: { fastify: ['http', 'main'], '@fastify': ['http', 'main'], '@agentauth/cli': [], '@agentauth/client': [], '@agentauth/server': [] },
 };
 
 /** The bottom: they import no layer (libraries may import each other, without a folder cycle). */
@@ -48,7 +49,7 @@ describe('the server follows the one-way rule (ARCHITECTURE.md, "Tiers and the o
     expect(folderCycles(graph).map((cycle) => cycle.join(' <-> '))).toEqual([]);
   });
 
-  it('has no upward arrow, store/sql only under main, fastify only in http and main', () => {
+  it('has no upward arrow, store/sql only under main, fastify only in http and main, no package above the server', () => {
     expect(ruleViolations(graph, RULES)).toEqual([]);
   });
 
@@ -62,7 +63,7 @@ describe('the server follows the one-way rule (ARCHITECTURE.md, "Tiers and the o
 describe('the checker itself fails on a broken graph', () => {
   const file = (files: string[], packages: string[] = []): FileImports => ({ files, packages });
   const synthetic: ImportGraph = new Map([
-    ['oauth/a.ts', file(['oauth/b.ts', 'clock.ts'], ['fastify'])],
+    ['oauth/a.ts', file(['oauth/b.ts', 'clock.ts'], ['fastify', '@agentauth/cli/commands'])],
     ['oauth/b.ts', file(['oauth/a.ts', 'http/route.ts'])],
     ['http/route.ts', file(['oauth/a.ts', 'store/sql/open.ts'])],
     ['store/sql/open.ts', file(['store/port.ts'])],
@@ -72,7 +73,7 @@ describe('the checker itself fails on a broken graph', () => {
   const rules: DependencyRules = {
     layers: [['http'], ['oauth'], ['store']],
     onlyImportedBy: { 'store/sql': ['main'] },
-    packagesOnlyIn: { fastify: ['http'] },
+    packagesOnlyIn: { fastify: ['http'], '@agentauth/cli': [] },
   };
 
   it('reports a file cycle as its files', () => {
@@ -86,6 +87,7 @@ describe('the checker itself fails on a broken graph', () => {
   it('names the files of an upward arrow, a forbidden importer and a forbidden package', () => {
     expect(ruleViolations(synthetic, rules)).toEqual([
       'http/route.ts -> store/sql/open.ts: only main may import store/sql',
+      'oauth/a.ts -> @agentauth/cli/commands: nothing here may import @agentauth/cli',
       'oauth/a.ts -> fastify: only http may import fastify',
       'oauth/b.ts -> http/route.ts: oauth (layer 2) may not import http (layer 1)',
       'store/sql/open.ts -> store/port.ts: store/sql (a library) may not import store (layer 3)',

@@ -11,7 +11,7 @@ export interface DependencyRules {
   layers: readonly (readonly string[])[];
   /** `folder -> folders`: the only folders that may import it (checked on top of the layers). */
   onlyImportedBy: Readonly<Record<string, readonly string[]>>;
-  /** Packages (prefix match on the specifier) and the only folders that may import them. */
+  /** Packages (the name, or the name and a subpath) and the only folders that may import them; none for `[]`. */
   packagesOnlyIn: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -76,7 +76,7 @@ export function ruleViolations(graph: ImportGraph, rules: DependencyRules): stri
     for (const specifier of imports.packages) {
       for (const [name, owners] of Object.entries(rules.packagesOnlyIn)) {
         if ((specifier === name || specifier.startsWith(`${name}/`)) && !owners.includes(from)) {
-          violations.push(`${file} -> ${specifier}: only ${owners.join(', ')} may import ${name}`);
+          violations.push(`${file} -> ${specifier}: ${owners.length === 0 ? 'nothing here' : `only ${owners.join(', ')}`} may import ${name}`);
         }
       }
     }
