@@ -24,7 +24,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-dynamic-delete': 'off' },
   },
   {
-    // The protocol core never imports fastify (DESIGN.md §3).
+    // The protocol core never imports fastify (ARCHITECTURE.md, Tiers and the one-way rule).
     files: ['packages/server/src/oauth/**/*.ts', 'packages/server/src/tokens/**/*.ts', 'packages/server/src/agents/**/*.ts', 'packages/server/src/audit/**/*.ts', 'packages/server/src/keys/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['fastify', '@fastify/*'] }] },
   },

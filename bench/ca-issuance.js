@@ -38,7 +38,7 @@ async function startCa(dir) {
     load('store/sql/open-store.js'),
     load('audit/group-commit.js'),
     load('ca/certificate-authority.js'),
-    load('signals/revocation-events.js'),
+    load('events/revocation-events.js'),
     load('random.js'),
     load('clock.js'),
   ]);

@@ -6,7 +6,7 @@ import { AccessTokenError, verifyAccessToken, type AccessTokenErrorCode, type Ve
 // The server mints the tokens this SDK checks: test against the real thing (relative import:
 // the SDK itself never imports the server).
 import { generateSigningKey } from '../../server/src/keys/generate-signing-key.js';
-import type { TokenSigner } from '../../server/src/keys/signing-key-ring.js';
+import type { TokenSigner } from '../../server/src/tokens/token-signer.js';
 import { createTokenSigner } from '../../server/src/keys/token-signer.js';
 import { mintAccessToken } from '../../server/src/tokens/mint-access-token.js';
 

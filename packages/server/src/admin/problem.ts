@@ -1,4 +1,5 @@
 import type { AgentErrorCode } from '../agents/agent-error.js';
+import type { FederationErrorCode } from '../federation/federation-error.js';
 import { ADMIN_PROBLEMS, type AdminProblemCode } from './problem-codes.js';
 import type { Problem } from './wire/problem.js';
 
@@ -26,8 +27,8 @@ export class AdminProblem extends Error {
   }
 }
 
-/** The registry's refusals are problem codes one to one (the compiler checks the subset). */
-export function problemCodeOf(code: AgentErrorCode): AdminProblemCode {
+/** The registry's and federation's refusals are problem codes one to one (the compiler checks the subset). */
+export function problemCodeOf(code: AgentErrorCode | FederationErrorCode): AdminProblemCode {
   return code;
 }
 

@@ -1,6 +1,6 @@
 import { isPrivilegedScope } from '@agentauth/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { assertAuditInput } from '../audit/validate-audit-input.js';
@@ -8,7 +8,7 @@ import { AGENT_PATCH_FIELDS, type AgentRecord, type AgentStatus, type AuditInput
 import { ConflictError } from '../store/ports/conflict-error.js';
 import type { AgentFilter, AgentStore } from '../store/ports/agent-store.js';
 import type { Page, PageRequest } from '../store/ports/page.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import { AgentError, invalid } from './agent-error.js';
 import { checkTlsSubject, hasX5c, tlsAuditFields, tlsSubjectCount } from './tls-client-auth-fields.js';
 import { newAgentId } from './agent-ids.js';

@@ -6,10 +6,10 @@ import {
   type ClientAuthMethod,
   type GrantType,
 } from '@agentauth/protocol';
-import { parseDistinguishedName } from '../oauth/mtls/distinguished-name.js';
+import { parseDistinguishedName } from '../der/distinguished-name.js';
 import type { AgentRecord } from '../store/records.js';
 import { invalid } from './agent-error.js';
-import { uriProblem } from '../net/uri-rule.js';
+import { RESOURCE_URI_RULE, URI_MAX_LENGTH, uriProblem } from '../net/uri-rule.js';
 
 /** Bounds on every field: every input is bounded. */
 export const AGENT_LIMITS = {
@@ -21,7 +21,7 @@ export const AGENT_LIMITS = {
   scopesMax: 100,
   scopeMax: 256,
   resourcesMax: 50,
-  uriMax: 2048,
+  uriMax: URI_MAX_LENGTH,
   accessTokenTtlMin: 10,
   accessTokenTtlMax: 86_400,
   credentialsMax: 20,
@@ -177,7 +177,10 @@ export function validateResources(resources: readonly string[]): string[] {
   if (!Array.isArray(resources)) throw invalid('resources must be an array');
   const unique = [...new Set(resources)];
   if (unique.length > AGENT_LIMITS.resourcesMax) throw invalid(`resources must hold at most ${AGENT_LIMITS.resourcesMax} entries`);
-  for (const resource of unique) checkUri('resources', resource, true);
+  for (const resource of unique) {
+    const problem = uriProblem('resources', resource, RESOURCE_URI_RULE);
+    if (problem !== undefined) throw invalid(problem);
+  }
   return unique;
 }
 

@@ -1,6 +1,6 @@
 import type { AuditInput } from '../store/records.js';
 import type { CommitUnit } from '../store/ports/commit-store.js';
-import { AUDIT_EVENTS } from './events.js';
+import { AUDIT_EVENTS } from '../events/audit-events.js';
 
 /** Largest `details` accepted, in characters of its JSON form (see {@link assertAuditInput}). */
 export const MAX_DETAILS_SIZE = 4096;

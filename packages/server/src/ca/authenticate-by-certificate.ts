@@ -7,7 +7,7 @@ import { verifyCertificateChain } from '../oauth/mtls/verify-certificate-chain.j
 import type { Store } from '../store/store.js';
 import { normalizeSerial } from './certificate-builder.js';
 import type { CertificateAuthority } from './certificate-authority.js';
-import { agentSpiffeId } from './trust-domain.js';
+import { agentSpiffeId } from './agent-spiffe-id.js';
 
 /** What certificate authentication reads: our CA (issuing CAs, revocation) and the agent registry. */
 export interface CertificateAuthenticationDeps {

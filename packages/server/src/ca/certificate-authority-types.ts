@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import type { Store } from '../store/store.js';
 import type { CaStore } from '../store/ports/ca-store.js';
 

@@ -18,7 +18,7 @@ import { LeafTemplate, type LeafRequest } from './leaf-template.js';
 import { decodeSubjectPublicKey } from './subject-public-key.js';
 import { certificateSerial, checkReenrollIdentity } from './reenroll-identity.js';
 import { RevokedSerials } from './revoked-serials.js';
-import { agentSpiffeId } from './trust-domain.js';
+import { agentSpiffeId } from './agent-spiffe-id.js';
 import {
   LEAF_BACKDATE_MS,
   MAX_CERTIFICATE_TTL,

@@ -1,8 +1,8 @@
 import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
-import { defaultTrustDomain, trustDomainName } from '../ca/trust-domain.js';
-import { resourceIndicator } from '../agents/default-resource.js';
+import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
+import { resourceIndicator } from './resource-indicator.js';
 import {
   base64Bytes,
   bearerToken,

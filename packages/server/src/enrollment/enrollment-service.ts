@@ -4,7 +4,7 @@ import type { AgentService, AuditContext } from '../agents/agent-service.js';
 import { hashSecret } from '../agents/client-secret.js';
 import { validatePublicJwk } from '../agents/validate-jwk.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { AgentStore } from '../store/ports/agent-store.js';

@@ -1,16 +1,10 @@
-import { ClientAuthenticationError, type AuthenticatedClient } from '../oauth/client-auth/authenticate-client.js';
+import { ClientAuthenticationError, type AuthenticatedClient, type FederatedAuthenticator } from '../oauth/client-auth/authenticate-client.js';
+import type { FederatedIdentity, FederatedLogin } from '../oauth/client-auth/federated-login.js';
 import type { ClientDirectory, ClientEntry } from '../oauth/client-directory.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import { invalidClient, invalidGrant, invalidRequest } from '../oauth/oauth-error.js';
-import type { FederatedIdentity, FederatedJwtVerifier } from './federated-jwt-verifier.js';
+import type { FederatedJwtVerifier } from './federated-jwt-verifier.js';
 import { standingFault } from '../agents/agent-standing.js';
-
-/** How a federated JWT authenticated the request (for grants and the audit). */
-export interface FederatedLogin {
-  identity: FederatedIdentity;
-  /** `client_assertion` (RFC 7523 §2.2) or the jwt-bearer grant's `assertion` (RFC 7523 §2.1). */
-  via: 'client_assertion' | 'assertion';
-}
 
 /**
  * Federated workload login at the client-authentication step (docs/federation.md):
@@ -25,7 +19,7 @@ export interface FederatedLogin {
  *   jwt-bearer grant type. A `client_id` sent (identification without authentication) must name
  *   that agent. Failures are `invalid_grant`, as RFC 7523 §3.1 requires.
  */
-export class FederatedClientAuth {
+export class FederatedClientAuth implements FederatedAuthenticator {
   constructor(private readonly verifier: FederatedJwtVerifier) {}
 
   /** True when `jwt` names a trusted issuer (unverified), so it is routed here, not to `private_key_jwt`. */

@@ -7,6 +7,7 @@ import { jtiFault, replayClaimExpiry, timeClaimsFault } from '../jwt/claim-rules
 import { headerFault } from '../jwt/header-policy.js';
 import { FEDERATED_JWT } from '../jwt/jwt-kinds.js';
 import { decodeCompactJws } from '../oauth/client-auth/compact-jws.js';
+import type { FederatedIdentity } from '../oauth/client-auth/federated-login.js';
 import type { ReplayCache } from '../oauth/replay-cache.js';
 import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import { claimsMatch } from './claim-pointer.js';
@@ -14,21 +15,6 @@ import type { FederationDirectory, IssuerEntry } from './federation-directory.js
 
 /** Keys tried for a JWS without `kid`: a bounded amount of work per request. */
 const MAX_CANDIDATES = 5;
-
-/** Who a federated JWT proved to be. Every field is a non-secret fact fit for the audit. */
-export interface FederatedIdentity {
-  /** The agent of the one binding rule that matched. */
-  agentId: string;
-  trustedIssuerId: string;
-  issuer: string;
-  bindingRuleId: string;
-  /** The JWT's `sub`, if a string. */
-  subject: string | undefined;
-  /** Seconds (NumericDate). */
-  exp: number;
-  /** The durable single-use claim of the JWT's `jti`; undefined without `jti` or when the issuer allows reuse. */
-  replayClaim: ReplayClaim | undefined;
-}
 
 /** Options of {@link FederatedJwtVerifier}. */
 export interface FederatedJwtVerifierDeps {

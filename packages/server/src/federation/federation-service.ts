@@ -1,7 +1,7 @@
 import type { AuditContext } from '../agents/agent-service.js';
-import { AdminProblem } from '../admin/problem.js';
+import { FederationError } from './federation-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { ConflictError } from '../store/ports/conflict-error.js';
@@ -43,7 +43,7 @@ export class FederationService {
     try {
       await this.deps.store.createTrustedIssuer(record);
     } catch (error) {
-      if (error instanceof ConflictError) throw new AdminProblem('conflict', 'this issuer is already trusted');
+      if (error instanceof ConflictError) throw new FederationError('conflict', 'this issuer is already trusted');
       throw error;
     }
     await this.changed('trusted_issuer.created', ctx, issuerFacts(record));
@@ -52,7 +52,7 @@ export class FederationService {
 
   async getTrustedIssuer(id: string): Promise<TrustedIssuerRecord> {
     const record = await this.deps.store.getTrustedIssuer(id);
-    if (record === undefined) throw new AdminProblem('not_found', 'no such trusted issuer');
+    if (record === undefined) throw new FederationError('not_found', 'no such trusted issuer');
     return record;
   }
 
@@ -69,7 +69,7 @@ export class FederationService {
     const fields = validateTrustedIssuer(switched, current, this.deps.issuer);
     const { issuer: _issuer, ...patch } = fields;
     const updated = await this.deps.store.updateTrustedIssuer(id, patch, this.deps.clock.now());
-    if (updated === undefined) throw new AdminProblem('not_found', 'no such trusted issuer');
+    if (updated === undefined) throw new FederationError('not_found', 'no such trusted issuer');
     await this.changed('trusted_issuer.updated', ctx, { ...issuerFacts(updated), fields: Object.keys(input) });
     return updated;
   }
@@ -77,22 +77,22 @@ export class FederationService {
   async deleteTrustedIssuer(id: string, ctx: AuditContext): Promise<void> {
     const current = await this.getTrustedIssuer(id);
     const result = await this.deps.store.deleteTrustedIssuer(id);
-    if (result === 'not_found') throw new AdminProblem('not_found', 'no such trusted issuer');
-    if (result === 'in_use') throw new AdminProblem('conflict', 'the issuer still has binding rules; remove them first');
+    if (result === 'not_found') throw new FederationError('not_found', 'no such trusted issuer');
+    if (result === 'in_use') throw new FederationError('conflict', 'the issuer still has binding rules; remove them first');
     await this.changed('trusted_issuer.deleted', ctx, issuerFacts(current));
   }
 
   async createBindingRule(input: BindingRuleInput & { issuerId: string; agentId: string; claims: Record<string, string> }, ctx: AuditContext): Promise<BindingRuleRecord> {
     const now = this.deps.clock.now();
     const fields = validateBindingRule(input, { claims: {}, description: '' });
-    if ((await this.deps.store.getTrustedIssuer(input.issuerId)) === undefined) throw new AdminProblem('validation_failed', 'issuer_id names no trusted issuer');
-    if ((await this.deps.agents.getAgent(input.agentId)) === undefined) throw new AdminProblem('validation_failed', 'agent_id names no agent');
+    if ((await this.deps.store.getTrustedIssuer(input.issuerId)) === undefined) throw new FederationError('validation_failed', 'issuer_id names no trusted issuer');
+    if ((await this.deps.agents.getAgent(input.agentId)) === undefined) throw new FederationError('validation_failed', 'agent_id names no agent');
     const record: BindingRuleRecord = { id: newBindingRuleId(this.deps.random), issuerId: input.issuerId, agentId: input.agentId, ...fields, createdAt: now, updatedAt: now };
     try {
       await this.deps.store.createBindingRule(record);
     } catch (error) {
       // The issuer or the agent went away between the checks and the insert.
-      if (error instanceof ConflictError) throw new AdminProblem('conflict', 'the issuer or the agent was just removed');
+      if (error instanceof ConflictError) throw new FederationError('conflict', 'the issuer or the agent was just removed');
       throw error;
     }
     await this.changed('binding_rule.created', ctx, ruleFacts(record), record.agentId);
@@ -101,7 +101,7 @@ export class FederationService {
 
   async getBindingRule(id: string): Promise<BindingRuleRecord> {
     const record = await this.deps.store.getBindingRule(id);
-    if (record === undefined) throw new AdminProblem('not_found', 'no such binding rule');
+    if (record === undefined) throw new FederationError('not_found', 'no such binding rule');
     return record;
   }
 
@@ -113,14 +113,14 @@ export class FederationService {
     const current = await this.getBindingRule(id);
     const fields = validateBindingRule(input, current);
     const updated = await this.deps.store.updateBindingRule(id, fields, this.deps.clock.now());
-    if (updated === undefined) throw new AdminProblem('not_found', 'no such binding rule');
+    if (updated === undefined) throw new FederationError('not_found', 'no such binding rule');
     await this.changed('binding_rule.updated', ctx, ruleFacts(updated), updated.agentId);
     return updated;
   }
 
   async deleteBindingRule(id: string, ctx: AuditContext): Promise<void> {
     const current = await this.getBindingRule(id);
-    if (!(await this.deps.store.deleteBindingRule(id))) throw new AdminProblem('not_found', 'no such binding rule');
+    if (!(await this.deps.store.deleteBindingRule(id))) throw new FederationError('not_found', 'no such binding rule');
     await this.changed('binding_rule.deleted', ctx, ruleFacts(current), current.agentId);
   }
 

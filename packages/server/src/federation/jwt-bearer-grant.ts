@@ -3,7 +3,7 @@ import { resolveGrant } from '../oauth/grants/resolve-grant.js';
 import { invalidRequest } from '../oauth/oauth-error.js';
 import type { ReplayClaim } from '../store/ports/replay-claim-store.js';
 import type { FederatedClientAuth } from './federated-client-auth.js';
-import type { FederatedIdentity } from './federated-jwt-verifier.js';
+import type { FederatedIdentity } from '../oauth/client-auth/federated-login.js';
 
 /**
  * RFC 7523 §2.1 JWT bearer authorization grant (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`)

@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JWK } from 'jose';
-import { AdminProblem } from '../admin/problem.js';
+import { FederationError } from './federation-error.js';
 import { uriProblem } from '../net/uri-rule.js';
 import { MAX_POINTER_LENGTH, parsePointer } from './claim-pointer.js';
 import type { BindingRuleRecord, TrustedIssuerRecord } from '../store/ports/federation-store.js';
@@ -45,10 +45,10 @@ export interface BindingRuleInput {
   description?: string;
 }
 
-const invalid = (detail: string) => new AdminProblem('validation_failed', detail);
+const invalid = (detail: string) => new FederationError('validation_failed', detail);
 
 /**
- * Applies `input` over `base` and checks every rule; throws `AdminProblem` (`validation_failed`)
+ * Applies `input` over `base` and checks every rule; throws `FederationError` (`validation_failed`)
  * naming the first broken one. `ownIssuer` is refused: our own tokens are never federated logins.
  */
 export function validateTrustedIssuer(
@@ -100,7 +100,7 @@ export function validateTrustedIssuer(
   return out;
 }
 
-/** Checks a binding rule's claims and description over `base`; throws `AdminProblem`. */
+/** Checks a binding rule's claims and description over `base`; throws `FederationError`. */
 export function validateBindingRule(input: BindingRuleInput, base: Pick<BindingRuleRecord, 'claims' | 'description'>): Pick<BindingRuleRecord, 'claims' | 'description'> {
   const out = { ...base };
   if (input.claims !== undefined) {

@@ -19,7 +19,7 @@ import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import type { FederationService } from '../federation/federation-service.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import { adminRoute, type AdminRequestContext, type AdminRoute } from './admin-route.js';
 import { OpenApiDocument } from '../admin/wire/components.js';
 import { caAdminRoutes } from './ca-admin-routes.js';

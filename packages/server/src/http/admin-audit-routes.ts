@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { auditRecordToJson } from '../audit/audit-record-json.js';
-import { exportAudit } from '../audit/export-audit.js';
+import { auditRecordToJson } from '../admin/audit-record-json.js';
+import { exportAudit } from '../admin/export-audit.js';
 import { verifyAuditChain } from '../audit/verify-audit-chain.js';
 import type { AuditFilter, AuditStore } from '../store/ports/audit-store.js';
 import { AdminProblem } from '../admin/problem.js';

@@ -2,11 +2,11 @@ import { AdminProblem } from '../admin/problem.js';
 import { AgentParams } from '../admin/wire/agent.js';
 import { pageRequest } from '../admin/wire/primitives.js';
 import { AgentTokenPage, AgentTokensQuery, TokenChain, TokenParams, TokenRevocation } from '../admin/wire/token.js';
-import { listAgentTokens, type AgentTokensDeps } from '../agents/agent-tokens.js';
+import { listAgentTokens, type AgentTokensDeps } from '../admin/agent-tokens.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { buildTokenChain, type TokenChainDeps } from '../oauth/exchange/token-chain.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import { buildTokenChain, type TokenChainDeps } from '../admin/token-chain.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import type { TokenStore } from '../store/ports/token-store.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 

@@ -6,7 +6,7 @@ import { AgentError } from '../agents/agent-error.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import type { AgentService, AuditContext } from '../agents/agent-service.js';
 import { hashSecret, verifySecret } from '../agents/client-secret.js';
-import { SERVER_ASSIGNED_FIELDS, clientInformation, parseClientMetadata } from '../agents/client-metadata.js';
+import { SERVER_ASSIGNED_FIELDS, clientInformation, parseClientMetadata } from '../oauth/client-metadata.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { recordRefusal } from '../audit/record-refusal.js';
 import type { Clock } from '../clock.js';

@@ -9,7 +9,8 @@ import { generateSigningKey, publicSigningJwk } from './generate-signing-key.js'
 import { isLive, planRotation, type KeyEventName, type RotationMode, type RotationPlan, type RotationPolicy, type SigningKeyCandidate } from './rotation-plan.js';
 import { RotationTooSoonError } from './rotation-too-soon-error.js';
 import { openBox, sealBox } from './sealed-box.js';
-import type { SigningKeyRing, TokenSigner } from './signing-key-ring.js';
+import type { SigningKeyRing } from './signing-key-ring.js';
+import type { TokenSigner } from '../tokens/token-signer.js';
 import { MAX_KEY_SYNC_INTERVAL_MS } from './start-key-rotation.js';
 import { createTokenSigner } from './token-signer.js';
 

@@ -1,14 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
-
-/** The key that signs right now; `sign` is synchronous so the hot path never awaits. */
-export interface TokenSigner {
-  readonly kid: string;
-  readonly alg: SigningAlg;
-  /** JWS signature over `signingInput` (RFC 7515 §5.1), raw (ES256: IEEE P1363 r||s). */
-  sign(signingInput: Buffer): Buffer;
-}
+import type { TokenSigner } from '../tokens/token-signer.js';
 
 /**
  * The server's signing keys, held in memory and coordinated through the store, so every node

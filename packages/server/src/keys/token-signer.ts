@@ -1,6 +1,6 @@
 import { constants, sign, type KeyObject } from 'node:crypto';
 import type { SigningAlg } from '@agentauth/protocol';
-import type { TokenSigner } from './signing-key-ring.js';
+import type { TokenSigner } from '../tokens/token-signer.js';
 
 /** RFC 7518 §3.5: the PSS salt is as long as the hash output (SHA-256: 32 bytes). */
 const PSS_SALT_BYTES = 32;

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.js';
 import type { RemoteJwks } from '../net/remote-jwks.js';
 import { ClientDirectory } from '../oauth/client-directory.js';
 import type { Random } from '../random.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import type { Store } from '../store/store.js';
 import type { Lifecycle } from './lifecycle.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
-import { AuditCheckpointer } from '../audit/checkpoint/audit-checkpointer.js';
-import { exportCheckpointsToDirectory } from '../audit/checkpoint/checkpoint-directory.js';
-import { CheckpointWebhook } from '../audit/checkpoint/checkpoint-webhook.js';
+import { AuditCheckpointer } from '../audit-checkpoint/audit-checkpointer.js';
+import { exportCheckpointsToDirectory } from '../audit-checkpoint/checkpoint-directory.js';
+import { CheckpointWebhook } from '../audit-checkpoint/checkpoint-webhook.js';
 import { createGuardedPost } from '../net/guarded-post.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { Deps } from '../deps.js';
+import type { Deps } from './deps.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import type { CaStore } from '../store/ports/ca-store.js';
 import { CertificateAuthority } from '../ca/certificate-authority.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
-import type { RevocationEvent, RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvent, RevocationEvents } from '../events/revocation-events.js';
 import type { SignalsTransmitter } from '../signals/transmitter.js';
 import type { Lifecycle } from './lifecycle.js';
 

@@ -20,7 +20,7 @@ import { tokenExchangeGrant } from '../oauth/grants/token-exchange-grant.js';
 import { composeSenderConstraints } from '../oauth/mtls/compose-sender-constraints.js';
 import { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
-import type { RevocationEvents } from '../signals/revocation-events.js';
+import type { RevocationEvents } from '../events/revocation-events.js';
 import type { Store } from '../store/store.js';
 import { createTokenDigester } from '../tokens/token-digest.js';
 import type { Agents } from './wire-agents.js';

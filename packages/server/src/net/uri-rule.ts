@@ -7,6 +7,9 @@ import { isLoopbackHost } from '@agentauth/protocol';
  */
 const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
 
+/** The longest URI the server stores (a resource, a `jwks_uri`, a SAN URI). */
+export const URI_MAX_LENGTH = 2048;
+
 /** What a URI the server stores, fetches or compares must be; see {@link uriProblem}. */
 export interface UriRule {
   maxLength: number;
@@ -43,3 +46,9 @@ export function uriProblem(field: string, value: unknown, rule: UriRule): string
   if (url.protocol !== 'https:' && !loopbackHttp) return rule.allowLoopbackHttp ? `${field} must use https (http only on loopback)` : `${field} must use https`;
   return undefined;
 }
+
+/**
+ * The rule of an RFC 8707 §2 resource indicator, wherever one is written (an agent's `resources`,
+ * the `defaultResource` setting): https, or http on loopback (a local resource server).
+ */
+export const RESOURCE_URI_RULE: UriRule = { maxLength: URI_MAX_LENGTH, allowLoopbackHttp: true };

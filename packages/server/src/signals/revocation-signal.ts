@@ -1,5 +1,5 @@
 import { CAEP_CREDENTIAL_CHANGE, CAEP_SESSION_REVOKED, type CaepCredentialType, type SubjectIdentifier } from '@agentauth/protocol';
-import type { RevocationEvent } from './revocation-events.js';
+import type { RevocationEvent } from '../events/revocation-events.js';
 
 /** One security event, before it is addressed to a stream and signed. */
 export interface Signal {

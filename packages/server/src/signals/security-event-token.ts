@@ -1,5 +1,5 @@
 import { decodeJsonSegment, SECEVENT_TYP, type SecurityEventTokenClaims, type SigningAlg } from '@agentauth/protocol';
-import type { TokenSigner } from '../keys/signing-key-ring.js';
+import type { TokenSigner } from '../tokens/token-signer.js';
 
 /** Longest SET we emit; ours are a few hundred bytes, so anything near this is a defect. */
 const MAX_SET_LENGTH = 8 * 1024;

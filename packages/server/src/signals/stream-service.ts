@@ -1,6 +1,6 @@
 import { DELIVERY_METHOD_PUSH, STREAM_STATUSES, type StreamStatus } from '@agentauth/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import type { Random } from '../random.js';

@@ -6,7 +6,7 @@ import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Random } from '../random.js';
 import type { PollWaiters } from './poll-waiters.js';
 import type { ParsedPollRequest } from './poll-request.js';
-import type { RevocationEvent } from './revocation-events.js';
+import type { RevocationEvent } from '../events/revocation-events.js';
 import { revocationSignal, type Signal } from './revocation-signal.js';
 import { mintSecurityEventToken } from './security-event-token.js';
 import type { QueuedSet, SignalsStore, StreamRecord } from '../store/ports/signals-store.js';

@@ -1,6 +1,6 @@
 import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
-import type { AuditEvent } from '../audit/events.js';
+import type { AuditEvent } from '../events/audit-events.js';
 import type { KeySlot } from '../key-slot.js';
 
 /** All times in records are milliseconds since the epoch. */

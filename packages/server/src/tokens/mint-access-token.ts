@@ -1,5 +1,5 @@
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '@agentauth/protocol';
-import type { TokenSigner } from '../keys/signing-key-ring.js';
+import type { TokenSigner } from './token-signer.js';
 
 /** Encoded protected headers by signer: a key signs many tokens, its header never changes. */
 const headers = new WeakMap<TokenSigner, string>();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommitLog } from '../../src/audit/commit-log.js';
-import { exportAudit } from '../../src/audit/export-audit.js';
+import { exportAudit } from '../../src/admin/export-audit.js';
 import { createCommitLog } from '../../src/audit/group-commit.js';
 import { hashAuditRecord } from '../../src/audit/hash-chain.js';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.js';

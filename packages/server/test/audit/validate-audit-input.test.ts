@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_EVENTS } from '../../src/audit/events.js';
+import { AUDIT_EVENTS } from '../../src/events/audit-events.js';
 import { assertAuditInput, assertCommitUnit, MAX_DETAILS_SIZE } from '../../src/audit/validate-audit-input.js';
 import type { CommitUnit } from '../../src/store/ports/commit-store.js';
 import { auditInput, unitOf, unknownEvent } from './audit-fixtures.js';

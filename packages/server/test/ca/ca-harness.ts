@@ -7,7 +7,7 @@ import { createCommitLog } from '../../src/audit/group-commit.js';
 import { CertificateAuthority, type CertificateAuthorityDeps } from '../../src/ca/certificate-authority.js';
 import { FrozenClock } from '../../src/clock.js';
 import { cryptoRandom } from '../../src/random.js';
-import { RevocationEvents, type RevocationEvent } from '../../src/signals/revocation-events.js';
+import { RevocationEvents, type RevocationEvent } from '../../src/events/revocation-events.js';
 import { openStore } from '../../src/store/sql/open-store.js';
 import type { CaStore } from '../../src/store/ports/ca-store.js';
 import type { Store } from '../../src/store/store.js';

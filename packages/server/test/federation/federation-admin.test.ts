@@ -46,7 +46,12 @@ describe.each(BACKENDS)('trusted issuers and binding rules: admin API, static JW
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ issuer: K8S_ISS, jwks_uri: null, jwks, audiences: [ISSUER], algorithms: ['ES256'], max_token_lifetime: 3600, allow_token_reuse: false });
     const issuerId = created.body.id as string;
-    expect((await w.admin('POST', '/trusted-issuers', { issuer: K8S_ISS, audiences: [ISSUER], jwks })).status).toBe(409);
+    // Federation's refusals reach the administrator as the admin problem of the same code.
+    expect(await w.admin('POST', '/trusted-issuers', { issuer: K8S_ISS, audiences: [ISSUER], jwks })).toMatchObject({
+      status: 409,
+      body: { code: 'conflict', detail: 'this issuer is already trusted' },
+    });
+    expect(await w.admin('GET', '/trusted-issuers/tis_doesnotexist')).toMatchObject({ status: 404, body: { code: 'not_found', detail: 'no such trusted issuer' } });
 
     const badRules: Record<string, unknown>[] = [
       { issuer_id: issuerId, agent_id: agent.id, claims: {} },

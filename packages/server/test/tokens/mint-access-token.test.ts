@@ -2,7 +2,7 @@ import type { AccessTokenClaims } from '@agentauth/protocol';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, type GeneratedSigningKey } from '../../src/keys/generate-signing-key.js';
-import type { TokenSigner } from '../../src/keys/signing-key-ring.js';
+import type { TokenSigner } from '../../src/tokens/token-signer.js';
 import { createTokenSigner } from '../../src/keys/token-signer.js';
 import { assertWellFormedAccessToken, MalformedIssuedTokenError } from '../../src/tokens/assert-well-formed-access-token.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../../src/tokens/limits.js';

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { AUDIT_EVENTS } from '../../audit/events.js';
+import { AUDIT_EVENTS } from '../../events/audit-events.js';
 import { AgentId } from './agent.js';
 import { Enum, JsonObject, NullableString, Page, pagination, StringEnum, Time } from './primitives.js';
 

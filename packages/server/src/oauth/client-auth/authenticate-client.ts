@@ -1,5 +1,5 @@
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
-import type { FederatedClientAuth, FederatedLogin } from '../../federation/federated-client-auth.js';
+import type { FederatedLogin } from './federated-login.js';
 import type { FailureLimiter } from '../../limits/failure-limiter.js';
 import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import type { ClientDirectory, ClientEntry } from '../client-directory.js';
@@ -38,6 +38,19 @@ export class ClientAuthenticationError extends OAuthError {
   }
 }
 
+/**
+ * Federated workload login as client authentication sees it (docs/federation.md): federation/
+ * implements it, so the protocol core never imports the trusted issuers it does not own.
+ */
+export interface FederatedAuthenticator {
+  /** True when `jwt` names a trusted issuer (unverified), so it is routed here, not to `private_key_jwt`. */
+  isFederated(jwt: string): boolean;
+  /** RFC 7523 §2.2: a trusted issuer's JWT as `client_assertion`. Throws `ClientAuthenticationError` (`invalid_client`). */
+  authenticateClientAssertion(directory: ClientDirectory, assertion: string, formClientId: string | undefined): Promise<AuthenticatedClient>;
+  /** RFC 7523 §3.1: the jwt-bearer grant's `assertion`, without client credentials. Throws `ClientAuthenticationError` (`invalid_grant`). */
+  authenticateGrantAssertion(directory: ClientDirectory, form: FormParameters): Promise<AuthenticatedClient>;
+}
+
 export interface ClientAuthenticationDeps {
   issuer: string;
   directory: ClientDirectory;
@@ -46,12 +59,12 @@ export interface ClientAuthenticationDeps {
   /** RFC 8705 §2 client certificate authentication; without it, certificates authenticate nobody. */
   mtls?: TlsClientAuthDeps;
   /** Federated `client_assertion`s (RFC 7523 §2.2 with a trusted issuer's JWT); without it, none. */
-  federation?: FederatedClientAuth;
+  federation?: FederatedAuthenticator;
   /**
    * Set at the token endpoint only: with `grant_type` jwt-bearer and no client credentials, the
    * grant's `assertion` authenticates the workload (RFC 7523 §3.1).
    */
-  federatedGrant?: FederatedClientAuth;
+  federatedGrant?: FederatedAuthenticator;
   /**
    * Failed-authentication limits, applied by `authenticateClientWithinLimits` (not by
    * {@link authenticateClient} itself); without them, none.

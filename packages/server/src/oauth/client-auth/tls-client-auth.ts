@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { ClientEntry } from '../client-directory.js';
 import { certificateNames } from '../mtls/certificate-names.js';
 import type { ClientCertificate } from '../mtls/client-certificate.js';
-import { distinguishedNamesEqual, parseDistinguishedName } from '../mtls/distinguished-name.js';
+import { distinguishedNamesEqual, parseDistinguishedName } from '../../der/distinguished-name.js';
 import { verifyCertificateChain, type ChainVerification } from '../mtls/verify-certificate-chain.js';
 
 /** What `tls_client_auth` needs besides the client: whom to trust, and who was revoked. */

@@ -1,5 +1,5 @@
 import type { CommitLog } from '../../audit/commit-log.js';
-import type { AuditEvent } from '../../audit/events.js';
+import type { AuditEvent } from '../../events/audit-events.js';
 import type { AuditInput } from '../../store/records.js';
 import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import { ClientAuthenticationError } from '../client-auth/authenticate-client.js';

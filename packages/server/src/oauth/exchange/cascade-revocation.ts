@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { IssuedTokenRecord } from '../../store/records.js';
-import type { RevocationEvent, RevocationEvents } from '../../signals/revocation-events.js';
+import type { RevocationEvent, RevocationEvents } from '../../events/revocation-events.js';
 import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
 import type { TokenLineageStore } from '../../store/ports/token-lineage-store.js';
 

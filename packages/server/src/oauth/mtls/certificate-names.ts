@@ -1,17 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { children, DerError, expect, readDer, readDirectoryString, readOid, type DerNode } from '../../der/der-reader.js';
-
-/** One attribute of a relative distinguished name: its OID and its value. */
-export interface NameAttribute {
-  oid: string;
-  /** The decoded string, or undefined when the value is not a directory string. */
-  text: string | undefined;
-  /** The DER encoding of the value (for RFC 4514 §2.4 `#hex` comparison). */
-  der: Buffer;
-}
-
-/** A distinguished name as it is encoded: RDNs from the most significant (e.g. `C`) down. */
-export type DistinguishedName = NameAttribute[][];
+import type { DistinguishedName } from '../../der/distinguished-name.js';
 
 /** The names RFC 8705 §2.1.2 matches on: the subject DN and the URI and DNS subjectAltNames. */
 export interface CertificateNames {

@@ -9,7 +9,6 @@ import { fromJson, toJson } from './json.js';
 import { auditToRow, certificateToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
 import type { SqlContext } from './sql-context.js';
-import type { SqliteCommitThread } from './sqlite-commit-thread.js';
 
 /**
  * The distinct claim keys of a batch, sorted as the table's primary key `(expires_at, key)` orders
@@ -174,11 +173,19 @@ async function commitUnits(ctx: SqlContext, units: readonly PreparedUnit[], hash
 }
 
 /**
+ * Where SQLite batches go when they are committed on their own thread (`SqliteCommitThread`);
+ * named here, not imported, because that thread's worker imports this file's planning.
+ */
+export interface CommitThread {
+  commit(units: PreparedUnit[]): Promise<CommitResult[]>;
+}
+
+/**
  * The group-commit write path (`CommitStore`) over Kysely, for SQLite and PostgreSQL alike; on
  * SQLite with `thread`, the batches go to the commit thread instead (`SqliteCommitThread`), which
  * hashes the chain with `hashAuditRecord` only.
  */
-export function sqlCommitStore(ctx: SqlContext, thread?: SqliteCommitThread): CommitStore {
+export function sqlCommitStore(ctx: SqlContext, thread?: CommitThread): CommitStore {
   return {
     commitUnits(units: CommitUnit[], hashRecord: HashRecord): Promise<CommitResult[]> {
       if (thread === undefined) return commitUnits(ctx, prepareUnits(units), hashRecord);

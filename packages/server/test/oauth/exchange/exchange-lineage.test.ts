@@ -1,4 +1,4 @@
-import type { RevocationEvent } from '../../../src/signals/revocation-events.js';
+import type { RevocationEvent } from '../../../src/events/revocation-events.js';
 import { withRawDatabase } from '../../support/raw-database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';

@@ -1,4 +1,14 @@
-import type { DistinguishedName } from './certificate-names.js';
+/** One attribute of a relative distinguished name: its OID and its value. */
+export interface NameAttribute {
+  oid: string;
+  /** The decoded string, or undefined when the value is not a directory string. */
+  text: string | undefined;
+  /** The DER encoding of the value (for RFC 4514 §2.4 `#hex` comparison). */
+  der: Buffer;
+}
+
+/** A distinguished name as it is encoded: RDNs from the most significant (e.g. `C`) down. */
+export type DistinguishedName = NameAttribute[][];
 
 /** RFC 4514 §3 short names (and the ones OpenSSL prints) to OIDs. */
 const SHORT_NAMES: Record<string, string> = {

@@ -1,11 +1,11 @@
-import type { AgentToken, TokenBinding } from '../admin/wire/token.js';
+import type { AgentToken, TokenBinding } from './wire/token.js';
 import type { AgentStanding, IssuedTokenRecord } from '../store/records.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import type { AuditStore } from '../store/ports/audit-store.js';
 import type { Page, PageRequest } from '../store/ports/page.js';
 import type { TokenStore } from '../store/ports/token-store.js';
 import { issuanceDetails } from '../tokens/issuance-details.js';
-import { standingFault } from './agent-standing.js';
+import { standingFault } from '../agents/agent-standing.js';
 
 export interface AgentTokensDeps {
   store: Pick<TokenStore, 'listAgentTokens' | 'isTokenRevoked'> & Pick<AgentStore, 'getAgentStanding'> & Pick<AuditStore, 'queryAudit'>;

@@ -1,7 +1,7 @@
 import { hash, type KeyObject } from 'node:crypto';
 import { AUDIT_CHECKPOINT_TYP, decodeJsonSegment, parseAuditCheckpointClaims, type AuditCheckpointClaims, type SigningAlg } from '@agentauth/protocol';
 import { compactVerify } from 'jose';
-import type { TokenSigner } from '../../keys/signing-key-ring.js';
+import type { TokenSigner } from '../tokens/token-signer.js';
 
 /**
  * base64url SHA-256 of a compact JWS's ASCII text: how a checkpoint names the one before it

@@ -1,12 +1,12 @@
 import type { ActorClaim } from '@agentauth/protocol';
-import type { TokenChain, TokenChainNode } from '../../admin/wire/token.js';
-import type { IssuedTokenRecord } from '../../store/records.js';
-import type { AuditStore } from '../../store/ports/audit-store.js';
-import type { TokenStore } from '../../store/ports/token-store.js';
-import { issuanceDetails } from '../../tokens/issuance-details.js';
-import { descendantsOf } from './cascade-revocation.js';
-import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
-import type { TokenLineageStore } from '../../store/ports/token-lineage-store.js';
+import type { TokenChain, TokenChainNode } from './wire/token.js';
+import type { IssuedTokenRecord } from '../store/records.js';
+import type { AuditStore } from '../store/ports/audit-store.js';
+import type { TokenStore } from '../store/ports/token-store.js';
+import { issuanceDetails } from '../tokens/issuance-details.js';
+import { descendantsOf } from '../oauth/exchange/cascade-revocation.js';
+import { LINEAGE_WALK_LIMIT } from '../oauth/exchange/lineage-activity.js';
+import type { TokenLineageStore } from '../store/ports/token-lineage-store.js';
 
 /** Most descendants one chain view lists. */
 export const CHAIN_VIEW_LIMIT = 200;

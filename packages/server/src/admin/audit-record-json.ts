@@ -1,4 +1,4 @@
-import type { AuditRecord as AuditRecordJson } from '../admin/wire/audit-record.js';
+import type { AuditRecord as AuditRecordJson } from './wire/audit-record.js';
 import type { AuditRecord } from '../store/records.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../../clock.js';
-import { FetchError } from '../../net/fetch-error.js';
-import type { GuardedPost } from '../../net/guarded-post.js';
-import type { AuditCheckpointRecord } from '../../store/ports/audit-checkpoint-store.js';
-import type { AuditLog } from '../audit-log.js';
+import type { Clock } from '../clock.js';
+import { FetchError } from '../net/fetch-error.js';
+import type { GuardedPost } from '../net/guarded-post.js';
+import type { AuditCheckpointRecord } from '../store/ports/audit-checkpoint-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /** Waits before the second, third, ... attempt to deliver one checkpoint (ms): about 37 minutes in all. */
 export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [1_000, 10_000, 60_000, 300_000, 1_800_000];

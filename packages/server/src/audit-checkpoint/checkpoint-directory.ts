@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuditCheckpointStore } from '../../store/ports/audit-checkpoint-store.js';
+import type { AuditCheckpointStore } from '../store/ports/audit-checkpoint-store.js';
 
 /** How many stored checkpoints one catch-up reads at a time. */
 const PAGE = 500;

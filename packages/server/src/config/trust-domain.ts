@@ -1,4 +1,4 @@
-import type { ValueType } from '../config/value-types.js';
+import type { ValueType } from './value-types.js';
 
 /**
  * SPIFFE-ID §2.1: a trust domain name is lowercase letters, digits, dots, dashes and underscores;
@@ -34,10 +34,4 @@ export function trustDomainName(): ValueType<string> {
       return { ok: true, value: raw };
     },
   };
-}
-
-/** `spiffe://<trust-domain>/agent/<agent-id>`, the one URI SAN of an agent's X.509-SVID. */
-export function agentSpiffeId(trustDomain: string, agentId: string): string {
-  // Agent ids are [A-Za-z0-9_-] (agent-ids.ts), all valid SPIFFE path segment characters (§2.2).
-  return `spiffe://${trustDomain}/agent/${agentId}`;
 }

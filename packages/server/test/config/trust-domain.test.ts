@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTrustDomain, isTrustDomain } from '../../src/ca/trust-domain.js';
+import { defaultTrustDomain, isTrustDomain } from '../../src/config/trust-domain.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 

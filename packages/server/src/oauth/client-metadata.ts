@@ -1,8 +1,8 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import type { JWK } from 'jose';
-import { MALFORMED_SCOPE } from '../oauth/grants/resolve-grant.js';
-import { invalidClientMetadata, invalidRedirectUri } from '../oauth/oauth-error.js';
-import type { AgentWithCredentials, CreateAgentInput } from './agent-service.js';
+import { MALFORMED_SCOPE } from './grants/resolve-grant.js';
+import { invalidClientMetadata, invalidRedirectUri } from './oauth-error.js';
+import type { AgentWithCredentials, CreateAgentInput } from '../agents/agent-service.js';
 
 /**
  * RFC 7591 §2 default `token_endpoint_auth_method` when the client names none. We follow the RFC,

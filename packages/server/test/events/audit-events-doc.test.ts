@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_EVENTS } from '../../src/audit/events.js';
+import { AUDIT_EVENTS } from '../../src/events/audit-events.js';
 
 const DOC = new URL('../../../../docs/events.md', import.meta.url);
 

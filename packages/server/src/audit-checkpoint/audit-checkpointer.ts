@@ -1,9 +1,9 @@
 import type { AuditCheckpointClaims } from '@agentauth/protocol';
 import type { Logger } from 'pino';
-import type { Clock } from '../../clock.js';
-import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
-import type { AuditCheckpointRecord, AuditCheckpointStore } from '../../store/ports/audit-checkpoint-store.js';
-import type { AuditLog } from '../audit-log.js';
+import type { Clock } from '../clock.js';
+import type { SigningKeyRing } from '../keys/signing-key-ring.js';
+import type { AuditCheckpointRecord, AuditCheckpointStore } from '../store/ports/audit-checkpoint-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { assertWellFormedCheckpoint, checkpointDigest, signAuditCheckpoint } from './sign-audit-checkpoint.js';
 
 /** What {@link AuditCheckpointer} needs. */
