@@ -24,8 +24,10 @@ export default defineConfig({
   test: {
     globalSetup: ['./vitest.global-setup.ts'],
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Generous: the suite must pass on a loaded machine, where starting a server process can take
+    // many seconds. No test measures time; a timeout only stops a test that hangs.
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
     // Two cores: more forks only contend.
     maxWorkers: 2,
   },

@@ -198,7 +198,8 @@ describe('key rotation and restarts against a real server', () => {
 
   it('recovers when the server restarts in the middle: requests are retried until it is back', async () => {
     const id = await server.createAgent();
-    const agent = await createAgent({ issuer: server.issuer, keyStore: memoryKeyStore(), enrollmentToken: await server.enrollmentToken(id), retry: { attempts: 30, baseDelayMs: 100, maxDelayMs: 500 } });
+    // Enough attempts to outlast a restart on a loaded machine.
+    const agent = await createAgent({ issuer: server.issuer, keyStore: memoryKeyStore(), enrollmentToken: await server.enrollmentToken(id), retry: { attempts: 200, baseDelayMs: 100, maxDelayMs: 500 } });
     const before = await agent.getToken({ resource: RESOURCE, scope: 'orders:read' });
     await server.stop();
     const during = agent.getToken({ resource: RESOURCE, scope: 'orders:write' });
