@@ -52,7 +52,7 @@ describe('agentauth as a process against a real server', () => {
   beforeAll(async () => {
     mtlsPort = await freePort();
     server = await startServerProcess({ env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_MTLS_PORT: String(mtlsPort) } });
-  }, 30_000);
+  }, 180_000);
   afterAll(async () => server?.stop());
 
   it('takes --json before or after the command, and prints errors as JSON on stderr', async () => {
@@ -171,7 +171,7 @@ describe('agentauth audit verify --expect-head against a truncated log', () => {
     expect(rewritten.code).toBe(1);
     expect(JSON.parse(rewritten.stdout)).toMatchObject({ ok: false, problem: 'rewritten', first_bad_seq: seq });
     expect(JSON.parse(rewritten.stderr).error.code).toBe('audit_log_rewritten');
-  }, 60_000);
+  }, 180_000);
 });
 
 /** SIGTERM, without removing the working directory (and the data directory in it). */

@@ -16,7 +16,7 @@ describe('agentauth start --workers 2', () => {
   beforeAll(async () => {
     server = await startServerProcess({ args: ['--workers', '2'], env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_LOG_LEVEL: 'info' }, ready: (output) => (output.match(/agentauth listening/g) ?? []).length === 2 });
     agent = await registerAgentOverHttp(server.url, BOOTSTRAP, 'cluster-bot');
-  }, 40_000);
+  }, 180_000);
   afterAll(async () => server?.stop());
 
   const assertion = (jti?: string) => agent.assertion(jti);

@@ -52,5 +52,5 @@ describe('DPoP single use across a clean restart (SIGTERM)', () => {
     expect(server.url).toBe(url);
     expect(await token(used)).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
     expect(await token(await proof(`${url}/token`))).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
-  }, 60_000);
+  }, 180_000);
 });

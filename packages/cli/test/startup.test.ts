@@ -196,7 +196,7 @@ describe('agentauth start and migrate: PostgreSQL failures say why', () => {
     postgres.sql("CREATE ROLE agentauth LOGIN PASSWORD 'right-password'");
     postgres.sql('CREATE DATABASE agentauth OWNER agentauth');
     tlsOnly = await startPrivatePostgres({ hba: ['local all all trust', 'hostssl all all 127.0.0.1/32 trust'] });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(() => {
     postgres?.destroy();
@@ -222,7 +222,7 @@ describe('agentauth start and migrate: PostgreSQL failures say why', () => {
         expect(result.output).not.toContain('right-password');
         expect(result.output).not.toContain('wrong-password');
       }
-    }, 60_000);
+    }, 180_000);
   }
 });
 
