@@ -57,7 +57,8 @@ export async function startServerProcess(options: { args?: string[]; env?: Recor
     }
     await rm(workDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 25_000;
+  // Long enough for a loaded machine; a server that never gets there still fails the test.
+  const deadline = Date.now() + 120_000;
   while (!(options.ready?.(output) ?? true) || !(await isReady(url))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop();
