@@ -81,7 +81,8 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
    * body or the credential: the route, the status and the problem's detail.
    */
   const refuse = async (request: FastifyRequest, reply: FastifyReply, refusal: AdminRefusal) => {
-    if (refusal.code !== 'internal_error') {
+    // Neither is the caller's doing, and the audit log may be what cannot be written.
+    if (refusal.code !== 'internal_error' && refusal.code !== 'storage_unavailable') {
       const params: unknown = request.params;
       const id = typeof params === 'object' && params !== null && 'id' in params ? params.id : undefined;
       await recordRefusal(deps.audit, {

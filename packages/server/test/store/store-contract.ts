@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
+import { StorageUnavailableError } from '../../src/store/ports/storage-unavailable-error.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
 import { caStoreContract } from './contract/ca-store-contract.js';
@@ -58,6 +59,13 @@ export function storeContract(open: () => Promise<Store>): void {
       await extra.close();
       await extra.close();
       await expect(extra.ping()).rejects.toThrow();
+    });
+
+    it('answers a call racing its close as storage unavailable (503), never as a fault of ours', async () => {
+      const extra = await open();
+      await extra.close();
+      await expect(extra.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(extra.getSetting('anything')).rejects.toBeInstanceOf(StorageUnavailableError);
     });
   });
 }

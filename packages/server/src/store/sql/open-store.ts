@@ -14,6 +14,8 @@ import { sqlReplayClaimStore } from './replay-claim-queries.js';
 import { sqlSettingsStore } from './settings-queries.js';
 import { sqlSignalsStore } from './signals-queries.js';
 import { sqlSigningKeyStore } from './signing-key-queries.js';
+import { classifyingStorageErrors, classifyStorageError } from './storage-failure.js';
+import { StorageUnavailableError } from '../ports/storage-unavailable-error.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
@@ -48,12 +50,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return storeOver(opened, thread);
 }
 
-/** Every port over one open database, as one object. */
+/** Every port over one open database, as one object, its storage failures classified. */
 function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined): Store {
   const { ctx } = opened;
   let closed = false;
-  return {
-    ...joinPorts(
+  // Storage failures seen by any verb: a readiness probe that raced one does not report ready.
+  let unavailable = 0;
+  const verbs = classifyingStorageErrors(
+    joinPorts(
       sqlAgentStore(ctx),
       sqlSigningKeyStore(ctx),
       sqlTokenStore(ctx),
@@ -67,9 +71,27 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
     ),
+    () => (unavailable += 1),
+  );
+  const probe = readinessProbe(ctx);
+  let probing: Promise<void> | undefined;
+  return {
+    ...verbs,
     dialect: ctx.dialect.name,
-    async ping() {
-      await sql`select 1`.execute(ctx.db);
+    ping() {
+      // Concurrent probes share one round trip: /readyz is public, and one write answers them all.
+      probing ??= (async () => {
+        const before = unavailable;
+        try {
+          await probe();
+        } catch (error) {
+          throw classifyStorageError(error);
+        } finally {
+          probing = undefined;
+        }
+        if (unavailable !== before) throw new StorageUnavailableError('recent_failure', 'a store call failed while the readiness probe ran');
+      })();
+      return probing;
     },
     async close() {
       if (closed) return;
@@ -79,6 +101,30 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
     },
   };
 }
+
+/**
+ * The readiness probe: a read and a write, in a write transaction like every other. A disk that is
+ * full, or a database that takes no writes, fails it even though reads still succeed. The write
+ * rewrites one row of `settings`, `readiness_probe`, which nothing reads.
+ */
+function readinessProbe(ctx: OpenDatabase['ctx']): () => Promise<void> {
+  let probes = 0;
+  return async () => {
+    await sql`select 1`.execute(ctx.db);
+    probes += 1;
+    const value = String(probes);
+    await ctx.write((db) =>
+      db
+        .insertInto('settings')
+        .values({ name: READINESS_PROBE_SETTING, value })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+        .execute(),
+    );
+  };
+}
+
+/** The `settings` row the readiness probe rewrites. */
+export const READINESS_PROBE_SETTING = 'readiness_probe';
 
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
