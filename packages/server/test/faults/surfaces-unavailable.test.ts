@@ -68,7 +68,7 @@ describe('every surface while the database is down', () => {
     }
 
     const est = await t.server.app.inject({ method: 'POST', url: '/.well-known/est/simpleenroll', headers: { authorization: `Bearer ${tokens['cert']}`, 'content-type': 'application/pkcs10' }, payload: 'AAAA' });
-    expect([est.statusCode, est.headers['retry-after']]).toEqual([503, '5']);
+    expect([est.statusCode, est.headers['retry-after'], est.headers['content-type']]).toEqual([503, '5', 'text/plain; charset=utf-8']);
 
     const admin = await t.server.app.inject({ method: 'GET', url: '/admin/v1/agents', headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
     expect([admin.statusCode, admin.headers['retry-after'], admin.headers['content-type']]).toEqual([503, '5', 'application/problem+json; charset=utf-8']);
