@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { StorageUnavailableError } from '../../src/store/ports/storage-unavailable-error.js';
+import { READINESS_PROBE_SETTING } from '../../src/store/sql/storage-health.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
 import { caStoreContract } from './contract/ca-store-contract.js';
@@ -52,6 +53,12 @@ export function storeContract(open: () => Promise<Store>): void {
   describe('liveness', () => {
     it('answers ping', async () => {
       await expect(opened().store.ping()).resolves.toBeUndefined();
+    });
+
+    it('pings with a read only while writes work: /readyz is public and costs no durable write', async () => {
+      await opened().store.ping();
+      await opened().store.ping();
+      expect(await opened().store.getSetting(READINESS_PROBE_SETTING)).toBeUndefined();
     });
 
     it('closes idempotently', async () => {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
 import { sqlAuditStore } from './audit-queries.js';
@@ -14,8 +13,8 @@ import { sqlReplayClaimStore } from './replay-claim-queries.js';
 import { sqlSettingsStore } from './settings-queries.js';
 import { sqlSignalsStore } from './signals-queries.js';
 import { sqlSigningKeyStore } from './signing-key-queries.js';
-import { classifyingStorageErrors, classifyStorageError } from './storage-failure.js';
-import { StorageUnavailableError } from '../ports/storage-unavailable-error.js';
+import { classifyingStorageErrors } from './storage-failure.js';
+import { StorageHealth } from './storage-health.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
@@ -54,8 +53,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined): Store {
   const { ctx } = opened;
   let closed = false;
-  // Storage failures seen by any verb: a readiness probe that raced one does not report ready.
-  let unavailable = 0;
+  const health = new StorageHealth(ctx);
   const verbs = classifyingStorageErrors(
     joinPorts(
       sqlAgentStore(ctx),
@@ -71,28 +69,17 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
     ),
-    () => (unavailable += 1),
+    () => health.failed(),
   );
-  const probe = readinessProbe(ctx);
-  let probing: Promise<void> | undefined;
   return {
     ...verbs,
-    dialect: ctx.dialect.name,
-    ping() {
-      // Concurrent probes share one round trip: /readyz is public, and one write answers them all.
-      probing ??= (async () => {
-        const before = unavailable;
-        try {
-          await probe();
-        } catch (error) {
-          throw classifyStorageError(error);
-        } finally {
-          probing = undefined;
-        }
-        if (unavailable !== before) throw new StorageUnavailableError('recent_failure', 'a store call failed while the readiness probe ran');
-      })();
-      return probing;
+    async commitUnits(units, hashRecord) {
+      const results = await verbs.commitUnits(units, hashRecord);
+      health.wrote();
+      return results;
     },
+    dialect: ctx.dialect.name,
+    ping: () => health.probe(),
     async close() {
       if (closed) return;
       closed = true;
@@ -101,30 +88,6 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
     },
   };
 }
-
-/**
- * The readiness probe: a read and a write, in a write transaction like every other. A disk that is
- * full, or a database that takes no writes, fails it even though reads still succeed. The write
- * rewrites one row of `settings`, `readiness_probe`, which nothing reads.
- */
-function readinessProbe(ctx: OpenDatabase['ctx']): () => Promise<void> {
-  let probes = 0;
-  return async () => {
-    await sql`select 1`.execute(ctx.db);
-    probes += 1;
-    const value = String(probes);
-    await ctx.write((db) =>
-      db
-        .insertInto('settings')
-        .values({ name: READINESS_PROBE_SETTING, value })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
-        .execute(),
-    );
-  };
-}
-
-/** The `settings` row the readiness probe rewrites. */
-export const READINESS_PROBE_SETTING = 'readiness_probe';
 
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
