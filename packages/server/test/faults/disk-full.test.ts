@@ -1,13 +1,15 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAgentOverHttp, type HttpAgent } from '../../../cli/test/helpers/http-agent.js';
-import { startServerProcess, type ServerProcess } from '../../../cli/test/helpers/server-process.js';
+import { BOOTSTRAP_TOKEN, freePort } from '../support/test-server.js';
 import { until } from '../support/until.js';
-import { issuedJtis, readyStatus, verifyAuditChain } from './support/audit-check.js';
+import { emptyAcknowledged, registerAgent, type LoadAgent } from './support/load-driver.js';
+import { readyStatus } from './support/readiness.js';
+import { reconcile } from './support/reconcile.js';
+import { startServer, type RunningServer, type ServerHome } from './support/server-process.js';
 import { cannotMountTmpfs, mountSmallDisk, type SmallDisk } from './support/small-disk.js';
-import { forEachConcurrently, introspectsActive, startTokenLoad, type TokenAnswer } from './support/token-load.js';
+import { startTokenLoad, type TokenLoad } from './support/token-load.js';
 
-const BOOTSTRAP = 'disk-full-bootstrap-token-0123456789abcdefghij';
 /** Room for the database, its WAL and the master key, and little more. */
 const DISK_BYTES = 16 * 1024 * 1024;
 
@@ -19,86 +21,76 @@ if (unmountable !== undefined) console.warn(`disk-full test skipped: a tmpfs can
  * answers 503 with Retry-After instead of 500, reports itself not ready, survives, and recovers by
  * itself once there is space again; nothing was acknowledged that was not committed.
  */
-describe.skipIf(unmountable !== undefined)('the SQLite data directory\'s disk fills up, then is freed', () => {
+describe.skipIf(unmountable !== undefined)("the SQLite data directory's disk fills up, then is freed", () => {
   let disk: SmallDisk;
-  let server: ServerProcess;
-  let agent: HttpAgent;
+  let home: ServerHome;
+  let server: RunningServer;
+  let agent: LoadAgent;
+  let load: TokenLoad | undefined;
 
   beforeAll(async () => {
     disk = mountSmallDisk(DISK_BYTES);
-    server = await startServerProcess({ env: { AGENTAUTH_DATA_DIR: join(disk.path, 'data'), AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP } });
-    agent = await registerAgentOverHttp(server.url, BOOTSTRAP, 'disk-bot');
+    const dataDir = join(disk.path, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const port = await freePort();
+    home = { dataDir, port, url: `http://127.0.0.1:${port}`, env: {} };
+    server = await startServer(home);
+    agent = await registerAgent(home.url);
   }, 60_000);
 
   afterAll(async () => {
+    await load?.stop();
     await server?.stop();
     disk?.destroy();
   });
 
-  let load: ReturnType<typeof startTokenLoad> | undefined;
-  /** `until`, but a server that exited, or a refusal other than 503, fails the test at once. */
+  /** `until`, but a server that exited, or a token request answered other than 200 or 503, fails the test at once. */
   const whileUp = (condition: () => boolean | Promise<boolean>, intervalMs?: number) =>
     until(async () => {
-      if (server.process.exitCode !== null || server.process.signalCode !== null) throw new Error(`the server exited (${server.process.exitCode ?? server.process.signalCode}):\n${server.output()}`);
-      // A storage failure answered as anything but 503 fails the test at once, not at its timeout.
-      const wrong = load?.answers.find((a) => a.status !== 200 && a.status !== 503);
+      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
+      const wrong = load?.refusals.find((r) => r.status !== 503);
       if (wrong !== undefined) throw new Error(`a token request was answered ${wrong.status} ${wrong.error ?? ''}`);
       return condition();
     }, intervalMs);
 
   it('answers 503 temporarily_unavailable with Retry-After and readyz 503 while full, survives, and recovers once freed', async () => {
-    const traffic = startTokenLoad(server.url, agent, 4);
+    const acknowledged = emptyAcknowledged();
+    const traffic = startTokenLoad(home.url, agent, 4, acknowledged);
     load = traffic;
-    let answers: TokenAnswer[] = [];
-    try {
-      await whileUp(() => traffic.count(200) >= 50);
-      expect(disk.fill()).toBeGreaterThan(0);
+    await whileUp(() => traffic.count(200) >= 50);
+    expect(disk.fill()).toBeGreaterThan(0);
 
-      // Writes fail: token requests are refused with 503, the node says it is not ready, and the
-      // admin API answers its own 503 problem.
-      await whileUp(() => traffic.count(503) >= 20);
-      // A small write may still fit where a batch does not: both are asked until they fail.
-      await whileUp(async () => (await readyStatus(server.url)) === 503);
-      let admin: Response | undefined;
-      await whileUp(async () => {
-        admin = await fetch(`${server.url}/admin/v1/agents`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'while-full', owner: 'team', scopes: ['a'], resources: ['https://api.example.com'] }),
-        });
-        return admin.status !== 201;
+    // Writes fail: token requests are refused with 503, the node says it is not ready, and the
+    // admin API answers its own 503 problem. A small write may still fit where a batch does not:
+    // readiness and the admin API are asked until they meet the full disk too.
+    await whileUp(() => traffic.count(503) >= 20);
+    await whileUp(async () => (await readyStatus(home.url)) === 503);
+    let admin: Response | undefined;
+    await whileUp(async () => {
+      admin = await fetch(`${home.url}/admin/v1/agents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'while-full', owner: 'team', scopes: ['a'], resources: ['https://api.example.com'] }),
       });
-      if (admin === undefined) throw new Error('unreachable');
-      expect(admin.status).toBe(503);
-      expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(admin.headers.get('retry-after')).toBe('5');
-      expect(await admin.json()).toMatchObject({ type: 'urn:agentauth:problem:storage_unavailable', status: 503, code: 'storage_unavailable' });
-      expect(server.process.exitCode, server.output()).toBeNull();
-
-      // Space again: tokens are issued and the node is ready, without a restart.
-      disk.free();
-      const servedWhileFull = traffic.count(200);
-      await whileUp(() => traffic.count(200) >= servedWhileFull + 50, 50);
-      await whileUp(async () => (await readyStatus(server.url)) === 200, 50);
-    } finally {
-      answers = await traffic.stop();
-    }
-    expect(server.process.exitCode, server.output()).toBeNull();
-
-    const others = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.error === 'temporarily_unavailable' && a.retryAfter === '5'));
-    expect(others.slice(0, 5), `${others.length} answers were neither 200 nor 503 temporarily_unavailable with Retry-After`).toEqual([]);
-
-    const tokens = answers.filter((a) => a.status === 200);
-    const audited = await issuedJtis(server.url, BOOTSTRAP);
-    const missing = tokens.filter((a) => !audited.has(a.jti as string));
-    expect(missing.length, `${missing.length} of ${tokens.length} tokens have no access_token.issued record`).toBe(0);
-    const inactive: string[] = [];
-    await forEachConcurrently(tokens, 4, async (answer) => {
-      if (!(await introspectsActive(server.url, agent, answer.token as string))) inactive.push(answer.jti as string);
+      return admin.status !== 201;
     });
-    expect(inactive, `${inactive.length} of ${tokens.length} tokens introspect inactive`).toEqual([]);
-    const verdict = await verifyAuditChain(server.url, BOOTSTRAP);
-    expect(verdict.ok).toBe(true);
-    expect(verdict.records_checked).toBeGreaterThanOrEqual(tokens.length);
+    if (admin === undefined) throw new Error('unreachable');
+    expect(admin.status).toBe(503);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(admin.headers.get('retry-after')).toBe('5');
+    expect(await admin.json()).toMatchObject({ type: 'urn:agentauth:problem:storage_unavailable', status: 503, code: 'storage_unavailable' });
+
+    // Space again: tokens are issued and the node is ready, without a restart.
+    disk.free();
+    const servedWhileFull = traffic.count(200);
+    await whileUp(() => traffic.count(200) >= servedWhileFull + 50, 50);
+    await whileUp(async () => (await readyStatus(home.url)) === 200, 50);
+    await traffic.stop();
+    expect(server.child.exitCode, server.output()).toBeNull();
+
+    const others = traffic.refusals.filter((r) => !(r.status === 503 && r.error === 'temporarily_unavailable' && r.retryAfter === '5'));
+    expect(others.slice(0, 5), `${others.length} refusals were not 503 temporarily_unavailable with Retry-After`).toEqual([]);
+    // Nothing acknowledged that was not committed; the audit chain verifies.
+    expect(await reconcile(home, acknowledged)).toEqual([]);
   }, 90_000);
 });

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAgentOverHttp, type HttpAgent } from '../../../cli/test/helpers/http-agent.js';
-import { startServerProcess, type ServerProcess } from '../../../cli/test/helpers/server-process.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { until } from '../support/until.js';
-import { issuedJtis, readyStatus, verifyAuditChain } from './support/audit-check.js';
-import { forEachConcurrently, introspectsActive, startTokenLoad, type TokenAnswer } from './support/token-load.js';
-
-const BOOTSTRAP = 'postgres-restart-bootstrap-token-0123456789abcdef';
+import { emptyAcknowledged, registerAgent, type LoadAgent } from './support/load-driver.js';
+import { readyStatus } from './support/readiness.js';
+import { reconcile } from './support/reconcile.js';
+import { createServerHome, removeServerHome, startServer, type RunningServer, type ServerHome } from './support/server-process.js';
+import { startTokenLoad, type TokenLoad } from './support/token-load.js';
 
 /**
  * The server's PostgreSQL stops under load and comes back: the process stays up, requests in the
@@ -16,84 +14,66 @@ const BOOTSTRAP = 'postgres-restart-bootstrap-token-0123456789abcdef';
  */
 describe('PostgreSQL stopped and started again under token load', () => {
   let pg: PrivatePostgres;
-  let server: ServerProcess;
-  let agent: HttpAgent;
+  let home: ServerHome;
+  let server: RunningServer;
+  let agent: LoadAgent;
+  let load: TokenLoad | undefined;
 
   beforeAll(async () => {
     pg = await startPrivatePostgres();
-    server = await startServerProcess({
-      env: {
-        AGENTAUTH_DATABASE_URL: pg.url(),
-        AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP,
-        AGENTAUTH_MASTER_KEY: randomBytes(32).toString('base64'),
-      },
-    });
-    agent = await registerAgentOverHttp(server.url, BOOTSTRAP, 'load-bot');
+    home = await createServerHome({ databaseUrl: pg.url() });
+    server = await startServer(home);
+    agent = await registerAgent(home.url);
   }, 60_000);
 
   afterAll(async () => {
+    await load?.stop();
     await server?.stop();
+    if (home !== undefined) await removeServerHome(home);
     pg?.destroy();
   });
 
-  let load: ReturnType<typeof startTokenLoad> | undefined;
-  /** `until`, but a server that exited, or a refusal other than 503, fails the test at once. */
+  /** `until`, but a server that exited, or a token request answered other than 200 or 503, fails the test at once. */
   const whileUp = (condition: () => boolean | Promise<boolean>, intervalMs?: number) =>
     until(async () => {
-      if (server.process.exitCode !== null || server.process.signalCode !== null) throw new Error(`the server exited (${server.process.exitCode ?? server.process.signalCode}):\n${server.output()}`);
-      // A storage failure answered as anything but 503 fails the test at once, not at its timeout.
-      const wrong = load?.answers.find((a) => a.status !== 200 && a.status !== 503);
+      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
+      const wrong = load?.refusals.find((r) => r.status !== 503);
       if (wrong !== undefined) throw new Error(`a token request was answered ${wrong.status} ${wrong.error ?? ''}`);
       return condition();
     }, intervalMs);
 
   it('survives pg_ctl stop -m fast and -m immediate; every token handed out is active and audited; the chain verifies', async () => {
-    const traffic = startTokenLoad(server.url, agent, 8);
+    const acknowledged = emptyAcknowledged();
+    const traffic = startTokenLoad(home.url, agent, 8, acknowledged);
     load = traffic;
-    let answers: TokenAnswer[] = [];
-    try {
-      for (const mode of ['fast', 'immediate'] as const) {
-        const served = traffic.count(200);
-        await whileUp(() => traffic.count(200) >= served + 50);
+    for (const mode of ['fast', 'immediate'] as const) {
+      const served = traffic.count(200);
+      await whileUp(() => traffic.count(200) >= served + 50);
 
-        const refusedBefore = traffic.count(503);
-        pg.stop(mode);
-        // Requests in the gap are refused, not queued, and the node reports itself not ready.
-        await whileUp(() => traffic.count(503) >= refusedBefore + 20);
-        expect(await readyStatus(server.url)).toBe(503);
-        expect(server.process.exitCode, server.output()).toBeNull();
+      const refusedBefore = traffic.count(503);
+      pg.stop(mode);
+      // Requests in the gap are refused, not queued, and the node reports itself not ready.
+      await whileUp(() => traffic.count(503) >= refusedBefore + 20);
+      expect(await readyStatus(home.url)).toBe(503);
 
-        pg.start();
-        // Back without a restart of the server: tokens are issued again and the node is ready.
-        const servedInGap = traffic.count(200);
-        await whileUp(() => traffic.count(200) >= servedInGap + 50, 50);
-        await whileUp(async () => (await readyStatus(server.url)) === 200, 50);
-      }
-    } finally {
-      answers = await traffic.stop();
+      pg.start();
+      // Back without a restart of the server: tokens are issued again and the node is ready.
+      const servedInGap = traffic.count(200);
+      await whileUp(() => traffic.count(200) >= servedInGap + 50, 50);
+      await whileUp(async () => (await readyStatus(home.url)) === 200, 50);
     }
+    await whileUp(() => true);
+    await traffic.stop();
+    expect(server.child.exitCode, server.output()).toBeNull();
+    expect(server.child.signalCode).toBeNull();
 
-    expect(server.process.exitCode, server.output()).toBeNull();
-    expect(server.process.signalCode).toBeNull();
+    // Every refusal was a 503 temporarily_unavailable with Retry-After: never a 500, never a
+    // connection the server dropped.
+    const others = traffic.refusals.filter((r) => !(r.status === 503 && r.error === 'temporarily_unavailable' && r.retryAfter === '5'));
+    expect(others.slice(0, 5), `${others.length} refusals were not 503 temporarily_unavailable with Retry-After`).toEqual([]);
 
-    // Every answer was a token or a 503 temporarily_unavailable with Retry-After: never a 500, never
-    // a connection the server dropped.
-    const others = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.error === 'temporarily_unavailable' && a.retryAfter === '5'));
-    expect(others.slice(0, 5), `${others.length} answers were neither 200 nor 503 temporarily_unavailable with Retry-After`).toEqual([]);
-
-    // Nothing acknowledged that was not committed: every token handed out is active, and has its
-    // access_token.issued record; the audit chain verifies end to end.
-    const tokens = answers.filter((a) => a.status === 200);
-    const audited = await issuedJtis(server.url, BOOTSTRAP);
-    const missing = tokens.filter((a) => !audited.has(a.jti as string));
-    expect(missing.length, `${missing.length} of ${tokens.length} tokens have no access_token.issued record`).toBe(0);
-    const inactive: string[] = [];
-    await forEachConcurrently(tokens, 8, async (answer) => {
-      if (!(await introspectsActive(server.url, agent, answer.token as string))) inactive.push(answer.jti as string);
-    });
-    expect(inactive, `${inactive.length} of ${tokens.length} tokens introspect inactive`).toEqual([]);
-    const verdict = await verifyAuditChain(server.url, BOOTSTRAP);
-    expect(verdict.ok).toBe(true);
-    expect(verdict.records_checked).toBeGreaterThanOrEqual(tokens.length);
+    // Nothing acknowledged that was not committed: every token handed out verifies, introspects
+    // active and has its access_token.issued record; the audit chain verifies end to end.
+    expect(await reconcile(home, acknowledged)).toEqual([]);
   }, 90_000);
 });

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
@@ -51,7 +52,7 @@ describe('every surface while the database is down', () => {
     pg.stop('fast');
     const { publicKey } = await generateKeyPair('ES256');
     const jwk = JSON.stringify({ ...(await exportJWK(publicKey)), alg: 'ES256' });
-    const protocol = [
+    const protocol: (InjectOptions & { name: string })[] = [
       { name: 'POST /token', method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'client_credentials', ...(await authenticated()), resource: 'https://api.example.com' }) },
       { name: 'POST /introspect', method: 'POST', url: '/introspect', headers: FORM, payload: form({ token: tokens['api'] as string, ...(await authenticated()) }) },
       { name: 'POST /revoke', method: 'POST', url: '/revoke', headers: FORM, payload: form({ token: tokens['api'] as string, ...(await authenticated()) }) },
@@ -61,9 +62,9 @@ describe('every surface while the database is down', () => {
       { name: 'POST /enroll', method: 'POST', url: '/enroll', headers: FORM, payload: form({ enrollment_token: 'et_'.padEnd(46, 'x'), jwk }) },
       { name: 'POST /ca/v1/certificates', method: 'POST', url: '/ca/v1/certificates', headers: { authorization: `Bearer ${tokens['cert']}` }, payload: { csr: '-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n' } },
       { name: 'GET /ssf/streams', method: 'GET', url: '/ssf/streams', headers: { authorization: `Bearer ${tokens['signals']}` } },
-    ] as const;
+    ];
     for (const { name, ...request } of protocol) {
-      const response = await t.server.app.inject(request as Parameters<typeof t.server.app.inject>[0]);
+      const response = await t.server.app.inject(request);
       expect({ name, status: response.statusCode, retryAfter: response.headers['retry-after'], error: response.json().error }).toEqual({ name, status: 503, retryAfter: '5', error: 'temporarily_unavailable' });
     }
 
