@@ -30,6 +30,7 @@ describe('every surface while the database is down', () => {
 
   beforeAll(async () => {
     pg = await startPrivatePostgres();
+    // Not the shared test database ('postgres' would create one there): the private cluster's.
     t = await startTestServer('sqlite', { AGENTAUTH_DATABASE_URL: pg.url() });
     agent = await createAgent(t.server, { scopes: ['orders:read', 'agentauth:cert', 'agentauth:signals'] });
     for (const [name, scope, resource] of [
