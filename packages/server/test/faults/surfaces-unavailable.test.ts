@@ -60,6 +60,7 @@ describe('every surface while the database is down', () => {
       { name: 'POST /register', method: 'POST', url: '/register', headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` }, payload: { client_name: 'while-down', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [JSON.parse(jwk)] }, resources: ['https://api.example.com'] } },
       // A refusal whose audit record cannot be written is answered 503 too, never as a 500.
       { name: 'POST /register (refused metadata)', method: 'POST', url: '/register', headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` }, payload: { client_name: 'while-down', redirect_uris: ['https://x.example/cb'] } },
+      { name: 'POST /agents/self/keys', method: 'POST', url: '/agents/self/keys', headers: FORM, payload: form({ ...(await authenticated()), jwk }) },
       { name: 'POST /enroll', method: 'POST', url: '/enroll', headers: FORM, payload: form({ enrollment_token: 'et_'.padEnd(46, 'x'), jwk }) },
       { name: 'POST /ca/v1/certificates', method: 'POST', url: '/ca/v1/certificates', headers: { authorization: `Bearer ${tokens['cert']}` }, payload: { csr: '-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n' } },
       { name: 'GET /ssf/streams', method: 'GET', url: '/ssf/streams', headers: { authorization: `Bearer ${tokens['signals']}` } },
