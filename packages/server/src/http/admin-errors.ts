@@ -68,8 +68,8 @@ export interface AdminRefusal {
  * What the admin API answers an error with (ARCHITECTURE.md, Errors: a fixed title for the client, the detail
  * for the operator). Known refusals keep their own problem code; fastify's validation and body
  * errors map onto the closed list; storage that cannot be reached or written is 503
- * `storage_unavailable` with `Retry-After`; anything else is `internal_error` with a fixed detail, logged
- * here with its stack, which never leaves the server.
+ * `storage_unavailable` with `Retry-After`; anything else is `internal_error` with a fixed
+ * detail, logged here with its stack, which never leaves the server.
  */
 export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { logger: Pick<Logger, 'error'>; clock: Clock }): AdminRefusal {
   const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });

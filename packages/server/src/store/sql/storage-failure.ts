@@ -6,7 +6,8 @@ import { StorageUnavailableError } from '../ports/storage-unavailable-error.js';
  *
  * PostgreSQL SQLSTATEs (Appendix A of its manual): class 08 (connection exception), 53
  * (insufficient resources: disk full, out of memory, too many connections), 57P01-57P05
- * (admin or crash shutdown, cannot connect now, idle session timeout), 58 (system error: I/O).
+ * (admin or crash shutdown, cannot connect now, database dropped, idle session timeout), 58
+ * (system error: I/O).
  */
 const POSTGRES_CLASSES = ['08', '53', '58'];
 const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '57P04', '57P05']);
