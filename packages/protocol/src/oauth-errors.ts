@@ -33,9 +33,10 @@ export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
  * Error codes of the certificate authority's JSON API (`POST /ca/v1/certificates`, the CRLs):
  * RFC 6750 §3.1 for its bearer token, RFC 6749 §5.2 `invalid_client` for a refused client
  * certificate, `access_denied` (RFC 6749 §4.1.2.1) for an agent that may not be issued
- * certificates, and its own `invalid_csr` (with a `csr_error` member) and `not_found`.
+ * certificates, its own `invalid_csr` (with a `csr_error` member) and `not_found`, and
+ * `temporarily_unavailable` (503 with `Retry-After`) while storage cannot be reached or written.
  */
-export const CA_ERROR_CODES = ['invalid_request', 'invalid_token', 'invalid_client', 'insufficient_scope', 'invalid_csr', 'access_denied', 'not_found', 'server_error'] as const;
+export const CA_ERROR_CODES = ['invalid_request', 'invalid_token', 'invalid_client', 'insufficient_scope', 'invalid_csr', 'access_denied', 'not_found', 'server_error', 'temporarily_unavailable'] as const;
 
 /** One of {@link CA_ERROR_CODES}. */
 export type CaApiErrorCode = (typeof CA_ERROR_CODES)[number];
@@ -43,9 +44,10 @@ export type CaApiErrorCode = (typeof CA_ERROR_CODES)[number];
 /**
  * Error codes of the Shared Signals endpoints (SSF 1.0 §8.1 names the statuses): RFC 6750 §3.1 for
  * the receiver's bearer token, and `forbidden`, `not_found`, `too_many_requests` for the statuses
- * SSF names without a code.
+ * SSF names without a code; `temporarily_unavailable` (503 with `Retry-After`) while storage cannot
+ * be reached or written.
  */
-export const SSF_ERROR_CODES = ['invalid_request', 'invalid_token', 'insufficient_scope', 'forbidden', 'not_found', 'too_many_requests', 'server_error'] as const;
+export const SSF_ERROR_CODES = ['invalid_request', 'invalid_token', 'insufficient_scope', 'forbidden', 'not_found', 'too_many_requests', 'server_error', 'temporarily_unavailable'] as const;
 
 /** One of {@link SSF_ERROR_CODES}. */
 export type SsfErrorCode = (typeof SSF_ERROR_CODES)[number];

@@ -40,8 +40,8 @@ interface Batch {
  *   batch size grows with the arrival rate and the store's commit latency.
  * - Each caller's promise resolves with its own `CommitResult` once the batch's transaction has
  *   committed, and rejects with the store's error if it failed (fail closed: the request answers
- *   `server_error`, and nothing is reported done that is not durable). A failure affects only that
- *   batch; the next one is tried afresh.
+ *   503 when storage was unavailable, else `server_error`, and nothing is reported done that is
+ *   not durable). A failure affects only that batch; the next one is tried afresh.
  * - `close()` refuses new units, flushes everything queued and resolves when the last flush has
  *   ended (failed flushes are reported to their callers and logged, not thrown from `close`).
  *

@@ -80,21 +80,29 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
    * the authentication hook instead, so every refused request has exactly one record. Never the
    * body or the credential: the route, the status and the problem's detail.
    */
-  const refuse = async (request: FastifyRequest, reply: FastifyReply, refusal: AdminRefusal) => {
-    if (refusal.code !== 'internal_error') {
+  const refuse = async (request: FastifyRequest, reply: FastifyReply, refused: AdminRefusal) => {
+    let refusal = refused;
+    // Neither is the caller's doing, and the audit log may be what cannot be written.
+    if (refusal.code !== 'internal_error' && refusal.code !== 'storage_unavailable') {
       const params: unknown = request.params;
       const id = typeof params === 'object' && params !== null && 'id' in params ? params.id : undefined;
-      await recordRefusal(deps.audit, {
-        time: deps.clock.now(),
-        event: 'admin_request.denied',
-        outcome: 'failure',
-        agentId: typeof id === 'string' && AGENT_ID_PATTERN.test(id) ? id : null,
-        actor: principals.get(request)?.actor ?? null,
-        sourceIp: request.ip,
-        reason: `${refusal.code}: ${refusal.detail}`,
-        requestId: request.id,
-        details: { method: request.method, path: pathOf(request), status: ADMIN_PROBLEMS[refusal.code].status },
-      });
+      try {
+        await recordRefusal(deps.audit, {
+          time: deps.clock.now(),
+          event: 'admin_request.denied',
+          outcome: 'failure',
+          agentId: typeof id === 'string' && AGENT_ID_PATTERN.test(id) ? id : null,
+          actor: principals.get(request)?.actor ?? null,
+          sourceIp: request.ip,
+          reason: `${refusal.code}: ${refusal.detail}`,
+          requestId: request.id,
+          details: { method: request.method, path: pathOf(request), status: ADMIN_PROBLEMS[refusal.code].status },
+        });
+      } catch (failure) {
+        // A refusal that cannot be put on record is answered as the failure it met (503 while
+        // storage is unavailable), never as fastify's own 500 with the failure's message.
+        refusal = adminRefusalOf(failure, request, deps);
+      }
     }
     return sendProblem(reply, refusal.code, refusal.detail, refusal.headers);
   };

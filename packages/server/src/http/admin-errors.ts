@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { AgentError } from '../agents/agent-error.js';
 import { FederationError } from '../federation/federation-error.js';
 import { RotationTooSoonError } from '../keys/rotation-too-soon-error.js';
+import { StorageUnavailableError } from '../store/ports/storage-unavailable-error.js';
 import { AdminProblem, PROBLEM_MEDIA_TYPE, problemBody, problemCodeOf } from '../admin/problem.js';
 import { ADMIN_PROBLEMS, type AdminProblemCode } from '../admin/problem-codes.js';
 
@@ -67,8 +68,9 @@ export interface AdminRefusal {
 /**
  * What the admin API answers an error with (ARCHITECTURE.md, Errors: a fixed title for the client, the detail
  * for the operator). Known refusals keep their own problem code; fastify's validation and body
- * errors map onto the closed list; anything else is `internal_error` with a fixed detail, logged
- * here with its stack, which never leaves the server.
+ * errors map onto the closed list; storage that cannot be reached or written is 503
+ * `storage_unavailable` with `Retry-After`; anything else is `internal_error` with a fixed
+ * detail, logged here with its stack, which never leaves the server.
  */
 export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { logger: Pick<Logger, 'error'>; clock: Clock }): AdminRefusal {
   const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });
@@ -78,6 +80,13 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
     return refusal('rotation_too_soon', `the prepared key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
       'retry-after': String(seconds),
+    });
+  }
+  if (error instanceof StorageUnavailableError) {
+    // Logged without a stack: it is the database's state, not a fault of ours.
+    deps.logger.error({ reqId: request.id, storage: error.message }, 'admin API: storage unavailable');
+    return refusal('storage_unavailable', 'the database cannot be reached or written for now; retry after the seconds in Retry-After', {
+      'retry-after': String(error.retryAfterSeconds),
     });
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;

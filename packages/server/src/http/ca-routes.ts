@@ -14,6 +14,7 @@ import { EST_PATHS, estCaCerts, estEnroll, MAX_EST_BODY, type EstResponse } from
 import { spiffeBundle } from '../ca/spiffe-bundle.js';
 import type { ClientCertificate } from '../oauth/mtls/client-certificate.js';
 import { accessDenied, errorBody, insufficientScope, invalidClientCertificate, invalidCsr, invalidToken, notFound, requestRefusedUnread, serverError, type OAuthError } from '../oauth/oauth-error.js';
+import { storageUnavailable } from './render-oauth-error.js';
 
 /** Options of {@link caRoutes}. */
 export interface CaRoutesOptions {
@@ -58,10 +59,16 @@ export async function caRoutes(app: FastifyInstance, options: CaRoutesOptions): 
   app.addContentTypeParser('application/pkcs10', { parseAs: 'string', bodyLimit: MAX_EST_BODY }, (_request, body, done) => done(null, body));
   const send = (reply: FastifyReply, error: OAuthError) => reply.code(error.status).headers(error.headers).send(errorBody(error));
   app.setErrorHandler((error, request, reply) => {
-    const refused = requestRefusedUnread(error);
-    if (refused !== undefined) return send(reply, refused);
-    request.log.error({ err: error, reqId: request.id }, 'CA endpoint: unexpected error');
-    return send(reply, serverError('unexpected error'));
+    let refused = requestRefusedUnread(error) ?? storageUnavailable(error);
+    if (refused === undefined) {
+      request.log.error({ err: error, reqId: request.id }, 'CA endpoint: unexpected error');
+      refused = serverError('unexpected error');
+    }
+    // RFC 7030 §4.2.3: an EST client reads a refusal as text, whatever the status.
+    if ((Object.values(EST_PATHS) as string[]).includes(request.routeOptions.url ?? '')) {
+      return reply.code(refused.status).headers(refused.headers).type('text/plain; charset=utf-8').send(`${refused.description}\n`);
+    }
+    return send(reply, refused);
   });
 
   /** The `certificate.denied` record of a refused request: who it claimed to be, why, on which path. */

@@ -109,9 +109,17 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
   // Requests whose refusal is already on record (their credential was refused).
   const audited = new WeakSet<FastifyRequest>();
   app.setErrorHandler(async (error, request, reply) => {
-    const refusal = asOAuthError(toOAuthError(error), request);
+    let refusal = asOAuthError(toOAuthError(error), request);
     // A 500 is our failure, not a refusal: the log has it.
-    if (!audited.has(request) && refusal.status < 500) await recordDenied(request, refusal);
+    if (!audited.has(request) && refusal.status < 500) {
+      try {
+        await recordDenied(request, refusal);
+      } catch (failure) {
+        // A refusal that cannot be put on record is not answered as one: the caller gets the
+        // failure (503 while storage is unavailable), never fastify's own 500 with its message.
+        refusal = asOAuthError(failure, request);
+      }
+    }
     return sendOAuthError(refusal, request, reply);
   });
   app.removeAllContentTypeParsers();

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { parsePollRequest } from '../signals/poll-request.js';
 import { errorBody, invalidRequest, OAuthError, requestRefusedUnread, serverError } from '../oauth/oauth-error.js';
+import { storageUnavailable } from './render-oauth-error.js';
 import { SSF_PATHS } from '../signals/stream-config.js';
 import type { RequestContext, StreamService } from '../signals/stream-service.js';
 import type { SignalsTransmitter } from '../signals/transmitter.js';
@@ -111,7 +112,7 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
  * rule. Anything unexpected is `server_error`, with nothing internal in the response.
  */
 function renderSsfError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let ssf = error instanceof OAuthError ? error : requestRefusedUnread(error);
+  let ssf = error instanceof OAuthError ? error : (requestRefusedUnread(error) ?? storageUnavailable(error));
   if (ssf === undefined) {
     request.log.error({ err: error }, 'unexpected error on the SSF surface');
     ssf = serverError('unexpected error');

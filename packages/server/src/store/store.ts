@@ -32,7 +32,12 @@ export interface Store
     SignalsStore,
     TokenLineageStore {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Cheap liveness probe for `/readyz`. */
+  /**
+   * The readiness probe of `/readyz`: one read, and one small write while the last write failed
+   * (`StorageHealth`). Rejects with a `StorageUnavailableError` while the database cannot be
+   * reached or written (a full disk included), or when another store call failed that way while
+   * the probe ran.
+   */
   ping(): Promise<void>;
   /** Closes the database (and the SQLite commit thread, once its batches are done). Idempotent. */
   close(): Promise<void>;

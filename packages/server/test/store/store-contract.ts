@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
+import { StorageUnavailableError } from '../../src/store/ports/storage-unavailable-error.js';
+import { READINESS_PROBE_SETTING } from '../../src/store/sql/storage-health.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
 import { auditCheckpointStoreContract } from './contract/audit-checkpoint-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
@@ -55,11 +57,24 @@ export function storeContract(open: () => Promise<Store>): void {
       await expect(opened().store.ping()).resolves.toBeUndefined();
     });
 
+    it('pings with a read only while writes work: /readyz is public and costs no durable write', async () => {
+      await opened().store.ping();
+      await opened().store.ping();
+      expect(await opened().store.getSetting(READINESS_PROBE_SETTING)).toBeUndefined();
+    });
+
     it('closes idempotently', async () => {
       const extra = await open();
       await extra.close();
       await extra.close();
       await expect(extra.ping()).rejects.toThrow();
+    });
+
+    it('answers a call racing its close as storage unavailable (503), never as a fault of ours', async () => {
+      const extra = await open();
+      await extra.close();
+      await expect(extra.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(extra.getSetting('anything')).rejects.toBeInstanceOf(StorageUnavailableError);
     });
   });
 }

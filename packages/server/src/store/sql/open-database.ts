@@ -22,6 +22,8 @@ export interface DatabaseOptions {
 export const SQLITE_FILE = 'agentauth.db';
 /** Connections per node to PostgreSQL. */
 export const POSTGRES_POOL_SIZE = 10;
+/** How long a request waits for a PostgreSQL connection (a free one, or a new one), ms. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 /** How long a SQLite writer waits for another process's write lock, ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const INT8_OID = 20;
@@ -71,6 +73,10 @@ function openPostgres(connectionString: string, logger: DatabaseOptions['logger'
   const pool = new pg.Pool({
     connectionString,
     max: POSTGRES_POOL_SIZE,
+    // While the database is away, requests fail fast instead of queueing for a connection that
+    // cannot be made; TCP keepalive finds a connection whose peer vanished without closing it.
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
     // Times and seqs are int8: parse them to numbers for this pool only, never globally, so other
     // pg users in the process keep their own parsing.
     types: {
@@ -78,8 +84,16 @@ function openPostgres(connectionString: string, logger: DatabaseOptions['logger'
         oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => logger?.info(`postgres idle connection error: ${error.message}`));
+  // A client whose connection dies emits 'error'. With no listener Node would throw it and end the
+  // process: the pool listens only while a client is idle, so every client gets its own listener
+  // for the time it is checked out (in a transaction, or a query in flight) too. The query in flight
+  // fails on its own (StorageUnavailableError), and the pool drops the dead client when it is
+  // released and opens a new connection for the next query: a database that restarts is reconnected
+  // to without restarting the server.
+  const onLost = (error: Error) => logger?.warn?.(`postgres connection lost: ${error.message}`);
+  pool.on('connect', (client) => client.on('error', onLost));
+  // The pool re-emits an idle client's error; that client's own listener has logged it.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { ctx: new SqlContext(db, postgresDialect, openGate), close: () => db.destroy() };
 }

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
 import { sqlAuditCheckpointStore } from './audit-checkpoint-queries.js';
@@ -15,6 +14,8 @@ import { sqlReplayClaimStore } from './replay-claim-queries.js';
 import { sqlSettingsStore } from './settings-queries.js';
 import { sqlSignalsStore } from './signals-queries.js';
 import { sqlSigningKeyStore } from './signing-key-queries.js';
+import { classifyingStorageErrors } from './storage-failure.js';
+import { StorageHealth } from './storage-health.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
@@ -49,12 +50,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return storeOver(opened, thread);
 }
 
-/** Every port over one open database, as one object. */
+/** Every port over one open database, as one object, its storage failures classified. */
 function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined): Store {
   const { ctx } = opened;
   let closed = false;
-  return {
-    ...joinPorts(
+  const health = new StorageHealth(ctx);
+  const verbs = classifyingStorageErrors(
+    joinPorts(
       sqlAgentStore(ctx),
       sqlSigningKeyStore(ctx),
       sqlTokenStore(ctx),
@@ -69,10 +71,17 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
     ),
-    dialect: ctx.dialect.name,
-    async ping() {
-      await sql`select 1`.execute(ctx.db);
+    () => health.failed(),
+  );
+  return {
+    ...verbs,
+    async commitUnits(units, hashRecord) {
+      const results = await verbs.commitUnits(units, hashRecord);
+      health.wrote();
+      return results;
     },
+    dialect: ctx.dialect.name,
+    ping: () => health.probe(),
     async close() {
       if (closed) return;
       closed = true;

@@ -21,7 +21,7 @@ function workerUrl(): URL {
 /**
  * The main thread's side of the SQLite group commit worker (`sqlite-commit-worker.ts`): sends a
  * batch, resolves with its results once the batch is durable. If the thread dies, every pending
- * batch fails (fail closed: its requests get server_error) and the next batch starts a new thread.
+ * batch fails (fail closed: its requests are refused) and the next batch starts a new thread.
  */
 export class SqliteCommitThread {
   private worker: Worker | undefined;
@@ -60,7 +60,7 @@ export class SqliteCommitThread {
       const waiter = this.pending.get(reply.id);
       if (waiter === undefined) return;
       this.pending.delete(reply.id);
-      if ('error' in reply) waiter.reject(new Error(`group commit failed: ${reply.error}`));
+      if ('error' in reply) waiter.reject(Object.assign(new Error(`group commit failed: ${reply.error}`), reply.code === undefined ? {} : { code: reply.code }));
       else waiter.resolve(reply.results);
     });
     const fail = (error: Error) => {

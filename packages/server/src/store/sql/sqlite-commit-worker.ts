@@ -23,8 +23,11 @@ export interface CommitRequest {
   units: PreparedUnit[];
 }
 
-/** The answer: the results, or the error's message (the batch was rolled back). */
-export type CommitReply = { id: number; results: CommitResult[] } | { id: number; error: string };
+/**
+ * The answer: the results, or the error's message and SQLite code (the batch was rolled back); the
+ * code lets the main thread tell a full disk or an I/O error from a fault of ours.
+ */
+export type CommitReply = { id: number; results: CommitResult[] } | { id: number; error: string; code?: string };
 
 /** What the main thread starts this thread with (`SqliteCommitThread`). */
 export interface CommitWorkerData {
@@ -81,7 +84,8 @@ parentPort?.on('message', (request: CommitRequest | 'close') => {
     // BEGIN IMMEDIATE: take the write lock first, so the chain head read is the one we extend.
     reply = { id: request.id, results: commit.immediate(request.units) };
   } catch (error) {
-    reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    const code = (error as { code?: unknown } | null)?.code;
+    reply = { id: request.id, error: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
   }
   parentPort?.postMessage(reply);
 });
