@@ -19,6 +19,16 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The packed-install test's consumer project: plain Node.js, and one CommonJS file on purpose.
+    files: ['test/packaging/consumer/**'],
+    languageOptions: { globals: { fetch: 'readonly', Request: 'readonly', URLSearchParams: 'readonly' } },
+  },
+  {
+    files: ['test/packaging/consumer/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests may assert presence with `!` and build hostile inputs by deleting members.
     files: ['**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-dynamic-delete': 'off' },

@@ -23,7 +23,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['./vitest.global-setup.ts'],
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // Generous: the suite must pass on a loaded machine, where starting a server process can take
     // many seconds. No test measures time; a timeout only stops a test that hangs.
     testTimeout: 60_000,
