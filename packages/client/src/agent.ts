@@ -15,17 +15,16 @@ import { createClientAssertion } from './client-assertion.js';
 import { discover } from './discovery.js';
 import { DpopKey } from './dpop.js';
 import { enroll } from './enroll.js';
-import { InsufficientScopeError } from './insufficient-scope-error.js';
 import { checkStoredIdentity, type KeyStore, type StoredIdentity } from './key-store.js';
 import { agentKeyFromJwk, generateAgentKey, makeAgentKey, type AgentKey } from './lib/agent-key.js';
 import { readJsonObject } from './lib/read-json.js';
 import { DEFAULT_RETRY, fetchRetryable, withRetry, type RetryPolicy } from './lib/retry.js';
 import { postTokenRequest } from './lib/token-endpoint.js';
 import { toOAuthError } from './lib/token-response.js';
-import { parseWwwAuthenticate } from './lib/www-authenticate.js';
 import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
 import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-request.js';
 import { isCurrentParty } from './lib/subject-token.js';
+import { sendWithToken } from './resource-request.js';
 
 export type { TokenRequest } from './lib/token-request.js';
 
@@ -58,6 +57,11 @@ export interface AgentFetchInit extends RequestInit {
   scope?: string;
   /** Resource indicator to request the token for (default: derived from the URL). */
   resource?: string;
+  /**
+   * Send this token instead of one the agent requests: a delegated or per-task token from
+   * {@link Agent.exchange}. Not combined with `scope` or `resource`.
+   */
+  token?: AccessToken;
 }
 
 /** The result of {@link Agent.rotateKey}. */
@@ -210,45 +214,32 @@ export class Agent {
    * to the token (`ath`). Retries once on 401 with a fresh token, and once on a resource server's
    * `use_dpop_nonce` (RFC 9449 §9). A 403 `insufficient_scope` throws InsufficientScopeError.
    * A request body that is a stream is sent once (it cannot be replayed).
+   *
+   * With `init.token` (for example a delegated token from {@link Agent.exchange}) that token is
+   * sent instead, in the scheme its `tokenType` names, with DPoP proofs made by this agent's DPoP
+   * key; a 401 is then returned as it is, since a given token cannot be replaced.
    */
   async fetch(input: string | URL, init: AgentFetchInit = {}): Promise<Response> {
     const url = new URL(input);
-    const { scope: scopeOption, resource: resourceOption, ...requestInit } = init;
+    const { scope: scopeOption, resource: resourceOption, token: given, ...requestInit } = init;
+    if (given !== undefined) {
+      checkGivenToken(given, scopeOption, resourceOption);
+      return sendWithToken({ url, init: requestInit, fetch: this.#fetch, dpop: this.#dpop, token: given });
+    }
     const resource = resourceOption ?? this.#resourceFor(url);
     const scope = scopeOption ?? this.#resources[resource]?.scope;
     const key = cacheKey(resource, scope);
-    const method = (requestInit.method ?? 'GET').toUpperCase();
-    const replayable = !(requestInit.body instanceof ReadableStream);
-
-    let token = await this.#cache.get(key, () => this.#requestToken(resource, scope));
-    let freshTokenTried = false;
-    let nonceTried = false;
-    for (;;) {
-      const headers = new Headers(requestInit.headers);
-      headers.set('authorization', `${token.tokenType} ${token.accessToken}`);
-      if (token.tokenType === 'DPoP' && this.#dpop !== undefined) headers.set('dpop', await this.#dpop.proof(method, url, token.accessToken));
-      const response = await this.#fetch(url, { ...requestInit, method, headers });
-      const nonceChanged = this.#dpop?.rememberNonce(url, response) ?? false;
-      if (response.status !== 401 && response.status !== 403) return response;
-      const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
-      const errors = challenges.map((c) => c.params['error']);
-      if (response.status === 403 && errors.includes('insufficient_scope')) {
-        await response.body?.cancel();
-        const challenge = challenges.find((c) => c.params['error'] === 'insufficient_scope');
-        throw new InsufficientScopeError(`${url.origin}${url.pathname}`, challenge?.params['scope'], challenge?.params['error_description']);
-      }
-      if (response.status !== 401 || !replayable) return response;
-      if (errors.includes('use_dpop_nonce') && nonceChanged && !nonceTried) {
-        nonceTried = true;
-        await response.body?.cancel();
-        continue;
-      }
-      if (freshTokenTried) return response;
-      freshTokenTried = true;
-      await response.body?.cancel();
-      this.#cache.drop(key, token.accessToken);
-      token = await this.#cache.refresh(key, () => this.#requestToken(resource, scope));
-    }
+    return sendWithToken({
+      url,
+      init: requestInit,
+      fetch: this.#fetch,
+      dpop: this.#dpop,
+      token: await this.#cache.get(key, () => this.#requestToken(resource, scope)),
+      renew: (refused) => {
+        this.#cache.drop(key, refused.accessToken);
+        return this.#cache.refresh(key, () => this.#requestToken(resource, scope));
+      },
+    });
   }
 
   /**
@@ -384,4 +375,13 @@ export class Agent {
 
 function publicToken(token: CachedToken): AccessToken {
   return { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, expiresAt: token.expiresAt };
+}
+
+/** A token handed to {@link Agent.fetch}: misuse throws at once, before anything is sent. */
+function checkGivenToken(token: AccessToken, scope: string | undefined, resource: string | undefined): void {
+  if (typeof token !== 'object' || token === null || typeof token.accessToken !== 'string' || token.accessToken === '') {
+    throw new TypeError('token must be an access token as getToken or exchange returns it');
+  }
+  if (token.tokenType !== 'Bearer' && token.tokenType !== 'DPoP') throw new TypeError('token.tokenType must be Bearer or DPoP');
+  if (scope !== undefined || resource !== undefined) throw new TypeError('token cannot be combined with scope or resource: the token already has them');
 }
