@@ -1,7 +1,10 @@
 import { SCOPE_CERT } from '@agentauth/protocol';
 
-/** Which way to a certificate was refused. */
-export type CertificateStep = 'first' | 'renewal' | 'token';
+/**
+ * Which way to a certificate was refused: the agent's key for its first one, the agent's key after
+ * renewal by the current certificate was refused, the agent's key when asked for directly, or a token.
+ */
+export type CertificateStep = 'first' | 'renewal' | 'key' | 'token';
 
 /**
  * The agent could not get a certificate, and the message says what the server refused and what
@@ -23,8 +26,8 @@ export class CertificateRenewalError extends Error {
   }
 
   /**
-   * The refusal of a certificate asked for with the agent's key (`first`: it held none; `renewal`:
-   * after its current certificate was refused, `renewalRefusal` saying how) or with a token.
+   * The refusal of a certificate asked for at `step`; for `renewal`, `renewalRefusal` says how the
+   * current certificate was refused before.
    */
   static of(step: CertificateStep, refusal: { error: string; status: number; error_description?: string | undefined }, renewalRefusal?: { error: string; status: number }): CertificateRenewalError {
     const before =
@@ -32,7 +35,9 @@ export class CertificateRenewalError extends Error {
         ? 'no first certificate: the server refused it'
         : step === 'renewal'
           ? `renewal by the current certificate was refused${renewalRefusal === undefined ? '' : ` (${renewalRefusal.error}, HTTP ${renewalRefusal.status})`}, and a new certificate with the agent's key was refused too`
-          : `a certificate by token (scope ${SCOPE_CERT}) was refused`;
+          : step === 'key'
+            ? "a new certificate with the agent's key was refused"
+            : `a certificate by token (scope ${SCOPE_CERT}) was refused`;
     const said = `${refusal.error}, HTTP ${refusal.status}${refusal.error_description === undefined ? '' : `: ${refusal.error_description}`}`;
     return new CertificateRenewalError(refusal.error, refusal.status, `${before} (${said}); ${remedy(refusal.error)}`, refusal.error_description);
   }

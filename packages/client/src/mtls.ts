@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { SCOPE_CERT } from '@agentauth/protocol';
 
 import type { Agent } from './agent.js';
-import { CertificateRenewalError } from './certificate-renewal-error.js';
+import { CertificateRenewalError, type CertificateStep } from './certificate-renewal-error.js';
 import { discover } from './discovery.js';
 import { createCsr } from './lib/csr.js';
 import { mutualTlsFetch } from './mtls-fetch.js';
@@ -151,7 +151,7 @@ export class CertificateManager {
       if (response.status >= 500) throw new Error(`certificate renewal over mutual TLS failed: HTTP ${response.status}`);
       refused = { error: typeof body['error'] === 'string' ? body['error'] : 'refused', status: response.status };
     }
-    return this.#byKey(this.#held === undefined ? 'first' : 'renewal', refused);
+    return this.#byKey(this.#held === undefined ? 'first' : refused === undefined ? 'key' : 'renewal', refused);
   }
 
   /**
@@ -160,7 +160,7 @@ export class CertificateManager {
    * holds no certificate yet. The agent must be allowed the scope `agentauth:cert`.
    */
   renewByKey(): Promise<CurrentCertificate> {
-    return this.#byKey(this.#held === undefined ? 'first' : 'renewal', undefined);
+    return this.#byKey(this.#held === undefined ? 'first' : 'key', undefined);
   }
 
   /**
@@ -214,7 +214,7 @@ export class CertificateManager {
     this.#timer.unref();
   }
 
-  async #byKey(step: 'first' | 'renewal', renewalRefusal: { error: string; status: number } | undefined): Promise<CurrentCertificate> {
+  async #byKey(step: CertificateStep, renewalRefusal: { error: string; status: number } | undefined): Promise<CurrentCertificate> {
     const keyPair = await newKeyPair();
     let body: Record<string, unknown>;
     try {
