@@ -1,7 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { request } from 'node:https';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer as createHttpsServer, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createResourceServer } from '@agentauth/resource-server';
+import { nodeAgentAuth } from '@agentauth/resource-server/node';
 import { freePort } from '../../cli/test/helpers/server-process.js';
 import { createAgent, memoryKeyStore, OAuthClientError, type Agent } from '../src/index.js';
 import { createCsr } from '../src/lib/csr.js';
@@ -118,6 +125,38 @@ describe('certificate-bound tokens through the SDK (RFC 8705 §3)', () => {
     const token = await agent.getToken({ resource: API, scope: 'orders:read' });
     expect(token.tokenType).toBe('Bearer');
     expect(decodeJwt(token.accessToken)).toMatchObject({ aud: API, cnf: { 'x5t#S256': thumbprint(manager.current.chainPem) } });
+  });
+
+  it('a resource server (the resource-server SDK over TLS) accepts that token with the current certificate, and refuses it without', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agentauth-rs-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+    const serverTls = { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') };
+    await rm(dir, { recursive: true, force: true });
+    const guard = nodeAgentAuth(createResourceServer({ issuer: server.issuer, resource: API, revocation: 'off' }));
+    // The binding is to the certificate presented (RFC 8705 §3): the SDK compares thumbprints.
+    const api = createHttpsServer({ ...serverTls, requestCert: true, rejectUnauthorized: false }, async (req, res) => {
+      const principal = await guard(req, res);
+      if (principal !== undefined) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ binding: principal.binding }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(api.address() as AddressInfo).port}/orders`;
+      const { accessToken } = await agent.getToken({ resource: API, scope: 'orders:read' });
+      const call = (tls: object) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(url, { ...tls, ca: serverTls.cert, agent: false, headers: { authorization: `Bearer ${accessToken}` } }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await call(manager!.tlsOptions())).toEqual({ status: 200, body: JSON.stringify({ binding: 'mtls' }) });
+      expect((await call({})).status).toBe(401);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it('re-binds after renewal: the next token carries the new certificate, and close() goes back to the plain endpoint', async () => {
