@@ -15,59 +15,25 @@ import { createClientAssertion } from './client-assertion.js';
 import { discover } from './discovery.js';
 import { DpopKey } from './dpop.js';
 import { enroll } from './enroll.js';
-import { InsufficientScopeError } from './insufficient-scope-error.js';
 import { checkStoredIdentity, type KeyStore, type StoredIdentity } from './key-store.js';
 import { agentKeyFromJwk, generateAgentKey, makeAgentKey, type AgentKey } from './lib/agent-key.js';
 import { readJsonObject } from './lib/read-json.js';
 import { DEFAULT_RETRY, fetchRetryable, withRetry, type RetryPolicy } from './lib/retry.js';
 import { postTokenRequest } from './lib/token-endpoint.js';
 import { toOAuthError } from './lib/token-response.js';
-import { parseWwwAuthenticate } from './lib/www-authenticate.js';
 import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
 import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-request.js';
+import type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualTlsTransport } from './agent-types.js';
 import { isCurrentParty } from './lib/subject-token.js';
+import { sendWithToken } from './resource-request.js';
 
 export type { TokenRequest } from './lib/token-request.js';
 
-/** An access token as the agent holds it. */
-export interface AccessToken {
-  accessToken: string;
-  /** `DPoP` when bound to the agent's DPoP key (RFC 9449), else `Bearer` (RFC 6750). */
-  tokenType: 'Bearer' | 'DPoP';
-  /** Granted scope, when the server said (RFC 6749 §5.1). */
-  scope: string | undefined;
-  /** Milliseconds since the epoch. */
-  expiresAt: number;
-}
-
-/** What {@link Agent.exchange} asks for (RFC 8693 §2.1). */
-export interface ExchangeRequest {
-  /** The token to act on behalf of (e.g. the user's or the calling agent's access token). */
-  subjectToken: string;
-  /** RFC 8693 §3 type of `subjectToken` (default `urn:ietf:params:oauth:token-type:access_token`). */
-  subjectTokenType?: string;
-  resource?: string;
-  scope?: string;
-  /** agentauth extension: ties the token to one task (`task_id` claim, audit, lineage). */
-  taskId?: string;
-}
-
-/** Extra options of {@link Agent.fetch}. */
-export interface AgentFetchInit extends RequestInit {
-  /** Scope to request for this call (default: the resource's configured scope). */
-  scope?: string;
-  /** Resource indicator to request the token for (default: derived from the URL). */
-  resource?: string;
-}
-
-/** The result of {@link Agent.rotateKey}. */
-export interface KeyRotation {
-  kid: string;
-  previousKid: string;
-}
+export type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualTlsTransport } from './agent-types.js';
 
 const SELF_KEYS_PATH = '/agents/self/keys';
 const SELF_KEYS_REVOKE_PATH = '/agents/self/keys/revoke';
+const SELF_CERTIFICATES_PATH = '/agents/self/certificates';
 /** agentauth's `task_id`: 1..128 of A-Z a-z 0-9 . _ : / - (docs/oauth.md). */
 const TASK_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 
@@ -107,6 +73,7 @@ export class Agent {
   readonly #requests = new Set<Promise<unknown>>();
   #metadata: Promise<AuthorizationServerMetadata> | undefined;
   #rotation: Promise<unknown> = Promise.resolve();
+  #mutualTls: MutualTlsTransport | undefined;
 
   private constructor(options: AgentOptions, alg: SigningAlg, clientId: string, key: AgentKey, dpop: DpopKey | undefined) {
     this.issuer = options.issuer;
@@ -210,45 +177,32 @@ export class Agent {
    * to the token (`ath`). Retries once on 401 with a fresh token, and once on a resource server's
    * `use_dpop_nonce` (RFC 9449 §9). A 403 `insufficient_scope` throws InsufficientScopeError.
    * A request body that is a stream is sent once (it cannot be replayed).
+   *
+   * With `init.token` (for example a delegated token from {@link Agent.exchange}) that token is
+   * sent instead, in the scheme its `tokenType` names, with DPoP proofs made by this agent's DPoP
+   * key; a 401 is then returned as it is, since a given token cannot be replaced.
    */
   async fetch(input: string | URL, init: AgentFetchInit = {}): Promise<Response> {
     const url = new URL(input);
-    const { scope: scopeOption, resource: resourceOption, ...requestInit } = init;
+    const { scope: scopeOption, resource: resourceOption, token: given, ...requestInit } = init;
+    if (given !== undefined) {
+      checkGivenToken(given, scopeOption, resourceOption);
+      return sendWithToken({ url, init: requestInit, fetch: this.#fetch, dpop: this.#dpop, token: given });
+    }
     const resource = resourceOption ?? this.#resourceFor(url);
     const scope = scopeOption ?? this.#resources[resource]?.scope;
     const key = cacheKey(resource, scope);
-    const method = (requestInit.method ?? 'GET').toUpperCase();
-    const replayable = !(requestInit.body instanceof ReadableStream);
-
-    let token = await this.#cache.get(key, () => this.#requestToken(resource, scope));
-    let freshTokenTried = false;
-    let nonceTried = false;
-    for (;;) {
-      const headers = new Headers(requestInit.headers);
-      headers.set('authorization', `${token.tokenType} ${token.accessToken}`);
-      if (token.tokenType === 'DPoP' && this.#dpop !== undefined) headers.set('dpop', await this.#dpop.proof(method, url, token.accessToken));
-      const response = await this.#fetch(url, { ...requestInit, method, headers });
-      const nonceChanged = this.#dpop?.rememberNonce(url, response) ?? false;
-      if (response.status !== 401 && response.status !== 403) return response;
-      const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
-      const errors = challenges.map((c) => c.params['error']);
-      if (response.status === 403 && errors.includes('insufficient_scope')) {
-        await response.body?.cancel();
-        const challenge = challenges.find((c) => c.params['error'] === 'insufficient_scope');
-        throw new InsufficientScopeError(`${url.origin}${url.pathname}`, challenge?.params['scope'], challenge?.params['error_description']);
-      }
-      if (response.status !== 401 || !replayable) return response;
-      if (errors.includes('use_dpop_nonce') && nonceChanged && !nonceTried) {
-        nonceTried = true;
-        await response.body?.cancel();
-        continue;
-      }
-      if (freshTokenTried) return response;
-      freshTokenTried = true;
-      await response.body?.cancel();
-      this.#cache.drop(key, token.accessToken);
-      token = await this.#cache.refresh(key, () => this.#requestToken(resource, scope));
-    }
+    return sendWithToken({
+      url,
+      init: requestInit,
+      fetch: this.#fetch,
+      dpop: this.#dpop,
+      token: await this.#cache.get(key, () => this.#requestToken(resource, scope)),
+      renew: (refused) => {
+        this.#cache.drop(key, refused.accessToken);
+        return this.#cache.refresh(key, () => this.#requestToken(resource, scope));
+      },
+    });
   }
 
   /**
@@ -262,6 +216,30 @@ export class Agent {
     const run = this.#rotation.then(() => this.#rotate());
     this.#rotation = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Sends token requests to the mutual-TLS endpoint alias (RFC 8705 §5) over `transport`, so an
+   * agent registered for certificate-bound tokens gets tokens carrying its certificate's
+   * thumbprint (`cnf.x5t#S256`, §3.1); `undefined` goes back to the plain token endpoint. Drops
+   * every cached token, since one bound to the previous certificate would now be refused. The
+   * certificate manager (`@agentauth/client/node`) calls it with each new certificate.
+   */
+  useMutualTls(transport: MutualTlsTransport | undefined): void {
+    this.#mutualTls = transport;
+    this.#cache.clear();
+  }
+
+  /**
+   * A certificate for a PEM CSR, asked for with the agent's own key (`POST /agents/self/certificates`,
+   * `private_key_jwt`) rather than a token: how an agent without a certificate gets one, even one
+   * registered for certificate-bound tokens. Returns the server's JSON (`certificate_chain`,
+   * `serial`, `spiffe_id`, `expires_at`); throws OAuthClientError when refused. The certificate
+   * manager calls it; the CSR and its key are the caller's.
+   */
+  async requestOwnCertificate(csr: string): Promise<Record<string, unknown>> {
+    if (typeof csr !== 'string' || !csr.includes('CERTIFICATE REQUEST')) throw new TypeError('csr must be a PEM certification request');
+    return this.#selfRequest(SELF_CERTIFICATES_PATH, { csr }, this.#key, true);
   }
 
   /** Forgets every cached token (the next call fetches new ones). */
@@ -283,7 +261,7 @@ export class Agent {
     if (this.#key.privateJwk === undefined && this.#keyStore !== undefined) throw new TypeError('a non-extractable key cannot be rotated into a key store');
     const previous = this.#key;
     const next = await generateAgentKey(this.#alg);
-    await this.#selfKeyRequest(SELF_KEYS_PATH, { jwk: JSON.stringify(next.publicJwk) }, previous, false);
+    await this.#selfRequest(SELF_KEYS_PATH, { jwk: JSON.stringify(next.publicJwk) }, previous, false);
     this.#key = next;
     await this.#save(previous.kid);
     // Requests that signed with the old key are still on the wire: let them land first.
@@ -295,7 +273,7 @@ export class Agent {
   async #removeRetiredKey(kid: string): Promise<void> {
     if (kid === this.#key.kid) return;
     try {
-      await this.#selfKeyRequest(SELF_KEYS_REVOKE_PATH, { kid }, this.#key, true);
+      await this.#selfRequest(SELF_KEYS_REVOKE_PATH, { kid }, this.#key, true);
     } catch (error) {
       // Already gone (a previous run removed it, then crashed before saving): nothing to do.
       if (!(error instanceof Error && 'error' in error && error.error === 'invalid_request')) throw error;
@@ -310,7 +288,7 @@ export class Agent {
     await this.#keyStore.save(identity);
   }
 
-  async #selfKeyRequest(path: string, params: Record<string, string>, key: AgentKey, retry: boolean): Promise<void> {
+  async #selfRequest(path: string, params: Record<string, string>, key: AgentKey, retry: boolean): Promise<Record<string, unknown>> {
     const issuer = new URL(this.issuer);
     const endpoint = new URL(`${issuer.pathname.replace(/\/$/, '')}${path}`, issuer.origin);
     const attempt = async () => {
@@ -318,8 +296,9 @@ export class Agent {
       const response = await fetchRetryable(this.#fetch, endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, redirect: 'error' });
       const body = await readJsonObject(response);
       if (response.status !== 200 && response.status !== 201) throw toOAuthError(body, response.status);
+      return body;
     };
-    await (retry ? withRetry(attempt, this.#retry, this.#sleep, this.#random) : attempt());
+    return retry ? withRetry(attempt, this.#retry, this.#sleep, this.#random) : attempt();
   }
 
   #assertion(key: AgentKey): Promise<string> {
@@ -337,11 +316,12 @@ export class Agent {
   #requestToken(resource: string | undefined, scope: string | undefined, extra?: URLSearchParams): Promise<CachedToken> {
     const run = withRetry(
       async () => {
-        const endpoint = await this.#tokenEndpoint();
+        const mutualTls = this.#mutualTls;
+        const endpoint = mutualTls?.tokenEndpoint ?? (await this.#tokenEndpoint());
         const response: TokenResponse = await postTokenRequest({
           endpoint,
           dpop: this.#dpop,
-          fetch: this.#fetch,
+          fetch: mutualTls?.fetch ?? this.#fetch,
           form: async () => {
             const form = new URLSearchParams(extra);
             if (!form.has('grant_type')) form.set('grant_type', GRANT_CLIENT_CREDENTIALS);
@@ -384,4 +364,13 @@ export class Agent {
 
 function publicToken(token: CachedToken): AccessToken {
   return { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, expiresAt: token.expiresAt };
+}
+
+/** A token handed to {@link Agent.fetch}: misuse throws at once, before anything is sent. */
+function checkGivenToken(token: AccessToken, scope: string | undefined, resource: string | undefined): void {
+  if (typeof token !== 'object' || token === null || typeof token.accessToken !== 'string' || token.accessToken === '') {
+    throw new TypeError('token must be an access token as getToken or exchange returns it');
+  }
+  if (token.tokenType !== 'Bearer' && token.tokenType !== 'DPoP') throw new TypeError('token.tokenType must be Bearer or DPoP');
+  if (scope !== undefined || resource !== undefined) throw new TypeError('token cannot be combined with scope or resource: the token already has them');
 }

@@ -14,7 +14,7 @@ export { requestClientCredentialsToken, type ClientCredentialsOptions } from './
 export { OAuthClientError } from './oauth-client-error.js';
 export { UnexpectedResponseError, type UnexpectedResponseCode } from './unexpected-response-error.js';
 export type { AuthorizationServerMetadata, TokenResponse, SigningAlg } from '@agentauth/protocol';
-export { createAgent, Agent, type AccessToken, type TokenRequest, type ExchangeRequest, type AgentFetchInit, type KeyRotation } from './agent.js';
+export { createAgent, Agent, type AccessToken, type TokenRequest, type ExchangeRequest, type AgentFetchInit, type KeyRotation, type MutualTlsTransport } from './agent.js';
 export type { AgentOptions } from './agent-options.js';
 export { memoryKeyStore, type KeyStore, type StoredIdentity } from './key-store.js';
 export { enroll, enrollmentEndpoint, type EnrollOptions, type EnrollResult } from './enroll.js';

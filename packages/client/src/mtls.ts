@@ -1,4 +1,4 @@
-import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
+import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -6,8 +6,13 @@ import type { Duplex } from 'node:stream';
 import { SCOPE_CERT } from '@agentauth/protocol';
 
 import type { Agent } from './agent.js';
+import { CertificateRenewalError, type CertificateStep } from './certificate-renewal-error.js';
 import { discover } from './discovery.js';
 import { createCsr } from './lib/csr.js';
+import { mutualTlsFetch } from './mtls-fetch.js';
+import { OAuthClientError } from './oauth-client-error.js';
+
+export { CertificateRenewalError } from './certificate-renewal-error.js';
 
 /** Options of {@link startCertificateManager}. */
 export interface CertificateManagerOptions {
@@ -22,7 +27,7 @@ export interface CertificateManagerOptions {
   autoRenew?: boolean;
   /** Milliseconds since the epoch; inject a frozen clock in tests. */
   now?: () => number;
-  /** Told of a failed background renewal (a CertificateRenewalError when the agent must re-enrol). */
+  /** Told of a failed background renewal (a CertificateRenewalError says what was refused and what to do). */
   onError?: (error: unknown) => void;
   fetch?: typeof fetch;
 }
@@ -39,35 +44,22 @@ export interface CurrentCertificate {
   renewAt: number;
 }
 
-/**
- * The certificate could not be renewed: the server refused both renewal by the current
- * certificate and a new one with the agent's token (revoked certificate, suspended agent, removed
- * key). Nothing will succeed until an operator acts: re-enable the agent or give it a new
- * enrolment token (`agentauth agents enroll-token ID`) and start it with an empty key store.
- */
-export class CertificateRenewalError extends Error {
-  override readonly name = 'CertificateRenewalError';
-  /** The OAuth `error` of the last refusal, e.g. `invalid_client`. */
-  readonly error: string;
-  readonly status: number;
-  constructor(error: string, status: number) {
-    super(`certificate renewal refused (${error}, HTTP ${status}); the agent must be re-enabled or re-enrolled (agentauth agents enroll-token ID)`);
-    this.error = error;
-    this.status = status;
-  }
-}
-
 interface Held {
   certificate: CurrentCertificate;
   keyPem: string;
 }
 
 /**
- * Obtains the agent's first certificate with a token of scope `agentauth:cert` for the issuer
- * (`POST /ca/v1/certificates`, a CSR made here with a fresh P-256 key that never leaves), then
- * renews it over mutual TLS with the current certificate at two thirds of its lifetime. When
- * renewal is refused it falls back to a new certificate by token once, then gives up with
- * {@link CertificateRenewalError}.
+ * Obtains the agent's first certificate with the agent's own key (`POST /agents/self/certificates`,
+ * `private_key_jwt`, a CSR made here with a fresh P-256 key that never leaves), then renews it
+ * over mutual TLS with the current certificate at two thirds of its lifetime. When renewal is
+ * refused it asks for a new certificate with the agent's key once, then gives up with
+ * {@link CertificateRenewalError} saying what was refused.
+ *
+ * While it runs, the agent's token requests go to the mutual-TLS token endpoint alias (RFC 8705
+ * §5) with the current certificate, so an agent registered for certificate-bound tokens gets
+ * `cnf.x5t#S256` tokens from `agent.getToken`; each new certificate drops the tokens bound to the
+ * previous one. `close()` sends them back to the plain endpoint.
  *
  * `httpsAgent` always presents the current certificate: connections opened after a renewal use
  * the new one. Does NOT pin the mTLS listener beyond the CA bundle it trusts.
@@ -75,16 +67,19 @@ interface Held {
 export async function startCertificateManager(agent: Agent, options: CertificateManagerOptions = {}): Promise<CertificateManager> {
   const doFetch = options.fetch ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init));
   const metadata = await discover(agent.issuer, { fetch: doFetch });
-  const aliases = (metadata as { mtls_endpoint_aliases?: { token_endpoint?: string } }).mtls_endpoint_aliases;
-  const mtlsUrl = options.mtlsUrl ?? (aliases?.token_endpoint === undefined ? undefined : new URL(aliases.token_endpoint).origin);
+  const alias = metadata.mtls_endpoint_aliases?.token_endpoint;
+  const mtlsUrl = options.mtlsUrl ?? (alias === undefined ? undefined : new URL(alias).origin);
+  // The alias's path on the listener in use (an explicit mtlsUrl may name another host for it).
+  const tokenEndpoint = mtlsUrl === undefined ? undefined : new URL(new URL(alias ?? metadata.token_endpoint).pathname, mtlsUrl).href;
   let ca = options.ca;
   if (ca === undefined) {
-    const response = await doFetch(new URL('/ca/v1/bundle.pem', agent.issuer));
-    if (!response.ok) throw new CertificateRenewalError('ca_unavailable', response.status);
+    const bundleUrl = new URL('/ca/v1/bundle.pem', agent.issuer);
+    const response = await doFetch(bundleUrl);
+    if (!response.ok) throw new Error(`the CA bundle could not be fetched from ${bundleUrl.href}: HTTP ${response.status}`);
     ca = await response.text();
   }
-  const manager = new CertificateManager(agent, mtlsUrl, ca, options);
-  await manager.renewByToken();
+  const manager = new CertificateManager(agent, mtlsUrl, tokenEndpoint, ca, options);
+  await manager.renewByKey();
   manager.schedule();
   return manager;
 }
@@ -94,9 +89,13 @@ export class CertificateManager {
   #held: Held | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
-  /** How the current certificate was obtained: `mtls` (renewed by the previous one) or `token`. */
-  lastMethod: 'mtls' | 'token' = 'token';
+  /**
+   * How the current certificate was obtained: `mtls` (renewed by the previous one), `key` (asked
+   * for with the agent's key) or `token` ({@link CertificateManager.renewByToken}).
+   */
+  lastMethod: 'mtls' | 'key' | 'token' = 'key';
   readonly #now: () => number;
+  readonly #mtlsFetch: typeof fetch;
   /** An https.Agent that always presents the current certificate (for `https.request`, axios, ...). */
   readonly httpsAgent: HttpsAgent;
 
@@ -104,11 +103,13 @@ export class CertificateManager {
   constructor(
     private readonly agent: Agent,
     private readonly mtlsUrl: string | undefined,
+    private readonly tokenEndpoint: string | undefined,
     private readonly ca: string,
     private readonly options: CertificateManagerOptions,
   ) {
     this.#now = options.now ?? Date.now;
     this.httpsAgent = new CurrentCertificateAgent(() => this.#tls(), { keepAlive: true });
+    this.#mtlsFetch = mutualTlsFetch(() => this.#tls());
   }
 
   /** The current certificate. */
@@ -131,23 +132,42 @@ export class CertificateManager {
 
   /**
    * Renews now: over mutual TLS with the current certificate; if that is refused (or there is no
-   * mTLS listener), by token. Throws CertificateRenewalError when both are refused.
+   * mTLS listener), with the agent's key. Throws CertificateRenewalError when both are refused.
    */
   async renew(): Promise<CurrentCertificate> {
+    let refused: { error: string; status: number } | undefined;
     if (this.mtlsUrl !== undefined && this.#held !== undefined) {
       const keyPair = await newKeyPair();
-      const csr = await createCsr(keyPair);
-      const answer = await this.#postOverMtls(csr);
-      if (answer.status === 201) {
+      const response = await this.#mtlsFetch(new URL('/ca/v1/certificates', this.mtlsUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ csr: await createCsr(keyPair) }),
+      });
+      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (response.status === 201) {
         this.lastMethod = 'mtls';
-        return this.#accept(answer.body, keyPair);
+        return this.#accept(body, keyPair);
       }
-      if (answer.status >= 500) throw new Error(`certificate renewal failed: HTTP ${answer.status}`);
+      if (response.status >= 500) throw new Error(`certificate renewal over mutual TLS failed: HTTP ${response.status}`);
+      refused = { error: typeof body['error'] === 'string' ? body['error'] : 'refused', status: response.status };
     }
-    return this.renewByToken();
+    return this.#byKey(this.#held === undefined ? 'first' : refused === undefined ? 'key' : 'renewal', refused);
   }
 
-  /** A new certificate with a token of scope `agentauth:cert` and the issuer as resource. */
+  /**
+   * A new certificate asked for with the agent's own key (`POST /agents/self/certificates`): no
+   * token is needed, so this works for an agent registered for certificate-bound tokens that
+   * holds no certificate yet. The agent must be allowed the scope `agentauth:cert`.
+   */
+  renewByKey(): Promise<CurrentCertificate> {
+    return this.#byKey(this.#held === undefined ? 'first' : 'key', undefined);
+  }
+
+  /**
+   * A new certificate with a token of scope `agentauth:cert` and the issuer as resource (the JSON
+   * issuance API). Not for agents registered for certificate-bound tokens: the CA takes bearer
+   * tokens only, so use {@link CertificateManager.renewByKey}.
+   */
   async renewByToken(): Promise<CurrentCertificate> {
     const keyPair = await newKeyPair();
     const csr = await createCsr(keyPair);
@@ -161,21 +181,24 @@ export class CertificateManager {
         scope: SCOPE_CERT,
       });
     } catch (error) {
-      const code = (error as { error?: unknown }).error;
-      if (typeof code === 'string') throw new CertificateRenewalError(code, (error as { status?: number }).status ?? 400);
+      if (error instanceof OAuthClientError || (error instanceof Error && error.name === 'InsufficientScopeError')) throw CertificateRenewalError.of('token', error as OAuthClientError);
       throw error;
     }
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    if (response.status !== 201) throw new CertificateRenewalError(typeof body['error'] === 'string' ? body['error'] : 'refused', response.status);
+    if (response.status !== 201) {
+      const error_description = typeof body['error_description'] === 'string' ? body['error_description'] : undefined;
+      throw CertificateRenewalError.of('token', { error: typeof body['error'] === 'string' ? body['error'] : 'refused', status: response.status, error_description });
+    }
     this.lastMethod = 'token';
     return this.#accept(body, keyPair);
   }
 
-  /** Stops the renewal timer and closes idle connections. */
+  /** Stops the renewal timer, closes idle connections, and sends token requests back to the plain endpoint. */
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.httpsAgent.destroy();
+    if (this.tokenEndpoint !== undefined) this.agent.useMutualTls(undefined);
   }
 
   /** @internal Arms the renewal timer for the current certificate. */
@@ -189,6 +212,19 @@ export class CertificateManager {
         .finally(() => this.schedule());
     }, Math.min(delay, 2 ** 31 - 1));
     this.#timer.unref();
+  }
+
+  async #byKey(step: CertificateStep, renewalRefusal: { error: string; status: number } | undefined): Promise<CurrentCertificate> {
+    const keyPair = await newKeyPair();
+    let body: Record<string, unknown>;
+    try {
+      body = await this.agent.requestOwnCertificate(await createCsr(keyPair));
+    } catch (error) {
+      if (error instanceof OAuthClientError) throw CertificateRenewalError.of(step, error, renewalRefusal);
+      throw error;
+    }
+    this.lastMethod = 'key';
+    return this.#accept(body, keyPair);
   }
 
   async #accept(body: Record<string, unknown>, keyPair: CryptoKeyPair): Promise<CurrentCertificate> {
@@ -208,6 +244,8 @@ export class CertificateManager {
       renewAt: notBefore + Math.floor(((notAfter - notBefore) * 2) / 3),
     };
     this.#held = { certificate, keyPem };
+    // Tokens bound to the previous certificate (RFC 8705 §3.1) would be refused: bind anew.
+    if (this.tokenEndpoint !== undefined && !this.#closed) this.agent.useMutualTls({ tokenEndpoint: this.tokenEndpoint, fetch: this.#mtlsFetch });
     return certificate;
   }
 
@@ -215,33 +253,6 @@ export class CertificateManager {
     const held = this.#held;
     if (held === undefined) throw new TypeError('no certificate yet');
     return { key: held.keyPem, cert: held.certificate.chainPem, ca: this.ca };
-  }
-
-  #postOverMtls(csr: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const url = new URL('/ca/v1/certificates', this.mtlsUrl);
-    const payload = JSON.stringify({ csr });
-    return new Promise((resolve, reject) => {
-      const request = httpsRequest(url, { method: 'POST', ...this.#tls(), agent: false, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > 64 * 1024) request.destroy(new Error('certificate response too large'));
-          else chunks.push(chunk);
-        });
-        response.on('end', () => {
-          let body: Record<string, unknown> = {};
-          try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-          } catch {
-            // A refusal without JSON is still a refusal.
-          }
-          resolve({ status: response.statusCode ?? 0, body });
-        });
-      });
-      request.on('error', reject);
-      request.end(payload);
-    });
   }
 }
 

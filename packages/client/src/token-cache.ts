@@ -31,6 +31,8 @@ export function refreshTime(now: number, lifetimeMs: number, random: () => numbe
 export class TokenCache {
   readonly #tokens = new Map<string, CachedToken>();
   readonly #inFlight = new Map<string, Promise<CachedToken>>();
+  /** Bumped by clear(): a request started before it answers its callers but is not kept. */
+  #generation = 0;
 
   constructor(
     private readonly now: () => number,
@@ -52,12 +54,15 @@ export class TokenCache {
   refresh(key: string, load: () => Promise<CachedToken>): Promise<CachedToken> {
     const running = this.#inFlight.get(key);
     if (running !== undefined) return running;
-    const promise = load()
+    const generation = this.#generation;
+    const promise: Promise<CachedToken> = load()
       .then((token) => {
-        this.#tokens.set(key, token);
+        if (generation === this.#generation) this.#tokens.set(key, token);
         return token;
       })
-      .finally(() => this.#inFlight.delete(key));
+      .finally(() => {
+        if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key);
+      });
     this.#inFlight.set(key, promise);
     return promise;
   }
@@ -67,9 +72,14 @@ export class TokenCache {
     if (this.#tokens.get(key)?.accessToken === accessToken) this.#tokens.delete(key);
   }
 
-  /** Forgets every token. */
+  /**
+   * Forgets every token, and every request in flight: a token that arrives after this (bound to a
+   * certificate just replaced, say) reaches the callers already waiting for it but is not cached.
+   */
   clear(): void {
+    this.#generation++;
     this.#tokens.clear();
+    this.#inFlight.clear();
   }
 
   /** Requests in flight, for waiting until none signed with an old key remains. */

@@ -85,6 +85,26 @@ describe('tokens against a real server', () => {
     expect(counter.count('/token')).toBe(1);
   });
 
+  it('does not keep a token that was in flight when the tokens were cleared (a certificate was replaced meanwhile, say)', async () => {
+    const id = await server.createAgent();
+    const fetches = countingFetch();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: typeof fetch = async (input, init) => {
+      if (new URL(input instanceof Request ? input.url : input).pathname === '/token') await gate;
+      return fetches.fetch(input, init);
+    };
+    const local = await createAgent({ issuer: server.issuer, keyStore: memoryKeyStore(), enrollmentToken: await server.enrollmentToken(id), fetch: held });
+    // getToken registers its request at once; the gate holds its answer until after the clear.
+    const before = local.getToken({ resource: RESOURCE, scope: 'orders:read' });
+    local.clearTokens();
+    release();
+    const stale = await before;
+    const after = await local.getToken({ resource: RESOURCE, scope: 'orders:read' });
+    expect(after.accessToken).not.toBe(stale.accessToken);
+    expect(fetches.count('/token')).toBe(2);
+  });
+
   it('surfaces a refusal as OAuthClientError with the OAuth code, without retrying a 4xx', async () => {
     counter.reset();
     const refused = await agent.getToken({ resource: RESOURCE, scope: 'admin:everything' }).catch((e: unknown) => e);

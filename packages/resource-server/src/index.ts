@@ -28,7 +28,7 @@ export {
 } from './resource-server.js';
 export { VerificationError, type AuthScheme, type ClientErrorCode, type VerificationErrorCode, type VerificationErrorDetails } from './verification-error.js';
 export type { ChallengeContext, ErrorResponse } from './error-response.js';
-export { actorChain, MAX_ACTOR_DEPTH, type Principal } from './principal.js';
+export { actorChain, MAX_ACTOR_DEPTH, type Actor, type Principal } from './principal.js';
 export { maxDelegationDepth, requireDirect, requireScopes, type PrincipalCheck } from './principal-checks.js';
 export type { ProtectedResourceMetadata } from './protected-resource-metadata.js';
 export { PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadataUrl } from '@agentauth/protocol';

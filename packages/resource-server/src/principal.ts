@@ -12,10 +12,11 @@ export interface Principal {
   /** `aud` as a list (RFC 7519 §4.1.3). */
   audience: readonly string[];
   /**
-   * The delegation chain from `act` (RFC 8693 §4.1): the current actor first, prior actors after
-   * it. Empty for a token used by its own subject.
+   * The delegation chain from `act` (RFC 8693 §4.1) as a flat list: the current actor first,
+   * prior actors after it, each entry with its own claims only (its nested `act` is the next
+   * entry). Empty for a token used by its own subject.
    */
-  actors: readonly ActorClaim[];
+  actors: readonly Actor[];
   /** `task_id` (agentauth extension), when the token is scoped to a task. */
   taskId: string | undefined;
   /** How the token is bound to its holder, as verified on this request. */
@@ -24,16 +25,24 @@ export interface Principal {
   claims: Readonly<VerifiedAccessTokenClaims>;
 }
 
+/** One actor of a delegation chain: an RFC 8693 §4.1 `act` object without the prior actors nested in it. */
+export type Actor = Readonly<Omit<ActorClaim, 'act'>> & Readonly<Record<string, unknown>>;
+
 /** Largest `act` nesting walked; deeper chains are cut here, and a depth check sees this many. */
 export const MAX_ACTOR_DEPTH = 32;
 
-/** Flattens RFC 8693 §4.1 nested `act` claims, outermost (current actor) first. */
-export function actorChain(act: unknown): ActorClaim[] {
-  const chain: ActorClaim[] = [];
+/**
+ * Flattens RFC 8693 §4.1 nested `act` claims, outermost (current actor) first. Each entry keeps
+ * its own members and drops `act`, so a caller reading one actor never mistakes the rest of the
+ * chain for part of it.
+ */
+export function actorChain(act: unknown): Actor[] {
+  const chain: Actor[] = [];
   let current = act;
   while (typeof current === 'object' && current !== null && !Array.isArray(current) && chain.length < MAX_ACTOR_DEPTH + 1) {
-    chain.push(current as ActorClaim);
-    current = (current as { act?: unknown }).act;
+    const { act: prior, ...own } = current as ActorClaim & Record<string, unknown>;
+    chain.push(Object.freeze(own) as Actor);
+    current = prior;
   }
   return chain;
 }

@@ -105,10 +105,11 @@ describe('createResourceServer: tokens from the real server', () => {
     expect(await code(local.verifyRequest(bearer(second)))).toBe('ERR_TOKEN_REVOKED');
   });
 
-  it('applies delegation limits to the act chain (RFC 8693 §4.1)', async () => {
-    const delegated = await mintWithServerKey(server, { act: { sub: 'agent-b', act: { sub: 'agent-c' } } });
+  it('flattens the act chain, most recent actor first, and applies delegation limits to it (RFC 8693 §4.1)', async () => {
+    const delegated = await mintWithServerKey(server, { act: { sub: 'agent-b', client_id: 'agent-b', act: { sub: 'agent-c', iss: 'https://other.example' } } });
     const principal = await rs.verifyRequest(bearer(delegated));
-    expect(principal.actors.map((actor) => actor.sub)).toEqual(['agent-b', 'agent-c']);
+    // Each entry is that actor's own claims: the prior actor is the next entry, not nested inside.
+    expect(principal.actors).toEqual([{ sub: 'agent-b', client_id: 'agent-b' }, { sub: 'agent-c', iss: 'https://other.example' }]);
     expect(await code(rs.verifyRequest(bearer(delegated), { checks: [requireDirect()] }))).toBe('ERR_DELEGATION_REFUSED');
     expect(await code(rs.verifyRequest(bearer(delegated), { checks: [maxDelegationDepth(1)] }))).toBe('ERR_DELEGATION_REFUSED');
     await expect(rs.verifyRequest(bearer(delegated), { checks: [maxDelegationDepth(2)] })).resolves.toBeDefined();

@@ -1,10 +1,9 @@
 import type { AgentService } from '../agents/agent-service.js';
 import { AgentError } from '../agents/agent-error.js';
 import type { CommitLog } from '../audit/commit-log.js';
-import { ClientAuthenticationError, type ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
-import { authenticateClientWithinLimits } from '../oauth/client-auth/authenticate-within-limits.js';
-import { FormParameters } from '../oauth/form-parameters.js';
-import { invalidClient, invalidRequest, OAuthError, TooManyFailuresError } from '../oauth/oauth-error.js';
+import { authenticateByOwnKey, type OwnKeyRequest } from '../oauth/client-auth/authenticate-by-own-key.js';
+import type { ClientAuthenticationDeps } from '../oauth/client-auth/authenticate-client.js';
+import { invalidClient, invalidRequest } from '../oauth/oauth-error.js';
 
 /** The slice of `Deps` self-service key rotation needs. */
 export interface SelfServiceKeysDeps {
@@ -15,13 +14,7 @@ export interface SelfServiceKeysDeps {
 }
 
 /** A request to the self-service key routes, framework-free. */
-export interface SelfServiceKeyRequest {
-  /** The form-encoded body. */
-  body: string;
-  authorization: string | undefined;
-  sourceIp: string | null;
-  requestId: string | null;
-}
+export type SelfServiceKeyRequest = OwnKeyRequest;
 
 /** Longest JWK accepted in the `jwk` parameter, in characters. */
 const MAX_JWK_LENGTH = 8 * 1024;
@@ -76,33 +69,9 @@ export async function removeOwnKey(deps: SelfServiceKeysDeps, request: SelfServi
 }
 
 async function authenticate(deps: SelfServiceKeysDeps, request: SelfServiceKeyRequest) {
-  const parsed = FormParameters.parse(request.body);
-  if (parsed instanceof OAuthError) throw parsed;
-  const form = parsed;
-  let authenticated;
-  try {
-    authenticated = await authenticateClientWithinLimits(deps.auth, form, request);
-  } catch (error) {
-    // Past a failure limit: the failure this request was is audited; one refused unchecked is not.
-    const refusal = error instanceof TooManyFailuresError ? error.failure : error;
-    if (refusal !== undefined) await auditFailure(deps, request, refusal instanceof ClientAuthenticationError ? refusal.clientId : undefined, refusal);
-    throw error;
-  }
-  const agentId = authenticated.client.agent.id;
-  if (authenticated.method !== 'private_key_jwt' || authenticated.replayClaim === undefined || authenticated.federated !== undefined) {
-    const error = invalidClient(`self-service keys need private_key_jwt, used ${authenticated.method}`);
-    await auditFailure(deps, request, agentId, error);
-    throw error;
-  }
-  // The in-memory claim above stops a replay on this node; this durable one stops it on every node.
-  const claimed = await deps.commitLog.commit({ claims: [authenticated.replayClaim], audit: [], issuedTokens: [], onReplay: [] });
-  if (!claimed.ok) {
-    const error = invalidClient('assertion jti replayed');
-    await auditFailure(deps, request, agentId, error);
-    throw error;
-  }
-  const keys = authenticated.client.keys.map((k) => ({ kid: k.kid, credentialId: k.credentialId }));
-  return { form, agentId, credentialId: authenticated.credentialId, keys };
+  const { form, agentId, credentialId, client } = await authenticateByOwnKey(deps, request, 'self_service_keys');
+  const keys = client.keys.map((k) => ({ kid: k.kid, credentialId: k.credentialId }));
+  return { form, agentId, credentialId, keys };
 }
 
 function contextOf(agentId: string, request: SelfServiceKeyRequest) {
@@ -114,19 +83,4 @@ function toOAuthError(error: unknown): unknown {
   if (!(error instanceof AgentError)) return error;
   if (error.code === 'not_found') return invalidClient(`agent vanished: ${error.message}`);
   return invalidRequest(`key refused: ${error.message}`);
-}
-
-async function auditFailure(deps: SelfServiceKeysDeps, request: SelfServiceKeyRequest, clientId: string | undefined, error: unknown): Promise<void> {
-  const agentId = clientId?.slice(0, 64) ?? null;
-  await deps.commitLog.record({
-    time: deps.auth.nowMs(),
-    event: 'client_authentication.failed',
-    outcome: 'failure',
-    agentId,
-    actor: agentId === null ? null : `agent:${agentId}`,
-    sourceIp: request.sourceIp,
-    reason: error instanceof OAuthError ? `${error.code}: ${error.detail}` : 'unexpected error',
-    requestId: request.requestId,
-    details: { endpoint: 'self_service_keys' },
-  });
 }

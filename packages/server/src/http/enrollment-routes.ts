@@ -5,6 +5,7 @@ import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { EnrollmentError, type EnrollmentService } from '../enrollment/enrollment-service.js';
+import { issueOwnCertificate, type SelfServiceCertificateDeps } from '../ca/self-service-certificate.js';
 import { addOwnKey, removeOwnKey, type SelfServiceKeysDeps } from '../enrollment/self-service-keys.js';
 import { AgentParams } from '../admin/wire/agent.js';
 import { CreateEnrollmentTokenRequest, EnrollmentToken } from '../admin/wire/enrollment-token.js';
@@ -17,6 +18,8 @@ export const ENROLL_PATH = '/enroll';
 /** Public paths of self-service key rotation. */
 export const SELF_KEYS_PATH = '/agents/self/keys';
 export const SELF_KEYS_REVOKE_PATH = '/agents/self/keys/revoke';
+/** Public path of a certificate by the agent's own key. */
+export const SELF_CERTIFICATES_PATH = '/agents/self/certificates';
 
 /** Enrolment bodies are a token and one public JWK: small. */
 const ENROLL_BODY_LIMIT = 16 * 1024;
@@ -26,6 +29,7 @@ export interface EnrollmentRoutesOptions {
   issuer: string;
   enrollment: EnrollmentService;
   selfKeys: SelfServiceKeysDeps;
+  selfCertificates: SelfServiceCertificateDeps;
   /** Failed-authentication limits (docs/oauth.md): a refused enrolment token counts against its address. */
   limits?: FailureLimiter | undefined;
 }
@@ -40,6 +44,9 @@ export interface EnrollmentRoutesOptions {
  *   token is 400 `invalid_grant`; a malformed key or request 400 `invalid_request`.
  * - `POST /agents/self/keys` and `POST /agents/self/keys/revoke` (form, `private_key_jwt`): the
  *   agent adds a key / removes a key by `kid` (self-service-keys.ts).
+ * - `POST /agents/self/certificates` (form, `private_key_jwt`, `csr`): a certificate without a
+ *   token, for agents that hold none yet (ca/self-service-certificate.ts). 201 as
+ *   `POST /ca/v1/certificates` answers.
  */
 export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRoutesOptions): Promise<void> {
   app.setErrorHandler((error, request, reply) => renderOAuthError(toOAuthError(error) as Error, request, reply));
@@ -77,7 +84,7 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
   });
 
   const selfRequest = (request: FastifyRequest) => {
-    if (typeof request.body !== 'string') throw invalidRequest('self-service key requests are form-encoded');
+    if (typeof request.body !== 'string') throw invalidRequest('self-service requests are form-encoded');
     const authorization = request.headers.authorization;
     return { body: request.body, authorization: typeof authorization === 'string' ? authorization : undefined, sourceIp: request.ip, requestId: request.id };
   };
@@ -88,6 +95,14 @@ export async function enrollmentRoutes(app: FastifyInstance, opts: EnrollmentRou
   app.post(SELF_KEYS_REVOKE_PATH, async (request, reply) => {
     const removed = await removeOwnKey(opts.selfKeys, selfRequest(request));
     return reply.headers(NO_STORE_HEADERS).type('application/json').send({ client_id: removed.agentId, kid: removed.kid, removed: true });
+  });
+  app.post(SELF_CERTIFICATES_PATH, async (request, reply) => {
+    const issued = await issueOwnCertificate(opts.selfCertificates, selfRequest(request));
+    return reply
+      .code(201)
+      .headers(NO_STORE_HEADERS)
+      .type('application/json')
+      .send({ spiffe_id: issued.spiffeId, serial: issued.serial, certificate_chain: issued.chainPem, expires_at: new Date(issued.notAfter).toISOString() });
   });
 }
 

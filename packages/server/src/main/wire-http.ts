@@ -89,6 +89,7 @@ export async function wireHttp(deps: {
     issuer: config.issuer,
     enrollment: deps.enrollment,
     selfKeys: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, agents: deps.agents },
+    selfCertificates: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, ca },
     limits: deps.limits?.clients,
   });
   await app.register(adminApp, {
