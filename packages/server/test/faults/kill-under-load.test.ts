@@ -1,0 +1,37 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
+import { emptyAcknowledged, registerAgent, startLoad } from './support/load-driver.js';
+import { reconcile } from './support/reconcile.js';
+import { createServerHome, removeServerHome, startServer, type RunningServer, type ServerHome } from './support/server-process.js';
+
+/**
+ * kill -9 of the real server process (SQLite) while clients get and revoke tokens, three times
+ * over: after each restart, everything the server had acknowledged must still hold.
+ */
+describe('kill -9 under token load', () => {
+  let home: ServerHome | undefined;
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    await server?.kill9();
+    if (home !== undefined) await removeServerHome(home);
+  });
+
+  it('keeps every acknowledged token, revocation and registration across three kills', async () => {
+    home = await createServerHome({ env: { AGENTAUTH_AUDIT_FLUSH_INTERVAL: '2' } });
+    server = await startServer(home);
+    const acknowledged = emptyAcknowledged();
+    for (let round = 0; round < 3; round++) {
+      const agent = await registerAgent(home.url, acknowledged);
+      const load = startLoad({ url: home.url, agent, intervalMs: 10, revokeEvery: 4, acknowledged });
+      // Kill at a different depth into the load each time: the count, not the clock, decides.
+      const target = acknowledged.tokens.length + 15 + round * 10;
+      await until(() => acknowledged.tokens.length >= target, 5);
+      await server.kill9();
+      await load.stop();
+      expect(load.counts().failed).toBeGreaterThan(0);
+      server = await startServer(home);
+      expect(await reconcile(home, acknowledged)).toEqual([]);
+    }
+    expect(acknowledged.revoked.size).toBeGreaterThan(0);
+  }, 90_000);
+});
