@@ -72,7 +72,7 @@ export function keyPairingProblems(stored: Pick<Stored, 'audit' | 'keys'>): stri
     if (key.state === 'old' && !retired.has(key.kid)) problems.push(`signing key ${key.kid} is old without a signing_key.retired record`);
   }
   for (const kid of created) if (!rows.has(kid)) problems.push(`signing_key.created names ${kid}, which does not exist`);
-  for (const kid of rotated) if (rows.get(kid)?.activatedAt == null) problems.push(`signing_key.rotated names ${kid}, which was never activated`);
+  for (const kid of rotated) if ((rows.get(kid)?.activatedAt ?? null) === null) problems.push(`signing_key.rotated names ${kid}, which was never activated`);
   for (const kid of retired) if (rows.get(kid)?.state !== 'old') problems.push(`signing_key.retired names ${kid}, which is not old`);
   return problems;
 }
@@ -95,7 +95,7 @@ export function caPairingProblems(stored: Pick<Stored, 'audit' | 'authorities'>)
     }
   }
   for (const id of created) if (!rows.has(id)) problems.push(`ca.created names ${id}, which does not exist`);
-  for (const id of rotated) if (rows.get(id)?.activatedAt == null) problems.push(`ca.rotated names ${id}, which was never activated`);
+  for (const id of rotated) if ((rows.get(id)?.activatedAt ?? null) === null) problems.push(`ca.rotated names ${id}, which was never activated`);
   return problems;
 }
 
