@@ -106,8 +106,9 @@ export class CertificateAuthority {
     return this.serialize(async () => {
       const now = this.deps.clock.now();
       const { root, intermediate } = importAuthority(input, { now, masterKey: this.deps.masterKey, random: this.deps.random, trustDomain: this.deps.trustDomain, lifetimeMs: this.deps.intermediateTtl * 1000 });
-      await this.deps.store.mutateAuthorities((current) => planCaImport(current, now, root, intermediate));
-      await this.audit({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
+      // The import and its record in one transaction: both, or neither.
+      const imported = this.auditInput({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
+      await this.deps.store.mutateAuthorities((current) => ({ ...planCaImport(current, now, root, intermediate), audit: [imported] }));
       await this.load(await this.deps.store.listAuthorities());
       return { rootId: root.id, intermediateId: intermediate.id };
     });
@@ -284,19 +285,19 @@ export class CertificateAuthority {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = clock.now();
       let plan: CaPlan | undefined;
+      // Every change and its audit records (`ca.created`, `ca.rotated`) commit in one transaction:
+      // a CA is never activated unrecorded, and no record names a change a crash undid.
       const after = await store.mutateAuthorities((current) => {
         plan = planCaRotation(current, now, DEFAULT_CA_ROTATION, mode, candidates);
-        return plan.need === undefined ? plan : { insert: [], update: [], remove: [] };
+        if (plan.need !== undefined) return { insert: [], update: [], remove: [], audit: [] };
+        return { ...plan, audit: plan.events.map(({ event, id, kind }) => this.auditInput({ event, context, details: { ca_id: id, kind } })) };
       });
       const made = plan as CaPlan;
       if (made.need !== undefined) {
         candidates = this.makeCandidates(made.need, after, now);
         continue;
       }
-      for (const { event, id, kind } of made.events) {
-        this.deps.logger.info(`${event} ${kind} ${id}`);
-        await this.audit({ event, context, details: { ca_id: id, kind } });
-      }
+      for (const { event, id, kind } of made.events) this.deps.logger.info(`${event} ${kind} ${id}`);
       if (made.blocked !== undefined) {
         this.deps.logger.warn(made.blocked);
         if (mode === 'rotate') throw new CaError('ca_unavailable', made.blocked);

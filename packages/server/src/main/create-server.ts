@@ -67,7 +67,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
-    const keys = await wireKeys({ config, clock, logger, store, masterKey, audit, lifecycle });
+    const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
     const events = new RevocationEvents();
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
 

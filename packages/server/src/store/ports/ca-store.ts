@@ -1,4 +1,5 @@
 import type { KeySlot } from '../../key-slot.js';
+import type { AuditInput } from '../records.js';
 import type { Page } from './page.js';
 
 /**
@@ -47,11 +48,15 @@ export interface CrlRecord {
   der: string;
 }
 
-/** What a hierarchy plan writes, decided under the lock from the CAs as they are. */
+/**
+ * What a hierarchy plan writes, decided under the lock from the CAs as they are, with the audit
+ * records of those changes (appended to the audit chain in the same transaction).
+ */
 export interface AuthorityChanges {
   insert: CaAuthorityRecord[];
   update: CaAuthorityRecord[];
   remove: string[];
+  audit: AuditInput[];
 }
 
 /**
@@ -61,7 +66,10 @@ export interface AuthorityChanges {
 export interface CaStore {
   /** Every CA row, any state, expired included (the plan removes those). */
   listAuthorities(): Promise<CaAuthorityRecord[]>;
-  /** Runs `plan` under the `ca` lock row and applies its changes in the same transaction. */
+  /**
+   * Runs `plan` under the `ca` lock row and applies its changes and appends its `audit` records in
+   * the same transaction: both commit, or neither does.
+   */
   mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]>;
 
   getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined>;

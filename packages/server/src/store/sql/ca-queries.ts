@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../ports/ca-store.js';
 import type { Page } from '../ports/page.js';
 import type { CaTables } from './ca-tables.js';
+import { appendAuditInTransaction } from './commit-units.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import { certificateFromRow } from './rows.js';
@@ -79,6 +80,8 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
         }
         if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
         if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
+        // The changes' audit records, in this transaction: a CA never changes unrecorded.
+        await appendAuditInTransaction(ctx, db, changes.audit);
         return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
       });
     },
