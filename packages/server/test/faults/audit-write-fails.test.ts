@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withRawDatabase } from '../support/raw-database.js';
-import { BOOTSTRAP_TOKEN, startTestServer, type TestServer } from '../support/test-server.js';
+import { BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestServer } from '../support/test-server.js';
 
 const ADMIN = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
 
@@ -107,5 +107,28 @@ describe('a state change whose audit record cannot be written does not happen', 
     expect(await auditEvents(t, 'ca.')).toEqual(records);
     expect((await admin(t, 'POST', '/ca/import', payload)).status).toBe(200);
     expect(await auditEvents(t, 'ca.imported')).toHaveLength(1);
+  });
+
+  it('POST /admin/v1/agents answers 500 and registers no agent', async () => {
+    t = await startTestServer('sqlite');
+    await refuseAuditWrites(t, true);
+    const registration = await admin(t, 'POST', '/agents', { name: 'unrecorded', owner: 'team-faults', scopes: ['orders:read'], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(registration.status).toBe(500);
+    expect(await admin(t, 'GET', '/agents')).toMatchObject({ status: 200, body: { items: [] } });
+    await refuseAuditWrites(t, false);
+    expect(await auditEvents(t, 'agent.')).toEqual([]);
+  });
+
+  it('suspending, changing and deleting an agent answer 500 and leave it as it was', async () => {
+    t = await startTestServer('sqlite');
+    const agent = await createAgent(t.server);
+    const before = await admin(t, 'GET', `/agents/${agent.id}`);
+    await refuseAuditWrites(t, true);
+    expect((await admin(t, 'POST', `/agents/${agent.id}/suspend`)).status).toBe(500);
+    expect((await t.server.app.inject({ method: 'PATCH', url: `/admin/v1/agents/${agent.id}`, headers: ADMIN, payload: { name: 'renamed' } })).statusCode).toBe(500);
+    expect((await t.server.app.inject({ method: 'DELETE', url: `/admin/v1/agents/${agent.id}`, headers: ADMIN })).statusCode).toBe(500);
+    expect(await admin(t, 'GET', `/agents/${agent.id}`)).toEqual(before);
+    await refuseAuditWrites(t, false);
+    expect(await auditEvents(t, 'agent.')).toHaveLength(1);
   });
 });
