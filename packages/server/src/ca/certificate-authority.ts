@@ -225,25 +225,31 @@ export class CertificateAuthority {
     const canonical = normalizeSerial(serial);
     if (canonical === undefined) return undefined;
     const now = this.deps.clock.now();
-    const result = await this.deps.store.revokeCertificate(canonical, now);
+    // The revocation and its record in one transaction.
+    const result = await this.deps.store.revokeCertificate(canonical, now, (records) => this.revocationRecords(records, context, 'revoked'));
     if (result === undefined) return undefined;
     // Before anything else that may fail or wait: this node refuses the certificate from now on.
     this.revokedSerials.add(result.record.serial, result.record.notAfter);
-    if (result.changed) await this.revoked([result.record], context, 'revoked');
+    if (result.changed) await this.revoked([result.record]);
     return result.record;
   }
 
   /** Revokes every certificate an agent holds (it was suspended, disabled or deleted). */
   async revokeAgent(agentId: string, reason: string): Promise<IssuedCertificateRecord[]> {
-    const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now());
+    const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now(), (revoked) => this.revocationRecords(revoked, { actor: 'system' }, reason));
     for (const record of records) this.revokedSerials.add(record.serial, record.notAfter);
-    if (records.length > 0) await this.revoked(records, { actor: 'system' }, reason);
+    if (records.length > 0) await this.revoked(records);
     return records;
   }
 
-  private async revoked(records: readonly IssuedCertificateRecord[], context: CaRequestContext, reason: string): Promise<void> {
+  /** The `certificate.revoked` records of a revocation, written in its transaction. */
+  private revocationRecords(records: readonly IssuedCertificateRecord[], context: CaRequestContext, reason: string): AuditInput[] {
+    return records.map((record) => this.auditInput({ event: 'certificate.revoked', agentId: record.agentId, context, reason, details: { serial: record.serial, ca_id: record.caId } }));
+  }
+
+  /** After a revocation committed: the feed hears of it, and the CRLs are reissued. */
+  private async revoked(records: readonly IssuedCertificateRecord[]): Promise<void> {
     for (const record of records) {
-      await this.audit({ event: 'certificate.revoked', agentId: record.agentId, context, reason, details: { serial: record.serial, ca_id: record.caId } });
       if (record.agentId !== null) this.deps.events.publish({ kind: 'certificate_revoked', agentId: record.agentId, serial: record.serial, at: record.revokedAt ?? this.deps.clock.now() });
     }
     for (const caId of new Set(records.map((r) => r.caId))) await this.crls.refresh(caId, true);

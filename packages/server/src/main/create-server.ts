@@ -80,7 +80,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, audit, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey, lifecycle });
-    wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, commitLog, clock, logger }), lifecycle });
+    wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
 
     const http = await wireHttp({

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withRawDatabase } from '../support/raw-database.js';
-import { BOOTSTRAP_TOKEN, createAgent, startTestServer, type TestServer } from '../support/test-server.js';
+import { assemble, buildCsr, pem } from '../support/csr-builder.js';
+import { ASSERTION_TYPE, BOOTSTRAP_TOKEN, clientAssertion, createAgent, FORM, form, startTestServer, type TestServer } from '../support/test-server.js';
 
 const ADMIN = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
 
@@ -130,5 +132,37 @@ describe('a state change whose audit record cannot be written does not happen', 
     expect(await admin(t, 'GET', `/agents/${agent.id}`)).toEqual(before);
     await refuseAuditWrites(t, false);
     expect(await auditEvents(t, 'agent.')).toHaveLength(1);
+  });
+
+  it('revoking a token (RFC 7009 and admin) answers 500 and leaves it active', async () => {
+    t = await startTestServer('sqlite');
+    const server = t.server;
+    const agent = await createAgent(server);
+    const assertion = async () => clientAssertion(agent, t!.clock.now());
+    const issued = await server.app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'client_credentials', scope: 'orders:read', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion() }) });
+    const token = (issued.json() as { access_token: string }).access_token;
+    const jti = (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { jti: string }).jti;
+
+    await refuseAuditWrites(t, true);
+    const revoked = await server.app.inject({ method: 'POST', url: '/revoke', headers: FORM, payload: form({ token, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion() }) });
+    expect(revoked.statusCode).toBe(500);
+    expect(revoked.json()).toMatchObject({ error: 'server_error' });
+    expect((await admin(t, 'POST', `/tokens/${jti}/revoke`)).status).toBe(500);
+    expect(await server.deps.store.isTokenRevoked(jti)).toBe(false);
+
+    await refuseAuditWrites(t, false);
+    expect(await auditEvents(t, 'access_token.revoked')).toEqual([]);
+  });
+
+  it('revoking a certificate answers 500 and leaves it valid', async () => {
+    t = await startTestServer('sqlite');
+    const agent = await createAgent(t.server);
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const issued = await t.server.ca.issueForAgent(agent.id, pem(assemble(buildCsr(privateKey, publicKey))));
+    await refuseAuditWrites(t, true);
+    expect((await admin(t, 'POST', `/certificates/${issued.serial}/revoke`)).status).toBe(500);
+    expect((await t.server.deps.store.getCertificate(issued.serial))?.revokedAt).toBeNull();
+    await refuseAuditWrites(t, false);
+    expect(await auditEvents(t, 'certificate.revoked')).toEqual([]);
   });
 });

@@ -75,10 +75,13 @@ export interface CaStore {
   getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined>;
   /** Newest first; the cursor is opaque. */
   listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>>;
-  /** Sets `revokedAt` if unset. Returns the record as it now is, and whether this call revoked it. */
-  revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined>;
-  /** Revokes every unexpired, unrevoked certificate of the agent; returns what this call revoked. */
-  revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]>;
+  /**
+   * Sets `revokedAt` if unset. Returns the record as it now is, and whether this call revoked it.
+   * `audit` gives the records of what this call revoked, appended in the same transaction.
+   */
+  revokeCertificate(serial: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined>;
+  /** Revokes every unexpired, unrevoked certificate of the agent; returns what this call revoked (audited as above). */
+  revokeAgentCertificates(agentId: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<IssuedCertificateRecord[]>;
   /**
    * A number that changes, in commit order, with every revocation (both calls above bump it in the
    * same transaction): one primary-key read, polled by every node (revoked-serials.ts).

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditInput } from '../records.js';
 import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../ports/ca-store.js';
 import type { Page } from '../ports/page.js';
 import type { CaTables } from './ca-tables.js';
@@ -107,18 +108,22 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
       return result.next === undefined ? { items: result.items } : { items: result.items, next: result.next };
     },
 
-    async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
+    async revokeCertificate(serial: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
       return ctx.write(async (db) => {
         // One conditional write decides who revoked it (never a read then a write); the read after
         // it is for the answer.
         const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
+        const changed = Number(updated.numUpdatedRows) === 1;
+        if (changed) await bumpRevocations(db);
         const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
-        return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
+        if (row === undefined) return undefined;
+        const record = certificateFromRow(row);
+        if (changed && audit !== undefined) await appendAuditInTransaction(ctx, db, audit([record]));
+        return { record, changed };
       });
     },
 
-    async revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]> {
+    async revokeAgentCertificates(agentId: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<IssuedCertificateRecord[]> {
       return ctx.write(async (db) => {
         const rows = await db
           .updateTable('ca_certificates')
@@ -128,8 +133,12 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
           .where('not_after', '>=', at)
           .returningAll()
           .execute();
-        if (rows.length > 0) await bumpRevocations(db);
-        return rows.map(certificateFromRow);
+        const revoked = rows.map(certificateFromRow);
+        if (revoked.length > 0) {
+          await bumpRevocations(db);
+          if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(revoked));
+        }
+        return revoked;
       });
     },
 

@@ -57,6 +57,23 @@ export function caStoreContract(stores: () => ContractStores): void {
       expect(await readChain(other)).toEqual(chain);
     });
 
+    it('writes a certificate revocation\u2019s audit records in its transaction; a record that cannot be written revokes nothing', async () => {
+      const p = prefix();
+      const [one, two, three] = await issue(certificateRecord(`${p}-a`), certificateRecord(`${p}-a`), certificateRecord(`${p}-b`));
+      const records = (revoked: readonly IssuedCertificateRecord[]) => revoked.map((r) => audit(r.agentId, { event: 'certificate.revoked', details: { serial: r.serial } }));
+      await store.revokeCertificate(one!.serial, T0 + 5, records);
+      // Already revoked: nothing changes, nothing is recorded.
+      await other.revokeCertificate(one!.serial, T0 + 6, records);
+      await store.revokeAgentCertificates(`${p}-a`, T0 + 7, records);
+      const serials = (await readChain(other)).filter((r) => r.event === 'certificate.revoked' && String(r.agentId).startsWith(p)).map((r) => r.details['serial']);
+      expect(serials).toEqual([one!.serial, two!.serial]);
+
+      const refuse = () => [audit(null, { event: 'certificate.lost' as never })];
+      await expect(store.revokeCertificate(three!.serial, T0 + 8, refuse)).rejects.toThrow(TypeError);
+      await expect(store.revokeAgentCertificates(`${p}-b`, T0 + 8, refuse)).rejects.toThrow(TypeError);
+      expect((await other.getCertificate(three!.serial))?.revokedAt).toBeNull();
+    });
+
     it('lists certificates newest first, of one agent or all, with an exact cursor', async () => {
       const p = prefix();
       const [a1, a2, b1] = await issue(
