@@ -165,4 +165,15 @@ describe('a state change whose audit record cannot be written does not happen', 
     await refuseAuditWrites(t, false);
     expect(await auditEvents(t, 'certificate.revoked')).toEqual([]);
   });
+
+  it('trusting an issuer answers 500 and trusts nothing', async () => {
+    t = await startTestServer('sqlite');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' }] };
+    await refuseAuditWrites(t, true);
+    const created = await admin(t, 'POST', '/trusted-issuers', { issuer: 'https://cluster.example', audiences: ['http://127.0.0.1:8080'], jwks, algorithms: ['ES256'] });
+    expect(created.status).toBe(500);
+    expect(await admin(t, 'GET', '/trusted-issuers')).toEqual({ status: 200, body: { items: [] } });
+  });
 });
+
