@@ -265,11 +265,19 @@ export class AgentService {
     this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status: 'deleted', at: now });
   }
 
-  /** Adds a credential; a secret is generated here and returned once. */
-  async addCredential(id: string, input: NewCredentialInput, ctx: AuditContext): Promise<{ credential: CredentialRecord; clientSecret?: string }> {
+  /**
+   * Adds a credential; a secret is generated here and returned once. `alsoRecord` gives further
+   * records of the same change (an enrolment's `agent.enrolled`), written in its transaction.
+   */
+  async addCredential(
+    id: string,
+    input: NewCredentialInput,
+    ctx: AuditContext,
+    alsoRecord: (credential: CredentialRecord) => AuditInput[] = () => [],
+  ): Promise<{ credential: CredentialRecord; clientSecret?: string }> {
     const { agent, credentials } = await this.getAgent(id);
     const built = await buildCredential(input, agent, credentials, this.deps.random, this.deps.clock.now());
-    await this.deps.store.addCredential(built.credential, [this.record('credential.added', id, ctx, credentialFacts(built.credential))]);
+    await this.deps.store.addCredential(built.credential, [this.record('credential.added', id, ctx, credentialFacts(built.credential)), ...alsoRecord(built.credential)]);
     this.deps.onAgentChanged(id);
     return built;
   }

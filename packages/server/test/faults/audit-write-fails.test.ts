@@ -175,5 +175,17 @@ describe('a state change whose audit record cannot be written does not happen', 
     expect(created.status).toBe(500);
     expect(await admin(t, 'GET', '/trusted-issuers')).toEqual({ status: 200, body: { items: [] } });
   });
+
+  it('creating an enrolment token answers 500 and stores no token', async () => {
+    t = await startTestServer('sqlite');
+    const agent = await createAgent(t.server);
+    await refuseAuditWrites(t, true);
+    const created = await admin(t, 'POST', `/agents/${agent.id}/enrollment-tokens`, {});
+    expect(created.status).toBe(500);
+    await refuseAuditWrites(t, false);
+    expect(await auditEvents(t, 'enrollment_token.')).toEqual([]);
+    const tokens = await withRawDatabase({ databaseUrl: undefined, dataDir: t.server.deps.config.dataDir }, (db) => db.selectFrom('enrollment_tokens').select('id').execute());
+    expect(tokens).toEqual([]);
+  });
 });
 
