@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditRecord, SigningKeyRecord } from '../../src/store/records.js';
+import type { AgentRecord, AuditRecord, SigningKeyRecord } from '../../src/store/records.js';
 import type { CaAuthorityRecord } from '../../src/store/ports/ca-store.js';
 import { T0, signingKey } from '../store/fixtures.js';
-import { caPairingProblems, keyPairingProblems } from './support/reconcile.js';
+import { agentAndRevocationPairingProblems, caPairingProblems, keyPairingProblems } from './support/reconcile.js';
 
 let seq = 0;
 function record(event: AuditRecord['event'], details: Record<string, unknown>): AuditRecord {
@@ -36,4 +36,18 @@ describe('fault reconciler: state and audit pairing', () => {
     expect(caPairingProblems({ authorities: [root], audit: paired })).toEqual(['ca.created names next, which does not exist', 'ca.rotated names next, which was never activated']);
     expect(caPairingProblems({ authorities: [root, next], audit: paired.slice(1) })).toEqual(['CA root root (active) has no ca.created or ca.imported record']);
   });
+
+  it('finds an agent or a revocation without its record, and a record without its agent or revocation', () => {
+    const agent = { id: 'agt_a' } as AgentRecord;
+    const revoked = { jti: 'j1', agentId: 'agt_a', revokedAt: T0, expiresAt: T0 + 1 };
+    const registered = { ...record('agent.registered', {}), agentId: 'agt_a' };
+    const revocation = record('access_token.revoked', { jti: 'j1', revoked: true });
+    expect(agentAndRevocationPairingProblems({ agents: [agent], revoked: [revoked], audit: [registered, revocation] })).toEqual([]);
+    expect(agentAndRevocationPairingProblems({ agents: [agent], revoked: [revoked], audit: [] })).toEqual(['agent agt_a has no agent.registered record', 'token j1 is revoked without an access_token.revoked record']);
+    expect(agentAndRevocationPairingProblems({ agents: [], revoked: [], audit: [registered, revocation] })).toEqual(['agent.registered names agt_a, which does not exist', 'access_token.revoked names j1, which is not revoked']);
+    // A deleted agent is gone with its record of deletion; a refused revocation revokes nothing.
+    const gone = { ...record('agent.deleted', {}), agentId: 'agt_a' };
+    expect(agentAndRevocationPairingProblems({ agents: [], revoked: [], audit: [registered, gone, record('access_token.revoked', { revoked: false })] })).toEqual([]);
+  });
 });
+
