@@ -91,7 +91,6 @@ export function wireSignals(deps: SignalsDeps): Signals {
     issuer: deps.issuer,
     store,
     transmitter,
-    audit: deps.audit,
     clock: deps.clock,
     random: deps.random,
     masterKey: deps.masterKey,

@@ -1,5 +1,4 @@
 import { DELIVERY_METHOD_PUSH, STREAM_STATUSES, type StreamStatus } from '@agentauth/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { AuditInput } from '../store/records.js';
 import type { Clock } from '../clock.js';
@@ -24,7 +23,6 @@ export interface StreamServiceDeps {
   issuer: string;
   store: SignalsStore;
   transmitter: Pick<SignalsTransmitter, 'verify'>;
-  audit: AuditLog;
   clock: Clock;
   random: Random;
   /** Seals push receivers' `authorization_header` at rest. */
@@ -158,11 +156,12 @@ export class StreamService {
     const stream = await this.owned(ctx, streamIdOf(body));
     const state = (body as { state?: unknown }).state;
     if (state !== undefined && (typeof state !== 'string' || state.length > MAX_STATE_LENGTH)) throw invalidRequest('state must be a string of at most 1024 characters');
-    if (!(await this.deps.store.claimVerification(stream.streamId, this.deps.clock.now(), MIN_VERIFICATION_INTERVAL * 1000))) {
+    // The claimed slot and its record in one transaction; the verification event is queued after.
+    const requested = [this.record('ssf_stream.verification_requested', ctx, { stream_id: stream.streamId })];
+    if (!(await this.deps.store.claimVerification(stream.streamId, this.deps.clock.now(), MIN_VERIFICATION_INTERVAL * 1000, requested))) {
       throw tooManyRequests('verification requested within min_verification_interval', MIN_VERIFICATION_INTERVAL);
     }
     if (stream.status !== 'disabled') await this.deps.transmitter.verify(stream, state);
-    await this.audit('ssf_stream.verification_requested', ctx, { stream_id: stream.streamId });
   }
 
   /** The receiver's stream, or 404 (also for another receiver's stream). */
@@ -192,11 +191,6 @@ export class StreamService {
       if (error instanceof ReceiverUrlError) throw invalidRequest(error.message);
       throw error;
     }
-  }
-
-  /** A verification request's record: its SET is queued first, then this is written. */
-  private audit(event: AuditEvent, ctx: RequestContext, details: Record<string, unknown>): Promise<void> {
-    return this.deps.audit.record(this.record(event, ctx, details));
   }
 
   /** The audit record of a stream change, written by the store in the change's own transaction. */

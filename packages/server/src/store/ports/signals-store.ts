@@ -78,8 +78,9 @@ export interface SignalsStore {
   /**
    * Claims the stream's verification slot: true, and `lastVerificationAt` = now, only when the last
    * verification is at least `minIntervalMs` old (SSF 1.0 §8.1.1 `min_verification_interval`).
+   * A claim that succeeds appends `audit` in its transaction.
    */
-  claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
+  claimVerification(streamId: string, now: number, minIntervalMs: number, audit?: readonly AuditInput[]): Promise<boolean>;
   /** Queues SETs, all in one transaction. */
   enqueueSets(sets: readonly QueuedSet[]): Promise<void>;
   /** Up to `limit` queued SETs of a stream, oldest first. */

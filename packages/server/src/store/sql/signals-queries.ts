@@ -76,7 +76,7 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
       });
     },
 
-    claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
+    claimVerification(streamId: string, now: number, minIntervalMs: number, audit: readonly AuditInput[] = []): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db
           .updateTable('ssf_streams')
@@ -84,7 +84,9 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
           .where('stream_id', '=', streamId)
           .where((eb) => eb.or([eb('last_verification_at', 'is', null), eb('last_verification_at', '<=', now - minIntervalMs)]))
           .executeTakeFirst();
-        return result.numUpdatedRows > 0n;
+        if (result.numUpdatedRows === 0n) return false;
+        await appendAuditInTransaction(ctx, db, audit);
+        return true;
       });
     },
 

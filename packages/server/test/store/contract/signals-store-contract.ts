@@ -51,10 +51,13 @@ export function signalsStoreContract(stores: () => ContractStores): void {
       await store.updateStream(`${p}-s`, { description: 'changed' }, T0 + 1, () => record('ssf_stream.updated'));
       await store.setStreamStatus(`${p}-s`, 'paused', null, T0 + 2, () => record('ssf_stream.status_updated'));
       expect(await store.updateStream(`${p}-gone`, { description: 'x' }, T0, () => record('ssf_stream.updated'))).toBeUndefined();
+      expect(await store.claimVerification(`${p}-s`, T0 + 3, 1000, record('ssf_stream.verification_requested'))).toBe(true);
+      // Within the interval: refused, and not recorded.
+      expect(await store.claimVerification(`${p}-s`, T0 + 4, 1000, record('ssf_stream.verification_requested'))).toBe(false);
       expect(await store.deleteStream(`${p}-s`, record('ssf_stream.deleted'))).toBe(true);
       expect(await store.deleteStream(`${p}-s`, record('ssf_stream.deleted'))).toBe(false);
       const events = (await readChain(other)).filter((r) => r.details['stream_id'] === `${p}-s`).map((r) => r.event);
-      expect(events).toEqual(['ssf_stream.created', 'ssf_stream.updated', 'ssf_stream.status_updated', 'ssf_stream.deleted']);
+      expect(events).toEqual(['ssf_stream.created', 'ssf_stream.updated', 'ssf_stream.status_updated', 'ssf_stream.verification_requested', 'ssf_stream.deleted']);
 
       await expect(store.createStream(stream(`${p}-t`, `${p}-a`), record('ssf_stream.lost'))).rejects.toThrow(TypeError);
       expect(await other.getStream(`${p}-t`)).toBeUndefined();
