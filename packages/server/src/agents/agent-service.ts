@@ -1,5 +1,4 @@
 import { isPrivilegedScope } from '@agentauth/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
@@ -29,7 +28,6 @@ export interface AgentServiceDeps {
   clock: Clock;
   random: Random;
   store: AgentStore;
-  audit: AuditLog;
   /** Called after every committed change, so cached copies of the agent are dropped at once. */
   onAgentChanged: (agentId: string) => void;
   /** Told of every change that revokes credentials (for the Shared Signals feed). */
@@ -93,9 +91,10 @@ const STATUS_EVENTS: Record<AgentStatus, AuditEvent> = {
 };
 
 /**
- * The agent registry's operations (src/agents), framework-free. Every change is
- * validated, written to the store, announced through `onAgentChanged` (so a suspended agent fails
- * authentication at once), then audited. Refusals are `AgentError`s.
+ * The agent registry's operations (src/agents), framework-free. Every change is validated, written
+ * to the store together with its audit records (one transaction: both or neither), then announced
+ * through `onAgentChanged` (so a suspended agent fails authentication at once). Refusals are
+ * `AgentError`s.
  */
 export class AgentService {
   constructor(private readonly deps: AgentServiceDeps) {}
@@ -136,32 +135,28 @@ export class AgentService {
     }
     const registration = options.registrationAccessToken ? generateSecret(this.deps.random) : undefined;
 
-    let agent: AgentRecord;
-    try {
-      agent = await this.deps.store.createAgent(
-        { id, status: 'active', ...fields, registrationAccessTokenHash: registration?.hash ?? null },
-        credentials,
-        now,
-      );
-    } catch (error) {
-      if (error instanceof ConflictError) throw new AgentError('conflict', 'an agent with this id already exists');
-      throw error;
-    }
-    this.deps.onAgentChanged(id);
-    await this.audit('agent.registered', id, ctx, {
+    const registered = this.record('agent.registered', id, ctx, {
       via: options.via,
-      name: agent.name,
-      owner: agent.owner,
-      scopes: agent.scopes,
-      resources: agent.resources,
-      grant_types: agent.grantTypes,
-      token_endpoint_auth_method: agent.tokenEndpointAuthMethod,
-      jwks_uri: agent.jwksUri,
+      name: fields.name,
+      owner: fields.owner,
+      scopes: fields.scopes,
+      resources: fields.resources,
+      grant_types: fields.grantTypes,
+      token_endpoint_auth_method: fields.tokenEndpointAuthMethod,
+      jwks_uri: fields.jwksUri,
       ...tlsAuditFields(fields),
       ...(fields.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
       credentials: credentials.map(credentialFacts),
       ...(options.defaulted !== undefined && options.defaulted.length > 0 ? { defaulted: [...options.defaulted] } : {}),
     });
+    let agent: AgentRecord;
+    try {
+      agent = await this.deps.store.createAgent({ id, status: 'active', ...fields, registrationAccessTokenHash: registration?.hash ?? null }, credentials, now, [registered]);
+    } catch (error) {
+      if (error instanceof ConflictError) throw new AgentError('conflict', 'an agent with this id already exists');
+      throw error;
+    }
+    this.deps.onAgentChanged(id);
     return {
       agent,
       credentials,
@@ -216,20 +211,26 @@ export class AgentService {
     this.checkKeySource(fields, keptJwks.length > 0);
 
     const changed = changedFields(current, fields);
+    const audit = [
+      ...(changed.length > 0 ? [this.record('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) })] : []),
+      ...added.map((credential) => this.record('credential.added', id, ctx, credentialFacts(credential))),
+      ...removed.map((credential) => this.record('credential.removed', id, ctx, credentialFacts(credential))),
+    ];
     let agent = current;
-    if (changed.length > 0) {
-      const updated = await this.deps.store.updateAgent(id, pick(fields, changed), now);
+    if (audit.length > 0) {
+      // The fields, the keys and every record of them in one transaction.
+      let updated: AgentRecord | undefined;
+      try {
+        updated = await this.deps.store.updateAgent(id, pick(fields, changed), now, { addCredentials: added, removeCredentialIds: removed.map((c) => c.id), audit });
+      } catch (error) {
+        if (error instanceof ConflictError) throw new AgentError('conflict', 'a credential with this id already exists');
+        throw error;
+      }
       if (updated === undefined) throw notFound();
       agent = updated;
+      this.deps.onAgentChanged(id);
     }
-    for (const credential of added) await this.deps.store.addCredential(credential);
-    for (const credential of removed) await this.deps.store.removeCredential(id, credential.id);
-    if (changed.length > 0 || added.length > 0 || removed.length > 0) this.deps.onAgentChanged(id);
     for (const credential of removed) this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId: credential.id, credentialKind: credential.kind, at: now });
-
-    if (changed.length > 0) await this.audit('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) });
-    for (const credential of added) await this.audit('credential.added', id, ctx, credentialFacts(credential));
-    for (const credential of removed) await this.audit('credential.removed', id, ctx, credentialFacts(credential));
     return { agent, credentials: await this.deps.store.listCredentials(id) };
   }
 
@@ -252,27 +253,32 @@ export class AgentService {
   }
 
   /**
-   * Deletes the agent and its credentials. It is disabled first, so that if the delete fails
-   * half-way the agent is at least dead, and nodes polling the change counter see it go.
+   * Deletes the agent and its credentials, and records it, in one transaction (nodes polling the
+   * change counter see it go with the same commit).
    */
   async deleteAgent(id: string, ctx: AuditContext): Promise<void> {
     const now = this.deps.clock.now();
-    const disabled = await this.deps.store.setAgentStatus(id, 'disabled', now);
-    if (disabled === undefined) throw notFound();
-    this.deps.onAgentChanged(id);
-    await this.deps.store.deleteAgent(id);
+    const current = await this.deps.store.getAgent(id);
+    if (current === undefined) throw notFound();
+    if (!(await this.deps.store.deleteAgent(id, [this.record('agent.deleted', id, ctx, { name: current.name, owner: current.owner })]))) throw notFound();
     this.deps.onAgentChanged(id);
     this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status: 'deleted', at: now });
-    await this.audit('agent.deleted', id, ctx, { name: disabled.name, owner: disabled.owner });
   }
 
-  /** Adds a credential; a secret is generated here and returned once. */
-  async addCredential(id: string, input: NewCredentialInput, ctx: AuditContext): Promise<{ credential: CredentialRecord; clientSecret?: string }> {
+  /**
+   * Adds a credential; a secret is generated here and returned once. `alsoRecord` gives further
+   * records of the same change (an enrolment's `agent.enrolled`), written in its transaction.
+   */
+  async addCredential(
+    id: string,
+    input: NewCredentialInput,
+    ctx: AuditContext,
+    alsoRecord: (credential: CredentialRecord) => AuditInput[] = () => [],
+  ): Promise<{ credential: CredentialRecord; clientSecret?: string }> {
     const { agent, credentials } = await this.getAgent(id);
     const built = await buildCredential(input, agent, credentials, this.deps.random, this.deps.clock.now());
-    await this.deps.store.addCredential(built.credential);
+    await this.deps.store.addCredential(built.credential, [this.record('credential.added', id, ctx, credentialFacts(built.credential)), ...alsoRecord(built.credential)]);
     this.deps.onAgentChanged(id);
-    await this.audit('credential.added', id, ctx, credentialFacts(built.credential));
     return built;
   }
 
@@ -280,12 +286,11 @@ export class AgentService {
   async removeCredential(id: string, credentialId: string, ctx: AuditContext): Promise<void> {
     const { credentials } = await this.getAgent(id);
     const credential = credentials.find((c) => c.id === credentialId);
-    if (credential === undefined || !(await this.deps.store.removeCredential(id, credentialId))) {
+    if (credential === undefined || !(await this.deps.store.removeCredential(id, credentialId, [this.record('credential.removed', id, ctx, credentialFacts(credential))]))) {
       throw new AgentError('not_found', 'no such credential on this agent');
     }
     this.deps.onAgentChanged(id);
     this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId, credentialKind: credential.kind, at: this.deps.clock.now() });
-    await this.audit('credential.removed', id, ctx, credentialFacts(credential));
   }
 
   private async setStatus(id: string, status: AgentStatus, ctx: AuditContext): Promise<AgentWithCredentials> {
@@ -293,11 +298,10 @@ export class AgentService {
     if (current.status === status) return { agent: current, credentials };
     if (current.status === 'disabled') throw new AgentError('conflict', 'the agent is disabled; delete it or register a new one');
     const now = this.deps.clock.now();
-    const agent = await this.deps.store.setAgentStatus(id, status, now);
+    const agent = await this.deps.store.setAgentStatus(id, status, now, [this.record(STATUS_EVENTS[status], id, ctx, { previous_status: current.status })]);
     if (agent === undefined) throw notFound();
     this.deps.onAgentChanged(id);
     if (status !== 'active') this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status, at: now });
-    await this.audit(STATUS_EVENTS[status], id, ctx, { previous_status: current.status });
     return { agent, credentials };
   }
 
@@ -316,7 +320,8 @@ export class AgentService {
     }
   }
 
-  private async audit(event: AuditEvent, agentId: string, ctx: AuditContext, details: Record<string, unknown>): Promise<void> {
+  /** The audit record of a change, written by the store in the change's own transaction. */
+  private record(event: AuditEvent, agentId: string, ctx: AuditContext, details: Record<string, unknown>): AuditInput {
     const record: AuditInput = {
       time: this.deps.clock.now(),
       event,
@@ -331,11 +336,11 @@ export class AgentService {
     try {
       assertAuditInput(record);
     } catch {
-      // The change is already committed: the record must be written even if the caller's values
-      // (a huge scope list, a name that looks like a token) cannot go into details.
+      // A valid change is recorded even if the caller's values (a huge scope list, a name that
+      // looks like a token) cannot go into details.
       record.details = { details_omitted: true };
     }
-    await this.deps.audit.record(record);
+    return record;
   }
 }
 

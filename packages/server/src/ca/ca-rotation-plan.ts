@@ -21,8 +21,11 @@ export interface CaCandidates {
   intermediate?: CaAuthorityRecord;
 }
 
-/** What to write, decided under the `ca` lock from the rows as they are now. */
-export interface CaPlan extends AuthorityChanges {
+/**
+ * What to write, decided under the `ca` lock from the rows as they are now; the CA turns `events`
+ * into the change's audit records, written with it.
+ */
+export interface CaPlan extends Omit<AuthorityChanges, 'audit'> {
   events: { event: CaEventName; id: string; kind: 'root' | 'intermediate' }[];
   /** Nothing is written: make these candidates (an intermediate signed by `parentId`) and plan again. */
   need?: { root: boolean; parentId: string | null };

@@ -106,8 +106,9 @@ export class CertificateAuthority {
     return this.serialize(async () => {
       const now = this.deps.clock.now();
       const { root, intermediate } = importAuthority(input, { now, masterKey: this.deps.masterKey, random: this.deps.random, trustDomain: this.deps.trustDomain, lifetimeMs: this.deps.intermediateTtl * 1000 });
-      await this.deps.store.mutateAuthorities((current) => planCaImport(current, now, root, intermediate));
-      await this.audit({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
+      // The import and its record in one transaction: both, or neither.
+      const imported = this.auditInput({ event: 'ca.imported', context, details: { root_id: root.id, intermediate_id: intermediate.id, root_external: root.external, intermediate_external: intermediate.external } });
+      await this.deps.store.mutateAuthorities((current) => ({ ...planCaImport(current, now, root, intermediate), audit: [imported] }));
       await this.load(await this.deps.store.listAuthorities());
       return { rootId: root.id, intermediateId: intermediate.id };
     });
@@ -224,25 +225,31 @@ export class CertificateAuthority {
     const canonical = normalizeSerial(serial);
     if (canonical === undefined) return undefined;
     const now = this.deps.clock.now();
-    const result = await this.deps.store.revokeCertificate(canonical, now);
+    // The revocation and its record in one transaction.
+    const result = await this.deps.store.revokeCertificate(canonical, now, (records) => this.revocationRecords(records, context, 'revoked'));
     if (result === undefined) return undefined;
     // Before anything else that may fail or wait: this node refuses the certificate from now on.
     this.revokedSerials.add(result.record.serial, result.record.notAfter);
-    if (result.changed) await this.revoked([result.record], context, 'revoked');
+    if (result.changed) await this.revoked([result.record]);
     return result.record;
   }
 
   /** Revokes every certificate an agent holds (it was suspended, disabled or deleted). */
   async revokeAgent(agentId: string, reason: string): Promise<IssuedCertificateRecord[]> {
-    const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now());
+    const records = await this.deps.store.revokeAgentCertificates(agentId, this.deps.clock.now(), (revoked) => this.revocationRecords(revoked, { actor: 'system' }, reason));
     for (const record of records) this.revokedSerials.add(record.serial, record.notAfter);
-    if (records.length > 0) await this.revoked(records, { actor: 'system' }, reason);
+    if (records.length > 0) await this.revoked(records);
     return records;
   }
 
-  private async revoked(records: readonly IssuedCertificateRecord[], context: CaRequestContext, reason: string): Promise<void> {
+  /** The `certificate.revoked` records of a revocation, written in its transaction. */
+  private revocationRecords(records: readonly IssuedCertificateRecord[], context: CaRequestContext, reason: string): AuditInput[] {
+    return records.map((record) => this.auditInput({ event: 'certificate.revoked', agentId: record.agentId, context, reason, details: { serial: record.serial, ca_id: record.caId } }));
+  }
+
+  /** After a revocation committed: the feed hears of it, and the CRLs are reissued. */
+  private async revoked(records: readonly IssuedCertificateRecord[]): Promise<void> {
     for (const record of records) {
-      await this.audit({ event: 'certificate.revoked', agentId: record.agentId, context, reason, details: { serial: record.serial, ca_id: record.caId } });
       if (record.agentId !== null) this.deps.events.publish({ kind: 'certificate_revoked', agentId: record.agentId, serial: record.serial, at: record.revokedAt ?? this.deps.clock.now() });
     }
     for (const caId of new Set(records.map((r) => r.caId))) await this.crls.refresh(caId, true);
@@ -284,19 +291,19 @@ export class CertificateAuthority {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = clock.now();
       let plan: CaPlan | undefined;
+      // Every change and its audit records (`ca.created`, `ca.rotated`) commit in one transaction:
+      // a CA is never activated unrecorded, and no record names a change a crash undid.
       const after = await store.mutateAuthorities((current) => {
         plan = planCaRotation(current, now, DEFAULT_CA_ROTATION, mode, candidates);
-        return plan.need === undefined ? plan : { insert: [], update: [], remove: [] };
+        if (plan.need !== undefined) return { insert: [], update: [], remove: [], audit: [] };
+        return { ...plan, audit: plan.events.map(({ event, id, kind }) => this.auditInput({ event, context, details: { ca_id: id, kind } })) };
       });
       const made = plan as CaPlan;
       if (made.need !== undefined) {
         candidates = this.makeCandidates(made.need, after, now);
         continue;
       }
-      for (const { event, id, kind } of made.events) {
-        this.deps.logger.info(`${event} ${kind} ${id}`);
-        await this.audit({ event, context, details: { ca_id: id, kind } });
-      }
+      for (const { event, id, kind } of made.events) this.deps.logger.info(`${event} ${kind} ${id}`);
       if (made.blocked !== undefined) {
         this.deps.logger.warn(made.blocked);
         if (mode === 'rotate') throw new CaError('ca_unavailable', made.blocked);

@@ -5,6 +5,7 @@ import { hashSecret } from '../agents/client-secret.js';
 import { validatePublicJwk } from '../agents/validate-jwk.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../events/audit-events.js';
+import type { AuditInput } from '../store/records.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
@@ -93,8 +94,8 @@ export class EnrollmentService {
     const now = this.deps.clock.now();
     const token = `${ENROLLMENT_TOKEN_PREFIX}${this.deps.random.token(32)}`;
     const record = { id: `enr_${this.deps.random.token(16)}`, tokenHash: hashSecret(token), agentId, createdAt: now, expiresAt: now + ttl * 1000, usedAt: null };
-    await this.deps.store.createEnrollmentToken(record);
-    await this.audit('enrollment_token.created', 'success', agentId, ctx, null, { enrollment_token_id: record.id, expires_at: new Date(record.expiresAt).toISOString() });
+    // The token and its record in one transaction.
+    await this.deps.store.createEnrollmentToken(record, [this.record('enrollment_token.created', 'success', agentId, ctx, null, { enrollment_token_id: record.id, expires_at: new Date(record.expiresAt).toISOString() })]);
     return { id: record.id, agentId, token, expiresAt: record.expiresAt };
   }
 
@@ -136,14 +137,16 @@ export class EnrollmentService {
     }
     let added;
     try {
-      added = await this.deps.agents.addCredential(agentId, { type: 'jwk', jwk }, actor);
+      // The key, its credential.added record and the agent.enrolled record in one transaction.
+      added = await this.deps.agents.addCredential(agentId, { type: 'jwk', jwk }, actor, (credential) => [
+        this.record('agent.enrolled', 'success', agentId, actor, null, { enrollment_token_id: consumed.record.id, credential_id: credential.id, kid: credential.kind === 'jwk' ? credential.kid : '' }),
+      ]);
     } catch (error) {
       if (!(error instanceof AgentError)) throw error;
       await this.audit('enrollment.failed', 'failure', agentId, actor, `key refused: ${error.message}`, { enrollment_token_id: consumed.record.id });
       throw new EnrollmentError('request', `key refused: ${error.message}`);
     }
     const kid = added.credential.kind === 'jwk' ? added.credential.kid : '';
-    await this.audit('agent.enrolled', 'success', agentId, actor, null, { enrollment_token_id: consumed.record.id, credential_id: added.credential.id, kid });
     return { agentId, credentialId: added.credential.id, kid };
   }
 
@@ -155,6 +158,7 @@ export class EnrollmentService {
     return this.deps.store.pruneEnrollmentTokens(this.deps.clock.now() - 24 * 60 * 60 * 1000);
   }
 
+  /** A refusal's audit record: nothing changed, so it is written alone. */
   private async audit(
     event: AuditEvent,
     outcome: 'success' | 'failure',
@@ -163,6 +167,10 @@ export class EnrollmentService {
     reason: string | null,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.audit.record({ time: this.deps.clock.now(), event, outcome, agentId, actor: ctx.actor, sourceIp: ctx.sourceIp, reason, requestId: ctx.requestId, details });
+    await this.deps.audit.record(this.record(event, outcome, agentId, ctx, reason, details));
+  }
+
+  private record(event: AuditEvent, outcome: 'success' | 'failure', agentId: string | null, ctx: AuditContext, reason: string | null, details: Record<string, unknown>): AuditInput {
+    return { time: this.deps.clock.now(), event, outcome, agentId, actor: ctx.actor, sourceIp: ctx.sourceIp, reason, requestId: ctx.requestId, details };
   }
 }

@@ -1,9 +1,9 @@
 import type { AuditContext } from '../agents/agent-service.js';
 import { FederationError } from './federation-error.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
+import type { AuditInput } from '../store/records.js';
 import { ConflictError } from '../store/ports/conflict-error.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import { newBindingRuleId, newTrustedIssuerId } from './federation-ids.js';
@@ -18,15 +18,14 @@ export interface FederationServiceDeps {
   random: Random;
   store: FederationStore;
   agents: Pick<AgentStore, 'getAgent'>;
-  audit: AuditLog;
   /** Called after every committed change; resolves when this process's caches see it. */
   onChanged: () => Promise<void>;
 }
 
 /**
  * Trusted issuers and binding rules as the admin API manages them. Every
- * change is validated, committed, audited (`trusted_issuer.*`, `binding_rule.*`) and pushed to the
- * federation cache of this process before the call returns; other nodes see it through the store's
+ * change is validated, committed with its audit record in one transaction (`trusted_issuer.*`,
+ * `binding_rule.*`) and pushed to the federation cache of this process before the call returns; other nodes see it through the store's
  * change counter.
  */
 export class FederationService {
@@ -41,12 +40,12 @@ export class FederationService {
     );
     const record: TrustedIssuerRecord = { id: newTrustedIssuerId(this.deps.random), ...fields, createdAt: now, updatedAt: now };
     try {
-      await this.deps.store.createTrustedIssuer(record);
+      await this.deps.store.createTrustedIssuer(record, [this.record('trusted_issuer.created', ctx, issuerFacts(record))]);
     } catch (error) {
       if (error instanceof ConflictError) throw new FederationError('conflict', 'this issuer is already trusted');
       throw error;
     }
-    await this.changed('trusted_issuer.created', ctx, issuerFacts(record));
+    await this.deps.onChanged();
     return record;
   }
 
@@ -68,18 +67,18 @@ export class FederationService {
     if (input.jwksUri !== undefined && input.jwksUri !== null && input.jwks === undefined) switched.jwks = null;
     const fields = validateTrustedIssuer(switched, current, this.deps.issuer);
     const { issuer: _issuer, ...patch } = fields;
-    const updated = await this.deps.store.updateTrustedIssuer(id, patch, this.deps.clock.now());
+    const updated = await this.deps.store.updateTrustedIssuer(id, patch, this.deps.clock.now(), (after) => [this.record('trusted_issuer.updated', ctx, { ...issuerFacts(after), fields: Object.keys(input) })]);
     if (updated === undefined) throw new FederationError('not_found', 'no such trusted issuer');
-    await this.changed('trusted_issuer.updated', ctx, { ...issuerFacts(updated), fields: Object.keys(input) });
+    await this.deps.onChanged();
     return updated;
   }
 
   async deleteTrustedIssuer(id: string, ctx: AuditContext): Promise<void> {
     const current = await this.getTrustedIssuer(id);
-    const result = await this.deps.store.deleteTrustedIssuer(id);
+    const result = await this.deps.store.deleteTrustedIssuer(id, [this.record('trusted_issuer.deleted', ctx, issuerFacts(current))]);
     if (result === 'not_found') throw new FederationError('not_found', 'no such trusted issuer');
     if (result === 'in_use') throw new FederationError('conflict', 'the issuer still has binding rules; remove them first');
-    await this.changed('trusted_issuer.deleted', ctx, issuerFacts(current));
+    await this.deps.onChanged();
   }
 
   async createBindingRule(input: BindingRuleInput & { issuerId: string; agentId: string; claims: Record<string, string> }, ctx: AuditContext): Promise<BindingRuleRecord> {
@@ -89,13 +88,13 @@ export class FederationService {
     if ((await this.deps.agents.getAgent(input.agentId)) === undefined) throw new FederationError('validation_failed', 'agent_id names no agent');
     const record: BindingRuleRecord = { id: newBindingRuleId(this.deps.random), issuerId: input.issuerId, agentId: input.agentId, ...fields, createdAt: now, updatedAt: now };
     try {
-      await this.deps.store.createBindingRule(record);
+      await this.deps.store.createBindingRule(record, [this.record('binding_rule.created', ctx, ruleFacts(record), record.agentId)]);
     } catch (error) {
       // The issuer or the agent went away between the checks and the insert.
       if (error instanceof ConflictError) throw new FederationError('conflict', 'the issuer or the agent was just removed');
       throw error;
     }
-    await this.changed('binding_rule.created', ctx, ruleFacts(record), record.agentId);
+    await this.deps.onChanged();
     return record;
   }
 
@@ -112,21 +111,21 @@ export class FederationService {
   async updateBindingRule(id: string, input: BindingRuleInput, ctx: AuditContext): Promise<BindingRuleRecord> {
     const current = await this.getBindingRule(id);
     const fields = validateBindingRule(input, current);
-    const updated = await this.deps.store.updateBindingRule(id, fields, this.deps.clock.now());
+    const updated = await this.deps.store.updateBindingRule(id, fields, this.deps.clock.now(), (after) => [this.record('binding_rule.updated', ctx, ruleFacts(after), after.agentId)]);
     if (updated === undefined) throw new FederationError('not_found', 'no such binding rule');
-    await this.changed('binding_rule.updated', ctx, ruleFacts(updated), updated.agentId);
+    await this.deps.onChanged();
     return updated;
   }
 
   async deleteBindingRule(id: string, ctx: AuditContext): Promise<void> {
     const current = await this.getBindingRule(id);
-    if (!(await this.deps.store.deleteBindingRule(id))) throw new FederationError('not_found', 'no such binding rule');
-    await this.changed('binding_rule.deleted', ctx, ruleFacts(current), current.agentId);
+    if (!(await this.deps.store.deleteBindingRule(id, [this.record('binding_rule.deleted', ctx, ruleFacts(current), current.agentId)]))) throw new FederationError('not_found', 'no such binding rule');
+    await this.deps.onChanged();
   }
 
-  private async changed(event: AuditEvent, ctx: AuditContext, details: Record<string, unknown>, agentId: string | null = null): Promise<void> {
-    await this.deps.onChanged();
-    await this.deps.audit.record({
+  /** The audit record of a change, written by the store in the change's own transaction. */
+  private record(event: AuditEvent, ctx: AuditContext, details: Record<string, unknown>, agentId: string | null = null): AuditInput {
+    return {
       time: this.deps.clock.now(),
       event,
       outcome: 'success',
@@ -136,7 +135,7 @@ export class FederationService {
       reason: null,
       requestId: ctx.requestId,
       details,
-    });
+    };
   }
 }
 

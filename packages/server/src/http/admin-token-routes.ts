@@ -3,7 +3,6 @@ import { AgentParams } from '../admin/wire/agent.js';
 import { pageRequest } from '../admin/wire/primitives.js';
 import { AgentTokenPage, AgentTokensQuery, TokenChain, TokenParams, TokenRevocation } from '../admin/wire/token.js';
 import { listAgentTokens, type AgentTokensDeps } from '../admin/agent-tokens.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { buildTokenChain, type TokenChainDeps } from '../admin/token-chain.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
@@ -13,7 +12,6 @@ import { adminRoute, type AdminRoute } from './admin-route.js';
 export interface AdminTokenRouteDeps extends TokenChainDeps {
   store: TokenChainDeps['store'] & AgentTokensDeps['store'] & Pick<TokenStore, 'revokeToken'>;
   clock: Clock;
-  audit: AuditLog;
   /** Told of the revocation (feed, cascade to exchanged tokens); absent in tests of the admin app alone. */
   events?: RevocationEvents;
 }
@@ -73,18 +71,20 @@ export function tokenRoutes(deps: AdminTokenRouteDeps): AdminRoute[] {
         const issued = await deps.store.getIssuedToken(jti);
         if (issued === undefined) throw new AdminProblem('not_found', 'no issued token has this jti (or it expired and was pruned)');
         const now = deps.clock.now();
-        const fresh = await deps.store.revokeToken({ jti, agentId: issued.agentId, revokedAt: now, expiresAt: issued.expiresAt });
-        await deps.audit.record({
-          time: now,
-          event: 'access_token.revoked',
-          outcome: 'success',
-          agentId: issued.clientId,
-          actor: ctx.audit.actor,
-          sourceIp: ctx.audit.sourceIp,
-          reason: fresh ? null : 'already revoked',
-          requestId: ctx.audit.requestId,
-          details: { jti, sub: issued.agentId, revoked: true },
-        });
+        // The revocation and its record in one transaction.
+        const fresh = await deps.store.revokeToken({ jti, agentId: issued.agentId, revokedAt: now, expiresAt: issued.expiresAt }, (revoked) => [
+          {
+            time: now,
+            event: 'access_token.revoked',
+            outcome: 'success',
+            agentId: issued.clientId,
+            actor: ctx.audit.actor,
+            sourceIp: ctx.audit.sourceIp,
+            reason: revoked ? null : 'already revoked',
+            requestId: ctx.audit.requestId,
+            details: { jti, sub: issued.agentId, revoked: true },
+          },
+        ]);
         if (fresh) deps.events?.publish({ kind: 'token_revoked', jti, agentId: issued.agentId, at: now, reason: 'revoked' });
         return { jti, revoked: true };
       },

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } fr
 import { SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
-import type { SigningKeyRecord } from '../store/records.js';
+import type { AuditInput, SigningKeyRecord } from '../store/records.js';
 import type { SigningKeyStore } from '../store/ports/signing-key-store.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../tokens/limits.js';
 import { generateSigningKey, publicSigningJwk } from './generate-signing-key.js';
@@ -41,8 +41,6 @@ export interface SigningKeyRingDeps {
   /** Default access token lifetime, seconds; sets the pre-publication window. */
   accessTokenTtl: number;
   logger: { info(msg: string): void; warn(msg: string): void };
-  /** Called once per transition, by the node that made it (for the audit log). */
-  onEvent?: (event: KeyEventName, details: { kid: string }) => void;
 }
 
 /** Our extension of `SigningKeyRing.rotateNow`. */
@@ -76,6 +74,15 @@ function publicOnly(record: SigningKeyRecord): JWK {
   return Object.freeze({ ...jwk, use: 'sig', alg: record.alg, kid: record.kid });
 }
 
+/**
+ * The audit record of one key transition (docs/events.md, `signing_key.*`). It is part of the
+ * transition's write, so the key never changes unrecorded and no record names a change that did not
+ * happen.
+ */
+function transitionRecord(event: KeyEventName, kid: string, now: number): AuditInput {
+  return { time: now, event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid } };
+}
+
 function checkDeps(deps: SigningKeyRingDeps): void {
   if (!Buffer.isBuffer(deps.masterKey) || deps.masterKey.length !== 32) throw new TypeError('masterKey must be 32 bytes');
   if (!SIGNING_ALGS.includes(deps.alg)) throw new TypeError(`unsupported signing algorithm: ${String(deps.alg)}`);
@@ -92,7 +99,9 @@ function checkDeps(deps: SigningKeyRingDeps): void {
  * {@link RETIRED_KEY_SKEW}).
  *
  * Every transition is planned inside `store.mutateSigningKeys`, under the store's lock, from the
- * keys as they are at that moment, so nodes rotating at once agree on one JWKS. Nothing runs until
+ * keys as they are at that moment, so nodes rotating at once agree on one JWKS; its audit records
+ * (`signing_key.created`, `.rotated`, `.retired`) are written in the same transaction, so a failed
+ * audit write leaves the keys as they were and the call throws. Nothing runs until
  * `sync()` is called; the composition root calls it at start and through `startKeyRotation`, at
  * most every {@link MAX_KEY_SYNC_INTERVAL_MS}, or a node could keep signing with a key already gone
  * from the JWKS.
@@ -188,16 +197,13 @@ export function createSigningKeyRing(deps: SigningKeyRingDeps): RotatingSigningK
       await store.mutateSigningKeys(now, (locked) => {
         const lockedKids = new Set(locked.map((key) => key.kid));
         applied = planRotation([...locked, ...expired.filter((key) => !lockedKids.has(key.kid))], now, policy, mode, fresh);
-        if (applied.needCandidates !== undefined) return { insert: [], update: [], remove: [] };
-        return { insert: applied.insert, update: applied.update, remove: applied.remove };
+        if (applied.needCandidates !== undefined) return { insert: [], update: [], remove: [], audit: [] };
+        return { insert: applied.insert, update: applied.update, remove: applied.remove, audit: applied.events.map(({ event, kid }) => transitionRecord(event, kid, now)) };
       });
       if (applied === undefined) throw new Error('store did not run the signing key plan');
       plan = applied;
       if (plan.needCandidates !== undefined) continue;
-      for (const { event, kid } of plan.events) {
-        logger.info(`${event} ${kid}`);
-        deps.onEvent?.(event, { kid });
-      }
+      for (const { event, kid } of plan.events) logger.info(`${event} ${kid}`);
       if (plan.remove.length > 0) logger.info(`expired signing keys removed: ${plan.remove.join(', ')}`);
       break;
     }

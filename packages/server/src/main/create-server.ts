@@ -68,7 +68,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
-    const keys = await wireKeys({ config, clock, logger, store, masterKey, audit, lifecycle });
+    const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
     const events = new RevocationEvents();
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
 
@@ -78,10 +78,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const agents = wireAgents({ ...deps, remoteJwks, lifecycle });
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent } });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
-    const federation = await wireFederation({ config, clock, random, logger, store, agents: store, audit, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
+    const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey, lifecycle });
-    wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, commitLog, clock, logger }), lifecycle });
+    wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
     wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });

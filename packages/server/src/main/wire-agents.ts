@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { AgentService } from '../agents/agent-service.js';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from '../cluster-notice.js';
 import type { Config } from '../config/config.js';
@@ -39,7 +38,6 @@ export function wireAgents(deps: {
   random: Random;
   logger: Logger;
   store: Store;
-  audit: AuditLog;
   events: RevocationEvents;
   remoteJwks: RemoteJwks;
   lifecycle: Lifecycle;
@@ -60,7 +58,7 @@ export function wireAgents(deps: {
     process.on('message', onMessage);
     lifecycle.onClose('cluster agent notices', () => process.off('message', onMessage));
   }
-  const service = new AgentService({ clock, random: deps.random, store, audit: deps.audit, onAgentChanged, events: deps.events, trustDomain: deps.config.trustDomain });
+  const service = new AgentService({ clock, random: deps.random, store, onAgentChanged, events: deps.events, trustDomain: deps.config.trustDomain });
 
   const lastSeen = new Map<string, number>();
   const flushLastSeen = () => {

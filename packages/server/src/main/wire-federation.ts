@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createGuardedFetch } from '../net/guarded-fetch.js';
@@ -54,7 +53,6 @@ export async function wireFederation(deps: {
   logger: Pick<Logger, 'error'>;
   store: FederationStore;
   agents: Pick<AgentStore, 'getAgent'>;
-  audit: AuditLog;
   replayCache: ReplayCache;
   remoteJwks: RemoteJwks;
   lifecycle: Lifecycle;
@@ -71,7 +69,6 @@ export async function wireFederation(deps: {
     random: deps.random,
     store,
     agents: deps.agents,
-    audit: deps.audit,
     onChanged: () => directory.reload(),
   });
   const grant = jwtBearerGrant({ issuer: deps.config.issuer, accessTokenTtl: deps.config.accessTokenTtl, federation: auth, nowMs: () => deps.clock.now() });
@@ -82,14 +79,13 @@ export async function wireFederation(deps: {
  * A `FederationService` over the store alone, for an admin API built without the rest of the
  * server (tests, tools): running servers see its changes through the change counter.
  */
-export function federationServiceOf(deps: { config: Pick<Config, 'issuer'>; clock: Clock; random: Random; store: AgentStore & FederationStore; audit: AuditLog }): FederationService {
+export function federationServiceOf(deps: { config: Pick<Config, 'issuer'>; clock: Clock; random: Random; store: AgentStore & FederationStore }): FederationService {
   return new FederationService({
     issuer: deps.config.issuer,
     clock: deps.clock,
     random: deps.random,
     store: deps.store,
     agents: deps.store,
-    audit: deps.audit,
     onChanged: async () => undefined,
   });
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createSigningKeyRing, type RotatingSigningKeyRing } from '../keys/key-ring.js';
@@ -12,9 +11,10 @@ const KEY_SYNC_MS = 10_000;
 
 /**
  * The token signing keys (docs/operations.md, "Signing keys"): loaded, or generated at the first
- * start; rotated on their schedule by whichever node gets there first, each change audited.
+ * start; rotated on their schedule by whichever node gets there first, each change audited in the
+ * same transaction as the change itself.
  */
-export async function wireKeys(deps: { config: Config; clock: Clock; logger: Logger; store: Store; masterKey: Buffer; audit: AuditLog; lifecycle: Lifecycle }): Promise<RotatingSigningKeyRing> {
+export async function wireKeys(deps: { config: Config; clock: Clock; logger: Logger; store: Store; masterKey: Buffer; lifecycle: Lifecycle }): Promise<RotatingSigningKeyRing> {
   const { config, clock, logger } = deps;
   const keys = createSigningKeyRing({
     store: deps.store,
@@ -24,11 +24,6 @@ export async function wireKeys(deps: { config: Config; clock: Clock; logger: Log
     rotationInterval: config.keyRotationInterval,
     accessTokenTtl: config.accessTokenTtl,
     logger,
-    onEvent: (event, details) => {
-      void deps.audit
-        .record({ time: clock.now(), event, outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { kid: details.kid } })
-        .catch((error: unknown) => logger.error({ err: error }, 'audit of a key event failed'));
-    },
   });
   logger.info('loading the signing keys (the first start generates them)');
   await keys.sync();

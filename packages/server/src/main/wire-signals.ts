@@ -62,21 +62,18 @@ export function wireSignals(deps: SignalsDeps): Signals {
     authorizationOf: (stream) => streams.authorizationOf(stream),
     retry: deps.pushRetry,
     resolve: deps.resolve,
-    onGiveUp: (set, stream, error) => {
-      void deps.audit
-        .record({
-          time: deps.clock.now(),
-          event: 'security_event.push_failed',
-          outcome: 'failure',
-          agentId: stream.ownerAgentId,
-          actor: 'system',
-          sourceIp: null,
-          reason: error,
-          requestId: null,
-          details: { stream_id: stream.streamId, jti: set.jti, event_type: set.eventType, attempts: set.attempts + 1 },
-        })
-        .catch((failure: unknown) => deps.logger.error({ err: failure }, 'audit of a push failure failed'));
-    },
+    giveUpRecord: (set, stream, error) => ({
+      time: deps.clock.now(),
+      event: 'security_event.push_failed',
+      outcome: 'failure',
+      agentId: stream.ownerAgentId,
+      actor: 'system',
+      sourceIp: null,
+      // Bounded, so the drop and its record are never refused for an overlong reason.
+      reason: error.slice(0, 200),
+      requestId: null,
+      details: { stream_id: stream.streamId, jti: set.jti, event_type: set.eventType, attempts: set.attempts + 1 },
+    }),
   });
   const transmitter = new SignalsTransmitter({
     issuer: deps.issuer,
@@ -94,7 +91,6 @@ export function wireSignals(deps: SignalsDeps): Signals {
     issuer: deps.issuer,
     store,
     transmitter,
-    audit: deps.audit,
     clock: deps.clock,
     random: deps.random,
     masterKey: deps.masterKey,

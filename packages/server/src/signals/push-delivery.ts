@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AuditInput } from '../store/records.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { postSecurityEventToken, ReceiverUrlError, vetReceiverUrl, type PushOutcome, type Resolver } from './push-request.js';
@@ -24,8 +25,8 @@ export interface PushDeliveryDeps {
   allowPrivateReceivers: boolean;
   /** The receiver's `authorization_header`, unsealed; null when it gave none. */
   authorizationOf: (stream: StreamRecord) => string | null;
-  /** Told when a SET is dropped after its last attempt (for the audit log). */
-  onGiveUp?: (set: QueuedSet, stream: StreamRecord, error: string) => void;
+  /** The audit record of a SET dropped after its last attempt, written in the same transaction as the drop. */
+  giveUpRecord?: (set: QueuedSet, stream: StreamRecord, error: string) => AuditInput;
   retry?: PushRetryPolicy;
   resolve?: Resolver;
   /** One push's deadline, ms (default 10 s). */
@@ -113,9 +114,9 @@ export class PushDelivery {
       }
       const attempts = set.attempts + 1;
       const retryAt = outcome.retryable && attempts < this.retry.maxAttempts ? now + this.delay(attempts) : null;
-      await store.pushFailed(set, now, { error: outcome.error, retryAt });
+      const givenUp = retryAt === null ? this.deps.giveUpRecord?.(set, stream, outcome.error) : undefined;
+      await store.pushFailed(set, now, { error: outcome.error, retryAt }, givenUp === undefined ? [] : [givenUp]);
       this.deps.logger.warn({ stream_id: set.streamId, jti: set.jti, attempts, error: outcome.error, retry_at: retryAt }, 'SET push failed');
-      if (retryAt === null) this.deps.onGiveUp?.(set, stream, outcome.error);
     }
     return attempted;
   }

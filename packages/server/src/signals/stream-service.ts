@@ -1,6 +1,6 @@
 import { DELIVERY_METHOD_PUSH, STREAM_STATUSES, type StreamStatus } from '@agentauth/protocol';
-import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../events/audit-events.js';
+import type { AuditInput } from '../store/records.js';
 import type { Clock } from '../clock.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import type { Random } from '../random.js';
@@ -23,7 +23,6 @@ export interface StreamServiceDeps {
   issuer: string;
   store: SignalsStore;
   transmitter: Pick<SignalsTransmitter, 'verify'>;
-  audit: AuditLog;
   clock: Clock;
   random: Random;
   /** Seals push receivers' `authorization_header` at rest. */
@@ -45,7 +44,7 @@ export interface RequestContext {
  * The SSF 1.0 §8.1 stream management API, framework-free: create, read, update (PATCH), replace
  * (PUT), delete, status and verification. A stream belongs to the agent that created it; another
  * agent's stream is answered 404, as if it did not exist (§8.1.1.2: "no Event Stream with the given
- * stream_id for this Event Receiver"). Every change is audited.
+ * stream_id for this Event Receiver"). Every change is audited in its own transaction.
  */
 export class StreamService {
   constructor(private readonly deps: StreamServiceDeps) {}
@@ -79,8 +78,8 @@ export class StreamService {
       lastPushAt: null,
       lastPushError: null,
     };
-    await this.deps.store.createStream(stream);
-    await this.audit('ssf_stream.created', ctx, { stream_id: streamId, delivery_method: stream.deliveryMethod, ...receiverOrigin(stream), events_delivered: stream.eventsDelivered });
+    // The stream and its record in one transaction.
+    await this.deps.store.createStream(stream, [this.record('ssf_stream.created', ctx, { stream_id: streamId, delivery_method: stream.deliveryMethod, ...receiverOrigin(stream), events_delivered: stream.eventsDelivered })]);
     return renderStreamConfig(this.deps.issuer, stream);
   }
 
@@ -106,15 +105,16 @@ export class StreamService {
       changes.sealedAuthorizationHeader = this.seal(stream.streamId, fields.authorizationHeader ?? null);
     }
     if (fields.description !== undefined) changes.description = fields.description;
-    const updated = await this.deps.store.updateStream(stream.streamId, changes, this.deps.clock.now());
+    const updated = await this.deps.store.updateStream(stream.streamId, changes, this.deps.clock.now(), (after) => [
+      this.record('ssf_stream.updated', ctx, {
+        stream_id: stream.streamId,
+        mode,
+        fields: Object.keys(body as object).filter((k) => ['events_requested', 'delivery', 'description'].includes(k)),
+        delivery_method: after.deliveryMethod,
+        ...receiverOrigin(after),
+      }),
+    ]);
     if (updated === undefined) throw streamNotFound('stream deleted meanwhile');
-    await this.audit('ssf_stream.updated', ctx, {
-      stream_id: stream.streamId,
-      mode,
-      fields: Object.keys(body as object).filter((k) => ['events_requested', 'delivery', 'description'].includes(k)),
-      delivery_method: updated.deliveryMethod,
-      ...receiverOrigin(updated),
-    });
     if (changes.deliveryMethod !== undefined) this.deps.onDeliverable?.(updated);
     return renderStreamConfig(this.deps.issuer, updated);
   }
@@ -122,8 +122,7 @@ export class StreamService {
   /** SSF 1.0 §8.1.1.5: the stream and its queue go; 204. */
   async delete(ctx: RequestContext, streamId: string | undefined): Promise<void> {
     const stream = await this.owned(ctx, streamId);
-    if (!(await this.deps.store.deleteStream(stream.streamId))) throw streamNotFound('stream deleted meanwhile');
-    await this.audit('ssf_stream.deleted', ctx, { stream_id: stream.streamId });
+    if (!(await this.deps.store.deleteStream(stream.streamId, [this.record('ssf_stream.deleted', ctx, { stream_id: stream.streamId })]))) throw streamNotFound('stream deleted meanwhile');
   }
 
   /** SSF 1.0 §8.1.2.1: `{ stream_id, status, reason? }`. */
@@ -140,9 +139,10 @@ export class StreamService {
     const { status, reason } = body as { status?: unknown; reason?: unknown };
     if (typeof status !== 'string' || !(STREAM_STATUSES as readonly string[]).includes(status)) throw invalidRequest('status must be enabled, paused or disabled');
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH)) throw invalidRequest('reason must be a string of at most 256 characters');
-    const updated = await this.deps.store.setStreamStatus(stream.streamId, status as StreamStatus, reason ?? null, this.deps.clock.now());
+    const updated = await this.deps.store.setStreamStatus(stream.streamId, status as StreamStatus, reason ?? null, this.deps.clock.now(), () => [
+      this.record('ssf_stream.status_updated', ctx, { stream_id: stream.streamId, status, previous_status: stream.status }),
+    ]);
     if (updated === undefined) throw streamNotFound('stream deleted meanwhile');
-    await this.audit('ssf_stream.status_updated', ctx, { stream_id: stream.streamId, status, previous_status: stream.status });
     if (updated.status === 'enabled') this.deps.onDeliverable?.(updated);
     return renderStatus(updated);
   }
@@ -156,11 +156,12 @@ export class StreamService {
     const stream = await this.owned(ctx, streamIdOf(body));
     const state = (body as { state?: unknown }).state;
     if (state !== undefined && (typeof state !== 'string' || state.length > MAX_STATE_LENGTH)) throw invalidRequest('state must be a string of at most 1024 characters');
-    if (!(await this.deps.store.claimVerification(stream.streamId, this.deps.clock.now(), MIN_VERIFICATION_INTERVAL * 1000))) {
+    // The claimed slot and its record in one transaction; the verification event is queued after.
+    const requested = [this.record('ssf_stream.verification_requested', ctx, { stream_id: stream.streamId })];
+    if (!(await this.deps.store.claimVerification(stream.streamId, this.deps.clock.now(), MIN_VERIFICATION_INTERVAL * 1000, requested))) {
       throw tooManyRequests('verification requested within min_verification_interval', MIN_VERIFICATION_INTERVAL);
     }
     if (stream.status !== 'disabled') await this.deps.transmitter.verify(stream, state);
-    await this.audit('ssf_stream.verification_requested', ctx, { stream_id: stream.streamId });
   }
 
   /** The receiver's stream, or 404 (also for another receiver's stream). */
@@ -192,8 +193,9 @@ export class StreamService {
     }
   }
 
-  private audit(event: AuditEvent, ctx: RequestContext, details: Record<string, unknown>): Promise<void> {
-    return this.deps.audit.record({
+  /** The audit record of a stream change, written by the store in the change's own transaction. */
+  private record(event: AuditEvent, ctx: RequestContext, details: Record<string, unknown>): AuditInput {
+    return {
       time: this.deps.clock.now(),
       event,
       outcome: 'success',
@@ -203,7 +205,7 @@ export class StreamService {
       reason: null,
       requestId: ctx.requestId,
       details,
-    });
+    };
   }
 }
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'agentauth-agents-'));
   store = await openStore({ databaseUrl: undefined, dataDir, migrate: true });
   audit = createCommitLog({ store, flushIntervalMs: 0, logger: pino({ level: 'silent' }) });
-  service = new AgentService({ clock, random: cryptoRandom, store, audit, onAgentChanged: (id) => changed.push(id) });
+  service = new AgentService({ clock, random: cryptoRandom, store, onAgentChanged: (id) => changed.push(id) });
 });
 afterAll(async () => {
   await audit.close();

@@ -54,6 +54,23 @@ export async function auditRefusal(
 }
 
 /**
+ * Consumes the assertion's single-use claim (`jti`, RFC 7523 §3) before a state change that writes
+ * its own audit record in its own transaction: a replayed assertion changes nothing, and is
+ * recorded as `client_authentication.failed` (the request fails with `invalid_client`). A client
+ * that authenticated without an assertion has nothing to claim.
+ */
+export async function claimAuthenticated(commitLog: Pick<CommitLog, 'commit'>, claim: ReplayClaim | undefined, record: AuditInput): Promise<void> {
+  if (claim === undefined) return;
+  const result = await commitLog.commit({
+    claims: [claim],
+    audit: [],
+    issuedTokens: [],
+    onReplay: [{ ...record, event: 'client_authentication.failed', outcome: 'failure', reason: 'invalid_client: assertion jti replayed', details: {} }],
+  });
+  if (!result.ok) throw alreadyAudited(invalidClient('assertion jti replayed'));
+}
+
+/**
  * Commits the audit record of an authenticated request together with its assertion's single-use
  * claim (`jti`, RFC 7523 §3). If another process or node used the assertion first, the record is
  * written as `client_authentication.failed` instead and the request fails with `invalid_client`.

@@ -9,7 +9,7 @@ import { FormParameters } from '../form-parameters.js';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
-import { auditRefusal, commitAuthenticated } from './audit-failure.js';
+import { auditRefusal, claimAuthenticated, commitAuthenticated } from './audit-failure.js';
 
 export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -54,10 +54,14 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
       requestId: request.requestId,
       details: revoking ? { jti: verified.claims.jti, revoked: true } : { revoked: false },
     };
-    await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
     if (revoking) {
-      await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 });
+      // The assertion is claimed first (a replayed one revokes nothing); then the revocation and
+      // its record commit in one transaction.
+      await claimAuthenticated(deps.commitLog, authenticated.replayClaim, record);
+      await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 }, () => [record]);
       deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
+    } else {
+      await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
     }
     return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
   } catch (error) {

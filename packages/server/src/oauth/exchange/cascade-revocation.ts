@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
-import type { IssuedTokenRecord } from '../../store/records.js';
+import type { AuditInput, IssuedTokenRecord } from '../../store/records.js';
 import type { RevocationEvent, RevocationEvents } from '../../events/revocation-events.js';
 import { LINEAGE_WALK_LIMIT } from './lineage-activity.js';
 import type { TokenLineageStore } from '../../store/ports/token-lineage-store.js';
@@ -12,7 +11,6 @@ export const MAX_CASCADE_TOKENS = 10_000;
 export interface CascadeDeps {
   lineage: TokenLineageStore;
   events: RevocationEvents;
-  commitLog: Pick<CommitLog, 'commit'>;
   clock: Clock;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
@@ -38,33 +36,37 @@ export async function descendantsOf(lineage: TokenLineageStore, roots: readonly 
 }
 
 /**
- * Revokes `tokens` by `jti` (one transaction), writes one `access_token.revoked` audit record each
- * (reason `cascade`), and announces each newly revoked one on the revocation feed as
+ * Revokes `tokens` by `jti` and writes one `access_token.revoked` audit record (reason `cascade`)
+ * for each newly revoked one, all in one transaction, and announces each newly revoked one on the revocation feed as
  * `token_revoked` with reason `cascade`. Introspection already treats them as inactive before this
  * runs (`checkLineage`); this makes the revocation explicit for the feed and for other nodes.
  */
 export async function revokeAsCascade(deps: CascadeDeps, tokens: readonly IssuedTokenRecord[], cause: Record<string, string>): Promise<string[]> {
   if (tokens.length === 0) return [];
   const now = deps.clock.now();
-  const revoked = new Set(await deps.lineage.revokeTokens(tokens.map((t) => ({ jti: t.jti, agentId: t.agentId, revokedAt: now, expiresAt: t.expiresAt }))));
+  // The revocations and their records in one transaction: both, or neither.
+  const records = (jtis: ReadonlySet<string>): AuditInput[] =>
+    tokens
+      .filter((t) => jtis.has(t.jti))
+      .map((t) => ({
+        time: now,
+        event: 'access_token.revoked',
+        outcome: 'success',
+        agentId: t.clientId,
+        actor: 'system',
+        sourceIp: null,
+        reason: 'cascade',
+        requestId: null,
+        details: { jti: t.jti, sub: t.agentId, parent_jti: t.parentJti, revoked: true, ...cause },
+      }));
+  const revoked = new Set(
+    await deps.lineage.revokeTokens(
+      tokens.map((t) => ({ jti: t.jti, agentId: t.agentId, revokedAt: now, expiresAt: t.expiresAt })),
+      (newly) => records(new Set(newly)),
+    ),
+  );
   const newly = tokens.filter((t) => revoked.has(t.jti));
   if (newly.length === 0) return [];
-  await deps.commitLog.commit({
-    claims: [],
-    audit: newly.map((t) => ({
-      time: now,
-      event: 'access_token.revoked',
-      outcome: 'success',
-      agentId: t.clientId,
-      actor: 'system',
-      sourceIp: null,
-      reason: 'cascade',
-      requestId: null,
-      details: { jti: t.jti, sub: t.agentId, parent_jti: t.parentJti, revoked: true, ...cause },
-    })),
-    issuedTokens: [],
-    onReplay: [],
-  });
   for (const t of newly) {
     deps.events.publish({ kind: 'token_revoked', jti: t.jti, agentId: t.agentId, at: now, reason: 'cascade' }, (error) =>
       deps.logger.error({ err: error }, 'a revocation listener failed'),

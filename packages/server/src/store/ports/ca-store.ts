@@ -1,4 +1,5 @@
 import type { KeySlot } from '../../key-slot.js';
+import type { AuditInput } from '../records.js';
 import type { Page } from './page.js';
 
 /**
@@ -47,11 +48,15 @@ export interface CrlRecord {
   der: string;
 }
 
-/** What a hierarchy plan writes, decided under the lock from the CAs as they are. */
+/**
+ * What a hierarchy plan writes, decided under the lock from the CAs as they are, with the audit
+ * records of those changes (appended to the audit chain in the same transaction).
+ */
 export interface AuthorityChanges {
   insert: CaAuthorityRecord[];
   update: CaAuthorityRecord[];
   remove: string[];
+  audit: AuditInput[];
 }
 
 /**
@@ -61,16 +66,22 @@ export interface AuthorityChanges {
 export interface CaStore {
   /** Every CA row, any state, expired included (the plan removes those). */
   listAuthorities(): Promise<CaAuthorityRecord[]>;
-  /** Runs `plan` under the `ca` lock row and applies its changes in the same transaction. */
+  /**
+   * Runs `plan` under the `ca` lock row and applies its changes and appends its `audit` records in
+   * the same transaction: both commit, or neither does.
+   */
   mutateAuthorities(plan: (current: CaAuthorityRecord[]) => AuthorityChanges): Promise<CaAuthorityRecord[]>;
 
   getCertificate(serial: string): Promise<IssuedCertificateRecord | undefined>;
   /** Newest first; the cursor is opaque. */
   listCertificates(filter: { agentId?: string }, page: { limit: number; after?: string }): Promise<Page<IssuedCertificateRecord>>;
-  /** Sets `revokedAt` if unset. Returns the record as it now is, and whether this call revoked it. */
-  revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined>;
-  /** Revokes every unexpired, unrevoked certificate of the agent; returns what this call revoked. */
-  revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]>;
+  /**
+   * Sets `revokedAt` if unset. Returns the record as it now is, and whether this call revoked it.
+   * `audit` gives the records of what this call revoked, appended in the same transaction.
+   */
+  revokeCertificate(serial: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined>;
+  /** Revokes every unexpired, unrevoked certificate of the agent; returns what this call revoked (audited as above). */
+  revokeAgentCertificates(agentId: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<IssuedCertificateRecord[]>;
   /**
    * A number that changes, in commit order, with every revocation (both calls above bump it in the
    * same transaction): one primary-key read, polled by every node (revoked-serials.ts).

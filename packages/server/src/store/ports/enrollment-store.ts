@@ -1,3 +1,5 @@
+import type { AuditInput } from '../records.js';
+
 /** All times are milliseconds since the epoch. */
 
 /** A one-time enrolment token as stored: its SHA-256, never the token (ARCHITECTURE.md, Security rules). */
@@ -18,8 +20,8 @@ export type ConsumeRefusal = 'unknown' | 'used' | 'expired';
 
 /** Storage of one-time enrolment tokens, in domain verbs; consuming one is one conditional write. */
 export interface EnrollmentStore {
-  /** Stores a new token. */
-  createEnrollmentToken(record: EnrollmentTokenRecord): Promise<void>;
+  /** Stores a new token, and appends `audit` (its creation's records) in the same transaction. */
+  createEnrollmentToken(record: EnrollmentTokenRecord, audit?: readonly AuditInput[]): Promise<void>;
   /**
    * Consumes the token with this hash in ONE conditional write (`used_at` set only where it is
    * null and the token has not expired), so of two concurrent callers exactly one wins. Returns

@@ -1,3 +1,4 @@
+import type { AuditInput } from '../records.js';
 import type { JWK } from 'jose';
 
 /** All times are milliseconds since the epoch. */
@@ -56,25 +57,26 @@ export type DeleteIssuerResult = 'deleted' | 'not_found' | 'in_use';
 
 /**
  * Trusted issuers and binding rules (docs/federation.md). Every mutation bumps one change counter in
- * the same transaction, so a cache that sees the new counter also sees the change, on every node.
+ * the same transaction, so a cache that sees the new counter also sees the change, on every node;
+ * and appends the change's audit records (`audit`) in it, only when the change happens.
  */
 export interface FederationStore {
   /** Throws `ConflictError` when the `issuer` is already trusted. */
-  createTrustedIssuer(record: TrustedIssuerRecord): Promise<void>;
+  createTrustedIssuer(record: TrustedIssuerRecord, audit?: readonly AuditInput[]): Promise<void>;
   getTrustedIssuer(id: string): Promise<TrustedIssuerRecord | undefined>;
   /** Ordered by id. */
   listTrustedIssuers(): Promise<TrustedIssuerRecord[]>;
-  updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number): Promise<TrustedIssuerRecord | undefined>;
-  deleteTrustedIssuer(id: string): Promise<DeleteIssuerResult>;
+  updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number, audit?: (updated: TrustedIssuerRecord) => readonly AuditInput[]): Promise<TrustedIssuerRecord | undefined>;
+  deleteTrustedIssuer(id: string, audit?: readonly AuditInput[]): Promise<DeleteIssuerResult>;
 
   /** Throws `ConflictError` when the issuer or the agent does not exist. */
-  createBindingRule(record: BindingRuleRecord): Promise<void>;
+  createBindingRule(record: BindingRuleRecord, audit?: readonly AuditInput[]): Promise<void>;
   getBindingRule(id: string): Promise<BindingRuleRecord | undefined>;
   /** Ordered by id. */
   listBindingRules(filter: { issuerId?: string; agentId?: string }): Promise<BindingRuleRecord[]>;
-  updateBindingRule(id: string, patch: BindingRulePatch, now: number): Promise<BindingRuleRecord | undefined>;
+  updateBindingRule(id: string, patch: BindingRulePatch, now: number, audit?: (updated: BindingRuleRecord) => readonly AuditInput[]): Promise<BindingRuleRecord | undefined>;
   /** Returns false if there was none. */
-  deleteBindingRule(id: string): Promise<boolean>;
+  deleteBindingRule(id: string, audit?: readonly AuditInput[]): Promise<boolean>;
 
   /**
    * Bumped by every mutation above. Deleting an agent deletes its rules without a bump; the

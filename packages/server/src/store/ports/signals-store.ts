@@ -1,3 +1,4 @@
+import type { AuditInput } from '../records.js';
 import type { StreamStatus } from '@agentauth/protocol';
 
 /** The two SSF 1.0 §6.1 delivery methods. */
@@ -62,22 +63,24 @@ export interface PushFailure {
  * verification slot, a push lease) is one conditional write.
  */
 export interface SignalsStore {
-  createStream(stream: StreamRecord): Promise<void>;
+  /** Each stream change appends its audit records (`audit`) in its own transaction, only when it changes something. */
+  createStream(stream: StreamRecord, audit?: readonly AuditInput[]): Promise<void>;
   getStream(streamId: string): Promise<StreamRecord | undefined>;
   /** The agent's streams, oldest first. */
   listStreams(ownerAgentId: string): Promise<StreamRecord[]>;
   /** Streams not `disabled` (SSF 1.0 §8.1.2: a disabled stream holds nothing). */
   listLiveStreams(): Promise<StreamRecord[]>;
-  updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined>;
+  updateStream(streamId: string, changes: StreamChanges, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined>;
   /** Sets the status; leaving for `disabled` drops what was queued. */
-  setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined>;
+  setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined>;
   /** Deletes the stream and its queue. */
-  deleteStream(streamId: string): Promise<boolean>;
+  deleteStream(streamId: string, audit?: readonly AuditInput[]): Promise<boolean>;
   /**
    * Claims the stream's verification slot: true, and `lastVerificationAt` = now, only when the last
    * verification is at least `minIntervalMs` old (SSF 1.0 §8.1.1 `min_verification_interval`).
+   * A claim that succeeds appends `audit` in its transaction.
    */
-  claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
+  claimVerification(streamId: string, now: number, minIntervalMs: number, audit?: readonly AuditInput[]): Promise<boolean>;
   /** Queues SETs, all in one transaction. */
   enqueueSets(sets: readonly QueuedSet[]): Promise<void>;
   /** Up to `limit` queued SETs of a stream, oldest first. */
@@ -91,5 +94,6 @@ export interface SignalsStore {
   /** The push was accepted (202): drop the SET, count it on the stream. */
   pushDelivered(set: QueuedSet, now: number): Promise<void>;
   /** The push failed: reschedule or drop the SET, record the error on the stream. */
-  pushFailed(set: QueuedSet, now: number, failure: PushFailure): Promise<void>;
+  /** Records a failed push; `audit` (the give-up record) is appended in the same transaction. */
+  pushFailed(set: QueuedSet, now: number, failure: PushFailure, audit?: readonly AuditInput[]): Promise<void>;
 }

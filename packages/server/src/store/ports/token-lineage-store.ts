@@ -1,4 +1,4 @@
-import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { AuditInput, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 
 /**
  * The lineage of exchanged tokens (RFC 8693): each issued token names the `jti` it was exchanged
@@ -12,6 +12,9 @@ export interface TokenLineageStore {
    * have not expired at `now` (ms), at most `limit`.
    */
   listTokensExchangedBy(clientId: string, now: number, limit: number): Promise<IssuedTokenRecord[]>;
-  /** Revokes every record in one transaction; returns the `jti`s that were not revoked before. */
-  revokeTokens(records: readonly RevokedTokenRecord[]): Promise<string[]>;
+  /**
+   * Revokes every record in one transaction; returns the `jti`s that were not revoked before.
+   * `audit(newly)` gives the audit records of those, appended in the same transaction.
+   */
+  revokeTokens(records: readonly RevokedTokenRecord[], audit?: (newly: readonly string[]) => readonly AuditInput[]): Promise<string[]>;
 }

@@ -1,4 +1,4 @@
-import type { AgentStanding, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { AgentStanding, AuditInput, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 import type { Page, PageRequest } from './page.js';
 
 /** What the store knows of one `jti`: its issued-token record (if kept) and whether it is revoked. */
@@ -14,8 +14,11 @@ export interface TokenStore {
   getIssuedToken(jti: string): Promise<IssuedTokenRecord | undefined>;
   /** `getIssuedToken`, `isTokenRevoked` and the record's agent at once: one query when the token was issued here. */
   getTokenState(jti: string): Promise<TokenState>;
-  /** Idempotent. Returns false if it was already revoked. */
-  revokeToken(record: RevokedTokenRecord): Promise<boolean>;
+  /**
+   * Idempotent. Returns false if it was already revoked. `audit(fresh)` gives the revocation's
+   * audit records, appended in the same transaction (both commit, or neither).
+   */
+  revokeToken(record: RevokedTokenRecord, audit?: (fresh: boolean) => readonly AuditInput[]): Promise<boolean>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revocations at or after `since` (ms), for caches and fan-out. */
   listRevokedTokensSince(since: number): Promise<RevokedTokenRecord[]>;

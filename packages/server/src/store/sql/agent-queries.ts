@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStanding, type AgentStatus, type CredentialRecord, type NewAgent } from '../records.js';
+import { AGENT_PATCH_FIELDS, type AgentPatch, type AgentRecord, type AgentStanding, type AgentStatus, type AuditInput, type CredentialRecord, type NewAgent } from '../records.js';
 import { ConflictError } from '../ports/conflict-error.js';
-import type { AgentFilter, AgentStore } from '../ports/agent-store.js';
+import type { AgentFilter, AgentStore, AgentUpdate } from '../ports/agent-store.js';
+import { appendAuditInTransaction } from './commit-units.js';
 import type { Page, PageRequest } from '../ports/page.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
@@ -47,12 +48,12 @@ function likeContains(text: string): string {
 /**
  * The agent registry (`AgentStore`) over Kysely, for SQLite and PostgreSQL alike. Every mutation
  * but `touchAgents` bumps the change counter in its own transaction, so a cache that sees the new
- * counter also sees the change.
+ * counter also sees the change, and appends the change's audit records in it too.
  */
 export function sqlAgentStore(ctx: SqlContext): AgentStore {
   return {
     /** The agent, its labels and its credentials in one transaction. */
-    async createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number): Promise<AgentRecord> {
+    async createAgent(agent: NewAgent, credentials: CredentialRecord[], now: number, audit: readonly AuditInput[] = []): Promise<AgentRecord> {
       for (const credential of credentials) {
         if (credential.agentId !== agent.id) throw new TypeError('every credential must belong to the new agent');
       }
@@ -63,6 +64,7 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
           await writeLabels(db, record.id, record.labels, false);
           for (const chunk of ctx.chunks(credentials, 8)) await db.insertInto('credentials').values(chunk.map(credentialToRow)).execute();
           await bumpChangeCounter(db);
+          await appendAuditInTransaction(ctx, db, audit);
         });
       } catch (error) {
         if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('an agent or credential with this id already exists');
@@ -110,18 +112,29 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
       return toPage(rows.map(agentFromRow), { limit }, (last) => encodeIdCursor(last.id));
     },
 
-    /** Applies the defined fields of `patch`, bumps `version` and `updatedAt`. */
-    async updateAgent(id: string, patch: AgentPatch, now: number): Promise<AgentRecord | undefined> {
-      return ctx.write(async (db) => {
-        const current = await lockAgent(ctx, db, id);
-        if (current === undefined) return undefined;
-        const next: AgentRecord = { ...current, updatedAt: now, version: current.version + 1 };
-        const target = next as unknown as Record<string, unknown>;
-        for (const field of AGENT_PATCH_FIELDS) if (patch[field] !== undefined) target[field] = patch[field];
-        await saveAgent(db, next);
-        if (patch.labels !== undefined) await writeLabels(db, id, patch.labels, true);
-        return agentFromRow(agentToRow(next));
-      });
+    /** Applies the defined fields of `patch` and the credential changes, bumping `version` and `updatedAt`. */
+    async updateAgent(id: string, patch: AgentPatch, now: number, update: AgentUpdate = {}): Promise<AgentRecord | undefined> {
+      const added = update.addCredentials ?? [];
+      for (const credential of added) if (credential.agentId !== id) throw new TypeError('every credential added must belong to the agent');
+      try {
+        return await ctx.write(async (db) => {
+          const current = await lockAgent(ctx, db, id);
+          if (current === undefined) return undefined;
+          const next: AgentRecord = { ...current, updatedAt: now, version: current.version + 1 };
+          const target = next as unknown as Record<string, unknown>;
+          for (const field of AGENT_PATCH_FIELDS) if (patch[field] !== undefined) target[field] = patch[field];
+          await saveAgent(db, next);
+          if (patch.labels !== undefined) await writeLabels(db, id, patch.labels, true);
+          for (const chunk of ctx.chunks(added, 8)) await db.insertInto('credentials').values(chunk.map(credentialToRow)).execute();
+          const removed = update.removeCredentialIds ?? [];
+          if (removed.length > 0) await db.deleteFrom('credentials').where('agent_id', '=', id).where('id', 'in', removed).execute();
+          await appendAuditInTransaction(ctx, db, update.audit ?? []);
+          return agentFromRow(agentToRow(next));
+        });
+      } catch (error) {
+        if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('a credential with this id already exists');
+        throw error;
+      }
     },
 
     /**
@@ -129,23 +142,25 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
      * should node clocks disagree); resuming keeps it, so tokens issued before the suspension stay
      * dead. Setting the status an agent already has changes nothing.
      */
-    async setAgentStatus(id: string, status: AgentStatus, now: number): Promise<AgentRecord | undefined> {
+    async setAgentStatus(id: string, status: AgentStatus, now: number, audit: readonly AuditInput[] = []): Promise<AgentRecord | undefined> {
       return ctx.write(async (db) => {
         const current = await lockAgent(ctx, db, id);
         if (current === undefined || current.status === status) return current;
         const revokedBefore = status === 'active' ? current.revokedBefore : Math.max(current.revokedBefore ?? now, now);
         const next: AgentRecord = { ...current, status, revokedBefore, updatedAt: now, version: current.version + 1 };
         await saveAgent(db, next);
+        await appendAuditInTransaction(ctx, db, audit);
         return next;
       });
     },
 
     /** Labels and credentials go with it (foreign-key cascade). */
-    async deleteAgent(id: string): Promise<boolean> {
+    async deleteAgent(id: string, audit: readonly AuditInput[] = []): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db.deleteFrom('agents').where('id', '=', id).executeTakeFirst();
         if (result.numDeletedRows === 0n) return false;
         await bumpChangeCounter(db);
+        await appendAuditInTransaction(ctx, db, audit);
         return true;
       });
     },
@@ -186,11 +201,12 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
      * A duplicate credential id is a `ConflictError`; an agent that does
      * not exist (or was deleted meanwhile) is an `Error`, since callers look the agent up first.
      */
-    async addCredential(credential: CredentialRecord): Promise<void> {
+    async addCredential(credential: CredentialRecord, audit: readonly AuditInput[] = []): Promise<void> {
       try {
         await ctx.write(async (db) => {
           await db.insertInto('credentials').values(credentialToRow(credential)).execute();
           await bumpChangeCounter(db);
+          await appendAuditInTransaction(ctx, db, audit);
         });
       } catch (error) {
         if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('a credential with this id already exists');
@@ -199,11 +215,12 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
       }
     },
 
-    async removeCredential(agentId: string, credentialId: string): Promise<boolean> {
+    async removeCredential(agentId: string, credentialId: string, audit: readonly AuditInput[] = []): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db.deleteFrom('credentials').where('agent_id', '=', agentId).where('id', '=', credentialId).executeTakeFirst();
         if (result.numDeletedRows === 0n) return false;
         await bumpChangeCounter(db);
+        await appendAuditInTransaction(ctx, db, audit);
         return true;
       });
     },

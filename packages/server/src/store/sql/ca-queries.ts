@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { AuditInput } from '../records.js';
 import type { AuthorityChanges, CaAuthorityRecord, CaStore, CrlRecord, IssuedCertificateRecord } from '../ports/ca-store.js';
 import type { Page } from '../ports/page.js';
 import type { CaTables } from './ca-tables.js';
+import { appendAuditInTransaction } from './commit-units.js';
 import type { Database } from './database.js';
 import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import { certificateFromRow } from './rows.js';
@@ -79,6 +81,8 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
         }
         if (changes.remove.length > 0) await db.deleteFrom('ca_authorities').where('id', 'in', changes.remove).execute();
         if (changes.insert.length > 0) await db.insertInto('ca_authorities').values(changes.insert.map(authorityToRow)).execute();
+        // The changes' audit records, in this transaction: a CA never changes unrecorded.
+        await appendAuditInTransaction(ctx, db, changes.audit);
         return (await db.selectFrom('ca_authorities').selectAll().orderBy('created_at').orderBy('id').execute()).map(authorityFromRow);
       });
     },
@@ -104,18 +108,22 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
       return result.next === undefined ? { items: result.items } : { items: result.items, next: result.next };
     },
 
-    async revokeCertificate(serial: string, at: number): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
+    async revokeCertificate(serial: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<{ record: IssuedCertificateRecord; changed: boolean } | undefined> {
       return ctx.write(async (db) => {
         // One conditional write decides who revoked it (never a read then a write); the read after
         // it is for the answer.
         const updated = await db.updateTable('ca_certificates').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).executeTakeFirst();
-        if (Number(updated.numUpdatedRows) === 1) await bumpRevocations(db);
+        const changed = Number(updated.numUpdatedRows) === 1;
+        if (changed) await bumpRevocations(db);
         const row = await db.selectFrom('ca_certificates').selectAll().where('serial', '=', serial).executeTakeFirst();
-        return row === undefined ? undefined : { record: certificateFromRow(row), changed: Number(updated.numUpdatedRows) === 1 };
+        if (row === undefined) return undefined;
+        const record = certificateFromRow(row);
+        if (changed && audit !== undefined) await appendAuditInTransaction(ctx, db, audit([record]));
+        return { record, changed };
       });
     },
 
-    async revokeAgentCertificates(agentId: string, at: number): Promise<IssuedCertificateRecord[]> {
+    async revokeAgentCertificates(agentId: string, at: number, audit?: (revoked: readonly IssuedCertificateRecord[]) => readonly AuditInput[]): Promise<IssuedCertificateRecord[]> {
       return ctx.write(async (db) => {
         const rows = await db
           .updateTable('ca_certificates')
@@ -125,8 +133,12 @@ export function sqlCaStore(ctx: SqlContext): CaStore {
           .where('not_after', '>=', at)
           .returningAll()
           .execute();
-        if (rows.length > 0) await bumpRevocations(db);
-        return rows.map(certificateFromRow);
+        const revoked = rows.map(certificateFromRow);
+        if (revoked.length > 0) {
+          await bumpRevocations(db);
+          if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(revoked));
+        }
+        return revoked;
       });
     },
 

@@ -8,6 +8,7 @@ import type { AuditLogTable, Database, IssuedTokensTable, ReplayClaimsTable } fr
 import { fromJson, toJson } from './json.js';
 import { auditToRow, certificateToRow, issuedTokenToRow, replayClaimRows, type UnhashedAudit } from './rows.js';
 import { hashAuditRecord } from '../../audit/hash-chain.js';
+import { assertAuditInput } from '../../audit/validate-audit-input.js';
 import type { SqlContext } from './sql-context.js';
 
 /**
@@ -156,20 +157,38 @@ async function commitUnits(ctx: SqlContext, units: readonly PreparedUnit[], hash
   if (units.length === 0) return [];
   return ctx.write(async (db) => {
     const lostKeys = await claimKeys(ctx, db, units);
-
-    const head = await ctx.dialect
-      .lockRows(db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1))
-      .executeTakeFirstOrThrow();
-    const { auditRows, tokenRows, certificateRows, results, seq, prevHash } = planCommit(units, lostKeys, { seq: Number(head.seq), hash: head.hash }, hashRecord);
-
-    for (const chunk of ctx.chunks(auditRows, 12)) await db.insertInto('audit_log').values(chunk).execute();
-    if (auditRows.length > 0) {
-      await db.updateTable('audit_chain_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
-    }
+    const { tokenRows, certificateRows, results } = await extendChain(ctx, db, units, lostKeys, hashRecord);
     for (const chunk of ctx.chunks(tokenRows, 7)) await db.insertInto('issued_tokens').values(chunk).execute();
     for (const chunk of ctx.chunks(certificateRows, 7)) await db.insertInto('ca_certificates').values(chunk).execute();
     return results;
   });
+}
+
+/** Step (b) inside the transaction `db`: reads the chain head under its lock, writes the batch's audit rows and moves the head. */
+async function extendChain(ctx: SqlContext, db: Kysely<Database>, units: readonly PreparedUnit[], lostKeys: readonly string[][], hashRecord: HashRecord): Promise<CommitPlan> {
+  const head = await ctx.dialect
+    .lockRows(db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1))
+    .executeTakeFirstOrThrow();
+  const plan = planCommit(units, lostKeys, { seq: Number(head.seq), hash: head.hash }, hashRecord);
+  for (const chunk of ctx.chunks(plan.auditRows, 12)) await db.insertInto('audit_log').values(chunk).execute();
+  if (plan.auditRows.length > 0) {
+    await db.updateTable('audit_chain_head').set({ seq: plan.seq, hash: plan.prevHash }).where('id', '=', 1).execute();
+  }
+  return plan;
+}
+
+/**
+ * Appends `records` to the audit chain inside the write transaction `db` of another store verb, so
+ * a state change and its audit records commit together or not at all (ARCHITECTURE.md, Storage,
+ * durability and many nodes): a signing key or CA transition is never left without its record, nor
+ * a record without its transition, whatever fails or is killed in between. The chain head is locked
+ * and extended exactly as a batch of the commit log extends it (`hashAuditRecord`, the one hash the
+ * SQLite commit thread also uses), and every record is checked as `CommitLog.commit` checks it.
+ */
+export async function appendAuditInTransaction(ctx: SqlContext, db: Kysely<Database>, records: readonly AuditInput[]): Promise<void> {
+  if (records.length === 0) return;
+  for (const record of records) assertAuditInput(record);
+  await extendChain(ctx, db, prepareUnits([{ claims: [], audit: [...records], issuedTokens: [], onReplay: [] }]), [[]], hashAuditRecord);
 }
 
 /**

@@ -2,13 +2,15 @@ import type { Selectable } from 'kysely';
 import type { ConsumeRefusal, EnrollmentStore, EnrollmentTokenRecord } from '../ports/enrollment-store.js';
 import type { EnrollmentTokensTable } from './enrollment-tables.js';
 import type { SqlContext } from './sql-context.js';
+import type { AuditInput } from '../records.js';
+import { appendAuditInTransaction } from './commit-units.js';
 
 /** One-time enrolment tokens (`EnrollmentStore`) over Kysely, for SQLite and PostgreSQL alike. */
 export function sqlEnrollmentStore(ctx: SqlContext): EnrollmentStore {
   return {
-    async createEnrollmentToken(record: EnrollmentTokenRecord): Promise<void> {
-      await ctx.write((db) =>
-        db
+    async createEnrollmentToken(record: EnrollmentTokenRecord, audit: readonly AuditInput[] = []): Promise<void> {
+      await ctx.write(async (db) => {
+        await db
           .insertInto('enrollment_tokens')
           .values({
             token_hash: record.tokenHash,
@@ -18,8 +20,9 @@ export function sqlEnrollmentStore(ctx: SqlContext): EnrollmentStore {
             expires_at: record.expiresAt,
             used_at: record.usedAt,
           })
-          .execute(),
-      );
+          .execute();
+        await appendAuditInTransaction(ctx, db, audit);
+      });
     },
 
     async consumeEnrollmentToken(

@@ -12,13 +12,16 @@ import type { Database } from './database.js';
 import type { BindingRulesTable, TrustedIssuersTable } from './federation-tables.js';
 import { fromJson, toJson } from './json.js';
 import type { SqlContext } from './sql-context.js';
+import type { AuditInput } from '../records.js';
+import { appendAuditInTransaction } from './commit-units.js';
 
 /**
  * Trusted issuers and binding rules (`FederationStore`) over Kysely, for SQLite and PostgreSQL
  * alike. Every write bumps the change counter in the same transaction.
  */
 export function sqlFederationStore(ctx: SqlContext): FederationStore {
-  function write<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  /** `work`, the counter bump, and `audit(result)`'s records when `work` changed something, in one transaction. */
+  function write<T>(work: (db: Kysely<Database>) => Promise<T>, audit?: (result: T) => readonly AuditInput[]): Promise<T> {
     return ctx.write(async (db) => {
       const result = await work(db);
       await db
@@ -26,14 +29,15 @@ export function sqlFederationStore(ctx: SqlContext): FederationStore {
         .set((eb) => ({ counter: eb('counter', '+', 1) }))
         .where('id', '=', 1)
         .execute();
+      if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(result));
       return result;
     });
   }
 
   return {
-    async createTrustedIssuer(record: TrustedIssuerRecord): Promise<void> {
+    async createTrustedIssuer(record: TrustedIssuerRecord, audit: readonly AuditInput[] = []): Promise<void> {
       try {
-        await write((db) => db.insertInto('trusted_issuers').values(issuerToRow(record)).execute());
+        await write((db) => db.insertInto('trusted_issuers').values(issuerToRow(record)).execute(), () => audit);
       } catch (error) {
         if (ctx.dialect.isUniqueViolation(error)) throw new ConflictError('issuer already trusted');
         throw error;
@@ -50,29 +54,35 @@ export function sqlFederationStore(ctx: SqlContext): FederationStore {
       return rows.map(issuerFromRow);
     },
 
-    async updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number): Promise<TrustedIssuerRecord | undefined> {
-      return write(async (db) => {
-        const row = await ctx.dialect.lockRows(db.selectFrom('trusted_issuers').selectAll().where('id', '=', id)).executeTakeFirst();
-        if (row === undefined) return undefined;
-        const updated: TrustedIssuerRecord = { ...issuerFromRow(row), ...patch, updatedAt: now };
-        const { id: _id, created_at: _created, issuer: _issuer, ...columns } = issuerToRow(updated);
-        await db.updateTable('trusted_issuers').set(columns).where('id', '=', id).execute();
-        return updated;
-      });
+    async updateTrustedIssuer(id: string, patch: TrustedIssuerPatch, now: number, audit?: (updated: TrustedIssuerRecord) => readonly AuditInput[]): Promise<TrustedIssuerRecord | undefined> {
+      return write(
+        async (db) => {
+          const row = await ctx.dialect.lockRows(db.selectFrom('trusted_issuers').selectAll().where('id', '=', id)).executeTakeFirst();
+          if (row === undefined) return undefined;
+          const updated: TrustedIssuerRecord = { ...issuerFromRow(row), ...patch, updatedAt: now };
+          const { id: _id, created_at: _created, issuer: _issuer, ...columns } = issuerToRow(updated);
+          await db.updateTable('trusted_issuers').set(columns).where('id', '=', id).execute();
+          return updated;
+        },
+        (updated) => (updated === undefined || audit === undefined ? [] : audit(updated)),
+      );
     },
 
-    async deleteTrustedIssuer(id: string): Promise<DeleteIssuerResult> {
-      return write(async (db) => {
-        const used = await db.selectFrom('binding_rules').select('id').where('issuer_id', '=', id).limit(1).executeTakeFirst();
-        if (used !== undefined) return 'in_use';
-        const result = await db.deleteFrom('trusted_issuers').where('id', '=', id).executeTakeFirst();
-        return result.numDeletedRows > 0n ? 'deleted' : 'not_found';
-      });
+    async deleteTrustedIssuer(id: string, audit: readonly AuditInput[] = []): Promise<DeleteIssuerResult> {
+      return write(
+        async (db) => {
+          const used = await db.selectFrom('binding_rules').select('id').where('issuer_id', '=', id).limit(1).executeTakeFirst();
+          if (used !== undefined) return 'in_use';
+          const result = await db.deleteFrom('trusted_issuers').where('id', '=', id).executeTakeFirst();
+          return result.numDeletedRows > 0n ? 'deleted' : 'not_found';
+        },
+        (result) => (result === 'deleted' ? audit : []),
+      );
     },
 
-    async createBindingRule(record: BindingRuleRecord): Promise<void> {
+    async createBindingRule(record: BindingRuleRecord, audit: readonly AuditInput[] = []): Promise<void> {
       try {
-        await write((db) => db.insertInto('binding_rules').values(ruleToRow(record)).execute());
+        await write((db) => db.insertInto('binding_rules').values(ruleToRow(record)).execute(), () => audit);
       } catch (error) {
         if (ctx.dialect.isForeignKeyViolation(error)) throw new ConflictError('no such issuer or agent');
         throw error;
@@ -92,21 +102,27 @@ export function sqlFederationStore(ctx: SqlContext): FederationStore {
       return rows.map(ruleFromRow);
     },
 
-    async updateBindingRule(id: string, patch: BindingRulePatch, now: number): Promise<BindingRuleRecord | undefined> {
-      return write(async (db) => {
-        const row = await ctx.dialect.lockRows(db.selectFrom('binding_rules').selectAll().where('id', '=', id)).executeTakeFirst();
-        if (row === undefined) return undefined;
-        const updated: BindingRuleRecord = { ...ruleFromRow(row), ...patch, updatedAt: now };
-        await db.updateTable('binding_rules').set({ claims: toJson(updated.claims), description: updated.description, updated_at: now }).where('id', '=', id).execute();
-        return updated;
-      });
+    async updateBindingRule(id: string, patch: BindingRulePatch, now: number, audit?: (updated: BindingRuleRecord) => readonly AuditInput[]): Promise<BindingRuleRecord | undefined> {
+      return write(
+        async (db) => {
+          const row = await ctx.dialect.lockRows(db.selectFrom('binding_rules').selectAll().where('id', '=', id)).executeTakeFirst();
+          if (row === undefined) return undefined;
+          const updated: BindingRuleRecord = { ...ruleFromRow(row), ...patch, updatedAt: now };
+          await db.updateTable('binding_rules').set({ claims: toJson(updated.claims), description: updated.description, updated_at: now }).where('id', '=', id).execute();
+          return updated;
+        },
+        (updated) => (updated === undefined || audit === undefined ? [] : audit(updated)),
+      );
     },
 
-    async deleteBindingRule(id: string): Promise<boolean> {
-      return write(async (db) => {
-        const result = await db.deleteFrom('binding_rules').where('id', '=', id).executeTakeFirst();
-        return result.numDeletedRows > 0n;
-      });
+    async deleteBindingRule(id: string, audit: readonly AuditInput[] = []): Promise<boolean> {
+      return write(
+        async (db) => {
+          const result = await db.deleteFrom('binding_rules').where('id', '=', id).executeTakeFirst();
+          return result.numDeletedRows > 0n;
+        },
+        (deleted) => (deleted ? audit : []),
+      );
     },
 
     async federationChangeCounter(): Promise<number> {

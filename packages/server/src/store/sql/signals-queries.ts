@@ -4,12 +4,17 @@ import type { DeliveryMethod, PushFailure, QueuedSet, SignalsStore, StreamChange
 import { fromJson, toJson } from './json.js';
 import type { SsfQueuedSetsTable, SsfStreamsTable } from './signals-tables.js';
 import type { SqlContext } from './sql-context.js';
+import type { AuditInput } from '../records.js';
+import { appendAuditInTransaction } from './commit-units.js';
 
 /** The Shared Signals transmitter's storage (`SignalsStore`) over Kysely, for SQLite and PostgreSQL alike. */
 export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
   return {
-    async createStream(stream: StreamRecord): Promise<void> {
-      await ctx.write((db) => db.insertInto('ssf_streams').values(streamToRow(stream)).execute());
+    async createStream(stream: StreamRecord, audit: readonly AuditInput[] = []): Promise<void> {
+      await ctx.write(async (db) => {
+        await db.insertInto('ssf_streams').values(streamToRow(stream)).execute();
+        await appendAuditInTransaction(ctx, db, audit);
+      });
     },
 
     async getStream(streamId: string): Promise<StreamRecord | undefined> {
@@ -27,7 +32,7 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
       return rows.map(streamFromRow);
     },
 
-    updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined> {
+    updateStream(streamId: string, changes: StreamChanges, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined> {
       return ctx.write(async (db) => {
         const values: Partial<SsfStreamsTable> = { updated_at: now };
         if (changes.eventsRequested !== undefined) values.events_requested = changes.eventsRequested === null ? null : toJson(changes.eventsRequested);
@@ -37,11 +42,14 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
         if (changes.sealedAuthorizationHeader !== undefined) values.sealed_authorization_header = changes.sealedAuthorizationHeader;
         if (changes.description !== undefined) values.description = changes.description;
         const row = await db.updateTable('ssf_streams').set(values).where('stream_id', '=', streamId).returningAll().executeTakeFirst();
-        return row === undefined ? undefined : streamFromRow(row);
+        if (row === undefined) return undefined;
+        const updated = streamFromRow(row);
+        if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(updated));
+        return updated;
       });
     },
 
-    setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined> {
+    setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined> {
       return ctx.write(async (db) => {
         const row = await db
           .updateTable('ssf_streams')
@@ -50,20 +58,25 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
           .returningAll()
           .executeTakeFirst();
         // SSF 1.0 §8.1.2: a disabled stream "will not hold any events for later transmission".
-        if (row !== undefined && status === 'disabled') await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
-        return row === undefined ? undefined : streamFromRow(row);
+        if (row === undefined) return undefined;
+        if (status === 'disabled') await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
+        const updated = streamFromRow(row);
+        if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(updated));
+        return updated;
       });
     },
 
-    deleteStream(streamId: string): Promise<boolean> {
+    deleteStream(streamId: string, audit: readonly AuditInput[] = []): Promise<boolean> {
       return ctx.write(async (db) => {
         await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
         const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).executeTakeFirst();
-        return result.numDeletedRows > 0n;
+        if (result.numDeletedRows === 0n) return false;
+        await appendAuditInTransaction(ctx, db, audit);
+        return true;
       });
     },
 
-    claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
+    claimVerification(streamId: string, now: number, minIntervalMs: number, audit: readonly AuditInput[] = []): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db
           .updateTable('ssf_streams')
@@ -71,7 +84,9 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
           .where('stream_id', '=', streamId)
           .where((eb) => eb.or([eb('last_verification_at', 'is', null), eb('last_verification_at', '<=', now - minIntervalMs)]))
           .executeTakeFirst();
-        return result.numUpdatedRows > 0n;
+        if (result.numUpdatedRows === 0n) return false;
+        await appendAuditInTransaction(ctx, db, audit);
+        return true;
       });
     },
 
@@ -146,7 +161,7 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
       });
     },
 
-    async pushFailed(set: QueuedSet, now: number, failure: PushFailure): Promise<void> {
+    async pushFailed(set: QueuedSet, now: number, failure: PushFailure, audit: readonly AuditInput[] = []): Promise<void> {
       await ctx.write(async (db) => {
         if (failure.retryAt === null) {
           await db.deleteFrom('ssf_queued_sets').where('jti', '=', set.jti).execute();
@@ -166,6 +181,7 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
           }))
           .where('stream_id', '=', set.streamId)
           .execute();
+        await appendAuditInTransaction(ctx, db, audit);
       });
     },
   };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SigningKeyRecord } from '../records.js';
 import type { SigningKeyStore } from '../ports/signing-key-store.js';
 import type { Database } from './database.js';
+import { appendAuditInTransaction } from './commit-units.js';
 import { signingKeyFromRow, signingKeyToRow } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -33,8 +34,9 @@ export function sqlSigningKeyStore(ctx: SqlContext): SigningKeyStore {
      * The plan sees the live keys and its changes are applied in
      * the same transaction, under the `signing_keys` lock row (PostgreSQL `FOR UPDATE`) or SQLite's
      * write lock, so two nodes rotating at once apply their plans one after the other and the second
-     * plan sees the first one's keys. An `update` of a kid that is not live, or a plan that throws,
-     * rolls everything back.
+     * plan sees the first one's keys. The plan's audit records extend the audit chain in the same
+     * transaction. An `update` of a kid that is not live, a plan that throws, or an audit record that
+     * cannot be written rolls everything back.
      */
     async mutateSigningKeys(now: number, plan: KeyPlan): Promise<SigningKeyRecord[]> {
       return ctx.write(async (db) => {
@@ -49,6 +51,7 @@ export function sqlSigningKeyStore(ctx: SqlContext): SigningKeyStore {
         }
         if (changes.remove.length > 0) await db.deleteFrom('signing_keys').where('kid', 'in', changes.remove).execute();
         if (changes.insert.length > 0) await db.insertInto('signing_keys').values(changes.insert.map(signingKeyToRow)).execute();
+        await appendAuditInTransaction(ctx, db, changes.audit);
         return (await liveKeys(db, now).execute()).map(signingKeyFromRow);
       });
     },

@@ -1,5 +1,6 @@
 import type { TokenLineageStore } from '../ports/token-lineage-store.js';
-import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { AuditInput, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import { appendAuditInTransaction } from './commit-units.js';
 import { issuedTokenFromRow, revokedTokenToRow } from './rows.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -46,7 +47,7 @@ export function sqlTokenLineageStore(ctx: SqlContext): TokenLineageStore {
       return rows.map(issuedTokenFromRow);
     },
 
-    async revokeTokens(records: readonly RevokedTokenRecord[]): Promise<string[]> {
+    async revokeTokens(records: readonly RevokedTokenRecord[], audit?: (newly: readonly string[]) => readonly AuditInput[]): Promise<string[]> {
       if (records.length === 0) return [];
       return ctx.write(async (db) => {
         const revoked: string[] = [];
@@ -59,6 +60,7 @@ export function sqlTokenLineageStore(ctx: SqlContext): TokenLineageStore {
             .execute();
           revoked.push(...inserted.map((row) => row.jti));
         }
+        if (audit !== undefined && revoked.length > 0) await appendAuditInTransaction(ctx, db, audit(revoked));
         return revoked;
       });
     },

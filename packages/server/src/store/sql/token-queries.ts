@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
+import type { AuditInput, IssuedTokenRecord, RevokedTokenRecord } from '../records.js';
 import type { Page, PageRequest } from '../ports/page.js';
 import type { TokenState, TokenStore } from '../ports/token-store.js';
 import { checkLimit, toPage } from './pagination.js';
 import { agentStandingFromRow, issuedTokenFromRow, revokedTokenFromRow, revokedTokenToRow } from './rows.js';
 import { preparedQuery } from './prepared-query.js';
 import type { SqlContext } from './sql-context.js';
+import { appendAuditInTransaction } from './commit-units.js';
 
 /** The hot reads (token exchange, introspection), compiled once (`preparedQuery`). */
 const selectIssuedToken = preparedQuery(1, (db, jti) => db.selectFrom('issued_tokens').selectAll().where('jti', '=', jti));
@@ -104,7 +105,7 @@ export function sqlTokenStore(ctx: SqlContext): TokenStore {
     },
 
     /** `TokenStore.revokeToken` (RFC 7009 §2.2): one conditional insert, so it is idempotent. */
-    async revokeToken(record: RevokedTokenRecord): Promise<boolean> {
+    async revokeToken(record: RevokedTokenRecord, audit?: (fresh: boolean) => readonly AuditInput[]): Promise<boolean> {
       return ctx.write(async (db) => {
         const inserted = await db
           .insertInto('revoked_tokens')
@@ -112,7 +113,9 @@ export function sqlTokenStore(ctx: SqlContext): TokenStore {
           .onConflict((oc) => oc.column('jti').doNothing())
           .returning('jti')
           .execute();
-        return inserted.length === 1;
+        const fresh = inserted.length === 1;
+        if (audit !== undefined) await appendAuditInTransaction(ctx, db, audit(fresh));
+        return fresh;
       });
     },
 

@@ -1,20 +1,24 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { verifyAuditChain } from '../../../src/audit/verify-audit-chain.js';
-import type { AuditRecord, SigningKeyRecord } from '../../../src/store/records.js';
+import type { AgentRecord, AuditRecord, RevokedTokenRecord, SigningKeyRecord } from '../../../src/store/records.js';
 import type { CaAuthorityRecord } from '../../../src/store/ports/ca-store.js';
+import { sqlAgentStore } from '../../../src/store/sql/agent-queries.js';
 import { sqlAuditStore } from '../../../src/store/sql/audit-queries.js';
 import { sqlCaStore } from '../../../src/store/sql/ca-queries.js';
 import { openDatabase } from '../../../src/store/sql/open-database.js';
 import { sqlSigningKeyStore } from '../../../src/store/sql/signing-key-queries.js';
+import { sqlTokenStore } from '../../../src/store/sql/token-queries.js';
 import { ASSERTION_TYPE, BOOTSTRAP_TOKEN, FORM, form } from '../../support/test-server.js';
 import { assertion, type Acknowledged } from './load-driver.js';
 import type { ServerHome } from './server-process.js';
 
-/** What the database holds, read once: the audit log, the signing keys, the CA hierarchy. */
+/** What the database holds, read once: the audit log, the signing keys, the CA hierarchy, agents, revocations. */
 interface Stored {
   audit: AuditRecord[];
   keys: SigningKeyRecord[];
   authorities: CaAuthorityRecord[];
+  agents: AgentRecord[];
+  revoked: RevokedTokenRecord[];
   chain: Awaited<ReturnType<typeof verifyAuditChain>>;
 }
 
@@ -26,8 +30,16 @@ async function readStored(home: ServerHome): Promise<Stored> {
     for (let batch = await auditStore.readAuditRange(1, 5000); batch.length > 0; batch = await auditStore.readAuditRange((audit.at(-1)?.seq ?? 0) + 1, 5000)) {
       audit.push(...batch);
     }
+    const agentStore = sqlAgentStore(opened.ctx);
+    const agents: AgentRecord[] = [];
+    for (let page = await agentStore.listAgents({}, { limit: 100 }); ; page = await agentStore.listAgents({}, { limit: 100, after: page.next })) {
+      agents.push(...page.items);
+      if (page.next === undefined) break;
+    }
     return {
       audit,
+      agents,
+      revoked: await sqlTokenStore(opened.ctx).listRevokedTokensSince(0),
       // From time 0: every key row, expired ones too (a fault test runs for seconds, so none is).
       keys: await sqlSigningKeyStore(opened.ctx).listSigningKeys(0),
       authorities: await sqlCaStore(opened.ctx).listAuthorities(),
@@ -99,6 +111,29 @@ export function caPairingProblems(stored: Pick<Stored, 'audit' | 'authorities'>)
   return problems;
 }
 
+/**
+ * Every agent has its `agent.registered` record and every registered agent that was not deleted
+ * exists; every revoked token has an `access_token.revoked` record naming it, and every such record
+ * that says it revoked names a revoked token.
+ */
+export function agentAndRevocationPairingProblems(stored: Pick<Stored, 'audit' | 'agents' | 'revoked'>): string[] {
+  const problems: string[] = [];
+  const registered = new Set(stored.audit.filter((r) => r.event === 'agent.registered').map((r) => r.agentId));
+  const deleted = new Set(stored.audit.filter((r) => r.event === 'agent.deleted').map((r) => r.agentId));
+  const agents = new Set(stored.agents.map((a) => a.id));
+  for (const id of agents) if (!registered.has(id)) problems.push(`agent ${id} has no agent.registered record`);
+  for (const id of registered) if (id !== null && !agents.has(id) && !deleted.has(id)) problems.push(`agent.registered names ${id}, which does not exist`);
+  const revokedRecords = named(
+    stored.audit.filter((r) => r.outcome === 'success' && r.details['revoked'] === true),
+    ['access_token.revoked'],
+    ['jti'],
+  ).get('access_token.revoked') as Set<string>;
+  const revoked = new Set(stored.revoked.map((r) => r.jti));
+  for (const jti of revoked) if (!revokedRecords.has(jti)) problems.push(`token ${jti} is revoked without an access_token.revoked record`);
+  for (const jti of revokedRecords) if (!revoked.has(jti)) problems.push(`access_token.revoked names ${jti}, which is not revoked`);
+  return problems;
+}
+
 async function introspect(url: string, token: Acknowledged['tokens'][number]): Promise<{ active: boolean }> {
   const body = form({ token: token.accessToken, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(token.agent, url) });
   const response = await fetch(`${url}/introspect`, { method: 'POST', headers: FORM, body });
@@ -116,8 +151,8 @@ async function introspect(url: string, token: Acknowledged['tokens'][number]): P
  *   and has its `access_token.issued` record;
  * - every acknowledged registration, key rotation and CA rotation survived (the key or CA that
  *   became active is active or, after a later rotation, old; never prepared nor gone);
- * - every key and CA state has its audit records and every such record its state
- *   (`keyPairingProblems`, `caPairingProblems`);
+ * - every key, CA, agent and token revocation has its audit records and every such record its
+ *   state (`keyPairingProblems`, `caPairingProblems`, `agentAndRevocationPairingProblems`);
  * - the audit log's hash chain verifies.
  *
  * What it does not check: that nothing unacknowledged happened (a change committed just before
@@ -160,6 +195,6 @@ export async function reconcile(home: ServerHome, acknowledged: Acknowledged): P
     if (row === undefined || row.state === 'prepared') problems.push(`the acknowledged CA rotation to ${activeId} did not survive (${row?.state ?? 'gone'})`);
   }
 
-  problems.push(...keyPairingProblems(stored), ...caPairingProblems(stored));
+  problems.push(...keyPairingProblems(stored), ...caPairingProblems(stored), ...agentAndRevocationPairingProblems(stored));
   return problems;
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../src/store/ports/conflict-error.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, jwkCredential, newAgent, prefix, secretCredential } from '../fixtures.js';
+import { T0, audit, chainDefects, jwkCredential, newAgent, prefix, readChain, secretCredential } from '../fixtures.js';
 
 /** The `AgentStore` contract: agents, their credentials, the change counter. */
 export function agentStoreContract(stores: () => ContractStores): void {
@@ -23,6 +23,36 @@ export function agentStoreContract(stores: () => ContractStores): void {
         expect(await other.getAgent(input.id)).toEqual(created);
         expect(await store.listCredentials(input.id)).toEqual([jwkCredential(input.id, `${p}-c1`), secretCredential(input.id, `${p}-c2`, T0 + 1)]);
         expect(await store.getAgent(`${p}-missing`)).toBeUndefined();
+      });
+
+      it('writes each change\u2019s audit records in its transaction, and none of a change that does not happen', async () => {
+        const p = prefix();
+        const id = `${p}-a`;
+        const mine = async () => (await readChain(other)).filter((r) => r.agentId === id).map((r) => r.event);
+        await store.createAgent(newAgent(id), [], T0, [audit(id, { event: 'agent.registered' })]);
+        await store.updateAgent(id, { name: 'renamed' }, T0 + 1, { addCredentials: [jwkCredential(id, `${p}-k1`)], audit: [audit(id, { event: 'agent.updated' }), audit(id, { event: 'credential.added' })] });
+        await store.updateAgent(id, {}, T0 + 2, { removeCredentialIds: [`${p}-k1`], audit: [audit(id, { event: 'credential.removed' })] });
+        await store.addCredential(jwkCredential(id, `${p}-k2`), [audit(id, { event: 'credential.added' })]);
+        await store.removeCredential(id, `${p}-k2`, [audit(id, { event: 'credential.removed' })]);
+        await store.setAgentStatus(id, 'suspended', T0 + 3, [audit(id, { event: 'agent.suspended' })]);
+        // The status it already has: nothing changes, nothing is recorded.
+        await store.setAgentStatus(id, 'suspended', T0 + 4, [audit(id, { event: 'agent.suspended' })]);
+        expect(await store.removeCredential(id, `${p}-gone`, [audit(id, { event: 'credential.removed' })])).toBe(false);
+        expect(await store.updateAgent(`${p}-missing`, { name: 'x' }, T0, { audit: [audit(`${p}-missing`, { event: 'agent.updated' })] })).toBeUndefined();
+        await store.deleteAgent(id, [audit(id, { event: 'agent.deleted' })]);
+        expect(await mine()).toEqual(['agent.registered', 'agent.updated', 'credential.added', 'credential.removed', 'credential.added', 'credential.removed', 'agent.suspended', 'agent.deleted']);
+        expect(chainDefects(await readChain(other))).toEqual([]);
+
+        // A record the log refuses fails the change with it.
+        const refused = (agentId: string) => [audit(agentId, { event: 'agent.lost' as never })];
+        await expect(store.createAgent(newAgent(`${p}-b`), [], T0, refused(`${p}-b`))).rejects.toThrow(TypeError);
+        expect(await other.getAgent(`${p}-b`)).toBeUndefined();
+        const c = await store.createAgent(newAgent(`${p}-c`), [], T0);
+        await expect(store.setAgentStatus(c.id, 'disabled', T0 + 1, refused(c.id))).rejects.toThrow(TypeError);
+        await expect(store.updateAgent(c.id, { name: 'renamed' }, T0 + 1, { addCredentials: [jwkCredential(c.id, `${p}-c1`)], audit: refused(c.id) })).rejects.toThrow(TypeError);
+        await expect(store.deleteAgent(c.id, refused(c.id))).rejects.toThrow(TypeError);
+        expect(await other.getAgent(c.id)).toEqual(c);
+        expect(await other.listCredentials(c.id)).toEqual([]);
       });
 
       it('refuses a duplicate agent id with ConflictError and writes nothing of the failed create', async () => {

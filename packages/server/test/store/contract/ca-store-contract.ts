@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CaAuthorityRecord, CrlRecord, IssuedCertificateRecord } from '../../../src/store/ports/ca-store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, certificateRecord, hashRecord, prefix } from '../fixtures.js';
+import { T0, audit, certificateRecord, chainDefects, hashRecord, prefix, readChain } from '../fixtures.js';
 
 function authority(id: string, over: Partial<CaAuthorityRecord> = {}): CaAuthorityRecord {
   return { id, kind: 'intermediate', state: 'prepared', certificate: 'MIIB', encryptedPrivateKey: 'sealed', parentId: null, external: false, createdAt: T0, activatedAt: null, notAfter: T0 + 86_400_000, ...over };
@@ -28,19 +28,50 @@ export function caStoreContract(stores: () => ContractStores): void {
       const p = prefix();
       const root = authority(`${p}-root`, { kind: 'root', state: 'active', activatedAt: T0 });
       // Each plan adds an intermediate only if none of this test exists yet: exactly one may win.
-      const plan = (current: CaAuthorityRecord[]) => ({ insert: mine(p, current).length > 1 ? [] : [authority(`${p}-${prefix()}`, { parentId: root.id })], update: [], remove: [] });
-      await store.mutateAuthorities(() => ({ insert: [root], update: [], remove: [] }));
+      const plan = (current: CaAuthorityRecord[]) => ({ insert: mine(p, current).length > 1 ? [] : [authority(`${p}-${prefix()}`, { parentId: root.id })], update: [], remove: [], audit: [] });
+      await store.mutateAuthorities(() => ({ insert: [root], update: [], remove: [], audit: [] }));
       await Promise.all([store, other, store, other].map((s) => s.mutateAuthorities(plan)));
       const after = mine(p, await other.listAuthorities());
       expect(after).toHaveLength(2);
       expect(after[0]).toEqual(root);
       const intermediate = after[1] as CaAuthorityRecord;
 
-      await expect(store.mutateAuthorities(() => ({ insert: [authority(`${p}-new`)], update: [authority(`${p}-ghost`)], remove: [] }))).rejects.toThrow();
+      await expect(store.mutateAuthorities(() => ({ insert: [authority(`${p}-new`)], update: [authority(`${p}-ghost`)], remove: [], audit: [] }))).rejects.toThrow();
       expect(mine(p, await store.listAuthorities())).toEqual(after);
       const activated = { ...intermediate, state: 'active' as const, activatedAt: T0 + 1 };
-      const result = await other.mutateAuthorities(() => ({ insert: [], update: [activated], remove: [root.id] }));
+      const result = await other.mutateAuthorities(() => ({ insert: [], update: [activated], remove: [root.id], audit: [] }));
       expect(mine(p, result)).toEqual([activated]);
+    });
+
+    it('writes a hierarchy plan\u2019s audit records in its transaction; a record that cannot be written leaves the CAs as they were', async () => {
+      const p = prefix();
+      const root = authority(`${p}-root`, { kind: 'root', state: 'active', activatedAt: T0 });
+      await store.mutateAuthorities(() => ({ insert: [root], update: [], remove: [], audit: [audit(null, { event: 'ca.created', details: { ca_id: root.id, kind: 'root' } })] }));
+      const chain = await readChain(other);
+      expect(chainDefects(chain)).toEqual([]);
+      expect(chain.filter((r) => r.details['ca_id'] === root.id).map((r) => r.event)).toEqual(['ca.created']);
+
+      const refused = audit(null, { event: 'ca.lost' as never, details: { ca_id: `${p}-next` } });
+      await expect(store.mutateAuthorities(() => ({ insert: [authority(`${p}-next`, { parentId: root.id })], update: [{ ...root, state: 'old' }], remove: [], audit: [refused] }))).rejects.toThrow(TypeError);
+      expect(mine(p, await other.listAuthorities())).toEqual([root]);
+      expect(await readChain(other)).toEqual(chain);
+    });
+
+    it('writes a certificate revocation\u2019s audit records in its transaction; a record that cannot be written revokes nothing', async () => {
+      const p = prefix();
+      const [one, two, three] = await issue(certificateRecord(`${p}-a`), certificateRecord(`${p}-a`), certificateRecord(`${p}-b`));
+      const records = (revoked: readonly IssuedCertificateRecord[]) => revoked.map((r) => audit(r.agentId, { event: 'certificate.revoked', details: { serial: r.serial } }));
+      await store.revokeCertificate(one!.serial, T0 + 5, records);
+      // Already revoked: nothing changes, nothing is recorded.
+      await other.revokeCertificate(one!.serial, T0 + 6, records);
+      await store.revokeAgentCertificates(`${p}-a`, T0 + 7, records);
+      const serials = (await readChain(other)).filter((r) => r.event === 'certificate.revoked' && String(r.agentId).startsWith(p)).map((r) => r.details['serial']);
+      expect(serials).toEqual([one!.serial, two!.serial]);
+
+      const refuse = () => [audit(null, { event: 'certificate.lost' as never })];
+      await expect(store.revokeCertificate(three!.serial, T0 + 8, refuse)).rejects.toThrow(TypeError);
+      await expect(store.revokeAgentCertificates(`${p}-b`, T0 + 8, refuse)).rejects.toThrow(TypeError);
+      expect((await other.getCertificate(three!.serial))?.revokedAt).toBeNull();
     });
 
     it('lists certificates newest first, of one agent or all, with an exact cursor', async () => {

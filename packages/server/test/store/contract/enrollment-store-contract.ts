@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { EnrollmentTokenRecord } from '../../../src/store/ports/enrollment-store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, newAgent, prefix } from '../fixtures.js';
+import { T0, audit, newAgent, prefix, readChain } from '../fixtures.js';
 
 /** An unused enrolment token of `agentId`, stored by the SHA-256 of `secret`. */
 function enrollmentToken(agentId: string, secret: string, over: Partial<EnrollmentTokenRecord> = {}): EnrollmentTokenRecord {
@@ -31,6 +31,17 @@ export function enrollmentStoreContract(stores: () => ContractStores): void {
       // Valid until its `expiresAt`, not at it.
       expect(await store.consumeEnrollmentToken(expired.tokenHash, T0 + 10)).toEqual({ ok: false, reason: 'expired', agentId: `${p}-a` });
       expect(await store.consumeEnrollmentToken(enrollmentToken(`${p}-a`, `${p}-never`).tokenHash, T0)).toEqual({ ok: false, reason: 'unknown' });
+    });
+
+    it('writes a new token\u2019s audit records in its transaction; a record that cannot be written stores no token', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [], T0);
+      const token = enrollmentToken(`${p}-a`, `${p}-s1`);
+      await store.createEnrollmentToken(token, [audit(`${p}-a`, { event: 'enrollment_token.created', details: { enrollment_token_id: token.id } })]);
+      expect((await readChain(other)).filter((r) => r.details['enrollment_token_id'] === token.id).map((r) => r.event)).toEqual(['enrollment_token.created']);
+      const refused = enrollmentToken(`${p}-a`, `${p}-s2`);
+      await expect(store.createEnrollmentToken(refused, [audit(`${p}-a`, { event: 'enrollment_token.lost' as never })])).rejects.toThrow(TypeError);
+      expect(await other.consumeEnrollmentToken(refused.tokenHash, T0)).toMatchObject({ ok: false, reason: 'unknown' });
     });
 
     it('lets exactly one of two racing stores consume a token', async () => {

@@ -3,7 +3,7 @@ import { ConflictError } from '../../../src/store/ports/conflict-error.js';
 import type { BindingRuleRecord, TrustedIssuerRecord } from '../../../src/store/ports/federation-store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, newAgent, prefix } from '../fixtures.js';
+import { T0, audit, newAgent, prefix, readChain } from '../fixtures.js';
 
 function trustedIssuer(id: string, over: Partial<TrustedIssuerRecord> = {}): TrustedIssuerRecord {
   return {
@@ -33,6 +33,27 @@ export function federationStoreContract(stores: () => ContractStores): void {
     let other: Store;
     beforeEach(() => {
       ({ store, other } = stores());
+    });
+
+    it('writes each change\u2019s audit records in its transaction, and none of a change that does not happen', async () => {
+      const p = prefix();
+      const issuer = trustedIssuer(`${p}-i`);
+      const record = (event: string) => [audit(null, { event: event as never, details: { id: p } })];
+      await store.createAgent(newAgent(`${p}-a`), [], T0);
+      await store.createTrustedIssuer(issuer, record('trusted_issuer.created'));
+      await store.updateTrustedIssuer(issuer.id, { description: 'changed' }, T0 + 1, () => record('trusted_issuer.updated'));
+      await store.createBindingRule(bindingRule(`${p}-r`, issuer.id, `${p}-a`), record('binding_rule.created'));
+      await store.updateBindingRule(`${p}-r`, { description: 'changed' }, T0 + 2, () => record('binding_rule.updated'));
+      // Refused (the issuer still has a rule) and absent: nothing changes, nothing is recorded.
+      expect(await store.deleteTrustedIssuer(issuer.id, record('trusted_issuer.deleted'))).toBe('in_use');
+      expect(await store.updateBindingRule(`${p}-gone`, { description: 'x' }, T0, () => record('binding_rule.updated'))).toBeUndefined();
+      expect(await store.deleteBindingRule(`${p}-r`, record('binding_rule.deleted'))).toBe(true);
+      expect(await store.deleteTrustedIssuer(issuer.id, record('trusted_issuer.deleted'))).toBe('deleted');
+      const events = (await readChain(other)).filter((r) => r.details['id'] === p).map((r) => r.event);
+      expect(events).toEqual(['trusted_issuer.created', 'trusted_issuer.updated', 'binding_rule.created', 'binding_rule.updated', 'binding_rule.deleted', 'trusted_issuer.deleted']);
+
+      await expect(store.createTrustedIssuer(trustedIssuer(`${p}-j`), record('trusted_issuer.lost'))).rejects.toThrow(TypeError);
+      expect(await other.getTrustedIssuer(`${p}-j`)).toBeUndefined();
     });
 
     it('trusts an issuer once and reads back exactly what was written', async () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueuedSet, StreamRecord } from '../../../src/store/ports/signals-store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, prefix } from '../fixtures.js';
+import { T0, audit, prefix, readChain } from '../fixtures.js';
 
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
@@ -42,6 +42,25 @@ export function signalsStoreContract(stores: () => ContractStores): void {
     let other: Store;
     beforeEach(() => {
       ({ store, other } = stores());
+    });
+
+    it('writes each stream change\u2019s audit records in its transaction, and none of a change that does not happen', async () => {
+      const p = prefix();
+      const record = (event: string) => [audit(`${p}-a`, { event: event as never, details: { stream_id: `${p}-s` } })];
+      await store.createStream(stream(`${p}-s`, `${p}-a`), record('ssf_stream.created'));
+      await store.updateStream(`${p}-s`, { description: 'changed' }, T0 + 1, () => record('ssf_stream.updated'));
+      await store.setStreamStatus(`${p}-s`, 'paused', null, T0 + 2, () => record('ssf_stream.status_updated'));
+      expect(await store.updateStream(`${p}-gone`, { description: 'x' }, T0, () => record('ssf_stream.updated'))).toBeUndefined();
+      expect(await store.claimVerification(`${p}-s`, T0 + 3, 1000, record('ssf_stream.verification_requested'))).toBe(true);
+      // Within the interval: refused, and not recorded.
+      expect(await store.claimVerification(`${p}-s`, T0 + 4, 1000, record('ssf_stream.verification_requested'))).toBe(false);
+      expect(await store.deleteStream(`${p}-s`, record('ssf_stream.deleted'))).toBe(true);
+      expect(await store.deleteStream(`${p}-s`, record('ssf_stream.deleted'))).toBe(false);
+      const events = (await readChain(other)).filter((r) => r.details['stream_id'] === `${p}-s`).map((r) => r.event);
+      expect(events).toEqual(['ssf_stream.created', 'ssf_stream.updated', 'ssf_stream.status_updated', 'ssf_stream.verification_requested', 'ssf_stream.deleted']);
+
+      await expect(store.createStream(stream(`${p}-t`, `${p}-a`), record('ssf_stream.lost'))).rejects.toThrow(TypeError);
+      expect(await other.getStream(`${p}-t`)).toBeUndefined();
     });
 
     it('keeps streams per owner, oldest first, and deletes one with its queue', async () => {

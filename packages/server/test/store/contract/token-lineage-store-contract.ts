@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, hashRecord, issued, prefix } from '../fixtures.js';
+import { T0, audit, hashRecord, issued, prefix, readChain } from '../fixtures.js';
 
 /** The `TokenLineageStore` contract: tokens exchanged from others (RFC 8693), and revoking them together. */
 export function tokenLineageStoreContract(stores: () => ContractStores): void {
@@ -54,6 +54,17 @@ export function tokenLineageStoreContract(stores: () => ContractStores): void {
       expect(await store.revokeTokens([record('x')])).toEqual([]);
       expect(await store.revokeTokens([])).toEqual([]);
       for (const jti of ['before', 'x', 'y']) expect(await store.isTokenRevoked(`${p}-${jti}`)).toBe(true);
+    });
+
+    it('writes the records of exactly the tokens it revoked in the same transaction; a refused record revokes none', async () => {
+      const p = prefix();
+      const record = (jti: string) => ({ jti: `${p}-${jti}`, agentId: `${p}-user`, revokedAt: T0 + 5, expiresAt: T0 + 300_000 });
+      const records = (newly: readonly string[]) => newly.map((jti) => audit(`${p}-user`, { event: 'access_token.revoked', details: { jti } }));
+      await store.revokeToken(record('before'));
+      await other.revokeTokens([record('before'), record('x')], records);
+      expect((await readChain(store)).filter((r) => r.agentId === `${p}-user`).map((r) => r.details['jti'])).toEqual([`${p}-x`]);
+      await expect(store.revokeTokens([record('y')], () => [audit(`${p}-user`, { event: 'access_token.lost' as never })])).rejects.toThrow(TypeError);
+      expect(await other.isTokenRevoked(`${p}-y`)).toBe(false);
     });
   });
 }

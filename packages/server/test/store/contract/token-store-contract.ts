@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
 import type { ContractStores } from './contract-stores.js';
-import { T0, hashRecord, issued, newAgent, prefix, tokenUnit } from '../fixtures.js';
+import { T0, audit, hashRecord, issued, newAgent, prefix, readChain, tokenUnit } from '../fixtures.js';
 
 /** The `TokenStore` contract: revocations, token state, an agent’s tokens (pruning: `token-store-prune-contract.ts`). */
 export function tokenStoreContract(stores: () => ContractStores): void {
@@ -25,6 +25,24 @@ export function tokenStoreContract(stores: () => ContractStores): void {
         expect(await since(T0 + 100)).toEqual([record, { ...record, jti: `${p}-j2`, revokedAt: T0 + 200 }]);
         expect((await since(T0 + 101)).map((r) => r.jti)).toEqual([`${p}-j2`]);
         expect(await since(T0 + 201)).toEqual([]);
+      });
+
+      it('writes a revocation\u2019s audit records in its transaction; a record that cannot be written revokes nothing', async () => {
+        const p = prefix();
+        const record = { jti: `${p}-j1`, agentId: `${p}-a`, revokedAt: T0, expiresAt: T0 + 1000 };
+        const seen: boolean[] = [];
+        const revocation = (fresh: boolean) => {
+          seen.push(fresh);
+          return [audit(`${p}-a`, { event: 'access_token.revoked', details: { jti: record.jti, fresh } })];
+        };
+        expect(await store.revokeToken(record, revocation)).toBe(true);
+        expect(await other.revokeToken(record, revocation)).toBe(false);
+        expect(seen).toEqual([true, false]);
+        expect((await readChain(other)).filter((r) => r.details['jti'] === record.jti).map((r) => r.details['fresh'])).toEqual([true, false]);
+
+        const refused = { ...record, jti: `${p}-j2` };
+        await expect(store.revokeToken(refused, () => [audit(`${p}-a`, { event: 'access_token.lost' as never })])).rejects.toThrow(TypeError);
+        expect(await other.isTokenRevoked(refused.jti)).toBe(false);
       });
 
       it('reads a token\u2019s record and revocation at once (getTokenState), for issued, revoked and unknown jtis', async () => {

@@ -24,7 +24,7 @@ export function tokenStorePruneContract(stores: () => ContractStores): void {
       );
       await store.revokeToken({ jti: `${p}-old`, agentId: p, revokedAt: T0, expiresAt: now - 1 });
       await store.revokeToken({ jti: `${p}-live`, agentId: p, revokedAt: T0, expiresAt: now });
-      await store.mutateSigningKeys(T0, () => ({ insert: [signingKey(`${p}-key`, { expiresAt: now - 1 })], update: [], remove: [] }));
+      await store.mutateSigningKeys(T0, () => ({ insert: [signingKey(`${p}-key`, { expiresAt: now - 1 })], update: [], remove: [], audit: [] }));
       expect(await store.pruneExpired(now)).toBeGreaterThanOrEqual(4);
       expect(await store.pruneExpired(now)).toBe(0);
       expect(await store.getIssuedToken(`${p}-old`)).toBeUndefined();
