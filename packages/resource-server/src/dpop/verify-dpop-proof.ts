@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { decodeJsonSegment, normalizeTargetUri } from '@agentauth/protocol';
+import { decodeBase64url, decodeJsonSegment, normalizeTargetUri } from '@agentauth/protocol';
 import type { JWK } from 'jose';
+import { encodeBase64url } from '../lib/base64url.js';
+import { constantTimeEqual } from '../lib/constant-time-equal.js';
 import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
 import { DpopProofError } from './dpop-proof-error.js';
 
@@ -173,9 +174,16 @@ function checkOptions(options: VerifyDpopProofOptions): { target: string; maxAge
 
 const invalid = (detail: string) => new DpopProofError('invalid_dpop_proof', detail);
 
-/** base64url(SHA-256(ASCII(access token))): the `ath` claim of RFC 9449 §4.2. */
-export function dpopAccessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+const ENCODER = new TextEncoder();
+
+/**
+ * base64url(SHA-256(ASCII(access token))): the `ath` claim of RFC 9449 §4.2, with Web Crypto. An
+ * access token is ASCII by its syntax (RFC 9449 §7.1, RFC 6750 §2.1 `token68`), so its UTF-8
+ * bytes are its ASCII bytes; a token with other characters is not one and matches no `ath` a
+ * client computed from a real token.
+ */
+export async function dpopAccessTokenHash(accessToken: string): Promise<string> {
+  return encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', ENCODER.encode(accessToken))));
 }
 
 /**
@@ -226,15 +234,16 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   if (iat < nowSeconds - maxAge) throw invalid('iat too old');
   if (iat > nowSeconds + futureSkew) throw invalid('iat in the future');
 
-  if (!verifyDpopSignature(alg, key.key, Buffer.from(proof.slice(0, h.length + 1 + p.length), 'ascii'), Buffer.from(s, 'base64url'))) {
+  // The signing input is ASCII (two base64url segments and a dot), so its UTF-8 bytes are its
+  // ASCII bytes (RFC 7515 §5.2 step 8). A signature not in canonical base64url fails as one.
+  const signature = decodeBase64url(s);
+  if (signature === undefined || !(await verifyDpopSignature(alg, key.key, ENCODER.encode(proof.slice(0, h.length + 1 + p.length)), signature))) {
     throw invalid('signature verification failed');
   }
 
   if (options.accessToken !== undefined) {
     if (typeof ath !== 'string' || ath === '') throw invalid('ath missing');
-    const expected = Buffer.from(dpopAccessTokenHash(options.accessToken));
-    const given = Buffer.from(ath);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('ath does not match the access token');
+    if (!constantTimeEqual(ath, await dpopAccessTokenHash(options.accessToken))) throw invalid('ath does not match the access token');
   }
 
   if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '' || nonce.length > MAX_NONCE_LENGTH)) throw invalid('nonce is not a string');
