@@ -12,12 +12,35 @@ export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /** Smallest RSA modulus accepted (RFC 7518 §3.3, §3.5: 2048 bits or larger). */
-const MIN_RSA_BITS = 2048;
+export const MIN_RSA_BITS = 2048;
+
+/** The length of an ECDSA signature (RFC 7518 §3.4: R || S, 32 bytes each for P-256, 48 for P-384). */
+export const ECDSA_SIGNATURE_LENGTH: Partial<Record<DpopAlgorithm, number>> = { ES256: 64, ES384: 96 };
+
+/**
+ * The signature primitives a proof is checked with (RFC 7515 §5.2), everything else being the same
+ * rules: Web Crypto in the core (`web-dpop-crypto.ts`), `node:crypto` in `/node` for the token
+ * endpoint, where a synchronous check costs less per proof. One contract suite
+ * (`test/dpop/dpop-crypto.contract.test.ts` and the Wycheproof vectors) runs against both.
+ */
+export interface DpopCrypto<K> {
+  /**
+   * Imports the RFC 7638 required members of a public key that fits `alg` (checked before), for
+   * `alg` alone; returns the refusal reason as a string for a key that is invalid (an EC point off
+   * its curve), unsupported here, or an RSA key under 2048 bits (RFC 7518 §3.3, §3.5).
+   */
+  importKey(members: Record<string, string>, alg: DpopAlgorithm): Promise<K | string>;
+  /**
+   * Whether `signature` is a valid `alg` signature of `signingInput` by `key`; an ECDSA signature
+   * is the fixed-length R || S of RFC 7518 §3.4, and any other length is false. Never throws.
+   */
+  verify(alg: DpopAlgorithm, key: K, signingInput: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): Promise<boolean> | boolean;
+}
 
 /** The proof's key, imported, and its RFC 7638 thumbprint (the `jkt` a token is bound to). */
-export interface DpopKey {
-  /** A Web Crypto key, usable for `verify` with the one algorithm the proof named. */
-  key: CryptoKey;
+export interface DpopKey<K> {
+  /** The key as its {@link DpopCrypto} imported it, usable with the one algorithm the proof named. */
+  key: K;
   /** RFC 7638 JWK SHA-256 thumbprint, base64url (RFC 9449 §6.1). */
   jkt: string;
   /** The public JWK with only its RFC 7638 required members. */
@@ -53,32 +76,12 @@ function fitsAlgorithm(alg: DpopAlgorithm, members: Record<string, string>): boo
 }
 
 /**
- * The Web Crypto import parameters for a key that fits `alg` (W3C Web Cryptography API §23-§25;
- * RFC 7518 §3.3-§3.5, RFC 8037 §3.1). The key is bound to this one algorithm, hash included, so it
- * can verify nothing else. Ed448 imports only where the runtime has it (Node.js does, browsers
- * mostly do not); elsewhere the import fails and the proof is refused.
- */
-function importParameters(alg: DpopAlgorithm, members: Record<string, string>): EcKeyImportParams | RsaHashedImportParams | Algorithm {
-  switch (alg) {
-    case 'ES256':
-      return { name: 'ECDSA', namedCurve: 'P-256' };
-    case 'ES384':
-      return { name: 'ECDSA', namedCurve: 'P-384' };
-    case 'PS256':
-      return { name: 'RSA-PSS', hash: 'SHA-256' };
-    case 'RS256':
-      return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
-    case 'EdDSA':
-      return { name: members.crv as string };
-  }
-}
-
-/**
  * Checks the `jwk` header of a proof (RFC 9449 §4.3 checks 5 and 7): a JSON object holding a public
- * key of the type `alg` needs, with no private member; then imports it and computes its RFC 7638
- * thumbprint. Returns the failure reason as a string (a private detail, never key material).
+ * key of the type `alg` needs, with no private member; then imports it with `backend` and computes
+ * its RFC 7638 thumbprint. Returns the failure reason as a string (a private detail, never key
+ * material).
  */
-export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<DpopKey | string> {
+export async function importDpopKey<K>(jwk: unknown, alg: DpopAlgorithm, backend: DpopCrypto<K>): Promise<DpopKey<K> | string> {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'jwk header missing or not a JSON object';
   const record = jwk as Record<string, unknown>;
   for (const name of PRIVATE_MEMBERS) if (Object.hasOwn(record, name)) return `jwk holds the private member ${name}`;
@@ -86,51 +89,9 @@ export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<D
   if (members === undefined) return 'jwk is not a public EC, RSA or OKP key';
   if (!fitsAlgorithm(alg, members)) return `jwk does not fit alg ${alg}`;
 
-  let key: CryptoKey;
-  try {
-    // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
-    // client-chosen key are not trusted to mean anything. The import checks an EC point is on
-    // its curve.
-    key = await crypto.subtle.importKey('jwk', members, importParameters(alg, members), false, ['verify']);
-  } catch {
-    return 'jwk is not a valid public key';
-  }
-  if ((alg === 'PS256' || alg === 'RS256') && ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 0) < MIN_RSA_BITS) return 'RSA key shorter than 2048 bits';
+  // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
+  // client-chosen key are not trusted to mean anything.
+  const key = await backend.importKey(members, alg);
+  if (typeof key === 'string') return key;
   return { key, jkt: await calculateJwkThumbprint(members as JWK, 'sha256'), jwk: { ...members } };
-}
-
-/** The Web Crypto `verify` parameters of each algorithm (RFC 7518 §3.4-§3.5, RFC 8037 §3.1). */
-function verifyParameters(key: CryptoKey, alg: DpopAlgorithm): Algorithm | EcdsaParams | RsaPssParams {
-  switch (alg) {
-    case 'ES256':
-      return { name: 'ECDSA', hash: 'SHA-256' };
-    case 'ES384':
-      return { name: 'ECDSA', hash: 'SHA-384' };
-    case 'PS256':
-      // RFC 7518 §3.5: the salt is as long as the hash, 32 bytes for SHA-256.
-      return { name: 'RSA-PSS', saltLength: 32 };
-    case 'RS256':
-      return { name: 'RSASSA-PKCS1-v1_5' };
-    case 'EdDSA':
-      return { name: key.algorithm.name };
-  }
-}
-
-/** The length of an ECDSA signature (RFC 7518 §3.4: R || S, 32 bytes each for P-256, 48 for P-384). */
-const ECDSA_SIGNATURE_LENGTH: Partial<Record<DpopAlgorithm, number>> = { ES256: 64, ES384: 96 };
-
-/**
- * Verifies a JWS signature (RFC 7515 §5.2) with Web Crypto, so the check runs on any runtime. An
- * ECDSA signature is the fixed-length R || S that Web Crypto takes; any other length is refused
- * before verifying, never converted. A key Web Crypto refuses for the algorithm is a failed
- * signature, never a thrown error.
- */
-export async function verifyDpopSignature(alg: DpopAlgorithm, key: CryptoKey, signingInput: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  const expectedLength = ECDSA_SIGNATURE_LENGTH[alg];
-  if (expectedLength !== undefined && signature.length !== expectedLength) return false;
-  try {
-    return await crypto.subtle.verify(verifyParameters(key, alg), key, signature, signingInput);
-  } catch {
-    return false;
-  }
 }

@@ -14,12 +14,12 @@ import { DER_TRANSFORMS, ED25519_TRANSFORMS, P1363_TRANSFORMS, readDerEcdsa, vec
  *    path makes, asserting the vector's `result`:
  *    - ES256 (`ecdsa_secp256r1_sha256_p1363_test.json`): `crypto.verify('sha256', …, { dsaEncoding:
  *      'ieee-p1363' })` behind a 64-byte length check, as client assertions at /token
- *      (oauth/client-auth/compact-jws.ts) and our own access tokens at /introspect, /revoke and
- *      token exchange (the same file) verify (DPoP proofs verify with Web Crypto in the
- *      resource-server SDK, whose signature-vectors test runs every vector through that call);
+ *      (oauth/client-auth/compact-jws.ts), our own access tokens at /introspect, /revoke and token
+ *      exchange (the same file), and DPoP proofs at /token (resource-server
+ *      node/node-dpop-crypto.ts) verify;
  *    - DER ECDSA (`ecdsa_secp256r1_sha256_test.json`): `crypto.verify('sha256', …)` with the DER
  *      default, as the CA verifies a CSR's self-signature (ca/certification-request.ts);
- *    - Ed25519 (`ed25519_test.json`): `crypto.verify(null, …)`, as EdDSA assertions, tokens
+ *    - Ed25519 (`ed25519_test.json`): `crypto.verify(null, …)`, as EdDSA assertions, proofs, tokens
  *      and CSRs verify.
  *    These files hold no `acceptable` vectors; one would fail the lookup and need a decision here.
  * 2. The entry points: a vector's message is arbitrary and cannot be a JWS signing input or a
@@ -55,10 +55,10 @@ describe('Wycheproof vectors through the node:crypto calls the server makes', ()
     }
   };
 
-  it('ES256 as JWS signatures (P1363): client assertions, our access tokens', () => {
+  it('ES256 as JWS signatures (P1363): client assertions, our access tokens, DPoP proofs', () => {
     const count = run(
       'ecdsa_secp256r1_sha256_p1363_test.json',
-      // Client keys arrive as JWKs; groups without one import the same key from DER.
+      // Client and DPoP keys arrive as JWKs; groups without one import the same key from DER.
       (group) => (group.publicKeyJwk === undefined ? createPublicKey({ key: hex(group.publicKeyDer), format: 'der', type: 'spki' }) : createPublicKey({ key: group.publicKeyJwk as unknown as JWK & { kty: string }, format: 'jwk' })),
       (key, msg, sig) => sig.length === 64 && safely(() => cryptoVerify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, sig)),
     );
