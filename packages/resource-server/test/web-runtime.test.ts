@@ -2,12 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { createContext, runInContext, type Context } from 'node:vm';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, dpopKeyPair, dpopProof, issueToken, startRealServer, type RealServer, type TestAgent } from './support/real-server.js';
+import { until } from '../../server/test/support/until.js';
+import { clientAssertion, createAgent, dpopKeyPair, dpopProof, form, FORM, issueToken, startRealServer, type RealServer, type TestAgent } from './support/real-server.js';
 
 /**
  * The main entry runs on Web APIs alone (Deno, Bun, workers): the built package, bundled as a
  * worker's bundler would (platform `neutral`, so no Node.js built-in resolves), run in a V8
- * context holding only Web globals, checks a real DPoP-bound token from the real server.
+ * context holding only Web globals, checks a real DPoP-bound token from the real server and hears
+ * a revocation through the Shared Signals feed.
  */
 
 /** The Web platform globals a worker runtime has; nothing of Node.js (`process`, `Buffer`, `require`). */
@@ -37,6 +39,7 @@ const WEB_GLOBALS = {
 
 let server: RealServer;
 let agent: TestAgent;
+let service: TestAgent;
 let bundle: { code: string; metafile: Metafile };
 const resource = 'https://orders.example.com';
 
@@ -56,6 +59,7 @@ beforeAll(async () => {
   bundle = { code: result.outputFiles[0]!.text, metafile: result.metafile };
   server = await startRealServer();
   agent = await createAgent(server.server, { resources: [resource] });
+  service = await createAgent(server.server, { name: 'orders-api', scopes: ['agentauth:signals'], resources: [server.issuer] });
 });
 afterAll(async () => {
   await server?.close();
@@ -108,5 +112,44 @@ describe('the main entry on Web APIs alone', () => {
     expect(JSON.parse(accepted!.body)).toEqual({ agent: agent.id, binding: 'dpop' });
     expect(refused).toMatchObject({ status: 401 });
     expect(refused!.challenge).toContain('error="invalid_dpop_proof"');
+  });
+
+  it('follows the signals feed over fetch and refuses a token once it is revoked, in the same context', async () => {
+    const context = webContext();
+    const token = await issueToken(server, agent, { resource, scope: 'orders:read' });
+    context.input = { issuer: server.issuer, resource, token, service: { clientId: service.id, privateKey: service.privateKey, alg: 'ES256', kid: service.kid } };
+    // The feed reads the server's frozen clock, as its client assertions must.
+    context.serverNow = () => server.clock.now();
+    await runInContext(
+      `(async () => {
+        const { createResourceServer, createSignalsFeed } = agentauth;
+        globalThis.feed = createSignalsFeed({ issuer: input.issuer, credentials: input.service, now: serverNow });
+        await feed.start();
+        const rs = createResourceServer({ issuer: input.issuer, resource: input.resource, revocation: feed });
+        globalThis.status = async () => {
+          try {
+            await rs.verifyRequest(new Request(input.resource + '/orders', { headers: { authorization: 'Bearer ' + input.token } }));
+            return 'accepted';
+          } catch (error) {
+            return error.code;
+          }
+        };
+      })()`,
+      context,
+    );
+    try {
+      const status = () => runInContext('status()', context) as Promise<string>;
+      expect(await status()).toBe('accepted');
+      const assertion = await clientAssertion(agent, server.clock.now(), { claims: { aud: server.issuer } });
+      const revoked = await fetch(`${server.issuer}/revoke`, {
+        method: 'POST',
+        headers: FORM,
+        body: form({ token, client_id: agent.id, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+      });
+      expect(revoked.status).toBe(200);
+      await until(async () => (await status()) === 'ERR_TOKEN_REVOKED');
+    } finally {
+      await runInContext('feed.close()', context);
+    }
   });
 });
