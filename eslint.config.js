@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -42,5 +43,16 @@ export default tseslint.config(
     // The SDKs never import the server.
     files: ['packages/client/src/**/*.ts', 'packages/resource-server/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@agentauth/server', '@agentauth/cli'] }] },
+  },
+  {
+    // The protocol package and the resource-server's core run on Web APIs alone (Deno, Bun,
+    // workers): what needs Node.js lives in packages/resource-server/src/node/ (the `/node`
+    // entry), and the express and fastify adapters are Node.js frameworks' own.
+    files: ['packages/resource-server/src/**/*.ts', 'packages/protocol/src/**/*.ts'],
+    ignores: ['packages/resource-server/src/node/**', 'packages/resource-server/src/node.ts', 'packages/resource-server/src/adapters/express.ts', 'packages/resource-server/src/adapters/fastify.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@agentauth/server', '@agentauth/cli', 'node:*', ...builtinModules] }],
+      'no-restricted-globals': ['error', ...['Buffer', 'process', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate'].map((name) => ({ name, message: 'Node.js only: the core runs on Web APIs (see docs/resource-server.md, Runtimes).' }))],
+    },
   },
 );

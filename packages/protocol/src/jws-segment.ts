@@ -11,7 +11,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * spelling: only the RFC 4648 §5 alphabet, no padding, no length that leaves a lone character, and
  * zero pad bits (RFC 4648 §3.5), so two different strings never decode to the same bytes.
  */
-export function decodeBase64url(text: string): Uint8Array | undefined {
+export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
   const remainder = text.length % 4;
   if (remainder === 1) return undefined;
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));

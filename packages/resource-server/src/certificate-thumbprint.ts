@@ -1,11 +1,7 @@
+import { encodeBase64url } from './lib/base64url.js';
+
 /** A TLS peer certificate: its DER bytes, or an object carrying them (Node's `PeerCertificate.raw`). */
 export type PeerCertificate = Uint8Array | { raw: Uint8Array };
-
-function toBase64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /**
  * RFC 8705 §3.1 `x5t#S256`: base64url(SHA-256(DER of the certificate)), computed with Web Crypto.
@@ -15,5 +11,5 @@ export async function certificateThumbprint(certificate: PeerCertificate): Promi
   const der = certificate instanceof Uint8Array ? certificate : (certificate as { raw?: unknown }).raw;
   if (!(der instanceof Uint8Array) || der.length === 0) return undefined;
   const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(der));
-  return toBase64url(new Uint8Array(digest));
+  return encodeBase64url(new Uint8Array(digest));
 }

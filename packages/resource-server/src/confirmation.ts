@@ -1,4 +1,5 @@
 import { AccessTokenError } from './errors.js';
+import { constantTimeEqual } from './lib/constant-time-equal.js';
 
 /**
  * The proof of possession a request carried, as thumbprints (RFC 7638, RFC 8705 §3.1). Give the
@@ -18,6 +19,9 @@ export type TokenBinding = 'bearer' | 'dpop' | 'mtls';
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A token's thumbprint against the one the request proved, compared in constant time. */
+const matches = (claimed: unknown, proved: string | undefined): boolean => isNonEmptyString(claimed) && proved !== undefined && constantTimeEqual(claimed, proved);
+
 const CONFIRMATION_MEMBERS = new Set(['jkt', 'x5t#S256']);
 
 /**
@@ -31,7 +35,7 @@ export function checkBinding(cnf: unknown, presented: PresentedBinding | undefin
   const members = Object.keys(cnf as object);
   if (members.length === 0 || members.some((name) => !CONFIRMATION_MEMBERS.has(name))) throw new AccessTokenError('ERR_TOKEN_BINDING');
   const { jkt, 'x5t#S256': x5t } = cnf as { jkt?: unknown; 'x5t#S256'?: unknown };
-  if (jkt !== undefined && !(isNonEmptyString(jkt) && jkt === presented.dpopJkt)) throw new AccessTokenError('ERR_TOKEN_BINDING');
-  if (x5t !== undefined && !(isNonEmptyString(x5t) && x5t === presented.x5tS256)) throw new AccessTokenError('ERR_TOKEN_BINDING');
+  if (jkt !== undefined && !matches(jkt, presented.dpopJkt)) throw new AccessTokenError('ERR_TOKEN_BINDING');
+  if (x5t !== undefined && !matches(x5t, presented.x5tS256)) throw new AccessTokenError('ERR_TOKEN_BINDING');
   return jkt !== undefined ? 'dpop' : 'mtls';
 }

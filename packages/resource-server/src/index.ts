@@ -1,8 +1,9 @@
 /**
  * @agentauth/resource-server: verify agentauth access tokens in any service (RFC 9068, RFC 9449
  * DPoP, RFC 8705 certificate binding, CAEP revocation signals, RFC 7662 introspection, RFC 9728
- * metadata). This entry point is the framework-free core and the whole public API; the framework
- * adapters live at `@agentauth/resource-server/{fastify,express,hono,fetch}`.
+ * metadata). This entry point is the framework-free core, on Web APIs alone (`crypto.subtle`,
+ * `fetch`), so it runs on Deno, Bun and workers; the framework adapters live at
+ * `@agentauth/resource-server/{fastify,express,hono,fetch}`, and what needs Node.js at `/node`.
  */
 export { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
 // The claim rules alone: for the authorization server, which verifies its own tokens' signatures itself.

@@ -1,6 +1,5 @@
-import type { KeyObject } from 'node:crypto';
 import { REFUSED_JWS_HEADERS, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
-import { decodeProtectedHeader, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWK, type KeyObject, type ProtectedHeaderParameters } from 'jose';
 import { checkAccessTokenClaims, type VerifiedAccessTokenClaims } from './access-token-claims.js';
 import { checkBinding, type PresentedBinding, type TokenBinding } from './confirmation.js';
 import { AccessTokenError, type AccessTokenErrorCode } from './errors.js';
@@ -21,7 +20,10 @@ const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'];
 
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
-/** A public verification key: a WebCrypto key, a Node KeyObject, or a public JWK. */
+/**
+ * A public verification key: a Web Crypto key, a public JWK, or (on Node.js) a `KeyObject`, named
+ * by jose's structural type so the core needs no Node.js types.
+ */
 export type AccessTokenVerificationKey = CryptoKey | KeyObject | JWK;
 
 /**

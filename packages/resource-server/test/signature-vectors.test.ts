@@ -1,6 +1,9 @@
 import { exportJWK, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokenError, DpopProofError, verifyAccessToken, verifyDpopProof } from '../src/index.js';
+import { importDpopKey, type DpopAlgorithm, type DpopCrypto } from '../src/dpop/dpop-key.js';
+import { webDpopCrypto } from '../src/dpop/web-dpop-crypto.js';
+import { nodeDpopCrypto } from '../src/node/node-dpop-crypto.js';
 import { signEd25519Bytes, signEs256Bytes } from '../../server/test/support/hostile-jose.js';
 import { ED25519_TRANSFORMS, P1363_TRANSFORMS, vectorGroups, wycheproofVerdict, type SignatureTransform, type VectorFile } from '../../server/test/vectors/wycheproof.js';
 
@@ -10,9 +13,9 @@ import { ED25519_TRANSFORMS, P1363_TRANSFORMS, vectorGroups, wycheproofVerdict, 
  *
  * 1. The crypto layer: every ES256 (P1363) and Ed25519 vector through `crypto.subtle.verify`, the
  *    call jose's `jwtVerify` makes for `verifyAccessToken` (jose lib/jws_verify.js: a throw is a
- *    failed verification), asserting the vector's `result`. `verifyDpopProof` verifies with
- *    `node:crypto` (dpop/dpop-key.ts); that call is run through every vector by the server's
- *    signature-vectors test, since the token endpoint shares it.
+ *    failed verification), and through `importDpopKey` and the signature backend's `verify`, the
+ *    two calls `verifyDpopProof` makes, with both backends (Web Crypto in the core, `node:crypto`
+ *    in `/node` for the token endpoint), asserting the vector's `result`.
  * 2. The exported functions: each Wycheproof class of signature (by its comment: r or s = 0, r or
  *    s >= n, the malleated ECDSA s, wrong sizes, s + L, a flipped R bit, …) applied to a real
  *    signature over a real access token or proof, ES256 and EdDSA: accepted exactly where
@@ -48,6 +51,35 @@ describe('Wycheproof vectors through crypto.subtle.verify (jose, verifyAccessTok
 
   it('Ed25519', async () => {
     expect(await run('ed25519_test.json', { name: 'Ed25519' }, { name: 'Ed25519' })).toBe(151);
+  });
+});
+
+describe.each([
+  ['Web Crypto', webDpopCrypto],
+  ['node:crypto', nodeDpopCrypto],
+] as [string, DpopCrypto<unknown>][])('Wycheproof vectors through importDpopKey and verify with %s (verifyDpopProof)', (_name, backend) => {
+  const run = async (file: VectorFile, alg: DpopAlgorithm, algorithm: EcKeyImportParams | Algorithm) => {
+    let count = 0;
+    for (const group of vectorGroups(file)) {
+      // The proof's key arrives as a JWK: each group's key, from its DER, as one.
+      const spki = await crypto.subtle.importKey('spki', hex(group.publicKeyDer), algorithm, true, ['verify']);
+      const key = await importDpopKey(await crypto.subtle.exportKey('jwk', spki), alg, backend);
+      if (typeof key === 'string') throw new Error(`group key refused: ${key}`);
+      for (const vector of group.tests) {
+        const verified = await backend.verify(alg, key.key, new Uint8Array(hex(vector.msg)), new Uint8Array(hex(vector.sig)));
+        expect(verified, `tcId ${vector.tcId}: ${vector.comment} [${vector.flags.join(', ')}]`).toBe(vector.result === 'valid');
+        count += 1;
+      }
+    }
+    return count;
+  };
+
+  it('ES256 (P1363)', async () => {
+    expect(await run('ecdsa_secp256r1_sha256_p1363_test.json', 'ES256', { name: 'ECDSA', namedCurve: 'P-256' })).toBe(262);
+  });
+
+  it('Ed25519', async () => {
+    expect(await run('ed25519_test.json', 'EdDSA', { name: 'Ed25519' })).toBe(151);
   });
 });
 

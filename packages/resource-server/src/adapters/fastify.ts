@@ -3,7 +3,7 @@ import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
-import { socketPeerCertificate } from './peer-certificate.js';
+import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,4 +1,3 @@
-import { constants, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 /**
@@ -13,11 +12,35 @@ export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /** Smallest RSA modulus accepted (RFC 7518 §3.3, §3.5: 2048 bits or larger). */
-const MIN_RSA_BITS = 2048;
+export const MIN_RSA_BITS = 2048;
+
+/** The length of an ECDSA signature (RFC 7518 §3.4: R || S, 32 bytes each for P-256, 48 for P-384). */
+export const ECDSA_SIGNATURE_LENGTH: Partial<Record<DpopAlgorithm, number>> = { ES256: 64, ES384: 96 };
+
+/**
+ * The signature primitives a proof is checked with (RFC 7515 §5.2), everything else being the same
+ * rules: Web Crypto in the core (`web-dpop-crypto.ts`), `node:crypto` in `/node` for the token
+ * endpoint, where a synchronous check costs less per proof. One contract suite
+ * (`test/dpop/dpop-crypto.contract.test.ts` and the Wycheproof vectors) runs against both.
+ */
+export interface DpopCrypto<K> {
+  /**
+   * Imports the RFC 7638 required members of a public key that fits `alg` (checked before), for
+   * `alg` alone; returns the refusal reason as a string for a key that is invalid (an EC point off
+   * its curve), unsupported here, or an RSA key under 2048 bits (RFC 7518 §3.3, §3.5).
+   */
+  importKey(members: Record<string, string>, alg: DpopAlgorithm): Promise<K | string>;
+  /**
+   * Whether `signature` is a valid `alg` signature of `signingInput` by `key`; an ECDSA signature
+   * is the fixed-length R || S of RFC 7518 §3.4, and any other length is false. Never throws.
+   */
+  verify(alg: DpopAlgorithm, key: K, signingInput: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): Promise<boolean> | boolean;
+}
 
 /** The proof's key, imported, and its RFC 7638 thumbprint (the `jkt` a token is bound to). */
-export interface DpopKey {
-  key: KeyObject;
+export interface DpopKey<K> {
+  /** The key as its {@link DpopCrypto} imported it, usable with the one algorithm the proof named. */
+  key: K;
   /** RFC 7638 JWK SHA-256 thumbprint, base64url (RFC 9449 §6.1). */
   jkt: string;
   /** The public JWK with only its RFC 7638 required members. */
@@ -54,10 +77,11 @@ function fitsAlgorithm(alg: DpopAlgorithm, members: Record<string, string>): boo
 
 /**
  * Checks the `jwk` header of a proof (RFC 9449 §4.3 checks 5 and 7): a JSON object holding a public
- * key of the type `alg` needs, with no private member; then imports it and computes its RFC 7638
- * thumbprint. Returns the failure reason as a string (a private detail, never key material).
+ * key of the type `alg` needs, with no private member; then imports it with `backend` and computes
+ * its RFC 7638 thumbprint. Returns the failure reason as a string (a private detail, never key
+ * material).
  */
-export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<DpopKey | string> {
+export async function importDpopKey<K>(jwk: unknown, alg: DpopAlgorithm, backend: DpopCrypto<K>): Promise<DpopKey<K> | string> {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return 'jwk header missing or not a JSON object';
   const record = jwk as Record<string, unknown>;
   for (const name of PRIVATE_MEMBERS) if (Object.hasOwn(record, name)) return `jwk holds the private member ${name}`;
@@ -65,40 +89,9 @@ export async function importDpopKey(jwk: unknown, alg: DpopAlgorithm): Promise<D
   if (members === undefined) return 'jwk is not a public EC, RSA or OKP key';
   if (!fitsAlgorithm(alg, members)) return `jwk does not fit alg ${alg}`;
 
-  let key: KeyObject;
-  try {
-    // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
-    // client-chosen key are not trusted to mean anything.
-    key = createPublicKey({ key: members, format: 'jwk' });
-  } catch {
-    return 'jwk is not a valid public key';
-  }
-  if ((alg === 'PS256' || alg === 'RS256') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return 'RSA key shorter than 2048 bits';
+  // Only the required members reach the importer: `use`, `key_ops`, `alg` and the like in a
+  // client-chosen key are not trusted to mean anything.
+  const key = await backend.importKey(members, alg);
+  if (typeof key === 'string') return key;
   return { key, jkt: await calculateJwkThumbprint(members as JWK, 'sha256'), jwk: { ...members } };
-}
-
-/**
- * Verifies a JWS signature (RFC 7515 §5.2) with `node:crypto`. Measured on the token endpoint's
- * machine, `jose.compactVerify` with `importJWK` cost ~420 µs per ES256 proof against ~200 µs for
- * this path, and the issue bounds DPoP issuance at 25 % over plain issuance; `jose` still computes
- * the RFC 7638 thumbprint.
- */
-export function verifyDpopSignature(alg: DpopAlgorithm, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
-  try {
-    switch (alg) {
-      case 'ES256':
-        // RFC 7518 §3.4: R || S, 32 bytes each for P-256, 48 for P-384.
-        return signature.length === 64 && cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      case 'ES384':
-        return signature.length === 96 && cryptoVerify('sha384', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      case 'PS256':
-        return cryptoVerify('sha256', signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
-      case 'RS256':
-        return cryptoVerify('sha256', signingInput, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
-      case 'EdDSA':
-        return cryptoVerify(null, signingInput, key, signature);
-    }
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { decodeJsonSegment, normalizeTargetUri } from '@agentauth/protocol';
+import { decodeBase64url, decodeJsonSegment, normalizeTargetUri } from '@agentauth/protocol';
 import type { JWK } from 'jose';
-import { importDpopKey, verifyDpopSignature, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopKey } from './dpop-key.js';
+import { encodeBase64url } from '../lib/base64url.js';
+import { constantTimeEqual } from '../lib/constant-time-equal.js';
+import { importDpopKey, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopCrypto, type DpopKey } from './dpop-key.js';
 import { DpopProofError } from './dpop-proof-error.js';
+import { webDpopCrypto } from './web-dpop-crypto.js';
 
 /** Default accepted proof algorithms (RFC 9449 §5.1 `dpop_signing_alg_values_supported`). */
 export const DEFAULT_DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'EdDSA', 'PS256'];
@@ -92,12 +94,22 @@ function normalizedRequestUrl(url: string): string | undefined {
  * itself). Whether `alg` is allowed depends on the caller's options and is checked every time. A
  * header's outcome is a function of its text alone, so the cache cannot be poisoned. Bounded in
  * entries (the oldest goes first) and in size: a header longer than any real one (an RSA-4096 key's
- * is ~1 KiB) is checked every time, never kept.
+ * is ~1 KiB) is checked every time, never kept. One cache per signature backend, since each holds
+ * keys as its backend imported them.
  */
 const HEADER_CACHE_MAX = 1_024;
 const HEADER_CACHE_MAX_LENGTH = 2_048;
-const checkedHeaders = new Map<string, { alg: DpopAlgorithm; key: DpopKey }>();
-let lastHeader: { segment: string; checked: { alg: DpopAlgorithm; key: DpopKey } } | undefined;
+
+interface CheckedHeader<K> {
+  alg: DpopAlgorithm;
+  key: DpopKey<K>;
+}
+
+interface HeaderCache<K> {
+  backend: DpopCrypto<K>;
+  headers: Map<string, CheckedHeader<K>>;
+  last: { segment: string; checked: CheckedHeader<K> } | undefined;
+}
 
 const notAllowed = (alg: unknown) => invalid(`alg ${typeof alg === 'string' ? JSON.stringify(alg.slice(0, 20)) : typeof alg} not allowed`);
 
@@ -105,14 +117,14 @@ const notAllowed = (alg: unknown) => invalid(`alg ${typeof alg === 'string' ? JS
  * A header seen before, with its algorithm checked against this call's `algorithms`; undefined when
  * not cached. Synchronous: the common case costs no promise.
  */
-function cachedHeader(segment: string, algorithms: readonly string[]): { alg: DpopAlgorithm; key: DpopKey } | undefined {
+function cachedHeader<K>(cache: HeaderCache<K>, segment: string, algorithms: readonly string[]): CheckedHeader<K> | undefined {
   // The last header first: an agent signs every proof with the same one, and comparing ~200
   // characters costs a tenth of hashing them for the map (measured: ~30 vs ~300 ns).
-  let cached = lastHeader !== undefined && segment === lastHeader.segment ? lastHeader.checked : undefined;
+  let cached = cache.last !== undefined && segment === cache.last.segment ? cache.last.checked : undefined;
   if (cached === undefined) {
-    cached = checkedHeaders.get(segment);
+    cached = cache.headers.get(segment);
     if (cached === undefined) return undefined;
-    lastHeader = { segment, checked: cached };
+    cache.last = { segment, checked: cached };
   }
   if (!algorithms.includes(cached.alg)) throw notAllowed(cached.alg);
   return cached;
@@ -120,9 +132,9 @@ function cachedHeader(segment: string, algorithms: readonly string[]): { alg: Dp
 
 /**
  * A header not seen before: its base64url form, then RFC 9449 §4.3 checks 4, 5 and 7, in that
- * order; throws `invalid_dpop_proof`. Remembered when it passes (see `checkedHeaders`).
+ * order; throws `invalid_dpop_proof`. Remembered when it passes (see `HeaderCache`).
  */
-async function checkHeader(segment: string, algorithms: readonly string[]): Promise<{ alg: DpopAlgorithm; key: DpopKey }> {
+async function checkHeader<K>(cache: HeaderCache<K>, segment: string, algorithms: readonly string[]): Promise<CheckedHeader<K>> {
   if (!BASE64URL.test(segment)) throw invalid('not a compact JWS');
   const header = decodeJsonSegment(segment);
   if (header === undefined) throw invalid('JWS header is not a JSON object');
@@ -131,15 +143,15 @@ async function checkHeader(segment: string, algorithms: readonly string[]): Prom
   // `algorithms` is a subset of DPOP_ALGORITHMS (checkOptions): `none` and HMAC never pass.
   if (typeof alg !== 'string' || !algorithms.includes(alg)) throw notAllowed(alg);
   if (Object.hasOwn(header, 'crit')) throw invalid('crit header not supported');
-  const key = await importDpopKey(header.jwk, alg as DpopAlgorithm);
+  const key = await importDpopKey(header.jwk, alg as DpopAlgorithm, cache.backend);
   if (typeof key === 'string') throw invalid(key);
   const checked = { alg: alg as DpopAlgorithm, key };
   if (segment.length > HEADER_CACHE_MAX_LENGTH) return checked;
-  if (checkedHeaders.size >= HEADER_CACHE_MAX) {
-    const oldest = checkedHeaders.keys().next();
-    if (!oldest.done) checkedHeaders.delete(oldest.value);
+  if (cache.headers.size >= HEADER_CACHE_MAX) {
+    const oldest = cache.headers.keys().next();
+    if (!oldest.done) cache.headers.delete(oldest.value);
   }
-  checkedHeaders.set(segment, checked);
+  cache.headers.set(segment, checked);
   return checked;
 }
 
@@ -173,9 +185,16 @@ function checkOptions(options: VerifyDpopProofOptions): { target: string; maxAge
 
 const invalid = (detail: string) => new DpopProofError('invalid_dpop_proof', detail);
 
-/** base64url(SHA-256(ASCII(access token))): the `ath` claim of RFC 9449 §4.2. */
-export function dpopAccessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+const ENCODER = new TextEncoder();
+
+/**
+ * base64url(SHA-256(ASCII(access token))): the `ath` claim of RFC 9449 §4.2, with Web Crypto. An
+ * access token is ASCII by its syntax (RFC 9449 §7.1, RFC 6750 §2.1 `token68`), so its UTF-8
+ * bytes are its ASCII bytes; a token with other characters is not one and matches no `ath` a
+ * client computed from a real token.
+ */
+export async function dpopAccessTokenHash(accessToken: string): Promise<string> {
+  return encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', ENCODER.encode(accessToken))));
 }
 
 /**
@@ -196,10 +215,21 @@ export function dpopAccessTokenHash(accessToken: string): string {
  *   the acceptance window (`maxAgeSeconds + futureSkewSeconds`);
  * - that `jkt` equals the access token's `cnf.jkt` at a resource server (check 12, §7.1).
  *
+ * Signatures are checked with Web Crypto; `@agentauth/resource-server/node` exports the same
+ * function over `node:crypto`, for the token endpoint.
+ *
  * @throws DpopProofError `invalid_dpop_proof` or `use_dpop_nonce`, with a private `detail`.
  * @throws TypeError for invalid options.
  */
-export async function verifyDpopProof(proof: string, options: VerifyDpopProofOptions): Promise<VerifiedDpopProof> {
+export const verifyDpopProof: (proof: string, options: VerifyDpopProofOptions) => Promise<VerifiedDpopProof> = createDpopProofVerifier(webDpopCrypto);
+
+/** {@link verifyDpopProof} with its signatures checked by `backend`, and its own header cache. */
+export function createDpopProofVerifier<K>(backend: DpopCrypto<K>): (proof: string, options: VerifyDpopProofOptions) => Promise<VerifiedDpopProof> {
+  const cache: HeaderCache<K> = { backend, headers: new Map(), last: undefined };
+  return (proof, options) => verifyWith(cache, proof, options);
+}
+
+async function verifyWith<K>(cache: HeaderCache<K>, proof: string, options: VerifyDpopProofOptions): Promise<VerifiedDpopProof> {
   const { target, maxAge, futureSkew, maxLength } = checkOptions(options);
   if (typeof proof !== 'string' || proof === '') throw invalid('proof missing');
   if (proof.length > maxLength) throw invalid(`proof longer than ${maxLength} characters`);
@@ -209,7 +239,7 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   const [h, p, s] = parts as [string, string, string];
   // The header's own form is tested when it is first seen (checkHeader): a cached one passed.
   if (!BASE64URL.test(p) || !BASE64URL.test(s)) throw invalid('not a compact JWS');
-  const { alg, key } = cachedHeader(h, options.algorithms) ?? (await checkHeader(h, options.algorithms));
+  const { alg, key } = cachedHeader(cache, h, options.algorithms) ?? (await checkHeader(cache, h, options.algorithms));
   const claims = decodeJsonSegment(p);
   if (claims === undefined) throw invalid('JWT claims are not a JSON object');
 
@@ -226,15 +256,16 @@ export async function verifyDpopProof(proof: string, options: VerifyDpopProofOpt
   if (iat < nowSeconds - maxAge) throw invalid('iat too old');
   if (iat > nowSeconds + futureSkew) throw invalid('iat in the future');
 
-  if (!verifyDpopSignature(alg, key.key, Buffer.from(proof.slice(0, h.length + 1 + p.length), 'ascii'), Buffer.from(s, 'base64url'))) {
+  // The signing input is ASCII (two base64url segments and a dot), so its UTF-8 bytes are its
+  // ASCII bytes (RFC 7515 §5.2 step 8). A signature not in canonical base64url fails as one.
+  const signature = decodeBase64url(s);
+  if (signature === undefined || !(await cache.backend.verify(alg, key.key, ENCODER.encode(proof.slice(0, h.length + 1 + p.length)), signature))) {
     throw invalid('signature verification failed');
   }
 
   if (options.accessToken !== undefined) {
     if (typeof ath !== 'string' || ath === '') throw invalid('ath missing');
-    const expected = Buffer.from(dpopAccessTokenHash(options.accessToken));
-    const given = Buffer.from(ath);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('ath does not match the access token');
+    if (!constantTimeEqual(ath, await dpopAccessTokenHash(options.accessToken))) throw invalid('ath does not match the access token');
   }
 
   if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '' || nonce.length > MAX_NONCE_LENGTH)) throw invalid('nonce is not a string');

@@ -15,7 +15,8 @@ import { DER_TRANSFORMS, ED25519_TRANSFORMS, P1363_TRANSFORMS, readDerEcdsa, vec
  *    - ES256 (`ecdsa_secp256r1_sha256_p1363_test.json`): `crypto.verify('sha256', …, { dsaEncoding:
  *      'ieee-p1363' })` behind a 64-byte length check, as client assertions at /token
  *      (oauth/client-auth/compact-jws.ts), our own access tokens at /introspect, /revoke and token
- *      exchange (the same file), and DPoP proofs at /token (resource-server dpop/dpop-key.ts) verify;
+ *      exchange (the same file), and DPoP proofs at /token (resource-server
+ *      node/node-dpop-crypto.ts) verify;
  *    - DER ECDSA (`ecdsa_secp256r1_sha256_test.json`): `crypto.verify('sha256', …)` with the DER
  *      default, as the CA verifies a CSR's self-signature (ca/certification-request.ts);
  *    - Ed25519 (`ed25519_test.json`): `crypto.verify(null, …)`, as EdDSA assertions, proofs, tokens

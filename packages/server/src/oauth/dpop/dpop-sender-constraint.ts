@@ -2,10 +2,11 @@ import {
   DEFAULT_DPOP_FUTURE_SKEW_SECONDS,
   DEFAULT_DPOP_MAX_AGE_SECONDS,
   DpopProofError,
-  verifyDpopProof,
   type DpopAlgorithm,
   type VerifiedDpopProof,
 } from '@agentauth/resource-server';
+// The SDK's one verifier with node:crypto signatures: synchronous, so a proof costs /token less.
+import { verifyDpopProof } from '@agentauth/resource-server/node';
 import type { TokenRequestContext } from '../grants/grant-handler.js';
 import { invalidDpopProof, invalidRequest, temporarilyUnavailable, useDpopNonce, type OAuthError } from '../oauth-error.js';
 import { BEARER, type SenderConstraint, type SenderConstraintCheck } from '../sender-constraint.js';

@@ -3,7 +3,7 @@ import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
-import { socketPeerCertificate } from './peer-certificate.js';
+import { socketPeerCertificate } from './socket-peer-certificate.js';
 
 /** Options of {@link nodeAgentAuth}. */
 export interface NodeHttpAdapterOptions {

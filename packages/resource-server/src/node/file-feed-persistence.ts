@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FeedPersistence, FeedState } from './signals-feed.js';
+import type { FeedPersistence, FeedState } from '../signals-feed.js';
 
 /**
  * Keeps a signals feed's state in one JSON file, written atomically (a temporary file, then
