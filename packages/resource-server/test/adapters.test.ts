@@ -116,6 +116,8 @@ async function adapters(rs: ResourceServer): Promise<Record<string, Send>> {
 }
 
 let sends: Record<string, Send>;
+/** The same adapters in front of a service that accepts DPoP-bound tokens only. */
+let strictSends: Record<string, Send>;
 let cases: PrimedCase[];
 let rs: ResourceServer;
 
@@ -125,6 +127,7 @@ beforeAll(async () => {
   agent = await createAgent(server.server, { resources: [resource] });
   rs = createResourceServer({ issuer: server.issuer, resource, revocation: new RevocationState(), metadata: { scopes_supported: ['orders:read'], resource_name: 'Orders' } });
   sends = await adapters(rs);
+  strictSends = await adapters(createResourceServer({ issuer: server.issuer, resource, revocation: 'off', dpop: { required: true } }));
   cases = await hostileCases(server, resource);
 });
 afterAll(async () => {
@@ -190,6 +193,16 @@ describe.each(ADAPTERS)('%s adapter', (name) => {
       [401, answers[0]!.headers['www-authenticate'], answers[0]!.body],
     ]);
     expect(answers[0]!.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it('where DPoP is required: a garbage token is refused as the token, another scheme earns a bare DPoP challenge', async () => {
+    const strict = strictSends[name]!;
+    const garbage = await strict('GET', '/orders', { authorization: 'Bearer not.a.token' });
+    expect([garbage.status, garbage.headers['www-authenticate']]).toEqual([401, expect.stringMatching(/^DPoP error="invalid_token", error_description="the access token is invalid", algs="[^"]+", resource_metadata="[^"]+"$/)]);
+    expect(refused[name]!.at(-1)?.code).toBe('ERR_TOKEN_MALFORMED');
+    const basic = await strict('GET', '/orders', { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` });
+    expect([basic.status, basic.headers['www-authenticate'], basic.body]).toEqual([401, `DPoP algs="ES256 EdDSA PS256", resource_metadata="${resource}/.well-known/oauth-protected-resource"`, '']);
+    expect(refused[name]!.at(-1)?.code).toBe('ERR_REQUEST_NO_TOKEN');
   });
 
   it('answers a missing scope with 403 insufficient_scope and the scope needed', async () => {
