@@ -49,7 +49,7 @@ export {
 // The record behind single-use checks (proof jtis here; assertions and proofs at the authorization server).
 export { ExpiringKeys } from './expiring-keys.js';
 export { createSignalsFeed, type FeedPersistence, type FeedState, type SignalsFeed, type SignalsFeedOptions } from './signals-feed.js';
-export { withAgentAuth, protectedResourceMetadataResponse, toWebResponse, type FetchAdapterOptions } from './adapters/fetch.js';
+export { withAgentAuth, protectedResourceMetadataResponse, toWebResponse, type FetchAdapterOptions, type OnRefused } from './adapters/fetch.js';
 // The one DPoP proof verifier (RFC 9449 §4.3), shared with the authorization server.
 export { DPOP_ALGORITHMS, type DpopAlgorithm } from './dpop/dpop-key.js';
 export { DpopProofError, type DpopProofErrorCode } from './dpop/dpop-proof-error.js';

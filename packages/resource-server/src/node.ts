@@ -9,3 +9,4 @@ export { nodeAgentAuth, type NodeHttpAdapterOptions } from './node/node-http.js'
 export { fileFeedPersistence } from './node/file-feed-persistence.js';
 export { socketPeerCertificate } from './node/socket-peer-certificate.js';
 export { verifyDpopProof } from './node/verify-dpop-proof.js';
+export type { OnRefused } from './adapters/refusal-hook.js';

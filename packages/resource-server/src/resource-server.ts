@@ -12,6 +12,7 @@ import { IntrospectionClient, type IntrospectionOptions } from './introspection-
 import { verifyIntrospected } from './introspected-token.js';
 import { isAllowedUrl } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
+import { tokenFirst } from './malformed-token.js';
 import { toPrincipal, type Principal } from './principal.js';
 import type { PrincipalCheck } from './principal-checks.js';
 import type { ProtectedResourceMetadata } from './protected-resource-metadata.js';
@@ -237,7 +238,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   async function verify(input: RequestInput, verifyOptions: Pick<VerifyOptions, 'checks'> = {}): Promise<Principal> {
     const credentials = readCredentials(input.headers, { maxTokenLength, maxProofLength: DEFAULT_DPOP_MAX_LENGTH });
     const { scheme, token } = credentials;
-    if (dpopRequired && scheme === 'Bearer') throw new VerificationError('ERR_DPOP_REQUIRED', { scheme: 'DPoP' });
+    if (dpopRequired && scheme === 'Bearer') throw tokenFirst(token, scheme, new VerificationError('ERR_DPOP_REQUIRED', { scheme: 'DPoP' }));
 
     const presented: PresentedBinding = {};
     if (credentials.dpopProof !== undefined) {
@@ -245,7 +246,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       // A request URL that is no RFC 3986 URI (a hostile path holding `^`, `|` or raw non-ASCII)
       // matches no proof's htu: the proof is refused, not the options (which would be a TypeError).
       if (url === undefined) throw new VerificationError('ERR_DPOP_PROOF', { scheme, ...(nonces ? { dpopNonce: nonces.value() } : {}) });
-      presented.dpopJkt = await checkProof(credentials.dpopProof, token, input.method, url, scheme);
+      try {
+        presented.dpopJkt = await checkProof(credentials.dpopProof, token, input.method, url, scheme);
+      } catch (error) {
+        throw error instanceof VerificationError ? tokenFirst(token, scheme, error) : error;
+      }
     }
     if (input.peerCertificate !== undefined) {
       const x5t = await certificateThumbprint(input.peerCertificate);

@@ -8,9 +8,9 @@ import type { AccessTokenErrorCode } from './errors.js';
  */
 export type VerificationErrorCode =
   | AccessTokenErrorCode
-  /** No access token in the request (RFC 6750 §3.1: the answer carries no `error`). */
+  /** No access token in the request: no `Authorization`, or another scheme such as `Basic` (RFC 6750 §3.1: the answer carries no `error`). */
   | 'ERR_REQUEST_NO_TOKEN'
-  /** More than one credential, an unknown scheme, a malformed `Authorization` or `DPoP` header (RFC 6750 §3.1 `invalid_request`). */
+  /** More than one credential, a malformed `Authorization` header (RFC 6750 §3.1 `invalid_request`). */
   | 'ERR_REQUEST_INVALID'
   /** The token was revoked: by `jti`, or its agent revoked every token issued before a time. */
   | 'ERR_TOKEN_REVOKED'

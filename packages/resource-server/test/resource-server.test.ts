@@ -123,8 +123,8 @@ describe('createResourceServer: tokens from the real server', () => {
 });
 
 describe('createResourceServer: DPoP (RFC 9449 §7)', () => {
-  const dpopRequest = (token: string, proof: string, url = URL_ORDERS, method = 'GET') =>
-    new Request(url, { method, headers: { authorization: `DPoP ${token}`, dpop: proof } });
+  const dpopRequest = (token: string, proof: string | undefined, url = URL_ORDERS, method = 'GET') =>
+    new Request(url, { method, headers: { authorization: `DPoP ${token}`, ...(proof === undefined ? {} : { dpop: proof }) } });
 
   it('accepts a DPoP-bound token with a matching proof', async () => {
     const token = await mintWithServerKey(server, { cnf: { jkt: clientKey.jkt } });
@@ -184,6 +184,31 @@ describe('createResourceServer: DPoP (RFC 9449 §7)', () => {
     const error = await refusal(strict.verifyRequest(bearer(token)));
     expect(error.code).toBe('ERR_DPOP_REQUIRED');
     expect(strict.metadata().dpop_bound_access_tokens_required).toBe(true);
+  });
+
+  it('refuses a garbage token where DPoP is required as a bad token, not as a missing proof', async () => {
+    const strict = make({ dpop: { required: true } });
+    for (const request of [bearer('not.a.token'), dpopRequest('not.a.token', undefined), dpopRequest('garbage', 'not-a-proof')]) {
+      const error = await refusal(strict.verifyRequest(request));
+      expect([error.code, error.message]).toEqual(['ERR_TOKEN_MALFORMED', 'access token is malformed']);
+      // Only DPoP is accepted here, so the challenge names DPoP, with the token as the reason.
+      expect(strict.errorResponse(error).headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="the access token is invalid", algs="[^"]+", resource_metadata="[^"]+"$/);
+    }
+    // A well-formed token still hears about the proof it lacks.
+    const token = await mintWithServerKey(server, { cnf: { jkt: clientKey.jkt } });
+    expect(await code(strict.verifyRequest(dpopRequest(token, undefined)))).toBe('ERR_DPOP_PROOF');
+    expect(await code(strict.verifyRequest(bearer(token)))).toBe('ERR_DPOP_REQUIRED');
+  });
+
+  it('answers another scheme (Basic) as a request without a token: 401, a challenge per scheme, no error (RFC 6750 §3.1)', async () => {
+    const error = await refusal(rs.verifyRequest(new Request(URL_ORDERS, { headers: { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` } })));
+    expect(error.code).toBe('ERR_REQUEST_NO_TOKEN');
+    const response = rs.errorResponse(error);
+    expect([response.status, response.body]).toEqual([401, undefined]);
+    expect(response.headers['www-authenticate']).toBe(`Bearer resource_metadata="${rs.metadataUrl}", DPoP algs="ES256 EdDSA PS256", resource_metadata="${rs.metadataUrl}"`);
+    const strict = make({ dpop: { required: true } });
+    const onlyDpop = strict.errorResponse(await refusal(strict.verifyRequest(new Request(URL_ORDERS, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }))));
+    expect([onlyDpop.status, onlyDpop.headers['www-authenticate']]).toEqual([401, `DPoP algs="ES256 EdDSA PS256", resource_metadata="${rs.metadataUrl}"`]);
   });
 });
 

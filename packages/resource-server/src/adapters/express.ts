@@ -4,12 +4,18 @@ import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
+export type { OnRefused } from './refusal-hook.js';
 
 /** Options of {@link expressAgentAuth}. */
 export interface ExpressAdapterOptions {
   checks?: readonly PrincipalCheck[];
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (request: Request) => PeerCertificate | undefined;
+  /**
+   * Hears each refusal with the request (see {@link OnRefused}). Default: a `console.debug` line with the code when `NODE_DEBUG=agentauth`, else nothing.
+   */
+  onRefused?: OnRefused<Request>;
 }
 
 /** The principal {@link expressAgentAuth} stored for this request. */
@@ -54,6 +60,7 @@ export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOpti
           next(unexpected);
           return;
         }
+        reportRefusal(options.onRefused ?? debugRefusal, error, req);
         res.status(answer.status).set(answer.headers);
         if (answer.body === undefined) res.end();
         else res.send(JSON.stringify(answer.body));

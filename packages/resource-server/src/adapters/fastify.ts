@@ -1,9 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteGenericInterface } from 'fastify';
 import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
+import type { VerificationError } from '../verification-error.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { reportRefusal, type OnRefused } from './refusal-hook.js';
+export type { OnRefused } from './refusal-hook.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +20,15 @@ export interface FastifyAdapterOptions {
   checks?: readonly PrincipalCheck[];
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (request: FastifyRequest) => PeerCertificate | undefined;
+  /**
+   * Hears each refusal with the request (see {@link OnRefused}). Default: `request.log.debug` with the code and status (fastify's own logger and level).
+   */
+  onRefused?: OnRefused<FastifyRequest>;
+}
+
+/** The default {@link FastifyAdapterOptions.onRefused}: the code, never the credential. */
+function logRefusal(error: VerificationError, request: FastifyRequest): void {
+  request.log.debug({ code: error.code, status: error.status }, 'agentauth: request refused');
 }
 
 /**
@@ -49,7 +61,40 @@ export function fastifyAgentAuth(rs: ResourceServer, options: FastifyAdapterOpti
       );
     } catch (error) {
       const answer = rs.errorResponse(error);
+      reportRefusal(options.onRefused ?? logRefusal, error, request);
       await reply.code(answer.status).headers(answer.headers).send(answer.body ?? '');
     }
+  };
+}
+
+/** A request on a route {@link fastifyAuthenticatedRoute} guards: its principal is never null. */
+export type AuthenticatedRequest<RouteGeneric extends RouteGenericInterface = RouteGenericInterface> = FastifyRequest<RouteGeneric> & { agentauth: Principal };
+
+/** The route options {@link fastifyAuthenticatedRoute} returns. */
+export interface AuthenticatedRouteOptions<RouteGeneric extends RouteGenericInterface = RouteGenericInterface> {
+  preHandler: preHandlerAsyncHookHandler;
+  handler: (request: FastifyRequest<RouteGeneric>, reply: FastifyReply<RouteGeneric>) => unknown;
+}
+
+/**
+ * A route that requires authentication, typed so: `app.get('/orders', fastifyAuthenticatedRoute(rs,
+ * async (request) => request.agentauth.agentId, { checks }))`. Its `preHandler` is
+ * {@link fastifyAgentAuth}, and `handler` sees `request.agentauth` as a `Principal`, never null.
+ * Call {@link registerAgentAuth} once first. Spread the result to add route options of your own.
+ */
+export function fastifyAuthenticatedRoute<RouteGeneric extends RouteGenericInterface = RouteGenericInterface>(
+  rs: ResourceServer,
+  handler: (request: AuthenticatedRequest<RouteGeneric>, reply: FastifyReply<RouteGeneric>) => unknown,
+  options: FastifyAdapterOptions = {},
+): AuthenticatedRouteOptions<RouteGeneric> {
+  if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+  return {
+    preHandler: fastifyAgentAuth(rs, options),
+    handler(request, reply) {
+      // The preHandler answers every refusal, so this runs with a principal; if a change of
+      // wiring ever skipped it, fail closed rather than hand the route a null caller.
+      if (request.agentauth === null) throw new TypeError('no principal: the route lost its fastifyAgentAuth preHandler');
+      return handler(request as AuthenticatedRequest<RouteGeneric>, reply);
+    },
   };
 }

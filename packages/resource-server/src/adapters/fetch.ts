@@ -3,6 +3,8 @@ import type { ErrorResponse } from '../error-response.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
+import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
+export type { OnRefused } from './refusal-hook.js';
 
 /** Options of {@link withAgentAuth}. */
 export interface FetchAdapterOptions {
@@ -10,6 +12,10 @@ export interface FetchAdapterOptions {
   checks?: readonly PrincipalCheck[];
   /** The TLS client certificate of the request's connection, if your runtime exposes it. */
   peerCertificate?: (request: Request) => PeerCertificate | undefined;
+  /**
+   * Hears each refusal with the request (see {@link OnRefused}). Default: a `console.debug` line with the code when `NODE_DEBUG=agentauth`, else nothing.
+   */
+  onRefused?: OnRefused<Request>;
 }
 
 /** An {@link ErrorResponse} as a Web `Response`. */
@@ -40,7 +46,9 @@ export function withAgentAuth(
     try {
       principal = await rs.verifyRequest(request, { peerCertificate: options.peerCertificate?.(request), checks: options.checks ?? [] });
     } catch (error) {
-      return toWebResponse(rs.errorResponse(error));
+      const answer = rs.errorResponse(error);
+      reportRefusal(options.onRefused ?? debugRefusal, error, request);
+      return toWebResponse(answer);
     }
     return handler(request, principal);
   };

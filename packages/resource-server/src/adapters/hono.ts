@@ -4,6 +4,8 @@ import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
+export type { OnRefused } from './refusal-hook.js';
 
 /** Hono context variables set by {@link honoAgentAuth}: `c.get('agentauth')`. */
 export interface AgentAuthVariables {
@@ -18,6 +20,10 @@ export interface HonoAdapterOptions {
    * `c.env.incoming`; elsewhere none (pass your runtime's).
    */
   peerCertificate?: (c: Context) => PeerCertificate | undefined;
+  /**
+   * Hears each refusal with the request (see {@link OnRefused}). Default: a `console.debug` line with the code when `NODE_DEBUG=agentauth`, else nothing.
+   */
+  onRefused?: OnRefused<Context>;
 }
 
 /** Serves the RFC 9728 metadata: mount with `app.get(rs.metadataPath, honoProtectedResourceMetadata(rs))`. */
@@ -40,6 +46,7 @@ export function honoAgentAuth(rs: ResourceServer, options: HonoAdapterOptions = 
       principal = await rs.verifyRequest(c.req.raw, { peerCertificate, checks: options.checks ?? [] });
     } catch (error) {
       const answer = rs.errorResponse(error);
+      reportRefusal(options.onRefused ?? debugRefusal, error, c);
       return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), { status: answer.status, headers: answer.headers });
     }
     c.set('agentauth', principal);

@@ -4,12 +4,17 @@ import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from './socket-peer-certificate.js';
+import { debugRefusal, reportRefusal, type OnRefused } from '../adapters/refusal-hook.js';
 
 /** Options of {@link nodeAgentAuth}. */
 export interface NodeHttpAdapterOptions {
   checks?: readonly PrincipalCheck[];
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (req: IncomingMessage) => PeerCertificate | undefined;
+  /**
+   * Hears each refusal with the request (see {@link OnRefused}). Default: a `console.debug` line with the code when `NODE_DEBUG=agentauth`, else nothing.
+   */
+  onRefused?: OnRefused<IncomingMessage>;
 }
 
 /**
@@ -37,6 +42,7 @@ export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOption
       );
     } catch (error) {
       const answer = rs.errorResponse(error);
+      reportRefusal(options.onRefused ?? debugRefusal, error, req);
       res.writeHead(answer.status, answer.headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
       return undefined;
     }

@@ -74,7 +74,9 @@ export async function hostileCases(server: RealServer, resource: string): Promis
     { name: 'signature of another key', headers: bearer(`${forgeWithServerKey(server, { typ: 'at+jwt' }, claims()).split('.').slice(0, 2).join('.')}.${'A'.repeat(86)}`), status: 401, challenge: invalidToken },
     { name: 'garbage token', headers: bearer('not.a.token'), status: 401, challenge: invalidToken },
     { name: 'two Authorization headers', headers: async () => ({ authorization: [`Bearer ${bound}`, `Bearer ${bound}`] }), status: 400, challenge: /^Bearer error="invalid_request", error_description="[^"]+", resource_metadata="[^"]+", DPoP error="invalid_request"/ },
-    { name: 'unknown scheme', headers: async () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }), status: 400, challenge: /error="invalid_request"/ },
+    // RFC 6750 §3.1: another scheme is a request without an access token, so no error code.
+    { name: 'Basic scheme', headers: async () => ({ authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }), status: 401, challenge: /^Bearer resource_metadata="[^"]+", DPoP algs="[^"]+", resource_metadata="[^"]+"$/ },
+    { name: 'no RFC 7235 scheme', headers: async () => ({ authorization: '@@ token' }), status: 400, challenge: /error="invalid_request"/ },
     // RFC 9449 §7.1 / §7.2
     { name: 'DPoP-bound token as Bearer', headers: bearer(bound), status: 401, challenge: dpopChallenge('invalid_token') },
     { name: 'DPoP scheme without a proof', headers: async () => ({ authorization: `DPoP ${bound}` }), status: 401, challenge: invalidProof },
