@@ -77,6 +77,7 @@ export class StreamService {
       createdAt: now,
       updatedAt: now,
       lastVerificationAt: null,
+      lastSeenAt: now,
       pushDelivered: 0,
       pushFailed: 0,
       lastPushAt: null,

@@ -23,6 +23,8 @@ export interface StreamRecord {
   createdAt: number;
   updatedAt: number;
   lastVerificationAt: number | null;
+  /** When the receiver last polled the stream (its creation, until it does); idle streams expire. */
+  lastSeenAt: number;
   /** Push delivery counters and the last outcome, for the operator (never the SET or a secret). */
   pushDelivered: number;
   pushFailed: number;
@@ -73,6 +75,21 @@ export interface SignalsStore {
   setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<StreamRecord | undefined>;
   /** Deletes the stream and its queue. */
   deleteStream(streamId: string): Promise<boolean>;
+  /**
+   * Records that the receiver polled the stream now. Writes only when `lastSeenAt` is older than
+   * `resolutionMs`, so a receiver polling often costs one write per interval, not one per poll.
+   */
+  markStreamSeen(streamId: string, now: number, resolutionMs: number): Promise<void>;
+  /**
+   * Poll streams (RFC 8936) whose receiver was last seen before `seenBefore`, oldest first, at most
+   * `limit`: candidates for expiry. Push streams are reached by the transmitter, not polled.
+   */
+  listIdleStreams(seenBefore: number, limit: number): Promise<StreamRecord[]>;
+  /**
+   * Deletes the stream and its queue only if it is still unseen since `seenBefore` (one
+   * conditional delete, so a poll that lands meanwhile keeps it); true when it went.
+   */
+  expireStream(streamId: string, seenBefore: number): Promise<boolean>;
   /**
    * Claims the stream's verification slot: true, and `lastVerificationAt` = now, only when the last
    * verification is at least `minIntervalMs` old (SSF 1.0 §8.1.1 `min_verification_interval`).

@@ -63,6 +63,42 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
       });
     },
 
+    async markStreamSeen(streamId: string, now: number, resolutionMs: number): Promise<void> {
+      // A read first: most polls find the mark recent, and a read takes no write lock.
+      const row = await ctx.db.selectFrom('ssf_streams').select('last_seen_at').where('stream_id', '=', streamId).executeTakeFirst();
+      if (row === undefined || Number(row.last_seen_at) >= now - resolutionMs) return;
+      await ctx.write((db) =>
+        db
+          .updateTable('ssf_streams')
+          .set({ last_seen_at: now })
+          .where('stream_id', '=', streamId)
+          .where('last_seen_at', '<', now - resolutionMs)
+          .execute(),
+      );
+    },
+
+    async listIdleStreams(seenBefore: number, limit: number): Promise<StreamRecord[]> {
+      const rows = await ctx.db
+        .selectFrom('ssf_streams')
+        .selectAll()
+        .where('delivery_method', '=', 'urn:ietf:rfc:8936')
+        .where('last_seen_at', '<', seenBefore)
+        .orderBy('last_seen_at')
+        .orderBy('stream_id')
+        .limit(limit)
+        .execute();
+      return rows.map(streamFromRow);
+    },
+
+    expireStream(streamId: string, seenBefore: number): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).where('last_seen_at', '<', seenBefore).executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
+        return true;
+      });
+    },
+
     claimVerification(streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db
@@ -187,6 +223,7 @@ function streamToRow(stream: StreamRecord): SsfStreamsTable {
     created_at: stream.createdAt,
     updated_at: stream.updatedAt,
     last_verification_at: stream.lastVerificationAt,
+    last_seen_at: stream.lastSeenAt,
     push_delivered: stream.pushDelivered,
     push_failed: stream.pushFailed,
     last_push_at: stream.lastPushAt,
@@ -210,6 +247,7 @@ function streamFromRow(row: Selectable<SsfStreamsTable>): StreamRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     lastVerificationAt: row.last_verification_at === null ? null : Number(row.last_verification_at),
+    lastSeenAt: Number(row.last_seen_at),
     pushDelivered: Number(row.push_delivered),
     pushFailed: Number(row.push_failed),
     lastPushAt: row.last_push_at === null ? null : Number(row.last_push_at),
