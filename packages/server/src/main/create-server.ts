@@ -97,6 +97,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       oauth,
       mtls,
       signals: signals.routes,
+      streams: signals.administration,
       ca,
       caAuth: { issuer: config.issuer, clock, keys, store },
       registration: deps,

@@ -11,6 +11,7 @@ import { PollWaiters } from '../signals/poll-waiters.js';
 import { PushDelivery, type PushRetryPolicy } from '../signals/push-delivery.js';
 import type { Resolver } from '../signals/push-request.js';
 import type { SignalsStore } from '../store/ports/signals-store.js';
+import { StreamAdministration } from '../signals/stream-administration.js';
 import { StreamService } from '../signals/stream-service.js';
 import { buildTransmitterConfiguration } from '../signals/transmitter-configuration.js';
 import { SignalsTransmitter } from '../signals/transmitter.js';
@@ -43,6 +44,8 @@ export interface Signals {
   transmitter: SignalsTransmitter;
   push: PushDelivery;
   idleStreams: IdleStreamExpiry;
+  /** Every receiver's streams, for the admin API. */
+  administration: StreamAdministration;
   /** Answers every held long poll (RFC 8936) now: before the listener closes, so none hangs it. */
   wakeLongPolls(): void;
 }
@@ -131,6 +134,7 @@ export function wireSignals(deps: SignalsDeps): Signals {
     transmitter,
     push,
     idleStreams,
+    administration: new StreamAdministration({ store, audit: deps.audit, clock: deps.clock }),
     wakeLongPolls: () => waiters.wakeAll(),
   };
 }

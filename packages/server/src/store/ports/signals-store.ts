@@ -1,4 +1,5 @@
 import type { StreamStatus } from '@agentauth/protocol';
+import type { Page, PageRequest } from './page.js';
 
 /** The two SSF 1.0 §6.1 delivery methods. */
 export type DeliveryMethod = 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
@@ -68,6 +69,8 @@ export interface SignalsStore {
   getStream(streamId: string): Promise<StreamRecord | undefined>;
   /** The agent's streams, oldest first. */
   listStreams(ownerAgentId: string): Promise<StreamRecord[]>;
+  /** Every receiver's streams (or one receiver's), by `streamId`, a page at a time: for the operator. */
+  pageStreams(filter: { ownerAgentId?: string }, page: PageRequest): Promise<Page<StreamRecord>>;
   /** Streams not `disabled` (SSF 1.0 §8.1.2: a disabled stream holds nothing). */
   listLiveStreams(): Promise<StreamRecord[]>;
   updateStream(streamId: string, changes: StreamChanges, now: number): Promise<StreamRecord | undefined>;

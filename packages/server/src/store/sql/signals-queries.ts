@@ -1,7 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { StreamStatus } from '@agentauth/protocol';
 import type { DeliveryMethod, PushFailure, QueuedSet, SignalsStore, StreamChanges, StreamRecord } from '../ports/signals-store.js';
+import type { Page, PageRequest } from '../ports/page.js';
 import { fromJson, toJson } from './json.js';
+import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import type { SsfQueuedSetsTable, SsfStreamsTable } from './signals-tables.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -20,6 +22,15 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
     async listStreams(ownerAgentId: string): Promise<StreamRecord[]> {
       const rows = await ctx.db.selectFrom('ssf_streams').selectAll().where('owner_agent_id', '=', ownerAgentId).orderBy('created_at').orderBy('stream_id').execute();
       return rows.map(streamFromRow);
+    },
+
+    async pageStreams(filter: { ownerAgentId?: string }, page: PageRequest): Promise<Page<StreamRecord>> {
+      const limit = checkLimit(page.limit);
+      let query = ctx.db.selectFrom('ssf_streams').selectAll();
+      if (filter.ownerAgentId !== undefined) query = query.where('owner_agent_id', '=', filter.ownerAgentId);
+      if (page.after !== undefined) query = query.where('stream_id', '>', decodeIdCursor(page.after));
+      const rows = await query.orderBy('stream_id').limit(limit + 1).execute();
+      return toPage(rows.map(streamFromRow), { limit }, (last) => encodeIdCursor(last.streamId));
     },
 
     async listLiveStreams(): Promise<StreamRecord[]> {

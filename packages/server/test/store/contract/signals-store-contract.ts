@@ -80,6 +80,19 @@ export function signalsStoreContract(stores: () => ContractStores): void {
       expect(await store.setStreamStatus(`${p}-missing`, 'enabled', null, T0)).toBeUndefined();
     });
 
+    it('pages every stream by id, or one owner\u2019s, with a cursor', async () => {
+      const p = prefix();
+      for (const id of ['c', 'a', 'b']) await store.createStream(stream(`${p}-${id}`, `${p}-owner`));
+      await store.createStream(stream(`${p}-z`, `${p}-else`));
+      const first = await other.pageStreams({ ownerAgentId: `${p}-owner` }, { limit: 2 });
+      expect(first.items.map((s) => s.streamId)).toEqual([`${p}-a`, `${p}-b`]);
+      const rest = await store.pageStreams({ ownerAgentId: `${p}-owner` }, { limit: 2, after: first.next as string });
+      expect(rest).toEqual({ items: [await store.getStream(`${p}-c`)] });
+      const all = await store.pageStreams({}, { limit: 1000 });
+      expect(all.items.map((s) => s.streamId).filter((id) => id.startsWith(p))).toEqual([`${p}-a`, `${p}-b`, `${p}-c`, `${p}-z`]);
+      await expect(store.pageStreams({}, { limit: 1, after: '!' })).rejects.toThrow(RangeError);
+    });
+
     it('marks a stream seen at most once per resolution, lists idle poll streams, and expires one only while still idle', async () => {
       const p = prefix();
       const old = T0 - 1_000_000;
