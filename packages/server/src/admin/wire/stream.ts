@@ -33,6 +33,7 @@ export type SsfStream = Static<typeof SsfStream>;
 
 /** `GET /streams` answer. */
 export const SsfStreamPage = Page(SsfStream);
+export type SsfStreamPage = Static<typeof SsfStreamPage>;
 
 /** `GET /streams` query. */
 export const ListStreamsQuery = Type.Object({ agent_id: Type.Optional(AgentId), ...pagination }, { additionalProperties: false });
