@@ -58,6 +58,35 @@ describe('a signals feed and its SSF stream', () => {
     expect(await streamsOf(agent)).toEqual([]);
   });
 
+  it('keeps only error and error_description of a refusal, and neither when it breaks RFC 6749 section 5.2', async () => {
+    const agent = await receiver();
+    let answer: Record<string, unknown> = {};
+    // The real server answers discovery and tokens; the stream creation is refused with `answer`.
+    const refusing: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && String(input).endsWith('/ssf/streams')) return Response.json(answer, { status: 403 });
+      return fetch(input, init);
+    };
+    answer = { error: 'forbidden', error_description: 'no more streams', internal: 'secret-detail' };
+    const kept = await feed(agent, { fetch: refusing }).start().catch((e: unknown) => e);
+    expect(kept).toMatchObject({ status: 403, error: 'forbidden', errorDescription: 'no more streams' });
+    expect(JSON.stringify({ ...(kept as object), message: (kept as Error).message })).not.toContain('secret-detail');
+
+    answer = { error: 'forbidden', error_description: 'line\nbreak "quoted"' };
+    const dropped = await feed(agent, { fetch: refusing }).start().catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(FetchJsonError);
+    expect((dropped as FetchJsonError).errorDescription).toBeUndefined();
+    expect((dropped as FetchJsonError).error).toBe('forbidden');
+  });
+
+  it('deletes the ephemeral stream of a start() that fails after making it', async () => {
+    const agent = await receiver();
+    // The first poll (the backlog) is refused, after the stream was made.
+    const pollRefused: typeof fetch = async (input, init) => (String(input).includes('/ssf/poll/') ? new Response(null, { status: 500 }) : fetch(input, init));
+    const error = await feed(agent, { fetch: pollRefused }).start().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 500 });
+    expect(await streamsOf(agent)).toEqual([]);
+  });
+
   it('refuses a streamName outside its alphabet at once (TypeError)', async () => {
     const agent = await receiver();
     expect(() => feed(agent, { streamName: 'orders api' })).toThrow(TypeError);
