@@ -74,7 +74,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const privateKey = JSON.parse(jwk);
-  const feed = createSignalsFeed({ issuer, credentials: { clientId, privateKey, alg: 'ES256', kid: privateKey.kid }, onError: (error) => console.error('signals feed:', error.message) });
+  // A stable stream name: a restarted server polls the stream it had instead of leaving it behind.
+  const feed = createSignalsFeed({ issuer, credentials: { clientId, privateKey, alg: 'ES256', kid: privateKey.kid }, streamName: 'mcp-server', onError: (error) => console.error('signals feed:', error.message) });
   await feed.start();
   const url = new URL(resource);
   await startMcpServer({ issuer, resource, port: Number(url.port || 3000), host: '0.0.0.0', revocation: feed });

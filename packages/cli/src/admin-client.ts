@@ -24,8 +24,10 @@ import type {
   ListAgentsOptions,
   ListBindingRulesQuery,
   ListCertificatesQuery,
+  ListStreamsQuery,
   Rotation,
   SigningKeyList,
+  SsfStreamPage,
   TokenChain,
   TokenRevocation,
   TrustedIssuer,
@@ -195,6 +197,20 @@ export class AdminClient {
 
   async createBindingRule(body: CreateBindingRuleRequest): Promise<BindingRule> {
     return this.#json('POST', '/binding-rules', body);
+  }
+
+  /** Every receiver's Shared Signals streams (docs/signals.md), a page at a time. */
+  async listStreams(query: ListStreamsQuery = {}): Promise<SsfStreamPage> {
+    const params = new URLSearchParams();
+    setIf(params, 'agent_id', query.agent_id);
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/streams${queryString(params)}`);
+  }
+
+  /** Deletes a stream and its queue; its receiver gets 404 and may create another. */
+  async deleteStream(id: string): Promise<void> {
+    await this.#send('DELETE', `/streams/${segment(id)}`);
   }
 
   async deleteBindingRule(id: string): Promise<void> {

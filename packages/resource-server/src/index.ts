@@ -48,6 +48,9 @@ export {
 } from './revocation-state.js';
 // The record behind single-use checks (proof jtis here; assertions and proofs at the authorization server).
 export { ExpiringKeys } from './expiring-keys.js';
+// What `start()` rejects with when the authorization server refuses or answers badly; `SetError` is what `onError` hears of a refused SET.
+export { FetchJsonError } from './lib/fetch-json.js';
+export { SetError, type SetErrorCode } from './security-event.js';
 export { createSignalsFeed, type FeedPersistence, type FeedState, type SignalsFeed, type SignalsFeedOptions } from './signals-feed.js';
 export { withAgentAuth, protectedResourceMetadataResponse, toWebResponse, type FetchAdapterOptions, type OnRefused } from './adapters/fetch.js';
 // The one DPoP proof verifier (RFC 9449 §4.3), shared with the authorization server.

@@ -16,6 +16,7 @@ export type RevocationInstruction =
 /** RFC 8935 §2.3 / RFC 8936 §2.4.4 error codes a receiver returns in `setErrs`. */
 export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience';
 
+/** A SET this receiver refuses, with the RFC 8936 §2.4.4 code it reports in `setErrs`; `onError` hears it. */
 export class SetError extends Error {
   override readonly name = 'SetError';
   constructor(

@@ -1,7 +1,7 @@
 import { DELIVERY_METHOD_POLL, SCOPE_SIGNALS, SSF_CONFIGURATION_PATH } from '@agentauth/protocol';
 import { isAllowedUrl } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
-import { fetchJson, FetchJsonError } from './lib/fetch-json.js';
+import { fetchJson, FetchJsonError, fetchJsonValue } from './lib/fetch-json.js';
 import { RevocationState, type RevocableToken, type RevocationSource } from './revocation-state.js';
 import { readSecurityEvent, SetError, type RevocationInstruction } from './security-event.js';
 import { checkServiceCredentials, type ServiceCredentials } from './service-credentials.js';
@@ -37,6 +37,12 @@ export interface SignalsFeedOptions {
   maxEvents?: number;
   /** Keeps the stream and the applied revocations across restarts. Strongly recommended. */
   persistence?: FeedPersistence;
+  /**
+   * A stable name this service chooses for its stream (1 to 64 of `A-Z a-z 0-9 . _ -`), kept in
+   * the stream's `description`. Without `persistence`, `start()` takes back the receiver's stream
+   * of this name instead of making one, so a restarted service polls the stream it had.
+   */
+  streamName?: string;
   /** Timeout of the other requests (discovery, token, stream management), ms. Default 5 000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -49,13 +55,19 @@ export interface SignalsFeedOptions {
 export interface SignalsFeed extends RevocationSource {
   /** Discovers the transmitter, finds or creates the stream, applies the backlog, then keeps long-polling. */
   start(): Promise<void>;
-  /** Stops polling; `deleteStream` also removes the stream at the transmitter (a graceful, final shutdown). */
+  /**
+   * Stops polling. `deleteStream` also removes the stream at the transmitter (SSF 1.0 §8.1.1.5).
+   * It defaults to true for an ephemeral stream (no `persistence` and no `streamName`, so nothing
+   * could find the stream again) and to false otherwise (a restart takes the stream back).
+   */
   close(options?: { deleteStream?: boolean }): Promise<void>;
   readonly revocations: RevocationState;
   status(): { streamId: string | undefined; lastContactAt: number | undefined; fresh: boolean };
 }
 
 const BACKOFF_MIN_MS = 250;
+const STREAM_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const DESCRIPTION = 'agentauth resource-server SDK';
 const BACKOFF_MAX_MS = 10_000;
 
 /**
@@ -72,8 +84,11 @@ const BACKOFF_MAX_MS = 10_000;
  *   certificate-bound tokens. Invalid SETs are reported in `setErrs` (RFC 8936 §2.4.4).
  * - Acknowledgement (RFC 8936 §2.4.2) only after applying and persisting, so a crash redelivers.
  * - Restarts: with `persistence`, the stream id and the applied revocations are reloaded and the
- *   same stream is polled, so what the transmitter queued meanwhile is delivered. Without it, a
- *   new stream is made and revocations from before it are unknown.
+ *   same stream is polled, so what the transmitter queued meanwhile is delivered. With
+ *   `streamName`, the receiver's stream of that name is taken back. With neither, a new stream is
+ *   made (and deleted by `close()`), and revocations from before it are unknown.
+ * - Refusals: `start()` rejects with a `FetchJsonError` carrying the server's `error` and
+ *   `error_description` (a receiver past its stream limit is answered 403 `forbidden`).
  * - Reconnects: network failures and 5xx back off (250 ms doubling to 10 s); a 401 fetches a new
  *   access token; a 404 (stream gone) creates a new stream.
  * - Fail closed: `isRevoked` throws `ERR_REVOCATION_UNAVAILABLE` (a 503) until the first poll
@@ -91,6 +106,10 @@ export function createSignalsFeed(options: SignalsFeedOptions): SignalsFeed {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxEvents = options.maxEvents ?? 100;
   if (!(maxStalenessMs > 0) || !(pollTimeoutMs > 0) || !(timeoutMs > 0) || !Number.isInteger(maxEvents) || maxEvents < 1) throw new TypeError('timeouts and maxEvents must be positive');
+  const { streamName } = options;
+  if (streamName !== undefined && (typeof streamName !== 'string' || !STREAM_NAME.test(streamName))) throw new TypeError('streamName must be 1 to 64 of A-Z a-z 0-9 . _ -');
+  const description = streamName === undefined ? DESCRIPTION : `${DESCRIPTION}: ${streamName}`;
+  const ephemeral = options.persistence === undefined && streamName === undefined;
   const report = (error: unknown) => options.onError?.(error);
 
   const keys = new IssuerKeys({ issuer, fetch: fetchImpl, now, timeoutMs, onError: report });
@@ -126,9 +145,27 @@ export function createSignalsFeed(options: SignalsFeedOptions): SignalsFeed {
     pollUrl = delivery.endpoint_url;
   }
 
-  /** Reuses the persisted stream if the transmitter still has it; otherwise creates one (SSF 1.0 §8.1.1.1). */
+  /** The receiver's poll stream named `streamName`, from the list of its streams (SSF 1.0 §8.1.1.2). */
+  async function findNamedStream(endpoint: string): Promise<Record<string, unknown> | undefined> {
+    const { body } = await fetchJsonValue(endpoint, { fetch: fetchImpl, timeoutMs, headers: await authorized(), signal: stop.signal });
+    if (!Array.isArray(body)) throw new Error('the stream list is not an array (SSF 1.0 section 8.1.1.2)');
+    return (body as unknown[]).find(
+      (config): config is Record<string, unknown> =>
+        typeof config === 'object' && config !== null && (config as Record<string, unknown>).description === description && ((config as { delivery?: { method?: unknown } }).delivery?.method === DELIVERY_METHOD_POLL),
+    );
+  }
+
+  /** Reuses the persisted or named stream if the transmitter still has it; otherwise creates one (SSF 1.0 §8.1.1.1). */
   async function ensureStream(): Promise<void> {
     const endpoint = configurationEndpoint as string;
+    if (streamId === undefined && streamName !== undefined) {
+      const named = await findNamedStream(endpoint);
+      if (named !== undefined) {
+        usePoll(named);
+        await persist();
+        return;
+      }
+    }
     if (streamId !== undefined) {
       try {
         const { body } = await fetchJson(`${endpoint}?stream_id=${encodeURIComponent(streamId)}`, { fetch: fetchImpl, timeoutMs, headers: await authorized(), signal: stop.signal });
@@ -143,7 +180,7 @@ export function createSignalsFeed(options: SignalsFeedOptions): SignalsFeed {
       timeoutMs,
       method: 'POST',
       headers: await authorized(),
-      body: JSON.stringify({ delivery: { method: DELIVERY_METHOD_POLL }, description: 'agentauth resource-server SDK' }),
+      body: JSON.stringify({ delivery: { method: DELIVERY_METHOD_POLL }, description }),
       okStatuses: [200, 201],
       signal: stop.signal,
     });
@@ -251,6 +288,18 @@ export function createSignalsFeed(options: SignalsFeedOptions): SignalsFeed {
     }
   }
 
+  /** SSF 1.0 §8.1.1.5, with no body (so no `content-type`); a failure is reported, and the transmitter's idle expiry removes the stream later. */
+  async function deleteStream(): Promise<void> {
+    if (streamId === undefined || configurationEndpoint === undefined) return;
+    try {
+      await fetchJson(`${configurationEndpoint}?stream_id=${encodeURIComponent(streamId)}`, { fetch: fetchImpl, timeoutMs, method: 'DELETE', headers: { authorization: (await authorized()).authorization as string }, okStatuses: [200, 204] });
+      streamId = undefined;
+      pollUrl = undefined;
+    } catch (error) {
+      report(error);
+    }
+  }
+
   const fresh = () => lastContactAt !== undefined && now() - lastContactAt <= maxStalenessMs;
 
   return {
@@ -262,20 +311,24 @@ export function createSignalsFeed(options: SignalsFeedOptions): SignalsFeed {
         if (typeof saved.streamId === 'string') streamId = saved.streamId;
         revocations.restore(saved.revocations);
       }
-      await discover();
-      await ensureStream();
-      // The backlog first, so the service starts with what was queued while it was away.
-      while (await pollOnce(true)) {
-        /* more available */
+      try {
+        await discover();
+        await ensureStream();
+        // The backlog first, so the service starts with what was queued while it was away.
+        while (await pollOnce(true)) {
+          /* more available */
+        }
+      } catch (error) {
+        // An ephemeral stream made by a start that failed would be found by nothing: not left behind.
+        if (ephemeral) await deleteStream();
+        throw error;
       }
       loop = run();
     },
     async close(closeOptions = {}) {
       stop.abort();
       await loop?.catch(() => undefined);
-      if (closeOptions.deleteStream === true && streamId !== undefined && configurationEndpoint !== undefined) {
-        await fetchJson(`${configurationEndpoint}?stream_id=${encodeURIComponent(streamId)}`, { fetch: fetchImpl, timeoutMs, method: 'DELETE', headers: await authorized(), okStatuses: [200, 204] }).catch(report);
-      }
+      if (closeOptions.deleteStream ?? ephemeral) await deleteStream();
     },
     isRevoked(claims: RevocableToken) {
       if (!fresh()) throw new VerificationError('ERR_REVOCATION_UNAVAILABLE');

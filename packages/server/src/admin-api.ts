@@ -11,4 +11,5 @@ export type * from './admin/wire/enrollment-token.js';
 export type * from './admin/wire/federation.js';
 export type * from './admin/wire/problem.js';
 export type * from './admin/wire/signing-key.js';
+export type * from './admin/wire/stream.js';
 export type * from './admin/wire/token.js';

@@ -1,12 +1,24 @@
 /** Largest JSON document read from the authorization server (metadata, JWKS, introspection, SSF). */
 export const MAX_JSON_BYTES = 512 * 1024;
 
-/** Why a JSON fetch failed; never carries a response body or a credential. */
+/** Longest `error_description` kept from a refusal; the server's own are far shorter. */
+const MAX_DESCRIPTION_LENGTH = 512;
+
+/**
+ * Why a request to the authorization server failed: its HTTP status and, when it answered an
+ * RFC 6749 §5.2 error object, its `error` and `error_description` (public text the server wrote
+ * for the caller, such as the SSF stream limit). Never carries the rest of a body or a credential.
+ */
 export class FetchJsonError extends Error {
   override readonly name = 'FetchJsonError';
   constructor(
     message: string,
+    /** The HTTP status, when there was a response. */
     readonly status?: number,
+    /** RFC 6749 §5.2 `error` of a refusal, when the server sent one. */
+    readonly error?: string,
+    /** RFC 6749 §5.2 `error_description` of a refusal, when the server sent one. */
+    readonly errorDescription?: string,
   ) {
     super(message);
   }
@@ -49,8 +61,10 @@ export async function fetchJsonValue(url: string | URL, init: FetchJsonInit): Pr
   });
   const okStatuses = init.okStatuses ?? [200];
   if (!okStatuses.includes(response.status)) {
-    await response.body?.cancel();
-    throw new FetchJsonError(`HTTP ${response.status} from ${new URL(url).origin}${new URL(url).pathname}`, response.status);
+    const { error, description } = await readRefusal(response);
+    const where = `${new URL(url).origin}${new URL(url).pathname}`;
+    const why = error === undefined ? '' : ` ${error}${description === undefined ? '' : `: ${description}`}`;
+    throw new FetchJsonError(`HTTP ${response.status} from ${where}${why}`, response.status, error, description);
   }
   if (response.status === 204) return { status: 204, body: {}, headers: response.headers };
   const declared = Number(response.headers.get('content-length') ?? '0');
@@ -67,4 +81,31 @@ export async function fetchJsonValue(url: string | URL, init: FetchJsonInit): Pr
     throw new FetchJsonError('response is not JSON', response.status);
   }
   return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * The `error` and `error_description` of a refusal (RFC 6749 §5.2), when it is a small JSON object
+ * whose members are printable ASCII; anything else is dropped unread, so no other part of a body
+ * reaches an error message or a log.
+ */
+async function readRefusal(response: Response): Promise<{ error?: string; description?: string }> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (!(response.headers.get('content-type') ?? '').includes('json') || declared > MAX_JSON_BYTES) {
+    await response.body?.cancel();
+    return {};
+  }
+  try {
+    const text = await response.text();
+    const body: unknown = text.length > MAX_JSON_BYTES ? undefined : JSON.parse(text);
+    if (typeof body !== 'object' || body === null) return {};
+    const { error, error_description: description } = body as { error?: unknown; error_description?: unknown };
+    return { ...(printable(error, 64) ? { error } : {}), ...(printable(description, MAX_DESCRIPTION_LENGTH) ? { description } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+/** RFC 6749 §5.2's character set for `error` and `error_description`. */
+function printable(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/.test(value);
 }

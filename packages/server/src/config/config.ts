@@ -52,6 +52,8 @@ export interface Config {
   readonly caIntermediateTtl: number;
   /** SSRF guard of Shared Signals push receivers: allow private, loopback and link-local addresses (default false). */
   readonly signalsAllowPrivateReceivers: boolean;
+  /** A poll stream whose receiver has not polled for this long is deleted (audited), seconds. */
+  readonly ssfStreamIdleTtl: number;
   /** SSRF guard: let JWKS fetches reach private, loopback, link-local and CGNAT addresses (default false). */
   readonly federationAllowPrivateNetworks: boolean;
   /** PEM file of extra CA certificates trusted (beside the bundled roots) when fetching JWKS. */

@@ -204,6 +204,13 @@ const ALL_SETTINGS = [
     description:
       'Let Shared Signals push streams (RFC 8935) deliver to private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only. For tests and private networks (docs/signals.md).',
   }),
+  setting('ssfStreamIdleTtl', {
+    type: integer({ min: 300, max: 366 * DAY, unit: 'seconds' }),
+    default: { value: DAY },
+    defaultDoc: '`86400` (24 hours)',
+    description:
+      'Delete a Shared Signals poll stream (RFC 8936) whose receiver has not polled it for this long, with what is queued on it; audited as `ssf_stream.expired` (docs/signals.md).',
+  }),
   setting('federationAllowPrivateNetworks', {
     type: boolean(),
     default: { value: false },

@@ -35,6 +35,7 @@ export const AUDIT_EVENTS = [
   'ssf_stream.created',
   'ssf_stream.updated',
   'ssf_stream.deleted',
+  'ssf_stream.expired',
   'ssf_stream.status_updated',
   'ssf_stream.verification_requested',
   'ssf_receiver.authentication_failed',

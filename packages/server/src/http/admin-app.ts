@@ -18,6 +18,8 @@ import { ADMIN_PROBLEMS } from '../admin/problem-codes.js';
 import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
+import { streamRoutes } from './admin-stream-routes.js';
+import type { StreamAdministration } from '../signals/stream-administration.js';
 import type { FederationService } from '../federation/federation-service.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
 import { adminRoute, type AdminRequestContext, type AdminRoute } from './admin-route.js';
@@ -57,6 +59,8 @@ export interface AdminAppOptions {
   federation: FederationService;
   /** One-time enrolment tokens (docs/agent-sdk.md). */
   enrollment: EnrollmentService;
+  /** Every receiver's SSF streams (docs/signals.md). */
+  streams: StreamAdministration;
   /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
   limits?: FailureLimiter | undefined;
 }
@@ -140,7 +144,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment)];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams)];
   routes.push(
     adminRoute({
       method: 'GET',

@@ -28,6 +28,7 @@ import { wireKeys } from './wire-keys.js';
 import { wireMtls } from './wire-mtls.js';
 import { wireOAuth, wireSingleUse } from './wire-oauth.js';
 import { wireSignals } from './wire-signals.js';
+import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
 
 /** What tests may replace; everything else comes from the config. */
@@ -48,6 +49,8 @@ export interface AgentAuthServer {
   mtls?: MtlsListener;
   /** The built-in certificate authority (docs/ca.md). */
   ca: CertificateAuthority;
+  /** Expiry of SSF poll streams nobody polls; it sweeps on its own timer, `sweep()` runs one now. */
+  idleStreams: Pick<IdleStreamExpiry, 'sweep'>;
   /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
   close(): Promise<void>;
 }
@@ -80,7 +83,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation });
-    const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, masterKey, lifecycle });
+    const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
@@ -94,6 +97,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       oauth,
       mtls,
       signals: signals.routes,
+      streams: signals.administration,
       ca,
       caAuth: { issuer: config.issuer, clock, keys, store },
       registration: deps,
@@ -112,6 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       app: http.app,
       deps: { ...deps, directory: agents.directory, agents: agents.service },
       ca,
+      idleStreams: signals.idleStreams,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
       close,
     };

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { adminApp, type AdminAppDeps } from '../http/admin-app.js';
+import type { StreamAdministration } from '../signals/stream-administration.js';
 import { caRoutes, type CaRoutesOptions } from '../http/ca-routes.js';
 import { enrollmentRoutes } from '../http/enrollment-routes.js';
 import { tlsClientCertificate } from '../http/mtls-client-certificate.js';
@@ -43,6 +44,8 @@ export async function wireHttp(deps: {
   oauth: OAuth;
   mtls: MtlsSetup;
   signals: SsfRoutesOptions;
+  /** The operator's view of every receiver's streams (admin API). */
+  streams: StreamAdministration;
   ca: CertificateAuthority;
   caAuth: CaRoutesOptions['auth'];
   registration: RegistrationDeps;
@@ -100,6 +103,7 @@ export async function wireHttp(deps: {
     federation: deps.federation,
     ca,
     enrollment: deps.enrollment,
+    streams: deps.streams,
     limits: deps.limits?.admins,
   });
   return { app, mtls: mtlsListener };

@@ -6,10 +6,12 @@ import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import type { SsfRoutesOptions } from '../http/ssf-routes.js';
 import { authenticateReceiver } from '../signals/authenticate-receiver.js';
+import { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { PollWaiters } from '../signals/poll-waiters.js';
 import { PushDelivery, type PushRetryPolicy } from '../signals/push-delivery.js';
 import type { Resolver } from '../signals/push-request.js';
 import type { SignalsStore } from '../store/ports/signals-store.js';
+import { StreamAdministration } from '../signals/stream-administration.js';
 import { StreamService } from '../signals/stream-service.js';
 import { buildTransmitterConfiguration } from '../signals/transmitter-configuration.js';
 import { SignalsTransmitter } from '../signals/transmitter.js';
@@ -20,6 +22,8 @@ export interface SignalsDeps {
   /** Path of our JWKS (the SETs' keys). */
   jwksPath: string;
   allowPrivateReceivers: boolean;
+  /** A poll stream not polled for this long is deleted, ms. */
+  idleTtlMs: number;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -39,6 +43,9 @@ export interface Signals {
   store: SignalsStore;
   transmitter: SignalsTransmitter;
   push: PushDelivery;
+  idleStreams: IdleStreamExpiry;
+  /** Every receiver's streams, for the admin API. */
+  administration: StreamAdministration;
   /** Answers every held long poll (RFC 8936) now: before the listener closes, so none hangs it. */
   wakeLongPolls(): void;
 }
@@ -107,6 +114,8 @@ export function wireSignals(deps: SignalsDeps): Signals {
     waiters.wakeAll();
   });
   deps.lifecycle.onClose('Shared Signals push delivery', push.start());
+  const idleStreams = new IdleStreamExpiry({ store, clock: deps.clock, logger: deps.logger, idleTtlMs: deps.idleTtlMs });
+  deps.lifecycle.onClose('Shared Signals idle stream expiry', idleStreams.start());
 
   return {
     routes: {
@@ -120,6 +129,8 @@ export function wireSignals(deps: SignalsDeps): Signals {
     store,
     transmitter,
     push,
+    idleStreams,
+    administration: new StreamAdministration({ store, clock: deps.clock }),
     wakeLongPolls: () => waiters.wakeAll(),
   };
 }

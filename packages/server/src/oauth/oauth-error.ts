@@ -232,9 +232,12 @@ export function notFound(description: string, detail = description): OAuthError 
   return ofInput('not_found', description, detail);
 }
 
-/** 403 `forbidden`: the receiver may not do this (SSF 1.0 §8.1). */
-export function forbidden(detail: string): OAuthError {
-  return fixed('forbidden', detail);
+/**
+ * 403 `forbidden`: the receiver may not do this (SSF 1.0 §8.1). A refusal that is about the
+ * receiver's own streams (it holds too many) may say so in `description`, so the receiver can act.
+ */
+export function forbidden(detail: string, description?: string): OAuthError {
+  return description === undefined ? fixed('forbidden', detail) : ofInput('forbidden', description, detail);
 }
 
 /** 429 `too_many_requests` with `Retry-After` (RFC 6585 §4). */

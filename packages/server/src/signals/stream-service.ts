@@ -53,7 +53,10 @@ export class StreamService {
   async create(ctx: RequestContext, body: unknown): Promise<Record<string, unknown>> {
     const fields = parse(body, 'create', undefined, this.deps.issuer) as ReceiverSupplied;
     if ((await this.deps.store.listStreams(ctx.agentId)).length >= MAX_STREAMS_PER_RECEIVER) {
-      throw forbidden(`receiver already has ${MAX_STREAMS_PER_RECEIVER} streams`);
+      throw forbidden(
+        `receiver already has ${MAX_STREAMS_PER_RECEIVER} streams`,
+        `This receiver already has the most event streams allowed (${MAX_STREAMS_PER_RECEIVER}); delete one it no longer polls (SSF 1.0 section 8.1.1.5) or ask the operator to.`,
+      );
     }
     await this.checkReceiverUrl(fields);
     const now = this.deps.clock.now();
@@ -73,6 +76,7 @@ export class StreamService {
       createdAt: now,
       updatedAt: now,
       lastVerificationAt: null,
+      lastSeenAt: now,
       pushDelivered: 0,
       pushFailed: 0,
       lastPushAt: null,

@@ -9,6 +9,7 @@ import type { ParsedPollRequest } from './poll-request.js';
 import type { RevocationEvent } from '../events/revocation-events.js';
 import { revocationSignal, type Signal } from './revocation-signal.js';
 import { mintSecurityEventToken } from './security-event-token.js';
+import { SEEN_RESOLUTION_MS } from './idle-stream-expiry.js';
 import type { QueuedSet, SignalsStore, StreamRecord } from '../store/ports/signals-store.js';
 
 /** How long a long poll is held open when nothing arrives, ms (RFC 8936 §2.4 leaves it to us). */
@@ -100,6 +101,8 @@ export class SignalsTransmitter {
    */
   async poll(streamId: string, request: ParsedPollRequest, abort?: AbortSignal): Promise<PollResponse> {
     const { store, waiters, logger } = this.deps;
+    // The receiver is alive: its stream is not idle (idle-stream-expiry.ts).
+    await store.markStreamSeen(streamId, this.deps.clock.now(), SEEN_RESOLUTION_MS);
     const acknowledged = [...request.ack, ...request.setErrs.map((e) => e.jti)];
     if (acknowledged.length > 0) await store.acknowledgeSets(streamId, acknowledged);
     for (const { jti, err } of request.setErrs) logger.warn({ stream_id: streamId, jti, err }, 'receiver reported a SET error');

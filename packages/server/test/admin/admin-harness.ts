@@ -15,6 +15,7 @@ import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
 import { bootstrapTokenDigest, createAdminAuthenticator } from '../../src/admin/authenticate-admin.js';
 import { adminApp } from '../../src/http/admin-app.js';
+import { StreamAdministration } from '../../src/signals/stream-administration.js';
 import { enrollmentServiceOf } from '../../src/main/wire-enrollment.js';
 import { federationServiceOf } from '../../src/main/wire-federation.js';
 import { registrationRoutes } from '../../src/http/registration-routes.js';
@@ -90,7 +91,8 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const federation = federationServiceOf(deps);
   const enrollment = enrollmentServiceOf(deps, agents);
   await app.register(registrationRoutes, { deps, agents, authenticateAdmin: authenticate });
-  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment });
+  const streams = new StreamAdministration({ store, clock });
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, streams });
   await app.ready();
 
   return {

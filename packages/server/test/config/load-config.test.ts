@@ -62,6 +62,7 @@ describe('loadConfig defaults', () => {
       federationAllowPrivateNetworks: false,
       federationCaFile: undefined,
       signalsAllowPrivateReceivers: false,
+      ssfStreamIdleTtl: 86400,
       maxDelegationDepth: 4,
       dpopNonce: 'off',
       dpopNonceSecret: undefined,

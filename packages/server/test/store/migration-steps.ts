@@ -31,3 +31,44 @@ export async function expectSigningKeySlotsRenamed(db: Kysely<any>): Promise<voi
   expect((await migrator.migrateToLatest()).error).toBeUndefined();
   expect(await states()).toEqual(renamed);
 }
+
+/**
+ * 0014 on a database migrated to 0013 with a stream: the stream counts as seen when it was last
+ * updated (so the upgrade itself expires nothing), and down and up again round-trip. Run on every backend.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function expectStreamLastSeenAdded(db: Kysely<any>): Promise<void> {
+  const until = migratorUntil(db);
+  expect((await until('0013-audit-checkpoints').migrateToLatest()).error).toBeUndefined();
+  await db
+    .insertInto('ssf_streams')
+    .values({
+      stream_id: 's1',
+      owner_agent_id: 'a1',
+      aud: '["a1"]',
+      events_requested: null,
+      events_delivered: '[]',
+      delivery_method: 'urn:ietf:rfc:8936',
+      endpoint_url: null,
+      sealed_authorization_header: null,
+      description: null,
+      status: 'enabled',
+      status_reason: null,
+      created_at: T0,
+      updated_at: T0 + 5,
+      last_verification_at: null,
+      push_delivered: 0,
+      push_failed: 0,
+      last_push_at: null,
+      last_push_error: null,
+    })
+    .execute();
+  const lastSeen = async () => Number((await db.selectFrom('ssf_streams').select('last_seen_at').where('stream_id', '=', 's1').executeTakeFirstOrThrow()).last_seen_at);
+
+  const migrator = until('0014-ssf-stream-last-seen');
+  expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  expect(await lastSeen()).toBe(T0 + 5);
+  expect((await migrator.migrateDown()).error).toBeUndefined();
+  expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  expect(await lastSeen()).toBe(T0 + 5);
+}

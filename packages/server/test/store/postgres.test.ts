@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
-import { expectSigningKeySlotsRenamed } from './migration-steps.js';
+import { expectSigningKeySlotsRenamed, expectStreamLastSeenAdded } from './migration-steps.js';
 import { storeContract } from './store-contract.js';
 
 /*
@@ -63,6 +63,20 @@ describe('PostgreSQL store', () => {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: at.toString(), max: 1 }) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
     try {
       await expectSigningKeySlotsRenamed(db);
+    } finally {
+      await db.destroy();
+      await admin((c) => c.query(`drop database if exists ${upgraded} with (force)`));
+    }
+  });
+
+  it('0014 counts every stream as seen when it was last updated, and goes down and up again', async () => {
+    const upgraded = `${database}_0014`;
+    await admin((c) => c.query(`create database ${upgraded}`));
+    const at = new URL(ADMIN_URL);
+    at.pathname = `/${upgraded}`;
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: at.toString(), max: 1 }) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      await expectStreamLastSeenAdded(db);
     } finally {
       await db.destroy();
       await admin((c) => c.query(`drop database if exists ${upgraded} with (force)`));

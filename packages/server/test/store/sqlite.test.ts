@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, runMigrations } from '../../src/store/sql/open-store.js';
 import { migrations } from '../../src/store/sql/migrations/migration-list.js';
 import { T0, audit, chainDefects, hashRecord, newAgent, readChain } from './fixtures.js';
-import { expectSigningKeySlotsRenamed, migratorUntil } from './migration-steps.js';
+import { expectSigningKeySlotsRenamed, expectStreamLastSeenAdded, migratorUntil } from './migration-steps.js';
 import { storeContract } from './store-contract.js';
 
 /**
@@ -205,6 +205,15 @@ describe('SQLite store files', () => {
     const { db } = migrationDatabase('upgrade-0012');
     try {
       await expectSigningKeySlotsRenamed(db);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('0014 counts every stream as seen when it was last updated, and goes down and up again', async () => {
+    const { db } = migrationDatabase('upgrade-0014');
+    try {
+      await expectStreamLastSeenAdded(db);
     } finally {
       await db.destroy();
     }

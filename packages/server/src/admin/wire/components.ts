@@ -8,6 +8,7 @@ import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from '
 import { JsonObject } from './primitives.js';
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
+import { SsfStream, SsfStreamPage } from './stream.js';
 import { AgentToken, AgentTokenPage, TokenChain, TokenChainNode, TokenRevocation } from './token.js';
 
 /** `GET /openapi.json` answer: the document itself. */
@@ -46,5 +47,7 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   IssuedCertificate,
   CertificateAuthority,
   EnrollmentToken,
+  SsfStream,
+  SsfStreamPage,
   OpenApiDocument,
 };

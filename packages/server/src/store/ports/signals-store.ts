@@ -1,5 +1,6 @@
 import type { AuditInput } from '../records.js';
 import type { StreamStatus } from '@agentauth/protocol';
+import type { Page, PageRequest } from './page.js';
 
 /** The two SSF 1.0 §6.1 delivery methods. */
 export type DeliveryMethod = 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
@@ -24,6 +25,8 @@ export interface StreamRecord {
   createdAt: number;
   updatedAt: number;
   lastVerificationAt: number | null;
+  /** When the receiver last polled the stream (its creation, until it does); idle streams expire. */
+  lastSeenAt: number;
   /** Push delivery counters and the last outcome, for the operator (never the SET or a secret). */
   pushDelivered: number;
   pushFailed: number;
@@ -68,6 +71,8 @@ export interface SignalsStore {
   getStream(streamId: string): Promise<StreamRecord | undefined>;
   /** The agent's streams, oldest first. */
   listStreams(ownerAgentId: string): Promise<StreamRecord[]>;
+  /** Every receiver's streams (or one receiver's), by `streamId`, a page at a time: for the operator. */
+  pageStreams(filter: { ownerAgentId?: string }, page: PageRequest): Promise<Page<StreamRecord>>;
   /** Streams not `disabled` (SSF 1.0 §8.1.2: a disabled stream holds nothing). */
   listLiveStreams(): Promise<StreamRecord[]>;
   updateStream(streamId: string, changes: StreamChanges, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined>;
@@ -75,6 +80,22 @@ export interface SignalsStore {
   setStreamStatus(streamId: string, status: StreamStatus, reason: string | null, now: number, audit?: (updated: StreamRecord) => readonly AuditInput[]): Promise<StreamRecord | undefined>;
   /** Deletes the stream and its queue. */
   deleteStream(streamId: string, audit?: readonly AuditInput[]): Promise<boolean>;
+  /**
+   * Records that the receiver polled the stream now. Writes only when `lastSeenAt` is older than
+   * `resolutionMs`, so a receiver polling often costs one write per interval, not one per poll.
+   */
+  markStreamSeen(streamId: string, now: number, resolutionMs: number): Promise<void>;
+  /**
+   * Poll streams (RFC 8936) whose receiver was last seen before `seenBefore`, oldest first, at most
+   * `limit`: candidates for expiry. Push streams are reached by the transmitter, not polled.
+   */
+  listIdleStreams(seenBefore: number, limit: number): Promise<StreamRecord[]>;
+  /**
+   * Deletes the stream and its queue only if it is still unseen since `seenBefore` (one
+   * conditional delete, so a poll that lands meanwhile keeps it), with its `audit` records in the
+   * same transaction; true when it went.
+   */
+  expireStream(streamId: string, seenBefore: number, audit?: readonly AuditInput[]): Promise<boolean>;
   /**
    * Claims the stream's verification slot: true, and `lastVerificationAt` = now, only when the last
    * verification is at least `minIntervalMs` old (SSF 1.0 §8.1.1 `min_verification_interval`).

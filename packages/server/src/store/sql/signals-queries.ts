@@ -1,7 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { StreamStatus } from '@agentauth/protocol';
 import type { DeliveryMethod, PushFailure, QueuedSet, SignalsStore, StreamChanges, StreamRecord } from '../ports/signals-store.js';
+import type { Page, PageRequest } from '../ports/page.js';
 import { fromJson, toJson } from './json.js';
+import { checkLimit, decodeIdCursor, encodeIdCursor, toPage } from './pagination.js';
 import type { SsfQueuedSetsTable, SsfStreamsTable } from './signals-tables.js';
 import type { SqlContext } from './sql-context.js';
 import type { AuditInput } from '../records.js';
@@ -25,6 +27,15 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
     async listStreams(ownerAgentId: string): Promise<StreamRecord[]> {
       const rows = await ctx.db.selectFrom('ssf_streams').selectAll().where('owner_agent_id', '=', ownerAgentId).orderBy('created_at').orderBy('stream_id').execute();
       return rows.map(streamFromRow);
+    },
+
+    async pageStreams(filter: { ownerAgentId?: string }, page: PageRequest): Promise<Page<StreamRecord>> {
+      const limit = checkLimit(page.limit);
+      let query = ctx.db.selectFrom('ssf_streams').selectAll();
+      if (filter.ownerAgentId !== undefined) query = query.where('owner_agent_id', '=', filter.ownerAgentId);
+      if (page.after !== undefined) query = query.where('stream_id', '>', decodeIdCursor(page.after));
+      const rows = await query.orderBy('stream_id').limit(limit + 1).execute();
+      return toPage(rows.map(streamFromRow), { limit }, (last) => encodeIdCursor(last.streamId));
     },
 
     async listLiveStreams(): Promise<StreamRecord[]> {
@@ -71,6 +82,43 @@ export function sqlSignalsStore(ctx: SqlContext): SignalsStore {
         await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
         const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).executeTakeFirst();
         if (result.numDeletedRows === 0n) return false;
+        await appendAuditInTransaction(ctx, db, audit);
+        return true;
+      });
+    },
+
+    async markStreamSeen(streamId: string, now: number, resolutionMs: number): Promise<void> {
+      // A read first: most polls find the mark recent, and a read takes no write lock.
+      const row = await ctx.db.selectFrom('ssf_streams').select('last_seen_at').where('stream_id', '=', streamId).executeTakeFirst();
+      if (row === undefined || Number(row.last_seen_at) >= now - resolutionMs) return;
+      await ctx.write((db) =>
+        db
+          .updateTable('ssf_streams')
+          .set({ last_seen_at: now })
+          .where('stream_id', '=', streamId)
+          .where('last_seen_at', '<', now - resolutionMs)
+          .execute(),
+      );
+    },
+
+    async listIdleStreams(seenBefore: number, limit: number): Promise<StreamRecord[]> {
+      const rows = await ctx.db
+        .selectFrom('ssf_streams')
+        .selectAll()
+        .where('delivery_method', '=', 'urn:ietf:rfc:8936')
+        .where('last_seen_at', '<', seenBefore)
+        .orderBy('last_seen_at')
+        .orderBy('stream_id')
+        .limit(limit)
+        .execute();
+      return rows.map(streamFromRow);
+    },
+
+    expireStream(streamId: string, seenBefore: number, audit: readonly AuditInput[] = []): Promise<boolean> {
+      return ctx.write(async (db) => {
+        const result = await db.deleteFrom('ssf_streams').where('stream_id', '=', streamId).where('last_seen_at', '<', seenBefore).executeTakeFirst();
+        if (result.numDeletedRows === 0n) return false;
+        await db.deleteFrom('ssf_queued_sets').where('stream_id', '=', streamId).execute();
         await appendAuditInTransaction(ctx, db, audit);
         return true;
       });
@@ -203,6 +251,7 @@ function streamToRow(stream: StreamRecord): SsfStreamsTable {
     created_at: stream.createdAt,
     updated_at: stream.updatedAt,
     last_verification_at: stream.lastVerificationAt,
+    last_seen_at: stream.lastSeenAt,
     push_delivered: stream.pushDelivered,
     push_failed: stream.pushFailed,
     last_push_at: stream.lastPushAt,
@@ -226,6 +275,7 @@ function streamFromRow(row: Selectable<SsfStreamsTable>): StreamRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     lastVerificationAt: row.last_verification_at === null ? null : Number(row.last_verification_at),
+    lastSeenAt: Number(row.last_seen_at),
     pushDelivered: Number(row.push_delivered),
     pushFailed: Number(row.push_failed),
     lastPushAt: row.last_push_at === null ? null : Number(row.last_push_at),

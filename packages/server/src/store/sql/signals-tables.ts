@@ -26,6 +26,7 @@ export interface SsfStreamsTable {
   created_at: number;
   updated_at: number;
   last_verification_at: number | null;
+  last_seen_at: number;
   push_delivered: number;
   push_failed: number;
   last_push_at: number | null;

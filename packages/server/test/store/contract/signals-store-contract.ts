@@ -23,6 +23,7 @@ function stream(streamId: string, ownerAgentId: string, over: Partial<StreamReco
     createdAt: T0,
     updatedAt: T0,
     lastVerificationAt: null,
+    lastSeenAt: T0,
     pushDelivered: 0,
     pushFailed: 0,
     lastPushAt: null,
@@ -96,6 +97,44 @@ export function signalsStoreContract(stores: () => ContractStores): void {
       await other.setStreamStatus(s.streamId, 'disabled', null, T0 + 3);
       expect(await store.pendingSets(s.streamId, 10)).toEqual([]);
       expect(await store.setStreamStatus(`${p}-missing`, 'enabled', null, T0)).toBeUndefined();
+    });
+
+    it('pages every stream by id, or one owner\u2019s, with a cursor', async () => {
+      const p = prefix();
+      for (const id of ['c', 'a', 'b']) await store.createStream(stream(`${p}-${id}`, `${p}-owner`));
+      await store.createStream(stream(`${p}-z`, `${p}-else`));
+      const first = await other.pageStreams({ ownerAgentId: `${p}-owner` }, { limit: 2 });
+      expect(first.items.map((s) => s.streamId)).toEqual([`${p}-a`, `${p}-b`]);
+      const rest = await store.pageStreams({ ownerAgentId: `${p}-owner` }, { limit: 2, after: first.next as string });
+      expect(rest).toEqual({ items: [await store.getStream(`${p}-c`)] });
+      const all = await store.pageStreams({}, { limit: 1000 });
+      expect(all.items.map((s) => s.streamId).filter((id) => id.startsWith(p))).toEqual([`${p}-a`, `${p}-b`, `${p}-c`, `${p}-z`]);
+      await expect(store.pageStreams({}, { limit: 1, after: '!' })).rejects.toThrow(RangeError);
+    });
+
+    it('marks a stream seen at most once per resolution, lists idle poll streams, and expires one only while still idle', async () => {
+      const p = prefix();
+      const old = T0 - 1_000_000;
+      const idle = stream(`${p}-idle`, `${p}-a`, { lastSeenAt: old });
+      const polled = stream(`${p}-polled`, `${p}-a`, { lastSeenAt: old + 1 });
+      const push = stream(`${p}-push`, `${p}-a`, { lastSeenAt: old, deliveryMethod: PUSH, endpointUrl: 'https://receiver.example/events' });
+      for (const s of [idle, polled, push]) await store.createStream(s);
+      await store.enqueueSets([queuedSet(`${p}-j1`, idle.streamId)]);
+
+      await other.markStreamSeen(polled.streamId, old + 100, 1000);
+      expect((await store.getStream(polled.streamId))?.lastSeenAt).toBe(old + 1);
+      await other.markStreamSeen(polled.streamId, old + 2000, 1000);
+      expect((await store.getStream(polled.streamId))?.lastSeenAt).toBe(old + 2000);
+      await store.markStreamSeen(`${p}-missing`, old + 2000, 0);
+
+      const seenBefore = old + 1000;
+      expect((await other.listIdleStreams(seenBefore, 100)).filter((s) => s.streamId.startsWith(p))).toEqual([idle]);
+      expect(await other.expireStream(polled.streamId, seenBefore)).toBe(false);
+      expect(await store.getStream(polled.streamId)).toBeDefined();
+      const raced = await Promise.all([store.expireStream(idle.streamId, seenBefore), other.expireStream(idle.streamId, seenBefore)]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      expect(await store.getStream(idle.streamId)).toBeUndefined();
+      expect(await store.pendingSets(idle.streamId, 10)).toEqual([]);
     });
 
     it('grants the verification slot at most once per interval, to one of two racing stores', async () => {
