@@ -3,6 +3,7 @@ import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import { assertAuditInput } from '../audit/validate-audit-input.js';
+import { changeRecord, type AuditContext } from '../audit/change-record.js';
 import { AGENT_PATCH_FIELDS, type AgentRecord, type AgentStatus, type AuditInput, type CredentialRecord } from '../store/records.js';
 import { ConflictError } from '../store/ports/conflict-error.js';
 import type { AgentFilter, AgentStore } from '../store/ports/agent-store.js';
@@ -15,13 +16,7 @@ import { buildCredential, credentialFacts, type NewCredentialInput } from './bui
 import { generateSecret } from './client-secret.js';
 import { AGENT_DEFAULTS, AGENT_LIMITS, validateAgentFields, type AgentFields, type AgentFieldsInput } from './validate-agent-input.js';
 
-/** Who asked for a change, for the audit record. Never carries a credential. */
-export interface AuditContext {
-  /** `admin:bootstrap`, `admin:<agent id>`, or `agent:<id>` for RFC 7592 self-management. */
-  actor: string;
-  sourceIp: string | null;
-  requestId: string | null;
-}
+export type { AuditContext } from '../audit/change-record.js';
 
 /** The slice of `Deps` the service needs, plus the agent cache's invalidation hook. */
 export interface AgentServiceDeps {
@@ -322,17 +317,7 @@ export class AgentService {
 
   /** The audit record of a change, written by the store in the change's own transaction. */
   private record(event: AuditEvent, agentId: string, ctx: AuditContext, details: Record<string, unknown>): AuditInput {
-    const record: AuditInput = {
-      time: this.deps.clock.now(),
-      event,
-      outcome: 'success',
-      agentId,
-      actor: ctx.actor,
-      sourceIp: ctx.sourceIp,
-      reason: null,
-      requestId: ctx.requestId,
-      details,
-    };
+    const record = changeRecord(this.deps.clock.now(), event, ctx, details, agentId);
     try {
       assertAuditInput(record);
     } catch {

@@ -1,4 +1,4 @@
-import type { AuditContext } from '../agents/agent-service.js';
+import { changeRecord, type AuditContext } from '../audit/change-record.js';
 import { FederationError } from './federation-error.js';
 import type { AuditEvent } from '../events/audit-events.js';
 import type { Clock } from '../clock.js';
@@ -125,17 +125,7 @@ export class FederationService {
 
   /** The audit record of a change, written by the store in the change's own transaction. */
   private record(event: AuditEvent, ctx: AuditContext, details: Record<string, unknown>, agentId: string | null = null): AuditInput {
-    return {
-      time: this.deps.clock.now(),
-      event,
-      outcome: 'success',
-      agentId,
-      actor: ctx.actor,
-      sourceIp: ctx.sourceIp,
-      reason: null,
-      requestId: ctx.requestId,
-      details,
-    };
+    return changeRecord(this.deps.clock.now(), event, ctx, details, agentId);
   }
 }
 

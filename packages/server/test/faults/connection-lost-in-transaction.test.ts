@@ -20,7 +20,7 @@ describe('a PostgreSQL connection lost while checked out in a write transaction'
     pg = await startPrivatePostgres();
     opened = openDatabase({ databaseUrl: pg.url(), dataDir: '/nonexistent', logger: { info: () => undefined, warn: (message) => lost.push(message) } });
     await migrateToLatest(opened.ctx.db);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await opened?.close();
@@ -45,5 +45,5 @@ describe('a PostgreSQL connection lost while checked out in a write transaction'
     pg.start();
     const rows = await opened.ctx.db.selectFrom('settings').select('name').where('name', 'in', ['first', 'second']).execute();
     expect(rows).toEqual([]);
-  }, 60_000);
+  }, 240_000);
 });

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOTSTRAP_TOKEN, freePort } from '../support/test-server.js';
-import { until } from '../support/until.js';
 import { emptyAcknowledged, registerAgent, type LoadAgent } from './support/load-driver.js';
 import { readyStatus } from './support/readiness.js';
 import { reconcile } from './support/reconcile.js';
+import { refusalsOtherThanUnavailable, whileServing } from './support/while-serving.js';
 import { startServer, type RunningServer, type ServerHome } from './support/server-process.js';
 import { cannotMountTmpfs, mountSmallDisk, type SmallDisk } from './support/small-disk.js';
 import { startTokenLoad, type TokenLoad } from './support/token-load.js';
@@ -36,7 +36,7 @@ describe.skipIf(unmountable !== undefined)("the SQLite data directory's disk fil
     home = { dataDir, port, url: `http://127.0.0.1:${port}`, env: {} };
     server = await startServer(home);
     agent = await registerAgent(home.url);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -44,14 +44,7 @@ describe.skipIf(unmountable !== undefined)("the SQLite data directory's disk fil
     disk?.destroy();
   });
 
-  /** `until`, but a server that exited, or a token request answered other than 200 or 503, fails the test at once. */
-  const whileUp = (condition: () => boolean | Promise<boolean>, intervalMs?: number) =>
-    until(async () => {
-      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
-      const wrong = load?.refusals.find((r) => r.status !== 503);
-      if (wrong !== undefined) throw new Error(`a token request was answered ${wrong.status} ${wrong.error ?? ''}`);
-      return condition();
-    }, intervalMs);
+  const whileUp = whileServing(() => server, () => load);
 
   it('answers 503 temporarily_unavailable with Retry-After and readyz 503 while full, survives, and recovers once freed', async () => {
     const acknowledged = emptyAcknowledged();
@@ -88,9 +81,9 @@ describe.skipIf(unmountable !== undefined)("the SQLite data directory's disk fil
     await traffic.stop();
     expect(server.child.exitCode, server.output()).toBeNull();
 
-    const others = traffic.refusals.filter((r) => !(r.status === 503 && r.error === 'temporarily_unavailable' && r.retryAfter === '5'));
+    const others = refusalsOtherThanUnavailable(traffic);
     expect(others.slice(0, 5), `${others.length} refusals were not 503 temporarily_unavailable with Retry-After`).toEqual([]);
     // Nothing acknowledged that was not committed; the audit chain verifies.
     expect(await reconcile(home, acknowledged)).toEqual([]);
-  }, 90_000);
+  }, 240_000);
 });

@@ -45,5 +45,5 @@ describe('kill -9 during CA rotation', () => {
       expect(await reconcile(home, acknowledged), `killed ${delayMs} ms into the rotation`).toEqual([]);
     }
     expect(acknowledged.caRotations.length).toBeGreaterThan(0);
-  }, 120_000);
+  }, 240_000);
 });

@@ -48,5 +48,5 @@ describe('kill -9 during signing key rotation', () => {
       expect(await reconcile(home, acknowledged), `killed ${delayMs} ms into the rotation`).toEqual([]);
     }
     expect(acknowledged.keyRotations.length).toBeGreaterThan(0);
-  }, 120_000);
+  }, 240_000);
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
-import { until } from '../support/until.js';
 import { emptyAcknowledged, registerAgent, type LoadAgent } from './support/load-driver.js';
 import { readyStatus } from './support/readiness.js';
 import { reconcile } from './support/reconcile.js';
+import { refusalsOtherThanUnavailable, whileServing } from './support/while-serving.js';
 import { createServerHome, removeServerHome, startServer, type RunningServer, type ServerHome } from './support/server-process.js';
 import { startTokenLoad, type TokenLoad } from './support/token-load.js';
 
@@ -24,7 +24,7 @@ describe('PostgreSQL stopped and started again under token load', () => {
     home = await createServerHome({ databaseUrl: pg.url() });
     server = await startServer(home);
     agent = await registerAgent(home.url);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -33,14 +33,7 @@ describe('PostgreSQL stopped and started again under token load', () => {
     pg?.destroy();
   });
 
-  /** `until`, but a server that exited, or a token request answered other than 200 or 503, fails the test at once. */
-  const whileUp = (condition: () => boolean | Promise<boolean>, intervalMs?: number) =>
-    until(async () => {
-      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`the server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output()}`);
-      const wrong = load?.refusals.find((r) => r.status !== 503);
-      if (wrong !== undefined) throw new Error(`a token request was answered ${wrong.status} ${wrong.error ?? ''}`);
-      return condition();
-    }, intervalMs);
+  const whileUp = whileServing(() => server, () => load);
 
   it('survives pg_ctl stop -m fast and -m immediate; every token handed out is active and audited; the chain verifies', async () => {
     const acknowledged = emptyAcknowledged();
@@ -69,11 +62,11 @@ describe('PostgreSQL stopped and started again under token load', () => {
 
     // Every refusal was a 503 temporarily_unavailable with Retry-After: never a 500, never a
     // connection the server dropped.
-    const others = traffic.refusals.filter((r) => !(r.status === 503 && r.error === 'temporarily_unavailable' && r.retryAfter === '5'));
+    const others = refusalsOtherThanUnavailable(traffic);
     expect(others.slice(0, 5), `${others.length} refusals were not 503 temporarily_unavailable with Retry-After`).toEqual([]);
 
     // Nothing acknowledged that was not committed: every token handed out verifies, introspects
     // active and has its access_token.issued record; the audit chain verifies end to end.
     expect(await reconcile(home, acknowledged)).toEqual([]);
-  }, 90_000);
+  }, 240_000);
 });

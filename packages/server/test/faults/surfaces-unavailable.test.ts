@@ -42,7 +42,7 @@ describe('every surface while the database is down', () => {
       if (issued.status !== 200) throw new Error(`token for ${name}: ${issued.status} ${JSON.stringify(issued.body)}`);
       tokens[name] = issued.body['access_token'] as string;
     }
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await t?.close();
@@ -97,5 +97,5 @@ describe('every surface while the database is down', () => {
     expect((await token('orders:read', 'https://api.example.com')).status).toBe(200);
     const agents = await t.server.app.inject({ method: 'GET', url: '/admin/v1/agents', headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
     expect(agents.statusCode).toBe(200);
-  }, 60_000);
+  }, 240_000);
 });

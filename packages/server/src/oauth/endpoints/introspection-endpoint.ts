@@ -6,12 +6,10 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { AgentStore } from '../../store/ports/agent-store.js';
 import type { TokenStore } from '../../store/ports/token-store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
-import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
-import { FormParameters } from '../form-parameters.js';
-import { invalidRequest, OAuthError } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import type { TokenDigester } from '../../tokens/token-digest.js';
 import { checkOwnAccessToken, PresentedToken } from '../own-access-token.js';
+import { readTokenParameterRequest } from './token-parameter-request.js';
 import { auditRefusal, commitAuthenticated } from './audit-failure.js';
 import { isTokenActive } from './token-activity.js';
 
@@ -36,12 +34,9 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   try {
-    const form = FormParameters.parse(request.body);
-    if (form instanceof OAuthError) throw form;
-    authenticated = await authenticateClientWithinLimits(deps, form, request);
-    const token = form.get('token');
-    if (token === undefined) throw invalidRequest('token missing');
-    const caller = authenticated.client.agent;
+    const read = await readTokenParameterRequest(deps, request, (client) => (authenticated = client));
+    const { token } = read;
+    const caller = read.authenticated.client.agent;
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;
@@ -72,7 +67,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
       requestId: request.requestId,
       details: { active: body.active, ...(verified.status !== 'invalid' ? { jti: verified.claims.jti, token_agent_id: verified.claims.sub } : {}) },
     };
-    await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
+    await commitAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
     return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
     return auditRefusal(deps.commitLog, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });

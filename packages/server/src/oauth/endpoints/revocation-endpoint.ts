@@ -4,11 +4,10 @@ import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { TokenStore } from '../../store/ports/token-store.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
-import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
-import { FormParameters } from '../form-parameters.js';
-import { invalidRequest, OAuthError, unauthorizedClient } from '../oauth-error.js';
+import { unauthorizedClient } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { verifyOwnAccessToken } from '../own-access-token.js';
+import { readTokenParameterRequest } from './token-parameter-request.js';
 import { auditRefusal, claimAuthenticated, commitAuthenticated } from './audit-failure.js';
 
 export interface RevocationEndpointDeps extends ClientAuthenticationDeps {
@@ -31,12 +30,9 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   try {
-    const form = FormParameters.parse(request.body);
-    if (form instanceof OAuthError) throw form;
-    authenticated = await authenticateClientWithinLimits(deps, form, request);
-    const token = form.get('token');
-    if (token === undefined) throw invalidRequest('token missing');
-    const caller = authenticated.client.agent;
+    const read = await readTokenParameterRequest(deps, request, (client) => (authenticated = client));
+    const { token } = read;
+    const caller = read.authenticated.client.agent;
 
     const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
@@ -57,11 +53,11 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
     if (revoking) {
       // The assertion is claimed first (a replayed one revokes nothing); then the revocation and
       // its record commit in one transaction.
-      await claimAuthenticated(deps.commitLog, authenticated.replayClaim, record);
+      await claimAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
       await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 }, () => [record]);
       deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
     } else {
-      await commitAuthenticated(deps.commitLog, authenticated.replayClaim, record);
+      await commitAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
     }
     return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
