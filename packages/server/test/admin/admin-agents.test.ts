@@ -24,7 +24,7 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
         owner: 'team-orders',
         scopes: ['orders:read'],
         resources: ['https://api.example.com'],
-        labels: { env: 'prod' },
+        labels: { env: 'staging' },
         jwks: { keys: [jwk] },
       });
       expect(response.statusCode).toBe(201);
@@ -43,7 +43,7 @@ describe.each(BACKENDS)('admin agents (%s)', (backend) => {
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'private_key_jwt',
         access_token_ttl: null,
-        labels: { env: 'prod' },
+        labels: { env: 'staging' },
         jwks_uri: null,
         created_at: '2026-01-01T00:00:00.000Z',
         last_seen_at: null,
