@@ -34,9 +34,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   try {
-    const read = await readTokenParameterRequest(deps, request, (client) => (authenticated = client));
-    const { token } = read;
-    const caller = read.authenticated.client.agent;
+    const { authenticated: client, token, caller } = await readTokenParameterRequest(deps, request, (known) => (authenticated = known));
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;
@@ -67,7 +65,7 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
       requestId: request.requestId,
       details: { active: body.active, ...(verified.status !== 'invalid' ? { jti: verified.claims.jti, token_agent_id: verified.claims.sub } : {}) },
     };
-    await commitAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
+    await commitAuthenticated(deps.commitLog, client.replayClaim, record);
     return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
     return auditRefusal(deps.commitLog, request, error, { event: 'access_token.introspected', agentId: authenticated?.client.agent.id, now, claim: authenticated?.replayClaim });

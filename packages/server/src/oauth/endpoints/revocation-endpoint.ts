@@ -30,9 +30,7 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   try {
-    const read = await readTokenParameterRequest(deps, request, (client) => (authenticated = client));
-    const { token } = read;
-    const caller = read.authenticated.client.agent;
+    const { authenticated: client, token, caller } = await readTokenParameterRequest(deps, request, (known) => (authenticated = known));
 
     const verified = verifyOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now });
     if (verified.status === 'valid' && verified.claims.client_id !== caller.id) {
@@ -53,11 +51,11 @@ export async function handleRevocationRequest(deps: RevocationEndpointDeps, requ
     if (revoking) {
       // The assertion is claimed first (a replayed one revokes nothing); then the revocation and
       // its record commit in one transaction.
-      await claimAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
+      await claimAuthenticated(deps.commitLog, client.replayClaim, record);
       await deps.store.revokeToken({ jti: verified.claims.jti, agentId: verified.claims.sub, revokedAt: now, expiresAt: verified.claims.exp * 1000 }, () => [record]);
       deps.onTokenRevoked?.(verified.claims.jti, verified.claims.sub);
     } else {
-      await commitAuthenticated(deps.commitLog, read.authenticated.replayClaim, record);
+      await commitAuthenticated(deps.commitLog, client.replayClaim, record);
     }
     return { status: 200, body: '', headers: { ...NO_STORE_HEADERS } };
   } catch (error) {
