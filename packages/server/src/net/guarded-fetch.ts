@@ -1,8 +1,7 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { rootCertificates } from 'node:tls';
 import { FetchError } from './fetch-error.js';
-import { pinnedLookup, resolveGuardedTarget, type ResolvedAddress } from './guarded-target.js';
+import { pinnedRequest, resolveGuardedTarget, type ResolvedAddress } from './guarded-target.js';
 
 export type { ResolvedAddress } from './guarded-target.js';
 
@@ -84,20 +83,8 @@ function get(url: URL, target: ResolvedAddress, limits: GetLimits): Promise<Fetc
       } else resolvePromise(value as FetchedJson);
     };
 
-    // The pinned resolver: whatever the socket asks, the answer is the address we vetted.
-    const lookup = pinnedLookup(target);
-    const requestOptions = {
-      method: 'GET',
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: `${url.pathname}${url.search}`,
-      headers: { accept: limits.accept.join(', '), 'user-agent': 'agentauth', 'accept-encoding': 'identity' },
-      lookup,
-      agent: false as const,
-      ...(limits.ca === undefined ? {} : { ca: limits.ca }),
-    };
-    const request = url.protocol === 'https:' ? httpsRequest(requestOptions) : httpRequest(requestOptions);
+    // Pinned: whatever the socket asks, it connects to the address we vetted.
+    const request = pinnedRequest(url, target, 'GET', { accept: limits.accept.join(', '), 'user-agent': 'agentauth', 'accept-encoding': 'identity' }, { ca: limits.ca });
 
     const total = setTimeout(() => finish(new FetchError('timeout', `${url.origin} did not answer within ${limits.totalTimeoutMs} ms`)), limits.totalTimeoutMs);
     const connect = setTimeout(() => finish(new FetchError('timeout', `${url.origin}: no connection within ${limits.connectTimeoutMs} ms`)), limits.connectTimeoutMs);

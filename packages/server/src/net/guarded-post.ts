@@ -1,7 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { FetchError } from './fetch-error.js';
-import { pinnedLookup, resolveGuardedTarget, type Resolve } from './guarded-target.js';
+import { pinnedRequest, resolveGuardedTarget, type Resolve } from './guarded-target.js';
 
 /** Options of {@link createGuardedPost}. */
 export interface GuardedPostOptions {
@@ -42,17 +40,7 @@ export function createGuardedPost(options: GuardedPostOptions = {}): GuardedPost
         if (error === undefined) resolve();
         else reject(error);
       };
-      const requestOptions = {
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port === '' ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers: { 'content-type': contentType, 'content-length': bytes.length, 'user-agent': 'agentauth' },
-        lookup: pinnedLookup(target),
-        agent: false as const,
-      };
-      const request = url.protocol === 'https:' ? httpsRequest(requestOptions) : httpRequest(requestOptions);
+      const request = pinnedRequest(url, target, 'POST', { 'content-type': contentType, 'content-length': bytes.length, 'user-agent': 'agentauth' });
       const timer = setTimeout(() => finish(new FetchError('timeout', `${url.origin} did not answer within ${timeoutMs} ms`)), timeoutMs);
       request.on('error', (error) => finish(new FetchError('network', `${url.origin}: ${(error as NodeJS.ErrnoException).code ?? 'connection failed'}`)));
       request.on('response', (response) => {

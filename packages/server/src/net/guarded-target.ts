@@ -1,4 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isAddressAllowed, isLoopbackAddress } from './address-policy.js';
 import { FetchError } from './fetch-error.js';
@@ -73,4 +75,23 @@ async function resolveHost(resolve: Resolve, hostname: string): Promise<Resolved
   }
   if (addresses.length === 0) throw new FetchError('dns', `${hostname.slice(0, 253)} has no address`);
   return addresses;
+}
+
+/**
+ * An outgoing request to `url` whose socket connects to `target` only (the address that was
+ * vetted, whatever DNS says now), with no connection pooling and no redirects followed.
+ */
+export function pinnedRequest(url: URL, target: ResolvedAddress, method: 'GET' | 'POST', headers: Record<string, string | number>, tls: { ca?: string[] } = {}): ClientRequest {
+  const options = {
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === '' ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    headers,
+    lookup: pinnedLookup(target),
+    agent: false as const,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+  };
+  return url.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
 }

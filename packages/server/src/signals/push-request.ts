@@ -1,15 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { SECEVENT_MEDIA_TYPE } from '@agentauth/protocol';
 import { isAddressAllowed, isLoopbackAddress } from '../net/address-policy.js';
+import { pinnedRequest, type ResolvedAddress } from '../net/guarded-target.js';
 
-/** A resolved address, as `dns.lookup(..., { all: true })` gives it. */
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
+export type { ResolvedAddress } from '../net/guarded-target.js';
 
 /** Resolves a host name; injected by tests. */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
@@ -99,11 +94,6 @@ export function postSecurityEventToken(target: VettedReceiver, set: string, auth
       request.destroy();
       resolve(outcome);
     };
-    // The pinned resolver: the socket connects to the address that was vetted, nothing else.
-    const lookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all === true) (callback as (err: null, addresses: ResolvedAddress[]) => void)(null, [address]);
-      else callback(null, address.address, address.family);
-    };
     const body = Buffer.from(set, 'latin1');
     const headers: Record<string, string | number> = {
       'content-type': SECEVENT_MEDIA_TYPE,
@@ -112,17 +102,8 @@ export function postSecurityEventToken(target: VettedReceiver, set: string, auth
       'user-agent': 'agentauth',
     };
     if (authorization !== null) headers.authorization = authorization;
-    const options = {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: `${url.pathname}${url.search}`,
-      headers,
-      lookup,
-      agent: false as const,
-    };
-    const request = url.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
+    // Pinned: the socket connects to the address that was vetted, nothing else.
+    const request = pinnedRequest(url, address, 'POST', headers);
     const timer = setTimeout(() => finish({ ok: false, retryable: true, error: `timeout after ${timeoutMs} ms` }), timeoutMs);
     request.on('error', (error) => finish({ ok: false, retryable: true, error: `network: ${(error as NodeJS.ErrnoException).code ?? 'connection failed'}` }));
     request.on('response', (response) => {
