@@ -9,6 +9,8 @@ export const ADMIN_PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   rotation_too_soon: { status: 409, title: 'Key rotation too soon' },
+  policy_lockout: { status: 409, title: 'Policy set would lock out the admin API' },
+  policy_invalid: { status: 422, title: 'Policy does not validate' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   validation_failed: { status: 400, title: 'Validation failed' },
   malformed_json: { status: 400, title: 'Malformed JSON' },

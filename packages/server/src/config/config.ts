@@ -60,6 +60,8 @@ export interface Config {
   readonly federationCaFile: string | undefined;
   /** RFC 8693 token exchange: most exchanges between a token and its root token (default 4). */
   readonly maxDelegationDepth: number;
+  /** IANA time zone of `context.hour` and `context.weekday` in policies (default UTC). */
+  readonly policyTimeZone: string;
   /** RFC 9449 §8 server nonces at the token endpoint: `off`, or `required` in every DPoP proof. */
   readonly dpopNonce: 'off' | 'required';
   /** 32 bytes shared by every node; undefined derives it from the master key (HKDF). */

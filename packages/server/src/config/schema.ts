@@ -14,6 +14,7 @@ import {
   isIpOrCidr,
   list,
   oneOf,
+  timeZone,
   urlWithScheme,
   type ValueType,
 } from './value-types.js';
@@ -227,6 +228,11 @@ const ALL_SETTINGS = [
     type: integer({ min: 1, max: 10 }),
     default: { value: 4 },
     description: 'Most RFC 8693 token exchanges between an exchanged token and its root token (delegation hops and per-task narrowing alike).',
+  }),
+  setting('policyTimeZone', {
+    type: timeZone(),
+    default: { value: 'UTC' },
+    description: 'IANA time zone of `context.hour` and `context.weekday` in Cedar policies (docs/policy.md).',
   }),
   setting('dpopNonce', {
     type: oneOf(['off', 'required'] as const),

@@ -84,6 +84,23 @@ export function oneOf<const V extends string>(values: readonly V[]): ValueType<V
   };
 }
 
+/** An IANA time zone name (`UTC`, `Europe/Paris`), as `Intl` knows it. */
+export function timeZone(): ValueType<string> {
+  const expected = 'must be an IANA time zone name such as UTC or Europe/Paris';
+  return {
+    kind: 'value',
+    summary: 'IANA time zone name',
+    parse: (raw) =>
+      then(raw, (value) => {
+        try {
+          return ok(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
+        } catch {
+          return fail(expected);
+        }
+      }),
+  };
+}
+
 // RFC 1123 §2.1 host name: dot-separated labels of letters, digits and inner hyphens.
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 

@@ -49,6 +49,7 @@ export const AUDIT_EVENTS = [
   'enrollment_token.created',
   'agent.enrolled',
   'enrollment.failed',
+  'policy_set.applied',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

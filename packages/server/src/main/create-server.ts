@@ -27,6 +27,7 @@ import { wireHttp } from './wire-http.js';
 import { wireKeys } from './wire-keys.js';
 import { wireMtls } from './wire-mtls.js';
 import { wireOAuth, wireSingleUse } from './wire-oauth.js';
+import { wirePolicies, type Policies } from './wire-policy.js';
 import { wireSignals } from './wire-signals.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
@@ -44,7 +45,7 @@ export interface ServerOptions {
 
 export interface AgentAuthServer {
   app: FastifyInstance;
-  deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService };
+  deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService; policies: Policies };
   /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
   mtls?: MtlsListener;
   /** The built-in certificate authority (docs/ca.md). */
@@ -82,7 +83,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent } });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation });
+    const policies = await wirePolicies({ config, clock, logger, store, lifecycle });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
@@ -114,7 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
     return {
       app: http.app,
-      deps: { ...deps, directory: agents.directory, agents: agents.service },
+      deps: { ...deps, directory: agents.directory, agents: agents.service, policies },
       ca,
       idleStreams: signals.idleStreams,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),

@@ -28,6 +28,7 @@ import { wireDpop, type DpopSetup } from './wire-dpop.js';
 import type { Federation } from './wire-federation.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { MtlsSetup } from './wire-mtls.js';
+import type { Policies } from './wire-policy.js';
 
 /** How often expired tokens, revocations and single-use records are dropped (ms). */
 const PRUNE_MS = 60_000;
@@ -114,6 +115,7 @@ export function wireOAuth(deps: {
   singleUse: SingleUse;
   mtls: MtlsSetup;
   federation: Federation;
+  policies: Policies;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
   const nowMs = () => clock.now();
@@ -154,6 +156,7 @@ export function wireOAuth(deps: {
     commitLog,
     grants,
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
+    policy: deps.policies.decider,
     onClientSeen: agents.seen,
   };
   const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog };

@@ -5,6 +5,7 @@ import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
 import type { FederationStore } from './ports/federation-store.js';
+import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
 import type { SettingsStore } from './ports/settings-store.js';
 import type { SignalsStore } from './ports/signals-store.js';
@@ -28,6 +29,7 @@ export interface Store
     SettingsStore,
     EnrollmentStore,
     FederationStore,
+    PolicyStore,
     CaStore,
     SignalsStore,
     TokenLineageStore {

@@ -16,6 +16,9 @@ import { invalidClient, invalidRequest, OAuthError, unauthorizedClient, unsuppor
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
 import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import type { PolicyDecider } from '../../policy/policy-decider.js';
+import { PolicyRefusalError } from '../policy-refusal.js';
+import { decideTokenPolicy } from './token-policy.js';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -28,6 +31,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   grants: ReadonlyMap<string, GrantHandler>;
   /** Decides DPoP / certificate binding; without it every token is a plain bearer token. */
   senderConstraint?: SenderConstraintCheck;
+  /** The policy layer (docs/policy.md); without it the allow-list alone decides. */
+  policy?: Pick<PolicyDecider, 'decide'>;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
 }
@@ -61,7 +66,9 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     }
     const context = { request, form, client: authenticated, now };
     const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
-    const outcome = await grant(context);
+    const granted = await grant(context);
+    const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
+    const outcome = policy === undefined ? granted : { ...granted, scopes: policy.scopes, ttl: policy.ttl };
 
     const iat = Math.floor(now / 1000);
     const claims: AccessTokenClaims = {
@@ -107,6 +114,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
         kid: signer.kid,
         ...constraint.auditDetails,
         ...outcome.auditDetails,
+        ...(policy === undefined ? {} : { policy: policy.audit }),
       },
     };
     const result = await deps.commitLog.commit({
@@ -135,7 +143,10 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
       agentId: authenticated?.client.agent.id,
       now,
       claim: authenticated?.replayClaim,
-      details: grantType === undefined ? {} : { grant_type: grantType.slice(0, 80) },
+      details: {
+        ...(grantType === undefined ? {} : { grant_type: grantType.slice(0, 80) }),
+        ...(error instanceof PolicyRefusalError ? { policy: error.policy } : {}),
+      },
     });
   }
 }

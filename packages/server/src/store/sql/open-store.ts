@@ -8,6 +8,7 @@ import { sqlCommitStore } from './commit-units.js';
 import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
+import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
 import { sqlReplayClaimStore } from './replay-claim-queries.js';
@@ -67,6 +68,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlSettingsStore(ctx),
       sqlEnrollmentStore(ctx),
       sqlFederationStore(ctx),
+      sqlPolicyStore(ctx),
       sqlCaStore(ctx),
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
