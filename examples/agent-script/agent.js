@@ -1,13 +1,8 @@
 // A plain agent script: no API key anywhere. On its first run it generates its own key pair,
 // enrols the public key with a one-time token, and keeps its identity in a file (mode 0600); on
 // later runs it finds the file and does not enrol again. Tokens are fetched, cached and refreshed
-// by the SDK, and bound to a DPoP key (RFC 9449).
-//
-// Run (after `npm run build`):
-//   TOKEN=$(agentauth agents enroll-token agt_...)
-//   AGENTAUTH_ISSUER=https://auth.example.com AGENTAUTH_ENROLLMENT_TOKEN=$TOKEN \
-//   API_URL=https://api.example.com/orders API_RESOURCE=https://api.example.com \
-//   node examples/agent-script/agent.js
+// by the SDK, and bound to a DPoP key (RFC 9449). How to run it, and every command before it:
+// README.md beside this file.
 import { createAgent } from '@agentauth/client';
 import { fileKeyStore } from '@agentauth/client/node';
 
@@ -26,6 +21,10 @@ export async function runAgentScript({ issuer, enrollmentToken, identityFile, ap
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const env = process.env;
+  if (!env.AGENTAUTH_ISSUER || !env.API_URL) {
+    console.error('agent-script: set AGENTAUTH_ISSUER and API_URL: see examples/agent-script/README.md');
+    process.exit(2);
+  }
   const result = await runAgentScript({
     issuer: env.AGENTAUTH_ISSUER,
     enrollmentToken: env.AGENTAUTH_ENROLLMENT_TOKEN || undefined,

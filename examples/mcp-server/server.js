@@ -4,11 +4,9 @@
 // token (RFC 9068, or DPoP-bound, RFC 9449), its audience (this server's URL), the scope the tools
 // need, and revocation through the server's Shared Signals feed. An unauthenticated client gets
 // 401 with `WWW-Authenticate: Bearer resource_metadata="..."` and finds the authorization server
-// in the RFC 9728 metadata, as the MCP authorization specification asks.
-//
-// Run (after `npm run build`):
-//   AGENTAUTH_ISSUER=https://auth.example.com MCP_RESOURCE=https://mcp.example.com/mcp \
-//   SERVICE_CLIENT_ID=agt_... SERVICE_PRIVATE_JWK='{"kty":"EC",...}' node examples/mcp-server/server.js
+// in the RFC 9728 metadata, as the MCP authorization specification asks. How to run it, and every
+// command before it: README.md beside this file.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -68,16 +66,24 @@ export async function startMcpServer({ issuer, resource, port, host = '127.0.0.1
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { AGENTAUTH_ISSUER: issuer, MCP_RESOURCE: resource, SERVICE_CLIENT_ID: clientId, SERVICE_PRIVATE_JWK: jwk } = process.env;
-  if (!issuer || !resource || !clientId || !jwk) {
-    console.error('set AGENTAUTH_ISSUER, MCP_RESOURCE, SERVICE_CLIENT_ID and SERVICE_PRIVATE_JWK');
+  const { AGENTAUTH_ISSUER: issuer, MCP_RESOURCE: resource, SERVICE_CLIENT_ID: clientId, SERVICE_KEY_FILE: keyFile, SERVICE_PRIVATE_JWK: jwk } = process.env;
+  if (!issuer || !resource || !clientId || !(keyFile || jwk)) {
+    console.error('mcp-server: set AGENTAUTH_ISSUER, MCP_RESOURCE, SERVICE_CLIENT_ID and SERVICE_KEY_FILE (or SERVICE_PRIVATE_JWK): see examples/mcp-server/README.md');
     process.exit(2);
   }
-  const privateKey = JSON.parse(jwk);
+  // The key file as `agentauth agents create --generate-key --key-out` wrote it, or the JWK itself.
+  const privateKey = JSON.parse(keyFile ? readFileSync(keyFile, 'utf8') : jwk);
   // A stable stream name: a restarted server polls the stream it had instead of leaving it behind.
-  const feed = createSignalsFeed({ issuer, credentials: { clientId, privateKey, alg: 'ES256', kid: privateKey.kid }, streamName: 'mcp-server', onError: (error) => console.error('signals feed:', error.message) });
+  const feed = createSignalsFeed({ issuer, credentials: { clientId, privateKey, alg: privateKey.alg ?? 'ES256', kid: privateKey.kid }, streamName: 'mcp-server', onError: (error) => console.error('signals feed:', error.message) });
   await feed.start();
   const url = new URL(resource);
-  await startMcpServer({ issuer, resource, port: Number(url.port || 3000), host: '0.0.0.0', revocation: feed });
+  const server = await startMcpServer({ issuer, resource, port: Number(url.port || 3000), host: process.env.HOST ?? '127.0.0.1', revocation: feed });
   console.log(`MCP server on ${resource}`);
+  const stop = async () => {
+    await server.close();
+    await feed.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

@@ -1,10 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createResourceServer, requireScopes } from '@agentauth/resource-server';
-import { nodeAgentAuth } from '@agentauth/resource-server/node';
 import { freePort } from '../../cli/test/helpers/server-process.js';
 import { createAgent, memoryKeyStore } from '../src/index.js';
 import { countingFetch, startAgentAuth, type AgentAuthProcess } from './helpers/agentauth-process.js';
@@ -16,11 +13,11 @@ import { runAiAgent, scriptedModel } from '../../../examples/ai-sdk-agent/agent.
 import { callMcpTool } from '../../../examples/mcp-client/client.js';
 // @ts-expect-error: plain JavaScript.
 import { startMcpServer } from '../../../examples/mcp-server/server.js';
-
-const ORDERS = [{ id: 'o-1', item: 'widget', quantity: 3 }];
+// @ts-expect-error: plain JavaScript.
+import { ORDERS, startOrdersApi } from '../../../examples/orders-api/server.js';
 
 let server: AgentAuthProcess;
-let api: Server;
+let api: { close(): Promise<void> };
 let apiOrigin: string;
 let dir: string;
 const callers: string[] = [];
@@ -30,18 +27,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agentauth-examples-'));
   const port = await freePort();
   apiOrigin = `http://127.0.0.1:${port}`;
-  const rs = createResourceServer({ issuer: server.issuer, resource: apiOrigin, revocation: 'off' });
-  const guard = nodeAgentAuth(rs, { checks: [requireScopes('orders:read')] });
-  api = createServer(async (req, res) => {
-    const principal = await guard(req, res);
-    if (principal === undefined) return;
-    callers.push(`${principal.agentId}:${principal.binding}`);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ORDERS));
-  });
-  await new Promise<void>((resolve) => api.listen(port, '127.0.0.1', resolve));
+  // The shipped orders API; its revocation feed is run by examples-readme.test.ts, as its README does.
+  api = (await startOrdersApi({ issuer: server.issuer, resource: apiOrigin, port, revocation: 'off', onRequest: (principal: { agentId: string; binding: string }) => callers.push(`${principal.agentId}:${principal.binding}`) })) as { close(): Promise<void> };
 });
 afterAll(async () => {
-  await new Promise((resolve) => api?.close(resolve));
+  await api?.close();
   await server?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -65,6 +55,7 @@ describe('examples/ai-sdk-agent', () => {
     const fetches = countingFetch();
     const agent = await createAgent({ issuer: server.issuer, keyStore: memoryKeyStore(), enrollmentToken: await server.enrollmentToken(agentId), resources: { [apiOrigin]: { scope: 'orders:read' } }, fetch: fetches.fetch });
     const result = await runAiAgent({ agent, ordersApi: `${apiOrigin}/orders`, model: await scriptedModel() });
+    // The model asked for at most 5: there are fewer.
     expect(result.toolResults).toEqual([{ tool: 'listOrders', output: ORDERS }]);
     expect(result.text).toBe('Here are the open orders.');
     expect(callers.at(-1)).toBe(`${agentId}:bearer`);

@@ -30,8 +30,9 @@ export class ShellSession {
     const pattern = new RegExp(`${marker} (\\d+)\\n`);
     this.#stdout = '';
     this.#stderr = '';
-    // The marker is echoed on its own line even when the command's output has no final newline.
-    this.#bash.stdin.write(`${command}\necho; echo "${marker} $?"\n`);
+    // The marker is echoed on its own line even when the command's output has no final newline;
+    // the status is taken before that `echo`, whose own status would hide it.
+    this.#bash.stdin.write(`${command}\n__shell_status=$?; echo; echo "${marker} $__shell_status"\n`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(this.#stdout);
@@ -41,6 +42,21 @@ export class ShellSession {
       }
       if (this.#bash.exitCode !== null) throw new Error(`bash exited while running: ${command}\n${this.#stderr}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${command}\nstdout: ${this.#stdout}\nstderr: ${this.#stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Waits until what the shell printed since the last `run` began, on stdout or stderr, matches
+   * `pattern`: the line a job started in the background prints once it is ready. Returns it all.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const output = `${this.#stdout}${this.#stderr}`;
+      if (pattern.test(output)) return output;
+      if (this.#bash.exitCode !== null) throw new Error(`bash exited while waiting for ${pattern}\n${output}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
