@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delegated, exchangingAgent, ownToken } from '../oauth/exchange/exchange-harness.js';
 import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, ISSUER, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 const AUTH = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
@@ -141,6 +142,25 @@ describe.each(BACKENDS)('least-privilege report (%s)', (backend) => {
       suggested: { scopes: ['agentauth:introspect'], resources: [] },
       unused: { scopes: ['orders:read'], resources: [API] },
       unused_privileged_scopes: [],
+    });
+  });
+
+  it('counts a token exchange for the acting client, not for the subject whose token was exchanged', async () => {
+    const user = await exchangingAgent(t, 'user', { scopes: ['orders:read', 'orders:write'], resources: [API] });
+    const copilot = await exchangingAgent(t, 'copilot', { scopes: ['orders:read', 'crm:read'], resources: [API, OTHER] });
+    const subject = await ownToken(t, user, { scope: 'orders:read orders:write' });
+    await delegated(t, copilot, subject, { scope: 'orders:read' });
+    t.clock.advance(1);
+    // The user obtained one token itself; the exchanged token is the copilot's.
+    expect(await report(user)).toMatchObject({
+      used: { scopes: ['orders:read', 'orders:write'], grant_types: ['client_credentials'], tokens: 1 },
+      unused: { grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'] },
+    });
+    // The copilot's own actor token and the exchanged one. The actor token was asked for without
+    // `scope`, so it carried every scope the copilot may have for API: crm:read counts as used.
+    expect(await report(copilot)).toMatchObject({
+      used: { scopes: ['crm:read', 'orders:read'], resources: [API], grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'], tokens: 2 },
+      unused: { scopes: [], resources: [OTHER], grant_types: [] },
     });
   });
 });
