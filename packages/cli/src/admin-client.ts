@@ -21,6 +21,9 @@ import type {
   EnrollmentToken,
   ImportCaRequest,
   IssuedCertificate,
+  LeastPrivilegeQuery,
+  LeastPrivilegeReport,
+  LeastPrivilegeReportPage,
   ListAgentsOptions,
   ListBindingRulesQuery,
   ListCertificatesQuery,
@@ -163,6 +166,22 @@ export class AdminClient {
     setIf(params, 'limit', query.limit);
     setIf(params, 'cursor', query.cursor);
     return this.#json('GET', `/agents/${segment(agentId)}/tokens${queryString(params)}`);
+  }
+
+  /** The agent's least-privilege report over the last `since` days (`30d` when undefined). */
+  async getAgentReport(agentId: string, since?: string): Promise<LeastPrivilegeReport> {
+    const params = new URLSearchParams();
+    setIf(params, 'since', since);
+    return this.#json('GET', `/agents/${segment(agentId)}/report${queryString(params)}`);
+  }
+
+  /** One page of every agent's least-privilege report, by agent id. */
+  async listLeastPrivilegeReports(query: LeastPrivilegeQuery = {}): Promise<LeastPrivilegeReportPage> {
+    const params = new URLSearchParams();
+    setIf(params, 'since', query.since);
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/reports/least-privilege${queryString(params)}`);
   }
 
   /** The RFC 8693 lineage of an issued token. */

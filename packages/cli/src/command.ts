@@ -29,6 +29,8 @@ export interface Command {
   summary: string;
   /** Positional argument names, e.g. `['ID']`; all are required. */
   args: string[];
+  /** Positional arguments that may follow the required ones, e.g. `['AGENT']`. */
+  optionalArgs?: string[];
   /** The synopsis after the name, e.g. `--name N --owner O [--scope S]...`. */
   synopsis: string;
   options: Record<string, OptionSpec>;

@@ -108,9 +108,10 @@ async function runCommand(command: Command, argv: string[], io: CliIo, leading: 
   if (positionals.length < command.args.length) {
     throw new UsageError(`missing ${command.args.slice(positionals.length).join(' ')}`, command.name);
   }
-  if (positionals.length > command.args.length) {
+  const accepted = [...command.args, ...(command.optionalArgs ?? []).map((name) => `[${name}]`)];
+  if (positionals.length > accepted.length) {
     // The extra word is not echoed: it might be a secret typed in the wrong place.
-    throw new UsageError(`too many arguments (expected ${command.args.length === 0 ? 'none' : command.args.join(' ')})`, command.name);
+    throw new UsageError(`too many arguments (expected ${accepted.length === 0 ? 'none' : accepted.join(' ')})`, command.name);
   }
   const baseUrl = resolveBaseUrl(flags.string('url') ?? nonEmpty(io.env.AGENTAUTH_URL) ?? DEFAULT_URL, command.name);
   const caFile = flags.string('cacert') ?? nonEmpty(io.env.AGENTAUTH_CACERT);

@@ -9,6 +9,7 @@ import { renderJson, renderTable } from '../output.js';
 import { AGENT_COLUMNS, checkId, printWithSecret, renderAgent } from './agent-view.js';
 import { credentialCommands, KEY_OPTIONS } from './agent-credentials.js';
 import { agentTokensCommand } from './agent-tokens.js';
+import { agentReportCommand } from './agent-report.js';
 import { enrollTokenCommand } from './enroll-token.js';
 
 /** Access token lifetimes an operator may set per agent: 1 s to 1 day. */
@@ -295,5 +296,6 @@ export const agentsGroup: CommandGroup = {
     ...credentialCommands,
     enrollTokenCommand,
     agentTokensCommand,
+    agentReportCommand,
   ],
 };

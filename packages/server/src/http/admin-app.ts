@@ -17,6 +17,7 @@ import { recordRefusal } from '../audit/record-refusal.js';
 import { ADMIN_PROBLEMS } from '../admin/problem-codes.js';
 import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
+import { reportRoutes } from './admin-report-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import { streamRoutes } from './admin-stream-routes.js';
 import type { StreamAdministration } from '../signals/stream-administration.js';
@@ -144,7 +145,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams)];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams)];
   routes.push(
     adminRoute({
       method: 'GET',

@@ -1,4 +1,5 @@
 import type { AgentStore } from './ports/agent-store.js';
+import type { AgentUsageStore } from './ports/agent-usage-store.js';
 import type { AuditCheckpointStore } from './ports/audit-checkpoint-store.js';
 import type { AuditStore } from './ports/audit-store.js';
 import type { CaStore } from './ports/ca-store.js';
@@ -24,6 +25,7 @@ export interface Store
     TokenStore,
     ReplayClaimStore,
     AuditStore,
+    AgentUsageStore,
     AuditCheckpointStore,
     CommitStore,
     SettingsStore,

@@ -3,6 +3,7 @@ import type { Store } from '../../src/store/store.js';
 import { StorageUnavailableError } from '../../src/store/ports/storage-unavailable-error.js';
 import { READINESS_PROBE_SETTING } from '../../src/store/sql/storage-health.js';
 import { agentStoreContract } from './contract/agent-store-contract.js';
+import { agentUsageStoreContract } from './contract/agent-usage-store-contract.js';
 import { auditCheckpointStoreContract } from './contract/audit-checkpoint-store-contract.js';
 import { auditStoreContract } from './contract/audit-store-contract.js';
 import { caStoreContract } from './contract/ca-store-contract.js';
@@ -44,6 +45,7 @@ export function storeContract(open: () => Promise<Store>): void {
   tokenStorePruneContract(opened);
   replayClaimStoreContract(opened);
   auditStoreContract(opened);
+  agentUsageStoreContract(opened);
   auditCheckpointStoreContract(opened);
   settingsStoreContract(opened);
   enrollmentStoreContract(opened);

@@ -6,6 +6,7 @@ import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate }
 import { EnrollmentToken } from './enrollment-token.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
+import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
 import { SsfStream, SsfStreamPage } from './stream.js';
@@ -38,6 +39,9 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   AgentToken,
   AgentTokenPage,
   TokenRevocation,
+  GrantSet,
+  LeastPrivilegeReport,
+  LeastPrivilegeReportPage,
   TrustedIssuer,
   TrustedIssuerList,
   BindingRule,

@@ -1,3 +1,5 @@
+import { sql, type RawBuilder } from 'kysely';
+
 /**
  * Everything that differs between SQLite and PostgreSQL, in one small object (house style: no
  * dialect `if`s across the store). The SQL itself is one Kysely query set for both.
@@ -17,10 +19,22 @@ export interface SqlDialect {
   lockRows<Q extends { forUpdate(): Q }>(query: Q): Q;
   /** Bind parameters one statement may carry, with margin (SQLite 32766, PostgreSQL 65535). */
   readonly maxParameters: number;
+  /**
+   * The member `name` of a JSON object held in a text column: a string member as its text, any
+   * other value as JSON text, null when absent. The name is inlined, so it must be a constant of
+   * ours, never input.
+   */
+  jsonMember(column: string, name: string): RawBuilder<string | null>;
   /** True when `error` is a unique or primary-key violation. */
   isUniqueViolation(error: unknown): boolean;
   /** True when `error` is a foreign-key violation. */
   isForeignKeyViolation(error: unknown): boolean;
+}
+
+/** A member name is inlined into SQL: only plain identifiers of ours are ever named. */
+function checkMemberName(name: string): string {
+  if (!/^[a-z_]{1,64}$/.test(name)) throw new TypeError(`not a JSON member name the store names: ${name}`);
+  return name;
 }
 
 function errorCode(error: unknown): unknown {
@@ -33,6 +47,7 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   beginWrite: 'begin immediate',
   lockRows: <Q extends { forUpdate(): Q }>(query: Q): Q => query,
   maxParameters: 30_000,
+  jsonMember: (column: string, name: string) => sql<string | null>`json_extract(${sql.ref(column)}, ${sql.lit(`$.${checkMemberName(name)}`)})`,
   isUniqueViolation: (error: unknown) => {
     const code = errorCode(error);
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -46,6 +61,8 @@ export const postgresDialect: SqlDialect = Object.freeze({
   beginWrite: 'begin',
   lockRows: <Q extends { forUpdate(): Q }>(query: Q): Q => query.forUpdate(),
   maxParameters: 60_000,
+  // The column is text (one schema for both dialects), hence the cast; `->>` answers text.
+  jsonMember: (column: string, name: string) => sql<string | null>`(${sql.ref(column)}::jsonb ->> ${sql.lit(checkMemberName(name))})`,
   isUniqueViolation: (error: unknown) => errorCode(error) === '23505',
   isForeignKeyViolation: (error: unknown) => errorCode(error) === '23503',
 });

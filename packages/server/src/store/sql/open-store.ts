@@ -2,6 +2,7 @@ import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
 import { sqlAuditCheckpointStore } from './audit-checkpoint-queries.js';
 import { sqlAuditStore } from './audit-queries.js';
+import { sqlAgentUsageStore } from './agent-usage-queries.js';
 import { sqlCaStore } from './ca-queries.js';
 import { compileCommitStatements } from './commit-statements.js';
 import { sqlCommitStore } from './commit-units.js';
@@ -63,6 +64,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlTokenStore(ctx),
       sqlReplayClaimStore(ctx),
       sqlAuditStore(ctx),
+      sqlAgentUsageStore(ctx),
       sqlAuditCheckpointStore(ctx),
       sqlCommitStore(ctx, thread),
       sqlSettingsStore(ctx),

@@ -14,6 +14,7 @@ import * as m0012 from './0012-signing-key-slots.js';
 import * as m0013 from './0013-audit-checkpoints.js';
 import * as m0014 from './0014-ssf-stream-last-seen.js';
 import * as m0015 from './0015-policies.js';
+import * as m0016 from './0016-audit-agent-event-time.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -35,6 +36,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0013-audit-checkpoints': m0013,
   '0014-ssf-stream-last-seen': m0014,
   '0015-policies': m0015,
+  '0016-audit-agent-event-time': m0016,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
