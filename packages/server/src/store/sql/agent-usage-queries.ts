@@ -17,7 +17,7 @@ function checkIds(agentIds: readonly string[]): void {
 /**
  * The least-privilege report's reads (`AgentUsageStore`) over Kysely, for SQLite and PostgreSQL
  * alike. Every query is an aggregation bounded by the agent list and served by the audit log's
- * (agent_id, event, time) index (migration 0015): only the named agents' issuance records in the
+ * (agent_id, event, time) index (migration 0016): only the named agents' issuance records in the
  * window are visited, and only groups leave the database.
  */
 export function sqlAgentUsageStore(ctx: SqlContext): AgentUsageStore {
