@@ -72,13 +72,19 @@ function parsed(content) {
   }
 }
 
-/** LangChain's fake chat model: `list_orders`, then `cancel_order` of o-1, then a short answer. */
+/**
+ * LangChain's fake chat model: `list_orders`, then `cancel_order` of o-1, then an answer that
+ * reads the last tool result, as a model would.
+ */
 export async function scriptedModel() {
   const { fakeModel } = await import('@langchain/core/testing');
   return fakeModel()
     .respondWithTools([{ name: 'list_orders', args: { limit: 5 }, id: 'call-1' }])
     .respondWithTools([{ name: 'cancel_order', args: { id: 'o-1' }, id: 'call-2' }])
-    .respond(new AIMessage('Order o-1 is open; I could not cancel it.'));
+    .respond((messages) => {
+      const cancelled = parsed(messages.at(-1).content);
+      return new AIMessage(cancelled.error === undefined ? 'Order o-1 is cancelled.' : `I could not cancel order o-1: ${cancelled.message}`);
+    });
 }
 
 /** A real model when a provider key is set, else {@link scriptedModel}. */

@@ -59,7 +59,7 @@ describe('examples/langchain-agent with agentTool', () => {
       { tool: 'list_orders', output: ORDERS },
       { tool: 'cancel_order', output: { error: 'invalid_scope', required_scope: 'orders:write', message: expect.stringContaining('orders:write') } },
     ]);
-    expect(result.text).toBe('Order o-1 is open; I could not cancel it.');
+    expect(result.text).toBe('I could not cancel order o-1: not allowed: this agent may not obtain scope "orders:write"; ask the operator to grant it');
     // The API saw this agent's token, bound to its DPoP key; the refused tool never reached it.
     expect(api.calls.slice(before)).toEqual([{ method: 'GET', path: '/orders', status: 200, agentId: agent.clientId, binding: 'dpop', jkt: agent.dpopThumbprint }]);
     // The model's last turn read both results as tool messages.
@@ -71,7 +71,8 @@ describe('examples/langchain-agent with agentTool', () => {
   it('asks for each tool\'s own scope: a token for the read tool never carries the write scope', async () => {
     const fetches = countingFetch();
     const agent = await agentAllowed(['orders:read', 'orders:write'], fetches.fetch);
-    const result = (await runLangChainAgent({ agent, ordersApi, model: await scriptedModel() })) as { toolResults: { tool: string; output: unknown }[] };
+    const result = (await runLangChainAgent({ agent, ordersApi, model: await scriptedModel() })) as { text: string; toolResults: { tool: string; output: unknown }[] };
+    expect(result.text).toBe('Order o-1 is cancelled.');
     expect(result.toolResults).toEqual([
       { tool: 'list_orders', output: ORDERS },
       { tool: 'cancel_order', output: { id: 'o-1', status: 'cancelled' } },

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAgent, InsufficientScopeError, memoryKeyStore, type Agent, type StoredIdentity } from '../src/index.js';
 import { startAgentAuth, type AgentAuthProcess } from './helpers/agentauth-process.js';
@@ -84,5 +85,15 @@ describe('the route following the Shared Signals feed (a long-lived Node.js proc
     await server.admin('POST', `/agents/${agent.clientId}/suspend`);
     // The feed delivers the revocation within about a second: poll for it (no fixed sleep).
     await expect.poll(async () => (await agent.fetch(ROUTE, { token })).status, { timeout: 15_000 }).toBe(401);
+  });
+});
+
+describe('docs/resource-server.md', () => {
+  it('shows the route handler exactly as the file this test runs', async () => {
+    const doc = await readFile(new URL('../../../docs/resource-server.md', import.meta.url), 'utf8');
+    const file = await readFile(new URL('../../../examples/nextjs-route/app/api/orders/route.ts', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Next.js route handlers'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBe(file);
   });
 });
