@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createResourceServer, requireScopes } from '@agentauth/resource-server';
 import { nodeAgentAuth } from '@agentauth/resource-server/node';
 
+/** The open orders, the same for every caller: the example is about who may read them. */
 export const ORDERS = [{ id: 'o-1', item: 'widget', quantity: 3 }];
 
 /**

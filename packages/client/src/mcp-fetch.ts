@@ -21,8 +21,9 @@ export interface McpAuthOptions {
   /**
    * On a 403 `insufficient_scope` naming a scope (RFC 6750 §3.1), ask once for a token with that
    * scope added and send the request again: the MCP specification's step-up authorization. The
-   * authorization server still grants only what the operator allowed. Default true; with false,
-   * the InsufficientScopeError propagates at once.
+   * authorization server still grants only what the operator allowed. Without `scope`, the step
+   * asks for the challenge's scope alone (the agent's configured scope is not known here). Default
+   * true; with false, the InsufficientScopeError propagates at once.
    */
   stepUp?: boolean;
 }
