@@ -16,7 +16,7 @@ export default defineConfig({
         ]),
       ),
       '@agentauth/resource-server': pkg('resource-server'),
-      '@agentauth/client/node': fileURLToPath(new URL('./packages/client/src/node.ts', import.meta.url)),
+      ...Object.fromEntries(['node', 'mcp', 'langchain'].map((name) => [`@agentauth/client/${name}`, fileURLToPath(new URL(`./packages/client/src/${name}.ts`, import.meta.url))])),
       '@agentauth/client': pkg('client'),
       '@agentauth/server': pkg('server'),
     },

@@ -1,7 +1,8 @@
 // An MCP client (Model Context Protocol, streamable HTTP) whose every request carries an
-// agentauth token for the MCP server's resource, attached by `agent.fetch`: DPoP proofs, nonce
-// retries, a fresh token on 401 and refresh ahead of expiry all happen underneath the MCP SDK.
-// It calls the protected MCP server of examples/mcp-server.
+// agentauth token for the MCP server's resource. Uses @agentauth/client/mcp: `mcpTransportOptions`
+// gives the transport a `fetch` that goes through `agent.fetch` (DPoP proofs, nonce retries, a
+// fresh token on 401, refresh ahead of expiry, step-up on `insufficient_scope`), all underneath
+// the MCP SDK. It calls the protected MCP server of examples/mcp-server.
 //
 // Run (after `npm run build`, with examples/mcp-server running):
 //   AGENTAUTH_ISSUER=https://auth.example.com AGENTAUTH_ENROLLMENT_TOKEN=$(agentauth agents enroll-token agt_...) \
@@ -9,15 +10,14 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createAgent } from '@agentauth/client';
+import { mcpTransportOptions } from '@agentauth/client/mcp';
 import { fileKeyStore } from '@agentauth/client/node';
 
 /** Connects to the MCP server at `mcpUrl` as `agent`, lists its tools and calls one. */
 export async function callMcpTool(agent, mcpUrl, toolName, args = {}) {
   const client = new Client({ name: 'agentauth-mcp-client', version: '1.0.0' });
   // The MCP server's URL is its resource (RFC 8707), as the MCP authorization spec asks.
-  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), {
-    fetch: (url, init) => agent.fetch(url, { ...init, resource: mcpUrl, scope: 'orders:read' }),
-  });
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), mcpTransportOptions(agent, { resource: mcpUrl, scope: 'orders:read' }));
   await client.connect(transport);
   try {
     const tools = await client.listTools();

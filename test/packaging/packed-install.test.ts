@@ -80,12 +80,14 @@ beforeAll(async () => {
   const locked = (name: string) => `${name}@${lock.packages[`node_modules/${name}`]!.version}`;
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'agentauth-consumer', private: true, type: 'module' }));
   for (const file of await readdir(consumerFiles)) await copyFile(join(consumerFiles, file), join(project, file));
+  // @langchain/core is the optional peer of @agentauth/client/langchain, installed as an app that
+  // uses it would; the MCP SDK is left out on purpose: /mcp must load without it.
   // --ignore-scripts: the server's SQLite driver would otherwise compile from source for minutes
   // here; loading the driver is the server's own tests' business, not the packaging's.
   await succeed(project, 'npm', [
     'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts',
     ...packed.map((tarball) => `./${tarball.filename}`),
-    locked('hono'), locked('@types/node'),
+    locked('hono'), locked('@types/node'), locked('@langchain/core'), locked('zod'),
   ]);
 }, 10 * MINUTES);
 
@@ -155,6 +157,15 @@ describe('the installed packages', () => {
     expect(output).toEqual({
       principal: { agentId: 'agt_packed', clientId: 'agt_packed', scopes: ['orders:read'], binding: 'bearer' },
       forged: { isVerificationError: true, status: 401, error: 'invalid_token' },
+    });
+  });
+
+  it('load @agentauth/client/mcp without the MCP SDK, and make LangChain tools of the project\'s own @langchain/core', async () => {
+    const output = JSON.parse(await succeed(project, process.execPath, ['integrations.mjs'])) as unknown;
+    expect(output).toEqual({
+      mcpSdkInstalled: false,
+      mcp: { fetch: 'function', elsewhere: 'TypeError' },
+      langchain: { name: 'list_orders', structuredTool: true },
     });
   });
 
