@@ -14,6 +14,8 @@ export class AgentError extends Error {
   constructor(
     readonly code: AgentErrorCode,
     message: string,
+    /** For the audit record only, never the caller: e.g. the policies that refused (docs/policy.md). */
+    readonly auditDetail?: string,
   ) {
     super(message);
   }

@@ -9,6 +9,7 @@ import { ConflictError } from '../store/ports/conflict-error.js';
 import type { AgentFilter, AgentStore } from '../store/ports/agent-store.js';
 import type { Page, PageRequest } from '../store/ports/page.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
+import type { RegistrationPolicy } from './registration-policy.js';
 import { AgentError, invalid } from './agent-error.js';
 import { checkTlsSubject, hasX5c, tlsAuditFields, tlsSubjectCount } from './tls-client-auth-fields.js';
 import { newAgentId } from './agent-ids.js';
@@ -32,6 +33,8 @@ export interface AgentServiceDeps {
    * `tls_client_auth_san_uri` = `spiffe://<trust domain>/agent/<id>`, the URI SAN our CA issues it.
    */
   trustDomain?: string;
+  /** The policy layer's decision on new agents (docs/policy.md); without it, valid input is enough. */
+  registrationPolicy?: RegistrationPolicy;
 }
 
 /** The authority behind a change: only an administrator may grant privileged scopes. */
@@ -129,6 +132,14 @@ export class AgentService {
       clientSecret = built.clientSecret;
     }
     const registration = options.registrationAccessToken ? generateSecret(this.deps.random) : undefined;
+    const refused = this.deps.registrationPolicy?.({
+      agent: { id, status: 'active', ...fields, registrationAccessTokenHash: null, revokedBefore: null, createdAt: now, updatedAt: now, lastSeenAt: null, version: 0 },
+      via: options.via,
+      actor: ctx.actor,
+      sourceIp: ctx.sourceIp,
+      now,
+    });
+    if (refused !== undefined) throw new AgentError('forbidden', refused.description, refused.detail);
 
     const registered = this.record('agent.registered', id, ctx, {
       via: options.via,

@@ -2,6 +2,8 @@
 export type CaErrorCode =
   /** The agent does not exist, or is suspended or disabled. */
   | 'agent_not_active'
+  /** A Cedar policy refused the certificate (docs/policy.md). */
+  | 'policy_denied'
   /** An operator's import is not a usable CA certificate and key. */
   | 'invalid_import'
   /** The hierarchy cannot do what was asked (an imported root without its key cannot rotate). */

@@ -1,3 +1,4 @@
+import type { CertificatePolicy } from './certificate-policy.js';
 import type { X509Certificate } from 'node:crypto';
 import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
@@ -27,6 +28,8 @@ export interface CertificateAuthorityDeps {
   commitLog: CommitLog;
   events: RevocationEvents;
   logger: { info(msg: string): void; warn(msg: string): void; error(obj: unknown, msg: string): void };
+  /** The policy layer's decision on agent certificates; without it, active agents get them. */
+  policy?: CertificatePolicy;
   /** Our issuer identifier: the base of the CRL distribution point URLs. */
   issuer: string;
   trustDomain: string;

@@ -6,6 +6,7 @@ import { DerError, fromPem, readDer } from '../der/der-reader.js';
 import { pem } from '../der/der-writer.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
+import type { PolicyAuditFacts } from '../policy/policy-outcome.js';
 import { makeIntermediateCa, makeRootCa, openSigningCa } from './ca-hierarchy.js';
 import { importAuthority, type CaImport } from './ca-import.js';
 import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
@@ -47,6 +48,16 @@ interface Issuing {
  *
  * Nothing runs until `sync()`; `start()` adds the timers (rotation, CRL reissue, agent revocation).
  */
+/** A certificate a policy refused: the caller sees `access_denied`, the audit record why. */
+class PolicyDeniedCertificate extends CaError {
+  constructor(
+    readonly detail: string,
+    readonly audit: PolicyAuditFacts,
+  ) {
+    super('policy_denied', 'a policy does not allow this agent a certificate now');
+  }
+}
+
 export class CertificateAuthority {
   private issuing: Issuing | undefined;
   private signers = new Map<string, SigningCa>();
@@ -135,10 +146,16 @@ export class CertificateAuthority {
       const request = readCertificationRequest(der, { trustDomain: this.deps.trustDomain, spiffeId });
       if (options.sameIdentity === true) checkReenrollIdentity(der, options.renewing as Buffer);
       const serverAuth = agent.labels[SERVES_LABEL] === 'true';
-      return await this.issueLeaf({ publicKey: request.publicKey, spiffeId, clientAuth: true, serverAuth }, agentId, context, renewed);
+      const ttlSeconds = Math.min(this.deps.certificateTtl, MAX_CERTIFICATE_TTL);
+      const decision = this.deps.policy?.({ agent, renewal: options.renewing !== undefined, sourceIp: context.sourceIp ?? null, ttl: ttlSeconds, now: this.deps.clock.now() });
+      if (decision !== undefined && !decision.ok) throw new PolicyDeniedCertificate(decision.detail, decision.audit);
+      const policy = decision === undefined ? {} : { policy: decision.audit };
+      return await this.issueLeaf({ publicKey: request.publicKey, spiffeId, clientAuth: true, serverAuth, ttlSeconds: decision?.ttl ?? ttlSeconds }, agentId, context, { ...renewed, ...policy });
     } catch (error) {
       if (error instanceof CsrError || error instanceof CaError) {
-        await this.audit({ event: 'certificate.denied', outcome: 'failure', agentId, context, reason: error instanceof CsrError ? `${error.code}: ${error.detail}` : error.code, details: { spiffe_id: spiffeId, ...renewed } });
+        const reason = error instanceof CsrError ? `${error.code}: ${error.detail}` : error instanceof PolicyDeniedCertificate ? `${error.code}: ${error.detail}` : error.code;
+        const policy = error instanceof PolicyDeniedCertificate ? { policy: error.audit } : {};
+        await this.audit({ event: 'certificate.denied', outcome: 'failure', agentId, context, reason, details: { spiffe_id: spiffeId, ...renewed, ...policy } });
       }
       throw error;
     }

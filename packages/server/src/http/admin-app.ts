@@ -99,7 +99,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
           agentId: typeof id === 'string' && AGENT_ID_PATTERN.test(id) ? id : null,
           actor: principals.get(request)?.actor ?? null,
           sourceIp: request.ip,
-          reason: `${refusal.code}: ${refusal.detail}`,
+          reason: `${refusal.code}: ${refusal.auditDetail ?? refusal.detail}`,
           requestId: request.id,
           details: { method: request.method, path: pathOf(request), status: ADMIN_PROBLEMS[refusal.code].status },
         });

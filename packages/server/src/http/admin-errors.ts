@@ -63,6 +63,8 @@ export interface AdminRefusal {
   /** Says what to fix; safe for the administrator (names the field and the rule, never a secret). */
   detail: string;
   headers: Readonly<Record<string, string>>;
+  /** What the audit record says instead of `detail`, when it knows more than the caller may (a deciding policy). */
+  auditDetail?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export interface AdminRefusal {
 export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { logger: Pick<Logger, 'error'>; clock: Clock }): AdminRefusal {
   const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });
   if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
+  if (error instanceof AgentError && error.auditDetail !== undefined) return { ...refusal(problemCodeOf(error.code), error.message), auditDetail: error.auditDetail };
   if (error instanceof AgentError || error instanceof FederationError) return refusal(problemCodeOf(error.code), error.message);
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));

@@ -117,7 +117,7 @@ export function caAdminRoutes(ca: CertificateAuthority | undefined): AdminRoute[
           return { spiffe_id: issued.spiffeId, serial: issued.serial, certificate_chain: issued.chainPem, trust_bundle: authority.trustBundle().pem, expires_at: rfc3339(issued.notAfter) };
         } catch (error) {
           if (error instanceof CsrError) throw new AdminProblem('validation_failed', `csr: ${error.code}: ${error.message}`);
-          if (error instanceof CaError) throw new AdminProblem('conflict', 'the agent does not exist or is not active');
+          if (error instanceof CaError) throw new AdminProblem('conflict', error.code === 'policy_denied' ? error.message : 'the agent does not exist or is not active');
           throw error;
         }
       },

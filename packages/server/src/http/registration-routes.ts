@@ -68,7 +68,7 @@ const ABSENT_HASH = hashSecret('no registration access token');
 function toOAuthError(error: unknown): unknown {
   if (error instanceof AgentError) {
     if (error.code === 'not_found') return invalidToken(`client vanished: ${error.message}`);
-    return invalidClientMetadata(error.message);
+    return invalidClientMetadata(error.message, error.auditDetail ?? error.message);
   }
   const code = (error as { code?: unknown } | undefined)?.code;
   const body = typeof code === 'string' ? BODY_ERRORS[code] : undefined;

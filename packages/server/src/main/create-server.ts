@@ -4,6 +4,8 @@ import { createAdminAuthenticator } from '../admin/authenticate-admin.js';
 import type { AgentService } from '../agents/agent-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
+import { certificatePolicy } from '../ca/certificate-policy.js';
+import { registrationPolicy } from '../agents/registration-policy.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { Deps } from './deps.js';
@@ -79,11 +81,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const singleUse = await wireSingleUse({ config, clock, logger, store, masterKey, audit, lifecycle, rateLimitRedis: options.rateLimitRedis });
     // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
     const remoteJwks = wireRemoteJwks(config, clock);
-    const agents = wireAgents({ ...deps, remoteJwks, lifecycle });
-    const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent } });
+    const policies = await wirePolicies({ config, clock, logger, store, lifecycle });
+    const agents = wireAgents({ ...deps, remoteJwks, registrationPolicy: registrationPolicy(policies.decider), lifecycle });
+    const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
-    const policies = await wirePolicies({ config, clock, logger, store, lifecycle });
     const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });

@@ -9,6 +9,7 @@ import { ClientDirectory } from '../oauth/client-directory.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
 import type { Store } from '../store/store.js';
+import type { RegistrationPolicy } from '../agents/registration-policy.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** How often a node reads the agents' change counter, to see changes other nodes made (ms). */
@@ -40,6 +41,7 @@ export function wireAgents(deps: {
   store: Store;
   events: RevocationEvents;
   remoteJwks: RemoteJwks;
+  registrationPolicy: RegistrationPolicy;
   lifecycle: Lifecycle;
 }): Agents {
   const { clock, logger, store, lifecycle } = deps;
@@ -58,7 +60,7 @@ export function wireAgents(deps: {
     process.on('message', onMessage);
     lifecycle.onClose('cluster agent notices', () => process.off('message', onMessage));
   }
-  const service = new AgentService({ clock, random: deps.random, store, onAgentChanged, events: deps.events, trustDomain: deps.config.trustDomain });
+  const service = new AgentService({ clock, random: deps.random, store, onAgentChanged, events: deps.events, trustDomain: deps.config.trustDomain, registrationPolicy: deps.registrationPolicy });
 
   const lastSeen = new Map<string, number>();
   const flushLastSeen = () => {

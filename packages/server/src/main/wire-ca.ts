@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import type { AgentStore } from '../store/ports/agent-store.js';
 import type { CaStore } from '../store/ports/ca-store.js';
 import { CertificateAuthority } from '../ca/certificate-authority.js';
+import type { CertificatePolicy } from '../ca/certificate-policy.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** How often each node applies due CA rotations and loads other nodes' changes (ms). */
@@ -26,12 +27,14 @@ export async function wireCertificateAuthority(
     masterKey: Buffer;
     store: CaStore;
     agents: Pick<AgentStore, 'getAgent'>;
+    policy: CertificatePolicy;
     lifecycle: Lifecycle;
   },
 ): Promise<CertificateAuthority> {
   const ca = new CertificateAuthority({
     store: deps.store,
     agents: deps.agents,
+    policy: deps.policy,
     masterKey: deps.masterKey,
     clock: deps.clock,
     random: deps.random,

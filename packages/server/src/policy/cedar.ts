@@ -42,7 +42,9 @@ export function splitPolicies(text: string): { ok: true; policies: string[] } | 
 export function policyShape(text: string): { ok: true; effect: 'permit' | 'forbid'; annotations: Record<string, string> } | { ok: false; errors: DetailedError[] } {
   const answer = cedar.policyToJson(text);
   if (answer.type === 'failure') return { ok: false, errors: answer.errors };
-  return { ok: true, effect: answer.json.effect, annotations: { ...answer.json.annotations } };
+  // A valueless annotation (`@require_approval`) comes back as null: it reads as the empty string.
+  const annotations = Object.fromEntries(Object.entries(answer.json.annotations ?? {}).map(([name, value]) => [name, value ?? '']));
+  return { ok: true, effect: answer.json.effect, annotations };
 }
 
 /** Strict validation of `policies` against `schema`: every error Cedar finds, by policy id. */

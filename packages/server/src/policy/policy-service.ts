@@ -11,7 +11,7 @@ import { PolicyError } from './policy-error.js';
 import type { PolicyFacts, PolicyQuery } from './policy-request.js';
 import type { PolicyBinding } from './policy-schema.js';
 import { BASELINE_POLICIES, CompiledPolicySet, type PolicySetContent } from './policy-set.js';
-import { parsePolicySource, type PolicyText } from './policy-source.js';
+import { inSource, parsePolicySource, type PolicyText } from './policy-source.js';
 
 /** A change to the policy set, as the admin API and the CLI ask for it. */
 export interface PolicyChange {
@@ -116,10 +116,12 @@ export class PolicyService {
   /** Builds and validates the set a change would produce. */
   private propose(current: CompiledPolicySet, change: PolicyChange): { set: CompiledPolicySet; content: PolicySetContent; diff: Omit<AppliedChange, 'version'> } {
     let incoming: PolicyText[] = [];
+    const startOf = new Map<string, { line: number; column: number }>();
     if (change.source !== undefined) {
       const parsed = parsePolicySource(change.source);
       if (!parsed.ok) throw new PolicyError('policy_invalid', 'the policies do not parse', parsed.problems);
       incoming = parsed.policies.map(({ id, description, text }) => ({ id, description, text }));
+      for (const policy of parsed.policies) startOf.set(policy.id, policy.at);
     }
     const byId = new Map(change.replace ? [] : current.content.policies.map((p) => [p.id, p] as const));
     for (const id of change.delete ?? []) {
@@ -129,7 +131,14 @@ export class PolicyService {
     for (const policy of incoming) byId.set(policy.id, policy);
     const content: PolicySetContent = { policies: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)), entities: change.entities ?? current.content.entities };
     const compiled = CompiledPolicySet.compile(current.version + 1, content, { preparse: false });
-    if (!compiled.ok) throw new PolicyError('policy_invalid', 'the policy set does not validate against the schema', compiled.problems);
+    if (!compiled.ok) {
+      // Lines of the policies just sent count in the source the caller sent.
+      const located = compiled.problems.map((p) => {
+        const at = p.policyId === null ? undefined : startOf.get(p.policyId);
+        return at === undefined ? p : inSource(p, at);
+      });
+      throw new PolicyError('policy_invalid', 'the policy set does not validate against the schema', located);
+    }
 
     const before = new Map(current.content.policies.map((p) => [p.id, p.text] as const));
     const after = new Map(content.policies.map((p) => [p.id, p.text] as const));

@@ -77,8 +77,14 @@ export class CompiledPolicySet {
       policies.set(policy.id, policy);
     }
     const texts = Object.fromEntries([...policies].map(([id, p]) => [id, p.text]));
+    // Cedar reports one error per action a policy may apply to: the same mistake, said once.
+    const said = new Set<string>();
     for (const { policyId, error } of validatePolicies(POLICY_SCHEMA, texts)) {
-      problems.push(locate(policies.get(policyId ?? '')?.text ?? '', 0, policyId, error));
+      const problem = locate(policies.get(policyId ?? '')?.text ?? '', 0, policyId, error);
+      const key = `${policyId}|${problem.line}|${problem.column}|${problem.message.replace(/Action::"[^"]*"/g, '')}`;
+      if (said.has(key)) continue;
+      said.add(key);
+      problems.push(problem);
     }
     const entities = completeEntities(content.entities, problems);
     if (problems.length > 0) return { ok: false, problems };

@@ -12,6 +12,8 @@ export interface PolicyText {
 export interface ParsedPolicy extends PolicyText {
   effect: 'permit' | 'forbid';
   effects: PolicyEffects;
+  /** Where the policy's text starts in the source it was parsed from (1-based). */
+  at: { line: number; column: number };
 }
 
 /** One problem in a policy source, located by line and column (1-based) when Cedar says where. */
@@ -72,7 +74,7 @@ export function parsePolicySource(source: string): { ok: true; policies: ParsedP
       problems.push(...effects.problems.map((message) => ({ policyId: id, ...at, message })));
       continue;
     }
-    policies.push({ id, description: shape.annotations.description ?? '', text: text.trim(), effect: shape.effect, effects: effects.effects });
+    policies.push({ id, description: shape.annotations.description ?? '', text: text.trim(), effect: shape.effect, effects: effects.effects, at });
   }
   if (problems.length > 0) return { ok: false, problems };
   if (policies.length === 0) return fail(null, null, 'no policy in the source');
@@ -86,6 +88,15 @@ export function locate(source: string, offset: number, policyId: string | null, 
   const label = location?.label ? ` (${location.label})` : '';
   const help = error.help ? `; ${error.help}` : '';
   return { policyId, ...where, message: `${error.message}${label}${help}` };
+}
+
+/**
+ * A problem found in a policy's own text, located in the source the policy came from: Cedar
+ * validates each policy on its own, so its lines count from the policy's first line.
+ */
+export function inSource(problem: PolicyProblem, at: { line: number; column: number }): PolicyProblem {
+  if (problem.line === null) return { ...problem, line: at.line, column: at.column };
+  return { ...problem, line: at.line + problem.line - 1, column: problem.line === 1 && problem.column !== null ? at.column + problem.column - 1 : problem.column };
 }
 
 function position(source: string, offset: number): { line: number; column: number } {
