@@ -6,7 +6,7 @@
 // Without a model provider key it runs with LangChain's own fake chat model (`fakeModel` from
 // @langchain/core/testing), which asks for `list_orders`, then `cancel_order`, then answers; so
 // the whole path (model -> tool -> agentauth -> API) runs anyway. With OPENAI_API_KEY set (and
-// `npm install @langchain/openai`) a real model decides. Commands: README.md beside this file.
+// `npm install --no-save @langchain/openai@1`) a real model decides. Commands: README.md beside this file.
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { z } from 'zod';
 import { createAgent } from '@agentauth/client';
@@ -96,12 +96,14 @@ export async function chooseModel(env = process.env) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const env = process.env;
+  // The model first, so that a missing provider package does not spend the enrolment token.
+  const model = await chooseModel(env);
   const agent = await createAgent({
     issuer: env.AGENTAUTH_ISSUER,
     keyStore: fileKeyStore(env.AGENTAUTH_IDENTITY_FILE ?? '.agentauth/langchain-agent.json'),
     enrollmentToken: env.AGENTAUTH_ENROLLMENT_TOKEN || undefined,
     dpop: true,
   });
-  const result = await runLangChainAgent({ agent, ordersApi: env.ORDERS_API, model: await chooseModel(env) });
+  const result = await runLangChainAgent({ agent, ordersApi: env.ORDERS_API, model });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -1,9 +1,7 @@
 // The API the LangChain agent calls: a plain node:http service protected by
 // @agentauth/resource-server. `GET /orders` needs `orders:read`, `POST /orders/{id}/cancel` needs
 // `orders:write`; a token without the scope is refused with RFC 6750 403 `insufficient_scope`.
-//
-// Run (after `npm run build`): AGENTAUTH_ISSUER=http://127.0.0.1:8080 ORDERS_API=http://127.0.0.1:4000 \
-//   node examples/langchain-agent/orders-api.js
+// How to run it, and every command before it: README.md beside this file.
 import { createServer } from 'node:http';
 import { createResourceServer, requireScopes } from '@agentauth/resource-server';
 import { nodeAgentAuth } from '@agentauth/resource-server/node';
@@ -50,5 +48,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // A demo: revocation reaches this API only when the token expires. A real service follows the
   // Shared Signals feed (createSignalsFeed; see examples/mcp-server).
   await startOrdersApi({ issuer, resource: url.origin, port: Number(url.port || 80), revocation: 'off' });
-  console.log(`orders API on ${url.origin}`);
+  console.log(`orders API on ${url.origin}/orders (revocation: off)`);
 }

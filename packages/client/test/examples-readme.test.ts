@@ -5,6 +5,8 @@ import { ROOT } from '../../cli/test/helpers/server-process.js';
 import { startReadmeSession, type ReadmeSession } from './helpers/readme-session.js';
 // @ts-expect-error: the examples are plain JavaScript, without declarations.
 import { ORDERS } from '../../../examples/orders-api/server.js';
+// @ts-expect-error: plain JavaScript.
+import { ORDERS as LANGCHAIN_ORDERS } from '../../../examples/langchain-agent/orders-api.js';
 
 /**
  * Every example's README "Run it" section, command by command as written, in one shell against a
@@ -16,8 +18,10 @@ import { ORDERS } from '../../../examples/orders-api/server.js';
 
 const ORDERS_API = 'http://127.0.0.1:3001';
 const MCP_SERVER = 'http://127.0.0.1:3000';
+const LANGCHAIN_API = 'http://127.0.0.1:4000';
 const ORDERS_READY = /orders API on http:\S+\/orders \(revocation: signals feed\)/;
 const MCP_READY = /MCP server on http:\S+\/mcp/;
+const LANGCHAIN_READY = /orders API on http:\S+\/orders \(revocation: off\)/;
 // Starting a server process and a dozen commands, on a loaded machine.
 const STEP_TIMEOUT = 120_000;
 
@@ -160,5 +164,39 @@ describe('examples/mcp-client/README.md', () => {
     }
     expect(statSync(join(s.dir, '.agentauth/mcp-agent.json')).mode & 0o777).toBe(0o600);
     await s.step(7);
+  }, STEP_TIMEOUT);
+});
+
+describe('examples/langchain-agent/README.md', () => {
+  const session = readmeSession('examples/langchain-agent/README.md', [LANGCHAIN_API], 6);
+
+  it('prints the orders and a readable refusal of cancel_order while the agent has orders:read only, and the order cancelled once orders:write is granted', async () => {
+    const s = session();
+    await s.step(2, LANGCHAIN_READY);
+    const [, created] = await s.step(3);
+    expect(created!.stdout).toMatch(/^scopes:\s+orders:read$/m);
+
+    const [refused] = await s.step(4);
+    expect(JSON.parse(refused!.stdout)).toEqual({
+      text: 'I could not cancel order o-1: not allowed: this agent may not obtain scope "orders:write"; ask the operator to grant it',
+      toolResults: [
+        { tool: 'list_orders', output: LANGCHAIN_ORDERS },
+        { tool: 'cancel_order', output: { error: 'invalid_scope', required_scope: 'orders:write', message: expect.stringMatching(/^not allowed: /) } },
+      ],
+    });
+    expect(statSync(join(s.dir, '.agentauth/langchain-agent.json')).mode & 0o777).toBe(0o600);
+
+    // The token of step 3 is still in the environment and already spent: a second enrolment would fail the step.
+    const [granted, cancelled] = await s.step(5);
+    expect(granted!.stdout).toMatch(/^scopes:\s+orders:read,orders:write$/m);
+    expect(JSON.parse(cancelled!.stdout)).toEqual({
+      text: 'Order o-1 is cancelled.',
+      toolResults: [
+        { tool: 'list_orders', output: LANGCHAIN_ORDERS },
+        { tool: 'cancel_order', output: { id: 'o-1', status: 'cancelled' } },
+      ],
+    });
+
+    await s.step(6);
   }, STEP_TIMEOUT);
 });
