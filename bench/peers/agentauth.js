@@ -68,7 +68,18 @@ export async function spawnAgentauth({ cpus, workers = 1 }) {
     }
     return (await response.json()).agent;
   };
-  return { base, metadata, register, handle };
+  /** An admin API call with the bootstrap token; resolves to the JSON answer, throws on a non-2xx. */
+  const admin = async (method, path, body) => {
+    const response = await globalThis.fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bootstrapToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`agentauth: ${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+    return text === '' ? undefined : JSON.parse(text);
+  };
+  return { base, metadata, register, admin, handle };
 }
 
 /**
@@ -76,7 +87,7 @@ export async function spawnAgentauth({ cpus, workers = 1 }) {
  * agent with `publicJwk`, and resolves once it can issue tokens.
  */
 export async function startAgentauth({ publicJwk, scope, resource, workers, cpus }) {
-  const { metadata, register, handle } = await spawnAgentauth({ cpus, workers });
+  const { metadata, register, admin, handle } = await spawnAgentauth({ cpus, workers });
   const agent = await register({ name: 'bench', scopes: [scope], resources: [resource], jwks: { keys: [publicJwk] } });
   return {
     name: workers > 1 ? `agentauth --workers ${workers}` : 'agentauth (1 process)',
@@ -84,6 +95,8 @@ export async function startAgentauth({ publicJwk, scope, resource, workers, cpus
     issuer: metadata.issuer,
     tokenUrl: metadata.token_endpoint,
     clientId: agent.id,
+    /** Admin API calls with the bootstrap token (`admin(method, path, body)`). */
+    admin,
     /** What the server printed (last 8 KiB): warnings, or why it failed. */
     output: handle.output,
     stop: handle.stop,

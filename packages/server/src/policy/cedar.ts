@@ -60,21 +60,21 @@ export function checkEntities(schema: string, entities: EntityJson[]): DetailedE
   return answer.type === 'failure' ? answer.errors : [];
 }
 
-/** Parses the schema once into Cedar's cache under `name`; throws when it does not parse. */
-export function preparseSchema(name: string, schema: string): void {
-  const answer = cedar.preparseSchema(name, schema);
-  if (answer.type === 'failure') throw new Error(`the policy schema does not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
-}
-
 /** Parses a validated policy set once into Cedar's cache under `id`. */
 export function preparsePolicies(id: string, policies: CedarPolicies): void {
   const answer = cedar.preparsePolicySet(id, { staticPolicies: { ...policies } });
   if (answer.type === 'failure') throw new Error(`a validated policy set does not parse: ${answer.errors.map((e) => e.message).join('; ')}`);
 }
 
-/** Decides one request against preparsed policies and schema (Cedar's stateful API). */
-export function decidePreparsed(policySetId: string, schemaName: string, request: CedarRequest): CedarAnswer {
-  return answerOf(cedar.statefulIsAuthorized({ ...request, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaName, validateRequest: true }));
+/**
+ * Decides one request against preparsed policies (Cedar's stateful API), without checking the
+ * request against the schema: with the schema, the same decision costs 2.5 times as much (measured
+ * with 100 policies: ~1 ms against ~0.4 ms). The policies were validated against the schema in
+ * strict mode, extension values are given explicitly (`__extn`), and requests are built by one
+ * function (`policy-request.ts`) whose output `decideOnce` checks against the schema in the tests.
+ */
+export function decidePreparsed(policySetId: string, request: CedarRequest): CedarAnswer {
+  return answerOf(cedar.statefulIsAuthorized({ ...request, preparsedPolicySetId: policySetId, validateRequest: false }));
 }
 
 /** Decides one request, parsing `policies` and `schema` for this call only (tools, dry runs). */

@@ -59,7 +59,8 @@ export class PolicyDecider {
     const time = policyTime(query.facts.now, this.options.timeZone);
     const context = policyContext(query, time);
     const principal = agentEntity(query.agent);
-    const contextKey = cacheable ? `${active.version}|${query.agent.id}|${query.agent.version}|${query.action}|${JSON.stringify(context)}` : '';
+    const keyed = active.readsTime ? context : { ...context, time: null, hour: null, weekday: null };
+    const contextKey = cacheable ? `${active.version}|${query.agent.id}|${query.agent.version}|${query.action}|${JSON.stringify(keyed)}` : '';
 
     const resources = query.resources.length > 0 ? query.resources : [this.options.issuer];
     const scopes = query.scopes.length > 0 ? query.scopes : [''];

@@ -1,4 +1,4 @@
-import { checkEntities, decideOnce, decidePreparsed, preparsePolicies, preparseSchema, validatePolicies, type CedarAnswer, type CedarRequest, type EntityJson } from './cedar.js';
+import { checkEntities, decideOnce, decidePreparsed, preparsePolicies, validatePolicies, type CedarAnswer, type CedarRequest, type EntityJson } from './cedar.js';
 import { POLICY_SCHEMA } from './policy-schema.js';
 import { locate, parsePolicySource, type ParsedPolicy, type PolicyProblem, type PolicyText } from './policy-source.js';
 
@@ -31,11 +31,10 @@ const MAX_ENTITIES = 10_000;
 const OPERATOR_ENTITY_TYPES = ['Resource', 'Group'];
 /** `Resource.sensitivity` where an operator did not say. */
 export const DEFAULT_SENSITIVITY = 'normal';
-/** The name of the schema in Cedar's cache. */
-const SCHEMA_NAME = 'agentauth';
-
-let schemaLoaded = false;
 let nextSetId = 0;
+
+/** Words by which a policy can read the request's time; a set without them decides the same all day. */
+const TIME_WORDS = /\b(time|hour|weekday)\b/;
 
 /**
  * A validated policy set, ready to decide requests. `compile` validates every policy against the
@@ -53,6 +52,11 @@ export class CompiledPolicySet {
     private readonly groups: readonly EntityJson[],
     /** Cedar's cache id when preparsed (the set in force), else each decision parses it. */
     private readonly preparsedId: string | undefined,
+    /**
+     * False when no policy can read the request's time (none names `time`, `hour` or `weekday`):
+     * equal requests then have equal decisions all day, and the decider's cache keys leave time out.
+     */
+    readonly readsTime: boolean,
   ) {}
 
   /**
@@ -91,16 +95,13 @@ export class CompiledPolicySet {
 
     let preparsedId: string | undefined;
     if (options.preparse) {
-      if (!schemaLoaded) {
-        preparseSchema(SCHEMA_NAME, POLICY_SCHEMA);
-        schemaLoaded = true;
-      }
       preparsedId = `set-${version}-${nextSetId++}`;
       preparsePolicies(preparsedId, texts);
     }
     const resources = new Map(entities.filter((e) => uidOf(e).type === 'Resource').map((e) => [uidOf(e).id, e]));
     const groups = entities.filter((e) => uidOf(e).type === 'Group');
-    return { ok: true, set: new CompiledPolicySet(version, content, policies, resources, groups, preparsedId) };
+    const readsTime = [...policies.values()].some((p) => TIME_WORDS.test(p.text));
+    return { ok: true, set: new CompiledPolicySet(version, content, policies, resources, groups, preparsedId, readsTime) };
   }
 
   /** The `Resource` entity for an audience: the operator's description, or the defaults. */
@@ -115,7 +116,7 @@ export class CompiledPolicySet {
 
   /** Cedar's decision on one request. */
   decide(request: CedarRequest): CedarAnswer {
-    if (this.preparsedId !== undefined) return decidePreparsed(this.preparsedId, SCHEMA_NAME, request);
+    if (this.preparsedId !== undefined) return decidePreparsed(this.preparsedId, request);
     return decideOnce(POLICY_SCHEMA, Object.fromEntries([...this.policies].map(([id, p]) => [id, p.text])), request);
   }
 }

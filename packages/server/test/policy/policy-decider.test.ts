@@ -91,6 +91,21 @@ describe('PolicyDecider', () => {
     expect(decider.decide(query()).pairs[0]?.allowed).toBe(false);
   });
 
+  it('builds requests that conform to the schema (uncached sets check every request against it)', () => {
+    // The set in force decides without the schema check (cedar.ts); this one checks, and would
+    // answer with an error, not a decision, for a request the schema does not describe.
+    const set = compiled(allowList);
+    const decider = new PolicyDecider({ current: () => set, issuer: ISSUER, timeZone: 'UTC' });
+    for (const action of ['issue_token', 'exchange_token', 'issue_certificate', 'register_agent'] as const) {
+      expect(decider.decide({ ...query({ actors: ['agt_a'], taskId: 't-1' }, action), agent: { ...AGENT, labels: { team: 'x' } } }).pairs[0]).toMatchObject({ allowed: true, errors: [] });
+    }
+  });
+
+  it('keeps time out of the cache key only when no policy can read it', () => {
+    expect(compiled(allowList).readsTime).toBe(false);
+    expect(compiled(`${allowList}\n@id("h") forbid (principal, action, resource) when { context.hour > 20 };`).readsTime).toBe(true);
+  });
+
   it('reads source addresses as Cedar ip() does, and unknown ones as 0.0.0.0', () => {
     expect(policyAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
     expect(policyAddress('fe80::1%eth0')).toBe('fe80::1');
