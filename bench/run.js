@@ -224,6 +224,8 @@ async function main() {
   progress(`done in ${results.elapsedSeconds} s; figures in ${RESULTS_FILE}`);
   // Token exchange against client_credentials on one server (token-exchange.js, its own process).
   if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'token-exchange.js'));
+  // /token with 100 Cedar policies against the baseline set on one server (policies.js, its own process).
+  if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'policies.js'));
 }
 
 /** Runs another bench script to completion, its output passed through. */
