@@ -19,6 +19,7 @@ const RULES: DependencyRules = {
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint'],
     ['oauth'],
     ['agents', 'limits', 'keys'],
+    ['policy'],
     ['audit', 'tokens', 'jwt'],
     ['store'],
   ],
