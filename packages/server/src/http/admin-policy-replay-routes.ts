@@ -13,6 +13,8 @@ import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** Most decision records one dry run reads; a longer window is reported as capped. */
 export const DRY_RUN_MAX_RECORDS = 100_000;
+/** Most distinct requests one dry run decides (a few ms each: this bounds a run to about a minute). */
+export const DRY_RUN_MAX_DECISIONS = 20_000;
 /** The longest window a dry run replays. */
 const MAX_WINDOW_MS = 400 * 86_400_000;
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -72,7 +74,7 @@ export function policyReplayRoutes(deps: PolicyReplayDeps): AdminRoute[] {
         const proposed = deps.service.validate(policyChangeOf(body));
         const now = deps.clock.now();
         // `to` is exclusive: a record made in this very millisecond is part of the window.
-        const report = await replayDecisions({ audit: deps.store, agents: deps.store, decider: deps.decider }, proposed, { from: now - span, to: now + 1, maxRecords: DRY_RUN_MAX_RECORDS });
+        const report = await replayDecisions({ audit: deps.store, agents: deps.store, decider: deps.decider }, proposed, { from: now - span, to: now + 1, maxRecords: DRY_RUN_MAX_RECORDS, maxDecisions: DRY_RUN_MAX_DECISIONS });
         return {
           from: rfc3339(report.from),
           to: rfc3339(now),

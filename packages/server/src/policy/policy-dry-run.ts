@@ -5,7 +5,7 @@ import type { PolicyDecider } from './policy-decider.js';
 import { applyVerdict } from './policy-outcome.js';
 import type { PolicyQuery } from './policy-request.js';
 import { POLICY_ACTIONS, type PolicyAction, type PolicyBinding } from './policy-schema.js';
-import type { CompiledPolicySet } from './policy-set.js';
+import { CompiledPolicySet } from './policy-set.js';
 
 /** How a past request's outcome would change under the proposed set. */
 export type OutcomeChangeKind = 'allowed_to_denied' | 'denied_to_allowed' | 'narrowed' | 'widened' | 'shorter_ttl' | 'longer_ttl';
@@ -35,7 +35,10 @@ export interface DryRunReport {
   notReplayable: number;
   /** Records of agents deleted since: skipped, since the principal's attributes are gone. */
   agentsMissing: number;
-  /** True when the window held more than `maxRecords` decision records: only the oldest were read. */
+  /**
+   * True when the run stopped early: the window held more than `maxRecords` decision records, or
+   * more than `maxDecisions` distinct requests; only the oldest were replayed.
+   */
   capped: boolean;
   changes: OutcomeChange[];
 }
@@ -46,6 +49,14 @@ const DECISION_EVENTS = ['access_token.issued', 'access_token.denied'] as const;
 const PAGE_SIZE = 500;
 /** Most groups of changes reported; the rest are counted in `changedRequests` only. */
 const MAX_GROUPS = 1_000;
+/** Cedar decisions between two yields to the event loop (a few ms each): tokens keep flowing meanwhile. */
+const DECISIONS_PER_SLICE = 25;
+/**
+ * The Cedar cache id a dry run's set is preparsed into: one slot, reused by each run, so the
+ * cache does not grow with every proposal. Runs in one process take turns on it ({@link turn}).
+ */
+const DRY_RUN_SLOT = 'dry-run';
+let turn: Promise<unknown> = Promise.resolve();
 
 /** What the audit record kept of a decided token request (`details.policy.input`). */
 interface RecordedInput {
@@ -74,13 +85,30 @@ type Outcome = { allowed: true; scopes: string[]; ttl: number } | { allowed: fal
  *
  * Does NOT replay what the policy layer never saw: requests refused before it (authentication,
  * the allow-list) have no policy input and are counted as not replayable, and so are records made
- * before the policy layer existed. Reads at most `maxRecords` records (oldest first) and says so.
+ * before the policy layer existed. Reads at most `maxRecords` records and decides at most
+ * `maxDecisions` distinct requests (oldest first), and says when it stopped there. One run at a
+ * time per process, yielding to the event loop between slices of decisions, since Cedar decides
+ * synchronously and the node keeps serving tokens meanwhile.
  */
-export async function replayDecisions(
+export function replayDecisions(
   deps: { audit: Pick<AuditStore, 'queryAudit'>; agents: Pick<AgentStore, 'getAgent'>; decider: Pick<PolicyDecider, 'decide'> },
   proposed: CompiledPolicySet,
-  window: { from: number; to: number; maxRecords: number },
+  window: { from: number; to: number; maxRecords: number; maxDecisions: number },
 ): Promise<DryRunReport> {
+  const run = turn.then(() => replay(deps, proposed, window));
+  turn = run.catch(() => undefined);
+  return run;
+}
+
+async function replay(
+  deps: { audit: Pick<AuditStore, 'queryAudit'>; agents: Pick<AgentStore, 'getAgent'>; decider: Pick<PolicyDecider, 'decide'> },
+  validated: CompiledPolicySet,
+  window: { from: number; to: number; maxRecords: number; maxDecisions: number },
+): Promise<DryRunReport> {
+  // Preparsed, a decision costs half as much; the set was validated already, so this cannot fail.
+  const compiled = CompiledPolicySet.compile(validated.version, validated.content, { preparse: true, slot: DRY_RUN_SLOT });
+  if (!compiled.ok) throw new Error('a validated policy set no longer compiles');
+  const proposed = compiled.set;
   const report: DryRunReport = { from: window.from, to: window.to, recordsRead: 0, replayed: 0, changedRequests: 0, notReplayable: 0, agentsMissing: 0, capped: false, changes: [] };
   const groups = new Map<string, OutcomeChange>();
   const agents = new Map<string, AgentRecord | undefined>();
@@ -91,7 +119,7 @@ export async function replayDecisions(
     let after: string | undefined;
     do {
       const room = window.maxRecords - report.recordsRead;
-      if (room <= 0) {
+      if (room <= 0 || decided.size >= window.maxDecisions) {
         report.capped = true;
         break;
       }
@@ -114,8 +142,16 @@ export async function replayDecisions(
         const key = `${agent.id}|${agent.version}|${Math.floor(record.time / 60_000)}|${JSON.stringify(input)}|${record.sourceIp ?? ''}`;
         let outcome = decided.get(key);
         if (outcome === undefined) {
+          if (decided.size >= window.maxDecisions) {
+            // Not replayed after all: the report covers the records before this one.
+            report.capped = true;
+            report.replayed--;
+            report.recordsRead--;
+            break;
+          }
           outcome = proposedOutcome(deps.decider, proposed, query, input);
           decided.set(key, outcome);
+          if (decided.size % DECISIONS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
         }
         const changes = compare(recordedOutcome(record, input), outcome, input);
         if (changes.length > 0) report.changedRequests++;
@@ -128,7 +164,7 @@ export async function replayDecisions(
           }
         }
       }
-      after = page.next;
+      after = report.capped ? undefined : page.next;
     } while (after !== undefined);
   }
   report.changes = [...groups.values()].sort((a, b) => b.count - a.count || a.agentId.localeCompare(b.agentId) || a.resource.localeCompare(b.resource) || a.scope.localeCompare(b.scope));

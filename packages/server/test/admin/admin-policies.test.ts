@@ -146,7 +146,8 @@ describe.each(BACKENDS)('admin API: policies (%s)', (backend) => {
     expect((await call('GET', '/policies')).json().version).toBe(2);
 
     const unknown = await call('POST', '/policies/test', { ...request, agent_id: 'agt_doesnotexist00000000000000' });
-    expect([400, 404]).toContain(unknown.statusCode);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('not_found');
   });
 
   it('deletes a policy as a new version, and answers 404 for one that is not there', async () => {
@@ -158,6 +159,23 @@ describe.each(BACKENDS)('admin API: policies (%s)', (backend) => {
     expect(again.json().code).toBe('not_found');
     expect((await call('GET', '/policies/no-night-writes')).statusCode).toBe(404);
     expect((await call('GET', '/policy-sets/99')).statusCode).toBe(404);
+  });
+
+  it('says in which version each policy last changed, through later versions that left it alone', async () => {
+    const before = (await call('GET', '/policies')).json();
+    const untouched = before.items.find((p: { id: string }) => p.id !== 'allow-list');
+    const reworded = `@id("allow-list")\n@description("Everything the registry allows")\npermit (principal, action, resource);`;
+    expect((await call('POST', '/policies/apply', { source: reworded })).json()).toMatchObject({ version: 4, changed: ['allow-list'] });
+    const extra = `@id("z-extra")\nforbid (principal, action, resource) when { context.scope == "z:x" };`;
+    expect((await call('POST', '/policies/apply', { source: extra })).json()).toMatchObject({ version: 5, added: ['z-extra'] });
+    const after = (await call('GET', '/policies')).json();
+    const expected = [
+      { id: 'allow-list', description: 'Everything the registry allows', effect: 'permit', changed_in: 4 },
+      { ...untouched, changed_in: 2 },
+      { id: 'z-extra', description: '', effect: 'forbid', changed_in: 5 },
+    ];
+    expect(after.items).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+    expect((await call('GET', '/policy-sets/3')).json().policies.map((p: { id: string }) => p.id)).toEqual(before.items.map((p: { id: string }) => p.id));
   });
 
   it('bounds the policy source: over 1 000 000 characters is refused', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayDecisions } from '../../src/policy/policy-dry-run.js';
 import { ASSERTION_TYPE, BACKENDS, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 
 const AUTH = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
@@ -81,6 +82,17 @@ describe.each(BACKENDS)('admin API: policy dry run against the audit log (%s)', 
     const shorter = report.changes.filter((c: { change: string }) => c.change === 'shorter_ttl');
     expect(shorter.find((c: { agent_id: string; scope: string }) => c.agent_id === alice.id && c.scope === 'orders:write')).toMatchObject({ count: 4, example: { recorded: '300 s', proposed: '60 s' } });
     expect(report.changes.every((c: { change: string }) => c.change === 'shorter_ttl')).toBe(true);
+  });
+
+  it('stops at its bounds on records read and distinct requests decided, and says so', async () => {
+    const { store, policies } = t.server.deps;
+    const proposed = policies.service.validate({ source: `@id("no-writes")\nforbid (principal, action, resource) when { context.scope == "orders:write" };` });
+    const deps = { audit: store, agents: store, decider: policies.decider };
+    const from = NOW - 3_600_000;
+    expect(await replayDecisions(deps, proposed, { from, to: NOW, maxRecords: 3, maxDecisions: 100 })).toMatchObject({ capped: true, recordsRead: 3, replayed: 3 });
+    // alice's two equal write requests of one minute are one decision; her default-scope request would be the third.
+    expect(await replayDecisions(deps, proposed, { from, to: NOW, maxRecords: 100, maxDecisions: 2 })).toMatchObject({ capped: true, recordsRead: 3, replayed: 3 });
+    expect(await replayDecisions(deps, proposed, { from, to: NOW, maxRecords: 100, maxDecisions: 100 })).toMatchObject({ capped: false, recordsRead: 8 });
   });
 
   it('refuses an invalid proposal or window before reading anything', async () => {
