@@ -14,6 +14,7 @@ import {
   PolicySetVersion,
   PolicyValidation,
   ValidatePoliciesRequest,
+  type PolicyEntity,
 } from '../admin/wire/policy.js';
 import type { EntityJson } from '../policy/cedar.js';
 import type { AppliedChange, PolicyChange, PolicyService } from '../policy/policy-service.js';
@@ -26,14 +27,17 @@ import { adminRoute, type AdminRoute } from './admin-route.js';
  */
 export const POLICY_BODY_LIMIT = 3 * 1024 * 1024;
 
-/** What a change request carries, as the service takes it. */
-export function policyChangeOf(body: { source?: string; replace?: boolean; entities?: object[]; comment?: string; expected_version?: number }): PolicyChange {
+/**
+ * What a change request carries, as the service takes it. An entity's `attrs` and `parents` may be
+ * left out (none), as Cedar's entity JSON otherwise requires them.
+ */
+export function policyChangeOf(body: { source?: string; replace?: boolean; entities?: PolicyEntity[]; comment?: string; expected_version?: number }): PolicyChange {
   if (body.replace === true && body.source === undefined) throw new AdminProblem('validation_failed', 'replace needs a source: the policies that make up the whole set');
   if (body.source === undefined && body.entities === undefined) throw new AdminProblem('validation_failed', 'give a source (Cedar policies), entities, or both');
   return {
     ...(body.source === undefined ? {} : { source: body.source }),
     ...(body.replace === undefined ? {} : { replace: body.replace }),
-    ...(body.entities === undefined ? {} : { entities: body.entities as EntityJson[] }),
+    ...(body.entities === undefined ? {} : { entities: body.entities.map((e) => ({ ...e, attrs: e.attrs ?? {}, parents: e.parents ?? [] }) as EntityJson) }),
     ...(body.comment === undefined ? {} : { comment: body.comment }),
     ...(body.expected_version === undefined ? {} : { expectedVersion: body.expected_version }),
   };

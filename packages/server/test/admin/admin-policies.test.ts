@@ -178,11 +178,36 @@ describe.each(BACKENDS)('admin API: policies (%s)', (backend) => {
     expect((await call('GET', '/policy-sets/3')).json().policies.map((p: { id: string }) => p.id)).toEqual(before.items.map((p: { id: string }) => p.id));
   });
 
+  it('takes described resources as entities, and refuses entities the schema does not allow', async () => {
+    const source = `@id("sensitive-reads-only")\nforbid (principal, action, resource) when { resource.sensitivity == "high" && context.scope like "*:write" };`;
+    const entities = [{ uid: { type: 'Resource', id: 'https://api.example.com' }, attrs: { sensitivity: 'high' } }];
+    const request = { agent_id: worker.id, action: 'issue_token', resources: ['https://api.example.com'], scopes: ['orders:write'], context: { time: '2026-03-02T10:00:00Z' } };
+    const answer = await call("POST", "/policies/test", { ...request, source, entities });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const proposed = answer.json();
+    expect(proposed.result).toMatchObject({ allowed: false, decided_by: ['sensitive-reads-only'] });
+    // The same policy without the description: the resource has the default sensitivity.
+    expect((await call('POST', '/policies/test', { ...request, source })).json().result.allowed).toBe(true);
+
+    const agentEntity = await call('POST', '/policies/validate', { source, entities: [{ uid: { type: 'Agent', id: worker.id }, attrs: {} }] });
+    expect(agentEntity.statusCode).toBe(422);
+    expect(agentEntity.json().problems[0].message).toMatch(/only Resource and Group/);
+    const shapeless = await call('POST', '/policies/validate', { source, entities: [{ id: 'x' }] });
+    expect(shapeless.statusCode).toBe(400);
+    expect(shapeless.json().code).toBe('validation_failed');
+  });
+
   it('bounds the policy source: over 1 000 000 characters is refused', async () => {
     const huge = `@id("x")\npermit (principal, action, resource);\n//${'a'.repeat(1_000_000)}`;
     const response = await call('POST', '/policies/validate', { source: huge });
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('validation_failed');
+    const tooLarge = await call('POST', '/policies/validate', { source: 'x'.repeat(3 * 1024 * 1024) });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json()).toMatchObject({ code: 'payload_too_large', detail: 'the request body exceeds 3072 KiB' });
+    // Other admin routes keep their 64 KiB.
+    const agent = await call('POST', '/agents', { name: 'x'.repeat(70 * 1024), owner: 'o' });
+    expect(agent.statusCode).toBe(413);
   });
 
   it('refuses policy routes to a caller without admin credentials', async () => {
