@@ -6,7 +6,7 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FederationService } from '../federation/federation-service.js';
-import { adminApp, type AdminAppDeps } from '../http/admin-app.js';
+import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
 import type { StreamAdministration } from '../signals/stream-administration.js';
 import { caRoutes, type CaRoutesOptions } from '../http/ca-routes.js';
 import { enrollmentRoutes } from '../http/enrollment-routes.js';
@@ -56,6 +56,8 @@ export async function wireHttp(deps: {
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
+  /** The policy set's administration (admin API `/policies`). */
+  policies: AdminAppOptions['policies'];
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -105,6 +107,7 @@ export async function wireHttp(deps: {
     enrollment: deps.enrollment,
     streams: deps.streams,
     limits: deps.limits?.admins,
+    policies: deps.policies,
   });
   return { app, mtls: mtlsListener };
 }
