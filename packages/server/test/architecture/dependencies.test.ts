@@ -18,6 +18,7 @@ const RULES: DependencyRules = {
     ['admin', 'store/sql'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint'],
     ['oauth'],
+    ['policy'],
     ['agents', 'limits', 'keys'],
     ['audit', 'tokens', 'jwt'],
     ['store'],
