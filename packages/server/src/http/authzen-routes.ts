@@ -60,11 +60,13 @@ export async function authzenRoutes(app: FastifyInstance, options: AuthZenRoutes
   const metadataBody = JSON.stringify(options.metadata);
   app.get(AUTHZEN_CONFIGURATION_PATH, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('application/json').send(metadataBody));
 
-  /** The calling service's agent id; a refusal is audited and thrown (401/403 with a challenge). */
-  const pep = async (request: FastifyRequest): Promise<string> => {
+  /** The calling service's agent id, by request: set before the body is read. */
+  const callers = new WeakMap<FastifyRequest, string>();
+  /** Authenticates the caller; a refusal is audited and thrown (401/403 with a challenge). */
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
     const authorization = request.headers.authorization;
     try {
-      return (await options.authenticate(typeof authorization === 'string' ? authorization : undefined)).agentId;
+      callers.set(request, (await options.authenticate(typeof authorization === 'string' ? authorization : undefined)).agentId);
     } catch (error) {
       if (error instanceof OAuthError) {
         await options.audit.record({
@@ -82,15 +84,22 @@ export async function authzenRoutes(app: FastifyInstance, options: AuthZenRoutes
       throw error;
     }
   };
+  const pep = (request: FastifyRequest): string => {
+    const caller = callers.get(request);
+    // The routes below authenticate in onRequest; a route without it must not decide for anyone.
+    if (caller === undefined) throw new Error('AuthZEN route reached without an authenticated caller');
+    return caller;
+  };
   const json = (reply: FastifyReply, body: unknown) => reply.code(200).headers(NO_STORE_HEADERS).type('application/json').send(body);
 
-  app.post(AUTHZEN_PATHS.evaluation, async (request, reply) => {
-    const caller = await pep(request);
+  // The caller is authenticated before its body is read: who may not ask is not parsed for.
+  app.post(AUTHZEN_PATHS.evaluation, { onRequest: authenticate }, async (request, reply) => {
+    const caller = pep(request);
     const evaluation = readEvaluation(request.body);
     return json(reply, { decision: await pdp.evaluate(evaluation, caller) });
   });
-  app.post(AUTHZEN_PATHS.evaluations, async (request, reply) => {
-    const caller = await pep(request);
+  app.post(AUTHZEN_PATHS.evaluations, { onRequest: authenticate }, async (request, reply) => {
+    const caller = pep(request);
     const input = readEvaluations(request.body);
     if (input.kind === 'single') return json(reply, { decision: await pdp.evaluate(input.evaluation, caller) });
     const decisions = await pdp.evaluateAll(input.evaluations, input.semantic, caller);

@@ -82,8 +82,10 @@ describe('AuthZEN refusals', () => {
     expect(answer.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="agentauth:authorize"');
   });
 
-  it('authenticates before it reads the question: a bad token with a bad body is 401, not 400', async () => {
+  it('authenticates before it reads the body: without a token, a bad, unparsable or oversized body is 401', async () => {
     expect((await refusal(EVALUATION, {}, { token: null })).status).toBe(401);
+    expect((await h.ask(EVALUATIONS, undefined, { token: null, raw: '{"subject": ' })).statusCode).toBe(401);
+    expect((await h.ask(EVALUATION, undefined, { token: 'not.a.token', raw: JSON.stringify({ blob: 'x'.repeat(70 * 1024) }) })).statusCode).toBe(401);
   });
 
   it('refuses an X-Request-ID longer than 256 characters rather than echo part of it', async () => {
