@@ -1,4 +1,5 @@
 import type { EvaluationsSemantic } from '@agentauth/protocol';
+import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import { standingFault } from '../agents/agent-standing.js';
 import type { Clock } from '../clock.js';
 import type { AgentRecord } from '../store/records.js';
@@ -101,6 +102,8 @@ export class AuthZenPdp {
   /** The Cedar principal of an AuthZEN subject, or undefined when it cannot be placed. */
   private async principal(subject: Evaluation['subject']): Promise<(EntityJson & { uid: { type: string; id: string } }) | undefined> {
     if (subject.type === 'agent') {
+      // An id no agent can have is not looked up: no read, and no entry in the registry's cache.
+      if (!AGENT_ID_PATTERN.test(subject.id)) return undefined;
       const agent = await this.deps.agent(subject.id);
       // The registry is the truth about an agent: its standing, its attributes and labels. What
       // the caller says of it (`properties`) is not read.

@@ -52,6 +52,7 @@ when { resource.hasTag("archived") && resource.getTag("archived") == "true" };`)
     await h.policies(`${ISSUANCE}@id("all-calls")\npermit (principal, action == Action::"call_api", resource);`);
     expect(await decision(question({ type: 'agent', id: agentId }))).toBe(true);
     expect(await decision(question({ type: 'agent', id: 'agt_does_not_exist' }))).toBe(false);
+    expect(await decision(question({ type: 'agent', id: 'alice@example.com' }))).toBe(false);
     expect(await decision(question({ type: 'robot', id: agentId }))).toBe(false);
     const suspended = await createAgent(h.t.server, { name: 'to-suspend' });
     expect(await decision(question({ type: 'agent', id: suspended.id }))).toBe(true);
