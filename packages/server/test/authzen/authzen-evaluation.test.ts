@@ -75,6 +75,17 @@ when { principal.hasTag("department") && principal.getTag("department") == "Sale
     expect(response.json()).toEqual({ decision: false });
   });
 
+  it('shows policies scalar properties only: a deeply nested or large one is not read, and does not break the decision', async () => {
+    await h.policies(`${ISSUANCE}
+@id("flagged")
+permit (principal, action == Action::"call_api", resource is ApiResource) when { resource.hasTag("flag") && resource.getTag("flag") == "42" };`);
+    const nested = '['.repeat(20_000) + ']'.repeat(20_000);
+    const raw = `{"subject":{"type":"agent","id":"${agentId}"},"action":{"name":"read"},"resource":{"type":"invoice","id":"1","properties":{"flag":42,"deep":${nested},"long":"${'x'.repeat(2_000)}"}}}`;
+    const response = await h.ask(EVALUATION, undefined, { raw });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ decision: true });
+  });
+
   it('denies when a policy fails to evaluate, even where another permits (fail closed)', async () => {
     await h.policies(`${ISSUANCE}
 @id("all-calls")
