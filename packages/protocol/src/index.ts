@@ -6,6 +6,7 @@ export * from './scopes.js';
 export * from './access-token-claims.js';
 export * from './metadata.js';
 export * from './shared-signals.js';
+export * from './authzen.js';
 export * from './jws-header.js';
 export * from './numeric-date.js';
 export * from './token-response.js';

@@ -52,8 +52,19 @@ export const SSF_ERROR_CODES = ['invalid_request', 'invalid_token', 'insufficien
 /** One of {@link SSF_ERROR_CODES}. */
 export type SsfErrorCode = (typeof SSF_ERROR_CODES)[number];
 
-/** Every error code a protocol surface of ours answers: the OAuth endpoints, the CA API, the SSF API. */
-export type ProtocolErrorCode = OAuthErrorCode | CaApiErrorCode | SsfErrorCode;
+/**
+ * Error codes of the AuthZEN evaluation endpoints (AuthZEN 1.0 §10.1.2 names the statuses 400, 401,
+ * 403, 500): RFC 6749 §5.2 `invalid_request` for a malformed request, RFC 6750 §3.1 for the
+ * caller's bearer token, and `temporarily_unavailable` (503 with `Retry-After`) while storage
+ * cannot be reached. A denial is no error: it is `200 {"decision": false}`.
+ */
+export const AUTHZEN_ERROR_CODES = ['invalid_request', 'invalid_token', 'insufficient_scope', 'server_error', 'temporarily_unavailable'] as const;
+
+/** One of {@link AUTHZEN_ERROR_CODES}. */
+export type AuthZenErrorCode = (typeof AUTHZEN_ERROR_CODES)[number];
+
+/** Every error code a protocol surface of ours answers: the OAuth endpoints, the CA API, the SSF API, the AuthZEN PDP. */
+export type ProtocolErrorCode = OAuthErrorCode | CaApiErrorCode | SsfErrorCode | AuthZenErrorCode;
 
 /** RFC 6749 §5.2 error response body (the CA and SSF APIs answer the same shape). */
 export interface OAuthErrorBody {

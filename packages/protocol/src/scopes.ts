@@ -10,6 +10,8 @@ export const SCOPE_INTROSPECT = 'agentauth:introspect';
 export const SCOPE_CERT = 'agentauth:cert';
 /** Shared Signals stream management and delivery. */
 export const SCOPE_SIGNALS = 'agentauth:signals';
+/** Asking the policy decision point (OpenID AuthZEN Authorization API 1.0 evaluations). */
+export const SCOPE_AUTHORIZE = 'agentauth:authorize';
 
 /** Every scope with this prefix is privileged. */
 export const PRIVILEGED_SCOPE_PREFIX = 'agentauth:';

@@ -1,5 +1,6 @@
-import { normalizeTargetUri, protectedResourceMetadataUrl, SIGNING_ALGS, type SigningAlg } from '@agentauth/protocol';
+import { normalizeTargetUri, protectedResourceMetadataUrl, SIGNING_ALGS, type AuthZenResource, type SigningAlg } from '@agentauth/protocol';
 import { decodeJwt } from 'jose';
+import { AuthorizationClient, type AuthorizationOptions, type AuthorizationSubject } from './authorization-client.js';
 import { certificateThumbprint, type PeerCertificate } from './certificate-thumbprint.js';
 import { DpopJtiCache } from './dpop/dpop-jti-cache.js';
 import { DPOP_ALGORITHMS } from './dpop/dpop-key.js';
@@ -35,6 +36,8 @@ export interface ResourceServerOptions {
   revocation: RevocationSource | 'off';
   /** Introspection mode (RFC 7662) instead of local JWT validation. */
   introspection?: IntrospectionOptions;
+  /** Fine-grained decisions from the server's AuthZEN PDP: enables {@link ResourceServer.authorize}. */
+  authorization?: AuthorizationOptions;
   /** Tolerance for `exp`/`nbf`/`iat`, seconds, 0 to 300. Default 5. */
   clockSkewSeconds?: number;
   /** Longest token accepted, characters. Default 8 192. */
@@ -108,6 +111,14 @@ export interface ResourceServer {
   readonly metadataUrl: string;
   /** A fresh `DPoP-Nonce` value, when nonces are required (RFC 9449 §9). */
   dpopNonce(): string | undefined;
+  /**
+   * Asks the authorization server's PDP (OpenID AuthZEN 1.0 §6) whether `subject` (a verified
+   * principal, asked about as its agent, or any AuthZEN subject such as a user) may do `action`
+   * on `resource`. Resolves to the decision, reused for equal questions within
+   * `authorization.cacheTtlMs`; resolves to `false` when the PDP cannot be asked (fail closed;
+   * the failure goes to `onError`). Throws TypeError without the `authorization` option.
+   */
+  authorize(subject: AuthorizationSubject, action: string, resource: AuthZenResource, context?: Record<string, unknown>): Promise<boolean>;
 }
 
 const DEFAULT_DPOP_ALGS = ['ES256', 'EdDSA', 'PS256'];
@@ -152,7 +163,8 @@ function checkOptions(options: ResourceServerOptions): void {
  * Does NOT check: tokens sent in a form body or query (RFC 6750 §2.2, §2.3: unsupported, they count
  * as absent); DPoP proof replay across several instances (the `jti` cache is per process); that a
  * certificate passed as `peerCertificate` really came from the TLS handshake (the adapter's or your
- * job: never from a header a client can set); authorization beyond scopes and `act`.
+ * job: never from a header a client can set); authorization beyond scopes and `act` (ask the PDP
+ * for that: `authorize`, or an adapter's `authorize` option).
  */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
   checkOptions(options);
@@ -172,6 +184,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const publicOrigin = new URL(options.publicOrigin ?? resource).origin;
   const metadataUrl = protectedResourceMetadataUrl(resource);
   const revocation = options.revocation;
+  const pdp = options.authorization === undefined ? undefined : new AuthorizationClient(options.authorization, { issuer, keys, fetch: fetchImpl, now, onError: options.onError ?? (() => undefined) });
 
   const challenge = { resourceMetadataUrl: metadataUrl.href, dpopAlgorithms, bearerAccepted: !dpopRequired };
 
@@ -310,5 +323,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     metadataPath: metadataUrl.pathname,
     metadataUrl: metadataUrl.href,
     dpopNonce: () => nonces?.value(),
+    authorize(subject, action, resource, context) {
+      if (pdp === undefined) throw new TypeError('authorize needs the authorization option (this service\'s credentials)');
+      return pdp.authorize(subject, action, resource, context);
+    },
   };
 }

@@ -32,6 +32,8 @@ export type VerificationErrorCode =
   | 'ERR_INSUFFICIENT_SCOPE'
   /** The token's `act` chain is not allowed here (RFC 8693 §4.1): delegated, or delegated too deep. */
   | 'ERR_DELEGATION_REFUSED'
+  /** The authorization server's PDP did not permit the request (AuthZEN 1.0 §5.5), or could not be asked (fail closed). */
+  | 'ERR_ACCESS_DENIED'
   /** The revocation feed has been down longer than allowed: fail closed. */
   | 'ERR_REVOCATION_UNAVAILABLE'
   /** Verification keys (or the introspection endpoint) could not be reached and nothing is cached. */
@@ -63,6 +65,7 @@ const INFO: Readonly<Record<Exclude<VerificationErrorCode, AccessTokenErrorCode>
   ERR_MTLS_BINDING: TOKEN,
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope', description: 'the access token lacks a required scope' },
   ERR_DELEGATION_REFUSED: { status: 403, error: 'insufficient_scope', description: 'this delegation chain is not accepted here' },
+  ERR_ACCESS_DENIED: { status: 403, error: 'insufficient_scope', description: 'the request is not permitted by policy' },
   ERR_REVOCATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', description: 'token revocation state is unavailable' },
   ERR_ISSUER_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot be reached' },
 };
@@ -80,6 +83,7 @@ const MESSAGES: Readonly<Record<Exclude<VerificationErrorCode, AccessTokenErrorC
   ERR_MTLS_BINDING: 'the access token is bound to another certificate',
   ERR_INSUFFICIENT_SCOPE: 'the access token lacks a required scope',
   ERR_DELEGATION_REFUSED: 'the access token delegation chain is refused',
+  ERR_ACCESS_DENIED: 'the policy decision point did not permit the request',
   ERR_REVOCATION_UNAVAILABLE: 'the revocation feed has been down longer than allowed',
   ERR_ISSUER_UNAVAILABLE: 'the authorization server cannot be reached and nothing is cached',
 };

@@ -115,6 +115,30 @@ describe('the main entry on Web APIs alone', () => {
     expect(refused!.challenge).toContain('error="invalid_dpop_proof"');
   });
 
+  it('asks the AuthZEN PDP through the fetch adapter\'s authorize option, in the same context', async () => {
+    const context = webContext();
+    const pep = await createAgent(server.server, { name: 'orders-pep', scopes: ['agentauth:authorize'] });
+    await server.server.deps.policies.service.apply(
+      { source: '@id("issuance")\npermit (principal, action == Action::"issue_token", resource);\n@id("orders")\npermit (principal, action == Action::"call_api", resource) when { resource.id == "o-1" };', replace: true },
+      { actor: 'admin:bootstrap', sourceIp: null, requestId: null },
+      null,
+    );
+    const token = await issueToken(server, agent, { resource, scope: 'orders:read' });
+    context.input = { issuer: server.issuer, resource, token, pep: { clientId: pep.id, privateKey: pep.privateKey, alg: 'ES256', kid: pep.kid } };
+    context.serverNow = () => server.clock.now();
+    const statuses = (await runInContext(
+      `(async () => {
+        const { createResourceServer, withAgentAuth } = agentauth;
+        const rs = createResourceServer({ issuer: input.issuer, resource: input.resource, revocation: 'off', now: serverNow, authorization: { credentials: input.pep } });
+        const handle = withAgentAuth(rs, () => new Response('ok'), { authorize: { action: 'read', resource: (request) => ({ type: 'order', id: new URL(request.url).pathname.split('/').pop() }) } });
+        const send = async (id) => (await handle(new Request(input.resource + '/orders/' + id, { headers: { authorization: 'Bearer ' + input.token } }))).status;
+        return JSON.stringify([await send('o-1'), await send('o-2')]);
+      })()`,
+      context,
+    )) as string;
+    expect(JSON.parse(statuses)).toEqual([200, 403]);
+  });
+
   it('follows the signals feed over fetch and refuses a token once it is revoked, in the same context', async () => {
     const context = webContext();
     const token = await issueToken(server, agent, { resource, scope: 'orders:read' });

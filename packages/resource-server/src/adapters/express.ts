@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
+import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
@@ -10,6 +11,11 @@ export type { OnRefused } from './refusal-hook.js';
 /** Options of {@link expressAgentAuth}. */
 export interface ExpressAdapterOptions {
   checks?: readonly PrincipalCheck[];
+  /**
+   * A fine-grained question to the authorization server's AuthZEN PDP, asked after the checks pass
+   * (`rs.authorize`, which needs the `authorization` option); a `false` is answered 403.
+   */
+  authorize?: RouteAuthorization<Request>;
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (request: Request) => PeerCertificate | undefined;
   /**
@@ -38,6 +44,7 @@ export function expressProtectedResourceMetadata(rs: ResourceServer): RequestHan
  * RFC 6750 / RFC 9449 headers. Unexpected errors go to `next(error)`.
  */
 export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOptions = {}): RequestHandler {
+  checkRouteAuthorization(options.authorize);
   return (req: Request, res: Response, next: NextFunction) => {
     rs.verify(
       {
@@ -47,7 +54,12 @@ export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOpti
         peerCertificate: options.peerCertificate ? options.peerCertificate(req) : socketPeerCertificate(req.socket),
       },
       { checks: options.checks ?? [] },
-    ).then(
+    )
+      .then(async (principal) => {
+        if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, req, principal);
+        return principal;
+      })
+      .then(
       (principal) => {
         (res.locals as { agentauth?: Principal }).agentauth = principal;
         next();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
+import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import type { VerificationError } from '../verification-error.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
@@ -18,6 +19,11 @@ declare module 'fastify' {
 /** Options of {@link fastifyAgentAuth}. */
 export interface FastifyAdapterOptions {
   checks?: readonly PrincipalCheck[];
+  /**
+   * A fine-grained question to the authorization server's AuthZEN PDP, asked after the checks pass
+   * (`rs.authorize`, which needs the `authorization` option); a `false` is answered 403.
+   */
+  authorize?: RouteAuthorization<FastifyRequest>;
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (request: FastifyRequest) => PeerCertificate | undefined;
   /**
@@ -48,6 +54,7 @@ export async function registerAgentAuth(app: FastifyInstance, rs: ResourceServer
  * `Authorization` header is seen (and refused) rather than silently dropped by Node.
  */
 export function fastifyAgentAuth(rs: ResourceServer, options: FastifyAdapterOptions = {}): preHandlerAsyncHookHandler {
+  checkRouteAuthorization(options.authorize);
   return async function agentAuthPreHandler(request: FastifyRequest, reply: FastifyReply) {
     try {
       request.agentauth = await rs.verify(
@@ -59,6 +66,7 @@ export function fastifyAgentAuth(rs: ResourceServer, options: FastifyAdapterOpti
         },
         { checks: options.checks ?? [] },
       );
+      if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, request, request.agentauth);
     } catch (error) {
       const answer = rs.errorResponse(error);
       reportRefusal(options.onRefused ?? logRefusal, error, request);

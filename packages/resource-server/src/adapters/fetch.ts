@@ -2,6 +2,7 @@ import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { ErrorResponse } from '../error-response.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
+import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
 export type { OnRefused } from './refusal-hook.js';
@@ -10,6 +11,11 @@ export type { OnRefused } from './refusal-hook.js';
 export interface FetchAdapterOptions {
   /** Route requirements: `requireScopes(...)`, `requireDirect()`, `maxDelegationDepth(n)`. */
   checks?: readonly PrincipalCheck[];
+  /**
+   * A fine-grained question to the authorization server's AuthZEN PDP, asked after the checks pass
+   * (`rs.authorize`, which needs the `authorization` option); a `false` is answered 403.
+   */
+  authorize?: RouteAuthorization<Request>;
   /** The TLS client certificate of the request's connection, if your runtime exposes it. */
   peerCertificate?: (request: Request) => PeerCertificate | undefined;
   /**
@@ -40,11 +46,13 @@ export function withAgentAuth(
   options: FetchAdapterOptions = {},
 ): (request: Request) => Promise<Response> {
   if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+  checkRouteAuthorization(options.authorize);
   return async (request) => {
     if (request.method === 'GET' && new URL(request.url).pathname === rs.metadataPath) return protectedResourceMetadataResponse(rs);
     let principal: Principal;
     try {
       principal = await rs.verifyRequest(request, { peerCertificate: options.peerCertificate?.(request), checks: options.checks ?? [] });
+      if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, request, principal);
     } catch (error) {
       const answer = rs.errorResponse(error);
       reportRefusal(options.onRefused ?? debugRefusal, error, request);

@@ -2,6 +2,7 @@ import type { Context, Handler, MiddlewareHandler } from 'hono';
 import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
+import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
@@ -15,6 +16,11 @@ export interface AgentAuthVariables {
 /** Options of {@link honoAgentAuth}. */
 export interface HonoAdapterOptions {
   checks?: readonly PrincipalCheck[];
+  /**
+   * A fine-grained question to the authorization server's AuthZEN PDP, asked after the checks pass
+   * (`rs.authorize`, which needs the `authorization` option); a `false` is answered 403.
+   */
+  authorize?: RouteAuthorization<Context>;
   /**
    * The TLS client certificate of the connection. Default: on `@hono/node-server`, the socket of
    * `c.env.incoming`; elsewhere none (pass your runtime's).
@@ -39,11 +45,13 @@ export function honoProtectedResourceMetadata(rs: ResourceServer): Handler {
  * `c.get('agentauth')`, or answers 401/403/503 with the RFC 6750 / RFC 9449 headers.
  */
 export function honoAgentAuth(rs: ResourceServer, options: HonoAdapterOptions = {}): MiddlewareHandler<{ Variables: AgentAuthVariables }> {
+  checkRouteAuthorization(options.authorize);
   return async (c, next) => {
     const peerCertificate = options.peerCertificate ? options.peerCertificate(c) : socketPeerCertificate((c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket);
     let principal: Principal;
     try {
       principal = await rs.verifyRequest(c.req.raw, { peerCertificate, checks: options.checks ?? [] });
+      if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, c, principal);
     } catch (error) {
       const answer = rs.errorResponse(error);
       reportRefusal(options.onRefused ?? debugRefusal, error, c);

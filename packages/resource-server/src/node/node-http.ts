@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PeerCertificate } from '../certificate-thumbprint.js';
 import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
+import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from './socket-peer-certificate.js';
 import { debugRefusal, reportRefusal, type OnRefused } from '../adapters/refusal-hook.js';
@@ -9,6 +10,11 @@ import { debugRefusal, reportRefusal, type OnRefused } from '../adapters/refusal
 /** Options of {@link nodeAgentAuth}. */
 export interface NodeHttpAdapterOptions {
   checks?: readonly PrincipalCheck[];
+  /**
+   * A fine-grained question to the authorization server's AuthZEN PDP, asked after the checks pass
+   * (`rs.authorize`, which needs the `authorization` option); a `false` is answered 403.
+   */
+  authorize?: RouteAuthorization<IncomingMessage>;
   /** Default: the certificate of the request's own TLS connection. */
   peerCertificate?: (req: IncomingMessage) => PeerCertificate | undefined;
   /**
@@ -24,6 +30,7 @@ export interface NodeHttpAdapterOptions {
  * with the RFC 6750 / RFC 9449 headers), in which case the caller stops.
  */
 export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<Principal | undefined> {
+  checkRouteAuthorization(options.authorize);
   return async (req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'GET' && url.split('?')[0] === rs.metadataPath) {
@@ -31,7 +38,7 @@ export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOption
       return undefined;
     }
     try {
-      return await rs.verify(
+      const principal = await rs.verify(
         {
           method: req.method ?? 'GET',
           url,
@@ -40,6 +47,8 @@ export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOption
         },
         { checks: options.checks ?? [] },
       );
+      if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, req, principal);
+      return principal;
     } catch (error) {
       const answer = rs.errorResponse(error);
       reportRefusal(options.onRefused ?? debugRefusal, error, req);

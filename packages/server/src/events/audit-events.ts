@@ -50,6 +50,8 @@ export const AUDIT_EVENTS = [
   'agent.enrolled',
   'enrollment.failed',
   'policy_set.applied',
+  'access_evaluation.summarized',
+  'authzen_client.authentication_failed',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

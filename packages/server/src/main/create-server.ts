@@ -21,6 +21,7 @@ import { RevocationEvents } from '../events/revocation-events.js';
 import { Lifecycle } from './lifecycle.js';
 import { wireAgents } from './wire-agents.js';
 import { wireAuditCheckpoints } from './wire-audit-checkpoints.js';
+import { wireAuthZen, type AuthZen } from './wire-authzen.js';
 import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
 import { wireRevocationListeners } from './wire-events.js';
@@ -47,7 +48,7 @@ export interface ServerOptions {
 
 export interface AgentAuthServer {
   app: FastifyInstance;
-  deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService; policies: Policies };
+  deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService; policies: Policies; authzen: AuthZen };
   /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
   mtls?: MtlsListener;
   /** The built-in certificate authority (docs/ca.md). */
@@ -92,6 +93,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
     wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });
+    // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
+    const authzen = wireAuthZen({ ...deps, directory: agents.directory, policies, lifecycle });
 
     const http = await wireHttp({
       config,
@@ -101,6 +104,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       oauth,
       mtls,
       signals: signals.routes,
+      authzen: authzen.routes,
       streams: signals.administration,
       ca,
       caAuth: { issuer: config.issuer, clock, keys, store },
@@ -119,7 +123,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
     return {
       app: http.app,
-      deps: { ...deps, directory: agents.directory, agents: agents.service, policies },
+      deps: { ...deps, directory: agents.directory, agents: agents.service, policies, authzen },
       ca,
       idleStreams: signals.idleStreams,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),

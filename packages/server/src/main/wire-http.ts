@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
+import { authzenRoutes, type AuthZenRoutesOptions } from '../http/authzen-routes.js';
 import type { StreamAdministration } from '../signals/stream-administration.js';
 import { caRoutes, type CaRoutesOptions } from '../http/ca-routes.js';
 import { enrollmentRoutes } from '../http/enrollment-routes.js';
@@ -31,7 +32,7 @@ export interface Http {
 /**
  * Every HTTP surface as sibling fastify plugins, each with its own parsers, hooks and error
  * rendering, so an admin hook can never reach `/token`: the public OAuth surface (token,
- * introspection, revocation, metadata, JWKS, health), the Shared Signals API, the CA API,
+ * introspection, revocation, metadata, JWKS, health), the Shared Signals API, the AuthZEN PDP, the CA API,
  * registration, enrolment and self-service keys, and the admin API under `/admin/v1`. The
  * mutual-TLS listener serves the OAuth surface and the CA's again, on the connection a client
  * certificate authenticates.
@@ -44,6 +45,8 @@ export async function wireHttp(deps: {
   oauth: OAuth;
   mtls: MtlsSetup;
   signals: SsfRoutesOptions;
+  /** The AuthZEN PDP (docs/authzen.md). */
+  authzen: AuthZenRoutesOptions;
   /** The operator's view of every receiver's streams (admin API). */
   streams: StreamAdministration;
   ca: CertificateAuthority;
@@ -88,6 +91,7 @@ export async function wireHttp(deps: {
   );
   if (mtlsListener !== undefined) lifecycle.onClose('mutual-TLS listener', () => mtlsListener.close());
   await app.register(ssfRoutes, deps.signals);
+  await app.register(authzenRoutes, deps.authzen);
   await app.register(caRoutes, { ...caOptions, clientCertificate: mtls.proxyCertificate });
   await app.register(registrationRoutes, { deps: deps.registration, agents: deps.agents, authenticateAdmin: deps.authenticateAdmin, limits: deps.limits });
   await app.register(enrollmentRoutes, {

@@ -95,6 +95,8 @@ export function policyContext(query: PolicyQuery, time: PolicyTime): Context {
     requested_ttl: facts.requestedTtl,
     renewal: facts.renewal,
     risk: facts.risk,
+    name: query.action,
+    pep: '',
   };
 }
 

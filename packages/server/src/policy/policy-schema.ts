@@ -33,6 +33,8 @@ type RequestContext = {
   "requested_ttl": Long,
   "renewal": Bool,
   "risk": String,
+  "name": String,
+  "pep": String,
 };
 
 entity Group;
@@ -63,10 +65,26 @@ action issue_token, exchange_token, issue_certificate, register_agent appliesTo 
   resource: [Resource],
   context: RequestContext,
 };
+
+entity ApiResource {
+  "type": String,
+  "id": String,
+  "uri": String,
+  "sensitivity": String,
+} tags String;
+
+action call_api appliesTo {
+  principal: [Agent, User],
+  resource: [ApiResource],
+  context: RequestContext,
+};
 `;
 
 /** The actions of the schema, by the server operation that asks. */
 export const POLICY_ACTIONS = ['issue_token', 'exchange_token', 'issue_certificate', 'register_agent'] as const;
+
+/** The action of a resource server's AuthZEN question (not a server operation: see above). */
+export const API_CALL_ACTION = 'call_api';
 
 /** One of the server's operations, as a Cedar action id. */
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];

@@ -1,5 +1,5 @@
 import { checkEntities, decideOnce, decidePreparsed, preparsePolicies, validatePolicies, type CedarAnswer, type CedarRequest, type EntityJson } from './cedar.js';
-import { POLICY_SCHEMA } from './policy-schema.js';
+import { POLICY_ACTIONS, POLICY_SCHEMA } from './policy-schema.js';
 import { locate, parsePolicySource, type ParsedPolicy, type PolicyProblem, type PolicyText } from './policy-source.js';
 
 /** What a policy set holds, as stored: its policies, and the entities operators describe. */
@@ -11,15 +11,18 @@ export interface PolicySetContent {
 
 /**
  * The set in force where none was ever applied: one permit that lets the static allow-list decide
- * (every request reaching the policy layer is already within the agent's registered scopes and
- * resources). Operators add `forbid` policies to narrow it, or delete it to write their own permits.
+ * the server's operations (every request reaching the policy layer is already within the agent's
+ * registered scopes and resources). Operators add `forbid` policies to narrow it, or delete it to
+ * write their own permits. It names the server's operations rather than every action: AuthZEN
+ * questions (`call_api`) have no allow-list behind them, so nothing permits them until an operator
+ * writes a policy that does (fail closed).
  */
 export const BASELINE_POLICIES: PolicySetContent = {
   policies: [
     {
       id: 'allow-list',
       description: 'Permits what each agent is registered for; forbid policies narrow it.',
-      text: '@id("allow-list")\n@description("Permits what each agent is registered for; forbid policies narrow it.")\npermit (principal, action, resource);',
+      text: `@id("allow-list")\n@description("Permits what each agent is registered for; forbid policies narrow it.")\npermit (principal, action in [${POLICY_ACTIONS.map((a) => `Action::"${a}"`).join(', ')}], resource);`,
     },
   ],
   entities: [],

@@ -17,7 +17,7 @@ const RULES: DependencyRules = {
     ['http'],
     ['admin', 'store/sql'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint'],
-    ['oauth'],
+    ['oauth', 'authzen'],
     ['agents', 'limits', 'keys'],
     ['policy'],
     ['audit', 'tokens', 'jwt'],

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CA_ERROR_CODES, OAUTH_ERROR_CODES, SSF_ERROR_CODES, type ProtocolErrorCode } from '@agentauth/protocol';
+import { AUTHZEN_ERROR_CODES, CA_ERROR_CODES, OAUTH_ERROR_CODES, SSF_ERROR_CODES, type ProtocolErrorCode } from '@agentauth/protocol';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_ERRORS } from '../../src/oauth/oauth-error.js';
 
@@ -38,9 +38,9 @@ const SURFACES: { section: string; codes: readonly ProtocolErrorCode[]; rows: (s
     // | `code` | 400 (413 for ...) | when |
     rows: (text) => [...text.matchAll(/^\| `([a-z_]+)` \| (\d{3})[^|]*\|/gm)].map((m) => ({ code: m[1] as string, status: Number(m[2]) })),
   },
-  ...(['Certificate authority endpoints', 'Shared Signals endpoints'] as const).map((section) => ({
+  ...(['Certificate authority endpoints', 'Shared Signals endpoints', 'AuthZEN endpoints'] as const).map((section) => ({
     section,
-    codes: section.startsWith('Certificate') ? CA_ERROR_CODES : SSF_ERROR_CODES,
+    codes: section.startsWith('Certificate') ? CA_ERROR_CODES : section.startsWith('Shared') ? SSF_ERROR_CODES : AUTHZEN_ERROR_CODES,
     // | 400 | `code` | when |
     rows: (text: string) => [...text.matchAll(/^\| (\d{3}) \| `([a-z_]+)` \|/gm)].map((m) => ({ code: m[2] as string, status: Number(m[1]) })),
   })),
@@ -71,7 +71,7 @@ describe.each(SURFACES)('docs/errors.md, section $section: the closed list and t
 
 describe('PROTOCOL_ERRORS', () => {
   it('holds exactly the codes the surfaces answer', () => {
-    expect(Object.keys(PROTOCOL_ERRORS).sort()).toEqual([...new Set([...OAUTH_ERROR_CODES, ...CA_ERROR_CODES, ...SSF_ERROR_CODES])].sort());
+    expect(Object.keys(PROTOCOL_ERRORS).sort()).toEqual([...new Set([...OAUTH_ERROR_CODES, ...CA_ERROR_CODES, ...SSF_ERROR_CODES, ...AUTHZEN_ERROR_CODES])].sort());
   });
 
   it('gives each a status and a description in RFC 6749 section 5.2 characters', () => {

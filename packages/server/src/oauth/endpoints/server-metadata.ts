@@ -5,6 +5,7 @@ import {
   GRANT_TOKEN_EXCHANGE,
   GRANT_JWT_BEARER,
   SCOPE_ADMIN,
+  SCOPE_AUTHORIZE,
   SCOPE_CERT,
   SCOPE_INTROSPECT,
   SCOPE_SIGNALS,
@@ -37,7 +38,7 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     registration_endpoint: issuer + ENDPOINT_PATHS.registration,
     introspection_endpoint: issuer + ENDPOINT_PATHS.introspection,
     revocation_endpoint: issuer + ENDPOINT_PATHS.revocation,
-    scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS],
+    scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS, SCOPE_AUTHORIZE],
     response_types_supported: [],
     // RFC 7523 §2.1 jwt-bearer: federated workload login with a trusted issuer's JWT (docs/federation.md).
     grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER],
