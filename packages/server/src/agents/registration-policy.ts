@@ -1,5 +1,6 @@
 import type { PolicyDecider } from '../policy/policy-decider.js';
 import { applyVerdict } from '../policy/policy-outcome.js';
+import { serverOperationQuery } from '../policy/policy-request.js';
 import type { AgentRecord } from '../store/records.js';
 
 /** An agent about to be registered, as the policy layer weighs it. */
@@ -30,25 +31,16 @@ export function registrationPolicy(decider: Pick<PolicyDecider, 'decide'>): Regi
   return (request) => {
     const { agent } = request;
     const noun = request.via === 'update' ? 'this change of the agent' : 'registering this agent';
-    const verdict = decider.decide({
-      action: 'register_agent',
-      agent,
-      resources: [],
-      scopes: [],
-      facts: {
+    const verdict = decider.decide(
+      serverOperationQuery('register_agent', agent, {
         now: request.now,
         sourceIp: request.sourceIp,
-        binding: 'none',
         authMethod: agent.tokenEndpointAuthMethod,
         grantType: request.via,
         subject: request.actor,
-        actors: [],
-        taskId: '',
         requestedTtl: agent.accessTokenTtl ?? 0,
-        renewal: false,
-        risk: 'low',
-      },
-    });
+      }),
+    );
     const applied = applyVerdict(verdict, { scopes: [], scopesRequested: false, ttl: 0, binding: 'none', noun: 'registration' });
     if (applied.ok) return undefined;
     return { description: `a policy does not allow ${noun}`, detail: `${applied.detail} [policy v${applied.audit.version}: ${applied.audit.decided_by.join(',') || 'no permit'}]` };

@@ -1,5 +1,6 @@
 import type { PolicyDecider } from '../policy/policy-decider.js';
 import { applyVerdict, type PolicyAuditFacts } from '../policy/policy-outcome.js';
+import { serverOperationQuery } from '../policy/policy-request.js';
 import type { AgentRecord } from '../store/records.js';
 
 /** A certificate request as the policy layer weighs it. */
@@ -30,25 +31,16 @@ export function certificatePolicy(decider: Pick<PolicyDecider, 'decide'>): Certi
   return (request) => {
     const { agent } = request;
     const binding = request.renewal ? 'mtls' : 'none';
-    const verdict = decider.decide({
-      action: 'issue_certificate',
-      agent,
-      resources: [],
-      scopes: [],
-      facts: {
+    const verdict = decider.decide(
+      serverOperationQuery('issue_certificate', agent, {
         now: request.now,
         sourceIp: request.sourceIp,
         binding,
         authMethod: request.renewal ? 'tls_client_auth' : agent.tokenEndpointAuthMethod,
-        grantType: '',
-        subject: agent.id,
-        actors: [],
-        taskId: '',
         requestedTtl: request.ttl,
         renewal: request.renewal,
-        risk: 'low',
-      },
-    });
+      }),
+    );
     const applied = applyVerdict(verdict, { scopes: [], scopesRequested: false, ttl: request.ttl, binding, noun: 'certificate' });
     return applied.ok ? { ok: true, ttl: applied.ttl, audit: applied.audit } : { ok: false, detail: `${applied.code}: ${applied.detail}`, audit: applied.audit };
   };

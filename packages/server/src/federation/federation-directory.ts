@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { JwksKey } from '../net/remote-jwks.js';
+import { pollForChange } from '../poll-for-change.js';
 import { parsePointer } from './claim-pointer.js';
 import type { BindingRuleRecord, FederationStore, TrustedIssuerRecord } from '../store/ports/federation-store.js';
 
@@ -51,14 +52,7 @@ export class FederationDirectory {
 
   /** Polls the change counter every `pollIntervalMs`. Returns a stop function. */
   watch(pollIntervalMs: number, onError: (error: unknown) => void): () => void {
-    const timer = setInterval(() => {
-      this.store
-        .federationChangeCounter()
-        .then((counter) => (counter !== this.lastCounter ? this.reload() : undefined))
-        .catch(onError);
-    }, pollIntervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return pollForChange({ read: () => this.store.federationChangeCounter(), loaded: () => this.lastCounter, onChange: () => this.reload(), intervalMs: pollIntervalMs, onError });
   }
 
   private async load(): Promise<void> {

@@ -1,8 +1,9 @@
+import { authenticateApiCaller } from './authenticate-api-caller.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AUTHZEN_CONFIGURATION_PATH, AUTHZEN_PATHS, type PdpMetadata } from '@agentauth/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import { invalidRequest, OAuthError } from '../oauth/oauth-error.js';
+import { invalidRequest } from '../oauth/oauth-error.js';
 import { NO_STORE_HEADERS } from '../oauth/oauth-request.js';
 import type { AuthZenPdp } from '../authzen/authzen-pdp.js';
 import { AuthZenRequestError, readEvaluation, readEvaluations } from '../authzen/authzen-request.js';
@@ -64,25 +65,7 @@ export async function authzenRoutes(app: FastifyInstance, options: AuthZenRoutes
   const callers = new WeakMap<FastifyRequest, string>();
   /** Authenticates the caller; a refusal is audited and thrown (401/403 with a challenge). */
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    const authorization = request.headers.authorization;
-    try {
-      callers.set(request, (await options.authenticate(typeof authorization === 'string' ? authorization : undefined)).agentId);
-    } catch (error) {
-      if (error instanceof OAuthError) {
-        await options.audit.record({
-          time: options.clock.now(),
-          event: 'authzen_client.authentication_failed',
-          outcome: 'failure',
-          agentId: null,
-          actor: null,
-          sourceIp: request.ip,
-          reason: error.detail,
-          requestId: request.id,
-          details: { status: error.status, path: request.routeOptions.url ?? '' },
-        });
-      }
-      throw error;
-    }
+    callers.set(request, await authenticateApiCaller(options, request, 'authzen_client.authentication_failed'));
   };
   const pep = (request: FastifyRequest): string => {
     const caller = callers.get(request);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateApiCaller } from './authenticate-api-caller.js';
 import { SSF_CONFIGURATION_PATH, type TransmitterConfiguration } from '@agentauth/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -45,26 +46,8 @@ export async function ssfRoutes(app: FastifyInstance, options: SsfRoutesOptions)
 
   /** Authenticates, audits a refusal, and gives the handler the receiver's context. */
   const receiver = async (request: FastifyRequest): Promise<RequestContext> => {
-    const authorization = request.headers.authorization;
-    try {
-      const { agentId } = await options.authenticate(typeof authorization === 'string' ? authorization : undefined);
-      return { agentId, sourceIp: request.ip, requestId: request.id };
-    } catch (error) {
-      if (error instanceof OAuthError) {
-        await options.audit.record({
-          time: options.clock.now(),
-          event: 'ssf_receiver.authentication_failed',
-          outcome: 'failure',
-          agentId: null,
-          actor: null,
-          sourceIp: request.ip,
-          reason: error.detail,
-          requestId: request.id,
-          details: { status: error.status, path: request.routeOptions.url ?? '' },
-        });
-      }
-      throw error;
-    }
+    const agentId = await authenticateApiCaller(options, request, 'ssf_receiver.authentication_failed');
+    return { agentId, sourceIp: request.ip, requestId: request.id };
   };
   const streamIdQuery = (request: FastifyRequest) => {
     const { query } = request;

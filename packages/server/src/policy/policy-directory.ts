@@ -1,3 +1,4 @@
+import { pollForChange } from '../poll-for-change.js';
 import type { PolicyStore } from '../store/ports/policy-store.js';
 import type { EntityJson } from './cedar.js';
 import { BASELINE_POLICIES, CompiledPolicySet } from './policy-set.js';
@@ -38,14 +39,7 @@ export class PolicyDirectory {
 
   /** Reads the current version every `pollIntervalMs` and reloads when it moved. Returns a stop function. */
   watch(pollIntervalMs: number, onError: (error: unknown) => void): () => void {
-    const timer = setInterval(() => {
-      this.store
-        .currentPolicyVersion()
-        .then((version) => (version !== this.set.version ? this.reload() : undefined))
-        .catch(onError);
-    }, pollIntervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return pollForChange({ read: () => this.store.currentPolicyVersion(), loaded: () => this.set.version, onChange: () => this.reload(), intervalMs: pollIntervalMs, onError });
   }
 
   private async load(): Promise<void> {

@@ -42,6 +42,25 @@ export interface PolicyFacts {
   risk: RiskLevel;
 }
 
+/**
+ * A query about the server itself (a certificate, a registration): the issuer is the resource,
+ * there is no scope and no one acts for another; what the caller does not say takes its neutral
+ * value (no binding, no grant type, the agent as subject, risk `low`).
+ */
+export function serverOperationQuery(
+  action: PolicyAction,
+  agent: AgentRecord,
+  facts: Pick<PolicyFacts, 'now' | 'sourceIp' | 'authMethod' | 'requestedTtl'> & Partial<Pick<PolicyFacts, 'binding' | 'grantType' | 'subject' | 'renewal'>>,
+): PolicyQuery {
+  return {
+    action,
+    agent,
+    resources: [],
+    scopes: [],
+    facts: { binding: 'none', grantType: '', subject: agent.id, renewal: false, ...facts, actors: [], taskId: '', risk: 'low' },
+  };
+}
+
 /** Where the clock reads `hour` and `weekday` from. */
 export interface PolicyClock {
   /** IANA time zone name for `hour` and `weekday`. */
