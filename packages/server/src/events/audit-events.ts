@@ -50,6 +50,20 @@ export const AUDIT_EVENTS = [
   'agent.enrolled',
   'enrollment.failed',
   'policy_set.applied',
+  'user.created',
+  'user.updated',
+  'user.suspended',
+  'user.resumed',
+  'user.deleted',
+  'user.password_set',
+  'user.totp_offered',
+  'user.totp_enrolled',
+  'user.totp_reset',
+  'user.locked',
+  'user_login.password_accepted',
+  'user_login.failed',
+  'user_session.created',
+  'user_session.ended',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

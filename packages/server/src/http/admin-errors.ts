@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { AgentError } from '../agents/agent-error.js';
 import { FederationError } from '../federation/federation-error.js';
+import { UserError } from '../people/user-error.js';
 import { RotationTooSoonError } from '../keys/rotation-too-soon-error.js';
 import { StorageUnavailableError } from '../store/ports/storage-unavailable-error.js';
 import { AdminProblem, PROBLEM_MEDIA_TYPE, problemBody, problemCodeOf } from '../admin/problem.js';
@@ -78,7 +79,7 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
   const refusal = (code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): AdminRefusal => ({ code, detail, headers });
   if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
   if (error instanceof AgentError && error.auditDetail !== undefined) return { ...refusal(problemCodeOf(error.code), error.message), auditDetail: error.auditDetail };
-  if (error instanceof AgentError || error instanceof FederationError) return refusal(problemCodeOf(error.code), error.message);
+  if (error instanceof AgentError || error instanceof FederationError || error instanceof UserError) return refusal(problemCodeOf(error.code), error.message);
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
     return refusal('rotation_too_soon', `the prepared key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {

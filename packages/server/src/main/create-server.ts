@@ -33,6 +33,7 @@ import { wirePolicies, type Policies } from './wire-policy.js';
 import { wireSignals } from './wire-signals.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
+import { wirePeople } from './wire-people.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -93,6 +94,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
     wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });
 
+    const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle });
+
     const http = await wireHttp({
       config,
       random,
@@ -112,6 +115,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       federation: federation.service,
       commitLog,
       limits: singleUse.limits,
+      people,
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
     lifecycle.onClose('long polls', () => signals.wakeLongPolls());

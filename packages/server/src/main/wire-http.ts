@@ -21,6 +21,8 @@ import type { Random } from '../random.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
+import type { People } from './wire-people.js';
+import { peopleRoutes } from '../http/people-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -56,6 +58,7 @@ export async function wireHttp(deps: {
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
+  people: People;
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -95,6 +98,7 @@ export async function wireHttp(deps: {
     selfCertificates: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, ca },
     limits: deps.limits?.clients,
   });
+  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,
@@ -105,6 +109,8 @@ export async function wireHttp(deps: {
     enrollment: deps.enrollment,
     streams: deps.streams,
     limits: deps.limits?.admins,
+    users: deps.people.users,
+    authenticatePerson: deps.people.authenticatePerson,
   });
   return { app, mtls: mtlsListener };
 }
