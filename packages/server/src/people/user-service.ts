@@ -67,7 +67,7 @@ export class UserService {
       lastLoginAt: null,
     };
     try {
-      await this.deps.store.createUser(record, [this.record('user.created', ctx, record, { roles: record.roles, groups: record.groups, password_set: passwordHash !== null })]);
+      await this.deps.store.createUser(record, [this.record('user.created', ctx, record, { roles: record.roles, groups: record.groups, local_account: passwordHash !== null })]);
     } catch (error) {
       if (error instanceof ConflictError) throw new UserError('conflict', 'a person with this email already exists');
       throw error;
