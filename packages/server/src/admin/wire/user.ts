@@ -41,6 +41,7 @@ export type User = Static<typeof User>;
 
 /** `GET /users` answer. */
 export const UserPage = Page(User);
+export type UserPage = Static<typeof UserPage>;
 
 /** `GET /users` query. */
 export const ListUsersQuery = Type.Object(pagination, { additionalProperties: false });
@@ -60,6 +61,8 @@ export const UpdateUserRequest = Type.Object(
   { email: Type.Optional(Email), name: Type.Optional(Name), groups: Type.Optional(Groups), roles: Type.Optional(Roles) },
   { additionalProperties: false, minProperties: 1 },
 );
+export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 
 /** `POST /users/{id}/password` body. */
 export const SetPasswordRequest = Type.Object({ password: Password }, { additionalProperties: false });
+export type SetPasswordRequest = Static<typeof SetPasswordRequest>;
