@@ -48,7 +48,7 @@ export function wirePeople(deps: {
     lockout: { failures: config.loginLockoutFailures, durationMs: config.loginLockoutDuration * 1000 },
     limiter: deps.limiter,
   });
-  const enrolment = new TotpEnrolment({ clock, random, store, masterKey: deps.masterKey, issuerLabel: `agentauth ${new URL(config.issuer).host}` });
+  const enrolment = new TotpEnrolment({ clock, random, store, masterKey: deps.masterKey, issuerLabel: `agentauth ${new URL(config.issuer).hostname}` });
   const timer = setInterval(() => store.pruneSessions(clock.now(), idleMs).catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning sessions failed')), SESSION_PRUNE_MS);
   timer.unref();
   deps.lifecycle.onClose('session pruning', () => clearInterval(timer));

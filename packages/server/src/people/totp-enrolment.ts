@@ -12,7 +12,7 @@ export interface TotpEnrolmentDeps {
   random: Random;
   store: Pick<UserStore, 'updateUser' | 'claimTotpStep'>;
   masterKey: Buffer;
-  /** The label's issuer in the otpauth URI (our issuer identifier's host). */
+  /** The label's issuer in the otpauth URI (our issuer identifier's host name; no colon). */
   issuerLabel: string;
 }
 

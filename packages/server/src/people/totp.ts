@@ -51,10 +51,20 @@ export function matchTotp(secret: Buffer, submitted: string, nowMs: number): num
 
 /**
  * The `otpauth://totp/` URI authenticator apps scan (the Key Uri Format): label `issuer:account`,
- * the secret in RFC 4648 §6 base32 without padding, and the parameters spelled out.
+ * the secret in RFC 4648 §6 base32 without padding, and the parameters spelled out. Values are
+ * percent-encoded as RFC 3986 says (a space is `%20`: apps show a `+` as it is). The issuer may not
+ * hold a colon, which separates it from the account in the label.
  */
 export function otpauthUri(secret: Buffer, issuer: string, account: string): string {
-  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
-  const params = new URLSearchParams({ secret: base32Encode(secret), issuer, algorithm: 'SHA1', digits: String(TOTP.digits), period: String(TOTP.periodSeconds) });
-  return `otpauth://totp/${label}?${params.toString()}`;
+  if (issuer.includes(':')) throw new TypeError('otpauthUri: the issuer must not contain a colon');
+  const query = [
+    ['secret', base32Encode(secret)],
+    ['issuer', issuer],
+    ['algorithm', 'SHA1'],
+    ['digits', String(TOTP.digits)],
+    ['period', String(TOTP.periodSeconds)],
+  ]
+    .map(([name, value]) => `${name}=${encodeURIComponent(value ?? '')}`)
+    .join('&');
+  return `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?${query}`;
 }

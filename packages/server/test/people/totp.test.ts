@@ -52,7 +52,10 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it('writes the otpauth URI authenticator apps read: label issuer:account, base32 secret, SHA1, 6 digits, 30 s', () => {
-    const uri = new URL(otpauthUri(SEEDS.sha1, 'agentauth example.com', 'ada@example.com'));
+    const raw = otpauthUri(SEEDS.sha1, 'agentauth example.com', 'ada@example.com');
+    expect(raw).toBe('otpauth://totp/agentauth%20example.com:ada%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=agentauth%20example.com&algorithm=SHA1&digits=6&period=30');
+    expect(() => otpauthUri(SEEDS.sha1, 'agentauth example.com:8080', 'ada@example.com')).toThrow(TypeError);
+    const uri = new URL(raw);
     expect(uri.protocol).toBe('otpauth:');
     expect(uri.host).toBe('totp');
     expect(decodeURIComponent(uri.pathname)).toBe('/agentauth example.com:ada@example.com');
