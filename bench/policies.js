@@ -74,7 +74,7 @@ async function measure(kind, peer, key, settings, durationSeconds, rateHint, sta
 async function check(peer, key, state) {
   await applySet(peer, hundredPolicies(), state);
   const listed = await peer.admin('GET', '/admin/v1/policies');
-  const count = Array.isArray(listed?.policies) ? listed.policies.length : NaN;
+  const count = Array.isArray(listed?.items) ? listed.items.length : NaN;
   if (count !== 100) throw new Error(`expected 100 policies in force, the admin API lists ${count}`);
   const body = tokenRequestBodies(1, { key, clientId: peer.clientId, audience: peer.issuer, scope: SCOPE, resource: RESOURCE })[0];
   const response = await globalThis.fetch(peer.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

@@ -16,6 +16,8 @@ import type {
   CertificatePage,
   CreateAgentRequest,
   CreateBindingRuleRequest,
+  AppliedPolicyChange,
+  ApplyPoliciesRequest,
   CreatedAgent,
   CreatedCredential,
   EnrollmentToken,
@@ -28,7 +30,17 @@ import type {
   ListBindingRulesQuery,
   ListCertificatesQuery,
   ListStreamsQuery,
+  Policy,
+  PolicyDiffReport,
+  PolicyDiffRequest,
+  PolicyList,
+  PolicyProblem,
+  PolicySetHistory,
+  PolicyTestResult,
+  PolicyValidation,
   Rotation,
+  TestPoliciesRequest,
+  ValidatePoliciesRequest,
   SigningKeyList,
   SsfStreamPage,
   TokenChain,
@@ -57,13 +69,16 @@ export class AdminApiError extends Error {
   readonly code: string;
   readonly title: string;
   readonly detail: string | undefined;
+  /** With `policy_invalid`: Cedar's messages, each with its line and column in the source sent. */
+  readonly problems: readonly PolicyProblem[];
 
-  constructor(status: number, code: string, title: string, detail: string | undefined) {
+  constructor(status: number, code: string, title: string, detail: string | undefined, problems: readonly PolicyProblem[] = []) {
     super(detail === undefined ? `${title} (${code})` : `${title} (${code}): ${detail}`);
     this.status = status;
     this.code = code;
     this.title = title;
     this.detail = detail;
+    this.problems = problems;
   }
 }
 
@@ -312,6 +327,42 @@ export class AdminClient {
     return this.#json('POST', '/ca/import', body);
   }
 
+  /** The policy set in force, by policy (docs/admin-api.md, "Policies"). */
+  async listPolicies(): Promise<PolicyList> {
+    return this.#json('GET', '/policies');
+  }
+
+  async getPolicy(id: string): Promise<Policy> {
+    return this.#json('GET', `/policies/${segment(id)}`);
+  }
+
+  /** Applied versions of the set, newest first. */
+  async policyHistory(limit?: number): Promise<PolicySetHistory> {
+    return this.#json('GET', `/policy-sets${limit === undefined ? '' : `?limit=${limit}`}`);
+  }
+
+  /** Throws an `AdminApiError` `policy_invalid` with `problems` when the source does not validate. */
+  async validatePolicies(body: ValidatePoliciesRequest): Promise<PolicyValidation> {
+    return this.#json('POST', '/policies/validate', body);
+  }
+
+  async applyPolicies(body: ApplyPoliciesRequest): Promise<AppliedPolicyChange> {
+    return this.#json('POST', '/policies/apply', body);
+  }
+
+  async deletePolicy(id: string, expectedVersion?: number): Promise<AppliedPolicyChange> {
+    return this.#json('DELETE', `/policies/${segment(id)}${expectedVersion === undefined ? '' : `?expected_version=${expectedVersion}`}`);
+  }
+
+  async testPolicies(body: TestPoliciesRequest): Promise<PolicyTestResult> {
+    return this.#json('POST', '/policies/test', body);
+  }
+
+  /** The dry run: past decisions a proposed set would change. */
+  async diffPolicies(body: PolicyDiffRequest): Promise<PolicyDiffReport> {
+    return this.#json('POST', '/policies/diff', body);
+  }
+
   async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.#send(method, path, body, 'application/json');
     const text = await response.text();
@@ -348,7 +399,22 @@ async function toAdminError(response: Response): Promise<AdminApiError> {
   const code = typeof problem.code === 'string' ? problem.code : 'unexpected_response';
   const title = typeof problem.title === 'string' ? problem.title : `HTTP ${response.status}`;
   const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
-  return new AdminApiError(response.status, code, title, detail);
+  return new AdminApiError(response.status, code, title, detail, policyProblems(problem.problems));
+}
+
+/** Most problems kept from one answer. */
+const MAX_PROBLEMS = 100;
+
+/** The `problems` member of a `policy_invalid` answer, each checked member by member. */
+function policyProblems(value: unknown): PolicyProblem[] {
+  if (!Array.isArray(value)) return [];
+  const position = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null);
+  return value.slice(0, MAX_PROBLEMS).flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const p = item as Record<string, unknown>;
+    if (typeof p['message'] !== 'string') return [];
+    return [{ policy_id: typeof p['policy_id'] === 'string' ? p['policy_id'] : null, line: position(p['line']), column: position(p['column']), message: p['message'] }];
+  });
 }
 
 function auditParams(query: AuditOptions): URLSearchParams {

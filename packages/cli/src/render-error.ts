@@ -3,6 +3,7 @@ import { OAuthClientError, UnexpectedResponseError } from '@agentauth/client';
 import { AdminApiError } from './admin-client.js';
 import { CommandFailedError, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE, ServerUnreachableError, UsageError } from './cli-errors.js';
 import { sanitizeLines } from './output.js';
+import { locatedProblems, PolicySourceError, problemLine, type LocatedProblem } from './policy-files.js';
 
 /**
  * What the CLI says about an error, before it is printed as text or JSON (docs/cli.md, "Errors").
@@ -20,6 +21,8 @@ export interface ErrorReport {
   hint?: string;
   /** The command whose help to point to (usage errors). */
   usage?: string;
+  /** A refused policy file's problems, each located in the file. */
+  problems?: LocatedProblem[];
 }
 
 /**
@@ -34,6 +37,7 @@ export function describeError(error: unknown): ErrorReport {
   if (error instanceof ServerUnreachableError) {
     return { code: error.kind, message: sanitizeLines(error.message), status: null, exitCode: EXIT_UNREACHABLE, hint: unreachableHint(error) };
   }
+  if (error instanceof PolicySourceError) return { ...describeError(error.refusal), problems: locatedProblems(error) };
   if (error instanceof AdminApiError) {
     const detail = error.detail === undefined ? '' : `: ${error.detail}`;
     const report: ErrorReport = { code: error.code, message: sanitizeLines(`${error.title} (${error.code})${detail}`), status: error.status, exitCode: EXIT_FAILED };
@@ -83,15 +87,18 @@ function unreachableHint(error: ServerUnreachableError): string {
 /**
  * The error as printed on stderr, and the exit status. Text: `error: <message>` (further lines
  * indented), then `hint:` and the usage pointer. `json`: one line,
- * `{"error":{"code","message","status","exit_code"[,"hint"]}}` (docs/cli.md).
+ * `{"error":{"code","message","status","exit_code"[,"hint"][,"problems"]}}` (docs/cli.md). A refused
+ * policy file's problems come first in text, one `FILE:LINE:COLUMN: message` a line.
  */
 export function renderError(error: unknown, json = false): { text: string; exitCode: number } {
   const report = describeError(error);
   if (json) {
-    const body = { code: report.code, message: report.message, status: report.status, exit_code: report.exitCode, ...(report.hint === undefined ? {} : { hint: report.hint }) };
+    const body = { code: report.code, message: report.message, status: report.status, exit_code: report.exitCode, ...(report.hint === undefined ? {} : { hint: report.hint }), ...(report.problems === undefined ? {} : { problems: report.problems }) };
     return { text: `${JSON.stringify({ error: body })}\n`, exitCode: report.exitCode };
   }
-  let text = `error: ${report.message.replaceAll('\n', '\n  ')}\n`;
+  // A compiler's form, one problem a line, so editors and terminals can jump to each place.
+  let text = (report.problems ?? []).map((problem) => `${problemLine(problem)}\n`).join('');
+  text += `error: ${report.message.replaceAll('\n', '\n  ')}\n`;
   if (report.hint !== undefined) text += `hint: ${report.hint}\n`;
   if (report.usage !== undefined) text += `run '${report.usage}' for usage\n`;
   return { text, exitCode: report.exitCode };

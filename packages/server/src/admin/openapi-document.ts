@@ -16,6 +16,8 @@ export interface AdminRouteDescription {
   authenticated: boolean;
   /** Whether the route accepts a JSON body at all. */
   bodyOptional?: boolean;
+  /** The largest body accepted, in bytes, where a route takes more than the admin API's 64 KiB. */
+  bodyLimit?: number;
 }
 
 /** Each named component by its schema object. */

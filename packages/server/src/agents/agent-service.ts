@@ -9,7 +9,7 @@ import { ConflictError } from '../store/ports/conflict-error.js';
 import type { AgentFilter, AgentStore } from '../store/ports/agent-store.js';
 import type { Page, PageRequest } from '../store/ports/page.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
-import type { RegistrationPolicy } from './registration-policy.js';
+import type { RegistrationPolicy, RegistrationPolicyRequest } from './registration-policy.js';
 import { AgentError, invalid } from './agent-error.js';
 import { checkTlsSubject, hasX5c, tlsAuditFields, tlsSubjectCount } from './tls-client-auth-fields.js';
 import { newAgentId } from './agent-ids.js';
@@ -132,14 +132,7 @@ export class AgentService {
       clientSecret = built.clientSecret;
     }
     const registration = options.registrationAccessToken ? generateSecret(this.deps.random) : undefined;
-    const refused = this.deps.registrationPolicy?.({
-      agent: { id, status: 'active', ...fields, registrationAccessTokenHash: null, revokedBefore: null, createdAt: now, updatedAt: now, lastSeenAt: null, version: 0 },
-      via: options.via,
-      actor: ctx.actor,
-      sourceIp: ctx.sourceIp,
-      now,
-    });
-    if (refused !== undefined) throw new AgentError('forbidden', refused.description, refused.detail);
+    this.checkRegistrationPolicy({ id, status: 'active', ...fields, registrationAccessTokenHash: null, revokedBefore: null, createdAt: now, updatedAt: now, lastSeenAt: null, version: 0 }, options.via, ctx, now);
 
     const registered = this.record('agent.registered', id, ctx, {
       via: options.via,
@@ -217,6 +210,8 @@ export class AgentService {
     this.checkKeySource(fields, keptJwks.length > 0);
 
     const changed = changedFields(current, fields);
+    // A change of registration is decided like a registration: what the agent would be afterwards.
+    if (changed.length > 0) this.checkRegistrationPolicy({ ...current, ...fields, updatedAt: now }, 'update', ctx, now);
     const audit = [
       ...(changed.length > 0 ? [this.record('agent.updated', id, ctx, { fields: changed.map(snakeCase), ...auditedValues(pick(fields, changed)) })] : []),
       ...added.map((credential) => this.record('credential.added', id, ctx, credentialFacts(credential))),
@@ -297,6 +292,12 @@ export class AgentService {
     }
     this.deps.onAgentChanged(id);
     this.deps.events?.publish({ kind: 'credential_removed', agentId: id, credentialId, credentialKind: credential.kind, at: this.deps.clock.now() });
+  }
+
+  /** The policy layer's `register_agent` decision on the agent as it would be; throws `forbidden`. */
+  private checkRegistrationPolicy(agent: AgentRecord, via: RegistrationPolicyRequest['via'], ctx: AuditContext, now: number): void {
+    const refused = this.deps.registrationPolicy?.({ agent, via, actor: ctx.actor, sourceIp: ctx.sourceIp, now });
+    if (refused !== undefined) throw new AgentError('forbidden', refused.description, refused.detail);
   }
 
   private async setStatus(id: string, status: AgentStatus, ctx: AuditContext): Promise<AgentWithCredentials> {

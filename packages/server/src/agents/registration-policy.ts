@@ -6,7 +6,8 @@ import type { AgentRecord } from '../store/records.js';
 export interface RegistrationPolicyRequest {
   /** The agent as it would be stored (status `active`, version 0). */
   agent: AgentRecord;
-  via: 'admin_api' | 'registration';
+  /** How it came: a new agent by the admin API or RFC 7591, or a change of an existing one. */
+  via: 'admin_api' | 'registration' | 'update';
   /** The admin actor or initial access token's holder that asked (`admin:bootstrap`, `admin:agt_...`). */
   actor: string;
   sourceIp: string | null;
@@ -19,14 +20,16 @@ export type RegistrationPolicy = (request: RegistrationPolicyRequest) => { descr
 
 /**
  * The `register_agent` decision: the principal is the agent as it would be registered (its
- * owner, labels, allowed scopes and resources are attributes a policy can test), the resource the
- * issuer, `context.scopes` and `context.resources` what it asks to be allowed, `context.subject`
+ * owner, labels, allowed scopes and resources are attributes a policy can test: `principal.scopes`,
+ * `principal.resources`), the resource the issuer, no scope, `context.subject`
  * who asks, `context.auth_method` how it would authenticate, `context.grant_type` how it came
- * (`admin_api` or `registration`).
+ * (`admin_api` or `registration`; `update` when an existing agent's registration changes, so a
+ * policy cannot be sidestepped by registering first and widening after).
  */
 export function registrationPolicy(decider: Pick<PolicyDecider, 'decide'>): RegistrationPolicy {
   return (request) => {
     const { agent } = request;
+    const noun = request.via === 'update' ? 'this change of the agent' : 'registering this agent';
     const verdict = decider.decide({
       action: 'register_agent',
       agent,
@@ -48,6 +51,6 @@ export function registrationPolicy(decider: Pick<PolicyDecider, 'decide'>): Regi
     });
     const applied = applyVerdict(verdict, { scopes: [], scopesRequested: false, ttl: 0, binding: 'none', noun: 'registration' });
     if (applied.ok) return undefined;
-    return { description: 'a policy does not allow registering this agent', detail: `${applied.detail} [policy v${applied.audit.version}: ${applied.audit.decided_by.join(',') || 'no permit'}]` };
+    return { description: `a policy does not allow ${noun}`, detail: `${applied.detail} [policy v${applied.audit.version}: ${applied.audit.decided_by.join(',') || 'no permit'}]` };
   };
 }

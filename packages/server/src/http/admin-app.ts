@@ -20,6 +20,8 @@ import { tokenRoutes } from './admin-token-routes.js';
 import { reportRoutes } from './admin-report-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import { streamRoutes } from './admin-stream-routes.js';
+import { policyRoutes } from './admin-policy-routes.js';
+import { policyReplayRoutes, type PolicyReplayDeps } from './admin-policy-replay-routes.js';
 import type { StreamAdministration } from '../signals/stream-administration.js';
 import type { FederationService } from '../federation/federation-service.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
@@ -72,6 +74,8 @@ export interface AdminAppOptions {
   users?: UserService | undefined;
   /** Signed-in people by session cookie, their role deciding each route; without it, only bearer credentials. */
   authenticatePerson?: PersonAuthenticator | undefined;
+  /** The policy set (docs/policy.md): its administration, tests and dry runs. */
+  policies: Pick<PolicyReplayDeps, 'service' | 'decider' | 'lifetimes'>;
 }
 
 /**
@@ -117,7 +121,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
         refusal = adminRefusalOf(failure, request, deps);
       }
     }
-    return sendProblem(reply, refusal.code, refusal.detail, refusal.headers);
+    return sendProblem(reply, refusal.code, refusal.detail, refusal.headers, refusal.extensions);
   };
   app.setErrorHandler((error, request, reply) => refuse(request, reply, adminRefusalOf(error, request, deps)));
   app.setNotFoundHandler((request, reply) => refuse(request, reply, { code: 'not_found', detail: 'no such admin API route', headers: {} }));
@@ -188,6 +192,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
   };
 
   const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users))];
+  routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({
       method: 'GET',
@@ -209,7 +214,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
       url: route.url,
       // A JSON answer's schema checks what is sent (useCheckedAnswers); a stream is not serialized.
       schema: answer === null || mediaType !== undefined ? route.schema : { ...route.schema, response: { [status]: answer } },
-      bodyLimit: ADMIN_BODY_LIMIT,
+      bodyLimit: route.bodyLimit ?? ADMIN_BODY_LIMIT,
       config: { authenticated: route.authenticated },
       // A body-optional route sent no body is validated as an empty object.
       ...(route.bodyOptional === true

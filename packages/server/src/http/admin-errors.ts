@@ -4,19 +4,26 @@ import type { Clock } from '../clock.js';
 import { AgentError } from '../agents/agent-error.js';
 import { FederationError } from '../federation/federation-error.js';
 import { UserError } from '../people/user-error.js';
+import { PolicyError } from '../policy/policy-error.js';
 import { RotationTooSoonError } from '../keys/rotation-too-soon-error.js';
 import { StorageUnavailableError } from '../store/ports/storage-unavailable-error.js';
 import { AdminProblem, PROBLEM_MEDIA_TYPE, problemBody, problemCodeOf } from '../admin/problem.js';
 import { ADMIN_PROBLEMS, type AdminProblemCode } from '../admin/problem-codes.js';
 
-/** Sends an RFC 9457 problem (`application/problem+json`) with the status fixed by `code`. */
-export function sendProblem(reply: FastifyReply, code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}): FastifyReply {
+/**
+ * Sends an RFC 9457 problem (`application/problem+json`) with the status fixed by `code`, and any
+ * extension members (RFC 9457 §3.2), such as the `problems` of `policy_invalid`.
+ */
+export function sendProblem(reply: FastifyReply, code: AdminProblemCode, detail: string, headers: Readonly<Record<string, string>> = {}, extensions: Readonly<Record<string, unknown>> = {}): FastifyReply {
   return reply
     .code(ADMIN_PROBLEMS[code].status)
     .headers(headers)
     .type(PROBLEM_MEDIA_TYPE)
-    .send(problemBody(code, detail));
+    .send({ ...extensions, ...problemBody(code, detail) });
 }
+
+/** Most Cedar problems one answer lists (a large file full of errors says the first ones). */
+const MAX_POLICY_PROBLEMS = 100;
 
 /** Fastify's own request errors, by code, and what they mean to an admin client. */
 const FASTIFY_ERRORS: Readonly<Record<string, [AdminProblemCode, string]>> = {
@@ -66,6 +73,8 @@ export interface AdminRefusal {
   headers: Readonly<Record<string, string>>;
   /** What the audit record says instead of `detail`, when it knows more than the caller may (a deciding policy). */
   auditDetail?: string;
+  /** Extension members of the problem (RFC 9457 §3.2). */
+  extensions?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -80,6 +89,10 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
   if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
   if (error instanceof AgentError && error.auditDetail !== undefined) return { ...refusal(problemCodeOf(error.code), error.message), auditDetail: error.auditDetail };
   if (error instanceof AgentError || error instanceof FederationError || error instanceof UserError) return refusal(problemCodeOf(error.code), error.message);
+  if (error instanceof PolicyError) {
+    const problems = error.problems.slice(0, MAX_POLICY_PROBLEMS).map((p) => ({ policy_id: p.policyId, line: p.line, column: p.column, message: p.message.slice(0, 1000) }));
+    return { code: error.code, detail: error.message, headers: {}, ...(problems.length > 0 ? { extensions: { problems } } : {}) };
+  }
   if (error instanceof RotationTooSoonError) {
     const seconds = Math.max(1, Math.ceil((error.readyAt - deps.clock.now()) / 1000));
     return refusal('rotation_too_soon', `the prepared key may sign from ${new Date(error.readyAt).toISOString()}; retry then, or pass "force": true`, {
@@ -95,6 +108,9 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   if (e.validation !== undefined && typeof e.message === 'string') return refusal('validation_failed', validationDetail(e.message, e.validation));
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && request.routeOptions.bodyLimit > 64 * 1024) {
+    return refusal('payload_too_large', `the request body exceeds ${Math.floor(request.routeOptions.bodyLimit / 1024)} KiB`);
+  }
   const known = typeof e.code === 'string' ? FASTIFY_ERRORS[e.code] : undefined;
   if (known !== undefined) return refusal(known[0], known[1]);
   if (error instanceof SyntaxError) return refusal('malformed_json', 'the request body is not valid JSON');

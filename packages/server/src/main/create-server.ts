@@ -116,6 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       commitLog,
       limits: singleUse.limits,
       people,
+      policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
     lifecycle.onClose('long polls', () => signals.wakeLongPolls());

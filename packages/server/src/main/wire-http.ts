@@ -6,7 +6,7 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FederationService } from '../federation/federation-service.js';
-import { adminApp, type AdminAppDeps } from '../http/admin-app.js';
+import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
 import type { StreamAdministration } from '../signals/stream-administration.js';
 import { caRoutes, type CaRoutesOptions } from '../http/ca-routes.js';
 import { enrollmentRoutes } from '../http/enrollment-routes.js';
@@ -59,6 +59,8 @@ export async function wireHttp(deps: {
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
   people: People;
+  /** The policy set's administration (admin API `/policies`). */
+  policies: AdminAppOptions['policies'];
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -111,6 +113,7 @@ export async function wireHttp(deps: {
     limits: deps.limits?.admins,
     users: deps.people.users,
     authenticatePerson: deps.people.authenticatePerson,
+    policies: deps.policies,
   });
   return { app, mtls: mtlsListener };
 }

@@ -6,8 +6,9 @@ import { BASELINE_POLICIES, CompiledPolicySet } from './policy-set.js';
  * The policy set in force, compiled in memory (decisions never touch the database). Loaded at
  * start; reloaded at once after a change on this process (`reload()`), and when the highest stored
  * version moves (a change made on another node), which every node reads each `watch` interval.
- * A stored version that no longer compiles (a schema change it predates) is not loaded: the node
- * keeps the set it had and reports the error, so a node never decides under a set it cannot read.
+ * A stored version that no longer compiles (a schema change it predates) is not loaded: `reload()`
+ * rejects and the node keeps the set it had, so a node never decides under a set it cannot read;
+ * at start that rejection stops the server rather than leave the (permissive) baseline in force.
  */
 export class PolicyDirectory {
   private set: CompiledPolicySet;

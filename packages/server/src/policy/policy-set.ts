@@ -64,7 +64,7 @@ export class CompiledPolicySet {
    * into Cedar's cache for fast decisions (the set in force); proposed sets (dry runs, tests) are
    * not cached, since Cedar's cache keeps every set it was given.
    */
-  static compile(version: number, content: PolicySetContent, options: { preparse: boolean }): { ok: true; set: CompiledPolicySet } | { ok: false; problems: PolicyProblem[] } {
+  static compile(version: number, content: PolicySetContent, options: { preparse: boolean; /** A fixed cache id to preparse into, reused run after run (dry runs), so the cache does not grow. */ slot?: string }): { ok: true; set: CompiledPolicySet } | { ok: false; problems: PolicyProblem[] } {
     const problems: PolicyProblem[] = [];
     const policies = new Map<string, ParsedPolicy>();
     for (const stored of content.policies) {
@@ -95,7 +95,7 @@ export class CompiledPolicySet {
 
     let preparsedId: string | undefined;
     if (options.preparse) {
-      preparsedId = `set-${version}-${nextSetId++}`;
+      preparsedId = options.slot ?? `set-${version}-${nextSetId++}`;
       preparsePolicies(preparsedId, texts);
     }
     const resources = new Map(entities.filter((e) => uidOf(e).type === 'Resource').map((e) => [uidOf(e).id, e]));

@@ -29,6 +29,9 @@ import type { Backend } from '../support/test-server.js';
 
 const run = promisify(execFile);
 import { mintAccessToken } from '../../src/tokens/mint-access-token.js';
+import { PolicyDecider } from '../../src/policy/policy-decider.js';
+import { PolicyDirectory } from '../../src/policy/policy-directory.js';
+import { PolicyService } from '../../src/policy/policy-service.js';
 
 export const ISSUER = 'http://127.0.0.1:8080';
 export const BOOTSTRAP = 'bootstrap-token-for-admin-tests-0123456789abcdef';
@@ -92,7 +95,12 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const enrollment = enrollmentServiceOf(deps, agents);
   await app.register(registrationRoutes, { deps, agents, authenticateAdmin: authenticate });
   const streams = new StreamAdministration({ store, clock });
-  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, streams });
+  // The policy layer as wire-policy.ts builds it, without the poll (one node).
+  const decider: PolicyDecider = new PolicyDecider({ current: () => directory.current(), issuer: ISSUER, timeZone: 'UTC' });
+  const directory: PolicyDirectory = new PolicyDirectory(store, () => decider.clear());
+  await directory.reload();
+  const policies = { service: new PolicyService({ issuer: ISSUER, clock, store, agents: store, directory, decider }), decider, lifetimes: { token: 300, certificate: 3600 } };
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, streams, policies });
   await app.ready();
 
   return {

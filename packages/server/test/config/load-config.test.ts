@@ -64,6 +64,7 @@ describe('loadConfig defaults', () => {
       signalsAllowPrivateReceivers: false,
       ssfStreamIdleTtl: 86400,
       maxDelegationDepth: 4,
+      policyTimeZone: 'UTC',
       dpopNonce: 'off',
       dpopNonceSecret: undefined,
       dpopNonceLifetime: 300,
@@ -216,8 +217,13 @@ describe('loadConfig values', () => {
     ['AGENTAUTH_RATE_LIMITS', 'false', 'AGENTAUTH_RATE_LIMITS: must be one of on, off (got "false")'],
     ['AGENTAUTH_RATE_LIMIT_WINDOW', '0', 'AGENTAUTH_RATE_LIMIT_WINDOW: must be an integer between 1 and 3600 (seconds) (got "0")'],
     ['AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES', '0', 'AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES: must be an integer between 1 and 1000000 (got "0")'],
+    ['AGENTAUTH_POLICY_TIME_ZONE', 'Mars/Olympus_Mons', 'AGENTAUTH_POLICY_TIME_ZONE: must be an IANA time zone name such as UTC or Europe/Paris (got "Mars/Olympus_Mons")'],
   ])('refuses %s=%j', (name, value, problem) => {
     expect(problemsOf({ env: { [name]: value } })).toEqual([problem]);
+  });
+
+  it('reads the policy time zone as Intl names it', () => {
+    expect(loadConfig({ argv: [], cwd: '/tmp', env: { AGENTAUTH_POLICY_TIME_ZONE: 'europe/paris', AGENTAUTH_MASTER_KEY: MASTER_KEY } }).config.policyTimeZone).toBe('Europe/Paris');
   });
 
   it.each([

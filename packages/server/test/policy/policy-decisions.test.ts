@@ -179,6 +179,14 @@ forbid (principal, action == Action::"register_agent", resource) when { context.
     expect(denied.items.at(-1)?.reason).toContain('no-privileged-self-registration');
     const allowed = await register('orders:read', [API]);
     expect(allowed.statusCode, allowed.body).toBe(201);
+    // Registering first and widening after is decided the same way.
+    const widened = await t.server.app.inject({ method: 'PATCH', url: `/admin/v1/agents/${allowed.json().client_id}`, headers: ADMIN, payload: { scopes: ['agentauth:admin'], resources: [] } });
+    expect(widened.statusCode).toBe(200);
+    await apply(`${baseline}
+@id("no-privileged-agents") forbid (principal, action == Action::"register_agent", resource) when { principal.scopes.contains("agentauth:admin") };`);
+    const again = await t.server.app.inject({ method: 'PATCH', url: `/admin/v1/agents/${allowed.json().client_id}`, headers: ADMIN, payload: { description: 'still privileged' } });
+    expect(again.statusCode).toBe(403);
+    expect(again.json()).toMatchObject({ code: 'forbidden', detail: 'a policy does not allow this change of the agent' });
   });
 
   it('refuses policies that do not parse or validate, with Cedar message and line, and keeps the set in force', async () => {
@@ -197,6 +205,7 @@ forbid (principal, action == Action::"register_agent", resource) when { context.
   });
 
   it('refuses a set that would lock the admin API out, and audits each applied change with its diff', async () => {
+    await apply(baseline);
     await createAgent(t.server, { scopes: ['agentauth:admin'], resources: [] });
     await expect(apply(`${baseline}\n@id("no-admin") forbid (principal, action, resource) when { context.scope == "agentauth:admin" };`)).rejects.toMatchObject({ code: 'policy_lockout' });
     const applied = await apply(`${baseline}\n@id("harmless") forbid (principal, action, resource) when { context.scope == "nothing" };`);

@@ -7,6 +7,7 @@ import { EnrollmentToken } from './enrollment-token.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
+import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList, PolicyOutcomeChange, PolicyProblem, PolicySetHistory, PolicySetVersion, PolicyTestResult, PolicyValidation } from './policy.js';
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
 import { SsfStream, SsfStreamPage } from './stream.js';
@@ -53,5 +54,16 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   EnrollmentToken,
   SsfStream,
   SsfStreamPage,
+  PolicyProblem,
+  PolicyList,
+  Policy,
+  PolicySetHistory,
+  PolicySetVersion,
+  PolicyEntity,
+  PolicyValidation,
+  AppliedPolicyChange,
+  PolicyTestResult,
+  PolicyOutcomeChange,
+  PolicyDiffReport,
   OpenApiDocument,
 };

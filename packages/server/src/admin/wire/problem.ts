@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ADMIN_PROBLEM_CODES, type AdminProblemCode } from '../problem-codes.js';
+import { PolicyProblem } from './policy.js';
 import { StringEnum } from './primitives.js';
 
 /** RFC 9457 §3.1 problem details, plus our stable `code` (an RFC 9457 §3.2 extension member). */
@@ -10,6 +11,7 @@ export const Problem = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     code: StringEnum(ADMIN_PROBLEM_CODES),
+    problems: Type.Optional(Type.Array(PolicyProblem, { description: "With `policy_invalid`: Cedar's messages, each with the line and column in the source sent." })),
   },
   { description: 'RFC 9457 problem details with a stable `code` (docs/errors.md).' },
 );
