@@ -125,6 +125,19 @@ describe('sign-in pages: sessions, cookies and headers', () => {
     expect((await t.server.app.inject({ method: 'GET', url: '/account', headers: { cookie: sessionCookie } })).statusCode).toBe(200);
   });
 
+  it('refuses a repeated form field, a body that is not a form, and one too large, before any check', async () => {
+    const form = await t.server.app.inject({ method: 'GET', url: '/login' });
+    const csrf = cookieValue(setCookies(form).get('__Host-agentauth-login-csrf'));
+    const headers = { ...FORM, cookie: `__Host-agentauth-login-csrf=${csrf}` };
+    const repeated = await t.server.app.inject({ method: 'POST', url: '/login', headers, payload: `csrf=${csrf}&email=a%40example.com&password=one&password=two` });
+    expect(repeated.statusCode).toBe(400);
+    const json = await t.server.app.inject({ method: 'POST', url: '/login', headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ csrf, email: 'a@example.com', password: PASSWORD }) });
+    expect(json.statusCode).toBe(415);
+    const large = await t.server.app.inject({ method: 'POST', url: '/login', headers, payload: `csrf=${csrf}&email=a%40example.com&password=${'x'.repeat(9000)}` });
+    expect(large.statusCode).toBe(413);
+    for (const response of [repeated, json, large]) expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
   it('redirects only to same-origin relative paths after sign-in', async () => {
     await createPerson(t, 'redirect@example.com', []);
     for (const [returnTo, location] of [
