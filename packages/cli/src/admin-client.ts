@@ -234,7 +234,7 @@ export class AdminClient {
   }
 
   /** `suspend` also ends every session the person holds. */
-  async setUserStatus(id: string, action: 'suspend' | 'resume'): Promise<User> {
+  async setUserStatus(id: string, action: 'suspend' | 'resume' | 'disable'): Promise<User> {
     return this.#json('POST', `/users/${segment(id)}/${action}`);
   }
 

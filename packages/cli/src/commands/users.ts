@@ -133,7 +133,7 @@ const update: Command = {
   },
 };
 
-function statusCommand(action: 'suspend' | 'resume', summary: string): Command {
+function statusCommand(action: 'suspend' | 'resume' | 'disable', summary: string): Command {
   return {
     name: `users ${action}`,
     summary,
@@ -192,5 +192,5 @@ const resetTotp: Command = {
 export const usersGroup: CommandGroup = {
   name: 'users',
   summary: 'manage people: roles on the admin API, local passwords, TOTP',
-  commands: [create, list, view, update, statusCommand('suspend', 'suspend a person: no sign-in, their sessions end'), statusCommand('resume', 'resume a suspended or locked-out person'), remove, setPassword, resetTotp],
+  commands: [create, list, view, update, statusCommand('suspend', 'suspend a person: no sign-in, their sessions end'), statusCommand('resume', 'resume a suspended, disabled or locked-out person'), statusCommand('disable', 'disable a person who left: no sign-in, their sessions end'), remove, setPassword, resetTotp],
 };

@@ -54,6 +54,7 @@ export const AUDIT_EVENTS = [
   'user.updated',
   'user.suspended',
   'user.resumed',
+  'user.disabled',
   'user.deleted',
   'user.password_set',
   'user.totp_offered',

@@ -23,8 +23,8 @@ export function userToJson(r: UserRecord): User {
   };
 }
 
-/** A status change: `/users/{id}/suspend`, `/resume`. */
-function statusRoute(verb: 'suspend' | 'resume', operationId: string, summary: string, act: UserService['suspend']): AdminRoute {
+/** A status change: `/users/{id}/suspend`, `/resume`, `/disable`. */
+function statusRoute(verb: 'suspend' | 'resume' | 'disable', operationId: string, summary: string, act: UserService['suspend']): AdminRoute {
   return adminRoute({
     method: 'POST',
     url: `/users/:id/${verb}`,
@@ -91,7 +91,8 @@ export function userRoutes(service: UserService): AdminRoute[] {
       handler: async ({ params, body }, _reply, ctx) => userToJson(await service.update(params.id, body, ctx.audit)),
     }),
     statusRoute('suspend', 'suspendUser', 'Suspend a person: no sign-in, and their sessions end at once.', (id, ctx) => service.suspend(id, ctx)),
-    statusRoute('resume', 'resumeUser', 'Resume a suspended or locked person.', (id, ctx) => service.resume(id, ctx)),
+    statusRoute('resume', 'resumeUser', 'Resume a suspended, disabled or locked person.', (id, ctx) => service.resume(id, ctx)),
+    statusRoute('disable', 'disableUser', 'Disable a person who left: no sign-in, and their sessions end at once.', (id, ctx) => service.disable(id, ctx)),
     adminRoute({
       method: 'DELETE',
       url: '/users/:id',

@@ -101,6 +101,11 @@ export class UserService {
     return this.change(id, { status: 'suspended' }, 'user.suspended', ctx, {}, true);
   }
 
+  /** Off for good (someone who left): no sign-in, sessions end; only `resume` brings them back. */
+  disable(id: string, ctx: AuditContext): Promise<UserRecord> {
+    return this.change(id, { status: 'disabled' }, 'user.disabled', ctx, {}, true);
+  }
+
   /** Back to `active`, with the failure count and any lockout cleared. */
   resume(id: string, ctx: AuditContext): Promise<UserRecord> {
     return this.change(id, { status: 'active', failedLogins: 0, lockedUntil: null }, 'user.resumed', ctx, {}, false);

@@ -31,6 +31,8 @@ describe('admin API: people, and people calling it with their roles', () => {
     expect((await call('PATCH', `/users/${id}`, ADMIN, { roles: ['auditor'], name: 'Rear Admiral Hopper' })).json()).toMatchObject({ roles: ['auditor'], name: 'Rear Admiral Hopper' });
     expect((await call('POST', `/users/${id}/suspend`, ADMIN)).json()).toMatchObject({ status: 'suspended' });
     expect((await call('POST', `/users/${id}/resume`, ADMIN)).json()).toMatchObject({ status: 'active' });
+    expect((await call('POST', `/users/${id}/disable`, ADMIN)).json()).toMatchObject({ status: 'disabled' });
+    expect((await call('POST', `/users/${id}/resume`, ADMIN)).json()).toMatchObject({ status: 'active' });
     expect((await call('POST', `/users/${id}/password`, ADMIN, { password: 'another long passphrase' })).statusCode).toBe(200);
     expect((await call('DELETE', `/users/${id}/totp`, ADMIN)).json()).toMatchObject({ totp_enrolled: false });
     const list = (await call('GET', '/users?limit=500', ADMIN)).json() as { items: { id: string }[] };
@@ -39,7 +41,7 @@ describe('admin API: people, and people calling it with their roles', () => {
     expect((await call('GET', `/users/${id}`, ADMIN)).json()).toMatchObject({ code: 'not_found' });
 
     const records = (await auditOf(t)).filter((r) => r.details['user_id'] === id);
-    expect(records.map((r) => r.event)).toEqual(['user.created', 'user.updated', 'user.suspended', 'user.resumed', 'user.password_set', 'user.totp_reset', 'user.deleted']);
+    expect(records.map((r) => r.event)).toEqual(['user.created', 'user.updated', 'user.suspended', 'user.resumed', 'user.disabled', 'user.resumed', 'user.password_set', 'user.totp_reset', 'user.deleted']);
     expect(records.every((r) => r.actor === 'admin:bootstrap')).toBe(true);
     expect(JSON.stringify(records)).not.toMatch(/correct horse|another long passphrase|argon2/);
   });

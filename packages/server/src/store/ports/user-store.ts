@@ -6,7 +6,7 @@ import type { AuditInput } from '../records.js';
 export const USER_ROLES = ['admin', 'operator', 'auditor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-/** A person's standing: only `active` people sign in; `suspended` may be resumed, `disabled` may not sign in until an admin resumes them. */
+/** A person's standing: only `active` people sign in; `suspended` (for a while) and `disabled` (for good, someone who left) both end their sessions, and an admin may resume either. */
 export const USER_STATUSES = ['active', 'suspended', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
