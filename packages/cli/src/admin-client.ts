@@ -46,6 +46,10 @@ import type {
   TokenChain,
   TokenRevocation,
   TrustedIssuer,
+  User,
+  UserPage,
+  UpdateUserRequest,
+  CreateUserRequest,
   TrustedIssuerList,
   TrustedIssuerOptions,
   UpdateAgentRequest,
@@ -210,6 +214,42 @@ export class AdminClient {
   }
 
   /** Trusted issuers for federated workload login (docs/federation.md). */
+  async createUser(body: CreateUserRequest): Promise<User> {
+    return this.#json('POST', '/users', body);
+  }
+
+  async listUsers(query: { limit?: number; cursor?: string } = {}): Promise<UserPage> {
+    const params = new URLSearchParams();
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/users${queryString(params)}`);
+  }
+
+  async getUser(id: string): Promise<User> {
+    return this.#json('GET', `/users/${segment(id)}`);
+  }
+
+  async updateUser(id: string, patch: UpdateUserRequest): Promise<User> {
+    return this.#json('PATCH', `/users/${segment(id)}`, patch);
+  }
+
+  /** `suspend` also ends every session the person holds. */
+  async setUserStatus(id: string, action: 'suspend' | 'resume' | 'disable'): Promise<User> {
+    return this.#json('POST', `/users/${segment(id)}/${action}`);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    await this.#send('DELETE', `/users/${segment(id)}`);
+  }
+
+  async setUserPassword(id: string, password: string): Promise<User> {
+    return this.#json('POST', `/users/${segment(id)}/password`, { password });
+  }
+
+  async resetUserTotp(id: string): Promise<User> {
+    return this.#json('DELETE', `/users/${segment(id)}/totp`);
+  }
+
   async listTrustedIssuers(): Promise<TrustedIssuerList> {
     return this.#json('GET', '/trusted-issuers');
   }

@@ -23,6 +23,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Asks a yes/no question on a terminal; absent when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
+  /** Reads standard input to its end (at most `maxBytes`); a password is passed this way, never as an argument others can see in `ps`. */
+  readStdin?(maxBytes: number): Promise<string>;
 }
 
 /** Sleeps `ms` unless `signal` aborts first. */

@@ -27,6 +27,17 @@ export function nodeIo(): CliIo {
       return interrupted.signal;
     },
   };
+  io.readStdin = async (maxBytes) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      size += bytes.length;
+      if (size > maxBytes) throw new RangeError(`standard input is longer than ${maxBytes} bytes`);
+      chunks.push(bytes);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
   if (process.stdin.isTTY === true) {
     io.confirm = async (question) => {
       const prompt = createInterface({ input: process.stdin, output: process.stderr });

@@ -15,3 +15,4 @@ export type * from './admin/wire/problem.js';
 export type * from './admin/wire/signing-key.js';
 export type * from './admin/wire/stream.js';
 export type * from './admin/wire/token.js';
+export type * from './admin/wire/user.js';

@@ -3,7 +3,7 @@ import type { AuditInput } from '../store/records.js';
 
 /** Who asked for a change, for the audit record. Never carries a credential. */
 export interface AuditContext {
-  /** `admin:bootstrap`, `admin:<agent id>`, or `agent:<id>` for RFC 7592 self-management. */
+  /** `admin:bootstrap`, `admin:<agent id>`, `user:<user id>` for a signed-in person, or `agent:<id>` for RFC 7592 self-management. */
   actor: string;
   sourceIp: string | null;
   requestId: string | null;

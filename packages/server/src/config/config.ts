@@ -94,4 +94,14 @@ export interface Config {
   readonly rateLimitClientFailures: number;
   /** Failed admin authentications (admin API, initial access tokens) allowed per window from one source address. */
   readonly rateLimitAdminFailures: number;
+  /** Failed sign-ins of people allowed per window from one source address. */
+  readonly rateLimitLoginFailures: number;
+  /** Failed sign-ins (password or second factor) that lock a person's account. */
+  readonly loginLockoutFailures: number;
+  /** Seconds a locked account stays locked. */
+  readonly loginLockoutDuration: number;
+  /** Seconds a person's session lives without a request. */
+  readonly sessionIdleTimeout: number;
+  /** Seconds a person's session lives at most, however active. */
+  readonly sessionMaxAge: number;
 }

@@ -331,6 +331,32 @@ const ALL_SETTINGS = [
     default: { value: 10 },
     description: 'Failed admin authentications (admin API bearer tokens, RFC 7591 initial access tokens) allowed per window from one source address.',
   }),
+  setting('rateLimitLoginFailures', {
+    type: integer({ min: 1, max: 1_000_000 }),
+    default: { value: 20 },
+    description: 'Failed sign-ins of people at `/login` (passwords and second factors, whatever account they name) allowed per window from one source address.',
+  }),
+  // People's sign-in and sessions (docs/people.md): OWASP's lockout and session timeouts.
+  setting('loginLockoutFailures', {
+    type: integer({ min: 1, max: 100 }),
+    default: { value: 5 },
+    description: 'Failed sign-ins (a wrong password or second-factor code) in a row that lock a person\'s account for AGENTAUTH_LOGIN_LOCKOUT_DURATION; audited as `user.locked`.',
+  }),
+  setting('loginLockoutDuration', {
+    type: integer({ min: 1, max: 86_400, unit: 'seconds' }),
+    default: { value: 900 },
+    description: 'How long a locked account refuses every sign-in, even with the right password; an admin ends it at once with `agentauth users resume`.',
+  }),
+  setting('sessionIdleTimeout', {
+    type: integer({ min: 60, max: 86_400, unit: 'seconds' }),
+    default: { value: 1800 },
+    description: 'A person\'s session ends after this long without a request.',
+  }),
+  setting('sessionMaxAge', {
+    type: integer({ min: 60, max: 2_592_000, unit: 'seconds' }),
+    default: { value: 43_200 },
+    description: 'A person\'s session ends this long after sign-in, however active (at least AGENTAUTH_SESSION_IDLE_TIMEOUT).',
+  }),
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.

@@ -52,6 +52,21 @@ export const AUDIT_EVENTS = [
   'policy_set.applied',
   'access_evaluation.summarized',
   'authzen_client.authentication_failed',
+  'user.created',
+  'user.updated',
+  'user.suspended',
+  'user.resumed',
+  'user.disabled',
+  'user.deleted',
+  'user.password_set',
+  'user.totp_offered',
+  'user.totp_enrolled',
+  'user.totp_reset',
+  'user.locked',
+  'user_login.password_accepted',
+  'user_login.failed',
+  'user_session.created',
+  'user_session.ended',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -32,6 +32,10 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
+import { CSRF_HEADER, type PersonAuthenticator, type PersonPrincipal } from '../admin/authenticate-person.js';
+import { roleAllows } from '../people/admin-roles.js';
+import type { UserService } from '../people/user-service.js';
+import { userRoutes } from './admin-user-routes.js';
 
 /** Admin request bodies are at most 64 KiB: every input is bounded. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -66,6 +70,10 @@ export interface AdminAppOptions {
   streams: StreamAdministration;
   /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
   limits?: FailureLimiter | undefined;
+  /** People in the registry (docs/people.md); without it the user routes are absent. */
+  users?: UserService | undefined;
+  /** Signed-in people by session cookie, their role deciding each route; without it, only bearer credentials. */
+  authenticatePerson?: PersonAuthenticator | undefined;
   /** The policy set (docs/policy.md): its administration, tests and dry runs. */
   policies: Pick<PolicyReplayDeps, 'service' | 'decider' | 'lifetimes'>;
 }
@@ -82,7 +90,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
   useStrictValidation(app);
   useCheckedAnswers(app);
   useJsonBodiesOnly(app);
-  const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
+  const principals = new WeakMap<FastifyRequest, AdminPrincipal | PersonPrincipal>();
   /**
    * `admin_request.denied`: an authenticated request refused for what it asked (validation, a
    * conflict, `rotation_too_soon`, no such route or object). A refused credential is recorded by
@@ -127,6 +135,10 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     if (config.authenticated === false) return;
     const refused = opts.limits?.refuseAddress(request.ip);
     if (refused !== undefined) return tooManyFailures(reply, refused);
+    if (request.headers.authorization === undefined && opts.authenticatePerson !== undefined) {
+      const person = await opts.authenticatePerson({ cookie: request.headers.cookie, csrf: headerValue(request.headers[CSRF_HEADER]), method: request.method });
+      if (person !== undefined) return personAdmitted(request, reply, person);
+    }
     const result = await authenticate(request.headers.authorization);
     if (result.ok) {
       principals.set(request, result);
@@ -149,7 +161,37 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'a valid admin bearer token is required', { 'www-authenticate': 'Bearer realm="agentauth"' });
   });
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams)];
+  /**
+   * A person's session: refused like any credential (401 audited as `admin.authentication_failed`,
+   * counted towards the address's limit; 403 for a missing CSRF token), then their roles decide the
+   * route (403 `forbidden`, audited as `admin_request.denied` naming the person).
+   */
+  const personAdmitted = async (request: FastifyRequest, reply: FastifyReply, person: PersonPrincipal | PersonRefusalResult) => {
+    if (person.ok) {
+      principals.set(request, person);
+      const route = (request.routeOptions.url ?? '').slice(app.prefix.length);
+      if (roleAllows(person.roles, request.method, route)) return;
+      const roles = person.roles.length === 0 ? 'no role' : `the roles ${person.roles.join(', ')}`;
+      return refuse(request, reply, { code: 'forbidden', detail: `${roles} do not allow ${request.method} ${route}`, headers: {} });
+    }
+    await deps.audit.record({
+      time: deps.clock.now(),
+      event: 'admin.authentication_failed',
+      outcome: 'failure',
+      agentId: null,
+      actor: person.userId === null ? null : `user:${person.userId}`,
+      sourceIp: request.ip,
+      reason: person.reason,
+      requestId: request.id,
+      details: { method: request.method, path: pathOf(request) },
+    });
+    if (person.status === 403) return sendProblem(reply, 'forbidden', `an unsafe request with a session cookie must carry the session's CSRF token in ${CSRF_HEADER}`);
+    const wait = await opts.limits?.recordFailure({ address: request.ip, requestId: request.id });
+    if (wait !== undefined) return tooManyFailures(reply, wait);
+    return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
+  };
+
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({
@@ -193,6 +235,13 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
       },
     });
   }
+}
+
+type PersonRefusalResult = Exclude<Awaited<ReturnType<PersonAuthenticator>>, PersonPrincipal | undefined>;
+
+/** A header sent once, or undefined (sent twice it is ambiguous). */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The request's path for an audit record: no query string, at most 256 characters. */

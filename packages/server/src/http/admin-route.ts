@@ -2,13 +2,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import type { AdminPrincipal } from '../admin/authenticate-admin.js';
+import type { PersonPrincipal } from '../admin/authenticate-person.js';
 import type { AdminRouteDescription } from '../admin/openapi-document.js';
 import type { AuditContext } from '../agents/agent-service.js';
 
 /** What an authenticated admin route handler is given besides the request. */
 export interface AdminRequestContext {
   /** Null only on the routes that need no authentication. */
-  principal: AdminPrincipal | null;
+  principal: AdminPrincipal | PersonPrincipal | null;
   /** Actor, source IP and request id for the audit records the handler causes. */
   audit: AuditContext;
 }

@@ -5,12 +5,14 @@ import type { Config } from '../config/config.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { redisFailureCounter, type RedisFailureCounter } from './redis-failure-counter.js';
 
-/** The two limiters of a server: client authentication at the OAuth endpoints, and admin credentials. */
+/** The limiters of a server: client authentication at the OAuth endpoints, admin credentials, people's sign-ins. */
 export interface AuthenticationLimits {
   /** `/token`, `/introspect`, `/revoke` (both listeners), self-service keys, RFC 7592 registration access tokens. */
   readonly clients: FailureLimiter;
   /** Admin API bearer tokens and RFC 7591 initial access tokens (both admin credentials). */
   readonly admins: FailureLimiter;
+  /** People's sign-ins at `/login`: passwords and second factors. */
+  readonly logins: FailureLimiter;
   /** Resolves once the shared counter is live (at once without Redis), or false after `timeoutMs`. */
   ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -31,7 +33,7 @@ export interface RedisLimitOptions {
  */
 export function createAuthenticationLimits(
   deps: {
-    config: Pick<Config, 'rateLimits' | 'rateLimitWindow' | 'rateLimitAddressFailures' | 'rateLimitClientFailures' | 'rateLimitAdminFailures' | 'redisUrl'>;
+    config: Pick<Config, 'rateLimits' | 'rateLimitWindow' | 'rateLimitAddressFailures' | 'rateLimitClientFailures' | 'rateLimitAdminFailures' | 'rateLimitLoginFailures' | 'redisUrl'>;
     clock: Clock;
     audit: Pick<AuditLog, 'record'>;
     logger: Pick<Logger, 'warn' | 'info'>;
@@ -53,6 +55,7 @@ export function createAuthenticationLimits(
       client: { name: 'client_id', failures: config.rateLimitClientFailures },
     }),
     admins: new FailureLimiter({ ...common, address: { name: 'admin_address', failures: config.rateLimitAdminFailures } }),
+    logins: new FailureLimiter({ ...common, address: { name: 'login_address', failures: config.rateLimitLoginFailures } }),
     ready: (timeoutMs) => shared?.ready(timeoutMs) ?? Promise.resolve(true),
     close: () => shared?.close() ?? Promise.resolve(),
   };

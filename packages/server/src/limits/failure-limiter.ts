@@ -6,7 +6,7 @@ import type { FailureCounter } from './failure-counter.js';
 import { DEFAULT_MAX_KEYS, FailureWindows, type WindowCount } from './failure-windows.js';
 
 /** What a limit counts; `details.limit` of its `rate_limit.exceeded` record (docs/events.md). */
-export type LimitName = 'client_address' | 'client_id' | 'admin_address';
+export type LimitName = 'client_address' | 'client_id' | 'admin_address' | 'login_address';
 
 /** Failures allowed per window under one key of a limit. */
 export interface Limit {
@@ -46,6 +46,7 @@ const WHAT: Readonly<Record<LimitName, string>> = {
   client_address: 'failed client authentications from one address',
   client_id: 'failed client authentications naming one client id',
   admin_address: 'failed admin authentications from one address',
+  login_address: 'failed sign-ins of people from one address',
 };
 
 /**

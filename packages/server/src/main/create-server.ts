@@ -34,6 +34,7 @@ import { wirePolicies, type Policies } from './wire-policy.js';
 import { wireSignals } from './wire-signals.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
+import { wirePeople } from './wire-people.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -96,6 +97,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
     const authzen = wireAuthZen({ ...deps, directory: agents.directory, policies, lifecycle });
 
+    const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle });
+
     const http = await wireHttp({
       config,
       random,
@@ -116,6 +119,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       federation: federation.service,
       commitLog,
       limits: singleUse.limits,
+      people,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.

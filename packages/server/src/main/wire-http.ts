@@ -22,6 +22,8 @@ import type { Random } from '../random.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
+import type { People } from './wire-people.js';
+import { peopleRoutes } from '../http/people-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -59,6 +61,7 @@ export async function wireHttp(deps: {
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
+  people: People;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
 }): Promise<Http> {
@@ -101,6 +104,7 @@ export async function wireHttp(deps: {
     selfCertificates: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, ca },
     limits: deps.limits?.clients,
   });
+  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,
@@ -111,6 +115,8 @@ export async function wireHttp(deps: {
     enrollment: deps.enrollment,
     streams: deps.streams,
     limits: deps.limits?.admins,
+    users: deps.people.users,
+    authenticatePerson: deps.people.authenticatePerson,
     policies: deps.policies,
   });
   return { app, mtls: mtlsListener };

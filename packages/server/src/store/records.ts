@@ -155,7 +155,7 @@ export interface AuditInput {
   outcome: AuditOutcome;
   /** The agent the event is about, if any. */
   agentId: string | null;
-  /** Who acted: `agent:<id>`, `admin:bootstrap`, `admin:<agent id>`, or `system`. */
+  /** Who acted: `agent:<id>`, `admin:bootstrap`, `admin:<agent id>`, `user:<user id>` (a signed-in person), or `system`. */
   actor: string | null;
   sourceIp: string | null;
   /** Machine-readable reason (for failures: the private error detail). Never a secret. */

@@ -13,6 +13,7 @@ import type { SignalsStore } from './ports/signals-store.js';
 import type { SigningKeyStore } from './ports/signing-key-store.js';
 import type { TokenLineageStore } from './ports/token-lineage-store.js';
 import type { TokenStore } from './ports/token-store.js';
+import type { UserStore } from './ports/user-store.js';
 
 /**
  * Every store port over one database, as `openStore` returns it. Each port is declared in
@@ -34,7 +35,8 @@ export interface Store
     PolicyStore,
     CaStore,
     SignalsStore,
-    TokenLineageStore {
+    TokenLineageStore,
+    UserStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

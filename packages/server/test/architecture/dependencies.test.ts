@@ -16,7 +16,7 @@ const RULES: DependencyRules = {
     ['main'],
     ['http'],
     ['admin', 'store/sql'],
-    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint'],
+    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people'],
     ['oauth', 'authzen'],
     ['agents', 'limits', 'keys'],
     ['policy'],

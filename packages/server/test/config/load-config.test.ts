@@ -81,6 +81,11 @@ describe('loadConfig defaults', () => {
       rateLimitAddressFailures: 100,
       rateLimitClientFailures: 20,
       rateLimitAdminFailures: 10,
+      rateLimitLoginFailures: 20,
+      loginLockoutFailures: 5,
+      loginLockoutDuration: 900,
+      sessionIdleTimeout: 1800,
+      sessionMaxAge: 43_200,
     });
     expect(warnings).toEqual([]);
   });

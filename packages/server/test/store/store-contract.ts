@@ -18,6 +18,7 @@ import { signingKeyStoreContract } from './contract/signing-key-store-contract.j
 import { tokenLineageStoreContract } from './contract/token-lineage-store-contract.js';
 import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
+import { userStoreContract } from './contract/user-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -53,6 +54,7 @@ export function storeContract(open: () => Promise<Store>): void {
   tokenLineageStoreContract(opened);
   signalsStoreContract(opened);
   caStoreContract(opened);
+  userStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

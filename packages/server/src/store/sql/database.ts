@@ -4,6 +4,7 @@ import type { EnrollmentTables } from './enrollment-tables.js';
 import type { FederationTables } from './federation-tables.js';
 import type { PolicyTables } from './policy-tables.js';
 import type { SignalsTables } from './signals-tables.js';
+import type { UserTables } from './user-tables.js';
 
 /**
  * The one `Database` type both dialects share, every port's tables: the core ones
@@ -14,7 +15,7 @@ import type { SignalsTables } from './signals-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, PolicyTables, SignalsTables {
+export interface Database extends AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -21,6 +21,7 @@ import { StorageHealth } from './storage-health.js';
 import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
+import { sqlUserStore } from './user-queries.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -74,6 +75,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlCaStore(ctx),
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
+      sqlUserStore(ctx),
     ),
     () => health.failed(),
   );

@@ -1,0 +1,82 @@
+/**
+ * The HTML of the sign-in pages (docs/people.md): plain forms, no script, every value escaped.
+ * One stylesheet, `/login/style.css`, served by the people routes (the CSP allows nothing inline).
+ */
+
+/** HTML-escapes text for element content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A whole page. `body` must already be HTML; `meta` adds `<meta name content>` pairs. */
+export function page(title: string, body: string, meta: Record<string, string> = {}): string {
+  const metas = Object.entries(meta)
+    .map(([name, content]) => `<meta name="${escapeHtml(name)}" content="${escapeHtml(content)}">`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${metas}<title>${escapeHtml(title)} \u2013 agentauth</title><link rel="stylesheet" href="/login/style.css"></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
+
+function hidden(name: string, value: string): string {
+  return `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+}
+
+function notice(error: string | undefined): string {
+  return error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`;
+}
+
+/** The email-and-password form. */
+export function signInPage(csrf: string, returnTo: string, error?: string): string {
+  return page(
+    'Sign in',
+    `${notice(error)}<form method="post" action="/login">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required maxlength="254" autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="512">
+<button type="submit">Sign in</button></form>`,
+  );
+}
+
+/** The second-factor form. */
+export function totpPage(csrf: string, returnTo: string, error?: string): string {
+  return page(
+    'Two-factor code',
+    `${notice(error)}<p>Enter the 6-digit code from your authenticator app.</p><form method="post" action="/login/totp">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}
+<label for="code">Code</label><input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6" autofocus>
+<button type="submit">Verify</button></form>`,
+  );
+}
+
+/** The signed-in page: who, which roles, the second factor, and signing out. */
+export function accountPage(user: { name: string; email: string; roles: readonly string[]; totpEnrolled: boolean }, csrf: string, message?: string): string {
+  const roles = user.roles.length === 0 ? 'none' : user.roles.join(', ');
+  const factor = user.totpEnrolled ? '<p>Two-factor authentication: <strong>on</strong>.</p>' : '<p>Two-factor authentication: <strong>off</strong>. <a href="/account/totp">Set up an authenticator app</a>.</p>';
+  return page(
+    'Signed in',
+    `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}<p>Signed in as <strong id="who">${escapeHtml(user.name)}</strong> (${escapeHtml(user.email)}).</p><p>Roles: <span id="roles">${escapeHtml(roles)}</span>.</p>${factor}
+<form method="post" action="/logout">${hidden('csrf', csrf)}<button type="submit">Sign out</button></form>`,
+    { 'csrf-token': csrf },
+  );
+}
+
+/** TOTP enrolment: the otpauth URI and its secret, shown once, and the confirming code. */
+export function totpEnrolmentPage(offer: { uri: string; secret: string }, csrf: string, error?: string): string {
+  return page(
+    'Set up two-factor authentication',
+    `${notice(error)}<p>Add this account to your authenticator app with the link or the key below, then enter the code it shows. They are shown this once.</p>
+<p><a id="otpauth" href="${escapeHtml(offer.uri)}">${escapeHtml(offer.uri)}</a></p><p>Key: <code id="secret">${escapeHtml(offer.secret)}</code></p>
+<form method="post" action="/account/totp">${hidden('csrf', csrf)}<label for="code">Code</label><input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required maxlength="6"><button type="submit">Turn on</button></form>`,
+  );
+}
+
+/** A refusal page that leaves nothing to do but start again. */
+export function errorPage(title: string, text: string): string {
+  return page(title, `<p class="error" role="alert">${escapeHtml(text)}</p><p><a href="/login">Sign in</a></p>`);
+}
+
+/** The stylesheet. */
+export const PAGE_STYLE = `body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0}
+main{max-width:26rem;margin:4rem auto;background:#fff;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.12)}
+h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.9rem 0 .3rem;font-weight:600}
+input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8bfcc;border-radius:4px;font-size:1rem}
+button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:4px;background:#2f5bd3;color:#fff;font-size:1rem;cursor:pointer}
+.error{color:#a11;background:#fdecec;padding:.6rem;border-radius:4px}.ok{color:#155724;background:#e6f4ea;padding:.6rem;border-radius:4px}
+code,a#otpauth{word-break:break-all}`;

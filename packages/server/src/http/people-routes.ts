@@ -1,0 +1,202 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import { FormParameters } from '../oauth/form-parameters.js';
+import { safeReturnTo } from '../people/return-to.js';
+import { clearedSessionCookie, hostCookie, readCookie, sessionCookie } from '../people/session-cookie.js';
+import { SESSION_COOKIE, type Sessions } from '../people/sessions.js';
+import type { SignIn, SignInResult } from '../people/sign-in.js';
+import type { TotpEnrolment } from '../people/totp-enrolment.js';
+import type { Random } from '../random.js';
+import { setPageHeaders } from './page-headers.js';
+import { accountPage, errorPage, PAGE_STYLE, signInPage, totpEnrolmentPage, totpPage } from './people-pages.js';
+
+/** Sign-in forms are small: 8 KiB bounds every body. */
+const FORM_BODY_LIMIT = 8 * 1024;
+
+/**
+ * The double-submit cookie of the forms shown before anyone is signed in (OWASP CSRF Prevention
+ * Cheat Sheet, "Double Submit Cookie"), `__Host-` prefixed so no sibling host can plant one
+ * (RFC 6265bis §4.1.3.2). Once signed in, forms carry the session's own token instead.
+ */
+const LOGIN_CSRF_COOKIE = '__Host-agentauth-login-csrf';
+const LOGIN_CSRF_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+const REFUSED = 'The email, password or code is not right, or this account cannot sign in now.';
+
+/** What the people routes need. */
+export interface PeopleRoutesOptions {
+  signIn: SignIn;
+  sessions: Sessions;
+  enrolment: TotpEnrolment;
+  audit: Pick<AuditLog, 'record'>;
+  clock: Clock;
+  random: Random;
+}
+
+/**
+ * The human surface (docs/people.md): `GET|POST /login`, `GET|POST /login/totp`, `GET /account`,
+ * `GET|POST /account/totp`, `POST /logout` and the pages' stylesheet. An encapsulated plugin: its
+ * form parser (strict, 8 KiB, no repeated field) and its security headers apply to these routes
+ * only. Every POST checks its CSRF token before it reads anything else.
+ */
+export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptions): Promise<void> {
+  const { signIn, sessions, enrolment } = opts;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    const parsed = FormParameters.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    if (parsed instanceof FormParameters) done(null, parsed);
+    else done(Object.assign(new Error('malformed form'), { statusCode: 400 }), undefined);
+  });
+  app.addHook('onSend', async (_request, reply) => setPageHeaders(reply));
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+    if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'sign-in pages: unexpected error');
+    return html(reply, status >= 400 && status < 500 ? status : 500, errorPage('Something went wrong', status < 500 ? 'The request was malformed.' : 'The server could not complete the request.'));
+  });
+
+  const meta = (request: FastifyRequest) => ({ address: request.ip, requestId: request.id });
+  const sessionId = (request: FastifyRequest) => readCookie(request.headers.cookie, SESSION_COOKIE);
+  const form = (request: FastifyRequest) => (request.body instanceof FormParameters ? request.body : undefined);
+
+  app.get('/login/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(PAGE_STYLE));
+
+  app.get('/login', async (request, reply) => {
+    const returnTo = safeReturnTo(queryValue(request, 'return_to'));
+    if ((await sessions.resolve(sessionId(request), 'signed_in')) !== undefined) return reply.redirect(returnTo, 303);
+    return html(reply, 200, signInPage(loginCsrf(request, reply), returnTo));
+  });
+
+  app.post('/login', async (request, reply) => {
+    const fields = form(request);
+    const cookie = readCookie(request.headers.cookie, LOGIN_CSRF_COOKIE);
+    if (fields === undefined || cookie === undefined || !LOGIN_CSRF_PATTERN.test(cookie) || !sameSecret(cookie, fields.get('csrf'))) return csrfRefused(request, reply);
+    const returnTo = safeReturnTo(fields.get('return_to'));
+    const result = await signIn.password(fields.get('email') ?? '', fields.get('password') ?? '', meta(request));
+    return answer(reply, result, returnTo, () => signInPage(cookie, returnTo, REFUSED));
+  });
+
+  app.get('/login/totp', async (request, reply) => {
+    const id = sessionId(request);
+    const returnTo = safeReturnTo(queryValue(request, 'return_to'));
+    if (id === undefined || (await sessions.resolve(id, 'mfa')) === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 303);
+    return html(reply, 200, totpPage(sessions.csrfToken(id), returnTo));
+  });
+
+  app.post('/login/totp', async (request, reply) => {
+    const fields = form(request);
+    const id = sessionId(request);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    const returnTo = safeReturnTo(fields.get('return_to'));
+    const result = await signIn.totp(id, fields.get('code') ?? '', meta(request));
+    // After a refusal the stage may have timed out or its person been locked: then start again.
+    const stillPending = result.kind === 'refused' && (await sessions.resolve(id, 'mfa')) !== undefined;
+    return answer(reply, result, returnTo, () => (stillPending ? totpPage(sessions.csrfToken(id), returnTo, REFUSED) : signInPage(loginCsrf(request, reply), returnTo, REFUSED)));
+  });
+
+  app.get('/account', async (request, reply) => {
+    const id = sessionId(request);
+    const live = await sessions.resolve(id, 'signed_in');
+    if (id === undefined || live === undefined) return reply.redirect('/login?return_to=%2Faccount', 303);
+    const { user } = live;
+    const message = queryValue(request, 'totp') === 'on' ? 'Two-factor authentication is on.' : undefined;
+    return html(reply, 200, accountPage({ name: user.name, email: user.email, roles: user.roles, totpEnrolled: user.totpSecret !== null }, sessions.csrfToken(id), message));
+  });
+
+  app.get('/account/totp', async (request, reply) => {
+    const id = sessionId(request);
+    const live = await sessions.resolve(id, 'signed_in');
+    if (id === undefined || live === undefined) return reply.redirect('/login?return_to=%2Faccount%2Ftotp', 303);
+    const offer = await enrolment.offer(live.user, { actor: `user:${live.user.id}`, sourceIp: request.ip, requestId: request.id });
+    if (offer === undefined) return reply.redirect('/account', 303);
+    return html(reply, 200, totpEnrolmentPage(offer, sessions.csrfToken(id)));
+  });
+
+  app.post('/account/totp', async (request, reply) => {
+    const fields = form(request);
+    const id = sessionId(request);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    const live = await sessions.resolve(id, 'signed_in');
+    if (live === undefined) return reply.redirect('/login', 303);
+    const ctx = { actor: `user:${live.user.id}`, sourceIp: request.ip, requestId: request.id };
+    if (await enrolment.confirm(live.user, fields.get('code') ?? '', ctx)) return reply.redirect('/account?totp=on', 303);
+    // A wrong code spends the offer: a fresh secret is shown, so one offer is never guessed at twice.
+    const offer = await enrolment.offer(live.user, ctx);
+    if (offer === undefined) return reply.redirect('/account', 303);
+    return html(reply, 400, totpEnrolmentPage(offer, sessions.csrfToken(id), 'That code did not match; scan this new key and try again.'));
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const fields = form(request);
+    const id = sessionId(request);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    const live = (await sessions.resolve(id, 'signed_in')) ?? (await sessions.resolve(id, 'mfa'));
+    if (live !== undefined) {
+      await sessions.end(id, [
+        { time: opts.clock.now(), event: 'user_session.ended', outcome: 'success', agentId: null, actor: `user:${live.user.id}`, sourceIp: request.ip, reason: null, requestId: request.id, details: { user_id: live.user.id } },
+      ]);
+    }
+    reply.header('set-cookie', clearedSessionCookie());
+    return reply.redirect('/login', 303);
+  });
+
+  /** The login form's double-submit token: the cookie's, or a new one set now. */
+  function loginCsrf(request: FastifyRequest, reply: FastifyReply): string {
+    const existing = readCookie(request.headers.cookie, LOGIN_CSRF_COOKIE);
+    if (existing !== undefined && LOGIN_CSRF_PATTERN.test(existing)) return existing;
+    const token = opts.random.token(32);
+    reply.header('set-cookie', hostCookie(LOGIN_CSRF_COOKIE, token));
+    return token;
+  }
+
+  /** A form without its CSRF token, or with another: refused before anything else, audited. */
+  async function csrfRefused(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    await opts.audit.record({
+      time: opts.clock.now(),
+      event: 'user_login.failed',
+      outcome: 'failure',
+      agentId: null,
+      actor: null,
+      sourceIp: request.ip,
+      reason: `CSRF token missing or wrong on POST ${request.url.split('?')[0] ?? ''}`,
+      requestId: request.id,
+      details: {},
+    });
+    return html(reply, 403, errorPage('Request refused', 'This form has expired or did not come from this site. Go back, reload the page and try again.'));
+  }
+
+  function answer(reply: FastifyReply, result: SignInResult, returnTo: string, refused: () => string): FastifyReply {
+    switch (result.kind) {
+      case 'signed_in':
+        reply.header('set-cookie', sessionCookie(result.sessionId));
+        return reply.redirect(returnTo, 303);
+      case 'mfa':
+        reply.header('set-cookie', sessionCookie(result.sessionId));
+        return reply.redirect(`/login/totp?return_to=${encodeURIComponent(returnTo)}`, 303);
+      case 'rate_limited':
+        reply.header('retry-after', String(result.retryAfterSeconds));
+        return html(reply, 429, errorPage('Too many attempts', `Too many failed sign-ins from this address. Try again in ${result.retryAfterSeconds} seconds.`));
+      case 'refused':
+        return html(reply, 401, refused());
+    }
+  }
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+/** A query parameter sent once, or undefined. */
+function queryValue(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether two secrets are equal, in constant time whatever their lengths. */
+function sameSecret(expected: string, submitted: string | undefined): boolean {
+  if (submitted === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(submitted));
+}

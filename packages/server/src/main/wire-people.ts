@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import { createPersonAuthenticator, type PersonAuthenticator } from '../admin/authenticate-person.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { FailureLimiter } from '../limits/failure-limiter.js';
+import { Sessions } from '../people/sessions.js';
+import { SignIn } from '../people/sign-in.js';
+import { TotpEnrolment } from '../people/totp-enrolment.js';
+import { UserService } from '../people/user-service.js';
+import type { Random } from '../random.js';
+import type { UserStore } from '../store/ports/user-store.js';
+import type { Lifecycle } from './lifecycle.js';
+
+/** How often timed-out sessions are deleted (ms). */
+const SESSION_PRUNE_MS = 5 * 60_000;
+
+/** People: the registry, sign-in, sessions, TOTP enrolment and the session check of the admin API. */
+export interface People {
+  users: UserService;
+  sessions: Sessions;
+  signIn: SignIn;
+  enrolment: TotpEnrolment;
+  authenticatePerson: PersonAuthenticator;
+}
+
+/** Builds people's services (docs/people.md) and prunes timed-out sessions every five minutes. */
+export function wirePeople(deps: {
+  config: Config;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  store: UserStore;
+  audit: AuditLog;
+  masterKey: Buffer;
+  limiter: FailureLimiter | undefined;
+  lifecycle: Lifecycle;
+}): People {
+  const { config, clock, random, store } = deps;
+  const idleMs = config.sessionIdleTimeout * 1000;
+  const sessions = new Sessions({ clock, random, store, idleMs, absoluteMs: Math.max(config.sessionMaxAge, config.sessionIdleTimeout) * 1000 });
+  const signIn = new SignIn({
+    clock,
+    store,
+    audit: deps.audit,
+    sessions,
+    masterKey: deps.masterKey,
+    lockout: { failures: config.loginLockoutFailures, durationMs: config.loginLockoutDuration * 1000 },
+    limiter: deps.limiter,
+  });
+  const enrolment = new TotpEnrolment({ clock, random, store, masterKey: deps.masterKey, issuerLabel: `agentauth ${new URL(config.issuer).hostname}` });
+  const timer = setInterval(() => store.pruneSessions(clock.now(), idleMs).catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning sessions failed')), SESSION_PRUNE_MS);
+  timer.unref();
+  deps.lifecycle.onClose('session pruning', () => clearInterval(timer));
+  return { users: new UserService({ clock, random, store }), sessions, signIn, enrolment, authenticatePerson: createPersonAuthenticator(sessions) };
+}

@@ -1,0 +1,38 @@
+import type { UserRole } from '../store/ports/user-store.js';
+
+/**
+ * What operators may change besides reading: the agents' lifecycle (create, update, suspend,
+ * resume, disable), their credentials and enrolment, their certificates and tokens (rotate,
+ * revoke). Keyed by method and the route's pattern as the admin API declares it.
+ */
+const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
+  'POST /agents',
+  'PATCH /agents/:id',
+  'POST /agents/:id/suspend',
+  'POST /agents/:id/resume',
+  'POST /agents/:id/disable',
+  'POST /agents/:id/credentials',
+  'DELETE /agents/:id/credentials/:credential_id',
+  'POST /agents/:id/enrollment-tokens',
+  'POST /agents/:id/certificates',
+  'POST /certificates/:serial/revoke',
+  'POST /tokens/:jti/revoke',
+]);
+
+/** Unsafe requests that only read: verifying the audit chain changes nothing. */
+const READS_BY_POST: ReadonlySet<string> = new Set(['POST /audit/verify']);
+
+/**
+ * Whether a person with `roles` may make an admin API request (docs/people.md, "Roles"):
+ * `auditor` reads (GET and HEAD, and verifying the audit chain); `operator` reads and acts on agents;
+ * `admin` may do everything (people, keys, the CA, federation, policies, settings). No role, no
+ * access. `route` is the route's declared pattern (`/agents/:id`), never the raw path, so no
+ * encoding of a path can slip past it; an unknown route is refused to all but admins.
+ */
+export function roleAllows(roles: readonly UserRole[], method: string, route: string): boolean {
+  if (roles.includes('admin')) return true;
+  const key = `${method.toUpperCase()} ${route}`;
+  const reads = method === 'GET' || method === 'HEAD' || READS_BY_POST.has(key);
+  if (reads && (roles.includes('auditor') || roles.includes('operator'))) return true;
+  return roles.includes('operator') && OPERATOR_CHANGES.has(key);
+}
