@@ -11,7 +11,7 @@ import { clientAssertion, createAgent, form, FORM, freePort, type TestAgent } fr
 
 const API = 'https://api.example.com';
 const POLICIES = `@id("issuance")
-permit (principal, action == Action::"issue_token", resource);
+permit (principal, action in [Action::"issue_token", Action::"register_agent"], resource);
 @id("orders")
 permit (principal is Agent, action == Action::"call_api", resource is ApiResource)
 when { resource.type == "order" && context.name == "read" && resource.id != "o-2" };`;

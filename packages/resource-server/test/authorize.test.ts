@@ -20,7 +20,7 @@ function headersOf(response: Response): Record<string, string> {
   });
   return headers;
 }
-const ISSUANCE = '@id("issuance")\npermit (principal, action == Action::"issue_token", resource);\n';
+const ISSUANCE = '@id("issuance")\npermit (principal, action in [Action::"issue_token", Action::"register_agent"], resource);\n';
 const ORDERS = `${ISSUANCE}
 @id("orders")
 permit (principal is Agent, action == Action::"call_api", resource is ApiResource)

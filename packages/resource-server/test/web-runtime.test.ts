@@ -119,7 +119,7 @@ describe('the main entry on Web APIs alone', () => {
     const context = webContext();
     const pep = await createAgent(server.server, { name: 'orders-pep', scopes: ['agentauth:authorize'] });
     await server.server.deps.policies.service.apply(
-      { source: '@id("issuance")\npermit (principal, action == Action::"issue_token", resource);\n@id("orders")\npermit (principal, action == Action::"call_api", resource) when { resource.id == "o-1" };', replace: true },
+      { source: '@id("issuance")\npermit (principal, action in [Action::"issue_token", Action::"register_agent"], resource);\n@id("orders")\npermit (principal, action == Action::"call_api", resource) when { resource.id == "o-1" };', replace: true },
       { actor: 'admin:bootstrap', sourceIp: null, requestId: null },
       null,
     );
