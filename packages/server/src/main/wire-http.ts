@@ -119,6 +119,7 @@ export async function wireHttp(deps: {
     limits: deps.limits?.admins,
     users: deps.people.users,
     authenticatePerson: deps.people.authenticatePerson,
+    loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
   });
   return { app, mtls: mtlsListener };

@@ -16,7 +16,7 @@ export interface GuardedWebFetchOptions {
 /** The request a Fetch-API client library makes (`openid-client`'s `customFetch` shape). */
 export interface WebFetchRequest {
   method: string;
-  headers: Record<string, string>;
+  headers: Record<string, string> | Headers;
   body?: unknown;
 }
 
@@ -41,7 +41,11 @@ export function createGuardedWebFetch(options: GuardedWebFetchOptions = {}): Gua
     const body = init.body === undefined || init.body === null ? undefined : init.body instanceof URLSearchParams || typeof init.body === 'string' ? Buffer.from(String(init.body), 'utf8') : undefined;
     if (init.body !== undefined && init.body !== null && body === undefined) throw new FetchError('url', 'only text bodies are sent');
     const { url, target } = await resolveGuardedTarget(rawUrl, { allowPrivateNetworks, ...(options.resolve === undefined ? {} : { resolve: options.resolve }) });
-    const headers: Record<string, string | number> = { ...init.headers, 'user-agent': 'agentauth', 'accept-encoding': 'identity' };
+    const headers: Record<string, string | number> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    Object.assign(headers, { 'user-agent': 'agentauth', 'accept-encoding': 'identity' });
     if (body !== undefined) headers['content-length'] = body.length;
     return new Promise<Response>((resolve, reject) => {
       let settled = false;

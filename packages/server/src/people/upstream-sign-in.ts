@@ -236,7 +236,9 @@ function describe(error: unknown): string {
   if (error instanceof oidc.ResponseBodyError) return `token endpoint error ${error.error.slice(0, 64)}`;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message.slice(0, 200)}`;
+    // The library's messages are fixed texts; a wrapped one names the check that failed.
+    const inner = error.cause instanceof Error && error.cause.message !== error.message ? ` (${error.cause.message.slice(0, 120)})` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message.slice(0, 120)}${inner}`;
   }
   return 'unknown failure';
 }
