@@ -50,9 +50,12 @@ export function totpPage(csrf: string, returnTo: string, error?: string): string
 }
 
 /** The signed-in page: who, which roles, the second factor, and signing out. */
-export function accountPage(user: { name: string; email: string; roles: readonly string[]; totpEnrolled: boolean }, csrf: string, message?: string): string {
+export function accountPage(user: { name: string; email: string; roles: readonly string[]; totpEnrolled: boolean; localAccount: boolean }, csrf: string, message?: string): string {
   const roles = user.roles.length === 0 ? 'none' : user.roles.join(', ');
-  const factor = user.totpEnrolled ? '<p>Two-factor authentication: <strong>on</strong>.</p>' : '<p>Two-factor authentication: <strong>off</strong>. <a href="/account/totp">Set up an authenticator app</a>.</p>';
+  // Without a local password a person signs in only through an identity provider, whose second factor applies.
+  const factor = !user.localAccount && !user.totpEnrolled
+    ? '<p>You sign in through your identity provider; its second factor applies.</p>'
+    : user.totpEnrolled ? '<p>Two-factor authentication: <strong>on</strong>.</p>' : '<p>Two-factor authentication: <strong>off</strong>. <a href="/account/totp">Set up an authenticator app</a>.</p>';
   return page(
     'Signed in',
     `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}<p>Signed in as <strong id="who">${escapeHtml(user.name)}</strong> (${escapeHtml(user.email)}).</p><p>Roles: <span id="roles">${escapeHtml(roles)}</span>.</p>${factor}

@@ -105,7 +105,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
     if (id === undefined || live === undefined) return reply.redirect('/login?return_to=%2Faccount', 303);
     const { user } = live;
     const message = queryValue(request, 'totp') === 'on' ? 'Two-factor authentication is on.' : undefined;
-    return html(reply, 200, accountPage({ name: user.name, email: user.email, roles: user.roles, totpEnrolled: user.totpSecret !== null }, sessions.csrfToken(id), message));
+    return html(reply, 200, accountPage({ name: user.name, email: user.email, roles: user.roles, totpEnrolled: user.totpSecret !== null, localAccount: user.passwordHash !== null }, sessions.csrfToken(id), message));
   });
 
   app.get('/account/totp', async (request, reply) => {
