@@ -25,6 +25,10 @@ const FAILED = 'Signing in through your identity provider did not succeed. Start
 export async function upstreamLoginRoutes(app: FastifyInstance, opts: { upstream: UpstreamSignIn }): Promise<void> {
   const { upstream } = opts;
   app.addHook('onSend', async (_request, reply) => setPageHeaders(reply));
+  app.setErrorHandler(async (error, request, reply) => {
+    request.log.error({ err: error, reqId: request.id }, 'upstream sign-in: unexpected error');
+    return html(reply, 500, errorPage('Something went wrong', 'The server could not complete the request.'));
+  });
   const meta = (request: FastifyRequest) => ({ address: request.ip, requestId: request.id });
 
   app.get<{ Params: { provider: string } }>('/login/oidc/:provider', async (request, reply) => {
@@ -46,7 +50,8 @@ export async function upstreamLoginRoutes(app: FastifyInstance, opts: { upstream
     const result = await upstream.finish(request.params.provider, query, readCookie(request.headers.cookie, STATE_COOKIE), meta(request));
     switch (result.kind) {
       case 'signed_in':
-        reply.header('set-cookie', [hostCookie(STATE_COOKIE, '', 0), sessionCookie(result.sessionId)]);
+        // Appended to the state cookie's deletion above: fastify keeps every Set-Cookie.
+        reply.header('set-cookie', sessionCookie(result.sessionId));
         return reply.redirect(result.returnTo, 303);
       case 'rate_limited':
         reply.header('retry-after', String(result.retryAfterSeconds));

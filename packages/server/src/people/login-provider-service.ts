@@ -4,6 +4,7 @@ import type { AuditEvent } from '../events/audit-events.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import { ConflictError } from '../store/ports/conflict-error.js';
 import type { ClaimMapping, LoginProviderPatch, LoginProviderRecord, LoginProviderStore } from '../store/ports/login-provider-store.js';
+import type { AuditInput } from '../store/records.js';
 import {
   checkAllowedDomains,
   checkClaimMapping,
@@ -116,5 +117,3 @@ export class LoginProviderService {
     return changeRecord(this.deps.clock.now(), event, ctx, { provider_id: r.id, issuer: r.issuer, ...(changed.length === 0 ? {} : { changed }) }, null);
   }
 }
-
-type AuditInput = ReturnType<typeof changeRecord>;
