@@ -6,6 +6,7 @@ import type { AuditEvent } from '../events/audit-events.js';
 import { openBox, sealBox } from '../keys/sealed-box.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import type { Random } from '../random.js';
+import { ConflictError } from '../store/ports/conflict-error.js';
 import type { LoginProviderRecord, LoginProviderStore } from '../store/ports/login-provider-store.js';
 import type { UserRecord, UserStore } from '../store/ports/user-store.js';
 import type { AuditInput } from '../store/records.js';
@@ -181,7 +182,14 @@ export class UpstreamSignIn {
       updatedAt: now,
       lastLoginAt: null,
     };
-    await this.deps.store.createUser(record, [this.record('user.created', record, provider.id, request, { email: record.email, roles: record.roles, groups: record.groups, local_account: false })]);
+    try {
+      await this.deps.store.createUser(record, [this.record('user.created', record, provider.id, request, { email: record.email, roles: record.roles, groups: record.groups, local_account: false })]);
+    } catch (error) {
+      // Two first sign-ins of one person at once: the other created them; this one signs them in.
+      const existing = error instanceof ConflictError ? await this.deps.store.getUserByEmail(person.email) : undefined;
+      if (existing === undefined) throw error;
+      return this.refresh(existing, provider, person, request);
+    }
     return record;
   }
 

@@ -132,6 +132,24 @@ describe('sign-in through an upstream OpenID Connect provider', () => {
     await expectRefused(await callback(back, state), /state unknown, already used or expired/);
   });
 
+  it('lets exactly one of two callbacks racing with one state through', async () => {
+    const { location, state } = await start();
+    const back = await op.authorize(location);
+    const answers = await Promise.all([callback(back, state), callback(back, state)]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([303, 401]);
+  });
+
+  it('signs a new person in twice at once (two tabs) and creates them once', async () => {
+    op.person = { ...op.person, email: 'twice@corp.example' };
+    const first = await start();
+    const second = await start();
+    const [a, b] = [await op.authorize(first.location), await op.authorize(second.location)];
+    const answers = await Promise.all([callback(a, first.state), callback(b, second.state)]);
+    expect(answers.map((r) => r.statusCode)).toEqual([303, 303]);
+    const created = (await auditOf(t)).filter((r) => r.event === 'user.created' && r.details.email === 'twice@corp.example');
+    expect(created).toHaveLength(1);
+  });
+
   it('refuses a state older than ten minutes', async () => {
     const { location, state } = await start();
     const back = await op.authorize(location);
