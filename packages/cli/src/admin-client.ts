@@ -50,6 +50,10 @@ import type {
   UserPage,
   UpdateUserRequest,
   CreateUserRequest,
+  CreateLoginProviderRequest,
+  LoginProvider,
+  LoginProviderList,
+  UpdateLoginProviderRequest,
   TrustedIssuerList,
   TrustedIssuerOptions,
   UpdateAgentRequest,
@@ -211,6 +215,27 @@ export class AdminClient {
   /** Revokes a token by jti, and every token exchanged from it. */
   async revokeToken(jti: string): Promise<TokenRevocation> {
     return this.#json('POST', `/tokens/${segment(jti)}/revoke`);
+  }
+
+  /** Upstream OpenID Connect providers people sign in through (docs/people.md). */
+  async createLoginProvider(body: CreateLoginProviderRequest): Promise<LoginProvider> {
+    return this.#json('POST', '/login-providers', body);
+  }
+
+  async listLoginProviders(): Promise<LoginProviderList> {
+    return this.#json('GET', '/login-providers');
+  }
+
+  async getLoginProvider(id: string): Promise<LoginProvider> {
+    return this.#json('GET', `/login-providers/${segment(id)}`);
+  }
+
+  async updateLoginProvider(id: string, patch: UpdateLoginProviderRequest): Promise<LoginProvider> {
+    return this.#json('PATCH', `/login-providers/${segment(id)}`, patch);
+  }
+
+  async deleteLoginProvider(id: string): Promise<void> {
+    await this.#send('DELETE', `/login-providers/${segment(id)}`);
   }
 
   /** Trusted issuers for federated workload login (docs/federation.md). */

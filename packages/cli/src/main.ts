@@ -16,6 +16,7 @@ import { tokenCommand } from './commands/token.js';
 import { tokensGroup } from './commands/tokens.js';
 import { streamsGroup } from './commands/streams.js';
 import { usersGroup } from './commands/users.js';
+import { loginProvidersGroup } from './commands/login-providers.js';
 import { policiesGroup } from './commands/policies.js';
 import { commandHelp, groupHelp, topHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -27,7 +28,7 @@ import { cliVersion } from './version.js';
 /** Where the CLI looks for the server when neither --url nor AGENTAUTH_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup];
+const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup, loginProvidersGroup];
 const LEAVES: readonly Command[] = [tokenCommand];
 const HELP = new Set(['--help', '-h', 'help']);
 /** A CA file is a few certificates; refuse to read anything much bigger. */

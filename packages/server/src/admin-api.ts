@@ -16,3 +16,4 @@ export type * from './admin/wire/signing-key.js';
 export type * from './admin/wire/stream.js';
 export type * from './admin/wire/token.js';
 export type * from './admin/wire/user.js';
+export type * from './admin/wire/login-provider.js';

@@ -56,6 +56,7 @@ export interface Config {
   readonly ssfStreamIdleTtl: number;
   /** SSRF guard: let JWKS fetches reach private, loopback, link-local and CGNAT addresses (default false). */
   readonly federationAllowPrivateNetworks: boolean;
+  readonly loginProvidersAllowPrivateNetworks: boolean;
   /** PEM file of extra CA certificates trusted (beside the bundled roots) when fetching JWKS. */
   readonly federationCaFile: string | undefined;
   /** RFC 8693 token exchange: most exchanges between a token and its root token (default 4). */

@@ -218,6 +218,12 @@ const ALL_SETTINGS = [
     description:
       'Let the server fetch JWKS (agents\' `jwks_uri`, trusted issuers) from private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only (docs/federation.md).',
   }),
+  setting('loginProvidersAllowPrivateNetworks', {
+    type: boolean(),
+    default: { value: false },
+    description:
+      'Let the server reach upstream OpenID Connect providers people sign in through (discovery, JWKS, token endpoint) at private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only (docs/people.md).',
+  }),
   setting('federationCaFile', {
     type: directoryPath(),
     default: { value: undefined },

@@ -34,7 +34,9 @@ import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { CSRF_HEADER, type PersonAuthenticator, type PersonPrincipal } from '../admin/authenticate-person.js';
 import { roleAllows } from '../people/admin-roles.js';
+import type { LoginProviderService } from '../people/login-provider-service.js';
 import type { UserService } from '../people/user-service.js';
+import { loginProviderRoutes } from './admin-login-provider-routes.js';
 import { userRoutes } from './admin-user-routes.js';
 
 /** Admin request bodies are at most 64 KiB: every input is bounded. */
@@ -74,6 +76,8 @@ export interface AdminAppOptions {
   users?: UserService | undefined;
   /** Signed-in people by session cookie, their role deciding each route; without it, only bearer credentials. */
   authenticatePerson?: PersonAuthenticator | undefined;
+  /** Upstream OpenID Connect providers (docs/people.md) and their redirect URIs; without it the routes are absent. */
+  loginProviders?: { service: LoginProviderService; redirectUri: (id: string) => string } | undefined;
   /** The policy set (docs/policy.md): its administration, tests and dry runs. */
   policies: Pick<PolicyReplayDeps, 'service' | 'decider' | 'lifetimes'>;
 }
@@ -191,7 +195,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

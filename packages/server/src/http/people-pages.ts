@@ -24,11 +24,15 @@ function notice(error: string | undefined): string {
   return error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`;
 }
 
-/** The email-and-password form. */
-export function signInPage(csrf: string, returnTo: string, error?: string): string {
+/** The email-and-password form, and a link for each upstream provider (each keeps `return_to`). */
+export function signInPage(csrf: string, returnTo: string, error?: string, providers: readonly { id: string; name: string }[] = []): string {
+  const upstream =
+    providers.length === 0
+      ? ''
+      : `<ul class="providers">${providers.map((p) => `<li><a class="provider" href="/login/oidc/${encodeURIComponent(p.id)}?return_to=${encodeURIComponent(returnTo)}">Sign in with ${escapeHtml(p.name)}</a></li>`).join('')}</ul><p class="or">or with a local account</p>`;
   return page(
     'Sign in',
-    `${notice(error)}<form method="post" action="/login">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}
+    `${notice(error)}${upstream}<form method="post" action="/login">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required maxlength="254" autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="512">
 <button type="submit">Sign in</button></form>`,
@@ -46,9 +50,12 @@ export function totpPage(csrf: string, returnTo: string, error?: string): string
 }
 
 /** The signed-in page: who, which roles, the second factor, and signing out. */
-export function accountPage(user: { name: string; email: string; roles: readonly string[]; totpEnrolled: boolean }, csrf: string, message?: string): string {
+export function accountPage(user: { name: string; email: string; roles: readonly string[]; totpEnrolled: boolean; localAccount: boolean }, csrf: string, message?: string): string {
   const roles = user.roles.length === 0 ? 'none' : user.roles.join(', ');
-  const factor = user.totpEnrolled ? '<p>Two-factor authentication: <strong>on</strong>.</p>' : '<p>Two-factor authentication: <strong>off</strong>. <a href="/account/totp">Set up an authenticator app</a>.</p>';
+  // Without a local password a person signs in only through an identity provider, whose second factor applies.
+  const factor = !user.localAccount && !user.totpEnrolled
+    ? '<p>You sign in through your identity provider; its second factor applies.</p>'
+    : user.totpEnrolled ? '<p>Two-factor authentication: <strong>on</strong>.</p>' : '<p>Two-factor authentication: <strong>off</strong>. <a href="/account/totp">Set up an authenticator app</a>.</p>';
   return page(
     'Signed in',
     `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}<p>Signed in as <strong id="who">${escapeHtml(user.name)}</strong> (${escapeHtml(user.email)}).</p><p>Roles: <span id="roles">${escapeHtml(roles)}</span>.</p>${factor}
@@ -79,4 +86,5 @@ h1{font-size:1.4rem;margin-top:0}label{display:block;margin:.9rem 0 .3rem;font-w
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8bfcc;border-radius:4px;font-size:1rem}
 button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:4px;background:#2f5bd3;color:#fff;font-size:1rem;cursor:pointer}
 .error{color:#a11;background:#fdecec;padding:.6rem;border-radius:4px}.ok{color:#155724;background:#e6f4ea;padding:.6rem;border-radius:4px}
-code,a#otpauth{word-break:break-all}`;
+code,a#otpauth{word-break:break-all}
+.providers{list-style:none;padding:0;margin:0}.provider{display:block;text-align:center;padding:.6rem;border:1px solid #2f5bd3;border-radius:4px;color:#2f5bd3;text-decoration:none;margin-bottom:.6rem}.or{text-align:center;color:#5b6373;font-size:.9rem}`;

@@ -33,6 +33,8 @@ export interface PeopleRoutesOptions {
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
   random: Random;
+  /** The upstream providers the sign-in page offers; without it, none. */
+  providers?: () => Promise<{ id: string; name: string }[]>;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   app.get('/login', async (request, reply) => {
     const returnTo = safeReturnTo(queryValue(request, 'return_to'));
     if ((await sessions.resolve(sessionId(request), 'signed_in')) !== undefined) return reply.redirect(returnTo, 303);
-    return html(reply, 200, signInPage(loginCsrf(request, reply), returnTo));
+    return html(reply, 200, signInPage(loginCsrf(request, reply), returnTo, undefined, (await opts.providers?.()) ?? []));
   });
 
   app.post('/login', async (request, reply) => {
@@ -75,7 +77,8 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
     if (fields === undefined || cookie === undefined || !LOGIN_CSRF_PATTERN.test(cookie) || !sameSecret(cookie, fields.get('csrf'))) return csrfRefused(request, reply);
     const returnTo = safeReturnTo(fields.get('return_to'));
     const result = await signIn.password(fields.get('email') ?? '', fields.get('password') ?? '', meta(request));
-    return answer(reply, result, returnTo, () => signInPage(cookie, returnTo, REFUSED));
+    const providers = (await opts.providers?.()) ?? [];
+    return answer(reply, result, returnTo, () => signInPage(cookie, returnTo, REFUSED, providers));
   });
 
   app.get('/login/totp', async (request, reply) => {
@@ -102,7 +105,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
     if (id === undefined || live === undefined) return reply.redirect('/login?return_to=%2Faccount', 303);
     const { user } = live;
     const message = queryValue(request, 'totp') === 'on' ? 'Two-factor authentication is on.' : undefined;
-    return html(reply, 200, accountPage({ name: user.name, email: user.email, roles: user.roles, totpEnrolled: user.totpSecret !== null }, sessions.csrfToken(id), message));
+    return html(reply, 200, accountPage({ name: user.name, email: user.email, roles: user.roles, totpEnrolled: user.totpSecret !== null, localAccount: user.passwordHash !== null }, sessions.csrfToken(id), message));
   });
 
   app.get('/account/totp', async (request, reply) => {

@@ -24,6 +24,7 @@ import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
 import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
+import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -104,7 +105,8 @@ export async function wireHttp(deps: {
     selfCertificates: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, ca },
     limits: deps.limits?.clients,
   });
-  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random });
+  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random, providers: async () => (await deps.people.loginProviders.list()).map((p) => ({ id: p.id, name: p.displayName })) });
+  await app.register(upstreamLoginRoutes, { upstream: deps.people.upstream });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,
@@ -117,6 +119,7 @@ export async function wireHttp(deps: {
     limits: deps.limits?.admins,
     users: deps.people.users,
     authenticatePerson: deps.people.authenticatePerson,
+    loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
   });
   return { app, mtls: mtlsListener };

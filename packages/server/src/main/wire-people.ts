@@ -4,11 +4,16 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
+import { createGuardedWebFetch } from '../net/guarded-web-fetch.js';
+import { LoginProviderService } from '../people/login-provider-service.js';
 import { Sessions } from '../people/sessions.js';
 import { SignIn } from '../people/sign-in.js';
 import { TotpEnrolment } from '../people/totp-enrolment.js';
+import { UpstreamClients } from '../people/upstream-client.js';
+import { UpstreamSignIn } from '../people/upstream-sign-in.js';
 import { UserService } from '../people/user-service.js';
 import type { Random } from '../random.js';
+import type { LoginProviderStore } from '../store/ports/login-provider-store.js';
 import type { UserStore } from '../store/ports/user-store.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -22,6 +27,8 @@ export interface People {
   signIn: SignIn;
   enrolment: TotpEnrolment;
   authenticatePerson: PersonAuthenticator;
+  loginProviders: LoginProviderService;
+  upstream: UpstreamSignIn;
 }
 
 /** Builds people's services (docs/people.md) and prunes timed-out sessions every five minutes. */
@@ -30,7 +37,7 @@ export function wirePeople(deps: {
   clock: Clock;
   random: Random;
   logger: Logger;
-  store: UserStore;
+  store: UserStore & LoginProviderStore;
   audit: AuditLog;
   masterKey: Buffer;
   limiter: FailureLimiter | undefined;
@@ -49,8 +56,15 @@ export function wirePeople(deps: {
     limiter: deps.limiter,
   });
   const enrolment = new TotpEnrolment({ clock, random, store, masterKey: deps.masterKey, issuerLabel: `agentauth ${new URL(config.issuer).hostname}` });
-  const timer = setInterval(() => store.pruneSessions(clock.now(), idleMs).catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning sessions failed')), SESSION_PRUNE_MS);
+  const clients = new UpstreamClients({ clock, masterKey: deps.masterKey, fetch: createGuardedWebFetch({ allowPrivateNetworks: config.loginProvidersAllowPrivateNetworks }) });
+  const loginProviders = new LoginProviderService({ clock, store, masterKey: deps.masterKey, onChange: (id) => clients.forget(id) });
+  const upstream = new UpstreamSignIn({ clock, random, store, audit: deps.audit, sessions, clients, masterKey: deps.masterKey, issuer: config.issuer, limiter: deps.limiter });
+  const prune = async () => {
+    await store.pruneSessions(clock.now(), idleMs);
+    await store.pruneLoginRequests(clock.now());
+  };
+  const timer = setInterval(() => prune().catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning sessions failed')), SESSION_PRUNE_MS);
   timer.unref();
   deps.lifecycle.onClose('session pruning', () => clearInterval(timer));
-  return { users: new UserService({ clock, random, store }), sessions, signIn, enrolment, authenticatePerson: createPersonAuthenticator(sessions) };
+  return { users: new UserService({ clock, random, store }), sessions, signIn, enrolment, authenticatePerson: createPersonAuthenticator(sessions), loginProviders, upstream };
 }

@@ -2,6 +2,7 @@ import type { AuditCheckpointTables } from './audit-checkpoint-tables.js';
 import type { CaTables } from './ca-tables.js';
 import type { EnrollmentTables } from './enrollment-tables.js';
 import type { FederationTables } from './federation-tables.js';
+import type { LoginProviderTables } from './login-provider-tables.js';
 import type { PolicyTables } from './policy-tables.js';
 import type { SignalsTables } from './signals-tables.js';
 import type { UserTables } from './user-tables.js';
@@ -15,7 +16,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;
