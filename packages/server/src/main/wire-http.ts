@@ -24,6 +24,7 @@ import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
 import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
+import { authorizeRoutes } from '../http/authorize-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -105,6 +106,16 @@ export async function wireHttp(deps: {
     limits: deps.limits?.clients,
   });
   await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random });
+  await app.register(authorizeRoutes, {
+    issuer: config.issuer,
+    store: deps.registration.store,
+    resources: config.authorizationResources,
+    sessions: deps.people.sessions,
+    consents: oauth.consents,
+    audit: deps.commitLog,
+    clock: deps.admin.clock,
+    random,
+  });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,

@@ -22,6 +22,7 @@ import { SqliteCommitThread } from './sqlite-commit-thread.js';
 import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
 import { sqlUserStore } from './user-queries.js';
+import { sqlAuthorizationStore } from './authorization-queries.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -76,6 +77,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlSignalsStore(ctx),
       sqlTokenLineageStore(ctx),
       sqlUserStore(ctx),
+      sqlAuthorizationStore(ctx),
     ),
     () => health.failed(),
   );
