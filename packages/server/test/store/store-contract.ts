@@ -19,6 +19,7 @@ import { tokenLineageStoreContract } from './contract/token-lineage-store-contra
 import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
 import { userStoreContract } from './contract/user-store-contract.js';
+import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -55,6 +56,7 @@ export function storeContract(open: () => Promise<Store>): void {
   signalsStoreContract(opened);
   caStoreContract(opened);
   userStoreContract(opened);
+  authorizationStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {
