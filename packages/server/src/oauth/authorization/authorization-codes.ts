@@ -42,6 +42,7 @@ export async function issueAuthorizationCode(
     scopes: request.scopes,
     refreshHash: null,
     refreshExpiresAt: null,
+    refreshJkt: null,
     revokedAt: null,
     createdAt: now,
   };

@@ -60,7 +60,8 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
  * - `refresh_token`: rotated on every use (RFC 9700 §4.14.2): the presented token must be the
  *   family's current one, swapped for a new one in one conditional write; an earlier one of a live
  *   family revokes the whole family and its tokens. `scope` may only narrow; `resource` must be
- *   the grant's.
+ *   the grant's. A family started with a DPoP proof is bound to its key: each refresh must prove
+ *   possession of the same key (RFC 9449 §5), else `invalid_grant` and nothing rotates.
  *
  * The access token: `sub` the person, `client_id` the client, `aud` the consented resource,
  * DPoP-bound when a proof is sent (RFC 9449 §5), narrowed or refused by the policy layer (the
@@ -76,6 +77,9 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     const client = await deps.store.getPublicClient(clientId);
     if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
     const refreshSecret = (grantId: string) => `${grantId}.${deps.random.token(32)}`;
+    // The proof first: its key binds the refresh family too (RFC 9449 §5, public clients).
+    const constraint = deps.senderConstraint ? await deps.senderConstraint({ request, form, client: publicClientPrincipal(client, '', []), now }) : BEARER;
+    const jkt = constraint.cnf?.jkt ?? null;
     let grant: AuthorizationGrantRecord;
     let scopes: string[];
     let newRefresh: string;
@@ -84,7 +88,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       if (code === undefined || code.length > 128) throw invalidRequest('code is required');
       const redirectUri = form.get('redirect_uri');
       if (redirectUri === undefined) throw invalidRequest('redirect_uri is required (it was sent in the authorization request)');
-      const result = await deps.store.redeemAuthorizationCode(grantSecretHash(code), now, { hash: PENDING_REFRESH, expiresAt: now + REFRESH_TOKEN_TTL_MS });
+      const result = await deps.store.redeemAuthorizationCode(grantSecretHash(code), now, { hash: PENDING_REFRESH, expiresAt: now + REFRESH_TOKEN_TTL_MS, jkt });
       grant = await usable(deps, result, 'code_reused', request, 'authorization code');
       newRefresh = refreshSecret(grant.id);
       const bound = grant.clientId === clientId && grant.redirectUri === redirectUri && verifyPkceS256(form.get('code_verifier'), grant.codeChallenge);
@@ -93,7 +97,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
         throw invalidGrant('code issued to another client or redirect_uri, or code_verifier does not match (PKCE)');
       }
       // The family's first refresh token, written where redeeming put a placeholder.
-      const rotated = await deps.store.rotateRefreshToken(grant.id, PENDING_REFRESH, now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS });
+      const rotated = await deps.store.rotateRefreshToken(grant.id, PENDING_REFRESH, now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS }, jkt);
       if (rotated.kind !== 'ok') throw invalidGrant('grant revoked while the code was redeemed');
       scopes = grant.scopes;
     } else {
@@ -102,7 +106,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       if (presented === undefined || match === null) throw invalidGrant('refresh_token missing or malformed');
       const grantId = match[1] as string;
       newRefresh = refreshSecret(grantId);
-      const result = await deps.store.rotateRefreshToken(grantId, grantSecretHash(presented), now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS });
+      const result = await deps.store.rotateRefreshToken(grantId, grantSecretHash(presented), now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS }, jkt);
       grant = await usable(deps, result, 'refresh_token_reused', request, 'refresh token');
       if (grant.clientId !== clientId) {
         await revokeGrants(deps, [grant], 'refresh_token_reused', ctxOf(request, clientId));
@@ -114,8 +118,6 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     if (resources.length > 1 || (resources.length === 1 && resources[0] !== grant.resource)) throw invalidTarget('resource must be the one the authorization was granted for');
 
     const principal = publicClientPrincipal(client, grant.resource, scopes);
-    const context = { request, form, client: principal, now };
-    const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
     const outcome = { subject: grant.userId, audience: [grant.resource], scopes, ttl: deps.accessTokenTtl, auditDetails: {} };
     const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: principal, outcome, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
     const finalScopes = policy?.scopes ?? scopes;

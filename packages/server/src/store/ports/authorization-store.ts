@@ -34,6 +34,8 @@ export interface AuthorizationGrantRecord {
   scopes: string[];
   refreshHash: string | null;
   refreshExpiresAt: number | null;
+  /** RFC 9449 §5: the DPoP key (`jkt`) the refresh tokens are bound to, when the code was redeemed with a proof. */
+  refreshJkt: string | null;
   revokedAt: number | null;
   createdAt: number;
 }
@@ -59,13 +61,14 @@ export interface AuthorizationStore {
    * Spends the code `codeHash` names in one conditional write (unused, unexpired, unrevoked at
    * `now`) and starts its refresh family. `reused` when the code was spent before.
    */
-  redeemAuthorizationCode(codeHash: string, now: number, refresh: { hash: string; expiresAt: number }): Promise<GrantUseResult>;
+  redeemAuthorizationCode(codeHash: string, now: number, refresh: { hash: string; expiresAt: number; jkt: string | null }): Promise<GrantUseResult>;
   /**
    * Replaces the refresh token of grant `grantId` in one conditional write when `presentedHash` is
    * its current one (unexpired, unrevoked). `reused` when the grant is live but the hash is not
-   * its current one: an earlier token of the family was presented.
+   * its current one: an earlier token of the family was presented. The family's DPoP key must be
+   * `jkt` (null: none); a token presented without its key is `unknown` and rotates nothing.
    */
-  rotateRefreshToken(grantId: string, presentedHash: string, now: number, next: { hash: string; expiresAt: number }): Promise<GrantUseResult>;
+  rotateRefreshToken(grantId: string, presentedHash: string, now: number, next: { hash: string; expiresAt: number }, jkt: string | null): Promise<GrantUseResult>;
   /** Revokes grants (idempotent); returns the ids newly revoked, with their audit records in the same transaction. */
   revokeAuthorizationGrants(grantIds: readonly string[], now: number, audit: (newly: readonly string[]) => readonly AuditInput[]): Promise<string[]>;
   /** The live grants of a person for a client (for revoking consent). */

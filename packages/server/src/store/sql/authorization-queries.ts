@@ -45,7 +45,7 @@ export function sqlAuthorizationStore(ctx: SqlContext): AuthorizationStore {
       const updated = await ctx.write((db) =>
         db
           .updateTable('authorization_grants')
-          .set({ code_used_at: now, refresh_hash: refresh.hash, refresh_expires_at: refresh.expiresAt })
+          .set({ code_used_at: now, refresh_hash: refresh.hash, refresh_expires_at: refresh.expiresAt, refresh_jkt: refresh.jkt })
           .where('code_hash', '=', codeHash)
           .where('code_used_at', 'is', null)
           .where('revoked_at', 'is', null)
@@ -59,12 +59,13 @@ export function sqlAuthorizationStore(ctx: SqlContext): AuthorizationStore {
       return grant.codeUsedAt !== null ? { kind: 'reused', grant } : { kind: 'unknown' };
     },
 
-    async rotateRefreshToken(grantId, presentedHash, now, next): Promise<GrantUseResult> {
+    async rotateRefreshToken(grantId, presentedHash, now, next, jkt): Promise<GrantUseResult> {
       const updated = await ctx.write((db) =>
         db
           .updateTable('authorization_grants')
           .set({ refresh_hash: next.hash, refresh_expires_at: next.expiresAt })
           .where('id', '=', grantId)
+          .where('refresh_jkt', jkt === null ? 'is' : '=', jkt)
           .where('refresh_hash', '=', presentedHash)
           .where('revoked_at', 'is', null)
           .where('refresh_expires_at', '>', now)
@@ -144,6 +145,7 @@ function grantToRow(g: AuthorizationGrantRecord): AuthorizationGrantsTable {
     scopes: toJson(g.scopes),
     refresh_hash: g.refreshHash,
     refresh_expires_at: g.refreshExpiresAt,
+    refresh_jkt: g.refreshJkt,
     revoked_at: g.revokedAt,
     created_at: g.createdAt,
   };
@@ -165,6 +167,7 @@ function grantFromRow(r: Selectable<AuthorizationGrantsTable>): AuthorizationGra
     scopes: fromJson<string[]>(r.scopes),
     refreshHash: r.refresh_hash,
     refreshExpiresAt: nullableNumber(r.refresh_expires_at),
+    refreshJkt: r.refresh_jkt,
     revokedAt: nullableNumber(r.revoked_at),
     createdAt: Number(r.created_at),
   };

@@ -31,6 +31,7 @@ export interface AuthorizationGrantsTable {
   scopes: string;
   refresh_hash: string | null;
   refresh_expires_at: number | null;
+  refresh_jkt: string | null;
   revoked_at: number | null;
   created_at: number;
 }

@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER, startTestServer, type TestServer } from '../../support/test-server.js';
 import { auditOf, createPerson, field, signIn } from '../../people/people-harness.js';
+import { dpopKey, proofFor } from '../dpop/dpop-support.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const REDIRECT = 'http://127.0.0.1:4567/callback';
@@ -230,6 +231,26 @@ describe('authorization code flow for public clients (OAuth 2.1, RFC 7636, RFC 8
     expect(other.json()).toMatchObject({ error: 'invalid_client' });
     const secret = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId, client_secret: 'x' });
     expect(secret.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('binds the token and the refresh family of a public client to its DPoP key (RFC 9449 §5)', async () => {
+    const key = await dpopKey();
+    const proof = () => proofFor(t, key, {}, `${ISSUER}/token`);
+    const { verifier, challenge } = pkce();
+    const code = await codeFor(challenge);
+    const first = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier }, { dpop: await proof() });
+    expect(first.statusCode).toBe(200);
+    const body = first.json() as { access_token: string; refresh_token: string; token_type: string };
+    expect(body.token_type).toBe('DPoP');
+    expect(decodeJwt(body.access_token)).toMatchObject({ sub: userId, cnf: { jkt: expect.any(String) } });
+    // Without the key, or with another, the refresh token is refused and not rotated.
+    const bare = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: clientId });
+    expect(bare.json()).toMatchObject({ error: 'invalid_grant' });
+    const stranger = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: clientId }, { dpop: await proofFor(t, await dpopKey(), {}, `${ISSUER}/token`) });
+    expect(stranger.json()).toMatchObject({ error: 'invalid_grant' });
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: clientId }, { dpop: await proof() });
+    expect(refreshed.statusCode).toBe(200);
+    expect(decodeJwt((refreshed.json() as { access_token: string }).access_token).cnf).toEqual(decodeJwt(body.access_token).cnf);
   });
 
   it('lists consents and revokes one with its authorizations and tokens (page and API)', async () => {

@@ -15,7 +15,7 @@ function client(id: string): PublicClientRecord {
 }
 
 function grant(id: string, clientId: string, userId: string, over: Partial<AuthorizationGrantRecord> = {}): AuthorizationGrantRecord {
-  return { id, codeHash: `code-${id}`, codeExpiresAt: T0 + 60_000, codeUsedAt: null, clientId, userId, redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'c'.repeat(43), resource: 'https://rs.example.com', scopes: ['orders:read'], refreshHash: null, refreshExpiresAt: null, revokedAt: null, createdAt: T0, ...over };
+  return { id, codeHash: `code-${id}`, codeExpiresAt: T0 + 60_000, codeUsedAt: null, clientId, userId, redirectUri: 'http://127.0.0.1/cb', codeChallenge: 'c'.repeat(43), resource: 'https://rs.example.com', scopes: ['orders:read'], refreshHash: null, refreshExpiresAt: null, refreshJkt: null, revokedAt: null, createdAt: T0, ...over };
 }
 
 /** The `AuthorizationStore` contract: public clients, single-use codes, rotating refresh families, consents. */
@@ -47,10 +47,10 @@ export function authorizationStoreContract(stores: () => ContractStores): void {
       const p = prefix();
       const { userId, clientId } = await setUp(p);
       await store.createAuthorizationGrant(grant(`${p}-g`, clientId, userId), record(p, 'authorization_code.issued'));
-      const results = await Promise.all([store, other].map((s) => s.redeemAuthorizationCode(`code-${p}-g`, T0 + 1, { hash: 'r1', expiresAt: T0 + 1000 })));
+      const results = await Promise.all([store, other].map((s) => s.redeemAuthorizationCode(`code-${p}-g`, T0 + 1, { hash: 'r1', expiresAt: T0 + 1000, jkt: null })));
       expect(results.map((r) => r.kind).sort()).toEqual(['ok', 'reused']);
-      expect((await store.redeemAuthorizationCode(`code-${p}-g`, T0 + 2, { hash: 'r2', expiresAt: T0 + 1000 })).kind).toBe('reused');
-      expect((await store.redeemAuthorizationCode(`code-${p}-nothing`, T0, { hash: 'r', expiresAt: T0 })).kind).toBe('unknown');
+      expect((await store.redeemAuthorizationCode(`code-${p}-g`, T0 + 2, { hash: 'r2', expiresAt: T0 + 1000, jkt: null })).kind).toBe('reused');
+      expect((await store.redeemAuthorizationCode(`code-${p}-nothing`, T0, { hash: 'r', expiresAt: T0, jkt: null })).kind).toBe('unknown');
       expect(await events(p)).toEqual(['authorization_code.issued']);
     });
 
@@ -58,11 +58,11 @@ export function authorizationStoreContract(stores: () => ContractStores): void {
       const p = prefix();
       const { userId, clientId } = await setUp(p);
       await store.createAuthorizationGrant(grant(`${p}-old`, clientId, userId), []);
-      expect((await store.redeemAuthorizationCode(`code-${p}-old`, T0 + 60_000, { hash: 'r', expiresAt: T0 })).kind).toBe('unknown');
+      expect((await store.redeemAuthorizationCode(`code-${p}-old`, T0 + 60_000, { hash: 'r', expiresAt: T0, jkt: null })).kind).toBe('unknown');
       await store.createAuthorizationGrant(grant(`${p}-rev`, clientId, userId), []);
       expect(await store.revokeAuthorizationGrants([`${p}-rev`], T0, () => record(p, 'authorization_grant.revoked'))).toEqual([`${p}-rev`]);
       expect(await other.revokeAuthorizationGrants([`${p}-rev`], T0, () => record(p, 'authorization_grant.revoked'))).toEqual([]);
-      expect((await store.redeemAuthorizationCode(`code-${p}-rev`, T0, { hash: 'r', expiresAt: T0 + 1000 })).kind).toBe('unknown');
+      expect((await store.redeemAuthorizationCode(`code-${p}-rev`, T0, { hash: 'r', expiresAt: T0 + 1000, jkt: null })).kind).toBe('unknown');
       expect(await events(p)).toEqual(['authorization_grant.revoked']);
     });
 
@@ -70,15 +70,26 @@ export function authorizationStoreContract(stores: () => ContractStores): void {
       const p = prefix();
       const { userId, clientId } = await setUp(p);
       await store.createAuthorizationGrant(grant(`${p}-g`, clientId, userId), []);
-      await store.redeemAuthorizationCode(`code-${p}-g`, T0, { hash: 'h1', expiresAt: T0 + 1000 });
-      const rotated = await Promise.all([store, other].map((s) => s.rotateRefreshToken(`${p}-g`, 'h1', T0 + 1, { hash: `h2-${s === store ? 'a' : 'b'}`, expiresAt: T0 + 2000 })));
+      await store.redeemAuthorizationCode(`code-${p}-g`, T0, { hash: 'h1', expiresAt: T0 + 1000, jkt: null });
+      const rotated = await Promise.all([store, other].map((s) => s.rotateRefreshToken(`${p}-g`, 'h1', T0 + 1, { hash: `h2-${s === store ? 'a' : 'b'}`, expiresAt: T0 + 2000 }, null)));
       expect(rotated.map((r) => r.kind).sort()).toEqual(['ok', 'reused']);
-      expect((await store.rotateRefreshToken(`${p}-g`, 'h1', T0 + 2, { hash: 'h3', expiresAt: T0 + 3000 })).kind).toBe('reused');
-      expect((await store.rotateRefreshToken(`${p}-none`, 'h1', T0 + 2, { hash: 'h3', expiresAt: T0 + 3000 })).kind).toBe('unknown');
+      expect((await store.rotateRefreshToken(`${p}-g`, 'h1', T0 + 2, { hash: 'h3', expiresAt: T0 + 3000 }, null)).kind).toBe('reused');
+      expect((await store.rotateRefreshToken(`${p}-none`, 'h1', T0 + 2, { hash: 'h3', expiresAt: T0 + 3000 }, null)).kind).toBe('unknown');
       const current = (rotated.find((r) => r.kind === 'ok') as { grant: AuthorizationGrantRecord }).grant.refreshHash as string;
-      expect((await store.rotateRefreshToken(`${p}-g`, current, T0 + 2000, { hash: 'h4', expiresAt: T0 + 4000 })).kind).toBe('unknown');
+      expect((await store.rotateRefreshToken(`${p}-g`, current, T0 + 2000, { hash: 'h4', expiresAt: T0 + 4000 }, null)).kind).toBe('unknown');
       await store.revokeAuthorizationGrants([`${p}-g`], T0, () => []);
-      expect((await store.rotateRefreshToken(`${p}-g`, 'h1', T0 + 3, { hash: 'h5', expiresAt: T0 + 5000 })).kind).toBe('unknown');
+      expect((await store.rotateRefreshToken(`${p}-g`, 'h1', T0 + 3, { hash: 'h5', expiresAt: T0 + 5000 }, null)).kind).toBe('unknown');
+    });
+
+    it('rotates a DPoP-bound family only with its key (RFC 9449 §5)', async () => {
+      const p = prefix();
+      const { userId, clientId } = await setUp(p);
+      await store.createAuthorizationGrant(grant(`${p}-g`, clientId, userId), []);
+      await store.redeemAuthorizationCode(`code-${p}-g`, T0, { hash: 'h1', expiresAt: T0 + 1000, jkt: 'key-1' });
+      expect((await other.rotateRefreshToken(`${p}-g`, 'h1', T0, { hash: 'h2', expiresAt: T0 + 1000 }, null)).kind).toBe('unknown');
+      expect((await other.rotateRefreshToken(`${p}-g`, 'h1', T0, { hash: 'h2', expiresAt: T0 + 1000 }, 'key-2')).kind).toBe('unknown');
+      const rotated = await store.rotateRefreshToken(`${p}-g`, 'h1', T0, { hash: 'h2', expiresAt: T0 + 1000 }, 'key-1');
+      expect(rotated).toMatchObject({ kind: 'ok', grant: { refreshHash: 'h2', refreshJkt: 'key-1' } });
     });
 
     it('keeps one consent per person, client and resource; lists and deletes it with its records', async () => {

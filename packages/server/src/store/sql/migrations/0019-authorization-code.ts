@@ -31,6 +31,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('refresh_hash', 'text')
     .addColumn('refresh_expires_at', 'bigint')
+    // RFC 9449 §5: a public client's refresh tokens are bound to the DPoP key of the first request.
+    .addColumn('refresh_jkt', 'text')
     .addColumn('revoked_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
