@@ -8,6 +8,7 @@ import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } fr
 import { decodeJwt } from 'jose';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: the examples are plain JavaScript, without declarations.
 import { startMcpServer } from '../../../examples/mcp-server/server.js';
 import { freePort, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
