@@ -132,5 +132,23 @@ describe('the stock MCP SDK client signs a person in through a real browser and 
     expect(await page.textContent('#consents')).toContain('Desktop MCP client');
     await page.screenshot({ path: join(SCREENSHOTS, 'consents.png') });
     await context.close();
+
+    // Another browser, consent remembered: signing in lands straight back at the client.
+    const again = new MemoryProvider(redirectUrl);
+    again.saveClientInformation(provider.clientInformation() as OAuthClientInformationMixed);
+    expect(await auth(again, { serverUrl: mcpUrl })).toBe('REDIRECT');
+    const fresh = await browser.newContext();
+    const second = await fresh.newPage();
+    let returned: URL | undefined;
+    await second.route(`${redirectUrl}**`, async (route) => {
+      returned = new URL(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/plain', body: 'ok' });
+    });
+    await second.goto((again.authorizationUrl as URL).href);
+    await second.fill('#email', 'ada@example.com');
+    await second.fill('#password', PASSWORD);
+    await second.click('button[type=submit]');
+    await expect.poll(() => returned?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await fresh.close();
   }, 120_000);
 });

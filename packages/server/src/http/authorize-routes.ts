@@ -10,7 +10,7 @@ import { readCookie } from '../people/session-cookie.js';
 import { SESSION_COOKIE, type ResolvedSession, type Sessions } from '../people/sessions.js';
 import type { Random } from '../random.js';
 import type { AuthorizationStore } from '../store/ports/authorization-store.js';
-import { consentPage, consentsPage } from './consent-pages.js';
+import { consentPage, consentsPage, returningPage } from './consent-pages.js';
 import { PAGE_CSP, setPageHeaders } from './page-headers.js';
 import { errorPage } from './people-pages.js';
 
@@ -37,7 +37,7 @@ export interface AuthorizeRoutesOptions extends AuthorizationRequestDeps {
  *
  * - `GET /authorize` checks the request (`readAuthorizationRequest`); a person not signed in goes
  *   to `/login` and comes back (`return_to`); a remembered consent that covers the request issues
- *   the code at once; otherwise the consent page names the client, the scopes and the resource.
+ *   the code at once (a page that sends the browser on: see `returningPage`); otherwise the consent page names the client, the scopes and the resource.
  * - `POST /authorize` (CSRF-checked) re-checks the request it carries, then allows (remembering
  *   the consent, issuing the code) or denies (`access_denied`).
  * - `GET /account/consents` lists the person's consents; `POST /account/consents/revoke`
@@ -120,7 +120,10 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
     const authz = await read(request, reply, query, live);
     if (!('client' in authz)) return authz;
     if (live === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
-    if (await consents.covers(live.user.id, authz)) return approve(request, reply, authz, live);
+    if (await consents.covers(live.user.id, authz)) {
+      const location = await issueAuthorizationCode(opts, authz, live.user.id, ctx(request, live));
+      return html(reply, 200, returningPage(location, authz.client.name));
+    }
     const id = sessionId(request) as string;
     // The consent form's answer redirects to the client: its CSP must allow that target.
     formTargets.set(reply, cspSource(authz.redirectUri));

@@ -44,3 +44,15 @@ export function consentsPage(consents: readonly ConsentRecord[], names: Readonly
     { 'csrf-token': csrf },
   );
 }
+
+/**
+ * The answer of a request a remembered consent covers, delivered by the page itself (RFC 6749
+ * §3.1.2: "or by other means available to it via the user-agent") rather than a 303: when the
+ * person has just signed in, the navigation started as the sign-in form's POST, and the sign-in
+ * page's CSP (`form-action 'self'`) would stop a redirect chain that leaves for the client.
+ * A refresh and a link, no script.
+ */
+export function returningPage(location: string, clientName: string): string {
+  const html = page('Returning to the application', `<p>Returning you to <strong>${escapeHtml(clientName || 'the application')}</strong>.</p><p><a id="continue" href="${escapeHtml(location)}">Continue</a></p>`);
+  return html.replace('<meta charset="utf-8">', `<meta charset="utf-8"><meta http-equiv="refresh" content="${escapeHtml(`0; url=${location}`)}">`);
+}
