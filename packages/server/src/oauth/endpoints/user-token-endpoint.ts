@@ -33,8 +33,13 @@ export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600_000;
  * not a SHA-256 in base64url (43 characters), so no presented token ever matches it.
  */
 const PENDING_REFRESH = 'pending';
-/** `<grant id>.<43 characters>`: anything else is not one of ours. */
-const REFRESH_TOKEN_PATTERN = /^(agr_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+/**
+ * `<grant id>.<256 random bits>.<MAC>`: the MAC (the token digester's HMAC under a key derived from
+ * the master key, over `refresh-token:<grant id>.<random>`) proves we issued the token for that
+ * grant, so only a token we issued can count as a reuse and revoke a family: knowing a grant id
+ * (audit records and token chains show them) is not enough.
+ */
+const REFRESH_TOKEN_PATTERN = /^(agr_[A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
 /** What the token endpoint needs for people's clients. */
 export interface UserTokenDeps extends RevokeGrantsDeps {
@@ -42,7 +47,7 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
   clock: Clock;
   random: Random;
   keys: Pick<SigningKeyRing, 'signer'>;
-  digester: Pick<TokenDigester, 'digest'>;
+  digester: Pick<TokenDigester, 'digest' | 'matches'>;
   commitLog: Pick<CommitLog, 'commit'>;
   store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'getPublicClient' | 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
   accessTokenTtl: number;
@@ -76,7 +81,10 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     if (clientId === undefined || clientId.length > 256) throw invalidClient('client_id missing');
     const client = await deps.store.getPublicClient(clientId);
     if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
-    const refreshSecret = (grantId: string) => `${grantId}.${deps.random.token(32)}`;
+    const refreshSecret = (grantId: string) => {
+      const body = `${grantId}.${deps.random.token(32)}`;
+      return `${body}.${deps.digester.digest(`refresh-token:${body}`)}`;
+    };
     // The proof first: its key binds the refresh family too (RFC 9449 §5, public clients).
     const constraint = deps.senderConstraint ? await deps.senderConstraint({ request, form, client: publicClientPrincipal(client, '', []), now }) : BEARER;
     const jkt = constraint.cnf?.jkt ?? null;
@@ -105,6 +113,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       const match = presented === undefined ? null : REFRESH_TOKEN_PATTERN.exec(presented);
       if (presented === undefined || match === null) throw invalidGrant('refresh_token missing or malformed');
       const grantId = match[1] as string;
+      if (!deps.digester.matches(`refresh-token:${grantId}.${match[2] as string}`, match[3] as string)) throw invalidGrant('refresh_token not issued here (MAC)');
       newRefresh = refreshSecret(grantId);
       const result = await deps.store.rotateRefreshToken(grantId, grantSecretHash(presented), now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS }, jkt);
       grant = await usable(deps, result, 'refresh_token_reused', request, 'refresh token');

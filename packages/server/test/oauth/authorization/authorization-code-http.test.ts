@@ -230,6 +230,15 @@ describe('authorization code flow for public clients (OAuth 2.1, RFC 7636, RFC 8
     expect((await auditOf(t)).some((r) => r.event === 'authorization_grant.revoked' && r.reason === 'refresh_token_reused')).toBe(true);
   });
 
+  it('refuses a forged refresh token naming a live grant without revoking its family', async () => {
+    const first = await redeem();
+    const grantId = first.refresh_token.split('.')[0] as string;
+    const forged = await token({ grant_type: 'refresh_token', refresh_token: `${grantId}.${'A'.repeat(43)}.${'B'.repeat(43)}`, client_id: clientId });
+    expect(forged.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await introspectActive(first.access_token)).toBe(true);
+    expect((await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId })).statusCode).toBe(200);
+  });
+
   it('refuses a refresh token sent by another client, and client credentials from a public client', async () => {
     const first = await redeem();
     const other = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: 'pub_someone_else' });
