@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the examples are plain JavaScript, without declarations.
@@ -151,4 +152,21 @@ describe('the stock MCP SDK client signs a person in through a real browser and 
     await expect.poll(() => returned?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await fresh.close();
   }, 120_000);
+
+  it("lets the SDK's client-credentials provider (private_key_jwt) use the same metadata for an agent", async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const made = await fetch(`${server.url}/admin/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sdk-agent', owner: 'team-mcp', scopes: ['orders:read'], resources: [mcpUrl], jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] } }),
+    });
+    expect(made.status).toBe(201);
+    const agentId = ((await made.json()) as { agent: { id: string } }).agent.id;
+    const provider = new PrivateKeyJwtProvider({ clientId: agentId, privateKey: { ...(await exportJWK(privateKey)), kid: 'k1' }, algorithm: 'ES256', scope: 'orders:read', expectedIssuer: server.url });
+    const client = new Client({ name: 'agent', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
+    expect(JSON.stringify((await client.callTool({ name: 'whoami', arguments: {} })).content)).toContain(agentId);
+    expect(decodeJwt(provider.tokens()?.access_token as string)).toMatchObject({ sub: agentId, aud: mcpUrl });
+    await client.close();
+  });
 });
