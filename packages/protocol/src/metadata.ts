@@ -12,12 +12,19 @@ export interface AuthorizationServerMetadata {
   scopes_supported: string[];
   response_types_supported: string[];
   grant_types_supported: string[];
-  token_endpoint_auth_methods_supported: ClientAuthMethod[];
+  /** `none`: public clients of the authorization code flow (RFC 7591 §2, OAuth 2.1 §2.4). */
+  token_endpoint_auth_methods_supported: (ClientAuthMethod | 'none')[];
   token_endpoint_auth_signing_alg_values_supported: SigningAlg[];
   introspection_endpoint_auth_methods_supported: ClientAuthMethod[];
   introspection_endpoint_auth_signing_alg_values_supported: SigningAlg[];
   revocation_endpoint_auth_methods_supported: ClientAuthMethod[];
   revocation_endpoint_auth_signing_alg_values_supported: SigningAlg[];
+  /** RFC 8414 §2: where people authorize clients (RFC 6749 §3.1). */
+  authorization_endpoint?: string;
+  /** RFC 8414 §2, RFC 7636 §4.2: only `S256`. */
+  code_challenge_methods_supported?: string[];
+  /** RFC 9207 §3: every authorization response carries `iss`. */
+  authorization_response_iss_parameter_supported?: boolean;
   /** Not a registered RFC 8414 name; RFC 9068 access tokens are signed with these. */
   access_token_signing_alg_values_supported?: SigningAlg[];
   /** RFC 8705 §3.3: the server issues certificate-bound access tokens. */

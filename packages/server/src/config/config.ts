@@ -105,4 +105,8 @@ export interface Config {
   readonly sessionIdleTimeout: number;
   /** Seconds a person's session lives at most, however active. */
   readonly sessionMaxAge: number;
+  /** RFC 8707 resources people may authorize clients for (the authorization endpoint). */
+  readonly authorizationResources: readonly string[];
+  /** Open RFC 7591 registration of public clients, without an initial access token. */
+  readonly openPublicClientRegistration: boolean;
 }

@@ -20,3 +20,30 @@ export function resourceIndicator(): ValueType<string> {
     },
   };
 }
+
+/** Most resources in a list setting: every input is bounded. */
+const MAX_RESOURCES = 64;
+
+/**
+ * A list of resource indicators under the same rule as {@link resourceIndicator}: a YAML sequence,
+ * or a comma-separated string from the environment or a flag. Empty is allowed.
+ */
+export function resourceIndicators(): ValueType<readonly string[]> {
+  const one = resourceIndicator();
+  return {
+    kind: 'value',
+    summary: `comma-separated https URIs (http only on loopback), at most ${MAX_RESOURCES}`,
+    parse(raw, context) {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? (raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim())) : undefined;
+      if (items === undefined) return { ok: false, expected: 'must be a comma-separated string or a list' };
+      if (items.length > MAX_RESOURCES) return { ok: false, expected: `must name at most ${MAX_RESOURCES} resources` };
+      const values: string[] = [];
+      for (const item of items) {
+        const parsed = one.parse(item, context);
+        if (!parsed.ok) return { ok: false, expected: `each resource ${parsed.expected}` };
+        values.push(parsed.value);
+      }
+      return { ok: true, value: [...new Set(values)] };
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
-import { resourceIndicator } from './resource-indicator.js';
+import { resourceIndicator, resourceIndicators } from './resource-indicator.js';
 import {
   base64Bytes,
   bearerToken,
@@ -362,6 +362,19 @@ const ALL_SETTINGS = [
     type: integer({ min: 60, max: 2_592_000, unit: 'seconds' }),
     default: { value: 43_200 },
     description: 'A person\'s session ends this long after sign-in, however active (at least AGENTAUTH_SESSION_IDLE_TIMEOUT).',
+  }),
+  setting('authorizationResources', {
+    type: resourceIndicators(),
+    default: { value: [] },
+    defaultDoc: 'none: every authorization request is refused with `invalid_target`',
+    description:
+      'Resources (RFC 8707) people may authorize their clients for at the authorization endpoint, comma-separated (a list in YAML); a request for any other is refused (docs/oauth.md, "Authorization code flow").',
+  }),
+  setting('openPublicClientRegistration', {
+    type: boolean(),
+    default: { value: false },
+    description:
+      'Let anyone register a public client (`token_endpoint_auth_method: none`) at `/register` without an initial access token, as MCP clients expect (RFC 7591 §3); such a client gets nothing until a person consents.',
   }),
 ] as const;
 

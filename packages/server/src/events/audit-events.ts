@@ -70,6 +70,12 @@ export const AUDIT_EVENTS = [
   'user_login.failed',
   'user_session.created',
   'user_session.ended',
+  'public_client.registered',
+  'authorization.denied',
+  'authorization_code.issued',
+  'authorization_grant.revoked',
+  'consent.granted',
+  'consent.revoked',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

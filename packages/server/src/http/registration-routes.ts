@@ -21,10 +21,11 @@ import { ADMIN_BODY_LIMIT } from './admin-app.js';
 import { asOAuthError, sendOAuthError } from './render-oauth-error.js';
 import { BEARER } from '../oauth/own-api-token.js';
 import { standingFault } from '../agents/agent-standing.js';
+import { isPublicClientRequest, registerPublicClient } from '../oauth/authorization/public-client-registration.js';
 
 /** The slice of `Deps` registration needs. */
 export interface RegistrationDeps {
-  config: Pick<Config, 'issuer' | 'defaultResource'>;
+  config: Pick<Config, 'issuer' | 'defaultResource' | 'openPublicClientRegistration'>;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -164,8 +165,15 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
 
   const { admins, clients } = opts.limits ?? {};
 
-  /** RFC 7591 §3: the initial access token must be an admin credential. */
+  // Requests without an initial access token, let through only to register a public client.
+  const anonymous = new WeakSet<FastifyRequest>();
+
+  /** RFC 7591 §3: the initial access token must be an admin credential (or, when open, absent for a public client). */
   const requireInitialAccessToken = async (request: FastifyRequest) => {
+    if (deps.config.openPublicClientRegistration && request.headers.authorization === undefined) {
+      anonymous.add(request);
+      return;
+    }
     const refused = admins?.refuseAddress(request.ip);
     if (refused !== undefined) throw new TooManyFailuresError(refused);
     const result = await authenticateAdmin(request.headers.authorization);
@@ -209,6 +217,15 @@ export async function registrationRoutes(app: FastifyInstance, opts: Registratio
     reply.code(status).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).type('application/json').send(body);
 
   app.post(REGISTRATION_PATH, { bodyLimit: ADMIN_BODY_LIMIT, onRequest: requireInitialAccessToken }, async (request, reply) => {
+    if (isPublicClientRequest(request.body)) {
+      const client = await registerPublicClient(deps, request.body as Record<string, unknown>, auditContext(request));
+      return send(reply, 201, client);
+    }
+    if (anonymous.has(request)) {
+      // Open registration is for public clients only: anything else still needs an initial access token.
+      await recordFailure(request, 'admin.authentication_failed', null, 'initial access token: none (open registration is for public clients only)');
+      throw invalidToken('initial access token: none');
+    }
     const actor = actors.get(request)?.actor ?? '';
     // `owner` defaults to the principal behind the initial access token: who registered the client
     // answers for it (docs/admin-api.md, "Dynamic client registration").

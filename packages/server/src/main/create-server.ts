@@ -88,7 +88,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, logger });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);

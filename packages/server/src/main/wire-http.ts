@@ -25,6 +25,7 @@ import type { OAuth } from './wire-oauth.js';
 import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
+import { authorizeRoutes } from '../http/authorize-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -107,6 +108,16 @@ export async function wireHttp(deps: {
   });
   await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random, providers: async () => (await deps.people.loginProviders.list()).map((p) => ({ id: p.id, name: p.displayName })) });
   await app.register(upstreamLoginRoutes, { upstream: deps.people.upstream });
+  await app.register(authorizeRoutes, {
+    issuer: config.issuer,
+    store: deps.registration.store,
+    resources: config.authorizationResources,
+    sessions: deps.people.sessions,
+    consents: oauth.consents,
+    audit: deps.commitLog,
+    clock: deps.admin.clock,
+    random,
+  });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,

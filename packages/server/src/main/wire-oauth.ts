@@ -21,6 +21,10 @@ import { composeSenderConstraints } from '../oauth/mtls/compose-sender-constrain
 import { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
+import { Consents } from '../oauth/authorization/consents.js';
+import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
+import type { FormParameters } from '../oauth/form-parameters.js';
+import type { OAuthRequest } from '../oauth/oauth-request.js';
 import type { Store } from '../store/store.js';
 import { createTokenDigester } from '../tokens/token-digest.js';
 import type { Agents } from './wire-agents.js';
@@ -95,6 +99,8 @@ export interface OAuth {
   keyOwnerAuth: ClientAuthenticationDeps;
   /** The public app's handlers and documents, for both listeners. */
   publicApp: PublicAppOptions;
+  /** People's remembered consents to public clients (the authorization endpoint, docs/people.md). */
+  consents: Consents;
 }
 
 /**
@@ -116,6 +122,7 @@ export function wireOAuth(deps: {
   mtls: MtlsSetup;
   federation: Federation;
   policies: Policies;
+  logger: Logger;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
   const nowMs = () => clock.now();
@@ -146,6 +153,19 @@ export function wireOAuth(deps: {
     ],
     [GRANT_JWT_BEARER, federation.grant],
   ]);
+  // People's public clients: the authorization code and refresh token grants (docs/oauth.md).
+  const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
+  const userTokenDeps: UserTokenDeps = {
+    ...grantRevocation,
+    issuer: config.issuer,
+    random: deps.random,
+    keys,
+    digester,
+    commitLog,
+    accessTokenTtl: config.accessTokenTtl,
+    senderConstraint: singleUse.dpop.check,
+    policy: deps.policies.decider,
+  };
   const tokenDeps = {
     ...clientAuth,
     federatedGrant: federation.auth,
@@ -158,6 +178,7 @@ export function wireOAuth(deps: {
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
     policy: deps.policies.decider,
     onClientSeen: agents.seen,
+    userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
   const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog };
   const revocationDeps = {
@@ -171,6 +192,7 @@ export function wireOAuth(deps: {
   return {
     clientAuth,
     keyOwnerAuth,
+    consents: new Consents(grantRevocation),
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),

@@ -139,7 +139,7 @@ describe.each(BACKENDS)('registration (%s)', (backend) => {
       ['an empty owner', { owner: '' }, 'owner must be 1..200 characters'],
       ['response_types', { response_types: ['code'] }, 'response_types must be absent or empty'],
       ['an unsupported grant type', { grant_types: ['authorization_code'] }, 'grant_types must be drawn from client_credentials'],
-      ['an unsupported auth method', { token_endpoint_auth_method: 'none' }, 'token_endpoint_auth_method must be one of private_key_jwt'],
+      ['an unsupported auth method', { token_endpoint_auth_method: 'client_secret_jwt' }, 'token_endpoint_auth_method must be one of private_key_jwt'],
       ['a malformed scope', { scope: 'a  b' }, 'scope must be scope-tokens separated by single spaces (RFC 6749 section 3.3'],
       ['a private JWK', { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: ['PRIVATE'] } }, "jwk must be a public key: private member 'd' is not accepted"],
       ['jwks with a secret method', { token_endpoint_auth_method: 'client_secret_post', jwks: { keys: [] } }, 'jwks is only for token_endpoint_auth_method private_key_jwt'],

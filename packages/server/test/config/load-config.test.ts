@@ -86,6 +86,8 @@ describe('loadConfig defaults', () => {
       loginLockoutDuration: 900,
       sessionIdleTimeout: 1800,
       sessionMaxAge: 43_200,
+      authorizationResources: [],
+      openPublicClientRegistration: false,
     });
     expect(warnings).toEqual([]);
   });
@@ -414,5 +416,14 @@ describe('loadConfig result', () => {
     expect(() => loadConfig({ argv: [], env: {}, cwd: 'relative' })).toThrow(TypeError);
     expect(() => loadConfig({ argv: [1] as unknown as string[], env: {}, cwd })).toThrow(TypeError);
     expect(() => loadConfig(null as unknown as LoadConfigInput)).toThrow(TypeError);
+  });
+});
+
+describe('loadConfig: authorizationResources', () => {
+  it('reads a comma-separated list under the resource rule, and refuses any value that breaks it', () => {
+    const read = (value: string) => load({ env: { AGENTAUTH_AUTHORIZATION_RESOURCES: value } });
+    expect(read('https://a.example.com/mcp, http://127.0.0.1:3000/mcp').config.authorizationResources).toEqual(['https://a.example.com/mcp', 'http://127.0.0.1:3000/mcp']);
+    expect(() => read('https://a.example.com, http://public.example.com')).toThrow(/AGENTAUTH_AUTHORIZATION_RESOURCES/);
+    expect(() => read('https://a.example.com/#frag')).toThrow(/AGENTAUTH_AUTHORIZATION_RESOURCES/);
   });
 });

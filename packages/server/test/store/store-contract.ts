@@ -20,6 +20,7 @@ import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
 import { userStoreContract } from './contract/user-store-contract.js';
 import { loginProviderStoreContract } from './contract/login-provider-store-contract.js';
+import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -57,6 +58,7 @@ export function storeContract(open: () => Promise<Store>): void {
   caStoreContract(opened);
   userStoreContract(opened);
   loginProviderStoreContract(opened);
+  authorizationStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

@@ -18,6 +18,7 @@ import {
 /** Paths of the public endpoints, relative to the issuer. */
 export const ENDPOINT_PATHS = {
   token: '/token',
+  authorization: '/authorize',
   jwks: '/jwks',
   registration: '/register',
   introspection: '/introspect',
@@ -25,24 +26,29 @@ export const ENDPOINT_PATHS = {
 } as const;
 
 /**
- * RFC 8414 §2 metadata advertising exactly what this server supports: nothing more (no
- * authorization endpoint, hence no response types), nothing less.
+ * RFC 8414 §2 metadata advertising exactly what this server supports, nothing more, nothing less:
+ * agents' grants, and the authorization code flow of people's public clients (response type
+ * `code` with PKCE `S256` only, RFC 9207 `iss` in every authorization response, refresh tokens,
+ * client authentication `none` for those clients alone).
  */
 export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg): AuthorizationServerMetadata {
   const methods = [...CLIENT_AUTH_METHODS];
   const algs = [...SIGNING_ALGS];
   return {
     issuer,
+    authorization_endpoint: issuer + ENDPOINT_PATHS.authorization,
     token_endpoint: issuer + ENDPOINT_PATHS.token,
     jwks_uri: issuer + ENDPOINT_PATHS.jwks,
     registration_endpoint: issuer + ENDPOINT_PATHS.registration,
     introspection_endpoint: issuer + ENDPOINT_PATHS.introspection,
     revocation_endpoint: issuer + ENDPOINT_PATHS.revocation,
     scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS, SCOPE_AUTHORIZE],
-    response_types_supported: [],
+    response_types_supported: ['code'],
     // RFC 7523 §2.1 jwt-bearer: federated workload login with a trusted issuer's JWT (docs/federation.md).
-    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER],
-    token_endpoint_auth_methods_supported: methods,
+    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER, 'authorization_code', 'refresh_token'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    token_endpoint_auth_methods_supported: [...methods, 'none'],
     token_endpoint_auth_signing_alg_values_supported: algs,
     introspection_endpoint_auth_methods_supported: methods,
     introspection_endpoint_auth_signing_alg_values_supported: algs,
@@ -62,8 +68,7 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
  */
 export function withMutualTls(metadata: AuthorizationServerMetadata, mtls: { available: boolean; endpointUrl: string | undefined }): AuthorizationServerMetadata {
   if (!mtls.available) {
-    const plain = (methods: AuthorizationServerMetadata['token_endpoint_auth_methods_supported']) =>
-      methods.filter((m) => !(TLS_CLIENT_AUTH_METHODS as readonly string[]).includes(m));
+    const plain = <M extends string>(methods: M[]): M[] => methods.filter((m) => !(TLS_CLIENT_AUTH_METHODS as readonly string[]).includes(m));
     return {
       ...metadata,
       token_endpoint_auth_methods_supported: plain(metadata.token_endpoint_auth_methods_supported),

@@ -19,6 +19,7 @@ import { alreadyAudited, auditRefusal } from './audit-failure.js';
 import type { PolicyDecider } from '../../policy/policy-decider.js';
 import { PolicyRefusalError } from '../policy-refusal.js';
 import { decideTokenPolicy } from './token-policy.js';
+import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from './user-token-endpoint.js';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -33,9 +34,14 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   senderConstraint?: SenderConstraintCheck;
   /** The policy layer (docs/policy.md); without it the allow-list alone decides. */
   policy?: Pick<PolicyDecider, 'decide'>;
+  /** `authorization_code` and `refresh_token` for public clients (`user-token-endpoint.ts`); without it, both are unsupported. */
+  userTokens?: (request: OAuthRequest, form: FormParameters, grantType: string) => Promise<OAuthResponse>;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
 }
+
+/** The grant types of people's clients. */
+const USER_GRANTS: ReadonlySet<string> = new Set([GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN]);
 
 /**
  * `POST /token` (RFC 6749 §3.2), issuing RFC 9068 JWT access tokens. The steps: parse the form
@@ -44,7 +50,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
  * and check what was minted; then commit the audit record, the issued-token record and every
  * single-use claim (assertion and proof `jti`s) durably in one group commit before answering.
  *
- * No refresh token is ever issued (RFC 6749 §4.4.3 for client_credentials; RFC 8693 §2.2.1).
+ * No refresh token is issued to agents (RFC 6749 §4.4.3 for client_credentials; RFC 8693 §2.2.1);
+ * people's public clients get theirs from `user-token-endpoint.ts`.
  */
 export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
   const now = deps.clock.now();
@@ -55,6 +62,8 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (form instanceof OAuthError) throw form;
     grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
+    // People's public clients (OAuth 2.1 §4.1.3, §4.3) take their own path: no client authentication.
+    if (deps.userTokens !== undefined && USER_GRANTS.has(grantType)) return await deps.userTokens(request, form, grantType);
     const grant = deps.grants.get(grantType);
     if (grant === undefined) throw unsupportedGrantType(`grant_type ${grantType.slice(0, 80)}`);
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');

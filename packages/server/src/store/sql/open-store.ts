@@ -23,6 +23,7 @@ import { sqlTokenLineageStore } from './token-lineage-queries.js';
 import { sqlTokenStore } from './token-queries.js';
 import { sqlUserStore } from './user-queries.js';
 import { sqlLoginProviderStore } from './login-provider-queries.js';
+import { sqlAuthorizationStore } from './authorization-queries.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -78,6 +79,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlTokenLineageStore(ctx),
       sqlUserStore(ctx),
       sqlLoginProviderStore(ctx),
+      sqlAuthorizationStore(ctx),
     ),
     () => health.failed(),
   );

@@ -17,6 +17,7 @@ import * as m0015 from './0015-policies.js';
 import * as m0016 from './0016-audit-agent-event-time.js';
 import * as m0017 from './0017-people.js';
 import * as m0018 from './0018-login-providers.js';
+import * as m0019 from './0019-authorization-code.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -41,6 +42,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0016-audit-agent-event-time': m0016,
   '0017-people': m0017,
   '0018-login-providers': m0018,
+  '0019-authorization-code': m0019,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */

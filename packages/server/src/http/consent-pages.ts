@@ -1,0 +1,58 @@
+/**
+ * The pages of the authorization endpoint and of a person's consents (docs/people.md, "Consent"):
+ * plain forms, no script, every value escaped, in the sign-in pages' frame and stylesheet.
+ */
+import type { ConsentRecord, PublicClientRecord } from '../store/ports/authorization-store.js';
+import { escapeHtml, page } from './people-pages.js';
+
+function hidden(name: string, value: string): string {
+  return `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+}
+
+function list(items: readonly string[], empty: string): string {
+  return items.length === 0 ? `<p>${escapeHtml(empty)}</p>` : `<ul>${items.map((i) => `<li><code>${escapeHtml(i)}</code></li>`).join('')}</ul>`;
+}
+
+/** Who is asking: the name the client registered, which it chose itself, so its id and where it sends you are shown too. */
+function clientLine(client: PublicClientRecord, redirectUri: string): string {
+  const name = client.name === '' ? 'An application' : client.name;
+  return `<p><strong id="client-name">${escapeHtml(name)}</strong> (client <code id="client-id">${escapeHtml(client.clientId)}</code>, returning to <code id="redirect">${escapeHtml(redirectUri)}</code>) asks to act on your behalf.</p>`;
+}
+
+/** The consent form: the client, the scopes and the resource, allow or deny. `request` is the authorization request's query, re-checked when the form comes back. */
+export function consentPage(input: { client: PublicClientRecord; redirectUri: string; scopes: readonly string[]; resource: string; request: string; csrf: string; who: string }): string {
+  return page(
+    'Authorize access',
+    `${clientLine(input.client, input.redirectUri)}<p>Signed in as <strong>${escapeHtml(input.who)}</strong>.</p>
+<p>Resource:</p><p><code id="resource">${escapeHtml(input.resource)}</code></p><p>Scopes:</p><div id="scopes">${list(input.scopes, 'No scopes: only who you are.')}</div>
+<form method="post" action="/authorize">${hidden('csrf', input.csrf)}${hidden('request', input.request)}
+<button type="submit" name="decision" value="allow" id="allow">Allow</button> <button type="submit" name="decision" value="deny" id="deny">Deny</button></form>
+<p><a href="/account/consents">Your authorized applications</a></p>`,
+  );
+}
+
+/** A person's remembered consents, each with its revoke button. */
+export function consentsPage(consents: readonly ConsentRecord[], names: ReadonlyMap<string, string>, csrf: string, message?: string): string {
+  const rows = consents.map(
+    (c) =>
+      `<li class="consent"><strong>${escapeHtml(names.get(c.clientId) || c.clientId)}</strong> <code>${escapeHtml(c.clientId)}</code><br>Resource <code>${escapeHtml(c.resource)}</code>; scopes <code>${escapeHtml(c.scopes.join(' ') || '(none)')}</code>
+<form method="post" action="/account/consents/revoke">${hidden('csrf', csrf)}${hidden('client_id', c.clientId)}${hidden('resource', c.resource)}<button type="submit">Revoke</button></form></li>`,
+  );
+  return page(
+    'Authorized applications',
+    `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}${rows.length === 0 ? '<p id="none">No application may act on your behalf.</p>' : `<ul id="consents">${rows.join('')}</ul>`}<p><a href="/account">Your account</a></p>`,
+    { 'csrf-token': csrf },
+  );
+}
+
+/**
+ * The answer of a request a remembered consent covers, delivered by the page itself (RFC 6749
+ * §3.1.2: "or by other means available to it via the user-agent") rather than a 303: when the
+ * person has just signed in, the navigation started as the sign-in form's POST, and the sign-in
+ * page's CSP (`form-action 'self'`) would stop a redirect chain that leaves for the client.
+ * A refresh and a link, no script.
+ */
+export function returningPage(location: string, clientName: string): string {
+  const html = page('Returning to the application', `<p>Returning you to <strong>${escapeHtml(clientName || 'the application')}</strong>.</p><p><a id="continue" href="${escapeHtml(location)}">Continue</a></p>`);
+  return html.replace('<meta charset="utf-8">', `<meta charset="utf-8"><meta http-equiv="refresh" content="${escapeHtml(`0; url=${location}`)}">`);
+}

@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+
+/** SHA-256 (base64url) of an authorization code or refresh token: the store never holds either (ARCHITECTURE.md, Security rules). */
+export function grantSecretHash(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** The parent every token issued from grant `id` names, so revoking the grant finds them (and what was exchanged from them). */
+export function grantLineageId(id: string): string {
+  return `grant:${id}`;
+}

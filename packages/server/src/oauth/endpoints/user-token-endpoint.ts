@@ -1,0 +1,221 @@
+import { parseScope, type AccessTokenClaims, type TokenResponse } from '@agentauth/protocol';
+import type { CommitLog } from '../../audit/commit-log.js';
+import type { Clock } from '../../clock.js';
+import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
+import type { PolicyDecider } from '../../policy/policy-decider.js';
+import type { Random } from '../../random.js';
+import type { AuthorizationGrantRecord, AuthorizationStore, GrantUseResult } from '../../store/ports/authorization-store.js';
+import type { AuditInput } from '../../store/records.js';
+import { assertWellFormedAccessToken } from '../../tokens/assert-well-formed-access-token.js';
+import { mintAccessToken } from '../../tokens/mint-access-token.js';
+import type { TokenDigester } from '../../tokens/token-digest.js';
+import { newTokenId } from '../../tokens/token-id.js';
+import { grantLineageId, grantSecretHash } from '../authorization/grant-hash.js';
+import { verifyPkceS256 } from '../authorization/pkce.js';
+import { publicClientPrincipal } from '../authorization/public-client-principal.js';
+import { revokeGrants, type RevokeGrantsDeps } from '../authorization/revoke-grants.js';
+import type { FormParameters } from '../form-parameters.js';
+import { invalidClient, invalidGrant, invalidRequest, invalidScope, invalidTarget, quoted } from '../oauth-error.js';
+import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
+import { PolicyRefusalError } from '../policy-refusal.js';
+import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
+import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import { decideTokenPolicy } from './token-policy.js';
+
+/** `grant_type` values of people's clients (RFC 6749 §4.1.3, §6). */
+export const GRANT_AUTHORIZATION_CODE = 'authorization_code';
+export const GRANT_REFRESH_TOKEN = 'refresh_token';
+
+/** A refresh family lives 30 days without use; each rotation starts the 30 days again. */
+export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600_000;
+/**
+ * What redeeming a code writes as the family's refresh hash until the first refresh token is set:
+ * not a SHA-256 in base64url (43 characters), so no presented token ever matches it.
+ */
+const PENDING_REFRESH = 'pending';
+/**
+ * `<grant id>.<256 random bits>.<MAC>`: the MAC (the token digester's HMAC under a key derived from
+ * the master key, over `refresh-token:<grant id>.<random>`) proves we issued the token for that
+ * grant, so only a token we issued can count as a reuse and revoke a family: knowing a grant id
+ * (audit records and token chains show them) is not enough.
+ */
+const REFRESH_TOKEN_PATTERN = /^(agr_[A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+
+/** What the token endpoint needs for people's clients. */
+export interface UserTokenDeps extends RevokeGrantsDeps {
+  issuer: string;
+  clock: Clock;
+  random: Random;
+  keys: Pick<SigningKeyRing, 'signer'>;
+  digester: Pick<TokenDigester, 'digest' | 'matches'>;
+  commitLog: Pick<CommitLog, 'commit'>;
+  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'getPublicClient' | 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
+  accessTokenTtl: number;
+  senderConstraint?: SenderConstraintCheck;
+  policy?: Pick<PolicyDecider, 'decide'>;
+}
+
+/**
+ * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`):
+ *
+ * - `authorization_code`: the code is spent in one conditional write; then it must have been
+ *   issued to this `client_id` for this exact `redirect_uri`, and `code_verifier` must match its
+ *   S256 challenge (RFC 7636 §4.6), else `invalid_grant` and the grant is revoked. A code presented
+ *   again revokes the grant and every token issued from it (RFC 6749 §4.1.2).
+ * - `refresh_token`: rotated on every use (RFC 9700 §4.14.2): the presented token must be the
+ *   family's current one, swapped for a new one in one conditional write; an earlier one of a live
+ *   family revokes the whole family and its tokens. `scope` may only narrow; `resource` must be
+ *   the grant's. A family started with a DPoP proof is bound to its key: each refresh must prove
+ *   possession of the same key (RFC 9449 §5), else `invalid_grant` and nothing rotates.
+ *
+ * The access token: `sub` the person, `client_id` the client, `aud` the consented resource,
+ * DPoP-bound when a proof is sent (RFC 9449 §5), narrowed or refused by the policy layer (the
+ * client as principal, the person as `context.subject`), and audited as `access_token.issued`.
+ */
+export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuthRequest, form: FormParameters, grantType: string): Promise<OAuthResponse> {
+  const now = deps.clock.now();
+  const clientId = form.get('client_id');
+  try {
+    // A public client has no credential to present (OAuth 2.1 §2.4); one that sends one is not public.
+    if (request.authorization !== undefined || form.has('client_secret') || form.has('client_assertion')) throw invalidClient('credentials sent for a public client');
+    if (clientId === undefined || clientId.length > 256) throw invalidClient('client_id missing');
+    const client = await deps.store.getPublicClient(clientId);
+    if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
+    const refreshSecret = (grantId: string) => {
+      const body = `${grantId}.${deps.random.token(32)}`;
+      return `${body}.${deps.digester.digest(`refresh-token:${body}`)}`;
+    };
+    // The proof first: its key binds the refresh family too (RFC 9449 §5, public clients).
+    const constraint = deps.senderConstraint ? await deps.senderConstraint({ request, form, client: publicClientPrincipal(client, '', []), now }) : BEARER;
+    const jkt = constraint.cnf?.jkt ?? null;
+    let grant: AuthorizationGrantRecord;
+    let scopes: string[];
+    let newRefresh: string;
+    if (grantType === GRANT_AUTHORIZATION_CODE) {
+      const code = form.get('code');
+      if (code === undefined || code.length > 128) throw invalidRequest('code is required');
+      const redirectUri = form.get('redirect_uri');
+      if (redirectUri === undefined) throw invalidRequest('redirect_uri is required (it was sent in the authorization request)');
+      const result = await deps.store.redeemAuthorizationCode(grantSecretHash(code), now, { hash: PENDING_REFRESH, expiresAt: now + REFRESH_TOKEN_TTL_MS, jkt });
+      grant = await usable(deps, result, 'code_reused', request, 'authorization code');
+      newRefresh = refreshSecret(grant.id);
+      const bound = grant.clientId === clientId && grant.redirectUri === redirectUri && verifyPkceS256(form.get('code_verifier'), grant.codeChallenge);
+      if (!bound) {
+        await revokeGrants(deps, [grant], 'code_reused', ctxOf(request, clientId));
+        throw invalidGrant('code issued to another client or redirect_uri, or code_verifier does not match (PKCE)');
+      }
+      // The family's first refresh token, written where redeeming put a placeholder.
+      const rotated = await deps.store.rotateRefreshToken(grant.id, PENDING_REFRESH, now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS }, jkt);
+      if (rotated.kind !== 'ok') throw invalidGrant('grant revoked while the code was redeemed');
+      scopes = grant.scopes;
+    } else {
+      const presented = form.get('refresh_token');
+      const match = presented === undefined ? null : REFRESH_TOKEN_PATTERN.exec(presented);
+      if (presented === undefined || match === null) throw invalidGrant('refresh_token missing or malformed');
+      const grantId = match[1] as string;
+      if (!deps.digester.matches(`refresh-token:${grantId}.${match[2] as string}`, match[3] as string)) throw invalidGrant('refresh_token not issued here (MAC)');
+      newRefresh = refreshSecret(grantId);
+      const result = await deps.store.rotateRefreshToken(grantId, grantSecretHash(presented), now, { hash: grantSecretHash(newRefresh), expiresAt: now + REFRESH_TOKEN_TTL_MS }, jkt);
+      grant = await usable(deps, result, 'refresh_token_reused', request, 'refresh token');
+      if (grant.clientId !== clientId) {
+        await revokeGrants(deps, [grant], 'refresh_token_reused', ctxOf(request, clientId));
+        throw invalidGrant('refresh token issued to another client');
+      }
+      scopes = narrowed(grant.scopes, form.get('scope'));
+    }
+    const resources = form.getAll('resource');
+    if (resources.length > 1 || (resources.length === 1 && resources[0] !== grant.resource)) throw invalidTarget('resource must be the one the authorization was granted for');
+
+    const principal = publicClientPrincipal(client, grant.resource, scopes);
+    const outcome = { subject: grant.userId, audience: [grant.resource], scopes, ttl: deps.accessTokenTtl, auditDetails: {} };
+    const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: principal, outcome, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
+    const finalScopes = policy?.scopes ?? scopes;
+    const ttl = policy?.ttl ?? outcome.ttl;
+
+    const iat = Math.floor(now / 1000);
+    const claims: AccessTokenClaims = { iss: deps.issuer, sub: grant.userId, aud: grant.resource, exp: iat + ttl, iat, nbf: iat, jti: newTokenId(now, deps.random), client_id: clientId };
+    if (finalScopes.length > 0) claims.scope = finalScopes.join(' ');
+    if (constraint.cnf !== undefined) claims.cnf = constraint.cnf;
+    const signer = deps.keys.signer();
+    const accessToken = mintAccessToken(signer, claims);
+    assertWellFormedAccessToken(accessToken, { alg: signer.alg, kid: signer.kid, issuer: deps.issuer });
+
+    const issued: AuditInput = {
+      time: now,
+      event: 'access_token.issued',
+      outcome: 'success',
+      agentId: null,
+      actor: `client:${clientId}`,
+      sourceIp: request.sourceIp,
+      reason: null,
+      requestId: request.requestId,
+      details: {
+        grant_type: grantType,
+        jti: claims.jti,
+        sub: claims.sub,
+        client_id: clientId,
+        grant_id: grant.id,
+        aud: [grant.resource],
+        scope: claims.scope ?? '',
+        exp: claims.exp,
+        token_type: constraint.tokenType,
+        auth_method: 'none',
+        kid: signer.kid,
+        ...constraint.auditDetails,
+        ...(policy === undefined ? {} : { policy: policy.audit }),
+      },
+    };
+    const result = await deps.commitLog.commit({
+      claims: constraint.replayClaims,
+      audit: [issued],
+      issuedTokens: [{ jti: claims.jti, agentId: clientId, clientId, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id), tokenDigest: deps.digester.digest(accessToken) }],
+      onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: 'invalid_dpop_proof: DPoP proof jti replayed', details: { grant_type: grantType, client_id: clientId } }],
+    });
+    if (!result.ok) throw alreadyAudited(constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+
+    const response: TokenResponse & { refresh_token: string } = { access_token: accessToken, token_type: constraint.tokenType, expires_in: ttl, refresh_token: newRefresh };
+    if (claims.scope !== undefined) response.scope = claims.scope;
+    return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
+  } catch (error) {
+    return refused(deps, request, error, {
+      event: 'access_token.denied',
+      agentId: undefined,
+      now,
+      details: { grant_type: grantType, ...(clientId === undefined ? {} : { client_id: clientId.slice(0, 256) }), ...(error instanceof PolicyRefusalError ? { policy: error.policy } : {}) },
+    });
+  }
+}
+
+/** Audits a refusal once, then marks it so the token endpoint around this one does not audit it again. */
+async function refused(deps: UserTokenDeps, request: OAuthRequest, error: unknown, context: Parameters<typeof auditRefusal>[3]): Promise<never> {
+  try {
+    return await auditRefusal(deps.commitLog, request, error, context);
+  } catch (thrown) {
+    if (typeof thrown === 'object' && thrown !== null) alreadyAudited(thrown);
+    throw thrown;
+  }
+}
+
+/** The grant a code or refresh token found, or the refusal; a reuse revokes the grant and its tokens first. */
+async function usable(deps: UserTokenDeps, result: GrantUseResult, reuse: 'code_reused' | 'refresh_token_reused', request: OAuthRequest, what: string): Promise<AuthorizationGrantRecord> {
+  if (result.kind === 'unknown') throw invalidGrant(`${what} unknown, expired or revoked`);
+  if (result.kind === 'reused') {
+    await revokeGrants(deps, [result.grant], reuse, ctxOf(request, result.grant.clientId));
+    throw invalidGrant(`${what} used twice: grant ${result.grant.id} and its tokens revoked`);
+  }
+  return result.grant;
+}
+
+/** RFC 6749 §6: a refresh may ask for fewer scopes, never more. */
+function narrowed(granted: readonly string[], scope: string | undefined): string[] {
+  if (scope === undefined) return [...granted];
+  const requested = parseScope(scope);
+  if (requested === undefined) throw invalidScope('scope must be scope-tokens separated by single spaces (RFC 6749 §3.3)');
+  for (const s of requested) if (!granted.includes(s)) throw invalidScope(`scope ${quoted(s)} was not granted (RFC 6749 §6: a refresh may only narrow)`);
+  return [...new Set(requested)];
+}
+
+function ctxOf(request: OAuthRequest, clientId: string) {
+  return { actor: `client:${clientId}`, sourceIp: request.sourceIp, requestId: request.requestId };
+}
+
