@@ -67,6 +67,10 @@ export const AUDIT_EVENTS = [
   'user_login.failed',
   'user_session.created',
   'user_session.ended',
+  'api_key.created',
+  'api_key.rotated',
+  'api_key.revoked',
+  'api_key.refused',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -5,6 +5,7 @@ import type { AuditStore } from './ports/audit-store.js';
 import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
+import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
@@ -36,7 +37,8 @@ export interface Store
     CaStore,
     SignalsStore,
     TokenLineageStore,
-    UserStore {
+    UserStore,
+    ApiKeyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -1,3 +1,4 @@
+import type { ApiKeyTables } from './api-key-tables.js';
 import type { AuditCheckpointTables } from './audit-checkpoint-tables.js';
 import type { CaTables } from './ca-tables.js';
 import type { EnrollmentTables } from './enrollment-tables.js';
@@ -15,7 +16,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends ApiKeyTables, AuditCheckpointTables, CaTables, EnrollmentTables, FederationTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -16,6 +16,7 @@ import * as m0014 from './0014-ssf-stream-last-seen.js';
 import * as m0015 from './0015-policies.js';
 import * as m0016 from './0016-audit-agent-event-time.js';
 import * as m0017 from './0017-people.js';
+import * as m0021 from './0021-api-keys.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -39,6 +40,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0015-policies': m0015,
   '0016-audit-agent-event-time': m0016,
   '0017-people': m0017,
+  '0021-api-keys': m0021,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
