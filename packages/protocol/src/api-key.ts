@@ -80,3 +80,10 @@ export function apiKeyFormatFault(presented: unknown): ApiKeyFormatFault | undef
   const split = API_KEY_LENGTH - API_KEY_CHECKSUM_LENGTH;
   return checksumOf(presented.slice(0, split)) === presented.slice(split) ? undefined : 'checksum';
 }
+
+/**
+ * RFC 8693 §3 token type URI of a managed API key presented as a `subject_token`
+ * (docs/migration.md, "Keys become tokens"). A URN in our own namespace: RFC 8693 §3 allows token
+ * type identifiers beyond those it registers.
+ */
+export const TOKEN_TYPE_API_KEY = 'urn:agentauth:params:oauth:token-type:api-key';

@@ -70,7 +70,6 @@ export const AUDIT_EVENTS = [
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
-  'api_key.refused',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

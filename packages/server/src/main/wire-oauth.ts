@@ -5,6 +5,7 @@ import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { federatedSubjectTokenValidator } from '../federation/federated-subject-token-validator.js';
+import { apiKeyExchange } from '../api-keys/api-key-exchange.js';
 import type { PublicAppOptions } from '../http/public-app.js';
 import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
 import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from '../limits/authentication-limits.js';
@@ -131,6 +132,8 @@ export function wireOAuth(deps: {
   // Our tokens presented back are recognised by a keyed digest kept at issuance (tokens/token-digest.ts).
   const digester = createTokenDigester(deps.masterKey);
   const ownTokens = { issuer: config.issuer, keys, store, digester };
+  // Managed API keys exchanged for tokens (docs/migration.md): the key authenticates its agent.
+  const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store });
   const grants = new Map<string, GrantHandler>([
     [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })],
     [
@@ -139,7 +142,7 @@ export function wireOAuth(deps: {
         issuer: config.issuer,
         accessTokenTtl: config.accessTokenTtl,
         maxDelegationDepth: config.maxDelegationDepth,
-        validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory })],
+        validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory }), apiKeys.validator],
         own: ownTokens,
         agents: store,
       }),
@@ -149,6 +152,7 @@ export function wireOAuth(deps: {
   const tokenDeps = {
     ...clientAuth,
     federatedGrant: federation.auth,
+    apiKeyGrant: apiKeys.login,
     clock,
     random: deps.random,
     keys,
