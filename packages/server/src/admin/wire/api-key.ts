@@ -66,9 +66,11 @@ export type ApiKey = Static<typeof ApiKey>;
 
 /** A key just made: its metadata and, this once, the key. */
 export const CreatedApiKey = Type.Object({ api_key: ApiKey, key: Type.String({ description: 'Shown once; stored as SHA-256 only.' }) });
+export type CreatedApiKey = Static<typeof CreatedApiKey>;
 
 /** A page of keys. */
 export const ApiKeyList = Type.Object({ items: Type.Array(ApiKey) });
+export type ApiKeyList = Static<typeof ApiKeyList>;
 
 /** The wire form of a key record at `now`. */
 export function apiKeyToJson(record: ApiKeyRecord, now: number): ApiKey {
