@@ -1,8 +1,7 @@
 import { TOKEN_TYPE_API_KEY } from '@agentauth/protocol';
 import { standingFault } from '../agents/agent-standing.js';
 import type { Clock } from '../clock.js';
-import type { ApiKeyLogin } from '../oauth/client-auth/api-key-login.js';
-import { ClientAuthenticationError } from '../oauth/client-auth/authenticate-client.js';
+import { ClientAuthenticationError, type ApiKeyLogin } from '../oauth/client-auth/authenticate-client.js';
 import type { SubjectTokenValidator } from '../oauth/exchange/subject-token-validator.js';
 import { OAuthError } from '../oauth/oauth-error.js';
 import type { ApiKeyStore } from '../store/ports/api-key-store.js';

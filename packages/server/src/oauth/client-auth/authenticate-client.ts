@@ -1,5 +1,4 @@
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_API_KEY, type ClientAuthMethod } from '@agentauth/protocol';
-import type { ApiKeyLogin } from './api-key-login.js';
 import type { FederatedLogin } from './federated-login.js';
 import type { FailureLimiter } from '../../limits/failure-limiter.js';
 import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
@@ -50,6 +49,20 @@ export interface FederatedAuthenticator {
   authenticateClientAssertion(directory: ClientDirectory, assertion: string, formClientId: string | undefined): Promise<AuthenticatedClient>;
   /** RFC 7523 §3.1: the jwt-bearer grant's `assertion`, without client credentials. Throws `ClientAuthenticationError` (`invalid_grant`). */
   authenticateGrantAssertion(directory: ClientDirectory, form: FormParameters): Promise<AuthenticatedClient>;
+}
+
+/**
+ * A token exchange whose `subject_token` is a managed API key, sent without client credentials
+ * (docs/migration.md, "Keys become tokens"): RFC 8693 §2.1 leaves unauthenticated clients to the
+ * server's discretion, and here the key itself says which agent is asking. `api-keys/` implements
+ * it, so the protocol core never reads the key store.
+ */
+export interface ApiKeyLogin {
+  /**
+   * Authenticates the key's agent by the form's `subject_token`. Throws
+   * `ClientAuthenticationError` (`invalid_request`, RFC 8693 §2.2.2) with a fixed description.
+   */
+  authenticateSubjectKey(directory: ClientDirectory, form: FormParameters, sourceIp: string | null): Promise<AuthenticatedClient>;
 }
 
 export interface ClientAuthenticationDeps {
