@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { federatedSubjectTokenValidator } from '../federation/federated-subject-token-validator.js';
 import { apiKeyExchange } from '../api-keys/api-key-exchange.js';
+import { apiKeyIntrospection } from '../api-keys/api-key-introspection.js';
 import type { PublicAppOptions } from '../http/public-app.js';
 import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
 import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from '../limits/authentication-limits.js';
@@ -163,7 +164,7 @@ export function wireOAuth(deps: {
     policy: deps.policies.decider,
     onClientSeen: agents.seen,
   };
-  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog };
+  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store }) };
   const revocationDeps = {
     ...clientAuth,
     clock,
