@@ -21,6 +21,10 @@ import type {
   CreatedAgent,
   CreatedCredential,
   EnrollmentToken,
+  ApiKey,
+  ApiKeyList,
+  CreatedApiKey,
+  CreateApiKeyRequest,
   ImportCaRequest,
   IssuedCertificate,
   LeastPrivilegeQuery,
@@ -338,6 +342,31 @@ export class AdminClient {
   /** A one-time enrolment token for the agent (docs/agent-sdk.md); `ttl` in seconds. */
   async createEnrollmentToken(agentId: string, ttl?: number): Promise<EnrollmentToken> {
     return this.#json('POST', `/agents/${segment(agentId)}/enrollment-tokens`, ttl === undefined ? {} : { ttl });
+  }
+
+  /** A managed API key for the agent (docs/migration.md); the answer holds the key, shown once. */
+  async createApiKey(agentId: string, body: CreateApiKeyRequest): Promise<CreatedApiKey> {
+    return this.#json('POST', `/agents/${segment(agentId)}/api-keys`, body);
+  }
+
+  async listApiKeys(agentId: string | undefined, limit: number | undefined): Promise<ApiKeyList> {
+    const params = new URLSearchParams();
+    if (agentId !== undefined) params.set('agent_id', agentId);
+    if (limit !== undefined) params.set('limit', String(limit));
+    return this.#json('GET', `/api-keys${queryString(params)}`);
+  }
+
+  async getApiKey(id: string): Promise<ApiKey> {
+    return this.#json('GET', `/api-keys/${segment(id)}`);
+  }
+
+  /** A successor key (shown once); the old one works for `overlap` more seconds. */
+  async rotateApiKey(id: string, overlap: number, ttl?: number): Promise<CreatedApiKey> {
+    return this.#json('POST', `/api-keys/${segment(id)}/rotate`, ttl === undefined ? { overlap } : { overlap, ttl });
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey> {
+    return this.#json('POST', `/api-keys/${segment(id)}/revoke`, {});
   }
 
   async getCa(): Promise<CertificateAuthority> {

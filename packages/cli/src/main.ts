@@ -6,6 +6,7 @@ import { parseCommandLine, parseLeadingFlags } from './args.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from './command.js';
 import { agentsGroup } from './commands/agents.js';
+import { apiKeysGroup } from './commands/api-keys.js';
 import { auditGroup } from './commands/audit.js';
 import { keysGroup } from './commands/keys.js';
 import { caGroup } from './commands/ca.js';
@@ -28,7 +29,7 @@ import { cliVersion } from './version.js';
 /** Where the CLI looks for the server when neither --url nor AGENTAUTH_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const GROUPS: readonly CommandGroup[] = [agentsGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup, loginProvidersGroup];
+const GROUPS: readonly CommandGroup[] = [agentsGroup, apiKeysGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup, loginProvidersGroup];
 const LEAVES: readonly Command[] = [tokenCommand];
 const HELP = new Set(['--help', '-h', 'help']);
 /** A CA file is a few certificates; refuse to read anything much bigger. */

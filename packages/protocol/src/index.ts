@@ -15,3 +15,4 @@ export * from './dpop-target-uri.js';
 export * from './jws-segment.js';
 export * from './loopback-host.js';
 export * from './audit-checkpoint.js';
+export * from './api-key.js';

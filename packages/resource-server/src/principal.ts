@@ -23,6 +23,11 @@ export interface Principal {
   binding: TokenBinding;
   /** Every claim of the token (or of the introspection response). */
   claims: Readonly<VerifiedAccessTokenClaims>;
+  /**
+   * Set only when a managed API key authenticated the request (the `apiKeys` option, during a
+   * migration window): its id, and the `Deprecation` and `Sunset` headers to send with the answer.
+   */
+  apiKey?: { id: string; headers: Readonly<Record<string, string>> };
 }
 
 /** One actor of a delegation chain: an RFC 8693 §4.1 `act` object without the prior actors nested in it. */

@@ -10,6 +10,7 @@ import { DEFAULT_DPOP_FUTURE_SKEW_SECONDS, DEFAULT_DPOP_MAX_AGE_SECONDS, DEFAULT
 import { AccessTokenError } from './errors.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
 import { IntrospectionClient, type IntrospectionOptions } from './introspection-client.js';
+import { ApiKeyAcceptance, looksLikeApiKey, type ApiKeyAcceptanceOptions } from './api-key-acceptance.js';
 import { verifyIntrospected } from './introspected-token.js';
 import { isAllowedUrl } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
@@ -36,6 +37,11 @@ export interface ResourceServerOptions {
   revocation: RevocationSource | 'off';
   /** Introspection mode (RFC 7662) instead of local JWT validation. */
   introspection?: IntrospectionOptions;
+  /**
+   * Accept managed API keys as `Bearer` credentials during a migration window (docs/migration.md):
+   * checked offline, then introspected; the principal carries `apiKey`. Off unless given.
+   */
+  apiKeys?: ApiKeyAcceptanceOptions;
   /** Fine-grained decisions from the server's AuthZEN PDP: enables {@link ResourceServer.authorize}. */
   authorization?: AuthorizationOptions;
   /** Tolerance for `exp`/`nbf`/`iat`, seconds, 0 to 300. Default 5. */
@@ -173,6 +179,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const keys = new IssuerKeys({ issuer, fetch: fetchImpl, now, ...options.keys, ...(options.onError ? { onError: options.onError } : {}) });
   const introspection = options.introspection === undefined ? undefined : new IntrospectionClient(options.introspection, { issuer, keys, fetch: fetchImpl, now });
+  const keyAcceptance = options.apiKeys === undefined ? undefined : new ApiKeyAcceptance(options.apiKeys, { issuer, resource, keys, fetch: fetchImpl, now });
   const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   const dpopAlgorithms = [...(options.dpop?.algorithms ?? DEFAULT_DPOP_ALGS)];
@@ -272,7 +279,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
     let principal: Principal;
     try {
-      if (introspection !== undefined) {
+      if (keyAcceptance !== undefined && scheme === 'Bearer' && looksLikeApiKey(token)) {
+        principal = await keyAcceptance.verify(token);
+      } else if (introspection !== undefined) {
         const answer = await introspection.introspect(token);
         principal = verifyIntrospected(answer, { issuer, resource, nowMs: now(), skew, binding: presented });
       } else {
@@ -286,7 +295,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       throw new VerificationError(error.code, { scheme, message: error.message, cause: error });
     }
     if (scheme === 'DPoP' && principal.binding !== 'dpop') throw new VerificationError('ERR_DPOP_NOT_BOUND', { scheme });
-    if (introspection === undefined && revocation !== 'off' && revocation.isRevoked(principal.claims)) throw new VerificationError('ERR_TOKEN_REVOKED', { scheme });
+    if (introspection === undefined && principal.apiKey === undefined && revocation !== 'off' && revocation.isRevoked(principal.claims)) throw new VerificationError('ERR_TOKEN_REVOKED', { scheme });
     for (const check of verifyOptions.checks ?? []) {
       try {
         check(principal);

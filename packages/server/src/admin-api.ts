@@ -4,6 +4,7 @@
  * and its OpenAPI document. Types only: importing them never loads the server.
  */
 export type * from './admin/wire/agent.js';
+export type * from './admin/wire/api-key.js';
 export type * from './admin/wire/audit-record.js';
 export type * from './admin/wire/audit-checkpoint.js';
 export type * from './admin/wire/certificate.js';

@@ -66,6 +66,8 @@ export function fastifyAgentAuth(rs: ResourceServer, options: FastifyAdapterOpti
         },
         { checks: options.checks ?? [] },
       );
+      // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset.
+      if (request.agentauth.apiKey !== undefined) void reply.headers(request.agentauth.apiKey.headers);
       if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, request, request.agentauth);
     } catch (error) {
       const answer = rs.errorResponse(error);

@@ -19,6 +19,8 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   /** Default access token lifetime, seconds. */
   readonly accessTokenTtl: number;
+  /** Longest lifetime of a managed API key, seconds. */
+  readonly apiKeyMaxTtl: number;
   /**
    * RFC 8707 resource given to an RFC 7591 registration that names none (absolute https URI, or
    * http on loopback); undefined: such a registration is refused.

@@ -106,6 +106,12 @@ const ALL_SETTINGS = [
     default: { value: 300 },
     description: 'Default lifetime of access tokens.',
   }),
+  setting('apiKeyMaxTtl', {
+    type: integer({ min: 3600, max: 366 * DAY, unit: 'seconds' }),
+    default: { value: 90 * DAY },
+    defaultDoc: '`7776000` (90 days)',
+    description: 'Longest lifetime of a managed API key (docs/migration.md); every key expires within it.',
+  }),
   setting('defaultResource', {
     type: resourceIndicator(),
     default: { value: undefined },

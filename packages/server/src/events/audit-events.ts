@@ -76,6 +76,9 @@ export const AUDIT_EVENTS = [
   'authorization_grant.revoked',
   'consent.granted',
   'consent.revoked',
+  'api_key.created',
+  'api_key.rotated',
+  'api_key.revoked',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -30,6 +30,8 @@ import { OpenApiDocument } from '../admin/wire/components.js';
 import { caAdminRoutes } from './ca-admin-routes.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
+import { apiKeyRoutes } from './admin-api-key-routes.js';
+import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { CSRF_HEADER, type PersonAuthenticator, type PersonPrincipal } from '../admin/authenticate-person.js';
@@ -68,6 +70,8 @@ export interface AdminAppOptions {
   federation: FederationService;
   /** One-time enrolment tokens (docs/agent-sdk.md). */
   enrollment: EnrollmentService;
+  /** Managed API keys (docs/migration.md). */
+  apiKeys: ApiKeyService;
   /** Every receiver's SSF streams (docs/signals.md). */
   streams: StreamAdministration;
   /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
@@ -195,7 +199,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

@@ -24,6 +24,7 @@ import { wireAuditCheckpoints } from './wire-audit-checkpoints.js';
 import { wireAuthZen, type AuthZen } from './wire-authzen.js';
 import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
+import { ApiKeyService } from '../api-keys/api-key-service.js';
 import { wireRevocationListeners } from './wire-events.js';
 import { wireFederation, wireRemoteJwks } from './wire-federation.js';
 import { wireHttp } from './wire-http.js';
@@ -92,6 +93,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
+    const apiKeys = new ApiKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
     wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });
     // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
@@ -116,6 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       authenticateAdmin: createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store }),
       agents: agents.service,
       enrollment,
+      apiKeys,
       federation: federation.service,
       commitLog,
       limits: singleUse.limits,

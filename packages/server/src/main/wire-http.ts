@@ -5,6 +5,7 @@ import type { AgentService } from '../agents/agent-service.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
+import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
 import { authzenRoutes, type AuthZenRoutesOptions } from '../http/authzen-routes.js';
@@ -60,6 +61,8 @@ export async function wireHttp(deps: {
   authenticateAdmin: AdminAuthenticator;
   agents: AgentService;
   enrollment: EnrollmentService;
+  /** Managed API keys (docs/migration.md). */
+  apiKeys: ApiKeyService;
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
@@ -126,6 +129,7 @@ export async function wireHttp(deps: {
     federation: deps.federation,
     ca,
     enrollment: deps.enrollment,
+    apiKeys: deps.apiKeys,
     streams: deps.streams,
     limits: deps.limits?.admins,
     users: deps.people.users,

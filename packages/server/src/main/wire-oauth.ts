@@ -5,6 +5,8 @@ import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { federatedSubjectTokenValidator } from '../federation/federated-subject-token-validator.js';
+import { apiKeyExchange } from '../api-keys/api-key-exchange.js';
+import { apiKeyIntrospection } from '../api-keys/api-key-introspection.js';
 import type { PublicAppOptions } from '../http/public-app.js';
 import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
 import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from '../limits/authentication-limits.js';
@@ -138,6 +140,8 @@ export function wireOAuth(deps: {
   // Our tokens presented back are recognised by a keyed digest kept at issuance (tokens/token-digest.ts).
   const digester = createTokenDigester(deps.masterKey);
   const ownTokens = { issuer: config.issuer, keys, store, digester };
+  // Managed API keys exchanged for tokens (docs/migration.md): the key authenticates its agent.
+  const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store });
   const grants = new Map<string, GrantHandler>([
     [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })],
     [
@@ -146,7 +150,7 @@ export function wireOAuth(deps: {
         issuer: config.issuer,
         accessTokenTtl: config.accessTokenTtl,
         maxDelegationDepth: config.maxDelegationDepth,
-        validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory })],
+        validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory }), apiKeys.validator],
         own: ownTokens,
         agents: store,
       }),
@@ -169,6 +173,7 @@ export function wireOAuth(deps: {
   const tokenDeps = {
     ...clientAuth,
     federatedGrant: federation.auth,
+    apiKeyGrant: apiKeys.login,
     clock,
     random: deps.random,
     keys,
@@ -180,7 +185,7 @@ export function wireOAuth(deps: {
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
-  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog };
+  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store }) };
   const revocationDeps = {
     ...clientAuth,
     clock,

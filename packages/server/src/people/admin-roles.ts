@@ -2,7 +2,7 @@ import type { UserRole } from '../store/ports/user-store.js';
 
 /**
  * What operators may change besides reading: the agents' lifecycle (create, update, suspend,
- * resume, disable), their credentials and enrolment, their certificates and tokens (rotate,
+ * resume, disable), their credentials, enrolment and managed API keys, their certificates and tokens (rotate,
  * revoke). Keyed by method and the route's pattern as the admin API declares it.
  */
 const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
@@ -14,6 +14,9 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /agents/:id/credentials',
   'DELETE /agents/:id/credentials/:credential_id',
   'POST /agents/:id/enrollment-tokens',
+  'POST /agents/:id/api-keys',
+  'POST /api-keys/:key_id/rotate',
+  'POST /api-keys/:key_id/revoke',
   'POST /agents/:id/certificates',
   'POST /certificates/:serial/revoke',
   'POST /tokens/:jti/revoke',

@@ -6,6 +6,7 @@ import type { AuthorizationStore } from './ports/authorization-store.js';
 import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
+import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
 import type { LoginProviderStore } from './ports/login-provider-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
@@ -40,7 +41,8 @@ export interface Store
     TokenLineageStore,
     UserStore,
     LoginProviderStore,
-    AuthorizationStore {
+    AuthorizationStore,
+    ApiKeyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       masterKey: undefined,
       bootstrapToken: undefined,
       accessTokenTtl: 300,
+      apiKeyMaxTtl: 7_776_000,
       defaultResource: undefined,
       signingAlg: 'ES256',
       keyRotationInterval: 30 * 86_400,

@@ -10,6 +10,7 @@ import { caStoreContract } from './contract/ca-store-contract.js';
 import { commitStoreContract } from './contract/commit-store-contract.js';
 import type { ContractStores } from './contract/contract-stores.js';
 import { enrollmentStoreContract } from './contract/enrollment-store-contract.js';
+import { apiKeyStoreContract } from './contract/api-key-store-contract.js';
 import { federationStoreContract } from './contract/federation-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
@@ -52,6 +53,7 @@ export function storeContract(open: () => Promise<Store>): void {
   auditCheckpointStoreContract(opened);
   settingsStoreContract(opened);
   enrollmentStoreContract(opened);
+  apiKeyStoreContract(opened);
   federationStoreContract(opened);
   tokenLineageStoreContract(opened);
   signalsStoreContract(opened);

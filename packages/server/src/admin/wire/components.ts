@@ -4,6 +4,7 @@ import { AuditCheckpoint, AuditCheckpointPage } from './audit-checkpoint.js';
 import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
 import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
 import { EnrollmentToken } from './enrollment-token.js';
+import { ApiKey, ApiKeyList, CreatedApiKey } from './api-key.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
@@ -52,6 +53,9 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   IssuedCertificate,
   CertificateAuthority,
   EnrollmentToken,
+  ApiKey,
+  ApiKeyList,
+  CreatedApiKey,
   SsfStream,
   SsfStreamPage,
   PolicyProblem,

@@ -1,4 +1,4 @@
-import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, type ClientAuthMethod } from '@agentauth/protocol';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, TOKEN_TYPE_API_KEY, type ClientAuthMethod } from '@agentauth/protocol';
 import type { FederatedLogin } from './federated-login.js';
 import type { FailureLimiter } from '../../limits/failure-limiter.js';
 import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
@@ -51,6 +51,20 @@ export interface FederatedAuthenticator {
   authenticateGrantAssertion(directory: ClientDirectory, form: FormParameters): Promise<AuthenticatedClient>;
 }
 
+/**
+ * A token exchange whose `subject_token` is a managed API key, sent without client credentials
+ * (docs/migration.md, "Keys become tokens"): RFC 8693 §2.1 leaves unauthenticated clients to the
+ * server's discretion, and here the key itself says which agent is asking. `api-keys/` implements
+ * it, so the protocol core never reads the key store.
+ */
+export interface ApiKeyLogin {
+  /**
+   * Authenticates the key's agent by the form's `subject_token`. Throws
+   * `ClientAuthenticationError` (`invalid_request`, RFC 8693 §2.2.2) with a fixed description.
+   */
+  authenticateSubjectKey(directory: ClientDirectory, form: FormParameters, sourceIp: string | null): Promise<AuthenticatedClient>;
+}
+
 export interface ClientAuthenticationDeps {
   issuer: string;
   directory: ClientDirectory;
@@ -65,6 +79,11 @@ export interface ClientAuthenticationDeps {
    * grant's `assertion` authenticates the workload (RFC 7523 §3.1).
    */
   federatedGrant?: FederatedAuthenticator;
+  /**
+   * Set at the token endpoint only: with `grant_type` token-exchange, a managed API key as
+   * `subject_token` and no client credentials, the key authenticates its agent (docs/migration.md).
+   */
+  apiKeyGrant?: ApiKeyLogin;
   /**
    * Failed-authentication limits, applied by `authenticateClientWithinLimits` (not by
    * {@link authenticateClient} itself); without them, none.
@@ -91,6 +110,7 @@ export async function authenticateClient(
   form: FormParameters,
   authorization: string | undefined,
   certificate?: ClientCertificate,
+  sourceIp: string | null = null,
 ): Promise<AuthenticatedClient> {
   const assertion = form.get('client_assertion');
   const assertionType = form.get('client_assertion_type');
@@ -106,6 +126,9 @@ export async function authenticateClient(
       return authenticateWithCertificate(deps, deps.mtls, formClientId, certificate);
     }
     if (deps.federatedGrant !== undefined && form.get('grant_type') === GRANT_JWT_BEARER) return deps.federatedGrant.authenticateGrantAssertion(deps.directory, form);
+    if (deps.apiKeyGrant !== undefined && form.get('grant_type') === GRANT_TOKEN_EXCHANGE && form.get('subject_token_type') === TOKEN_TYPE_API_KEY) {
+      return deps.apiKeyGrant.authenticateSubjectKey(deps.directory, form, sourceIp);
+    }
     throw new ClientAuthenticationError(invalidClient('no client authentication'), formClientId);
   }
 

@@ -29,12 +29,12 @@ export async function authenticateClientWithinLimits(
   request: LimitedRequest,
 ): Promise<AuthenticatedClient> {
   const { limits } = deps;
-  if (limits === undefined) return authenticateClient(deps, form, request.authorization, request.clientCertificate);
+  if (limits === undefined) return authenticateClient(deps, form, request.authorization, request.clientCertificate, request.sourceIp);
   const refused = limits.refuseAddress(request.sourceIp);
   if (refused !== undefined) throw new TooManyFailuresError(refused);
   let authenticated: AuthenticatedClient;
   try {
-    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate);
+    authenticated = await authenticateClient(deps, form, request.authorization, request.clientCertificate, request.sourceIp);
   } catch (error) {
     if (error instanceof ClientAuthenticationError && error.code !== 'invalid_request') {
       const wait = await limits.recordFailure({ address: request.sourceIp, clientId: error.clientId, requestId: request.requestId });

@@ -20,7 +20,16 @@ export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
   digester: Pick<TokenDigester, 'matches'>;
   commitLog: Pick<CommitLog, 'commit'>;
+  /** Managed API keys presented to a service during a migration window (docs/migration.md); without it, keys are inactive. */
+  apiKeys?: KeyIntrospection;
 }
+
+/**
+ * Introspects a managed API key: undefined when `token` is not one (then it is read as an access
+ * token), else the answer, the private reason and non-secret audit details. `api-keys/`
+ * implements it.
+ */
+export type KeyIntrospection = (token: string, now: number) => Promise<{ body: IntrospectionResponse; reason: string; details: Record<string, unknown> } | undefined>;
 
 const INACTIVE: IntrospectionResponse = { active: false };
 
@@ -35,6 +44,23 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
   let authenticated: AuthenticatedClient | undefined;
   try {
     const { authenticated: client, token, caller } = await readTokenParameterRequest(deps, request, (known) => (authenticated = known));
+
+    // A key was issued to no caller: only a service allowed to introspect may ask about one.
+    const key = caller.scopes.includes(SCOPE_INTROSPECT) ? await deps.apiKeys?.(token, now) : undefined;
+    if (key !== undefined) {
+      await commitAuthenticated(deps.commitLog, client.replayClaim, {
+        time: now,
+        event: 'access_token.introspected',
+        outcome: 'success',
+        agentId: caller.id,
+        actor: `agent:${caller.id}`,
+        sourceIp: request.sourceIp,
+        reason: key.reason,
+        requestId: request.requestId,
+        details: { active: key.body.active, ...key.details },
+      });
+      return { status: 200, body: key.body, headers: { ...NO_STORE_HEADERS } };
+    }
 
     let body: IntrospectionResponse = INACTIVE;
     let reason: string;

@@ -1,4 +1,4 @@
-import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT, TOKEN_TYPE_REFRESH_TOKEN } from '@agentauth/protocol';
+import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_API_KEY, TOKEN_TYPE_JWT, TOKEN_TYPE_REFRESH_TOKEN } from '@agentauth/protocol';
 import { AGENT_ID_PATTERN } from '../../agents/agent-ids.js';
 import type { FormParameters } from '../form-parameters.js';
 import { invalidRequest } from '../oauth-error.js';
@@ -22,6 +22,8 @@ export interface ExchangeRequest {
 
 /** Token types a `subject_token` or `actor_token` may be (RFC 8693 §3); both name our access tokens. */
 export const EXCHANGEABLE_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT];
+/** A `subject_token` may also be a managed API key (docs/migration.md); an actor never is. */
+const SUBJECT_TOKEN_TYPES: readonly string[] = [...EXCHANGEABLE_TOKEN_TYPES, TOKEN_TYPE_API_KEY];
 
 /** Longest `expires_in` accepted: one day, the longest any access token of ours may live. */
 const MAX_EXPIRES_IN = 86_400;
@@ -36,7 +38,7 @@ const TASK_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
  * - `actor_token` and `actor_token_type`: "REQUIRED when the actor_token parameter is present ...
  *   MUST NOT be included otherwise" — both or neither;
  * - a refresh token is never a subject or actor here (we issue none, RFC 8693 §2.2.1), and a type
- *   other than `access_token` / `jwt` is unsupported;
+ *   other than `access_token` / `jwt` (and for the subject, a managed API key) is unsupported;
  * - `requested_token_type`, when present, must be `access_token`: the only type we issue;
  * - the agentauth extensions `expires_in` (1..86400), `task_id` and `may_act` are bounded.
  */
@@ -45,13 +47,13 @@ export function readExchangeRequest(form: FormParameters): ExchangeRequest {
   const subjectTokenType = form.get('subject_token_type');
   if (subjectToken === undefined) throw invalidRequest('subject_token missing');
   if (subjectTokenType === undefined) throw invalidRequest('subject_token_type missing');
-  checkTokenType('subject_token_type', subjectTokenType);
+  checkTokenType('subject_token_type', subjectTokenType, SUBJECT_TOKEN_TYPES);
 
   const actorToken = form.get('actor_token');
   const actorTokenType = form.get('actor_token_type');
   if (actorToken !== undefined && actorTokenType === undefined) throw invalidRequest('actor_token without actor_token_type');
   if (actorToken === undefined && actorTokenType !== undefined) throw invalidRequest('actor_token_type without actor_token');
-  if (actorTokenType !== undefined) checkTokenType('actor_token_type', actorTokenType);
+  if (actorTokenType !== undefined) checkTokenType('actor_token_type', actorTokenType, EXCHANGEABLE_TOKEN_TYPES);
 
   const requested = form.get('requested_token_type');
   if (requested !== undefined && requested !== TOKEN_TYPE_ACCESS_TOKEN) throw invalidRequest(`requested_token_type not issued: ${requested.slice(0, 80)}`);
@@ -79,7 +81,7 @@ export function readExchangeRequest(form: FormParameters): ExchangeRequest {
   return request;
 }
 
-function checkTokenType(name: string, type: string): void {
+function checkTokenType(name: string, type: string, allowed: readonly string[]): void {
   if (type === TOKEN_TYPE_REFRESH_TOKEN) throw invalidRequest(`${name}: a refresh token cannot be exchanged here`);
-  if (!EXCHANGEABLE_TOKEN_TYPES.includes(type)) throw invalidRequest(`${name} not supported: ${type.slice(0, 80)}`);
+  if (!allowed.includes(type)) throw invalidRequest(`${name} not supported: ${type.slice(0, 80)}`);
 }

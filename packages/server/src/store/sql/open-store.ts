@@ -8,6 +8,7 @@ import { compileCommitStatements } from './commit-statements.js';
 import { sqlCommitStore } from './commit-units.js';
 import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
+import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
@@ -80,6 +81,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlUserStore(ctx),
       sqlLoginProviderStore(ctx),
       sqlAuthorizationStore(ctx),
+      sqlApiKeyStore(ctx),
     ),
     () => health.failed(),
   );
