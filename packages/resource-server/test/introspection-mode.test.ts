@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createResourceServer, requireScopes, VerificationError, type ResourceServer } from '../src/index.js';
 import { clientAssertion, createAgent, form, FORM, issueToken, mintWithServerKey, startRealServer, type RealServer, type TestAgent } from './support/real-server.js';
 
@@ -37,6 +37,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+});
+// The SDK signs its client assertions at `now`, and the server checks them on its own clock: each
+// test starts from the real time, so a slow machine never makes an assertion look stale.
+beforeEach(() => {
+  now = Date.now();
 });
 
 describe('introspection mode (RFC 7662)', () => {
