@@ -1,6 +1,3 @@
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
@@ -12,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the examples are plain JavaScript, without declarations.
 import { startMcpServer } from '../../../examples/mcp-server/server.js';
 import { freePort, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { docsScreenshot } from './helpers/docs-screenshot.js';
 
 const BOOTSTRAP = 'mcp-browser-bootstrap-token-0123456789abcdef';
 const PASSWORD = 'correct horse battery staple';
-const SCREENSHOTS = process.env['AGENTAUTH_SCREENSHOT_DIR'] ?? join(tmpdir(), 'agentauth-people-screenshots');
 
 /**
  * The MCP SDK's own `OAuthClientProvider` contract, kept in memory: what a desktop MCP client
@@ -59,7 +56,6 @@ describe('the stock MCP SDK client signs a person in through a real browser and 
   let mcp: { close(): Promise<void> };
   let mcpUrl: string;
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     const port = await freePort();
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
     server = await startServerProcess({ env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_AUTHORIZATION_RESOURCES: mcpUrl, AGENTAUTH_OPEN_PUBLIC_CLIENT_REGISTRATION: 'true' } });
@@ -105,7 +101,7 @@ describe('the stock MCP SDK client signs a person in through a real browser and 
     expect(await page.textContent('#client-name')).toBe('Desktop MCP client');
     expect(await page.textContent('#resource')).toBe(mcpUrl);
     expect(await page.textContent('#scopes')).toContain('orders:read');
-    await page.screenshot({ path: join(SCREENSHOTS, 'consent.png') });
+    await docsScreenshot(page, 'consent.png');
     await page.click('#allow');
     await expect.poll(() => callback?.href).toBeDefined();
     const back = callback as URL;
@@ -131,7 +127,7 @@ describe('the stock MCP SDK client signs a person in through a real browser and 
 
     await page.goto(`${server.url}/account/consents`);
     expect(await page.textContent('#consents')).toContain('Desktop MCP client');
-    await page.screenshot({ path: join(SCREENSHOTS, 'consents.png') });
+    await docsScreenshot(page, 'consents.png');
     await context.close();
 
     // Another browser, consent remembered: signing in lands straight back at the client.

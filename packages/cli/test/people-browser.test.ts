@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { docsScreenshot } from './helpers/docs-screenshot.js';
 
 const BOOTSTRAP = 'people-browser-bootstrap-token-0123456789abcdef';
 const PASSWORD = 'correct horse battery staple';
-/** Where the sign-in pages' screenshots go; docs/images/ holds committed copies (docs/people.md). */
-const SCREENSHOTS = process.env['AGENTAUTH_SCREENSHOT_DIR'] ?? join(tmpdir(), 'agentauth-people-screenshots');
 
 /** `agentauth ...` as a person types it, the password piped to standard input. */
 function cli(server: ServerProcess, args: string[], stdin: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -51,7 +47,6 @@ describe('people sign in with a real browser against a real server process', () 
   let browser: Browser;
   let context: BrowserContext;
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startServerProcess({ env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP } });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 720, height: 640 } });
@@ -74,7 +69,7 @@ describe('people sign in with a real browser against a real server process', () 
   it('signs in with a password, enrols TOTP, signs out, and signs in with password and TOTP', async () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/login`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'sign-in.png') });
+    await docsScreenshot(page, 'sign-in.png');
     await signInWithPassword(page, server.url, 'ada@example.com');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account');
     expect(await page.textContent('#who')).toBe('Ada Admin');
@@ -82,7 +77,7 @@ describe('people sign in with a real browser against a real server process', () 
     await page.click('a[href="/account/totp"]');
     const secret = (await page.textContent('#secret')) ?? '';
     expect(await page.getAttribute('#otpauth', 'href')).toMatch(/^otpauth:\/\/totp\/agentauth%20127\.0\.0\.1:ada%40example\.com\?secret=[A-Z2-7]{32}&issuer=agentauth%20127\.0\.0\.1&algorithm=SHA1&digits=6&period=30$/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'totp-enrolment.png') });
+    await docsScreenshot(page, 'totp-enrolment.png');
     await page.fill('#code', totp(secret, 0));
     await page.click('button[type=submit]');
     await expect.poll(() => page.url()).toBe(`${server.url}/account?totp=on`);
@@ -91,12 +86,12 @@ describe('people sign in with a real browser against a real server process', () 
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
     await signInWithPassword(page, server.url, 'ada@example.com');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/login/totp');
-    await page.screenshot({ path: join(SCREENSHOTS, 'totp-code.png') });
+    await docsScreenshot(page, 'totp-code.png');
     // The enrolment spent the current step; the next one is within the one step of drift allowed.
     await page.fill('#code', totp(secret, 1));
     await page.click('button[type=submit]');
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account');
-    await page.screenshot({ path: join(SCREENSHOTS, 'signed-in.png') });
+    await docsScreenshot(page, 'signed-in.png');
 
     const session = (await context.cookies()).find((c) => c.name === '__Host-agentauth-session');
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/', domain: '127.0.0.1', expires: -1 });

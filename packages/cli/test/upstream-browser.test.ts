@@ -1,18 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { docsScreenshot } from './helpers/docs-screenshot.js';
 
 const BOOTSTRAP = 'upstream-browser-bootstrap-token-0123456789abcdef';
 const CLIENT_SECRET = 'company-idp-client-secret-0123456789';
-/** Where the screenshots go; docs/images/ holds committed copies (docs/people.md). */
-const SCREENSHOTS = process.env['AGENTAUTH_SCREENSHOT_DIR'] ?? join(tmpdir(), 'agentauth-people-screenshots');
 
 /** The company's people as its IdP knows them. */
 const ACCOUNTS: Record<string, { email: string; name: string; groups: string[] }> = {
@@ -39,7 +35,6 @@ describe('sign-in through the company IdP (oidc-provider) in a real browser, aga
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startServerProcess({ env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP, AGENTAUTH_LOGIN_PROVIDERS_ALLOW_PRIVATE_NETWORKS: 'true' } });
     idp = createServer();
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
@@ -84,19 +79,19 @@ describe('sign-in through the company IdP (oidc-provider) in a real browser, aga
     const context = await browser.newContext({ viewport: { width: 720, height: 640 } });
     const page = await context.newPage();
     await page.goto(`${server.url}/login`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'upstream-sign-in.png') });
+    await docsScreenshot(page, 'upstream-sign-in.png');
     await page.click('text=Sign in with Corp SSO');
     await expect.poll(() => page.url()).toContain(`${issuer}/interaction/`);
     await page.fill('input[name=login]', 'grace');
     await page.fill('input[name=password]', 'any password: the IdP decides');
-    await page.screenshot({ path: join(SCREENSHOTS, 'upstream-idp-login.png') });
+    await docsScreenshot(page, 'upstream-idp-login.png');
     await page.click('button[type=submit]');
     // The IdP asks once whether agentauth may have the claims.
     await page.click('button:has-text("Continue")');
     await expect.poll(() => page.url()).toBe(`${server.url}/account`);
     expect(await page.textContent('#who')).toBe('Grace Hopper');
     expect(await page.textContent('#roles')).toBe('admin');
-    await page.screenshot({ path: join(SCREENSHOTS, 'upstream-signed-in.png') });
+    await docsScreenshot(page, 'upstream-signed-in.png');
     // The session is the same as a local sign-in's, and opens the admin API with the mapped role.
     expect((await page.request.get(`${server.url}/admin/v1/users`)).status()).toBe(200);
     expect((await context.cookies()).find((c) => c.name === '__Host-agentauth-oidc-state')).toBeUndefined();

@@ -170,7 +170,8 @@ describe('POST /ca/v1/certificates with hostile CSRs (fast-check)', () => {
       ['text before', `hello\n${pem(goodDer)}`, false],
       ['text after', `${pem(goodDer)}bye\n`, false],
       ['a header line', wrap(`Proc-Type: 4,ENCRYPTED\n\n${lines.join('\n')}`), false],
-      ['base64url alphabet', wrap(goodDer.toString('base64url')), false],
+      // The same text as base64 when the encoding holds no '+', '/' or padding (the key is random).
+      ['base64url alphabet', wrap(goodDer.toString('base64url')), goodDer.toString('base64url') === body],
       ['padding removed', wrap(body.replace(/=+$/, '')), body.endsWith('=') ? false : true],
       ['extra padding', wrap(`${body}==`), false],
       ['a space inside', wrap(`${body.slice(0, 10)} ${body.slice(10)}`), false],
@@ -296,7 +297,15 @@ describe('EST simpleenroll with hostile bodies (fast-check)', () => {
             return b64Lines(mutated);
           }),
           fc.string({ maxLength: 200 }),
-          fc.constantFrom(goodDer.toString('base64url'), `${goodDer.toString('base64')}=`, pem(goodDer), `${goodDer.toString('base64')}!`, '', '===='),
+          fc.constantFrom(
+            // The base64url spelling is a hostile body only where it differs from base64 (the key is random).
+            ...(goodDer.toString('base64url') === goodDer.toString('base64') ? [] : [goodDer.toString('base64url')]),
+            `${goodDer.toString('base64')}=`,
+            pem(goodDer),
+            `${goodDer.toString('base64')}!`,
+            '',
+            '====',
+          ),
         ),
         async (body) => {
           const response = await enroll(body);

@@ -61,6 +61,7 @@ describe('loadConfig defaults', () => {
       certificateTtl: 3600,
       caIntermediateTtl: 2592000,
       federationAllowPrivateNetworks: false,
+      loginProvidersAllowPrivateNetworks: false,
       federationCaFile: undefined,
       signalsAllowPrivateReceivers: false,
       ssfStreamIdleTtl: 86400,
