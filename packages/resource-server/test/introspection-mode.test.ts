@@ -38,10 +38,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-// The SDK signs its client assertions at `now`, and the server checks them on its own clock: each
-// test starts from the real time, so a slow machine never makes an assertion look stale.
+// The SDK signs its client assertions at `now`, and the server checks them on its own frozen clock:
+// each test sets both to the real time, so however long a loaded machine took to get here, the two
+// agree (and tokens minted at the real time are not from the future).
 beforeEach(() => {
-  now = Date.now();
+  server.clock.set(Date.now());
+  now = server.clock.now();
 });
 
 describe('introspection mode (RFC 7662)', () => {
@@ -60,7 +62,7 @@ describe('introspection mode (RFC 7662)', () => {
     await expect(rs.verifyRequest(bearer(token))).resolves.toBeDefined();
     now += 2_001;
     const error = await rs.verifyRequest(bearer(token)).catch((e: unknown) => e);
-    now = Date.now();
+    now = server.clock.now();
     expect(error).toBeInstanceOf(VerificationError);
     expect((error as VerificationError).code).toBe('ERR_TOKEN_INACTIVE');
     expect(rs.errorResponse(error).status).toBe(401);
