@@ -2,6 +2,7 @@ import { createServer as createNetServer } from 'node:net';
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type CryptoKey, type JWK } from 'jose';
 // The SDK is tested end to end against the real server; relative imports, since the
 // SDK itself never imports the server.
+import { RunningClock } from '../../../server/test/support/running-clock.js';
 import { clientAssertion, createAgent, startTestServer, type TestAgent, type TestServer, BOOTSTRAP_TOKEN, form, FORM } from '../../../server/test/support/test-server.js';
 
 export { BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, type TestAgent };
@@ -22,11 +23,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A real agentauth server (SQLite) listening on a loopback port, its issuer being that address. */
+/**
+ * A real agentauth server (SQLite) listening on a loopback port, its issuer being that address, on
+ * a clock that runs with the real one (the SDK under test signs and checks times on its own).
+ */
 export async function startRealServer(env: Record<string, string> = {}): Promise<RealServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const test = await startTestServer('sqlite', { AGENTAUTH_ISSUER: issuer, ...env });
+  const test = await startTestServer('sqlite', { AGENTAUTH_ISSUER: issuer, ...env }, { clock: new RunningClock() });
   await test.server.app.listen({ host: '127.0.0.1', port });
   return { ...test, issuer, port };
 }

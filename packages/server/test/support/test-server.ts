@@ -24,7 +24,11 @@ export interface TestServer {
 }
 
 /** A real server (real store, keys, audit log) on a temp dir or a fresh PostgreSQL database. */
-export async function startTestServer(backend: Backend, env: Record<string, string> = {}, options: Pick<ServerOptions, 'rateLimitRedis'> = {}): Promise<TestServer> {
+export async function startTestServer(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: Pick<ServerOptions, 'rateLimitRedis'> & { clock?: FrozenClock } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-test-'));
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
   const { config } = loadConfig({
@@ -39,8 +43,8 @@ export async function startTestServer(backend: Backend, env: Record<string, stri
       ...env,
     },
   });
-  const clock = new FrozenClock(Date.now());
-  const server = await createServer(config, { ...options, clock, logger: pino({ level: 'silent' }) });
+  const { clock = new FrozenClock(Date.now()), ...serverOptions } = options;
+  const server = await createServer(config, { ...serverOptions, clock, logger: pino({ level: 'silent' }) });
   return {
     server,
     clock,
