@@ -5,6 +5,7 @@ import { AuthorizationError } from '../oauth/authorization/authorization-error.j
 import { authorizationErrorResponse, issueAuthorizationCode } from '../oauth/authorization/authorization-codes.js';
 import { readAuthorizationRequest, requestOf, type AuthorizationRequest, type AuthorizationRequestDeps } from '../oauth/authorization/authorization-request.js';
 import type { Consents } from '../oauth/authorization/consents.js';
+import type { PublicClients } from '../oauth/authorization/public-clients.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { readCookie } from '../people/session-cookie.js';
 import { SESSION_COOKIE, type ResolvedSession, type Sessions } from '../people/sessions.js';
@@ -22,7 +23,8 @@ const MAX_QUERY_LENGTH = 4096;
 /** What the authorization routes need. */
 export interface AuthorizeRoutesOptions extends AuthorizationRequestDeps {
   issuer: string;
-  store: AuthorizationRequestDeps['store'] & Pick<AuthorizationStore, 'createAuthorizationGrant' | 'getPublicClient'>;
+  store: Pick<AuthorizationStore, 'createAuthorizationGrant' | 'getPublicClient'>;
+  clients: AuthorizationRequestDeps['clients'] & Pick<PublicClients, 'remember'>;
   sessions: Sessions;
   consents: Consents;
   audit: Pick<AuditLog, 'record'>;
@@ -82,7 +84,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
   async function read(request: FastifyRequest, reply: FastifyReply, query: string, live: ResolvedSession | undefined): Promise<AuthorizationRequest | FastifyReply> {
     try {
       if (query.length > MAX_QUERY_LENGTH) throw new AuthorizationError('invalid_request', `the authorization request must be at most ${MAX_QUERY_LENGTH} characters`, false);
-      return await readAuthorizationRequest(opts, query);
+      return await readAuthorizationRequest(opts, query, ctx(request, live));
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
       return refuse(request, reply, error, live);
@@ -144,6 +146,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
       const denied = new AuthorizationError('access_denied', 'the person denied the request', true, `denied by user:${live.user.id}`);
       return refuse(request, reply, Object.assign(denied, { request: authz }), live);
     }
+    await opts.clients.remember(authz.client);
     await consents.grant(live.user.id, authz, ctx(request, live));
     return approve(request, reply, authz, live);
   });

@@ -12,7 +12,9 @@ import type { TokenDigester } from '../../tokens/token-digest.js';
 import { newTokenId } from '../../tokens/token-id.js';
 import { grantLineageId, grantSecretHash } from '../authorization/grant-hash.js';
 import { verifyPkceS256 } from '../authorization/pkce.js';
+import { ClientMetadataError } from '../authorization/client-metadata-error.js';
 import { publicClientPrincipal } from '../authorization/public-client-principal.js';
+import type { PublicClients } from '../authorization/public-clients.js';
 import { revokeGrants, type RevokeGrantsDeps } from '../authorization/revoke-grants.js';
 import type { FormParameters } from '../form-parameters.js';
 import { invalidClient, invalidGrant, invalidRequest, invalidScope, invalidTarget, quoted } from '../oauth-error.js';
@@ -49,14 +51,18 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
   keys: Pick<SigningKeyRing, 'signer'>;
   digester: Pick<TokenDigester, 'digest' | 'matches'>;
   commitLog: Pick<CommitLog, 'commit'>;
-  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'getPublicClient' | 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
+  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
+  /** Registered clients and those described by a Client ID Metadata Document. */
+  clients: Pick<PublicClients, 'get'>;
   accessTokenTtl: number;
   senderConstraint?: SenderConstraintCheck;
   policy?: Pick<PolicyDecider, 'decide'>;
 }
 
 /**
- * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`):
+ * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`),
+ * registered or described by a Client ID Metadata Document (one that cannot be had now is
+ * `invalid_client`):
  *
  * - `authorization_code`: the code is spent in one conditional write; then it must have been
  *   issued to this `client_id` for this exact `redirect_uri`, and `code_verifier` must match its
@@ -78,8 +84,8 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
   try {
     // A public client has no credential to present (OAuth 2.1 §2.4); one that sends one is not public.
     if (request.authorization !== undefined || form.has('client_secret') || form.has('client_assertion')) throw invalidClient('credentials sent for a public client');
-    if (clientId === undefined || clientId.length > 256) throw invalidClient('client_id missing');
-    const client = await deps.store.getPublicClient(clientId);
+    if (clientId === undefined) throw invalidClient('client_id missing');
+    const client = await publicClient(deps, clientId, request);
     if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
     const refreshSecret = (grantId: string) => {
       const body = `${grantId}.${deps.random.token(32)}`;
@@ -183,6 +189,16 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       now,
       details: { grant_type: grantType, ...(clientId === undefined ? {} : { client_id: clientId.slice(0, 256) }), ...(error instanceof PolicyRefusalError ? { policy: error.policy } : {}) },
     });
+  }
+}
+
+/** The client, or `invalid_client` (fixed description) when its Client ID Metadata Document is refused. */
+async function publicClient(deps: UserTokenDeps, clientId: string, request: OAuthRequest) {
+  try {
+    return await deps.clients.get(clientId, ctxOf(request, clientId.slice(0, 1024)));
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw invalidClient(`client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
+    throw error;
   }
 }
 
