@@ -118,7 +118,8 @@ describe('the stock MCP SDK client identified by its Client ID Metadata Document
     expect(await page.textContent('#client-name')).toBe('Published MCP client');
     expect(await page.textContent('#client-id')).toBe(clientId);
     await page.click('#allow');
-    await expect.poll(() => callback?.href).toBeDefined();
+    // Patient with a loaded machine: the browser follows the redirect when it can.
+    await expect.poll(() => callback?.href, { timeout: 30_000 }).toBeDefined();
     const back = callback as URL;
     expect(back.searchParams.get('iss')).toBe(server.url);
 
@@ -144,9 +145,16 @@ describe('the stock MCP SDK client identified by its Client ID Metadata Document
       redirected = true;
       await route.fulfill({ status: 200, body: 'no' });
     });
-    const response = await page.goto((provider.authorizationUrl as URL).href);
-    expect(response?.status()).toBe(400);
+    // Nothing is fetched for an anonymous visitor: the person signs in first, then sees the refusal.
+    await page.goto((provider.authorizationUrl as URL).href);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(documents.hits).not.toContain('/mcp/missing.json');
+    await page.fill('#email', 'grace@example.com');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=Authorization refused');
     expect(await page.textContent('body')).toContain('did not answer 200');
+    expect(new URL(page.url()).pathname).toBe('/authorize');
     expect(redirected).toBe(false);
     await context.close();
   }, 60_000);

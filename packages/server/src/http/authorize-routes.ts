@@ -5,6 +5,7 @@ import { AuthorizationError } from '../oauth/authorization/authorization-error.j
 import { authorizationErrorResponse, issueAuthorizationCode } from '../oauth/authorization/authorization-codes.js';
 import { readAuthorizationRequest, requestOf, type AuthorizationRequest, type AuthorizationRequestDeps } from '../oauth/authorization/authorization-request.js';
 import type { Consents } from '../oauth/authorization/consents.js';
+import { isClientIdUrl } from '../oauth/authorization/client-id-url.js';
 import type { PublicClients } from '../oauth/authorization/public-clients.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { readCookie } from '../people/session-cookie.js';
@@ -111,6 +112,10 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
     return html(reply, 400, errorPage('Authorization refused', `This application's request cannot be processed: ${error.description}.`));
   }
 
+  function toLogin(reply: FastifyReply, query: string): FastifyReply {
+    return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+  }
+
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, live: ResolvedSession): Promise<FastifyReply> {
     formTargets.set(reply, cspSource(authz.redirectUri));
     return reply.redirect(await issueAuthorizationCode(opts, authz, live.user.id, ctx(request, live)), 303);
@@ -119,9 +124,12 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
   app.get('/authorize', async (request, reply) => {
     const query = queryOf(request);
     const live = await sessions.resolve(sessionId(request), 'signed_in');
+    // A client named by a URL is fetched for a signed-in person only: an anonymous visitor cannot
+    // make this server fetch URLs. The request is checked in full when the person comes back.
+    if (live === undefined && query.length <= MAX_QUERY_LENGTH && isClientIdUrl(new URLSearchParams(query).get('client_id') ?? '')) return toLogin(reply, query);
     const authz = await read(request, reply, query, live);
     if (!('client' in authz)) return authz;
-    if (live === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+    if (live === undefined) return toLogin(reply, query);
     if (await consents.covers(live.user.id, authz)) {
       const location = await issueAuthorizationCode(opts, authz, live.user.id, ctx(request, live));
       return html(reply, 200, returningPage(location, authz.client.name));
@@ -138,7 +146,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
     if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
     const live = await sessions.resolve(id, 'signed_in');
     const query = fields.get('request') ?? '';
-    if (live === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+    if (live === undefined) return toLogin(reply, query);
     const authz = await read(request, reply, query, live);
     if (!('client' in authz)) return authz;
     const decision = fields.get('decision');

@@ -24,12 +24,18 @@ export class PublicClients {
   ) {}
 
   /**
-   * The client `clientId` names, or undefined when none does.
+   * The client `clientId` names, or undefined when none does. With `rememberedOnly`, a URL names
+   * a client only once a person has consented to it (`remember`): the token endpoint, which anyone
+   * may call, never makes this server fetch a URL no person has ever authorized.
    *
    * @throws {ClientMetadataError} a URL client id or its document refused (already audited)
    */
-  async get(clientId: string, ctx: RequestContext): Promise<PublicClient | undefined> {
-    if (isClientIdUrl(clientId)) return this.deps.documents?.resolve(clientId, ctx);
+  async get(clientId: string, ctx: RequestContext, options: { rememberedOnly?: boolean } = {}): Promise<PublicClient | undefined> {
+    if (isClientIdUrl(clientId)) {
+      if (this.deps.documents === undefined) return undefined;
+      if (options.rememberedOnly === true && (await this.deps.store.getPublicClient(clientId)) === undefined) return undefined;
+      return this.deps.documents.resolve(clientId, ctx);
+    }
     if (clientId.length > MAX_REGISTERED_CLIENT_ID_LENGTH) return undefined;
     return this.deps.store.getPublicClient(clientId);
   }

@@ -61,8 +61,8 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
 
 /**
  * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`),
- * registered or described by a Client ID Metadata Document (one that cannot be had now is
- * `invalid_client`):
+ * registered or described by a Client ID Metadata Document (only one a person has consented to is
+ * fetched; one that cannot be had now is `invalid_client`):
  *
  * - `authorization_code`: the code is spent in one conditional write; then it must have been
  *   issued to this `client_id` for this exact `redirect_uri`, and `code_verifier` must match its
@@ -195,7 +195,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
 /** The client, or `invalid_client` (fixed description) when its Client ID Metadata Document is refused. */
 async function publicClient(deps: UserTokenDeps, clientId: string, request: OAuthRequest) {
   try {
-    return await deps.clients.get(clientId, ctxOf(request, clientId.slice(0, 1024)));
+    return await deps.clients.get(clientId, ctxOf(request, clientId.slice(0, 1024)), { rememberedOnly: true });
   } catch (error) {
     if (error instanceof ClientMetadataError) throw invalidClient(`client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
     throw error;

@@ -160,12 +160,16 @@ describe('a public client identified by its Client ID Metadata Document, through
     expect(decode(response.body)).toContain('redirect_uri is not one of the redirect URIs registered');
   });
 
-  it('refuses at /token a URL client whose document cannot be had, with invalid_client and nothing else said', async () => {
-    handle = (_q, r) => r.writeHead(500).end();
-    const clientId = `${base}/clients/down.json`;
+  it('never fetches a document for an anonymous visitor at /authorize, nor at /token for a URL no person consented to', async () => {
+    const clientId = `${base}/clients/unknown.json`;
+    const url = authorizeUrl(clientId);
+    const anonymous = await t.server.app.inject({ method: 'GET', url });
+    expect(anonymous.statusCode).toBe(303);
+    expect(anonymous.headers.location).toBe(`/login?return_to=${encodeURIComponent(url)}`);
     const response = await token({ grant_type: 'authorization_code', code: 'x'.repeat(43), redirect_uri: REDIRECT, client_id: clientId, code_verifier: 'v'.repeat(43) });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) as string });
-    expect(await denials(clientId)).toEqual(['client_metadata.refused status', 'access_token.denied']);
+    expect(hits).toEqual([]);
+    expect(await denials(clientId)).toEqual(['access_token.denied']);
   });
 });
