@@ -27,6 +27,7 @@ import { Consents } from '../oauth/authorization/consents.js';
 import { CLIENT_METADATA_MAX_BYTES, CLIENT_METADATA_TIMEOUT_MS, ClientMetadataDocuments } from '../oauth/authorization/client-metadata-documents.js';
 import { PublicClients } from '../oauth/authorization/public-clients.js';
 import { createGuardedFetch } from '../net/guarded-fetch.js';
+import { RemoteJwks } from '../net/remote-jwks.js';
 import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import type { OAuthRequest } from '../oauth/oauth-request.js';
@@ -188,6 +189,12 @@ export function wireOAuth(deps: {
     digester,
     commitLog,
     clients: publicClients,
+    // Document clients that say private_key_jwt: their keys over the same guard, assertions' jti claimed once.
+    documentClients: {
+      issuer: config.issuer,
+      remoteJwks: new RemoteJwks({ fetch: createGuardedFetch({ allowPrivateNetworks: config.clientMetadataAllowPrivateNetworks }), clock }),
+      replayCache: singleUse.replayCache,
+    },
     accessTokenTtl: config.accessTokenTtl,
     senderConstraint: singleUse.dpop.check,
     policy: deps.policies.decider,

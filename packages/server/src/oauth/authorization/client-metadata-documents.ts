@@ -106,7 +106,7 @@ export class ClientMetadataDocuments {
       if (error instanceof FetchError) throw new ClientMetadataError(error.code, fetchRefusal(error), error.message);
       throw error;
     }
-    const client = readClientMetadataDocument(clientId, url, fetched.body, now);
+    const client = readClientMetadataDocument(clientId, url, fetched.body, now, { allowLoopback: this.options.allowLoopback });
     const ttl = fetched.maxAgeSeconds === undefined ? this.defaultTtl : Math.min(this.maxTtl, Math.max(this.minTtl, fetched.maxAgeSeconds * 1000));
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUER, startTestServer, type TestServer } from '../../support/test-server.js';
 import { auditOf, createPerson, field, signIn } from '../../people/people-harness.js';
@@ -171,5 +171,47 @@ describe('a public client identified by its Client ID Metadata Document, through
     expect(response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) as string });
     expect(hits).toEqual([]);
     expect(await denials(clientId)).toEqual(['access_token.denied']);
+  });
+  it('authenticates a document client that says private_key_jwt with an assertion signed by a key at its jwks_uri', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'desk-1', alg: 'ES256' };
+    const clientId = `${base}/clients/keyed.json`;
+    handle = (request, response, url) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (request.url === '/keys/jwks.json') return response.end(JSON.stringify({ keys: [jwk] }));
+      response.end(JSON.stringify(documentFor(url, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${base}/keys/jwks.json` })));
+    };
+    const assertion = (jti: string, sub = clientId) =>
+      new SignJWT({ jti }).setProtectedHeader({ alg: 'ES256', kid: 'desk-1', typ: 'JWT' }).setIssuer(sub).setSubject(sub).setAudience(ISSUER).setIssuedAt(Math.floor(t.clock.now() / 1000)).setExpirationTime(Math.floor(t.clock.now() / 1000) + 120).sign(privateKey);
+    const { verifier, challenge } = pkce();
+    const page = await t.server.app.inject({ method: 'GET', url: authorizeUrl(clientId, {}, challenge), headers: cookie() });
+    expect(page.statusCode).toBe(200);
+    const answered = await t.server.app.inject({ method: 'POST', url: '/authorize', headers: { ...cookie(), ...FORM }, payload: new URLSearchParams({ csrf: field(page.body, 'csrf'), request: decode(field(page.body, 'request')), decision: 'allow' }).toString() });
+    const code = new URL(answered.headers.location as string).searchParams.get('code') ?? '';
+    const redeem = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier };
+    const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+    // Without its assertion, or with one for another client, it is refused before the code is spent.
+    expect((await token(redeem)).statusCode).toBe(401);
+    expect((await token({ ...redeem, client_assertion_type: type, client_assertion: await assertion('a-0', `${base}/clients/other.json`) })).json()).toMatchObject({ error: 'invalid_client' });
+    const first = await assertion('a-1');
+    const issued = await token({ ...redeem, client_assertion_type: type, client_assertion: first });
+    expect(issued.statusCode).toBe(200);
+    const refresh = (issued.json() as { refresh_token: string }).refresh_token;
+    const records = await auditOf(t);
+    expect(records.filter((r) => r.event === 'access_token.issued' && r.details['client_id'] === clientId).map((r) => r.details['auth_method'])).toEqual(['private_key_jwt']);
+    // The same assertion twice is a replay (RFC 7523 §3).
+    expect((await token({ grant_type: 'refresh_token', refresh_token: refresh, client_id: clientId, client_assertion_type: type, client_assertion: first })).statusCode).toBe(401);
+    expect((await token({ grant_type: 'refresh_token', refresh_token: refresh, client_id: clientId, client_assertion_type: type, client_assertion: await assertion('a-2') })).statusCode).toBe(200);
+  });
+
+  it('refuses an assertion from a client whose document says none', async () => {
+    // Consented to above, so its document is read: it is public, and a public client sends no credential.
+    const clientId = `${base}/clients/desk.json`;
+    const response = await token({ grant_type: 'refresh_token', refresh_token: 'x', client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ error: 'invalid_client' });
+    const denied = (await auditOf(t)).filter((r) => r.event === 'access_token.denied' && r.details['client_id'] === clientId).at(-1);
+    expect(denied?.reason).toContain('credentials sent for a public client');
   });
 });

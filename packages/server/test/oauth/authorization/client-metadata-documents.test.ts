@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -79,7 +80,7 @@ describe('Client ID Metadata Documents: fetch, rules and cache (draft-ietf-oauth
   it('reads a good document into a public client, with the host to show the person', async () => {
     const client = await documents.resolve(`${base}/client.json`, CTX);
     expect(client).toMatchObject({ clientId: `${base}/client.json`, name: 'Desk MCP', redirectUris: ['http://127.0.0.1:7777/callback'], scopes: ['orders:read'] });
-    expect(client.document).toEqual({ host: new URL(base).host, clientUri: 'https://desk.example.com', logoUri: undefined });
+    expect(client.document).toEqual({ host: new URL(base).host, clientUri: 'https://desk.example.com', logoUri: undefined, auth: { method: 'none' } });
     expect(audit).toEqual([]);
   });
 
@@ -126,21 +127,37 @@ describe('Client ID Metadata Documents: fetch, rules and cache (draft-ietf-oauth
     expect(audit[0]).toMatchObject({ event: 'client_metadata.refused', outcome: 'failure', actor: 'user:usr_1', sourceIp: '203.0.113.9', requestId: 'req-1', details: { client_id: `${base}/mismatch.json`, code: 'document' } });
   });
 
-  it('refuses anything but a public client: secrets, shared-secret or key-based methods, or no method at all', async () => {
+  it('refuses shared secrets and unknown methods, and private_key_jwt without exactly one usable key source', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' };
     const cases: Record<string, unknown>[] = [
       { client_secret: 'hunter2' },
       { client_secret_expires_at: 0 },
       { token_endpoint_auth_method: 'client_secret_basic' },
-      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://desk.example.com/jwks' },
+      { token_endpoint_auth_method: 'client_secret_jwt' },
       { token_endpoint_auth_method: 'made_up' },
       { token_endpoint_auth_method: undefined },
+      { token_endpoint_auth_method: 'private_key_jwt' },
+      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://desk.example.com/jwks', jwks: { keys: [publicJwk] } },
+      { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://desk.example.com/jwks' },
+      { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'k1' }] } },
+      { token_endpoint_auth_method: 'private_key_jwt', jwks: [publicJwk] },
     ];
     for (const over of cases) {
       handle = serve((url) => documentFor(url, over));
       const error = await refused('/auth.json');
-      expect(error.code).toBe('document');
+      expect(error.code, JSON.stringify(over)).toBe('document');
       expect(error.message).not.toContain('hunter2');
     }
+  });
+
+  it('accepts private_key_jwt with a jwks_uri or an inline JWK Set of public keys', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    handle = serve((url) => documentFor(url, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://desk.example.com/jwks.json' }));
+    expect((await documents.resolve(`${base}/uri.json`, CTX)).document?.auth).toEqual({ method: 'private_key_jwt', jwksUri: 'https://desk.example.com/jwks.json' });
+    handle = serve((url) => documentFor(url, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] } }));
+    const inline = (await documents.resolve(`${base}/inline.json`, CTX)).document?.auth;
+    expect(inline !== undefined && 'keys' in inline ? inline.keys.map((k) => k.kid) : []).toEqual(['k1']);
   });
 
   it('holds a document to the rules of every public client: redirect URIs, grants, name, scope, URIs', async () => {
