@@ -181,13 +181,17 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
         ...(policy === undefined ? {} : { policy: policy.audit }),
       },
     };
+    // Which single-use claim another node took first cannot be told apart; with an assertion, say invalid_client.
+    const replayReason = assertionClaim === undefined ? 'invalid_dpop_proof: DPoP proof jti replayed' : 'invalid_client: client assertion or DPoP proof jti replayed';
     const result = await deps.commitLog.commit({
       claims: assertionClaim === undefined ? constraint.replayClaims : [...constraint.replayClaims, assertionClaim],
       audit: [issued],
       issuedTokens: [{ jti: claims.jti, agentId: clientId, clientId, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id), tokenDigest: deps.digester.digest(accessToken) }],
-      onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: 'invalid_dpop_proof: DPoP proof jti replayed', details: { grant_type: grantType, client_id: clientId } }],
+      onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: replayReason, details: { grant_type: grantType, client_id: clientId } }],
     });
-    if (!result.ok) throw alreadyAudited(constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+    if (!result.ok) {
+      throw alreadyAudited(assertionClaim !== undefined ? invalidClient(replayReason) : constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+    }
 
     const response: TokenResponse & { refresh_token: string } = { access_token: accessToken, token_type: constraint.tokenType, expires_in: ttl, refresh_token: newRefresh };
     if (claims.scope !== undefined) response.scope = claims.scope;
