@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUER, startTestServer, type TestServer } from '../../support/test-server.js';
-import { auditOf, createPerson, field, signIn } from '../../people/people-harness.js';
+import { auditOf, createPerson, csrfOf, field, signIn } from '../../people/people-harness.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const REDIRECT = 'http://127.0.0.1:4567/callback';
@@ -213,5 +213,13 @@ describe('a public client identified by its Client ID Metadata Document, through
     expect(response.json()).toMatchObject({ error: 'invalid_client' });
     const denied = (await auditOf(t)).filter((r) => r.event === 'access_token.denied' && r.details['client_id'] === clientId).at(-1);
     expect(denied?.reason).toContain('credentials sent for a public client');
+  });
+  it('lets the person revoke the consent of a URL client by its URL, which asks again next time', async () => {
+    const clientId = `${base}/clients/desk.json`;
+    const revoked = await t.server.app.inject({ method: 'DELETE', url: `/account/api/consents?${new URLSearchParams({ client_id: clientId, resource: RESOURCE }).toString()}`, headers: { ...cookie(), 'x-csrf-token': await csrfOf(t, session) } });
+    expect(revoked.statusCode).toBe(204);
+    const page = await t.server.app.inject({ method: 'GET', url: authorizeUrl(clientId), headers: cookie() });
+    expect(page.body).toContain('id="allow"');
+    expect((await auditOf(t)).filter((r) => r.event === 'consent.revoked').map((r) => r.details['client_id'])).toContain(clientId);
   });
 });
