@@ -25,6 +25,8 @@ export interface AuthorizationServerMetadata {
   code_challenge_methods_supported?: string[];
   /** RFC 9207 §3: every authorization response carries `iss`. */
   authorization_response_iss_parameter_supported?: boolean;
+  /** draft-ietf-oauth-client-id-metadata-document §5: a `client_id` may be the URL of its metadata document. */
+  client_id_metadata_document_supported?: boolean;
   /** Not a registered RFC 8414 name; RFC 9068 access tokens are signed with these. */
   access_token_signing_alg_values_supported?: SigningAlg[];
   /** RFC 8705 §3.3: the server issues certificate-bound access tokens. */

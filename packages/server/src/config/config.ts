@@ -59,6 +59,8 @@ export interface Config {
   /** SSRF guard: let JWKS fetches reach private, loopback, link-local and CGNAT addresses (default false). */
   readonly federationAllowPrivateNetworks: boolean;
   readonly loginProvidersAllowPrivateNetworks: boolean;
+  /** SSRF guard: let Client ID Metadata Document fetches reach private and loopback addresses (default false). */
+  readonly clientMetadataAllowPrivateNetworks: boolean;
   /** PEM file of extra CA certificates trusted (beside the bundled roots) when fetching JWKS. */
   readonly federationCaFile: string | undefined;
   /** RFC 8693 token exchange: most exchanges between a token and its root token (default 4). */

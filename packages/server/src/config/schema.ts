@@ -230,6 +230,12 @@ const ALL_SETTINGS = [
     description:
       'Let the server reach upstream OpenID Connect providers people sign in through (discovery, JWKS, token endpoint) at private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only (docs/people.md).',
   }),
+  setting('clientMetadataAllowPrivateNetworks', {
+    type: boolean(),
+    default: { value: false },
+    description:
+      'Let the server fetch Client ID Metadata Documents (a public client whose `client_id` is a URL) from private, loopback, link-local, CGNAT and unique-local addresses; http and IP-literal client ids are then allowed to loopback only. For tests (docs/oauth.md).',
+  }),
   setting('federationCaFile', {
     type: directoryPath(),
     default: { value: undefined },

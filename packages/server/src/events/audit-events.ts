@@ -71,6 +71,7 @@ export const AUDIT_EVENTS = [
   'user_session.created',
   'user_session.ended',
   'public_client.registered',
+  'client_metadata.refused',
   'authorization.denied',
   'authorization_code.issued',
   'authorization_grant.revoked',

@@ -5,6 +5,8 @@ import { AuthorizationError } from '../oauth/authorization/authorization-error.j
 import { authorizationErrorResponse, issueAuthorizationCode } from '../oauth/authorization/authorization-codes.js';
 import { readAuthorizationRequest, requestOf, type AuthorizationRequest, type AuthorizationRequestDeps } from '../oauth/authorization/authorization-request.js';
 import type { Consents } from '../oauth/authorization/consents.js';
+import { isClientIdUrl } from '../oauth/authorization/client-id-url.js';
+import type { PublicClients } from '../oauth/authorization/public-clients.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { readCookie } from '../people/session-cookie.js';
 import { SESSION_COOKIE, type ResolvedSession, type Sessions } from '../people/sessions.js';
@@ -22,7 +24,8 @@ const MAX_QUERY_LENGTH = 4096;
 /** What the authorization routes need. */
 export interface AuthorizeRoutesOptions extends AuthorizationRequestDeps {
   issuer: string;
-  store: AuthorizationRequestDeps['store'] & Pick<AuthorizationStore, 'createAuthorizationGrant' | 'getPublicClient'>;
+  store: Pick<AuthorizationStore, 'createAuthorizationGrant' | 'getPublicClient'>;
+  clients: AuthorizationRequestDeps['clients'] & Pick<PublicClients, 'remember'>;
   sessions: Sessions;
   consents: Consents;
   audit: Pick<AuditLog, 'record'>;
@@ -82,7 +85,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
   async function read(request: FastifyRequest, reply: FastifyReply, query: string, live: ResolvedSession | undefined): Promise<AuthorizationRequest | FastifyReply> {
     try {
       if (query.length > MAX_QUERY_LENGTH) throw new AuthorizationError('invalid_request', `the authorization request must be at most ${MAX_QUERY_LENGTH} characters`, false);
-      return await readAuthorizationRequest(opts, query);
+      return await readAuthorizationRequest(opts, query, ctx(request, live));
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw error;
       return refuse(request, reply, error, live);
@@ -109,6 +112,10 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
     return html(reply, 400, errorPage('Authorization refused', `This application's request cannot be processed: ${error.description}.`));
   }
 
+  function toLogin(reply: FastifyReply, query: string): FastifyReply {
+    return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+  }
+
   async function approve(request: FastifyRequest, reply: FastifyReply, authz: AuthorizationRequest, live: ResolvedSession): Promise<FastifyReply> {
     formTargets.set(reply, cspSource(authz.redirectUri));
     return reply.redirect(await issueAuthorizationCode(opts, authz, live.user.id, ctx(request, live)), 303);
@@ -117,9 +124,12 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
   app.get('/authorize', async (request, reply) => {
     const query = queryOf(request);
     const live = await sessions.resolve(sessionId(request), 'signed_in');
+    // A client named by a URL is fetched for a signed-in person only: an anonymous visitor cannot
+    // make this server fetch URLs. The request is checked in full when the person comes back.
+    if (live === undefined && query.length <= MAX_QUERY_LENGTH && isClientIdUrl(new URLSearchParams(query).get('client_id') ?? '')) return toLogin(reply, query);
     const authz = await read(request, reply, query, live);
     if (!('client' in authz)) return authz;
-    if (live === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+    if (live === undefined) return toLogin(reply, query);
     if (await consents.covers(live.user.id, authz)) {
       const location = await issueAuthorizationCode(opts, authz, live.user.id, ctx(request, live));
       return html(reply, 200, returningPage(location, authz.client.name));
@@ -136,7 +146,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
     if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
     const live = await sessions.resolve(id, 'signed_in');
     const query = fields.get('request') ?? '';
-    if (live === undefined) return reply.redirect(`/login?return_to=${encodeURIComponent(`/authorize?${query}`)}`, 303);
+    if (live === undefined) return toLogin(reply, query);
     const authz = await read(request, reply, query, live);
     if (!('client' in authz)) return authz;
     const decision = fields.get('decision');
@@ -144,6 +154,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
       const denied = new AuthorizationError('access_denied', 'the person denied the request', true, `denied by user:${live.user.id}`);
       return refuse(request, reply, Object.assign(denied, { request: authz }), live);
     }
+    await opts.clients.remember(authz.client);
     await consents.grant(live.user.id, authz, ctx(request, live));
     return approve(request, reply, authz, live);
   });

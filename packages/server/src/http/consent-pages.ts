@@ -2,7 +2,8 @@
  * The pages of the authorization endpoint and of a person's consents (docs/people.md, "Consent"):
  * plain forms, no script, every value escaped, in the sign-in pages' frame and stylesheet.
  */
-import type { ConsentRecord, PublicClientRecord } from '../store/ports/authorization-store.js';
+import type { PublicClient } from '../oauth/authorization/client-metadata-document.js';
+import type { ConsentRecord } from '../store/ports/authorization-store.js';
 import { escapeHtml, page } from './people-pages.js';
 
 function hidden(name: string, value: string): string {
@@ -13,14 +14,23 @@ function list(items: readonly string[], empty: string): string {
   return items.length === 0 ? `<p>${escapeHtml(empty)}</p>` : `<ul>${items.map((i) => `<li><code>${escapeHtml(i)}</code></li>`).join('')}</ul>`;
 }
 
-/** Who is asking: the name the client registered, which it chose itself, so its id and where it sends you are shown too. */
-function clientLine(client: PublicClientRecord, redirectUri: string): string {
+/**
+ * Who is asking: the name the client chose itself, so its id and where it sends you are shown too.
+ * A client known by its metadata document is introduced by the host that publishes the document
+ * (draft-ietf-oauth-client-id-metadata-document §6.1: the one fact the client cannot choose), its
+ * `client_uri` shown as text, never as a link; its `logo_uri` is not loaded (the page's CSP allows
+ * only its own images, and fetching it would tell the client's host who is looking).
+ */
+function clientLine(client: PublicClient, redirectUri: string): string {
   const name = client.name === '' ? 'An application' : client.name;
-  return `<p><strong id="client-name">${escapeHtml(name)}</strong> (client <code id="client-id">${escapeHtml(client.clientId)}</code>, returning to <code id="redirect">${escapeHtml(redirectUri)}</code>) asks to act on your behalf.</p>`;
+  const asks = `<strong id="client-name">${escapeHtml(name)}</strong> (client <code id="client-id">${escapeHtml(client.clientId)}</code>, returning to <code id="redirect">${escapeHtml(redirectUri)}</code>) asks to act on your behalf.`;
+  if (client.document === undefined) return `<p>${asks}</p>`;
+  const home = client.document.clientUri === undefined ? '' : `<p>It gives its home page as <code id="client-uri">${escapeHtml(client.document.clientUri)}</code>.</p>`;
+  return `<p>An application published by <strong id="client-host">${escapeHtml(client.document.host)}</strong></p><p>${asks}</p>${home}`;
 }
 
 /** The consent form: the client, the scopes and the resource, allow or deny. `request` is the authorization request's query, re-checked when the form comes back. */
-export function consentPage(input: { client: PublicClientRecord; redirectUri: string; scopes: readonly string[]; resource: string; request: string; csrf: string; who: string }): string {
+export function consentPage(input: { client: PublicClient; redirectUri: string; scopes: readonly string[]; resource: string; request: string; csrf: string; who: string }): string {
   return page(
     'Authorize access',
     `${clientLine(input.client, input.redirectUri)}<p>Signed in as <strong>${escapeHtml(input.who)}</strong>.</p>

@@ -114,6 +114,7 @@ export async function wireHttp(deps: {
   await app.register(authorizeRoutes, {
     issuer: config.issuer,
     store: deps.registration.store,
+    clients: oauth.publicClients,
     resources: config.authorizationResources,
     sessions: deps.people.sessions,
     consents: oauth.consents,

@@ -24,6 +24,10 @@ import { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
 import { Consents } from '../oauth/authorization/consents.js';
+import { CLIENT_METADATA_MAX_BYTES, CLIENT_METADATA_TIMEOUT_MS, ClientMetadataDocuments } from '../oauth/authorization/client-metadata-documents.js';
+import { PublicClients } from '../oauth/authorization/public-clients.js';
+import { createGuardedFetch } from '../net/guarded-fetch.js';
+import { RemoteJwks } from '../net/remote-jwks.js';
 import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import type { OAuthRequest } from '../oauth/oauth-request.js';
@@ -103,6 +107,8 @@ export interface OAuth {
   publicApp: PublicAppOptions;
   /** People's remembered consents to public clients (the authorization endpoint, docs/people.md). */
   consents: Consents;
+  /** Public clients: registered (RFC 7591) or described by a Client ID Metadata Document. */
+  publicClients: PublicClients;
 }
 
 /**
@@ -157,7 +163,23 @@ export function wireOAuth(deps: {
     ],
     [GRANT_JWT_BEARER, federation.grant],
   ]);
-  // People's public clients: the authorization code and refresh token grants (docs/oauth.md).
+  // People's public clients: registered, or described by a Client ID Metadata Document fetched
+  // through the SSRF guard with its own size limit and deadline (docs/oauth.md).
+  const publicClients = new PublicClients({
+    store,
+    documents: new ClientMetadataDocuments({
+      fetch: createGuardedFetch({
+        allowPrivateNetworks: config.clientMetadataAllowPrivateNetworks,
+        connectTimeoutMs: CLIENT_METADATA_TIMEOUT_MS,
+        totalTimeoutMs: CLIENT_METADATA_TIMEOUT_MS,
+        maxBytes: CLIENT_METADATA_MAX_BYTES,
+      }),
+      clock,
+      audit: commitLog,
+      allowLoopback: config.clientMetadataAllowPrivateNetworks,
+    }),
+  });
+  // The authorization code and refresh token grants (docs/oauth.md).
   const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
   const userTokenDeps: UserTokenDeps = {
     ...grantRevocation,
@@ -166,6 +188,13 @@ export function wireOAuth(deps: {
     keys,
     digester,
     commitLog,
+    clients: publicClients,
+    // Document clients that say private_key_jwt: their keys over the same guard, assertions' jti claimed once.
+    documentClients: {
+      issuer: config.issuer,
+      remoteJwks: new RemoteJwks({ fetch: createGuardedFetch({ allowPrivateNetworks: config.clientMetadataAllowPrivateNetworks }), clock }),
+      replayCache: singleUse.replayCache,
+    },
     accessTokenTtl: config.accessTokenTtl,
     senderConstraint: singleUse.dpop.check,
     policy: deps.policies.decider,
@@ -198,6 +227,7 @@ export function wireOAuth(deps: {
     clientAuth,
     keyOwnerAuth,
     consents: new Consents(grantRevocation),
+    publicClients,
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),

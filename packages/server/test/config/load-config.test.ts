@@ -62,6 +62,7 @@ describe('loadConfig defaults', () => {
       caIntermediateTtl: 2592000,
       federationAllowPrivateNetworks: false,
       loginProvidersAllowPrivateNetworks: false,
+      clientMetadataAllowPrivateNetworks: false,
       federationCaFile: undefined,
       signalsAllowPrivateReceivers: false,
       ssfStreamIdleTtl: 86400,

@@ -4,16 +4,12 @@ import type { AuthorizationGrantRecord, AuthorizationStore } from '../../store/p
 import type { AuthorizationErrorCode } from './authorization-error.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import { grantSecretHash } from './grant-hash.js';
+import type { RequestContext } from './request-context.js';
 
 /** A code lives 60 seconds (RFC 6749 §4.1.2: "a maximum authorization code lifetime of 10 minutes is RECOMMENDED"; shorter is safer). */
 export const CODE_TTL_MS = 60_000;
 
-/** Who asked, for the audit record. */
-export interface RequestContext {
-  actor: string;
-  sourceIp: string | null;
-  requestId: string | null;
-}
+export type { RequestContext } from './request-context.js';
 
 /**
  * Issues an authorization code for `userId` (RFC 6749 §4.1.2): 256 random bits, kept only as

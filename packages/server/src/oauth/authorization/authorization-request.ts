@@ -1,20 +1,21 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
-import type { AuthorizationStore, PublicClientRecord } from '../../store/ports/authorization-store.js';
 import { FormParameters } from '../form-parameters.js';
 import { checkResourceSyntax } from '../grants/resolve-grant.js';
 import { OAuthError, quoted } from '../oauth-error.js';
 import { AuthorizationError } from './authorization-error.js';
+import type { RequestContext } from './request-context.js';
+import type { PublicClient } from './client-metadata-document.js';
+import { ClientMetadataError } from './client-metadata-error.js';
+import type { PublicClients } from './public-clients.js';
 import { S256_CHALLENGE_PATTERN } from './pkce.js';
 import { matchRedirectUri } from './redirect-uri.js';
 
 /** Longest `state` carried back (RFC 6749 §4.1.1 leaves it open; every input is bounded). */
 export const MAX_STATE_LENGTH = 512;
-/** Longest `client_id` looked up. */
-const MAX_CLIENT_ID_LENGTH = 256;
 
 /** An authorization request that passed every check (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2). */
 export interface AuthorizationRequest {
-  client: PublicClientRecord;
+  client: PublicClient;
   redirectUri: string;
   state: string | undefined;
   codeChallenge: string;
@@ -22,16 +23,18 @@ export interface AuthorizationRequest {
   scopes: string[];
 }
 
-/** What reading a request needs: the client registry and the resources people may authorize. */
+/** What reading a request needs: the public clients and the resources people may authorize. */
 export interface AuthorizationRequestDeps {
-  store: Pick<AuthorizationStore, 'getPublicClient'>;
+  clients: Pick<PublicClients, 'get'>;
   /** RFC 8707 resources this server issues user tokens for (`authorizationResources`). */
   resources: readonly string[];
 }
 
 /**
  * Reads and checks an authorization request, in the order RFC 6749 §4.1.2.1 imposes: first the
- * client and the redirect URI, whose failure is shown to the person and never redirected; then
+ * client (registered, or described by its Client ID Metadata Document: a document that cannot be
+ * fetched or breaks a rule is refused here) and the redirect URI, whose failure is shown to the
+ * person and never redirected; then
  * everything else, whose failure goes back to the client's redirect URI. OAuth 2.1 rules, strictly:
  *
  * - no parameter repeated (RFC 6749 §3.1); `redirect_uri` required and matched exactly (RFC 8252
@@ -44,13 +47,13 @@ export interface AuthorizationRequestDeps {
  *
  * Does not check who the person is or their consent: that is the caller's next step.
  */
-export async function readAuthorizationRequest(deps: AuthorizationRequestDeps, query: string): Promise<AuthorizationRequest> {
+export async function readAuthorizationRequest(deps: AuthorizationRequestDeps, query: string, ctx: RequestContext): Promise<AuthorizationRequest> {
   const params = FormParameters.parse(query);
   if (params instanceof OAuthError) throw new AuthorizationError('invalid_request', params.description, false, params.detail);
   const repeated = params.getAll('resource').length > 1;
   const clientId = params.get('client_id');
   if (clientId === undefined || clientId.length === 0) throw new AuthorizationError('invalid_request', 'client_id is required', false);
-  const client = clientId.length <= MAX_CLIENT_ID_LENGTH ? await deps.store.getPublicClient(clientId) : undefined;
+  const client = await clientOf(deps, clientId, ctx);
   if (client === undefined) throw new AuthorizationError('invalid_request', 'client_id names no registered client', false, `unknown client_id ${quoted(clientId, 80)}`);
   const redirectUri = params.get('redirect_uri');
   if (redirectUri === undefined) throw new AuthorizationError('invalid_request', 'redirect_uri is required', false);
@@ -94,7 +97,17 @@ export function requestOf(error: AuthorizationError): Pick<AuthorizationRequest,
   return (error as AuthorizationError & { request?: Pick<AuthorizationRequest, 'client' | 'redirectUri' | 'state'> }).request;
 }
 
-function readScopes(scope: string | undefined, client: PublicClientRecord, fail: (code: 'invalid_scope', description: string) => AuthorizationError): string[] {
+/** The client, or an error page: a document's refusal names the rule it broke (draft §4.3: abort the request). */
+async function clientOf(deps: AuthorizationRequestDeps, clientId: string, ctx: RequestContext): Promise<PublicClient | undefined> {
+  try {
+    return await deps.clients.get(clientId, ctx);
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw new AuthorizationError('invalid_request', error.description, false, `client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
+    throw error;
+  }
+}
+
+function readScopes(scope: string | undefined, client: PublicClient, fail: (code: 'invalid_scope', description: string) => AuthorizationError): string[] {
   if (scope === undefined) return [...client.scopes];
   const requested = parseScope(scope);
   if (requested === undefined) throw fail('invalid_scope', 'scope must be scope-tokens separated by single spaces (RFC 6749 §3.3)');

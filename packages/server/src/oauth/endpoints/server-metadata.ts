@@ -29,7 +29,8 @@ export const ENDPOINT_PATHS = {
  * RFC 8414 §2 metadata advertising exactly what this server supports, nothing more, nothing less:
  * agents' grants, and the authorization code flow of people's public clients (response type
  * `code` with PKCE `S256` only, RFC 9207 `iss` in every authorization response, refresh tokens,
- * client authentication `none` for those clients alone).
+ * client authentication `none` for those clients alone, registered or identified by a Client ID
+ * Metadata Document).
  */
 export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg): AuthorizationServerMetadata {
   const methods = [...CLIENT_AUTH_METHODS];
@@ -49,6 +50,8 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: [...methods, 'none'],
+    // draft-ietf-oauth-client-id-metadata-document §5: a public client may name itself by a URL.
+    client_id_metadata_document_supported: true,
     token_endpoint_auth_signing_alg_values_supported: algs,
     introspection_endpoint_auth_methods_supported: methods,
     introspection_endpoint_auth_signing_alg_values_supported: algs,

@@ -12,7 +12,10 @@ import type { TokenDigester } from '../../tokens/token-digest.js';
 import { newTokenId } from '../../tokens/token-id.js';
 import { grantLineageId, grantSecretHash } from '../authorization/grant-hash.js';
 import { verifyPkceS256 } from '../authorization/pkce.js';
+import { ClientMetadataError } from '../authorization/client-metadata-error.js';
+import { authenticateDocumentClient, type DocumentClientAssertionDeps } from '../authorization/document-client-assertion.js';
 import { publicClientPrincipal } from '../authorization/public-client-principal.js';
+import type { PublicClients } from '../authorization/public-clients.js';
 import { revokeGrants, type RevokeGrantsDeps } from '../authorization/revoke-grants.js';
 import type { FormParameters } from '../form-parameters.js';
 import { invalidClient, invalidGrant, invalidRequest, invalidScope, invalidTarget, quoted } from '../oauth-error.js';
@@ -49,14 +52,21 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
   keys: Pick<SigningKeyRing, 'signer'>;
   digester: Pick<TokenDigester, 'digest' | 'matches'>;
   commitLog: Pick<CommitLog, 'commit'>;
-  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'getPublicClient' | 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
+  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'redeemAuthorizationCode' | 'rotateRefreshToken'>;
+  /** Registered clients and those described by a Client ID Metadata Document. */
+  clients: Pick<PublicClients, 'get'>;
+  /** Checks the assertion of a document client that says `private_key_jwt`; without it, such clients are refused. */
+  documentClients?: DocumentClientAssertionDeps;
   accessTokenTtl: number;
   senderConstraint?: SenderConstraintCheck;
   policy?: Pick<PolicyDecider, 'decide'>;
 }
 
 /**
- * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`):
+ * `POST /token` for public clients (OAuth 2.1 §4.1.3, §4.3; `token_endpoint_auth_method: none`),
+ * registered or described by a Client ID Metadata Document (only one a person has consented to is
+ * fetched; one that cannot be had now is `invalid_client`; one whose document says
+ * `private_key_jwt` must authenticate with its assertion, `authenticateDocumentClient`):
  *
  * - `authorization_code`: the code is spent in one conditional write; then it must have been
  *   issued to this `client_id` for this exact `redirect_uri`, and `code_verifier` must match its
@@ -77,10 +87,16 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
   const clientId = form.get('client_id');
   try {
     // A public client has no credential to present (OAuth 2.1 §2.4); one that sends one is not public.
-    if (request.authorization !== undefined || form.has('client_secret') || form.has('client_assertion')) throw invalidClient('credentials sent for a public client');
-    if (clientId === undefined || clientId.length > 256) throw invalidClient('client_id missing');
-    const client = await deps.store.getPublicClient(clientId);
+    // The one exception: a client whose metadata document says private_key_jwt must send its assertion.
+    if (request.authorization !== undefined || form.has('client_secret')) throw invalidClient('credentials sent for a public client');
+    if (clientId === undefined) throw invalidClient('client_id missing');
+    const client = await publicClient(deps, clientId, request);
     if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
+    const keyed = client.document?.auth.method === 'private_key_jwt';
+    if (!keyed && (form.has('client_assertion') || form.has('client_assertion_type'))) throw invalidClient('credentials sent for a public client');
+    if (keyed && deps.documentClients === undefined) throw invalidClient('private_key_jwt of document clients is not available');
+    const assertionClaim = keyed && deps.documentClients !== undefined ? await authenticateDocumentClient(deps.documentClients, client, form, now) : undefined;
+    const authMethod = keyed ? 'private_key_jwt' : 'none';
     const refreshSecret = (grantId: string) => {
       const body = `${grantId}.${deps.random.token(32)}`;
       return `${body}.${deps.digester.digest(`refresh-token:${body}`)}`;
@@ -159,19 +175,23 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
         scope: claims.scope ?? '',
         exp: claims.exp,
         token_type: constraint.tokenType,
-        auth_method: 'none',
+        auth_method: authMethod,
         kid: signer.kid,
         ...constraint.auditDetails,
         ...(policy === undefined ? {} : { policy: policy.audit }),
       },
     };
+    // Which single-use claim another node took first cannot be told apart; with an assertion, say invalid_client.
+    const replayReason = assertionClaim === undefined ? 'invalid_dpop_proof: DPoP proof jti replayed' : 'invalid_client: client assertion or DPoP proof jti replayed';
     const result = await deps.commitLog.commit({
-      claims: constraint.replayClaims,
+      claims: assertionClaim === undefined ? constraint.replayClaims : [...constraint.replayClaims, assertionClaim],
       audit: [issued],
       issuedTokens: [{ jti: claims.jti, agentId: clientId, clientId, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id), tokenDigest: deps.digester.digest(accessToken) }],
-      onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: 'invalid_dpop_proof: DPoP proof jti replayed', details: { grant_type: grantType, client_id: clientId } }],
+      onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: replayReason, details: { grant_type: grantType, client_id: clientId } }],
     });
-    if (!result.ok) throw alreadyAudited(constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+    if (!result.ok) {
+      throw alreadyAudited(assertionClaim !== undefined ? invalidClient(replayReason) : constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+    }
 
     const response: TokenResponse & { refresh_token: string } = { access_token: accessToken, token_type: constraint.tokenType, expires_in: ttl, refresh_token: newRefresh };
     if (claims.scope !== undefined) response.scope = claims.scope;
@@ -183,6 +203,16 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       now,
       details: { grant_type: grantType, ...(clientId === undefined ? {} : { client_id: clientId.slice(0, 256) }), ...(error instanceof PolicyRefusalError ? { policy: error.policy } : {}) },
     });
+  }
+}
+
+/** The client, or `invalid_client` (fixed description) when its Client ID Metadata Document is refused. */
+async function publicClient(deps: UserTokenDeps, clientId: string, request: OAuthRequest) {
+  try {
+    return await deps.clients.get(clientId, ctxOf(request, clientId.slice(0, 1024)), { rememberedOnly: true });
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw invalidClient(`client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
+    throw error;
   }
 }
 

@@ -56,6 +56,12 @@ export type GrantUseResult = { kind: 'ok'; grant: AuthorizationGrantRecord } | {
 export interface AuthorizationStore {
   registerPublicClient(record: PublicClientRecord, audit: readonly AuditInput[]): Promise<void>;
   getPublicClient(clientId: string): Promise<PublicClientRecord | undefined>;
+  /**
+   * Inserts or refreshes (name, redirect URIs, scopes; never `createdAt`) the row of a client
+   * identified by its Client ID Metadata Document, so consents and grants can refer to it. No
+   * audit record: the consent or authorization that follows has its own.
+   */
+  rememberMetadataClient(record: PublicClientRecord): Promise<void>;
   createAuthorizationGrant(record: AuthorizationGrantRecord, audit: readonly AuditInput[]): Promise<void>;
   /**
    * Spends the code `codeHash` names in one conditional write (unused, unexpired, unrevoked at

@@ -34,6 +34,17 @@ export function sqlAuthorizationStore(ctx: SqlContext): AuthorizationStore {
       return row === undefined ? undefined : clientFromRow(row);
     },
 
+    async rememberMetadataClient(record: PublicClientRecord): Promise<void> {
+      const refreshed = { name: record.name, redirect_uris: toJson(record.redirectUris), scopes: toJson(record.scopes) };
+      await ctx.write((db) =>
+        db
+          .insertInto('public_clients')
+          .values({ client_id: record.clientId, ...refreshed, created_at: record.createdAt })
+          .onConflict((oc) => oc.column('client_id').doUpdateSet(refreshed))
+          .execute(),
+      );
+    },
+
     async createAuthorizationGrant(record: AuthorizationGrantRecord, audit: readonly AuditInput[]): Promise<void> {
       await ctx.write(async (db) => {
         await db.insertInto('authorization_grants').values(grantToRow(record)).execute();

@@ -43,6 +43,17 @@ export function authorizationStoreContract(stores: () => ContractStores): void {
       expect(await events(p)).toEqual(['public_client.registered']);
     });
 
+    it('remembers a metadata-document client once, refreshing what its document says and keeping its consents', async () => {
+      const p = prefix();
+      await store.createUser(person(`${p}-u`), []);
+      const url = `https://${p}.example.com/client.json`;
+      await store.rememberMetadataClient({ ...client(url), name: 'First' });
+      await store.saveConsent({ userId: `${p}-u`, clientId: url, resource: 'https://rs.example.com', scopes: ['orders:read'], grantedAt: T0 }, []);
+      await other.rememberMetadataClient({ ...client(url), name: 'Second', redirectUris: ['https://app.example.com/cb'], createdAt: T0 + 5 });
+      expect(await store.getPublicClient(url)).toEqual({ ...client(url), name: 'Second', redirectUris: ['https://app.example.com/cb'] });
+      expect((await other.listConsents(`${p}-u`, 10)).map((c) => c.clientId)).toEqual([url]);
+    });
+
     it('spends a code once, across stores, and says when it comes back', async () => {
       const p = prefix();
       const { userId, clientId } = await setUp(p);
