@@ -24,6 +24,7 @@ import { ReplayCache } from '../oauth/replay-cache.js';
 import type { Random } from '../random.js';
 import type { RevocationEvents } from '../events/revocation-events.js';
 import { Consents } from '../oauth/authorization/consents.js';
+import { Delegations } from '../oauth/delegation/delegations.js';
 import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import type { OAuthRequest } from '../oauth/oauth-request.js';
@@ -103,6 +104,8 @@ export interface OAuth {
   publicApp: PublicAppOptions;
   /** People's remembered consents to public clients (the authorization endpoint, docs/people.md). */
   consents: Consents;
+  /** Agents acting for people: their records, listed and revoked by the person (docs/people.md). */
+  delegations: Delegations;
 }
 
 /**
@@ -142,6 +145,9 @@ export function wireOAuth(deps: {
   const ownTokens = { issuer: config.issuer, keys, store, digester };
   // Managed API keys exchanged for tokens (docs/migration.md): the key authenticates its agent.
   const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store });
+  // Agents acting for people: an exchange of a person's token records the pair; revoking it cascades.
+  const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
+  const delegations = new Delegations(grantRevocation);
   const grants = new Map<string, GrantHandler>([
     [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })],
     [
@@ -153,12 +159,12 @@ export function wireOAuth(deps: {
         validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory }), apiKeys.validator],
         own: ownTokens,
         agents: store,
+        delegations,
       }),
     ],
     [GRANT_JWT_BEARER, federation.grant],
   ]);
   // People's public clients: the authorization code and refresh token grants (docs/oauth.md).
-  const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
   const userTokenDeps: UserTokenDeps = {
     ...grantRevocation,
     issuer: config.issuer,
@@ -198,6 +204,7 @@ export function wireOAuth(deps: {
     clientAuth,
     keyOwnerAuth,
     consents: new Consents(grantRevocation),
+    delegations,
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),
