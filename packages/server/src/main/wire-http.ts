@@ -135,6 +135,7 @@ export async function wireHttp(deps: {
     streams: deps.streams,
     limits: deps.limits?.admins,
     users: deps.people.users,
+    delegations: oauth.delegations,
     authenticatePerson: deps.people.authenticatePerson,
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,

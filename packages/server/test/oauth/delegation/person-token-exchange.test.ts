@@ -3,6 +3,7 @@ import { TOKEN_TYPE_ACCESS_TOKEN } from '@agentauth/protocol';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevocationEvent } from '../../../src/events/revocation-events.js';
+import { roleAllows } from '../../../src/people/admin-roles.js';
 import { ADMIN, auditOf, createPerson, field, signIn } from '../../people/people-harness.js';
 import { createAgent, FORM, startTestServer, type TestAgent, type TestServer } from '../../support/test-server.js';
 import { API, claimsOf, exchange, exchangingAgent, expectError, introspect, ownToken } from '../exchange/exchange-harness.js';
@@ -184,6 +185,41 @@ describe('exchange of a person\'s token and its delegation (RFC 8693, RFC 7662)'
     expect(answered.statusCode).toBe(303);
     expect(answered.headers.location).toBe('/account/agents?revoked=1');
     expect(await introspect(t, inspector, token)).toEqual({ active: false });
+  });
+
+  it('lets a second agent act for the person through the first; revoking the first revokes the second\'s token too', async () => {
+    const second = await exchangingAgent(t, 'Ada\'s mailer', { resources: [RESOURCE], scopes: ['orders:read'] });
+    // The agent was revoked above: a new authorization, given later, re-enables it.
+    t.clock.advance(1000);
+    const first = ((await actFor(await personToken())).json() as { access_token: string }).access_token;
+    const hop = await exchange(t, second, first, { actor_token: await ownToken(t, second, { resource: RESOURCE }), actor_token_type: TOKEN_TYPE_ACCESS_TOKEN });
+    expect(hop.statusCode, hop.body).toBe(200);
+    const token = (hop.json() as { access_token: string }).access_token;
+    expect(claimsOf(token)).toMatchObject({ sub: userId, client_id: second.id, act: { sub: second.id, act: { sub: agent.id } } });
+    expect((await listed()).map((d) => d['agent_id'])).toEqual(expect.arrayContaining([agent.id, second.id]));
+    expect((await t.server.app.inject({ method: 'DELETE', url: `/account/api/agents/${agent.id}`, headers: { ...cookie(), 'x-csrf-token': await csrf() } })).statusCode).toBe(204);
+    expect(await introspect(t, inspector, token)).toEqual({ active: false });
+    // The second agent still acts for the person with tokens that do not pass through the first.
+    const direct = await exchange(t, second, await personToken(), { actor_token: await ownToken(t, second, { resource: RESOURCE }), actor_token_type: TOKEN_TYPE_ACCESS_TOKEN });
+    expect(direct.statusCode, direct.body).toBe(200);
+  });
+
+  it('shows operators the agents acting for a person and lets them revoke one (admin API)', async () => {
+    t.clock.advance(1000);
+    const token = ((await actFor(await personToken())).json() as { access_token: string }).access_token;
+    const list = await t.server.app.inject({ method: 'GET', url: `/admin/v1/users/${userId}/delegations`, headers: ADMIN });
+    expect(list.statusCode).toBe(200);
+    expect((list.json() as { items: Record<string, unknown>[] }).items).toEqual(expect.arrayContaining([expect.objectContaining({ agent_id: agent.id, client_id: clientId, revoked_at: null })]));
+    const revoked = await t.server.app.inject({ method: 'POST', url: `/admin/v1/users/${userId}/delegations/${agent.id}/revoke`, headers: ADMIN });
+    expect(revoked.statusCode).toBe(204);
+    expect(await introspect(t, inspector, token)).toEqual({ active: false });
+    expect((await t.server.app.inject({ method: 'POST', url: `/admin/v1/users/${userId}/delegations/${agent.id}/revoke`, headers: ADMIN })).statusCode).toBe(404);
+    expect((await t.server.app.inject({ method: 'GET', url: '/admin/v1/users/usr_nobody/delegations', headers: ADMIN })).statusCode).toBe(404);
+    expect(roleAllows(['operator'], 'POST', '/users/:id/delegations/:agent_id/revoke')).toBe(true);
+    expect(roleAllows(['auditor'], 'POST', '/users/:id/delegations/:agent_id/revoke')).toBe(false);
+    expect(roleAllows(['auditor'], 'GET', '/users/:id/delegations')).toBe(true);
+    const record = (await auditOf(t)).filter((r) => r.event === 'delegation.revoked').pop();
+    expect(record).toMatchObject({ actor: 'admin:bootstrap', details: { user_id: userId, agent_id: agent.id } });
   });
 
   it('sends a person who is not signed in to the sign-in page', async () => {
