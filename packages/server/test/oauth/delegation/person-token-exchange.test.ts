@@ -222,6 +222,22 @@ describe('exchange of a person\'s token and its delegation (RFC 8693, RFC 7662)'
     expect(record).toMatchObject({ actor: 'admin:bootstrap', details: { user_id: userId, agent_id: agent.id } });
   });
 
+  it('lets the Cedar policies decide an exchange for a person, the person as context.subject', async () => {
+    t.clock.advance(1000);
+    const subject = await personToken();
+    const ctx = { actor: 'admin:bootstrap', sourceIp: '127.0.0.1', requestId: null };
+    await t.server.deps.policies.service.apply({ source: `@id("allow-list") permit (principal, action, resource);\n@id("no-acting-for-ada") forbid (principal, action == Action::"exchange_token", resource) when { context.subject == "${userId}" };`, replace: true }, ctx, null);
+    try {
+      const refused = await actFor(subject);
+      expect(refused.statusCode).toBe(400);
+      const denied = (await auditOf(t)).filter((r) => r.event === 'access_token.denied').pop();
+      expect(JSON.stringify(denied?.details['policy'])).toContain('no-acting-for-ada');
+    } finally {
+      await t.server.deps.policies.service.apply({ source: '@id("allow-list") permit (principal, action, resource);', replace: true }, ctx, null);
+    }
+    expect((await actFor(subject)).statusCode).toBe(200);
+  });
+
   it('sends a person who is not signed in to the sign-in page', async () => {
     const response = await t.server.app.inject({ method: 'GET', url: '/account/agents' });
     expect(response.statusCode).toBe(303);
