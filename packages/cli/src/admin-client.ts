@@ -16,6 +16,7 @@ import type {
   CertificatePage,
   CreateAgentRequest,
   CreateBindingRuleRequest,
+  DelegationList,
   AppliedPolicyChange,
   ApplyPoliciesRequest,
   CreatedAgent,
@@ -277,6 +278,16 @@ export class AdminClient {
 
   async resetUserTotp(id: string): Promise<User> {
     return this.#json('DELETE', `/users/${segment(id)}/totp`);
+  }
+
+  /** The agents acting for a person (RFC 8693 exchanges of their tokens), revoked ones included. */
+  async listUserDelegations(id: string): Promise<DelegationList> {
+    return this.#json('GET', `/users/${segment(id)}/delegations`);
+  }
+
+  /** Revokes an agent acting for a person, and every token it obtained for them. */
+  async revokeUserDelegation(id: string, agentId: string): Promise<void> {
+    await this.#send('POST', `/users/${segment(id)}/delegations/${segment(agentId)}/revoke`);
   }
 
   async listTrustedIssuers(): Promise<TrustedIssuerList> {

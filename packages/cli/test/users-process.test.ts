@@ -46,6 +46,12 @@ describe('agentauth users, against a real server process', () => {
     expect((await agentauth(server, ['users', 'set-password', user.id, '--password-stdin'], 'another long passphrase\n')).status).toBe(0);
     expect((await agentauth(server, ['users', 'reset-totp', user.id])).stdout).toMatch(/^totp: +not enrolled$/m);
     expect((await agentauth(server, ['users', 'list'])).stdout).toContain(user.id);
+    // No agent acts for them yet (docs/people.md, "Agents acting for you"): none to list or revoke.
+    expect(JSON.parse((await agentauth(server, ['users', 'agents', user.id, '--json'])).stdout)).toEqual({ items: [] });
+    expect((await agentauth(server, ['users', 'agents', user.id])).stdout).toMatch(/^AGENT +CLIENT +SCOPE +LAST USED +REVOKED/);
+    const revokeNone = await agentauth(server, ['users', 'revoke-agent', user.id, 'agt_nobody']);
+    expect(revokeNone.status).not.toBe(0);
+    expect(revokeNone.stderr).toContain('not_found');
 
     expect((await agentauth(server, ['users', 'delete', user.id])).status).not.toBe(0);
     expect((await agentauth(server, ['users', 'delete', user.id, '--yes'])).stdout).toBe(`deleted person ${user.id}\n`);

@@ -17,4 +17,5 @@ export type * from './admin/wire/signing-key.js';
 export type * from './admin/wire/stream.js';
 export type * from './admin/wire/token.js';
 export type * from './admin/wire/user.js';
+export type * from './admin/wire/delegation.js';
 export type * from './admin/wire/login-provider.js';

@@ -1,6 +1,6 @@
 import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from '../command.js';
-import type { CreateUserRequest, UpdateUserRequest, User } from '../admin-types.js';
+import type { CreateUserRequest, Delegation, UpdateUserRequest, User } from '../admin-types.js';
 import { renderFields, renderJson, renderTable, type Column } from '../output.js';
 import { checkId } from './agent-view.js';
 
@@ -188,9 +188,45 @@ const resetTotp: Command = {
   },
 };
 
+const DELEGATION_COLUMNS: Column<Delegation>[] = [
+  { header: 'AGENT', value: (d) => d.agent_id },
+  { header: 'CLIENT', value: (d) => d.client_id },
+  { header: 'SCOPE', value: (d) => d.scope },
+  { header: 'LAST USED', value: (d) => d.last_used_at },
+  { header: 'REVOKED', value: (d) => d.revoked_at ?? '' },
+];
+
+const agents: Command = {
+  name: 'users agents',
+  summary: 'list the agents acting for a person (token exchanges of their tokens), revoked ones included',
+  args: ['ID'],
+  synopsis: 'ID',
+  options: {},
+  async run(context) {
+    const list = await context.admin().listUserDelegations(checkId(context.args[0] ?? '', this.name));
+    context.io.stdout(context.json ? renderJson(list) : renderTable(DELEGATION_COLUMNS, list.items));
+    return EXIT_OK;
+  },
+};
+
+const revokeAgent: Command = {
+  name: 'users revoke-agent',
+  summary: 'revoke an agent acting for a person: its tokens for them are revoked, its exchanges refused until they authorize again',
+  args: ['ID', 'AGENT_ID'],
+  synopsis: 'ID AGENT_ID',
+  options: {},
+  async run(context) {
+    const id = checkId(context.args[0] ?? '', this.name);
+    const agentId = checkId(context.args[1] ?? '', this.name, 'AGENT_ID');
+    await context.admin().revokeUserDelegation(id, agentId);
+    context.io.stdout(context.json ? renderJson({ revoked: agentId, user_id: id }) : `agent ${agentId} no longer acts for ${id}\n`);
+    return EXIT_OK;
+  },
+};
+
 /** `agentauth users ...`: people, their roles on the admin API and their local accounts (docs/people.md). */
 export const usersGroup: CommandGroup = {
   name: 'users',
   summary: 'manage people: roles on the admin API, local passwords, TOTP',
-  commands: [create, list, view, update, statusCommand('suspend', 'suspend a person: no sign-in, their sessions end'), statusCommand('resume', 'resume a suspended, disabled or locked-out person'), statusCommand('disable', 'disable a person who left: no sign-in, their sessions end'), remove, setPassword, resetTotp],
+  commands: [create, list, view, update, statusCommand('suspend', 'suspend a person: no sign-in, their sessions end'), statusCommand('resume', 'resume a suspended, disabled or locked-out person'), statusCommand('disable', 'disable a person who left: no sign-in, their sessions end'), remove, setPassword, resetTotp, agents, revokeAgent],
 };

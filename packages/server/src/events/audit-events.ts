@@ -80,6 +80,9 @@ export const AUDIT_EVENTS = [
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
+  'delegation.created',
+  'delegation.resumed',
+  'delegation.revoked',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -40,6 +40,8 @@ import type { LoginProviderService } from '../people/login-provider-service.js';
 import type { UserService } from '../people/user-service.js';
 import { loginProviderRoutes } from './admin-login-provider-routes.js';
 import { userRoutes } from './admin-user-routes.js';
+import { delegationAdminRoutes } from './admin-delegation-routes.js';
+import type { Delegations } from '../oauth/delegation/delegations.js';
 
 /** Admin request bodies are at most 64 KiB: every input is bounded. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -78,6 +80,8 @@ export interface AdminAppOptions {
   limits?: FailureLimiter | undefined;
   /** People in the registry (docs/people.md); without it the user routes are absent. */
   users?: UserService | undefined;
+  /** Agents acting for people (docs/people.md); with `users`, their routes under `/users/{id}/delegations`. */
+  delegations?: Pick<Delegations, 'list' | 'revoke'> | undefined;
   /** Signed-in people by session cookie, their role deciding each route; without it, only bearer credentials. */
   authenticatePerson?: PersonAuthenticator | undefined;
   /** Upstream OpenID Connect providers (docs/people.md) and their redirect URIs; without it the routes are absent. */
@@ -199,7 +203,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

@@ -27,6 +27,7 @@ import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
+import { delegationRoutes } from '../http/delegation-routes.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -122,6 +123,7 @@ export async function wireHttp(deps: {
     clock: deps.admin.clock,
     random,
   });
+  await app.register(delegationRoutes, { delegations: oauth.delegations, sessions: deps.people.sessions, store: deps.registration.store, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,
@@ -134,6 +136,7 @@ export async function wireHttp(deps: {
     streams: deps.streams,
     limits: deps.limits?.admins,
     users: deps.people.users,
+    delegations: oauth.delegations,
     authenticatePerson: deps.people.authenticatePerson,
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,

@@ -28,6 +28,7 @@ import { CLIENT_METADATA_MAX_BYTES, CLIENT_METADATA_TIMEOUT_MS, ClientMetadataDo
 import { PublicClients } from '../oauth/authorization/public-clients.js';
 import { createGuardedFetch } from '../net/guarded-fetch.js';
 import { RemoteJwks } from '../net/remote-jwks.js';
+import { Delegations } from '../oauth/delegation/delegations.js';
 import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import type { OAuthRequest } from '../oauth/oauth-request.js';
@@ -109,6 +110,8 @@ export interface OAuth {
   consents: Consents;
   /** Public clients: registered (RFC 7591) or described by a Client ID Metadata Document. */
   publicClients: PublicClients;
+  /** Agents acting for people: their records, listed and revoked by the person (docs/people.md). */
+  delegations: Delegations;
 }
 
 /**
@@ -148,6 +151,9 @@ export function wireOAuth(deps: {
   const ownTokens = { issuer: config.issuer, keys, store, digester };
   // Managed API keys exchanged for tokens (docs/migration.md): the key authenticates its agent.
   const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store });
+  // Agents acting for people: an exchange of a person's token records the pair; revoking it cascades.
+  const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
+  const delegations = new Delegations(grantRevocation);
   const grants = new Map<string, GrantHandler>([
     [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })],
     [
@@ -159,6 +165,7 @@ export function wireOAuth(deps: {
         validators: [ownAccessTokenValidator(ownTokens), federatedSubjectTokenValidator({ verifier: federation.verifier, directory: agents.directory }), apiKeys.validator],
         own: ownTokens,
         agents: store,
+        delegations,
       }),
     ],
     [GRANT_JWT_BEARER, federation.grant],
@@ -180,7 +187,6 @@ export function wireOAuth(deps: {
     }),
   });
   // The authorization code and refresh token grants (docs/oauth.md).
-  const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
   const userTokenDeps: UserTokenDeps = {
     ...grantRevocation,
     issuer: config.issuer,
@@ -228,6 +234,7 @@ export function wireOAuth(deps: {
     keyOwnerAuth,
     consents: new Consents(grantRevocation),
     publicClients,
+    delegations,
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),

@@ -3,7 +3,7 @@ import type { UserRole } from '../store/ports/user-store.js';
 /**
  * What operators may change besides reading: the agents' lifecycle (create, update, suspend,
  * resume, disable), their credentials, enrolment and managed API keys, their certificates and tokens (rotate,
- * revoke). Keyed by method and the route's pattern as the admin API declares it.
+ * revoke), and an agent acting for a person (revoke). Keyed by method and the route's pattern as the admin API declares it.
  */
 const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /agents',
@@ -20,6 +20,7 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /agents/:id/certificates',
   'POST /certificates/:serial/revoke',
   'POST /tokens/:jti/revoke',
+  'POST /users/:id/delegations/:agent_id/revoke',
 ]);
 
 /** Unsafe requests that only read: verifying the audit chain changes nothing. */

@@ -5,8 +5,8 @@ import { UserError } from './user-error.js';
 /** Bounds of a person's fields: every input is bounded. */
 export const USER_LIMITS = Object.freeze({ emailMax: 254, nameMax: 200, groupsMax: 64, groupMax: 128 });
 
-/** Shape of a user id: `usr_` and base64url (loose on length, so ids from a test Random fit). */
-export const USER_ID_PATTERN = /^usr_[A-Za-z0-9_-]{1,64}$/;
+/** Shape of a user id (the one rule lives with the person's record). */
+export { USER_ID_PATTERN } from '../store/ports/user-store.js';
 
 /** A new user id: `usr_` + 22 base64url characters (128 random bits). */
 export function newUserId(random: Random): string {

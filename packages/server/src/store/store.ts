@@ -5,6 +5,7 @@ import type { AuditStore } from './ports/audit-store.js';
 import type { AuthorizationStore } from './ports/authorization-store.js';
 import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
+import type { DelegationStore } from './ports/delegation-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
@@ -42,7 +43,8 @@ export interface Store
     UserStore,
     LoginProviderStore,
     AuthorizationStore,
-    ApiKeyStore {
+    ApiKeyStore,
+    DelegationStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

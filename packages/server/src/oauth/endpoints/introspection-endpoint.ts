@@ -3,8 +3,7 @@ import type { CommitLog } from '../../audit/commit-log.js';
 import type { Clock } from '../../clock.js';
 import type { AuditInput } from '../../store/records.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
-import type { AgentStore } from '../../store/ports/agent-store.js';
-import type { TokenStore } from '../../store/ports/token-store.js';
+import type { LineageReader } from '../exchange/lineage-activity.js';
 import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import type { TokenDigester } from '../../tokens/token-digest.js';
@@ -16,7 +15,8 @@ import { isTokenActive } from './token-activity.js';
 export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
   keys: Pick<SigningKeyRing, 'publicKey'>;
-  store: Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>;
+  /** The store itself: a person's token is active only where it can read people (`LineageReader`). */
+  store: LineageReader;
   /** Recognises our tokens by the digest kept at issuance (`checkOwnAccessToken`). */
   digester: Pick<TokenDigester, 'matches'>;
   commitLog: Pick<CommitLog, 'commit'>;

@@ -141,6 +141,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
       throw alreadyAudited(onlyProof && constraint.replayError ? constraint.replayError() : invalidClient('single-use jti replayed'));
     }
     deps.onClientSeen?.(agent.id, now);
+    await outcome.afterCommit?.({ jti: claims.jti, scopes: outcome.scopes, audience: outcome.audience, issuedAt: iat * 1000, expiresAt: claims.exp * 1000 });
 
     const response: TokenResponse = { access_token: accessToken, token_type: constraint.tokenType, expires_in: outcome.ttl };
     if (claims.scope !== undefined) response.scope = claims.scope;

@@ -28,6 +28,8 @@ export interface Attenuation {
  *   (RFC 8693 §2.2.2). The server itself (the issuer) is never an exchange target: privileged
  *   `agentauth:*` powers are not delegable. Without either parameter: the subject token's audience,
  *   which must then be allowed to the actor. A per-task token (`task_id`) has exactly one audience.
+ *   A person's token (docs/people.md, "Agents acting for you") is narrowed within its own audience:
+ *   every target must also be one of the subject token's, since the person authorized that one.
  * - **scope** — every requested scope must be in the subject token and allowed to the actor, and
  *   never privileged, else `invalid_scope` (RFC 6749 §5.2). Without `scope`: the subject token's
  *   scopes the actor is allowed (RFC 6749 §3.3 default; the response says which), refused when none.
@@ -58,6 +60,14 @@ export function attenuate(input: {
     if (!actor.resources.includes(target)) {
       const named = requestedTargets.length > 0 ? `resource or audience ${quoted(target, 200)} is` : `the subject token's audience ${quoted(target, 200)} is`;
       throw invalidTarget(`${named} not one of the resources this client is registered for`, `target not allowed to the actor: ${target.slice(0, 200)}`);
+    }
+  }
+  // A person authorized one resource: an agent acting for them narrows within it, never moves to another.
+  if (subject.person !== undefined) {
+    for (const target of audience) {
+      if (!subject.audience.includes(target)) {
+        throw invalidTarget(`resource or audience ${quoted(target, 200)} is not the audience of the subject token: a person's token is narrowed, never moved to another resource`, `target beyond a person's token: ${target.slice(0, 200)}`);
+      }
     }
   }
   if (request.taskId !== undefined && audience.length !== 1) throw invalidTarget('task_id: a per-task token has exactly one audience (one resource or audience)', 'a per-task token has exactly one audience');

@@ -3,6 +3,10 @@ import { standingFault } from '../../agents/agent-standing.js';
 import type { AgentStanding } from '../../store/records.js';
 import type { AgentStore } from '../../store/ports/agent-store.js';
 import type { TokenState, TokenStore } from '../../store/ports/token-store.js';
+import type { DelegationStore } from '../../store/ports/delegation-store.js';
+import { isPersonId } from '../../store/ports/user-store.js';
+import { grantOfLineage } from '../authorization/grant-hash.js';
+import { personTokenFault, type DelegationHop, type PersonChainRoot } from './person-standing.js';
 
 /**
  * How many generations up a lineage walk goes at most: the largest `maxDelegationDepth` the config
@@ -11,12 +15,18 @@ import type { TokenState, TokenStore } from '../../store/ports/token-store.js';
  */
 export const LINEAGE_WALK_LIMIT = 11;
 
-/** What {@link checkLineage} reads: always the store itself, never a cache. */
-export type LineageReader = Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'>;
+/**
+ * What {@link checkLineage} reads: always the store itself, never a cache. Without
+ * `getPersonTokenStanding`, a token whose `sub` is a person is never active.
+ */
+export type LineageReader = Pick<TokenStore, 'getTokenState'> & Pick<AgentStore, 'getAgentStanding'> & Partial<Pick<DelegationStore, 'getPersonTokenStanding'>>;
 
 export type LineageVerdict =
-  /** `generation`: how many exchanges separate the token from its root (0 for a root token). */
-  | { active: true; generation: number }
+  /**
+   * `generation`: how many exchanges separate the token from its root (0 for a root token);
+   * `person`: for a person's token, the authorization at the root of its chain.
+   */
+  | { active: true; generation: number; person?: PersonChainRoot }
   | { active: false; reason: string };
 
 /**
@@ -26,6 +36,11 @@ export type LineageVerdict =
  * gone, not active, or revoked every token issued before that ancestor was). Walks `issued_tokens.parent_jti` up at most
  * {@link LINEAGE_WALK_LIMIT} generations. An ancestor record that is missing ends the walk: records
  * are pruned only after expiry, and an exchanged token never outlives its subject token.
+ *
+ * A token whose `sub` is a person (docs/people.md, "Agents acting for you") has a lineage that
+ * starts at an authorization (`grant:<id>`) and the public client it was given to, which are not
+ * agents: the person, the authorization and each agent's delegation from the person are checked
+ * instead (`personTokenFault`), and each agent that exchanged a token of the chain as above.
  *
  * Does NOT check the token's own `jti` revocation nor its `sub` agent: `isTokenActive` does.
  * `self` is the token's own state when the caller already read it (undefined: read here).
@@ -52,9 +67,15 @@ export async function checkLineage(
   };
 
   const iatMs = claims.iat * 1000;
-  if (claims.client_id !== claims.sub) {
+  const person = isPersonId(claims.sub);
+  /** The agents that exchanged a token of a person's chain, each of which must still act for the person. */
+  const hops: DelegationHop[] = [];
+  const own = self ?? (await store.getTokenState(claims.jti));
+  // A person's own token was obtained by the public client they authorized, not by an agent.
+  if (claims.client_id !== claims.sub && !(person && grantOfLineage(own.issued?.parentJti) !== undefined)) {
     const problem = await agentProblem(claims.client_id, iatMs);
     if (problem !== undefined) return { active: false, reason: problem };
+    if (person) hops.push({ agentId: claims.client_id, issuedAtMs: iatMs });
   }
   for (const actor of actorsOf(claims.act)) {
     // Actors from another issuer (a federated chain) are not agents of ours.
@@ -63,24 +84,36 @@ export async function checkLineage(
     if (problem !== undefined) return { active: false, reason: problem };
   }
 
-  const own = self ?? (await store.getTokenState(claims.jti));
   known(own);
   let parent = own.issued?.parentJti ?? null;
   let generation = 0;
+  let grantId: string | null = null;
   while (parent !== null) {
+    const grant = grantOfLineage(parent);
+    if (grant !== undefined) {
+      grantId = grant;
+      break;
+    }
     if (++generation > LINEAGE_WALK_LIMIT) return { active: false, reason: 'lineage too long' };
     const state = await store.getTokenState(parent);
     const { issued: ancestor, revoked } = state;
     if (revoked) return { active: false, reason: 'ancestor token revoked' };
     known(state);
     if (ancestor === undefined) break;
+    // A person's root token names its public client twice; the authorization stands for it.
+    const personRoot = person && grantOfLineage(ancestor.parentJti) !== undefined;
     for (const id of new Set([ancestor.agentId, ancestor.clientId])) {
+      if (personRoot || (person && id === claims.sub)) continue;
       const problem = await agentProblem(id, ancestor.issuedAt);
       if (problem !== undefined) return { active: false, reason: problem };
+      if (person && id === ancestor.clientId) hops.push({ agentId: id, issuedAtMs: ancestor.issuedAt });
     }
     parent = ancestor.parentJti;
   }
-  return { active: true, generation };
+  if (!person) return { active: true, generation };
+  if (store.getPersonTokenStanding === undefined) return { active: false, reason: 'a person\'s token, and people are not known here' };
+  const verdict = personTokenFault(claims.sub, await store.getPersonTokenStanding(claims.sub, grantId, hops.map((h) => h.agentId)), hops);
+  return 'fault' in verdict ? { active: false, reason: verdict.fault } : { active: true, generation, person: verdict.root };
 }
 
 /** The actors of an RFC 8693 §4.1 `act` claim, most recent first; bounded against hostile nesting. */

@@ -2,6 +2,7 @@ import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT, parseScope, type AccessTokenCl
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import { isTokenActive } from '../endpoints/token-activity.js';
 import type { LineageReader } from './lineage-activity.js';
+import type { PersonChainRoot } from './person-standing.js';
 import type { SubjectTokenValidator, SubjectTokenVerdict, ValidatedSubjectToken } from './subject-token-validator.js';
 import type { TokenDigester } from '../../tokens/token-digest.js';
 import { checkOwnAccessToken, PresentedToken } from '../own-access-token.js';
@@ -19,13 +20,13 @@ export async function verifyActiveOwnToken(
   deps: OwnAccessTokenValidatorDeps,
   token: PresentedToken,
   now: number,
-): Promise<{ ok: true; claims: AccessTokenClaims; generation: number } | { ok: false; reason: string }> {
+): Promise<{ ok: true; claims: AccessTokenClaims; generation: number; person?: PersonChainRoot } | { ok: false; reason: string }> {
   const { result: verified, state } = await checkOwnAccessToken(token, { issuer: deps.issuer, keys: deps.keys, nowMs: now, tokens: deps.store, digester: deps.digester });
   if (verified.status === 'expired') return { ok: false, reason: 'token expired' };
   if (verified.status === 'invalid') return { ok: false, reason: verified.reason };
   const activity = await isTokenActive(deps.store, verified.claims, state);
   if (!activity.active) return { ok: false, reason: activity.reason };
-  return { ok: true, claims: verified.claims, generation: activity.generation };
+  return { ok: true, claims: verified.claims, generation: activity.generation, ...(activity.person === undefined ? {} : { person: activity.person }) };
 }
 
 /**
@@ -34,7 +35,9 @@ export async function verifyActiveOwnToken(
  * only to route it; then checks everything: ours byte for byte (the digest kept at issuance, or
  * else the signature by a published key of ours; `checkOwnAccessToken`), `typ: at+jwt`,
  * our `iss`, within `nbf`/`exp`, not revoked, its agent active, and its whole lineage active
- * (`isTokenActive`).
+ * (`isTokenActive`). A person's token (from the authorization code flow, or exchanged from one) is
+ * active while the person is, the authorization stands and every agent in its chain still acts for
+ * the person; the validated token then names the authorization at its root (`person`).
  */
 export function ownAccessTokenValidator(deps: OwnAccessTokenValidatorDeps): SubjectTokenValidator {
   return {
@@ -46,7 +49,9 @@ export function ownAccessTokenValidator(deps: OwnAccessTokenValidatorDeps): Subj
       if (typeof presented.decoded === 'string' || presented.decoded.payload['iss'] !== deps.issuer) return { status: 'unrecognized' };
       const result = await verifyActiveOwnToken(deps, presented, context.now);
       if (!result.ok) return { status: 'invalid', reason: result.reason };
-      return { status: 'valid', token: fromClaims(result.claims, result.generation) };
+      const validated = fromClaims(result.claims, result.generation);
+      if (result.person !== undefined) validated.person = result.person;
+      return { status: 'valid', token: validated };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ActorClaim, ConfirmationClaim } from '@agentauth/protocol';
+import type { PersonChainRoot } from './person-standing.js';
 
 /**
  * A `subject_token` (RFC 8693 §2.1) once its validator has accepted it: the facts the exchange
@@ -7,7 +8,7 @@ import type { ActorClaim, ConfirmationClaim } from '@agentauth/protocol';
 export interface ValidatedSubjectToken {
   /** Who issued it: our issuer, or a trusted external issuer (federation). */
   issuer: string;
-  /** `sub` of the exchanged token (RFC 8693 §4.1: "sub stays the subject"). An agent id. */
+  /** `sub` of the exchanged token (RFC 8693 §4.1: "sub stays the subject"). An agent id, or a person's. */
   subject: string;
   /** The scopes it grants (RFC 8693 §2.1: the exchanged token may carry no more). */
   scopes: readonly string[];
@@ -32,6 +33,8 @@ export interface ValidatedSubjectToken {
   generation: number;
   /** Non-secret facts for the audit record (e.g. its `jti`). */
   auditDetails: Record<string, unknown>;
+  /** A person's token (ours only): the authorization at the root of its chain (docs/people.md, "Agents acting for you"). */
+  person?: PersonChainRoot;
 }
 
 export type SubjectTokenVerdict =

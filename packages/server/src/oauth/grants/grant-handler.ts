@@ -38,6 +38,12 @@ export interface GrantOutcome {
   replayClaims?: ReplayClaim[];
   /** Non-secret facts for the audit record. */
   auditDetails: Record<string, unknown>;
+  /**
+   * Runs once the token is committed, before it is returned (a delegation's record: docs/people.md,
+   * "Agents acting for you"). An `OAuthError` it throws refuses the request: the token is never
+   * returned, and it must have revoked the token itself if it stays issued.
+   */
+  afterCommit?: (token: { jti: string; scopes: readonly string[]; audience: readonly string[]; issuedAt: number; expiresAt: number }) => Promise<void>;
 }
 
 /** One grant type's logic (RFC 6749 §4.4, RFC 8693, RFC 7523 §2.1). Throws `OAuthError` to refuse. */

@@ -9,6 +9,7 @@ import { PresentedToken } from '../own-access-token.js';
 import { invalidRequest, OAuthError } from '../oauth-error.js';
 import type { GrantHandler, GrantOutcome } from './grant-handler.js';
 import { standingFault } from '../../agents/agent-standing.js';
+import type { Delegations } from '../delegation/delegations.js';
 
 export interface TokenExchangeGrantOptions {
   issuer: string;
@@ -22,6 +23,8 @@ export interface TokenExchangeGrantOptions {
   own: OwnAccessTokenValidatorDeps;
   /** Looks up the agent a requested `may_act` names. */
   agents: Pick<AgentStore, 'getAgentStanding'>;
+  /** Agents acting for people: without it, a person's token is never exchanged. */
+  delegations?: Pick<Delegations, 'admit' | 'recordUse'>;
 }
 
 /**
@@ -42,6 +45,11 @@ export interface TokenExchangeGrantOptions {
  *    is `access_token` (§2.2.1), and the audit record gets subject, actor chain, requested and
  *    granted scope and audience and the task id.
  *
+ * A person's token (from the authorization code flow, or exchanged from one) is exchanged by the
+ * same steps, narrowed within its own audience (`attenuate`), and only while the person has not
+ * revoked the actor (`Delegations.admit`: `invalid_request` otherwise); once committed, the
+ * exchange is recorded as the actor acting for the person (`Delegations.recordUse`).
+ *
  * Every refusal of a presented token or of the request itself is `invalid_request`, as RFC 8693
  * §2.2.2 requires ("if either the subject_token or actor_token are invalid for any reason, or are
  * unacceptable based on policy ... MUST be the invalid_request error code"); a target the actor may
@@ -49,7 +57,7 @@ export interface TokenExchangeGrantOptions {
  * §5.2). The private detail of every refusal names the subject, the actor and what was asked.
  */
 export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHandler {
-  return async ({ form, client, now }) => {
+  return async ({ form, client, now, request: httpRequest }) => {
     const actor = client.client.agent;
     let request: ExchangeRequest | undefined;
     let subject: ValidatedSubjectToken | undefined;
@@ -77,6 +85,12 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
       const generation = subject.generation + 1;
       if (generation > options.maxDelegationDepth || actDepth(act) > options.maxDelegationDepth) {
         throw invalidRequest(`delegation depth ${Math.max(generation, actDepth(act))} exceeds the limit of ${options.maxDelegationDepth}`);
+      }
+
+      const person = subject.person;
+      if (person !== undefined) {
+        if (options.delegations === undefined) throw invalidRequest('a person\'s token cannot be exchanged here');
+        await options.delegations.admit(person, actor.id);
       }
 
       const granted = attenuate({
@@ -126,6 +140,13 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
           ...(taskId === undefined ? {} : { task_id: taskId }),
         },
       };
+      if (person !== undefined && options.delegations !== undefined) {
+        const { delegations } = options;
+        const ctx = { actor: `agent:${actor.id}`, sourceIp: httpRequest.sourceIp, requestId: httpRequest.requestId };
+        outcome.afterCommit = (token) => delegations.recordUse(person, actor.id, { ...token, parentJti: subject?.lineageJti ?? null }, ctx);
+        outcome.auditDetails['user_id'] = person.userId;
+        outcome.auditDetails['grant_id'] = person.grantId;
+      }
       if (act !== undefined) outcome.act = act;
       if (mayAct !== undefined) outcome.mayAct = mayAct;
       if (taskId !== undefined) outcome.taskId = taskId;

@@ -2,6 +2,14 @@ import type { AuditInput } from '../records.js';
 
 /** All times are milliseconds since the epoch. */
 
+/** Shape of a person's id, `usr_...` (loose on length, so ids from a test Random fit); no agent or client id has it. */
+export const USER_ID_PATTERN = /^usr_[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether a token's `sub` names a person rather than an agent (docs/people.md). */
+export function isPersonId(id: string): boolean {
+  return USER_ID_PATTERN.test(id);
+}
+
 /** A person's roles on the admin API (docs/people.md, "Roles"). */
 export const USER_ROLES = ['admin', 'operator', 'auditor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];

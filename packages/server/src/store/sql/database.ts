@@ -2,6 +2,7 @@ import type { ApiKeyTables } from './api-key-tables.js';
 import type { AuditCheckpointTables } from './audit-checkpoint-tables.js';
 import type { AuthorizationTables } from './authorization-tables.js';
 import type { CaTables } from './ca-tables.js';
+import type { DelegationTables } from './delegation-tables.js';
 import type { EnrollmentTables } from './enrollment-tables.js';
 import type { FederationTables } from './federation-tables.js';
 import type { LoginProviderTables } from './login-provider-tables.js';
@@ -18,7 +19,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends ApiKeyTables, AuditCheckpointTables, AuthorizationTables, CaTables, EnrollmentTables, FederationTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends ApiKeyTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -25,6 +25,7 @@ import { sqlTokenStore } from './token-queries.js';
 import { sqlUserStore } from './user-queries.js';
 import { sqlLoginProviderStore } from './login-provider-queries.js';
 import { sqlAuthorizationStore } from './authorization-queries.js';
+import { sqlDelegationStore } from './delegation-queries.js';
 
 /** Options of `openStore`: `DatabaseOptions`, and whether to migrate first. */
 export interface OpenStoreOptions extends DatabaseOptions {
@@ -82,6 +83,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlLoginProviderStore(ctx),
       sqlAuthorizationStore(ctx),
       sqlApiKeyStore(ctx),
+      sqlDelegationStore(ctx),
     ),
     () => health.failed(),
   );
