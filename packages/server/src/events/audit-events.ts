@@ -79,6 +79,9 @@ export const AUDIT_EVENTS = [
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
+  'imported_key.imported',
+  'imported_key.revoked',
+  'imported_key.introspected',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

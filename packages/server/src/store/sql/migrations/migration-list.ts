@@ -19,6 +19,7 @@ import * as m0017 from './0017-people.js';
 import * as m0018 from './0018-login-providers.js';
 import * as m0019 from './0019-authorization-code.js';
 import * as m0021 from './0021-api-keys.js';
+import * as m0024 from './0024-imported-keys.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -45,6 +46,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0018-login-providers': m0018,
   '0019-authorization-code': m0019,
   '0021-api-keys': m0021,
+  '0024-imported-keys': m0024,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
