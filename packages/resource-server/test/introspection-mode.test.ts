@@ -39,9 +39,11 @@ afterAll(async () => {
   await server.close();
 });
 // The SDK signs its client assertions at `now`, and the server checks them on its own clock: each
-// test starts from the real time, so a slow machine never makes an assertion look stale.
+// test starts both from the real time, so a slow machine never makes an assertion look stale, nor
+// one signed now look issued in the future by a server whose clock stopped when it started.
 beforeEach(() => {
   now = Date.now();
+  server.clock.advance(Math.max(0, now - server.clock.now()));
 });
 
 describe('introspection mode (RFC 7662)', () => {
