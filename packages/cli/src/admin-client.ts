@@ -26,6 +26,8 @@ import type {
   ApiKeyList,
   CreatedApiKey,
   CreateApiKeyRequest,
+  ImportedKey,
+  ImportedKeyList,
   ImportCaRequest,
   IssuedCertificate,
   LeastPrivilegeQuery,
@@ -80,14 +82,17 @@ export class AdminApiError extends Error {
   readonly detail: string | undefined;
   /** With `policy_invalid`: Cedar's messages, each with its line and column in the source sent. */
   readonly problems: readonly PolicyProblem[];
+  /** With a refused key import: each line at fault, its member and the rule. */
+  readonly lines: readonly ImportLineProblem[];
 
-  constructor(status: number, code: string, title: string, detail: string | undefined, problems: readonly PolicyProblem[] = []) {
+  constructor(status: number, code: string, title: string, detail: string | undefined, problems: readonly PolicyProblem[] = [], lines: readonly ImportLineProblem[] = []) {
     super(detail === undefined ? `${title} (${code})` : `${title} (${code}): ${detail}`);
     this.status = status;
     this.code = code;
     this.title = title;
     this.detail = detail;
     this.problems = problems;
+    this.lines = lines;
   }
 }
 
@@ -380,6 +385,26 @@ export class AdminClient {
     return this.#json('POST', `/api-keys/${segment(id)}/revoke`, {});
   }
 
+  /** Imports third-party keys by digest, all or nothing (docs/migration.md); a refusal carries `lines`. */
+  async importKeys(keys: readonly Record<string, unknown>[]): Promise<ImportedKeyList> {
+    return this.#json('POST', '/imported-keys/import', { keys });
+  }
+
+  async listImportedKeys(agentId: string | undefined, limit: number | undefined): Promise<ImportedKeyList> {
+    const params = new URLSearchParams();
+    if (agentId !== undefined) params.set('agent_id', agentId);
+    if (limit !== undefined) params.set('limit', String(limit));
+    return this.#json('GET', `/imported-keys${queryString(params)}`);
+  }
+
+  async getImportedKey(id: string): Promise<ImportedKey> {
+    return this.#json('GET', `/imported-keys/${segment(id)}`);
+  }
+
+  async revokeImportedKey(id: string): Promise<ImportedKey> {
+    return this.#json('POST', `/imported-keys/${segment(id)}/revoke`, {});
+  }
+
   async getCa(): Promise<CertificateAuthority> {
     return this.#json('GET', '/ca');
   }
@@ -464,7 +489,25 @@ async function toAdminError(response: Response): Promise<AdminApiError> {
   const code = typeof problem.code === 'string' ? problem.code : 'unexpected_response';
   const title = typeof problem.title === 'string' ? problem.title : `HTTP ${response.status}`;
   const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
-  return new AdminApiError(response.status, code, title, detail, policyProblems(problem.problems));
+  return new AdminApiError(response.status, code, title, detail, policyProblems(problem.problems), importLines(problem.lines));
+}
+
+/** One line of a refused key import, as the server names it. */
+export interface ImportLineProblem {
+  line: number;
+  field: string | null;
+  message: string;
+}
+
+/** The `lines` member of a refused key import, each checked member by member. */
+function importLines(value: unknown): ImportLineProblem[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, 1000).flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const p = item as Record<string, unknown>;
+    if (typeof p['message'] !== 'string' || typeof p['line'] !== 'number' || !Number.isInteger(p['line'])) return [];
+    return [{ line: p['line'], field: typeof p['field'] === 'string' ? p['field'] : null, message: p['message'] }];
+  });
 }
 
 /** Most problems kept from one answer. */

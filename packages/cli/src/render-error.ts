@@ -3,6 +3,7 @@ import { OAuthClientError, UnexpectedResponseError } from '@agentauth/client';
 import { AdminApiError } from './admin-client.js';
 import { CommandFailedError, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE, ServerUnreachableError, UsageError } from './cli-errors.js';
 import { sanitizeLines } from './output.js';
+import { KeyFileError } from './key-import-files.js';
 import { locatedProblems, PolicySourceError, problemLine, type LocatedProblem } from './policy-files.js';
 
 /**
@@ -21,7 +22,7 @@ export interface ErrorReport {
   hint?: string;
   /** The command whose help to point to (usage errors). */
   usage?: string;
-  /** A refused policy file's problems, each located in the file. */
+  /** A refused policy or key import file's problems, each located in the file. */
   problems?: LocatedProblem[];
 }
 
@@ -38,6 +39,10 @@ export function describeError(error: unknown): ErrorReport {
     return { code: error.kind, message: sanitizeLines(error.message), status: null, exitCode: EXIT_UNREACHABLE, hint: unreachableHint(error) };
   }
   if (error instanceof PolicySourceError) return { ...describeError(error.refusal), problems: locatedProblems(error) };
+  if (error instanceof KeyFileError) {
+    if (error.refusal !== undefined) return { ...describeError(error.refusal), problems: error.problems };
+    return { code: 'usage', message: sanitizeLines(error.message), status: null, exitCode: EXIT_USAGE, problems: error.problems };
+  }
   if (error instanceof AdminApiError) {
     const detail = error.detail === undefined ? '' : `: ${error.detail}`;
     const report: ErrorReport = { code: error.code, message: sanitizeLines(`${error.title} (${error.code})${detail}`), status: error.status, exitCode: EXIT_FAILED };

@@ -33,6 +33,11 @@ export interface AuthorizationServerMetadata {
   tls_client_certificate_bound_access_tokens?: boolean;
   /** RFC 8705 §5: the endpoints to use with mutual TLS (a listener that requests client certificates). */
   mtls_endpoint_aliases?: MtlsEndpointAliases;
+  /**
+   * agentauth extension: where services ask about a key they hold by its SHA-256, an imported
+   * third-party key (docs/migration.md), with the introspection endpoint's client authentication.
+   */
+  key_digest_introspection_endpoint?: string;
   [extension: string]: unknown;
 }
 

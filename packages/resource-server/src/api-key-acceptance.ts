@@ -2,6 +2,7 @@ import { API_KEY_PREFIX, apiKeyFormatFault, parseScope, TOKEN_TYPE_API_KEY } fro
 import { AccessTokenError } from './errors.js';
 import { IntrospectionClient } from './introspection-client.js';
 import type { IssuerKeys } from './issuer-keys.js';
+import { migrationWindowHeaders, type MigrationWindow } from './migration-window.js';
 import { toPrincipal, type Principal } from './principal.js';
 import type { ServiceCredentials } from './service-credentials.js';
 import { VerificationError } from './verification-error.js';
@@ -11,13 +12,9 @@ import type { VerifiedAccessTokenClaims } from './verify-access-token.js';
  * Accepting managed API keys directly during a migration window (docs/migration.md): an explicit
  * opt-in, with the dates callers are told.
  */
-export interface ApiKeyAcceptanceOptions {
+export interface ApiKeyAcceptanceOptions extends MigrationWindow {
   /** This service's client credentials; it needs `agentauth:introspect`. */
   credentials: ServiceCredentials;
-  /** Since when keys are deprecated here: the RFC 9745 `Deprecation` header. */
-  deprecatedSince: Date;
-  /** When keys stop working here: the RFC 8594 `Sunset` header. */
-  sunset: Date;
   /** Longest time an answer is reused, ms, 0 to 60 000. Default 30 000. */
   cacheMs?: number;
   timeoutMs?: number;
@@ -45,12 +42,8 @@ export class ApiKeyAcceptance {
     options: ApiKeyAcceptanceOptions,
     private readonly context: { issuer: string; resource: string; keys: IssuerKeys; fetch: typeof fetch; now: () => number },
   ) {
-    const valid = (date: unknown) => date instanceof Date && !Number.isNaN(date.getTime());
-    if (!valid(options.deprecatedSince) || !valid(options.sunset)) throw new TypeError('apiKeys.deprecatedSince and apiKeys.sunset must be valid Dates');
-    if (options.sunset.getTime() < options.deprecatedSince.getTime()) throw new TypeError('apiKeys.sunset must not precede apiKeys.deprecatedSince');
+    this.headers = migrationWindowHeaders(options, 'apiKeys');
     this.client = new IntrospectionClient({ credentials: options.credentials, ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }, context);
-    // RFC 9745 §2.1: an RFC 9651 Date, `@` and seconds; RFC 8594 §3: an HTTP-date.
-    this.headers = Object.freeze({ deprecation: `@${Math.floor(options.deprecatedSince.getTime() / 1000)}`, sunset: options.sunset.toUTCString() });
   }
 
   /** Verifies a key-shaped credential. Throws `VerificationError` or `AccessTokenError` as token checks do. */
@@ -66,6 +59,6 @@ export class ApiKeyAcceptance {
     const scopes = answer.scope === undefined ? [] : typeof answer.scope === 'string' ? parseScope(answer.scope) : undefined;
     if (scopes === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
     const claims = { iss: answer.iss, sub: answer.sub, client_id: answer.client_id, aud: audiences, exp: answer.exp, iat: answer.iat, jti: answer['key_id'], ...(answer.scope === undefined ? {} : { scope: answer.scope }) };
-    return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], headers: this.headers } };
+    return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], kind: 'managed', headers: this.headers } };
   }
 }

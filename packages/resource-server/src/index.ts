@@ -41,6 +41,8 @@ export type { RequestHeaders } from './request-credentials.js';
 export { IssuerKeys, type IssuerKeysOptions } from './issuer-keys.js';
 export { DEFAULT_INTROSPECTION_CACHE_MS, type IntrospectionOptions } from './introspection-client.js';
 export type { ApiKeyAcceptanceOptions } from './api-key-acceptance.js';
+export type { LegacyKeyAcceptanceOptions } from './legacy-key-acceptance.js';
+export type { MigrationWindow } from './migration-window.js';
 export type { ServiceCredentials } from './service-credentials.js';
 export {
   DEFAULT_REVOCATION_MAX_ENTRIES,

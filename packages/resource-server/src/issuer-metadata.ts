@@ -7,6 +7,8 @@ export interface IssuerMetadata {
   jwks_uri: string;
   token_endpoint: string | undefined;
   introspection_endpoint: string | undefined;
+  /** agentauth extension: where a service asks about a key it holds by its SHA-256 (imported keys). */
+  key_digest_introspection_endpoint: string | undefined;
   /** Access-token algorithms the server signs with, within our allow-list (never `none` or HMAC). */
   accessTokenAlgorithms: SigningAlg[];
 }
@@ -35,7 +37,7 @@ export async function fetchIssuerMetadata(issuer: string, init: { fetch: typeof 
   const { body } = await fetchJson(authorizationServerMetadataUrl(issuer), init);
   if (body.issuer !== issuer) throw new Error('metadata issuer does not match the configured issuer (RFC 8414 §3.3)');
   if (!isAllowedUrl(body.jwks_uri)) throw new Error('metadata jwks_uri is missing or not an https URL');
-  for (const name of ['token_endpoint', 'introspection_endpoint'] as const) {
+  for (const name of ['token_endpoint', 'introspection_endpoint', 'key_digest_introspection_endpoint'] as const) {
     if (body[name] !== undefined && !isAllowedUrl(body[name])) throw new Error(`metadata ${name} is not an https URL`);
   }
   const advertised = body.access_token_signing_alg_values_supported;
@@ -46,6 +48,7 @@ export async function fetchIssuerMetadata(issuer: string, init: { fetch: typeof 
     jwks_uri: body.jwks_uri,
     token_endpoint: body.token_endpoint as string | undefined,
     introspection_endpoint: body.introspection_endpoint as string | undefined,
+    key_digest_introspection_endpoint: body.key_digest_introspection_endpoint as string | undefined,
     accessTokenAlgorithms,
   };
 }

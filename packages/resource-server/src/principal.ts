@@ -24,10 +24,12 @@ export interface Principal {
   /** Every claim of the token (or of the introspection response). */
   claims: Readonly<VerifiedAccessTokenClaims>;
   /**
-   * Set only when a managed API key authenticated the request (the `apiKeys` option, during a
-   * migration window): its id, and the `Deprecation` and `Sunset` headers to send with the answer.
+   * Set only when an API key authenticated the request during a migration window: a managed key
+   * (`aak_`, the `apiKeys` option) or a third-party key imported by digest (the `legacyKeys`
+   * option); its id (`ak_...` or `ik_...`), which kind, and the `Deprecation` and `Sunset`
+   * headers to send with the answer (every adapter does).
    */
-  apiKey?: { id: string; headers: Readonly<Record<string, string>> };
+  apiKey?: { id: string; kind: 'managed' | 'imported'; headers: Readonly<Record<string, string>> };
 }
 
 /** One actor of a delegation chain: an RFC 8693 §4.1 `act` object without the prior actors nested in it. */

@@ -11,6 +11,7 @@ import { AccessTokenError } from './errors.js';
 import { errorResponse, type ErrorResponse } from './error-response.js';
 import { IntrospectionClient, type IntrospectionOptions } from './introspection-client.js';
 import { ApiKeyAcceptance, looksLikeApiKey, type ApiKeyAcceptanceOptions } from './api-key-acceptance.js';
+import { LegacyKeyAcceptance, type LegacyKeyAcceptanceOptions } from './legacy-key-acceptance.js';
 import { verifyIntrospected } from './introspected-token.js';
 import { isAllowedUrl } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
@@ -42,6 +43,12 @@ export interface ResourceServerOptions {
    * checked offline, then introspected; the principal carries `apiKey`. Off unless given.
    */
   apiKeys?: ApiKeyAcceptanceOptions;
+  /**
+   * Accept the third-party keys this service took before agentauth, imported there by SHA-256,
+   * during a migration window (docs/migration.md): the digest is computed here, so the key never
+   * leaves the service, and asked about at the server; the principal carries `apiKey`. Off unless given.
+   */
+  legacyKeys?: LegacyKeyAcceptanceOptions;
   /** Fine-grained decisions from the server's AuthZEN PDP: enables {@link ResourceServer.authorize}. */
   authorization?: AuthorizationOptions;
   /** Tolerance for `exp`/`nbf`/`iat`, seconds, 0 to 300. Default 5. */
@@ -180,6 +187,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const keys = new IssuerKeys({ issuer, fetch: fetchImpl, now, ...options.keys, ...(options.onError ? { onError: options.onError } : {}) });
   const introspection = options.introspection === undefined ? undefined : new IntrospectionClient(options.introspection, { issuer, keys, fetch: fetchImpl, now });
   const keyAcceptance = options.apiKeys === undefined ? undefined : new ApiKeyAcceptance(options.apiKeys, { issuer, resource, keys, fetch: fetchImpl, now });
+  const legacyKeys = options.legacyKeys === undefined ? undefined : new LegacyKeyAcceptance(options.legacyKeys, { issuer, resource, keys, fetch: fetchImpl, now });
   const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   const dpopAlgorithms = [...(options.dpop?.algorithms ?? DEFAULT_DPOP_ALGS)];
@@ -281,6 +289,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     try {
       if (keyAcceptance !== undefined && scheme === 'Bearer' && looksLikeApiKey(token)) {
         principal = await keyAcceptance.verify(token);
+      } else if (legacyKeys !== undefined && scheme === 'Bearer' && legacyKeys.matches(token)) {
+        principal = await legacyKeys.verify(token);
       } else if (introspection !== undefined) {
         const answer = await introspection.introspect(token);
         principal = verifyIntrospected(answer, { issuer, resource, nowMs: now(), skew, binding: presented });

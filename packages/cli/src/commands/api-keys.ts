@@ -1,4 +1,5 @@
-import type { ApiKey } from '../admin-types.js';
+import type { ApiKey, ImportedKey } from '../admin-types.js';
+import { importRefusal, readImportFile } from '../key-import-files.js';
 import { EXIT_OK, UsageError } from '../cli-errors.js';
 import type { Command, CommandContext, CommandGroup } from '../command.js';
 import { renderFields, renderJson, renderTable } from '../output.js';
@@ -26,6 +27,50 @@ function fields(key: ApiKey): [string, unknown][] {
     ['last used', key.usage.last_used_at],
     ['sources', key.usage.source_addresses],
   ];
+}
+
+/** The handle of an imported key, as opposed to a managed key's `ak_`. */
+const IMPORTED_PREFIX = 'ik_';
+
+function importedFields(key: ImportedKey): [string, unknown][] {
+  return [
+    ['id', key.id],
+    ['agent', key.agent_id],
+    ['owner', key.owner],
+    ['status', key.status],
+    ['scopes', key.scopes],
+    ['resources', key.resources],
+    ['labels', key.labels],
+    ['imported', key.imported_at],
+    ['expires', key.expires_at],
+    ['revoked', key.revoked_at],
+    ['uses', key.usage.count],
+    ['last used', key.usage.last_used_at],
+    ['sources', key.usage.source_addresses],
+  ];
+}
+
+/** Imported keys as a table, or JSON `{ items }`. */
+function printImported(context: CommandContext, items: ImportedKey[]): number {
+  if (context.json) {
+    context.io.stdout(renderJson({ items }));
+    return EXIT_OK;
+  }
+  context.io.stdout(
+    renderTable<ImportedKey>(
+      [
+        { header: 'ID', value: (k) => k.id },
+        { header: 'AGENT', value: (k) => k.agent_id },
+        { header: 'OWNER', value: (k) => k.owner },
+        { header: 'STATUS', value: (k) => k.status },
+        { header: 'EXPIRES', value: (k) => k.expires_at },
+        { header: 'USES', value: (k) => k.usage.count },
+        { header: 'LAST USED', value: (k) => k.usage.last_used_at },
+      ],
+      items,
+    ),
+  );
+  return EXIT_OK;
 }
 
 /** The key on stdout (for `$(...)`), what it is on stderr: it is shown only this once. */
@@ -71,14 +116,17 @@ const list: Command = {
   name: 'api-keys list',
   summary: 'list managed API keys with their usage, of one agent or all',
   args: [],
-  synopsis: '[--agent AGENT] [--limit N]',
+  synopsis: '[--imported] [--agent AGENT] [--limit N]',
   options: {
+    imported: { type: 'boolean', description: 'list the third-party keys imported by digest instead' },
     agent: { type: 'string', placeholder: 'AGENT', description: 'only this agent\'s keys' },
     limit: { type: 'string', placeholder: 'N', description: 'at most N keys, 1-500 (default 100)' },
   },
   async run(context) {
     const agent = context.flags.string('agent');
-    const page = await context.admin().listApiKeys(agent === undefined ? undefined : checkId(agent, this.name, '--agent'), context.flags.int('limit', 1, 500));
+    const agentId = agent === undefined ? undefined : checkId(agent, this.name, '--agent');
+    if (context.flags.has('imported')) return printImported(context, (await context.admin().listImportedKeys(agentId, context.flags.int('limit', 1, 500))).items);
+    const page = await context.admin().listApiKeys(agentId, context.flags.int('limit', 1, 500));
     if (context.json) {
       context.io.stdout(renderJson(page));
       return EXIT_OK;
@@ -103,12 +151,18 @@ const list: Command = {
 
 const show: Command = {
   name: 'api-keys show',
-  summary: 'show one managed API key and its usage (never the key)',
+  summary: 'show one managed (ak_) or imported (ik_) key and its usage (never the key)',
   args: ['ID'],
   synopsis: 'ID',
   options: {},
   async run(context) {
-    const key = await context.admin().getApiKey(checkId(context.args[0] ?? '', this.name));
+    const id = checkId(context.args[0] ?? '', this.name);
+    if (id.startsWith(IMPORTED_PREFIX)) {
+      const imported = await context.admin().getImportedKey(id);
+      context.io.stdout(context.json ? renderJson(imported) : renderFields(importedFields(imported)));
+      return EXIT_OK;
+    }
+    const key = await context.admin().getApiKey(id);
     context.io.stdout(context.json ? renderJson(key) : renderFields(fields(key)));
     return EXIT_OK;
   },
@@ -133,21 +187,46 @@ const rotate: Command = {
 
 const revoke: Command = {
   name: 'api-keys revoke',
-  summary: 'revoke a managed API key at once',
+  summary: 'revoke a managed (ak_) or imported (ik_) key at once',
   args: ['ID'],
   synopsis: 'ID',
   options: {},
   async run(context) {
-    const key = await context.admin().revokeApiKey(checkId(context.args[0] ?? '', this.name));
+    const id = checkId(context.args[0] ?? '', this.name);
+    const key = id.startsWith(IMPORTED_PREFIX) ? await context.admin().revokeImportedKey(id) : await context.admin().revokeApiKey(id);
     if (context.json) context.io.stdout(renderJson(key));
     else context.io.stderr(`revoked ${key.id} of ${key.agent_id}\n`);
     return EXIT_OK;
   },
 };
 
-/** `agentauth api-keys ...`: managed API keys, the bridge off static keys (docs/migration.md). */
+const importKeys: Command = {
+  name: 'api-keys import',
+  summary: 'import the third-party keys your services accept, by SHA-256 digest only, all or nothing',
+  args: ['FILE'],
+  synopsis: 'FILE [--format jsonl|csv]',
+  options: {
+    format: { type: 'string', placeholder: 'FORMAT', description: 'jsonl (one JSON object a line) or csv (a header row); default by the file name: .csv is CSV' },
+  },
+  async run(context) {
+    const file = context.args[0] ?? '';
+    const format = context.flags.string('format');
+    if (format !== undefined && format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv', this.name);
+    const lines = await readImportFile(file, format);
+    let imported: ImportedKey[];
+    try {
+      imported = (await context.admin().importKeys(lines)).items;
+    } catch (error) {
+      throw importRefusal(file, error);
+    }
+    if (!context.json) context.io.stderr(`imported ${imported.length} key${imported.length === 1 ? '' : 's'} by digest; services ask about them at POST /introspect/key-digest.\n`);
+    return printImported(context, imported);
+  },
+};
+
+/** `agentauth api-keys ...`: managed API keys and imported ones, the bridge off static keys (docs/migration.md). */
 export const apiKeysGroup: CommandGroup = {
   name: 'api-keys',
-  summary: 'managed API keys: create, list, show, rotate, revoke (docs/migration.md)',
-  commands: [create, list, show, rotate, revoke],
+  summary: 'managed API keys: create, list, show, rotate, revoke; import existing keys by digest (docs/migration.md)',
+  commands: [create, list, show, rotate, revoke, importKeys],
 };

@@ -5,6 +5,7 @@ import type { PrincipalCheck } from '../principal-checks.js';
 import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { migrationHeaders } from './migration-headers.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
 export type { OnRefused } from './refusal-hook.js';
 
@@ -41,7 +42,8 @@ export function expressProtectedResourceMetadata(rs: ResourceServer): RequestHan
 /**
  * Middleware that verifies the request (see `createResourceServer`) and stores the principal in
  * `res.locals.agentauth` (read it with {@link principalOf}), or answers 401/403/503 with the
- * RFC 6750 / RFC 9449 headers. Unexpected errors go to `next(error)`.
+ * RFC 6750 / RFC 9449 headers. Unexpected errors go to `next(error)`. A request a managed key
+ * authenticated gets its `Deprecation` and `Sunset` headers on the answer.
  */
 export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOptions = {}): RequestHandler {
   checkRouteAuthorization(options.authorize);
@@ -62,6 +64,8 @@ export function expressAgentAuth(rs: ResourceServer, options: ExpressAdapterOpti
       .then(
       (principal) => {
         (res.locals as { agentauth?: Principal }).agentauth = principal;
+        // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset.
+        res.set(migrationHeaders(principal));
         next();
       },
       (error: unknown) => {

@@ -6,6 +6,7 @@ import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from
 import type { ResourceServer } from '../resource-server.js';
 import type { VerificationError } from '../verification-error.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { migrationHeaders } from './migration-headers.js';
 import { reportRefusal, type OnRefused } from './refusal-hook.js';
 export type { OnRefused } from './refusal-hook.js';
 
@@ -67,7 +68,7 @@ export function fastifyAgentAuth(rs: ResourceServer, options: FastifyAdapterOpti
         { checks: options.checks ?? [] },
       );
       // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset.
-      if (request.agentauth.apiKey !== undefined) void reply.headers(request.agentauth.apiKey.headers);
+      void reply.headers(migrationHeaders(request.agentauth));
       if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, request, request.agentauth);
     } catch (error) {
       const answer = rs.errorResponse(error);

@@ -4,6 +4,7 @@ import type { Principal } from '../principal.js';
 import type { PrincipalCheck } from '../principal-checks.js';
 import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
+import { withMigrationHeaders } from './migration-headers.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
 export type { OnRefused } from './refusal-hook.js';
 
@@ -38,7 +39,8 @@ export function protectedResourceMetadataResponse(rs: ResourceServer): Response 
  * Wraps a plain fetch handler `(Request) => Response` (Deno, Bun, workers, MCP servers): `GET` of
  * the RFC 9728 metadata path is answered with the metadata; every other request is verified
  * first, refused with the RFC 6750 / RFC 9449 answer, or handed to `handler` with its principal.
- * Anything that is not a verification failure propagates (it is a bug, not a bad token).
+ * Anything that is not a verification failure propagates (it is a bug, not a bad token). The
+ * answer to a request a managed key authenticated carries its `Deprecation` and `Sunset` headers.
  */
 export function withAgentAuth(
   rs: ResourceServer,
@@ -58,6 +60,7 @@ export function withAgentAuth(
       reportRefusal(options.onRefused ?? debugRefusal, error, request);
       return toWebResponse(answer);
     }
-    return handler(request, principal);
+    // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset.
+    return withMigrationHeaders(await handler(request, principal), principal);
   };
 }

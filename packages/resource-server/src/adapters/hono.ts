@@ -5,6 +5,7 @@ import type { PrincipalCheck } from '../principal-checks.js';
 import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from '../node/socket-peer-certificate.js';
+import { withMigrationHeaders } from './migration-headers.js';
 import { debugRefusal, reportRefusal, type OnRefused } from './refusal-hook.js';
 export type { OnRefused } from './refusal-hook.js';
 
@@ -42,7 +43,8 @@ export function honoProtectedResourceMetadata(rs: ResourceServer): Handler {
 
 /**
  * Middleware that verifies the request (see `createResourceServer`) and sets
- * `c.get('agentauth')`, or answers 401/403/503 with the RFC 6750 / RFC 9449 headers.
+ * `c.get('agentauth')`, or answers 401/403/503 with the RFC 6750 / RFC 9449 headers. A request a
+ * managed key authenticated gets its `Deprecation` and `Sunset` headers on the answer.
  */
 export function honoAgentAuth(rs: ResourceServer, options: HonoAdapterOptions = {}): MiddlewareHandler<{ Variables: AgentAuthVariables }> {
   checkRouteAuthorization(options.authorize);
@@ -59,6 +61,9 @@ export function honoAgentAuth(rs: ResourceServer, options: HonoAdapterOptions = 
     }
     c.set('agentauth', principal);
     await next();
+    // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset, set on
+    // the final answer so a handler returning its own `Response` carries them too.
+    if (principal.apiKey !== undefined) c.res = withMigrationHeaders(c.res, principal);
     return undefined;
   };
 }

@@ -5,6 +5,7 @@ import type { PrincipalCheck } from '../principal-checks.js';
 import { authorizeRoute, checkRouteAuthorization, type RouteAuthorization } from '../route-authorization.js';
 import type { ResourceServer } from '../resource-server.js';
 import { socketPeerCertificate } from './socket-peer-certificate.js';
+import { migrationHeaders } from '../adapters/migration-headers.js';
 import { debugRefusal, reportRefusal, type OnRefused } from '../adapters/refusal-hook.js';
 
 /** Options of {@link nodeAgentAuth}. */
@@ -27,7 +28,8 @@ export interface NodeHttpAdapterOptions {
  * For a plain `node:http` / `node:https` server (or anything built on it, such as an MCP
  * streamable HTTP transport): answers `GET` of the RFC 9728 metadata path, verifies every other
  * request, and resolves to the principal, or to undefined after writing the refusal (401/403/503
- * with the RFC 6750 / RFC 9449 headers), in which case the caller stops.
+ * with the RFC 6750 / RFC 9449 headers), in which case the caller stops. For a request a managed
+ * key authenticated, the `Deprecation` and `Sunset` headers are already set on `res`.
  */
 export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<Principal | undefined> {
   checkRouteAuthorization(options.authorize);
@@ -48,6 +50,9 @@ export function nodeAgentAuth(rs: ResourceServer, options: NodeHttpAdapterOption
         { checks: options.checks ?? [] },
       );
       if (options.authorize !== undefined) await authorizeRoute(rs, options.authorize, req, principal);
+      // A managed key during its migration window: RFC 9745 Deprecation and RFC 8594 Sunset, set
+      // now so whatever the caller writes next carries them.
+      for (const [name, value] of Object.entries(migrationHeaders(principal))) res.setHeader(name, value);
       return principal;
     } catch (error) {
       const answer = rs.errorResponse(error);

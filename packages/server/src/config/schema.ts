@@ -110,7 +110,7 @@ const ALL_SETTINGS = [
     type: integer({ min: 3600, max: 366 * DAY, unit: 'seconds' }),
     default: { value: 90 * DAY },
     defaultDoc: '`7776000` (90 days)',
-    description: 'Longest lifetime of a managed API key (docs/migration.md); every key expires within it.',
+    description: 'Longest lifetime of a managed API key, and of an imported key from its import (docs/migration.md); every key expires within it.',
   }),
   setting('defaultResource', {
     type: resourceIndicator(),

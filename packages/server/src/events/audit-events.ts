@@ -83,6 +83,9 @@ export const AUDIT_EVENTS = [
   'delegation.created',
   'delegation.resumed',
   'delegation.revoked',
+  'imported_key.imported',
+  'imported_key.revoked',
+  'imported_key.introspected',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

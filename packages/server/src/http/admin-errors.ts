@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { AgentError } from '../agents/agent-error.js';
+import { KeyImportError } from '../imported-keys/key-import-error.js';
 import { FederationError } from '../federation/federation-error.js';
 import { UserError } from '../people/user-error.js';
 import { PolicyError } from '../policy/policy-error.js';
@@ -89,6 +90,7 @@ export function adminRefusalOf(error: unknown, request: FastifyRequest, deps: { 
   if (error instanceof AdminProblem) return refusal(error.code, error.detail, error.headers);
   if (error instanceof AgentError && error.auditDetail !== undefined) return { ...refusal(problemCodeOf(error.code), error.message), auditDetail: error.auditDetail };
   if (error instanceof AgentError || error instanceof FederationError || error instanceof UserError) return refusal(problemCodeOf(error.code), error.message);
+  if (error instanceof KeyImportError) return { code: 'validation_failed', detail: error.message, headers: {}, extensions: { lines: error.lines } };
   if (error instanceof PolicyError) {
     const problems = error.problems.slice(0, MAX_POLICY_PROBLEMS).map((p) => ({ policy_id: p.policyId, line: p.line, column: p.column, message: p.message.slice(0, 1000) }));
     return { code: error.code, detail: error.message, headers: {}, ...(problems.length > 0 ? { extensions: { problems } } : {}) };

@@ -11,6 +11,8 @@ export type OAuthHandler = (request: OAuthRequest) => Promise<OAuthResponse>;
 export interface PublicAppOptions {
   token: OAuthHandler;
   introspect: OAuthHandler;
+  /** Imported third-party keys asked about by their SHA-256 (docs/migration.md). */
+  keyDigestIntrospect: OAuthHandler;
   revoke: OAuthHandler;
   metadata: AuthorizationServerMetadata;
   jwks: () => { keys: JWK[] };
@@ -52,6 +54,7 @@ export async function publicApp(app: FastifyInstance, options: PublicAppOptions)
     });
   route(ENDPOINT_PATHS.token, options.token);
   route(ENDPOINT_PATHS.introspection, options.introspect);
+  route(ENDPOINT_PATHS.keyDigestIntrospection, options.keyDigestIntrospect);
   route(ENDPOINT_PATHS.revocation, options.revoke);
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -25,6 +25,7 @@ import { wireAuthZen, type AuthZen } from './wire-authzen.js';
 import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
 import { ApiKeyService } from '../api-keys/api-key-service.js';
+import { ImportedKeyService } from '../imported-keys/imported-key-service.js';
 import { wireRevocationListeners } from './wire-events.js';
 import { wireFederation, wireRemoteJwks } from './wire-federation.js';
 import { wireHttp } from './wire-http.js';
@@ -94,6 +95,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     const apiKeys = new ApiKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
+    const importedKeys = new ImportedKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
     // Before the HTTP surfaces, so its shutdown checkpoint is signed after they have stopped.
     wireAuditCheckpoints({ config, clock, logger, store, keys, audit, lifecycle });
     // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
@@ -119,6 +121,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       agents: agents.service,
       enrollment,
       apiKeys,
+      importedKeys,
       federation: federation.service,
       commitLog,
       limits: singleUse.limits,

@@ -6,6 +6,7 @@ import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
+import type { ImportedKeyService } from '../imported-keys/imported-key-service.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
 import { authzenRoutes, type AuthZenRoutesOptions } from '../http/authzen-routes.js';
@@ -64,6 +65,8 @@ export async function wireHttp(deps: {
   enrollment: EnrollmentService;
   /** Managed API keys (docs/migration.md). */
   apiKeys: ApiKeyService;
+  /** Third-party keys imported by digest (docs/migration.md). */
+  importedKeys: ImportedKeyService;
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
@@ -133,6 +136,7 @@ export async function wireHttp(deps: {
     ca,
     enrollment: deps.enrollment,
     apiKeys: deps.apiKeys,
+    importedKeys: deps.importedKeys,
     streams: deps.streams,
     limits: deps.limits?.admins,
     users: deps.people.users,

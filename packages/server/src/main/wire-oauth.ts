@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { federatedSubjectTokenValidator } from '../federation/federated-subject-token-validator.js';
 import { apiKeyExchange } from '../api-keys/api-key-exchange.js';
 import { apiKeyIntrospection } from '../api-keys/api-key-introspection.js';
+import { handleKeyDigestIntrospection } from '../imported-keys/key-digest-introspection.js';
 import type { PublicAppOptions } from '../http/public-app.js';
 import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
 import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from '../limits/authentication-limits.js';
@@ -238,6 +239,7 @@ export function wireOAuth(deps: {
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),
+      keyDigestIntrospect: (request) => handleKeyDigestIntrospection({ ...clientAuth, clock, store, commitLog }, request),
       revoke: (request) => handleRevocationRequest(revocationDeps, request),
       metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg), mtls),
       jwks: () => keys.jwks(),

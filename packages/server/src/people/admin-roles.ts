@@ -17,6 +17,8 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /agents/:id/api-keys',
   'POST /api-keys/:key_id/rotate',
   'POST /api-keys/:key_id/revoke',
+  'POST /imported-keys/import',
+  'POST /imported-keys/:key_id/revoke',
   'POST /agents/:id/certificates',
   'POST /certificates/:serial/revoke',
   'POST /tokens/:jti/revoke',

@@ -9,6 +9,7 @@ import type { DelegationStore } from './ports/delegation-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
+import type { ImportedKeyStore } from './ports/imported-key-store.js';
 import type { LoginProviderStore } from './ports/login-provider-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
@@ -44,7 +45,8 @@ export interface Store
     LoginProviderStore,
     AuthorizationStore,
     ApiKeyStore,
-    DelegationStore {
+    DelegationStore,
+    ImportedKeyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -16,6 +16,8 @@ const RULES: DependencyRules = {
     ['main'],
     ['http'],
     ['admin', 'store/sql'],
+    // Imported keys reuse the managed keys' digest comparison and usage bound.
+    ['imported-keys'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys'],
     ['oauth', 'authzen'],
     ['agents', 'limits', 'keys'],

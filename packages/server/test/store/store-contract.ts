@@ -11,6 +11,7 @@ import { commitStoreContract } from './contract/commit-store-contract.js';
 import type { ContractStores } from './contract/contract-stores.js';
 import { enrollmentStoreContract } from './contract/enrollment-store-contract.js';
 import { apiKeyStoreContract } from './contract/api-key-store-contract.js';
+import { importedKeyStoreContract } from './contract/imported-key-store-contract.js';
 import { federationStoreContract } from './contract/federation-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
@@ -55,6 +56,7 @@ export function storeContract(open: () => Promise<Store>): void {
   settingsStoreContract(opened);
   enrollmentStoreContract(opened);
   apiKeyStoreContract(opened);
+  importedKeyStoreContract(opened);
   federationStoreContract(opened);
   tokenLineageStoreContract(opened);
   signalsStoreContract(opened);

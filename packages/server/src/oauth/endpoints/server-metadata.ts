@@ -22,6 +22,7 @@ export const ENDPOINT_PATHS = {
   jwks: '/jwks',
   registration: '/register',
   introspection: '/introspect',
+  keyDigestIntrospection: '/introspect/key-digest',
   revocation: '/revoke',
 } as const;
 
@@ -42,6 +43,7 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     jwks_uri: issuer + ENDPOINT_PATHS.jwks,
     registration_endpoint: issuer + ENDPOINT_PATHS.registration,
     introspection_endpoint: issuer + ENDPOINT_PATHS.introspection,
+    key_digest_introspection_endpoint: issuer + ENDPOINT_PATHS.keyDigestIntrospection,
     revocation_endpoint: issuer + ENDPOINT_PATHS.revocation,
     scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS, SCOPE_AUTHORIZE],
     response_types_supported: ['code'],
@@ -84,6 +86,7 @@ export function withMutualTls(metadata: AuthorizationServerMetadata, mtls: { ava
     out.mtls_endpoint_aliases = {
       token_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.token,
       introspection_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.introspection,
+      key_digest_introspection_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.keyDigestIntrospection,
       revocation_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.revocation,
     };
   }

@@ -4,6 +4,7 @@ import type { ApiKeysTable } from './api-key-tables.js';
 import type { Database } from './database.js';
 import { appendAuditInTransaction } from './commit-units.js';
 import { fromJson, toJson } from './json.js';
+import { recordKeyUse, type KeyUsageColumns } from './key-usage-queries.js';
 import type { SqlContext } from './sql-context.js';
 
 /** Managed API keys (`ApiKeyStore`) over Kysely, for SQLite and PostgreSQL alike. */
@@ -63,19 +64,7 @@ export function sqlApiKeyStore(ctx: SqlContext): ApiKeyStore {
     },
 
     async recordApiKeyUse(id, now, sourceAddress, maxAddresses) {
-      await ctx.write(async (db) => {
-        await db
-          .updateTable('api_keys')
-          .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: now }))
-          .where('id', '=', id)
-          .execute();
-        if (sourceAddress === null) return;
-        const row = await db.selectFrom('api_keys').select(['source_addresses']).where('id', '=', id).executeTakeFirst();
-        if (row === undefined) return;
-        const previous = fromJson<string[]>(row.source_addresses);
-        const next = [sourceAddress, ...previous.filter((a) => a !== sourceAddress)].slice(0, maxAddresses);
-        await db.updateTable('api_keys').set({ source_addresses: toJson(next) }).where('id', '=', id).execute();
-      });
+      await ctx.write((db) => recordKeyUse(db as unknown as Kysely<Record<string, KeyUsageColumns>>, 'api_keys', id, now, sourceAddress, maxAddresses));
     },
   };
 }

@@ -5,6 +5,7 @@ import type { CaTables } from './ca-tables.js';
 import type { DelegationTables } from './delegation-tables.js';
 import type { EnrollmentTables } from './enrollment-tables.js';
 import type { FederationTables } from './federation-tables.js';
+import type { ImportedKeyTables } from './imported-key-tables.js';
 import type { LoginProviderTables } from './login-provider-tables.js';
 import type { PolicyTables } from './policy-tables.js';
 import type { SignalsTables } from './signals-tables.js';
@@ -19,7 +20,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends ApiKeyTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends ApiKeyTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -9,6 +9,7 @@ import { sqlCommitStore } from './commit-units.js';
 import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
+import { sqlImportedKeyStore } from './imported-key-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
@@ -84,6 +85,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlAuthorizationStore(ctx),
       sqlApiKeyStore(ctx),
       sqlDelegationStore(ctx),
+      sqlImportedKeyStore(ctx),
     ),
     () => health.failed(),
   );

@@ -20,6 +20,7 @@ import * as m0018 from './0018-login-providers.js';
 import * as m0019 from './0019-authorization-code.js';
 import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
+import * as m0024 from './0024-imported-keys.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -47,6 +48,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0019-authorization-code': m0019,
   '0021-api-keys': m0021,
   '0022-delegations': m0022,
+  '0024-imported-keys': m0024,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
