@@ -5,6 +5,7 @@ import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
 import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
 import { EnrollmentToken } from './enrollment-token.js';
 import { ApiKey, ApiKeyList, CreatedApiKey } from './api-key.js';
+import { ApiKeyLookup } from './api-key-lookup.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
@@ -56,6 +57,7 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   ApiKey,
   ApiKeyList,
   CreatedApiKey,
+  ApiKeyLookup,
   SsfStream,
   SsfStreamPage,
   PolicyProblem,
