@@ -23,6 +23,7 @@ import type {
   EnrollmentToken,
   ApiKey,
   ApiKeyList,
+  ApiKeyLookup,
   CreatedApiKey,
   CreateApiKeyRequest,
   ImportCaRequest,
@@ -367,6 +368,11 @@ export class AdminClient {
 
   async revokeApiKey(id: string): Promise<ApiKey> {
     return this.#json('POST', `/api-keys/${segment(id)}/revoke`, {});
+  }
+
+  /** The managed key with this SHA-256 (lowercase hex), if any, and its state; the key itself is never sent. */
+  async lookupApiKey(keySha256: string): Promise<ApiKeyLookup> {
+    return this.#json('POST', '/api-keys/lookup', { key_sha256: keySha256 });
   }
 
   async getCa(): Promise<CertificateAuthority> {
