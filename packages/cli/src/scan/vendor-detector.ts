@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 
@@ -22,7 +24,7 @@ export async function detectVendorSecrets(text: string, path: string): Promise<M
   const matches: Match[] = [];
   for (const message of result.messages) {
     if (message.type !== 'message') continue;
-    const found = secretOf(text, message);
+    const found = secretOf(text, message, basename(path));
     if (found === undefined) continue;
     const { line, column } = positionOf(text, found.index);
     const family = message.ruleId.startsWith(RULE_PREFIX) ? message.ruleId.slice(RULE_PREFIX.length) : message.ruleId;
@@ -36,8 +38,9 @@ export async function detectVendorSecrets(text: string, path: string): Promise<M
  * value; its range usually, but not always, starts at it (some rules report the whole assignment),
  * so the value is looked for from the range's start, and the range itself is the fallback.
  */
-function secretOf(text: string, message: LintMessage): { secret: string; index: number } | undefined {
-  const values = Object.values((message.data ?? {}) as Record<string, unknown>).filter((value): value is string => typeof value === 'string' && value.length >= 8);
+function secretOf(text: string, message: LintMessage, fileName: string): { secret: string; index: number } | undefined {
+  // A rule that flags a whole file (GCP's service-account JSON) puts the file's name in its data.
+  const values = Object.values((message.data ?? {}) as Record<string, unknown>).filter((value): value is string => typeof value === 'string' && value.length >= 8 && value !== fileName);
   const [start, end] = message.range;
   for (const value of values.sort((a, b) => b.length - a.length)) {
     const index = text.indexOf(value, Math.max(0, start - value.length));
