@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
 
 import { positionOf, type Match } from './finding.js';
@@ -11,6 +12,12 @@ type LintMessage = Awaited<ReturnType<typeof lintSource>>['messages'][number];
 /** secretlint's recommended preset, configured once: the maintained vendor rules. */
 const CONFIG: LintOptions['config'] = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
 const RULE_PREFIX = '@secretlint/secretlint-rule-';
+
+// secretlint's shared profiler sets two performance marks per rule per source and keeps every
+// one (in its own arrays and in the process's performance timeline), searching them linearly:
+// over thousands of blobs that is memory without bound and a scan that slows as it goes. The scan
+// never reads the profile, so nothing is marked.
+secretLintProfiler.mark = () => undefined;
 
 /**
  * Finds vendor secrets in `text` with secretlint's recommended rule preset (cloud providers,

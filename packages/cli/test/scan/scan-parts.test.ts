@@ -43,6 +43,13 @@ describe('the detectors together', () => {
     expect(lookalikes.lookalikes).toBe(3);
   });
 
+  it('leaves no performance marks behind, however many texts it scans (memory stays bounded)', async () => {
+    const { performance } = await import('node:perf_hooks');
+    performance.clearMarks();
+    for (let i = 0; i < 20; i++) await detectSecrets(`line ${i}\n`, `f${i}.txt`);
+    expect(performance.getEntriesByType('mark')).toEqual([]);
+  });
+
   it('calls random-looking only values with letters, digits and entropy', () => {
     expect(looksRandom('xxxxxxxxxxxxxxxxxxxxxxxx')).toBe(false);
     expect(looksRandom('your-client-secret-goes-here')).toBe(false);
