@@ -294,3 +294,53 @@ describe('agentauth scan as a process, on a generated repository', () => {
     expect(all.includes(pemBody)).toBe(false);
   });
 });
+
+describe('agentauth scan on merges and subdirectories', () => {
+  let repo: string;
+  const key = managedKey();
+
+  beforeAll(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'agentauth-scan-merge-'));
+    await git(repo, 'init', '-q', '-b', 'main');
+    await put(repo, 'app/settings.txt', 'mode=base\n');
+    await put(repo, 'other/readme.md', 'nothing\n');
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-qm', 'base');
+    await git(repo, 'checkout', '-q', '-b', 'side');
+    await put(repo, 'app/settings.txt', 'mode=side\n');
+    await git(repo, 'commit', '-qam', 'side');
+    await git(repo, 'checkout', '-q', 'main');
+    await put(repo, 'app/settings.txt', 'mode=main\n');
+    await git(repo, 'commit', '-qam', 'main');
+    await git(repo, 'merge', '-q', 'side').catch(() => undefined);
+    // The key exists only in the merge's resolution of the conflict, then is removed.
+    await put(repo, 'app/settings.txt', `mode=merged\nKEY=${key}\n`);
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-qm', 'merge side');
+    await put(repo, 'app/settings.txt', 'mode=merged\n');
+    await git(repo, 'commit', '-qam', 'drop the key');
+  }, 60_000);
+
+  afterAll(async () => {
+    if (repo !== undefined) await rm(repo, { recursive: true, force: true });
+  });
+
+  it('finds a key that only a merge commit introduced, and counts the merge once', async () => {
+    const merge = await git(repo, 'rev-parse', 'HEAD~1');
+    const run = await agentauth(['scan', '--json', '--history-only'], repo);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as ScanJson;
+    expect(report.findings.map((f) => `${f.path} ${f.commit}`)).toEqual([`app/settings.txt ${merge}`]);
+    expect(report.summary).toMatchObject({ commits: 5 });
+    expect(run.stdout).not.toContain(key);
+  });
+
+  it('scans PATH a subdirectory: its files and its history only, with paths relative to it', async () => {
+    const app = await agentauth(['scan', '--json', 'app'], repo);
+    expect((JSON.parse(app.stdout) as ScanJson).findings.map((f) => `${f.source} ${f.path}`)).toEqual(['history settings.txt']);
+    const other = await agentauth(['scan', 'other'], repo);
+    expect(other.code).toBe(0);
+    // Only the commits that touched PATH are walked.
+    expect(other.stdout).toMatch(/^0 findings \(0 allowed\); 1 files, 1 commits, 1 blobs; 0 skipped/m);
+  });
+});

@@ -62,8 +62,9 @@ export async function* walkHistory(root: string, maxBytes: number, counts: Histo
       partial = lines.pop() ?? '';
       for (const line of lines) {
         if (line.startsWith('commit ')) {
+          // With -m a merge is listed once per parent, one after the other: counted once.
+          if (line.slice(7) !== commit) counts.commits++;
           commit = line.slice(7);
-          counts.commits++;
           continue;
         }
         const raw = RAW_LINE.exec(line);
