@@ -16,6 +16,11 @@ export interface HistoryCounts {
 
 /** Gitlinks (submodules) and symbolic links name other things; their "content" is not a file's. */
 const NOT_FILES = new Set(['160000', '120000']);
+/**
+ * What every git process runs with: a partial clone never fetches the blobs it lacks (git 2.44
+ * reads GIT_NO_LAZY_FETCH; a missing blob is then skipped as unreadable), and no pager.
+ */
+const GIT_ENV = { ...process.env, GIT_NO_LAZY_FETCH: '1', GIT_PAGER: 'cat' };
 const RAW_LINE = /^:\d{6} (\d{6}) [0-9a-f]+ ([0-9a-f]+) [AM]\t(.*)$/;
 
 /**
@@ -24,7 +29,7 @@ const RAW_LINE = /^:\d{6} (\d{6}) [0-9a-f]+ ([0-9a-f]+) [AM]\t(.*)$/;
  */
 export async function isGitWorkTree(root: string): Promise<boolean> {
   return await new Promise((resolve) => {
-    const child = spawn('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, env: GIT_ENV, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.on('error', () => resolve(false));
@@ -43,9 +48,10 @@ export async function isGitWorkTree(root: string): Promise<boolean> {
 export async function* walkHistory(root: string, maxBytes: number, counts: HistoryCounts): AsyncGenerator<HistoryEntry> {
   const log = spawn('git', ['-c', 'core.quotePath=false', 'log', '--all', '--reverse', '-m', '--raw', '--no-renames', '--no-abbrev', '--relative', '--diff-filter=AM', '--format=commit %H'], {
     cwd: root,
+    env: GIT_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const batch = spawn('git', ['cat-file', '--batch-command'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const batch = spawn('git', ['cat-file', '--batch-command'], { cwd: root, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
   const blobs = new BlobFetcher(batch);
   const seen = new Set<string>();
   let logError = '';
