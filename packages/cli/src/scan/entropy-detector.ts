@@ -7,8 +7,10 @@ export const ENTROPY_RULE = 'generic-high-entropy';
  * A value assigned to a name that says it is secret: `API_KEY=...`, `"client_secret": "..."`,
  * `password: ...`. The value is 20 to 200 characters of the alphabets keys are written in.
  */
+// The name's parts are bounded and start only at the start of a name, so a long run of name
+// characters (minified code, a generated file) costs linear time, never quadratic.
 const ASSIGNMENT =
-  /(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key)[A-Za-z0-9_.-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*["'`]?([A-Za-z0-9+/_\-.~=]{20,200})(?![A-Za-z0-9+/_\-.~=])/gi;
+  /(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]{0,64}(?:secret|token|passw(?:or)?d|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key)[A-Za-z0-9_.-]{0,64}["']?[ \t]*(?::=|=>|=|:)[ \t]*["'`]?([A-Za-z0-9+/_\-.~=]{20,200})(?![A-Za-z0-9+/_\-.~=])/gi;
 
 /** Bits per character below which a value reads as words or a pattern, not a random key. */
 export const MIN_ENTROPY_BITS = 3.5;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AllowList, globToRegExp } from '../../src/scan/allow-list.js';
 import { detectSecrets } from '../../src/scan/detect-secrets.js';
 import { looksRandom } from '../../src/scan/entropy-detector.js';
-import { fingerprint, redact } from '../../src/scan/finding.js';
+import { fingerprint, positionOf, redact } from '../../src/scan/finding.js';
 import { ScanProgress } from '../../src/scan/scan-progress.js';
 import { lookalikeText, managedKey, privateKeyPem, vendorSecrets } from '../helpers/planted-secrets.js';
 
@@ -48,6 +48,25 @@ describe('the detectors together', () => {
     performance.clearMarks();
     for (let i = 0; i < 20; i++) await detectSecrets(`line ${i}\n`, `f${i}.txt`);
     expect(performance.getEntriesByType('mark')).toEqual([]);
+  });
+
+  it('places matches by line and column, and finds every one of many keys in one text', async () => {
+    expect([0, 2, 3, 7, 8].map((index) => positionOf('ab\ncdef\ngh', index))).toEqual([
+      { line: 1, column: 1 },
+      { line: 1, column: 3 },
+      { line: 2, column: 1 },
+      { line: 2, column: 5 },
+      { line: 3, column: 1 },
+    ]);
+    const keys = Array.from({ length: 2000 }, () => managedKey());
+    const { matches } = await detectSecrets(keys.map((key, i) => `k${i} = ${key}`).join('\n'), 'many.txt');
+    expect(matches.filter((m) => m.kind === 'managed-key').map((m) => m.line)).toEqual(keys.map((_, i) => i + 1));
+  });
+
+  it('gets through long runs of name characters without a match (minified or generated files)', async () => {
+    for (const text of ['secret'.repeat(50_000), 'a.'.repeat(200_000), `x_token${'-'.repeat(300_000)}`]) {
+      expect((await detectSecrets(text, 'bundle.min.js')).matches).toEqual([]);
+    }
   });
 
   it('calls random-looking only values with letters, digits and entropy', () => {
