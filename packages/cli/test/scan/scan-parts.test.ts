@@ -116,4 +116,13 @@ describe('progress', () => {
       'scan done: 1 files, 3 commits, 0 blobs, 1 findings, 0 skipped\n',
     ]);
   });
+
+  it('redraws one line in place on a terminal, and ends it when done', () => {
+    const out: string[] = [];
+    const progress = new ScanProgress((text) => out.push(text), true, () => 0);
+    const counts = { files: 2, commits: 0, blobs: 0, findings: 0, skipped: 0 };
+    progress.update('worktree', counts);
+    progress.done(counts);
+    expect(out).toEqual(['\r\x1b[2Kscan worktree: 2 files, 0 commits, 0 blobs, 0 findings, 0 skipped', '\r\x1b[2Kscan done: 2 files, 0 commits, 0 blobs, 0 findings, 0 skipped', '\n']);
+  });
 });
