@@ -20,7 +20,6 @@ export class ScanProgress {
   readonly #terminal: boolean;
   readonly #now: () => number;
   #last = -Infinity;
-  #shown = false;
 
   constructor(write: (text: string) => void, terminal: boolean, now: () => number = Date.now) {
     this.#write = write;
@@ -45,11 +44,5 @@ export class ScanProgress {
   #show(phase: string, counts: ScanCounts): void {
     const line = `scan ${phase}: ${counts.files} files, ${counts.commits} commits, ${counts.blobs} blobs, ${counts.findings} findings, ${counts.skipped} skipped`;
     this.#write(this.#terminal ? `\r\x1b[2K${line}` : `${line}\n`);
-    this.#shown = true;
-  }
-
-  /** Whether anything was shown. */
-  get shown(): boolean {
-    return this.#shown;
   }
 }
