@@ -34,8 +34,16 @@ export function detectHighEntropyAssignments(text: string): Match[] {
   return matches;
 }
 
-/** Letters and digits both, and enough entropy per character. */
+/** A segment of a name or placeholder: a short word, a number, or a word and a number (`sha256`). */
+const WORDISH = /^(?:[A-Za-z]{1,12}[0-9]{0,6}|[0-9]{1,12})$/;
+
+/**
+ * Letters and digits both, enough entropy per character, and not words joined by `-`, `_` or `.`
+ * (`bootstrap_token_sha256`, `test-client-secret-0123456789`): names and fixtures, not keys.
+ */
 export function looksRandom(value: string): boolean {
+  const segments = value.split(/[-_.]/);
+  if (segments.length > 1 && segments.every((segment) => segment === '' || WORDISH.test(segment))) return false;
   return /[A-Za-z]/.test(value) && /[0-9]/.test(value) && shannonEntropy(value) >= MIN_ENTROPY_BITS;
 }
 

@@ -73,6 +73,9 @@ describe('the detectors together', () => {
     expect(looksRandom('xxxxxxxxxxxxxxxxxxxxxxxx')).toBe(false);
     expect(looksRandom('your-client-secret-goes-here')).toBe(false);
     expect(looksRandom('k3J9xQ2mV7pL0zR8tY4wB6nC')).toBe(true);
+    expect(looksRandom('bootstrap_token_sha256')).toBe(false);
+    expect(looksRandom('company-idp-client-secret-0123456789')).toBe(false);
+    expect(looksRandom(['sk', 'live', 'k3J9xQ2mV7pL0zR8tY4wB6nC'].join('_'))).toBe(true);
   });
 });
 
