@@ -24,6 +24,7 @@ import type {
   EnrollmentToken,
   ApiKey,
   ApiKeyList,
+  ApiKeyLookup,
   CreatedApiKey,
   CreateApiKeyRequest,
   ImportedKey,
@@ -403,6 +404,11 @@ export class AdminClient {
 
   async revokeImportedKey(id: string): Promise<ImportedKey> {
     return this.#json('POST', `/imported-keys/${segment(id)}/revoke`, {});
+  }
+
+  /** The managed key with this SHA-256 (lowercase hex), if any, and its state; the key itself is never sent. */
+  async lookupApiKey(keySha256: string): Promise<ApiKeyLookup> {
+    return this.#json('POST', '/api-keys/lookup', { key_sha256: keySha256 });
   }
 
   async getCa(): Promise<CertificateAuthority> {

@@ -25,6 +25,7 @@ export const CLI_ERROR_CODES = [
   'audit_log_rewritten',
   'audit_checkpoint_invalid',
   'cancelled',
+  'secrets_found',
   'failed',
 ] as const;
 

@@ -21,6 +21,8 @@ export interface CliIo {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Aborted when the user interrupts; ends `audit tail --follow` cleanly. */
   signal?: AbortSignal;
+  /** Standard error is a terminal: long commands (`scan`) show their progress there unasked. */
+  stderrIsTerminal?: boolean;
   /** Asks a yes/no question on a terminal; absent when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
   /** Reads standard input to its end (at most `maxBytes`); a password is passed this way, never as an argument others can see in `ps`. */

@@ -12,6 +12,7 @@ import { keysGroup } from './commands/keys.js';
 import { caGroup } from './commands/ca.js';
 import { certsGroup } from './commands/certs.js';
 import { bindingsGroup, issuersGroup } from './commands/federation.js';
+import { scanCommand } from './commands/scan.js';
 import { runStart } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
 import { tokensGroup } from './commands/tokens.js';
@@ -30,7 +31,7 @@ import { cliVersion } from './version.js';
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 const GROUPS: readonly CommandGroup[] = [agentsGroup, apiKeysGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup, loginProvidersGroup];
-const LEAVES: readonly Command[] = [tokenCommand];
+const LEAVES: readonly Command[] = [tokenCommand, scanCommand];
 const HELP = new Set(['--help', '-h', 'help']);
 /** A CA file is a few certificates; refuse to read anything much bigger. */
 const MAX_CA_FILE_BYTES = 1024 * 1024;

@@ -16,6 +16,7 @@ export function nodeIo(): CliIo {
     fetch: globalThis.fetch,
     loadServer: async (): Promise<ServerModule> => await import('@agentauth/server'),
     sleep: abortableSleep,
+    stderrIsTerminal: process.stderr.isTTY === true,
     // Installed only when a command asks (tail --follow): a SIGINT listener replaces Node's
     // default exit, so every other command must keep that default, and `start` has its own.
     get signal(): AbortSignal {

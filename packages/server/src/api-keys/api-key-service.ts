@@ -73,6 +73,14 @@ export class ApiKeyService {
     return record;
   }
 
+  /**
+   * The key whose SHA-256 (lowercase hex) is `digest`, whatever its state; undefined when none is.
+   * For a leak scanner that holds a key it found and asks what it is, without sending the key.
+   */
+  findByDigest(digest: string): Promise<ApiKeyRecord | undefined> {
+    return /^[0-9a-f]{64}$/.test(digest) ? this.deps.store.findApiKeyByHash(digest) : Promise.resolve(undefined);
+  }
+
   /** Keys, oldest first, of one agent or all. */
   list(agentId: string | undefined, limit: number): Promise<ApiKeyRecord[]> {
     return this.deps.store.listApiKeys({ ...(agentId === undefined ? {} : { agentId }), limit: Math.min(limit, MAX_API_KEY_LIST) });

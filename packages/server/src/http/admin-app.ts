@@ -31,6 +31,7 @@ import { caAdminRoutes } from './ca-admin-routes.js';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
 import { enrollmentAdminRoutes } from './enrollment-routes.js';
 import { apiKeyRoutes } from './admin-api-key-routes.js';
+import { apiKeyLookupRoutes } from './admin-api-key-lookup-routes.js';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import { importedKeyRoutes } from './admin-imported-key-routes.js';
 import type { ImportedKeyService } from '../imported-keys/imported-key-service.js';
@@ -207,7 +208,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

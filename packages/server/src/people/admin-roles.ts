@@ -25,8 +25,11 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /users/:id/delegations/:agent_id/revoke',
 ]);
 
-/** Unsafe requests that only read: verifying the audit chain changes nothing. */
-const READS_BY_POST: ReadonlySet<string> = new Set(['POST /audit/verify']);
+/**
+ * Unsafe requests that only read: verifying the audit chain changes nothing, and a managed key is
+ * looked up by a digest sent in the body (a digest in a URL would reach access logs).
+ */
+const READS_BY_POST: ReadonlySet<string> = new Set(['POST /audit/verify', 'POST /api-keys/lookup']);
 
 /**
  * Whether a person with `roles` may make an admin API request (docs/people.md, "Roles"):

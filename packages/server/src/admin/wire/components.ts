@@ -6,6 +6,7 @@ import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate }
 import { EnrollmentToken } from './enrollment-token.js';
 import { ApiKey, ApiKeyList, CreatedApiKey } from './api-key.js';
 import { ImportedKey, ImportedKeyList } from './imported-key.js';
+import { ApiKeyLookup } from './api-key-lookup.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
@@ -59,6 +60,7 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   CreatedApiKey,
   ImportedKey,
   ImportedKeyList,
+  ApiKeyLookup,
   SsfStream,
   SsfStreamPage,
   PolicyProblem,
