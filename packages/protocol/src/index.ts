@@ -16,3 +16,4 @@ export * from './jws-segment.js';
 export * from './loopback-host.js';
 export * from './audit-checkpoint.js';
 export * from './api-key.js';
+export * from './ciba.js';

@@ -79,6 +79,13 @@ export const AUDIT_EVENTS = [
   'api_key.created',
   'api_key.rotated',
   'api_key.revoked',
+  'approval.requested',
+  'approval.refused',
+  'approval.approved',
+  'approval.denied',
+  'approval.expired',
+  'approval.notified',
+  'approval.notification_failed',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -12,6 +12,8 @@ export interface PublicAppOptions {
   token: OAuthHandler;
   introspect: OAuthHandler;
   revoke: OAuthHandler;
+  /** OpenID CIBA Core 1.0 §7: the backchannel authentication endpoint (docs/approvals.md). */
+  backchannel: OAuthHandler;
   metadata: AuthorizationServerMetadata;
   jwks: () => { keys: JWK[] };
   /** Database reachable and keys loaded. */
@@ -53,6 +55,7 @@ export async function publicApp(app: FastifyInstance, options: PublicAppOptions)
   route(ENDPOINT_PATHS.token, options.token);
   route(ENDPOINT_PATHS.introspection, options.introspect);
   route(ENDPOINT_PATHS.revocation, options.revoke);
+  route(ENDPOINT_PATHS.backchannelAuthentication, options.backchannel);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -27,6 +27,8 @@ import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
+import { approvalRoutes } from '../http/approval-routes.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -67,6 +69,8 @@ export async function wireHttp(deps: {
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
   people: People;
+  /** The approver's side of approvals (the approval page). */
+  approvals: ApprovalService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
 }): Promise<Http> {
@@ -121,6 +125,7 @@ export async function wireHttp(deps: {
     clock: deps.admin.clock,
     random,
   });
+  await app.register(approvalRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,

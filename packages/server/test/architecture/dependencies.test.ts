@@ -16,7 +16,7 @@ const RULES: DependencyRules = {
     ['main'],
     ['http'],
     ['admin', 'store/sql'],
-    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys'],
+    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys', 'approvals'],
     ['oauth', 'authzen'],
     ['agents', 'limits', 'keys'],
     ['policy'],

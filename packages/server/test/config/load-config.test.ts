@@ -90,6 +90,13 @@ describe('loadConfig defaults', () => {
       sessionMaxAge: 43_200,
       authorizationResources: [],
       openPublicClientRegistration: false,
+      approvalScopes: [],
+      approvalTypesFile: undefined,
+      approvalExpiry: 300,
+      approvalPollInterval: 5,
+      approvalTokenTtl: 60,
+      approvalSeparationOfDuties: false,
+      approvalAllowPrivateCallbacks: false,
     });
     expect(warnings).toEqual([]);
   });

@@ -22,6 +22,7 @@ import { tokenStorePruneContract } from './contract/token-store-prune-contract.j
 import { userStoreContract } from './contract/user-store-contract.js';
 import { loginProviderStoreContract } from './contract/login-provider-store-contract.js';
 import { authorizationStoreContract } from './contract/authorization-store-contract.js';
+import { approvalStoreContract } from './contract/approval-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -61,6 +62,7 @@ export function storeContract(open: () => Promise<Store>): void {
   userStoreContract(opened);
   loginProviderStoreContract(opened);
   authorizationStoreContract(opened);
+  approvalStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

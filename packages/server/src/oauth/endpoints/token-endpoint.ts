@@ -95,6 +95,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.act !== undefined) claims.act = outcome.act;
     if (outcome.mayAct !== undefined) claims.may_act = outcome.mayAct;
     if (outcome.taskId !== undefined) claims.task_id = outcome.taskId;
+    if (outcome.authorizationDetails !== undefined) claims.authorization_details = outcome.authorizationDetails;
     const signer = deps.keys.signer();
     const accessToken = mintAccessToken(signer, claims);
     // House rule 9: what we issue is checked after signing, before it is returned. A structural
@@ -145,6 +146,8 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     const response: TokenResponse = { access_token: accessToken, token_type: constraint.tokenType, expires_in: outcome.ttl };
     if (claims.scope !== undefined) response.scope = claims.scope;
     if (outcome.issuedTokenType !== undefined) response.issued_token_type = outcome.issuedTokenType;
+    // RFC 9396 §7: the token response says which details the token carries.
+    if (outcome.authorizationDetails !== undefined) response.authorization_details = outcome.authorizationDetails;
     return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
   } catch (error) {
     return auditRefusal(deps.commitLog, request, error, {

@@ -9,6 +9,7 @@ import { sqlCommitStore } from './commit-units.js';
 import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
+import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
@@ -82,6 +83,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlLoginProviderStore(ctx),
       sqlAuthorizationStore(ctx),
       sqlApiKeyStore(ctx),
+      sqlApprovalStore(ctx),
     ),
     () => health.failed(),
   );
