@@ -69,6 +69,7 @@ export class ApprovalService {
     if (person.roles.length > 0 && person.roles.every((r) => r === 'auditor')) return refuse('role', approval.agentId, 'auditors may not answer approvals');
     const agent = await this.deps.agents.getAgent(approval.agentId);
     if (this.deps.separationOfDuties && agent !== undefined && ownsAgent(person, agent)) return refuse('separation_of_duties', approval.agentId, 'the agent\'s owner may not approve its requests');
+    if (approval.status === 'expired') return refuse('expired', approval.agentId, 'answered after the request expired');
     if (approval.status !== 'pending') return refuse('answered', approval.agentId, `approval is ${approval.status}`);
     if (approval.expiresAt <= now) {
       await this.deps.store.expireApproval(approval.id, now, [
