@@ -89,7 +89,7 @@ describe('approvals in a real browser against a real server process', () => {
     await expect.poll(() => page.textContent('[role=status]')).toContain('Approved');
     await docsScreenshot(page, 'approvals-approved.png');
     // The poll just before was within the 1 s interval: wait it out by polling, never by sleeping.
-    await expect.poll(async () => (await redeem(authReqId)).status, { timeout: 10_000, intervals: [1100] }).toBe(200);
+    await expect.poll(async () => (await redeem(authReqId)).status, { timeout: 10_000, interval: 1100 }).toBe(200);
   });
 
   it('the approved token carries the approved details, one resource and a short life', async () => {
@@ -119,7 +119,7 @@ describe('approvals in a real browser against a real server process', () => {
     const authReqId = await ask({ authorization_details: payment(500), binding_message: 'Invoice 2026-120', requested_expiry: '2' });
     await page.goto(`${server.url}/account/approvals`);
     expect(await page.textContent('.binding-message')).toContain('Invoice 2026-120');
-    await expect.poll(async () => (await redeem(authReqId)).body['error'], { timeout: 15_000, intervals: [250] }).toBe('expired_token');
+    await expect.poll(async () => (await redeem(authReqId)).body['error'], { timeout: 15_000, interval: 250 }).toBe('expired_token');
     await page.click('button.approve');
     await expect.poll(() => page.textContent('[role=status]')).toContain('expired');
     await docsScreenshot(page, 'approvals-expired.png');
