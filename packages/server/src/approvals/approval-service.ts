@@ -34,6 +34,8 @@ export interface ApprovalServiceDeps {
   separationOfDuties: boolean;
   /** Told of every answer once it is stored: CIBA ping, the webhook. */
   onAnswered?: (approval: ApprovalRecord, agent: AgentRecord | undefined) => void;
+  /** Told of each request an answer found expired and marked so (the webhook). */
+  onExpired?: (approval: ApprovalRecord) => void;
 }
 
 /**
@@ -72,9 +74,10 @@ export class ApprovalService {
     if (approval.status === 'expired') return refuse('expired', approval.agentId, 'answered after the request expired');
     if (approval.status !== 'pending') return refuse('answered', approval.agentId, `approval is ${approval.status}`);
     if (approval.expiresAt <= now) {
-      await this.deps.store.expireApproval(approval.id, now, [
+      const expired = await this.deps.store.expireApproval(approval.id, now, [
         { ...base, actor: 'system', event: 'approval.expired', outcome: 'failure', agentId: approval.agentId, reason: 'nobody answered before the request expired', details: { approval_id: approval.id, approver: approval.approver } },
       ]);
+      if (expired) this.deps.onExpired?.({ ...approval, status: 'expired' });
       return refuse('expired', approval.agentId, 'answered after the request expired');
     }
     const text = reason?.trim() ?? '';

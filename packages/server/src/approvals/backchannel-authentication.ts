@@ -12,7 +12,7 @@ import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oaut
 import type { Random } from '../random.js';
 import type { ApprovalRecord, ApprovalStore } from '../store/ports/approval-store.js';
 import type { UserStore } from '../store/ports/user-store.js';
-import type { AuditInput } from '../store/records.js';
+import type { AgentRecord, AuditInput } from '../store/records.js';
 import { findPerson, ownsAgent, resolveApprover, USER_PREFIX } from './approver.js';
 import { parseAuthorizationDetails } from './authorization-details.js';
 import type { DetailTypes } from './detail-types.js';
@@ -45,6 +45,8 @@ export interface BackchannelDeps extends ClientAuthenticationDeps {
   settings: ApprovalSettings;
   /** Seals ping-mode notification tokens at rest. */
   masterKey: Buffer;
+  /** Told of each request once it is stored (the webhook). */
+  onRequested?: (approval: ApprovalRecord, agent: AgentRecord) => void;
 }
 
 /** SHA-256 of an `auth_req_id`, base64url: how the store finds it. */
@@ -160,6 +162,7 @@ export async function handleBackchannelAuthentication(deps: BackchannelDeps, req
     };
     await claimAuthenticated(deps.commitLog, authenticated.replayClaim, requested);
     await deps.store.createApproval(record, [requested]);
+    deps.onRequested?.(record, agent);
     const body: BackchannelAuthenticationResponse = { auth_req_id: authReqId, expires_in: expiresIn, interval: deps.settings.interval };
     return { status: 200, body, headers: { ...NO_STORE_HEADERS } };
   } catch (error) {

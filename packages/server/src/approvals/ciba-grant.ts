@@ -1,4 +1,4 @@
-import type { ApprovalStore } from '../store/ports/approval-store.js';
+import type { ApprovalRecord, ApprovalStore } from '../store/ports/approval-store.js';
 import type { AuditInput } from '../store/records.js';
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
 import { approvalDenied, cibaTokenError, invalidGrant, invalidRequest } from '../oauth/oauth-error.js';
@@ -16,6 +16,8 @@ export interface CibaGrantDeps {
   tokenTtl: number;
   /** The server's default token lifetime, for agents without their own. */
   accessTokenTtl: number;
+  /** Told of each request this grant marks expired (the webhook). */
+  onExpired?: (approval: ApprovalRecord) => void;
 }
 
 /**
@@ -51,7 +53,7 @@ export function cibaGrant(deps: CibaGrantDeps): GrantHandler {
         requestId: request.requestId,
         details: { approval_id: approval.id, approver: approval.approver },
       };
-      await deps.store.expireApproval(approval.id, now, [record]);
+      if (await deps.store.expireApproval(approval.id, now, [record])) deps.onExpired?.({ ...approval, status: 'expired' });
       throw cibaTokenError('expired_token', `approval ${approval.id} expired unanswered`);
     }
     switch (approval.status) {

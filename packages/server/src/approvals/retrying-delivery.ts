@@ -28,6 +28,9 @@ export class RetryingDelivery {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
+  /** Deliveries not yet settled (in flight or waiting for a retry), and who waits for none. */
+  #pending = 0;
+  #idle: (() => void)[] = [];
 
   constructor(post: GuardedPost, retryDelaysMs: readonly number[] = DELIVERY_RETRY_DELAYS_MS) {
     this.#post = post;
@@ -36,12 +39,27 @@ export class RetryingDelivery {
 
   /** Starts delivering; returns at once. */
   deliver(delivery: Delivery): void {
-    this.#attempt(delivery, 0);
+    this.#pending += 1;
+    const settled = delivery.settled;
+    this.#attempt(
+      {
+        ...delivery,
+        settled: async (outcome) => {
+          try {
+            await settled(outcome);
+          } finally {
+            this.#pending -= 1;
+            if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+          }
+        },
+      },
+      0,
+    );
   }
 
-  /** Resolves once nothing is in flight or waiting to be retried (tests; shutdown). */
-  async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  /** Resolves once every delivery started has settled: arrived, or given up after its retries (tests). */
+  idle(): Promise<void> {
+    return this.#pending === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** Cancels pending retries and waits for the attempts in flight (each bounded by its timeout). */
@@ -50,6 +68,9 @@ export class RetryingDelivery {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await Promise.all([...this.#inFlight]);
+    // Cancelled retries settle nothing: release whoever waits.
+    this.#pending = 0;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #attempt(delivery: Delivery, attempt: number): void {

@@ -123,6 +123,10 @@ export interface Config {
   readonly approvalTokenTtl: number;
   /** A person may not approve requests of an agent they own. */
   readonly approvalSeparationOfDuties: boolean;
+  /** Where approval events are posted. */
+  readonly approvalWebhook: string | undefined;
+  /** HMAC key of the approval webhook's signature. */
+  readonly approvalWebhookSecret: string | undefined;
   /** Ping callbacks and the webhook may reach private addresses. */
   readonly approvalAllowPrivateCallbacks: boolean;
 }

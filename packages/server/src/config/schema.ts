@@ -415,6 +415,21 @@ const ALL_SETTINGS = [
     default: { value: false },
     description: 'Forbid a person to approve the requests of an agent they own (docs/approvals.md, "Who approves"); such requests must name another approver or a group.',
   }),
+  setting('approvalWebhook', {
+    type: urlWithScheme(['https', 'http']),
+    default: { value: undefined },
+    defaultDoc: 'none',
+    description:
+      'URL every approval event (requested, approved, denied, expired) is POSTed to as JSON a chat tool can render, signed with HMAC-SHA256 under AGENTAUTH_APPROVAL_WEBHOOK_SECRET, through the SSRF guard, retried (docs/approvals.md, "Webhook"); may hold a credential in its query.',
+    secret: true,
+  }),
+  setting('approvalWebhookSecret', {
+    type: bearerToken({ minLength: 32, maxLength: 1024 }),
+    default: { value: undefined },
+    defaultDoc: 'none (required with AGENTAUTH_APPROVAL_WEBHOOK)',
+    description: 'Key of the approval webhook\'s `X-AgentAuth-Signature` (HMAC-SHA256), shared with the receiver.',
+    secret: true,
+  }),
   setting('approvalAllowPrivateCallbacks', {
     type: boolean(),
     default: { value: false },

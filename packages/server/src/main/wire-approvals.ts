@@ -7,6 +7,9 @@ import { cibaGrant } from '../approvals/ciba-grant.js';
 import { readDetailTypes, type DetailTypes } from '../approvals/detail-types.js';
 import { pingNotifier } from '../approvals/ping-notifier.js';
 import { RetryingDelivery } from '../approvals/retrying-delivery.js';
+import { approvalWebhook } from '../approvals/approval-webhook.js';
+import type { ApprovalRecord } from '../store/ports/approval-store.js';
+import type { AgentRecord } from '../store/records.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import { createGuardedPost } from '../net/guarded-post.js';
@@ -37,7 +40,8 @@ export interface Approvals {
 /**
  * Approvals: the detail types file (read and checked before the first request: a bad file stops
  * the start), what needs approval, the CIBA endpoint and grant, the approver's service, and the
- * ping callbacks over the SSRF-guarded post, retried, stopped at shutdown.
+ * ping callbacks and the webhook (when configured) over the SSRF-guarded post, retried, stopped at
+ * shutdown.
  */
 export function wireApprovals(deps: { config: Config; clock: Clock; random: Random; logger: Logger; store: Store; masterKey: Buffer; commitLog: CommitLog; lifecycle: Lifecycle }): Approvals {
   const { config, clock, store, masterKey, commitLog } = deps;
@@ -45,13 +49,33 @@ export function wireApprovals(deps: { config: Config; clock: Clock; random: Rand
   const delivery = new RetryingDelivery(createGuardedPost({ allowPrivateNetworks: config.approvalAllowPrivateCallbacks }));
   deps.lifecycle.onClose('approval notifications', () => delivery.close());
   const ping = pingNotifier({ masterKey, delivery, audit: commitLog, clock, logger: deps.logger });
+  const webhookUrl = config.approvalWebhook;
+  if (webhookUrl !== undefined && config.approvalWebhookSecret === undefined) throw new TypeError('AGENTAUTH_APPROVAL_WEBHOOK needs AGENTAUTH_APPROVAL_WEBHOOK_SECRET: its posts are signed (docs/approvals.md)');
+  const webhook =
+    webhookUrl === undefined
+      ? undefined
+      : approvalWebhook({ url: webhookUrl, secret: config.approvalWebhookSecret as string, issuer: config.issuer, delivery, audit: commitLog, clock, random: deps.random, logger: deps.logger });
+  const agentOf = async (id: string) => store.getAgent(id).catch(() => undefined);
+  const onExpired = (approval: ApprovalRecord) => {
+    if (webhook !== undefined) void agentOf(approval.agentId).then((agent) => webhook('approval.expired', approval, agent));
+  };
   const settings = { expiry: config.approvalExpiry, interval: config.approvalPollInterval, separationOfDuties: config.approvalSeparationOfDuties };
   return {
     gate: approvalGate({ scopes: config.approvalScopes, types }),
-    grant: cibaGrant({ store, tokenTtl: config.approvalTokenTtl, accessTokenTtl: config.accessTokenTtl }),
+    grant: cibaGrant({ store, tokenTtl: config.approvalTokenTtl, accessTokenTtl: config.accessTokenTtl, onExpired }),
     types,
     backchannel: (clientAuth) => {
-      const handlerDeps = { ...clientAuth, clock, random: deps.random, commitLog, store, types, settings, masterKey };
+      const handlerDeps = {
+        ...clientAuth,
+        clock,
+        random: deps.random,
+        commitLog,
+        store,
+        types,
+        settings,
+        masterKey,
+        ...(webhook === undefined ? {} : { onRequested: (approval: ApprovalRecord, agent: AgentRecord) => webhook('approval.requested', approval, agent) }),
+      };
       return (request) => handleBackchannelAuthentication(handlerDeps, request);
     },
     service: new ApprovalService({
@@ -61,7 +85,9 @@ export function wireApprovals(deps: { config: Config; clock: Clock; random: Rand
       separationOfDuties: config.approvalSeparationOfDuties,
       onAnswered: (approval, agent) => {
         if (agent !== undefined) ping(approval, agent);
+        webhook?.(approval.status === 'approved' ? 'approval.approved' : 'approval.denied', approval, agent);
       },
+      onExpired,
     }),
     delivery,
   };

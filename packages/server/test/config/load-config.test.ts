@@ -96,6 +96,8 @@ describe('loadConfig defaults', () => {
       approvalPollInterval: 5,
       approvalTokenTtl: 60,
       approvalSeparationOfDuties: false,
+      approvalWebhook: undefined,
+      approvalWebhookSecret: undefined,
       approvalAllowPrivateCallbacks: false,
     });
     expect(warnings).toEqual([]);
