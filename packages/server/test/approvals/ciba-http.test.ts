@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_CIBA } from '@agentauth/protocol';
-import type { TestAgent, TestServer } from '../support/test-server.js';
+import { BACKENDS, type TestAgent, type TestServer } from '../support/test-server.js';
 import { auditOf } from '../people/people-harness.js';
 import { answer, approvalIdOn, approvalsPage, backchannel, claimsOf, createCibaAgent, createPersonIn, redeem, RESOURCE, signInApprover, startApprovalServer, token, type Approver } from './approval-harness.js';
 
 const PAYMENT = (amount: number) => JSON.stringify([{ type: 'payment_initiation', amount, currency: 'EUR', creditor: 'ACME', locations: [RESOURCE] }]);
 
-describe('CIBA approvals over HTTP (poll mode)', () => {
+describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) => {
   let t: TestServer;
   let agent: TestAgent;
   let alice: Approver;
 
   beforeAll(async () => {
-    t = await startApprovalServer('sqlite');
+    t = await startApprovalServer(backend);
     await createPersonIn(t, 'alice@example.com', []);
     await createPersonIn(t, 'carol@example.com', ['auditor'], ['finance']);
     agent = await createCibaAgent(t, 'alice@example.com');
