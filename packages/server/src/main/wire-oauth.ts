@@ -186,6 +186,7 @@ export function wireOAuth(deps: {
     grants,
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
     policy: deps.policies.decider,
+    approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };

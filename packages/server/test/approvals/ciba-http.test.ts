@@ -190,6 +190,18 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
       expect((large.json() as { error_description: string }).error_description).toContain('amount above 100');
     });
 
+    it('an approved token cannot be exchanged (RFC 8693) into one that keeps the approval scope without the approval', async () => {
+      const exchanger = await createCibaAgent(t, 'alice@example.com', { grant_types: ['client_credentials', GRANT_CIBA, 'urn:ietf:params:oauth:grant-type:token-exchange'] });
+      const { auth_req_id: id } = (await backchannel(t, exchanger, { scope: 'orders:write' })).json() as { auth_req_id: string };
+      expect(await answer(t, alice, 'approve')).toBe('/account/approvals?said=approved');
+      const approved = (await redeem(t, exchanger, id)).json() as { access_token: string };
+      const exchange = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: approved.access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' };
+      const refused = await token(t, exchanger, { ...exchange, scope: 'orders:write' });
+      expect(refused.json()).toMatchObject({ error: 'invalid_scope' });
+      const details = await token(t, exchanger, { ...exchange, authorization_details: PAYMENT(5) });
+      expect(details.json()).toMatchObject({ error: 'invalid_request' });
+    });
+
     it('the CIBA grant refuses parameters the approval decides, an unknown auth_req_id and another client\'s', async () => {
       expect((await token(t, agent, { grant_type: GRANT_CIBA, auth_req_id: 'x', scope: 'orders:read' })).json()).toMatchObject({ error: 'invalid_request' });
       expect((await redeem(t, agent, 'A'.repeat(43))).json()).toMatchObject({ error: 'invalid_grant' });
