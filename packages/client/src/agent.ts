@@ -26,7 +26,7 @@ import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-requ
 import type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualTlsTransport } from './agent-types.js';
 import { isCurrentParty } from './lib/subject-token.js';
 import { sendWithToken } from './resource-request.js';
-import { checkApprovalRequest, requestApproval, type ApprovalRequestOptions, type ApprovedToken } from './approval.js';
+import { checkApprovalRequest, postBackchannelRequest, requestApproval, type ApprovalRequestOptions, type ApprovedToken } from './approval.js';
 import type { AuthorizationDetail } from '@agentauth/protocol';
 
 export type { TokenRequest } from './lib/token-request.js';
@@ -187,17 +187,10 @@ export class Agent {
     return requestApproval(
       {
         backchannel: async (params) => {
-          const metadata = await this.#discovered();
-          const endpoint = metadata['backchannel_authentication_endpoint'];
-          if (typeof endpoint !== 'string') throw new TypeError('this server advertises no backchannel_authentication_endpoint: it does not support approvals');
           params.set('client_id', this.clientId);
           params.set('client_assertion_type', CLIENT_ASSERTION_TYPE_JWT_BEARER);
           params.set('client_assertion', await this.#assertion(this.#key));
-          // Not retried: a request that reached the server created an approval a person will see.
-          const response = await this.#fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: params, redirect: 'error' });
-          const body = await readJsonObject(response);
-          if (response.status !== 200) throw toOAuthError(body, response.status);
-          return body;
+          return postBackchannelRequest(await this.#discovered(), params, this.#fetch);
         },
         token: async (params) => {
           const token = await this.#requestToken(undefined, undefined, params);

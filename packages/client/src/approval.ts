@@ -1,5 +1,8 @@
 import { GRANT_CIBA, type AuthorizationDetail } from '@agentauth/protocol';
 
+import type { AuthorizationServerMetadata } from '@agentauth/protocol';
+import { readJsonObject } from './lib/read-json.js';
+import { toOAuthError } from './lib/token-response.js';
 import { OAuthClientError } from './oauth-client-error.js';
 import { UnexpectedResponseError } from './unexpected-response-error.js';
 import type { PingReceiver } from './ping-receiver.js';
@@ -110,6 +113,20 @@ export async function requestApproval(deps: ApprovalDeps, form: URLSearchParams,
       if (pinged !== undefined) await abortable(deps.sleep(interval * 1000), signal);
     }
   }
+}
+
+/**
+ * POSTs an authenticated backchannel authentication request (CIBA Core 1.0 §7.1) to the endpoint
+ * the metadata advertises; the JSON answer, or an `OAuthClientError`. Not retried: a request that
+ * reached the server created an approval a person will see.
+ */
+export async function postBackchannelRequest(metadata: AuthorizationServerMetadata, form: URLSearchParams, doFetch: typeof fetch): Promise<Record<string, unknown>> {
+  const endpoint = metadata['backchannel_authentication_endpoint'];
+  if (typeof endpoint !== 'string') throw new TypeError('this server advertises no backchannel_authentication_endpoint: it does not support approvals');
+  const response = await doFetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, redirect: 'error' });
+  const body = await readJsonObject(response);
+  if (response.status !== 200) throw toOAuthError(body, response.status);
+  return body;
 }
 
 /** `promise`, or the signal's reason once it aborts. */
