@@ -26,6 +26,8 @@ import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-requ
 import type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualTlsTransport } from './agent-types.js';
 import { isCurrentParty } from './lib/subject-token.js';
 import { sendWithToken } from './resource-request.js';
+import { checkApprovalRequest, postBackchannelRequest, requestApproval, type ApprovalRequestOptions, type ApprovedToken } from './approval.js';
+import type { AuthorizationDetail } from '@agentauth/protocol';
 
 export type { TokenRequest } from './lib/token-request.js';
 
@@ -172,6 +174,36 @@ export class Agent {
   }
 
   /**
+   * Asks a person to approve a specific action (OpenID CIBA Core 1.0 with RFC 9396
+   * `authorization_details`, docs/approvals.md), waits for the answer by polling or, with
+   * `options.ping`, for the server's callback, and returns a token for exactly what was approved:
+   * short-lived, for one resource, not cached. A denial rejects with `OAuthClientError`
+   * `access_denied` (the person's reason in its description), an expiry with `expired_token`;
+   * `options.signal` cancels and `options.timeoutMs` bounds the wait. Misuse throws `TypeError` at
+   * once. The agent must be registered for the grant `urn:openid:params:grant-type:ciba`.
+   */
+  async requestApproval(details: readonly AuthorizationDetail[] | undefined, options: ApprovalRequestOptions = {}): Promise<ApprovedToken> {
+    const form = checkApprovalRequest(details, options);
+    return requestApproval(
+      {
+        backchannel: async (params) => {
+          params.set('client_id', this.clientId);
+          params.set('client_assertion_type', CLIENT_ASSERTION_TYPE_JWT_BEARER);
+          params.set('client_assertion', await this.#assertion(this.#key));
+          return postBackchannelRequest(await this.#discovered(), params, this.#fetch);
+        },
+        token: async (params) => {
+          const token = await this.#requestToken(undefined, undefined, params);
+          return { accessToken: token.accessToken, tokenType: token.tokenType, scope: token.scope, authorizationDetails: token.authorizationDetails, expiresAt: token.expiresAt };
+        },
+        sleep: this.#sleep,
+      },
+      form,
+      options,
+    );
+  }
+
+  /**
    * `fetch` with the right token: for the URL's resource (the longest configured resource that
    * prefixes the URL, else its origin), as `Authorization: Bearer` or `DPoP` with a proof bound
    * to the token (`ath`). Retries once on 401 with a fresh token, and once on a resource server's
@@ -306,11 +338,15 @@ export class Agent {
   }
 
   #tokenEndpoint(): Promise<string> {
+    return this.#discovered().then((m) => m.token_endpoint);
+  }
+
+  #discovered(): Promise<AuthorizationServerMetadata> {
     this.#metadata ??= withRetry(() => discover(this.issuer, { fetch: this.#fetch }), this.#retry, this.#sleep, this.#random).catch((error: unknown) => {
       this.#metadata = undefined;
       throw error;
     });
-    return this.#metadata.then((m) => m.token_endpoint);
+    return this.#metadata;
   }
 
   #requestToken(resource: string | undefined, scope: string | undefined, extra?: URLSearchParams): Promise<CachedToken> {
@@ -339,6 +375,7 @@ export class Agent {
           accessToken: response.access_token,
           tokenType: response.token_type,
           scope: typeof response.scope === 'string' ? response.scope : scope,
+          ...(Array.isArray(response.authorization_details) ? { authorizationDetails: response.authorization_details } : {}),
           expiresAt: now + lifetime,
           refreshAt: refreshTime(now, lifetime, this.#random),
         };

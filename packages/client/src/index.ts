@@ -21,4 +21,7 @@ export { enroll, enrollmentEndpoint, type EnrollOptions, type EnrollResult } fro
 export { DpopKey, accessTokenHash } from './dpop.js';
 export { dpopTargetUri } from '@agentauth/protocol';
 export { InsufficientScopeError } from './insufficient-scope-error.js';
+export type { ApprovalRequestOptions, ApprovedToken } from './approval.js';
+export { createPingReceiver, type PingReceiver } from './ping-receiver.js';
+export type { AuthorizationDetail } from '@agentauth/protocol';
 export { RetryableError, type RetryPolicy } from './lib/retry.js';

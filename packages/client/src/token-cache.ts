@@ -1,8 +1,11 @@
+import type { AuthorizationDetail } from '@agentauth/protocol';
 /** A cached access token and when to replace it. */
 export interface CachedToken {
   accessToken: string;
   tokenType: 'Bearer' | 'DPoP';
   scope: string | undefined;
+  /** RFC 9396 details the token carries (tokens of approvals). */
+  authorizationDetails?: AuthorizationDetail[];
   /** Milliseconds since the epoch. */
   expiresAt: number;
   /** From here on, a caller still gets this token but a refresh starts in the background. */

@@ -5,7 +5,8 @@ export type UnexpectedResponseCode =
   | 'ERR_UNEXPECTED_STATUS'
   | 'ERR_METADATA_ISSUER_MISMATCH'
   | 'ERR_METADATA_INVALID'
-  | 'ERR_TOKEN_RESPONSE_INVALID';
+  | 'ERR_TOKEN_RESPONSE_INVALID'
+  | 'ERR_BACKCHANNEL_RESPONSE_INVALID';
 
 /**
  * The server answered, but not as the standard requires (a non-JSON body, RFC 8414 §3.3 issuer

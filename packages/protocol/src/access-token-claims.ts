@@ -35,4 +35,20 @@ export interface AccessTokenClaims {
   may_act?: ActorClaim;
   /** agentauth extension: per-task token identifier. */
   task_id?: string;
+  /** RFC 9396 §9.1: exactly the authorization details a person approved (CIBA, docs/approvals.md). */
+  authorization_details?: AuthorizationDetail[];
+}
+
+/**
+ * RFC 9396 §2 one authorization detail: `type` names what it is, the common fields of §2.2
+ * (`locations`, `actions`, `datatypes`, `identifier`, `privileges`) and the type's own fields.
+ */
+export interface AuthorizationDetail {
+  type: string;
+  locations?: string[];
+  actions?: string[];
+  datatypes?: string[];
+  identifier?: string;
+  privileges?: string[];
+  [field: string]: unknown;
 }

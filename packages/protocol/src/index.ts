@@ -17,3 +17,4 @@ export * from './loopback-host.js';
 export * from './audit-checkpoint.js';
 export * from './api-key.js';
 export * from './key-digest.js';
+export * from './ciba.js';

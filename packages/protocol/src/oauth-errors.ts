@@ -6,6 +6,9 @@
  * - RFC 7009 §2.2.1 (`unsupported_token_type`)
  * - RFC 7591 §3.2.2 (`invalid_client_metadata`, `invalid_redirect_uri`)
  * - RFC 9449 §5, §7.1 (`invalid_dpop_proof`, `use_dpop_nonce`)
+ * - RFC 9396 §5 (`invalid_authorization_details`)
+ * - OpenID CIBA Core 1.0 §11 (`authorization_pending`, `slow_down`, `expired_token`,
+ *   `access_denied`) and §13 (`unknown_user_id`, `invalid_binding_message`)
  */
 export const OAUTH_ERROR_CODES = [
   'invalid_request',
@@ -24,6 +27,13 @@ export const OAUTH_ERROR_CODES = [
   'use_dpop_nonce',
   'server_error',
   'temporarily_unavailable',
+  'invalid_authorization_details',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'access_denied',
+  'unknown_user_id',
+  'invalid_binding_message',
 ] as const;
 
 /** One of {@link OAUTH_ERROR_CODES}. */

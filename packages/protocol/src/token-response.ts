@@ -1,3 +1,5 @@
+import type { AuthorizationDetail } from './access-token-claims.js';
+
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
@@ -6,6 +8,8 @@ export interface TokenResponse {
   scope?: string;
   /** RFC 8693 §2.2.1 */
   issued_token_type?: string;
+  /** RFC 9396 §7: the authorization details the token carries. */
+  authorization_details?: AuthorizationDetail[];
 }
 
 /** What {@link checkTokenResponse} found: the response, or what is wrong with it. */

@@ -31,6 +31,8 @@ export { VerificationError, type AuthScheme, type ClientErrorCode, type Verifica
 export type { ChallengeContext, ErrorResponse } from './error-response.js';
 export { actorChain, MAX_ACTOR_DEPTH, type Actor, type Principal } from './principal.js';
 export { maxDelegationDepth, requireDirect, requireScopes, type PrincipalCheck } from './principal-checks.js';
+export { authorizationDetailFor, requireAuthorizationDetails, type DetailRequirement, type DetailValue, type RequireDetailsOptions } from './authorization-details.js';
+export type { AuthorizationDetail } from '@agentauth/protocol';
 export { DEFAULT_DECISION_CACHE_TTL_MS, type AuthorizationOptions, type AuthorizationSubject } from './authorization-client.js';
 export type { RouteAuthorization } from './route-authorization.js';
 export type { AccessEvaluationRequest, AuthZenAction, AuthZenResource, AuthZenSubject } from '@agentauth/protocol';

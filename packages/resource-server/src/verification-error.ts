@@ -34,6 +34,10 @@ export type VerificationErrorCode =
   | 'ERR_DELEGATION_REFUSED'
   /** The authorization server's PDP did not permit the request (AuthZEN 1.0 §5.5), or could not be asked (fail closed). */
   | 'ERR_ACCESS_DENIED'
+  /** The token's RFC 9396 `authorization_details` do not cover the request (type, fields, amounts). */
+  | 'ERR_AUTHORIZATION_DETAILS'
+  /** A single-use token (`requireAuthorizationDetails` with `singleUse`) was presented again. */
+  | 'ERR_TOKEN_REUSED'
   /** The revocation feed has been down longer than allowed: fail closed. */
   | 'ERR_REVOCATION_UNAVAILABLE'
   /** Verification keys (or the introspection endpoint) could not be reached and nothing is cached. */
@@ -66,6 +70,8 @@ const INFO: Readonly<Record<Exclude<VerificationErrorCode, AccessTokenErrorCode>
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope', description: 'the access token lacks a required scope' },
   ERR_DELEGATION_REFUSED: { status: 403, error: 'insufficient_scope', description: 'this delegation chain is not accepted here' },
   ERR_ACCESS_DENIED: { status: 403, error: 'insufficient_scope', description: 'the request is not permitted by policy' },
+  ERR_AUTHORIZATION_DETAILS: { status: 403, error: 'insufficient_scope', description: 'the access token authorization_details do not cover this request' },
+  ERR_TOKEN_REUSED: TOKEN,
   ERR_REVOCATION_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', description: 'token revocation state is unavailable' },
   ERR_ISSUER_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', description: 'the authorization server cannot be reached' },
 };
@@ -84,6 +90,8 @@ const MESSAGES: Readonly<Record<Exclude<VerificationErrorCode, AccessTokenErrorC
   ERR_INSUFFICIENT_SCOPE: 'the access token lacks a required scope',
   ERR_DELEGATION_REFUSED: 'the access token delegation chain is refused',
   ERR_ACCESS_DENIED: 'the policy decision point did not permit the request',
+  ERR_AUTHORIZATION_DETAILS: 'the access token authorization_details do not cover this request',
+  ERR_TOKEN_REUSED: 'a single-use access token was presented again',
   ERR_REVOCATION_UNAVAILABLE: 'the revocation feed has been down longer than allowed',
   ERR_ISSUER_UNAVAILABLE: 'the authorization server cannot be reached and nothing is cached',
 };

@@ -1,4 +1,4 @@
-import { CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type ClientAuthMethod, type GrantType } from '@agentauth/protocol';
+import { CIBA_DELIVERY_MODES, CLIENT_AUTH_METHODS, GRANT_TYPES, SIGNING_ALGS, type CibaDeliveryMode, type ClientAuthMethod, type GrantType } from '@agentauth/protocol';
 
 import type { Agent, AgentFields, CreateAgentRequest, UpdateAgentRequest } from '../admin-types.js';
 import type { OptionSpec } from '../args.js';
@@ -32,6 +32,8 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   'tls-san-uri': { type: 'string', placeholder: 'URI', description: 'tls_client_auth: the URI SAN the certificate must carry (default spiffe://<trust domain>/agent/<id>)' },
   'tls-san-dns': { type: 'string', placeholder: 'NAME', description: 'tls_client_auth: the DNS SAN the certificate must carry instead' },
   'tls-subject-dn': { type: 'string', placeholder: 'DN', description: 'tls_client_auth: the subject DN (RFC 4514) the certificate must carry instead' },
+  'ciba-mode': { type: 'string', placeholder: 'MODE', description: `how approvals reach the agent (CIBA backchannel_token_delivery_mode): ${CIBA_DELIVERY_MODES.join('|')}` },
+  'ciba-notify': { type: 'string', placeholder: 'URL', description: 'where ping callbacks go (CIBA backchannel_client_notification_endpoint; https, or http on loopback)' },
 };
 
 /** The RFC 8705 §2.1.2 subject flags, each with its field; at most one is given. */
@@ -45,7 +47,7 @@ const create: Command = {
   name: 'agents create',
   summary: 'register an agent',
   args: [],
-  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--dpop-bound] [--cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--jwk-file F | --generate-key --key-out F [--alg A]]',
+  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--dpop-bound] [--cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--jwk-file F | --generate-key --key-out F [--alg A]]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'where the agent publishes its keys, instead of registering them' },
@@ -138,7 +140,7 @@ const update: Command = {
   name: 'agents update',
   summary: 'change an agent (lists given replace the stored ones)',
   args: ['ID'],
-  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--[no-]dpop-bound] [--[no-]cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels]',
+  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--[no-]dpop-bound] [--[no-]cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'key set URL, or "none" to remove it' },
@@ -244,6 +246,11 @@ function fields(context: CommandContext, forUpdate = false): AgentFields {
     if (on && off) throw new UsageError(`--${flag} and --no-${flag} cannot be combined`, context.command);
     if (on || off) body[member] = on;
   }
+  // CIBA Core 1.0 §4 client metadata (docs/approvals.md); the server checks the endpoint's rule.
+  const mode = flags.choice<CibaDeliveryMode>('ciba-mode', CIBA_DELIVERY_MODES);
+  if (mode !== undefined) body.backchannel_token_delivery_mode = mode;
+  const notify = flags.string('ciba-notify');
+  if (notify !== undefined) body.backchannel_client_notification_endpoint = notify;
   return body;
 }
 

@@ -176,6 +176,10 @@ describe('agents list, show, update, status, delete', () => {
       expect(result.stderr).toContain(message);
     }
     expect(server.seen).toHaveLength(2);
+    expect((await run('agents', 'update', 'agt_1', '--ciba-mode', 'ping', '--ciba-notify', 'https://bot.example.com/ciba')).code).toBe(0);
+    expect(JSON.parse(server.seen[2]?.body ?? '')).toEqual({ backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://bot.example.com/ciba' });
+    const pushed = await run('agents', 'update', 'agt_1', '--ciba-mode', 'push');
+    expect(pushed.code).toBe(2);
   });
 
   it('lists an agent\u2019s tokens, with subject and client columns once one was exchanged', async () => {

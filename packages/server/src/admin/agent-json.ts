@@ -31,6 +31,8 @@ export function agentToJson({ agent, credentials }: AgentWithCredentials): Agent
     ...(agent.tlsClientAuthSubjectDn ? { tls_client_auth_subject_dn: agent.tlsClientAuthSubjectDn } : {}),
     tls_client_certificate_bound_access_tokens: agent.tlsClientCertificateBoundAccessTokens === true,
     dpop_bound_access_tokens: agent.dpopBoundAccessTokens === true,
+    ...(agent.backchannelTokenDeliveryMode ? { backchannel_token_delivery_mode: agent.backchannelTokenDeliveryMode } : {}),
+    ...(agent.backchannelClientNotificationEndpoint ? { backchannel_client_notification_endpoint: agent.backchannelClientNotificationEndpoint } : {}),
     credentials: credentials.map(credentialToJson),
     created_at: rfc3339(agent.createdAt),
     updated_at: rfc3339(agent.updatedAt),

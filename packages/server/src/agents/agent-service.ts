@@ -145,6 +145,8 @@ export class AgentService {
       jwks_uri: fields.jwksUri,
       ...tlsAuditFields(fields),
       ...(fields.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
+      ...(fields.backchannelTokenDeliveryMode ? { backchannel_token_delivery_mode: fields.backchannelTokenDeliveryMode } : {}),
+      ...(fields.backchannelClientNotificationEndpoint ? { backchannel_client_notification_endpoint: fields.backchannelClientNotificationEndpoint } : {}),
       credentials: credentials.map(credentialFacts),
       ...(options.defaulted !== undefined && options.defaulted.length > 0 ? { defaulted: [...options.defaulted] } : {}),
     });
@@ -350,8 +352,8 @@ type FieldName = Exclude<(typeof AGENT_PATCH_FIELDS)[number], 'registrationAcces
 const FIELD_NAMES = AGENT_PATCH_FIELDS.filter((f): f is FieldName => f !== 'registrationAccessTokenHash');
 
 function changedFields(current: AgentRecord, next: AgentFields): FieldName[] {
-  // The RFC 8705 fields are absent from records that never set them: absent equals the default.
-  return FIELD_NAMES.filter((f) => JSON.stringify(current[f] ?? AGENT_DEFAULTS[f as keyof typeof AGENT_DEFAULTS] ?? null) !== JSON.stringify(next[f]));
+  // The RFC 8705 and CIBA fields are absent from records that never set them: absent equals the default.
+  return FIELD_NAMES.filter((f) => JSON.stringify(current[f] ?? AGENT_DEFAULTS[f as keyof typeof AGENT_DEFAULTS] ?? null) !== JSON.stringify(next[f] ?? null));
 }
 
 /** Methods whose agents register public keys (`jwks`). */

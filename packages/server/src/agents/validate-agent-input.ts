@@ -1,8 +1,10 @@
 import {
+  CIBA_DELIVERY_MODES,
   CLIENT_AUTH_METHODS,
   GRANT_CLIENT_CREDENTIALS,
   GRANT_TYPES,
   SCOPE_TOKEN_PATTERN,
+  type CibaDeliveryMode,
   type ClientAuthMethod,
   type GrantType,
 } from '@agentauth/protocol';
@@ -35,7 +37,7 @@ export const LABEL_KEY_PATTERN = /^[a-z0-9_./-]{1,63}$/;
  * (§2.1.2: for `tls_client_auth` exactly one of the three is set) and §3.4 binding always present.
  * `dpopBoundAccessTokens` (RFC 9449 §5.2) is always set by `validateAgentFields`.
  */
-export type AgentFields = Pick<AgentRecord, 'name' | 'owner' | 'description' | 'scopes' | 'resources' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'accessTokenTtl' | 'labels' | 'jwksUri' | 'dpopBoundAccessTokens'> &
+export type AgentFields = Pick<AgentRecord, 'name' | 'owner' | 'description' | 'scopes' | 'resources' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'accessTokenTtl' | 'labels' | 'jwksUri' | 'dpopBoundAccessTokens' | 'backchannelTokenDeliveryMode' | 'backchannelClientNotificationEndpoint'> &
   Required<Pick<AgentRecord, TlsFieldName>>;
 
 /** The RFC 8705 fields, optional on stored records (rows.ts) and required once validated. */
@@ -58,6 +60,8 @@ export interface AgentFieldsInput {
   tlsClientAuthSubjectDn?: string | null;
   tlsClientCertificateBoundAccessTokens?: boolean;
   dpopBoundAccessTokens?: boolean;
+  backchannelTokenDeliveryMode?: string | null;
+  backchannelClientNotificationEndpoint?: string | null;
 }
 
 /** Defaults of a new agent: client_credentials with private_key_jwt (RFC 7523 §2.2), nothing granted. */
@@ -114,6 +118,20 @@ export function validateAgentFields(input: AgentFieldsInput, base: Omit<AgentFie
   }
   if (input.dpopBoundAccessTokens !== undefined && typeof input.dpopBoundAccessTokens !== 'boolean') throw invalid('dpop_bound_access_tokens must be a boolean');
   out.dpopBoundAccessTokens = input.dpopBoundAccessTokens ?? base.dpopBoundAccessTokens ?? false;
+  if (input.backchannelTokenDeliveryMode !== undefined) {
+    const mode = input.backchannelTokenDeliveryMode;
+    if (mode !== null && !(CIBA_DELIVERY_MODES as readonly string[]).includes(mode)) throw invalid(`backchannel_token_delivery_mode must be one of ${CIBA_DELIVERY_MODES.join(', ')} (push is not supported)`);
+    out.backchannelTokenDeliveryMode = mode as CibaDeliveryMode | null;
+  }
+  if (input.backchannelClientNotificationEndpoint !== undefined) {
+    const endpoint = input.backchannelClientNotificationEndpoint;
+    if (endpoint !== null) checkUri('backchannel_client_notification_endpoint', endpoint, true);
+    out.backchannelClientNotificationEndpoint = endpoint;
+  }
+  // CIBA Core 1.0 §4: ping mode needs the endpoint its callbacks go to.
+  if (out.backchannelTokenDeliveryMode === 'ping' && (out.backchannelClientNotificationEndpoint ?? null) === null) {
+    throw invalid('backchannel_client_notification_endpoint is required with backchannel_token_delivery_mode ping (CIBA Core 1.0 section 4)');
+  }
   return out;
 }
 

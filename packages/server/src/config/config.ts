@@ -113,4 +113,22 @@ export interface Config {
   readonly authorizationResources: readonly string[];
   /** Open RFC 7591 registration of public clients, without an initial access token. */
   readonly openPublicClientRegistration: boolean;
+  /** Scopes that need a person's approval (docs/approvals.md). */
+  readonly approvalScopes: readonly string[];
+  /** JSON file of the authorization detail types. */
+  readonly approvalTypesFile: string | undefined;
+  /** Longest life of an approval request, seconds. */
+  readonly approvalExpiry: number;
+  /** Seconds between polls of a pending approval. */
+  readonly approvalPollInterval: number;
+  /** Lifetime of a token issued for an approval, seconds. */
+  readonly approvalTokenTtl: number;
+  /** A person may not approve requests of an agent they own. */
+  readonly approvalSeparationOfDuties: boolean;
+  /** Where approval events are posted. */
+  readonly approvalWebhook: string | undefined;
+  /** HMAC key of the approval webhook's signature. */
+  readonly approvalWebhookSecret: string | undefined;
+  /** Ping callbacks and the webhook may reach private addresses. */
+  readonly approvalAllowPrivateCallbacks: boolean;
 }

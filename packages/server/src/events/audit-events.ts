@@ -86,6 +86,13 @@ export const AUDIT_EVENTS = [
   'imported_key.imported',
   'imported_key.revoked',
   'imported_key.introspected',
+  'approval.requested',
+  'approval.refused',
+  'approval.approved',
+  'approval.denied',
+  'approval.expired',
+  'approval.notified',
+  'approval.notification_failed',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

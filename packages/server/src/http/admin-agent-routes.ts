@@ -36,6 +36,8 @@ function fieldsOf(body: UpdateAgentRequest): AgentFieldsInput {
   if (body.tls_client_auth_subject_dn !== undefined) out.tlsClientAuthSubjectDn = body.tls_client_auth_subject_dn;
   if (body.tls_client_certificate_bound_access_tokens !== undefined) out.tlsClientCertificateBoundAccessTokens = body.tls_client_certificate_bound_access_tokens;
   if (body.dpop_bound_access_tokens !== undefined) out.dpopBoundAccessTokens = body.dpop_bound_access_tokens;
+  if (body.backchannel_token_delivery_mode !== undefined) out.backchannelTokenDeliveryMode = body.backchannel_token_delivery_mode;
+  if (body.backchannel_client_notification_endpoint !== undefined) out.backchannelClientNotificationEndpoint = body.backchannel_client_notification_endpoint;
   return out;
 }
 

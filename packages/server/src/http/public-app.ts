@@ -14,6 +14,8 @@ export interface PublicAppOptions {
   /** Imported third-party keys asked about by their SHA-256 (docs/migration.md). */
   keyDigestIntrospect: OAuthHandler;
   revoke: OAuthHandler;
+  /** OpenID CIBA Core 1.0 §7: the backchannel authentication endpoint (docs/approvals.md). */
+  backchannel: OAuthHandler;
   metadata: AuthorizationServerMetadata;
   jwks: () => { keys: JWK[] };
   /** Database reachable and keys loaded. */
@@ -56,6 +58,7 @@ export async function publicApp(app: FastifyInstance, options: PublicAppOptions)
   route(ENDPOINT_PATHS.introspection, options.introspect);
   route(ENDPOINT_PATHS.keyDigestIntrospection, options.keyDigestIntrospect);
   route(ENDPOINT_PATHS.revocation, options.revoke);
+  route(ENDPOINT_PATHS.backchannelAuthentication, options.backchannel);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

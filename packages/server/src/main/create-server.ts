@@ -37,6 +37,7 @@ import { wireSignals } from './wire-signals.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
+import { wireApprovals, type Approvals } from './wire-approvals.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -58,6 +59,8 @@ export interface AgentAuthServer {
   ca: CertificateAuthority;
   /** Expiry of SSF poll streams nobody polls; it sweeps on its own timer, `sweep()` runs one now. */
   idleStreams: Pick<IdleStreamExpiry, 'sweep'>;
+  /** Approvals of risky actions (docs/approvals.md): tests wait on their notifications. */
+  approvals: Approvals;
   /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
   close(): Promise<void>;
 }
@@ -90,7 +93,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, logger });
+    const approvals = wireApprovals({ config, clock, random, logger, store, masterKey, commitLog, lifecycle });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, logger });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
@@ -126,6 +130,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       commitLog,
       limits: singleUse.limits,
       people,
+      approvals: approvals.service,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
@@ -136,6 +141,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       deps: { ...deps, directory: agents.directory, agents: agents.service, policies, authzen },
       ca,
       idleStreams: signals.idleStreams,
+      approvals,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
       close,
     };

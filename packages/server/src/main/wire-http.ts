@@ -29,6 +29,8 @@ import { peopleRoutes } from '../http/people-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
+import { approvalRoutes } from '../http/approval-routes.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -71,6 +73,8 @@ export async function wireHttp(deps: {
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
   people: People;
+  /** The approver's side of approvals (the approval page). */
+  approvals: ApprovalService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
 }): Promise<Http> {
@@ -127,6 +131,7 @@ export async function wireHttp(deps: {
     random,
   });
   await app.register(delegationRoutes, { delegations: oauth.delegations, sessions: deps.people.sessions, store: deps.registration.store, audit: deps.commitLog, clock: deps.admin.clock });
+  await app.register(approvalRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,

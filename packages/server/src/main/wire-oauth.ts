@@ -1,4 +1,4 @@
-import { GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
+import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { CommitLog } from '../audit/commit-log.js';
@@ -41,6 +41,7 @@ import type { Federation } from './wire-federation.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { MtlsSetup } from './wire-mtls.js';
 import type { Policies } from './wire-policy.js';
+import type { Approvals } from './wire-approvals.js';
 
 /** How often expired tokens, revocations and single-use records are dropped (ms). */
 const PRUNE_MS = 60_000;
@@ -134,6 +135,7 @@ export function wireOAuth(deps: {
   mtls: MtlsSetup;
   federation: Federation;
   policies: Policies;
+  approvals: Approvals;
   logger: Logger;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
@@ -156,7 +158,7 @@ export function wireOAuth(deps: {
   const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
   const delegations = new Delegations(grantRevocation);
   const grants = new Map<string, GrantHandler>([
-    [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl })],
+    [GRANT_CLIENT_CREDENTIALS, clientCredentialsGrant({ issuer: config.issuer, accessTokenTtl: config.accessTokenTtl, approvals: deps.approvals.gate })],
     [
       GRANT_TOKEN_EXCHANGE,
       tokenExchangeGrant({
@@ -170,6 +172,8 @@ export function wireOAuth(deps: {
       }),
     ],
     [GRANT_JWT_BEARER, federation.grant],
+    // OpenID CIBA Core 1.0 §10.1: a token for what a person approved (docs/approvals.md).
+    [GRANT_CIBA, deps.approvals.grant],
   ]);
   // People's public clients: registered, or described by a Client ID Metadata Document fetched
   // through the SSRF guard with its own size limit and deadline (docs/oauth.md).
@@ -218,6 +222,7 @@ export function wireOAuth(deps: {
     grants,
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
     policy: deps.policies.decider,
+    approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
@@ -241,7 +246,8 @@ export function wireOAuth(deps: {
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),
       keyDigestIntrospect: (request) => handleKeyDigestIntrospection({ ...clientAuth, clock, store, commitLog }, request),
       revoke: (request) => handleRevocationRequest(revocationDeps, request),
-      metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg), mtls),
+      backchannel: deps.approvals.backchannel(clientAuth),
+      metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg, [...deps.approvals.types.keys()]), mtls),
       jwks: () => keys.jwks(),
       ready: async () => {
         let database = true;

@@ -11,8 +11,11 @@ export interface GuardedPostOptions {
   resolve?: Resolve;
 }
 
-/** POSTs `body` as `contentType` under the SSRF guard; resolves on a 2xx answer, rejects with {@link FetchError}. */
-export type GuardedPost = (url: string, body: string, contentType: string) => Promise<void>;
+/**
+ * POSTs `body` as `contentType` under the SSRF guard, with `headers` beside (an `Authorization`,
+ * a signature); resolves on a 2xx answer, rejects with {@link FetchError}.
+ */
+export type GuardedPost = (url: string, body: string, contentType: string, headers?: Readonly<Record<string, string>>) => Promise<void>;
 
 /** The most of an answer's body read (and thrown away): a receiver cannot make us buffer more. */
 const MAX_ANSWER_BYTES = 4096;
@@ -27,7 +30,7 @@ const MAX_ANSWER_BYTES = 4096;
 export function createGuardedPost(options: GuardedPostOptions = {}): GuardedPost {
   const allowPrivateNetworks = options.allowPrivateNetworks ?? false;
   const timeoutMs = options.timeoutMs ?? 5000;
-  return async (rawUrl, body, contentType) => {
+  return async (rawUrl, body, contentType, headers = {}) => {
     const { url, target } = await resolveGuardedTarget(rawUrl, { allowPrivateNetworks, ...(options.resolve === undefined ? {} : { resolve: options.resolve }) });
     const bytes = Buffer.from(body, 'utf8');
     await new Promise<void>((resolve, reject) => {
@@ -40,7 +43,7 @@ export function createGuardedPost(options: GuardedPostOptions = {}): GuardedPost
         if (error === undefined) resolve();
         else reject(error);
       };
-      const request = pinnedRequest(url, target, 'POST', { 'content-type': contentType, 'content-length': bytes.length, 'user-agent': 'agentauth' });
+      const request = pinnedRequest(url, target, 'POST', { ...headers, 'content-type': contentType, 'content-length': bytes.length, 'user-agent': 'agentauth' });
       const timer = setTimeout(() => finish(new FetchError('timeout', `${url.origin} did not answer within ${timeoutMs} ms`)), timeoutMs);
       request.on('error', (error) => finish(new FetchError('network', `${url.origin}: ${(error as NodeJS.ErrnoException).code ?? 'connection failed'}`)));
       request.on('response', (response) => {

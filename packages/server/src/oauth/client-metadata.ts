@@ -129,6 +129,11 @@ export function parseClientMetadata(input: unknown, defaults: RegistrationDefaul
     if (typeof dpopBound !== 'boolean') throw invalidClientMetadata('dpop_bound_access_tokens must be a boolean');
     input_.dpopBoundAccessTokens = dpopBound;
   }
+  // CIBA Core 1.0 §4 client metadata; the registry checks the values (validate-agent-input.ts).
+  const deliveryMode = stringField(body, 'backchannel_token_delivery_mode');
+  if (deliveryMode !== undefined) input_.backchannelTokenDeliveryMode = deliveryMode;
+  const notificationEndpoint = stringField(body, 'backchannel_client_notification_endpoint');
+  if (notificationEndpoint !== undefined) input_.backchannelClientNotificationEndpoint = notificationEndpoint;
   const scope = stringField(body, 'scope');
   if (scope !== undefined) {
     const scopes = parseScope(scope);
@@ -187,6 +192,8 @@ export function clientInformation(
     ...(agent.tlsClientAuthSubjectDn ? { tls_client_auth_subject_dn: agent.tlsClientAuthSubjectDn } : {}),
     ...(agent.tlsClientCertificateBoundAccessTokens ? { tls_client_certificate_bound_access_tokens: true } : {}),
     ...(agent.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
+    ...(agent.backchannelTokenDeliveryMode ? { backchannel_token_delivery_mode: agent.backchannelTokenDeliveryMode } : {}),
+    ...(agent.backchannelClientNotificationEndpoint ? { backchannel_client_notification_endpoint: agent.backchannelClientNotificationEndpoint } : {}),
     ...(keys.length === 0 ? {} : { jwks: { keys } }),
   };
 }

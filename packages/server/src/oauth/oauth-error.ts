@@ -35,6 +35,12 @@ export const PROTOCOL_ERRORS = {
   not_found: { status: 404, description: 'There is no such resource.' },
   forbidden: { status: 403, description: 'This receiver may not do this.' },
   too_many_requests: { status: 429, description: 'Too many requests; retry after the number of seconds in Retry-After.' },
+  invalid_authorization_details: { status: 400, description: 'The authorization details are invalid, of an unknown type, or not allowed for this client.' },
+  authorization_pending: { status: 400, description: 'The person has not yet approved or denied the request.' },
+  slow_down: { status: 400, description: 'The request is still pending and the client polls too fast: wait the interval, and 5 seconds more.' },
+  expired_token: { status: 400, description: 'The auth_req_id has expired: the person did not answer in time.' },
+  unknown_user_id: { status: 400, description: 'The hint does not identify a person who may approve this request.' },
+  invalid_binding_message: { status: 400, description: 'The binding_message is invalid or too long.' },
 } as const satisfies Record<ProtocolErrorCode, { status: number; description: string }>;
 
 /**
@@ -105,6 +111,35 @@ function fixed(code: ProtocolErrorCode, detail: string, headers: Readonly<Record
 /** An error of `code` about the caller's own input: `description` names the field and the rule. */
 function ofInput(code: ProtocolErrorCode, description: string, detail: string, status: number = PROTOCOL_ERRORS[code].status): OAuthError {
   return new OAuthError(code, status, description, detail);
+}
+
+/**
+ * 400 `invalid_authorization_details` (RFC 9396 §5): the caller's `authorization_details` are
+ * malformed, of a type this server does not know, or fail their type's rules; `description` names
+ * the detail and the rule.
+ */
+export function invalidAuthorizationDetails(description: string, detail = description): OAuthError {
+  return ofInput('invalid_authorization_details', description, detail);
+}
+
+/** One of CIBA Core 1.0 §11's token errors of a pending, denied or expired `auth_req_id`, with its fixed description. */
+export function cibaTokenError(code: 'authorization_pending' | 'slow_down' | 'expired_token', detail: string): OAuthError {
+  return fixed(code, detail);
+}
+
+/** 400 `access_denied` (CIBA Core 1.0 §11, RFC 6749 §5.2 as CIBA uses it): a person denied the request, or a rule refuses it; `description` says which. */
+export function approvalDenied(description: string, detail = description): OAuthError {
+  return ofInput('access_denied', description, detail, 400);
+}
+
+/** 400 `unknown_user_id` (CIBA Core 1.0 §13): the hint names nobody who may approve; the description is fixed, never saying whether the person exists. */
+export function unknownUserId(detail: string): OAuthError {
+  return fixed('unknown_user_id', detail);
+}
+
+/** 400 `invalid_binding_message` (CIBA Core 1.0 §13); `description` names the rule. */
+export function invalidBindingMessage(description: string): OAuthError {
+  return ofInput('invalid_binding_message', description, description);
 }
 
 /**

@@ -35,6 +35,13 @@ export interface PolicyAuditFacts {
 }
 
 /**
+ * How an agent gets what needs a person's approval, for every refusal that says so: OpenID CIBA
+ * Core 1.0 with RFC 9396 authorization details (docs/approvals.md).
+ */
+export const APPROVAL_FLOW_HINT =
+  'ask a person through the backchannel_authentication_endpoint (OpenID CIBA) and redeem the approval with grant_type urn:openid:params:grant-type:ciba (docs/approvals.md)';
+
+/**
  * Applies a verdict to an operation. Policies only narrow, never widen:
  *
  * - a denied pair refuses the operation when its scope was asked for explicitly (never silent
@@ -42,12 +49,13 @@ export interface PolicyAuditFacts {
  * - from scopes the client did not name (the agent's defaults), denied ones are dropped, and the
  *   operation is refused only when none remains;
  * - every `@require_binding` of a deciding permit must be met by the credential's binding;
- * - a deciding permit's `@require_approval` refuses with `access_denied` (no approval flow yet);
+ * - a deciding permit's `@require_approval` is met by a person's approval (the CIBA grant,
+ *   docs/approvals.md); without one it refuses with `access_denied`, naming the approval flow;
  * - the lifetime is the shorter of the requested one and every deciding permit's `@max_ttl`.
  */
 export function applyVerdict(
   verdict: PolicyVerdict,
-  operation: { scopes: readonly string[]; scopesRequested: boolean; ttl: number; binding: PolicyBinding; noun: string },
+  operation: { scopes: readonly string[]; scopesRequested: boolean; ttl: number; binding: PolicyBinding; noun: string; approved?: boolean },
 ): PolicyGrant | PolicyRefusal {
   const decidedBy = [...new Set(verdict.pairs.flatMap((p) => p.policies))];
   const errors = verdict.pairs.flatMap((p) => p.errors);
@@ -80,11 +88,14 @@ export function applyVerdict(
       };
     }
   }
-  if (verdict.approvalPolicies.length > 0) {
+  if (verdict.approvalPolicies.length > 0 && operation.approved !== true) {
     return {
       ok: false,
       code: 'access_denied',
-      description: `policy requires a person's approval for this ${operation.noun}, and approvals are not available on this server yet`,
+      description:
+        operation.noun === 'token'
+          ? `policy requires a person's approval for this token: ${APPROVAL_FLOW_HINT}`
+          : `policy requires a person's approval for this ${operation.noun}, and only tokens can be approved (docs/approvals.md)`,
       detail: `policy v${verdict.version} requires approval: ${verdict.approvalPolicies.join(',')}`,
       audit,
     };

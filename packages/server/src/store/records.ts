@@ -1,4 +1,4 @@
-import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
+import type { CibaDeliveryMode, ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import type { AuditEvent } from '../events/audit-events.js';
 import type { KeySlot } from '../key-slot.js';
@@ -41,6 +41,10 @@ export interface AgentRecord {
   tlsClientCertificateBoundAccessTokens?: boolean;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof (absent: false). */
   dpopBoundAccessTokens?: boolean;
+  /** CIBA Core 1.0 §4 `backchannel_token_delivery_mode` (absent: the agent does not use CIBA's ping). */
+  backchannelTokenDeliveryMode?: CibaDeliveryMode | null;
+  /** CIBA Core 1.0 §4 `backchannel_client_notification_endpoint`: https, where ping callbacks go. */
+  backchannelClientNotificationEndpoint?: string | null;
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number | null;
@@ -75,6 +79,8 @@ export const AGENT_PATCH_FIELDS = [
   'tlsClientAuthSubjectDn',
   'tlsClientCertificateBoundAccessTokens',
   'dpopBoundAccessTokens',
+  'backchannelTokenDeliveryMode',
+  'backchannelClientNotificationEndpoint',
 ] as const satisfies readonly (keyof AgentRecord)[];
 
 /** Fields that `updateAgent` may change: the one list the service and the store both read. */

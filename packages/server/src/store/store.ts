@@ -2,6 +2,7 @@ import type { AgentStore } from './ports/agent-store.js';
 import type { AgentUsageStore } from './ports/agent-usage-store.js';
 import type { AuditCheckpointStore } from './ports/audit-checkpoint-store.js';
 import type { AuditStore } from './ports/audit-store.js';
+import type { ApprovalStore } from './ports/approval-store.js';
 import type { AuthorizationStore } from './ports/authorization-store.js';
 import type { CaStore } from './ports/ca-store.js';
 import type { CommitStore } from './ports/commit-store.js';
@@ -46,7 +47,8 @@ export interface Store
     AuthorizationStore,
     ApiKeyStore,
     DelegationStore,
-    ImportedKeyStore {
+    ImportedKeyStore,
+    ApprovalStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -91,6 +91,15 @@ describe('loadConfig defaults', () => {
       sessionMaxAge: 43_200,
       authorizationResources: [],
       openPublicClientRegistration: false,
+      approvalScopes: [],
+      approvalTypesFile: undefined,
+      approvalExpiry: 300,
+      approvalPollInterval: 5,
+      approvalTokenTtl: 60,
+      approvalSeparationOfDuties: false,
+      approvalWebhook: undefined,
+      approvalWebhookSecret: undefined,
+      approvalAllowPrivateCallbacks: false,
     });
     expect(warnings).toEqual([]);
   });

@@ -24,7 +24,7 @@ describe.each(BACKENDS)('a real OAuth client (oauth4webapi) over HTTP (%s)', (ba
 
   it('discovers the metadata, exactly as advertised', () => {
     expect(as.issuer).toBe(issuer.href.replace(/\/$/, ''));
-    expect(as.grant_types_supported).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'authorization_code', 'refresh_token']);
+    expect(as.grant_types_supported).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:openid:params:grant-type:ciba', 'authorization_code', 'refresh_token']);
     expect(as.token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'tls_client_auth', 'self_signed_tls_client_auth', 'none']);
     expect(as.code_challenge_methods_supported).toEqual(['S256']);
     expect(as.authorization_response_iss_parameter_supported).toBe(true);

@@ -121,14 +121,14 @@ permit (principal, action, resource) when { resource.sensitivity == "high" && pr
     expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'policy requires a DPoP-bound (RFC 9449) or certificate-bound (RFC 8705) token for this request' });
   });
 
-  it('@require_approval is refused with access_denied until approvals exist', async () => {
+  it('@require_approval without an approval is refused with access_denied naming the approval flow', async () => {
     await apply(`${baseline}
 @id("payments-approval") @require_approval
 permit (principal, action, resource) when { context.scope == "orders:write" };`);
     expect((await token({ scope: 'orders:read' })).statusCode).toBe(200);
     const write = await token({ scope: 'orders:write' });
     expect(write.json()).toMatchObject({ error: 'access_denied' });
-    expect(write.json().error_description).toContain('approval');
+    expect(write.json().error_description).toContain('backchannel_authentication_endpoint');
   });
 
   it('fails closed when a policy cannot be evaluated: the request is refused and the error audited', async () => {

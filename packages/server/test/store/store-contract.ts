@@ -24,6 +24,7 @@ import { userStoreContract } from './contract/user-store-contract.js';
 import { loginProviderStoreContract } from './contract/login-provider-store-contract.js';
 import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 import { delegationStoreContract } from './contract/delegation-store-contract.js';
+import { approvalStoreContract } from './contract/approval-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -65,6 +66,7 @@ export function storeContract(open: () => Promise<Store>): void {
   loginProviderStoreContract(opened);
   authorizationStoreContract(opened);
   delegationStoreContract(opened);
+  approvalStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

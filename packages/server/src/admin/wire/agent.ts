@@ -1,4 +1,4 @@
-import { CLIENT_AUTH_METHODS, GRANT_TYPES } from '@agentauth/protocol';
+import { CIBA_DELIVERY_MODES, CLIENT_AUTH_METHODS, GRANT_TYPES } from '@agentauth/protocol';
 import { Type, type Static } from 'typebox';
 import { AGENT_ID_PATTERN, CREDENTIAL_ID_PATTERN } from '../../agents/agent-ids.js';
 import { AGENT_LIMITS, LABEL_KEY_PATTERN } from '../../agents/validate-agent-input.js';
@@ -43,6 +43,9 @@ const agentFields = {
   tls_client_certificate_bound_access_tokens: Type.Optional(Type.Boolean()),
   // RFC 9449 §5.2
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+  // CIBA Core 1.0 §4; the service checks the endpoint's URI rule and that ping names one.
+  backchannel_token_delivery_mode: Type.Optional(Type.Union([StringEnum(CIBA_DELIVERY_MODES), Type.Null()])),
+  backchannel_client_notification_endpoint: Type.Optional(Type.Union([Uri, Type.Null()])),
 };
 
 /** `POST /agents` body. */
@@ -126,6 +129,9 @@ export const Agent = Type.Object({
   tls_client_certificate_bound_access_tokens: Type.Boolean(),
   // RFC 9449 §5.2
   dpop_bound_access_tokens: Type.Boolean(),
+  // CIBA Core 1.0 §4: present only when set.
+  backchannel_token_delivery_mode: Type.Optional(StringEnum(CIBA_DELIVERY_MODES)),
+  backchannel_client_notification_endpoint: Type.Optional(Type.String()),
   credentials: Type.Array(Credential),
   created_at: Time,
   updated_at: Time,

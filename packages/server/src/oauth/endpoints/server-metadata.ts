@@ -1,6 +1,8 @@
 import { DEFAULT_DPOP_ALGORITHMS } from '@agentauth/resource-server';
 import {
   CLIENT_AUTH_METHODS,
+  CIBA_DELIVERY_MODES,
+  GRANT_CIBA,
   GRANT_CLIENT_CREDENTIALS,
   GRANT_TOKEN_EXCHANGE,
   GRANT_JWT_BEARER,
@@ -24,6 +26,7 @@ export const ENDPOINT_PATHS = {
   introspection: '/introspect',
   keyDigestIntrospection: '/introspect/key-digest',
   revocation: '/revoke',
+  backchannelAuthentication: '/bc-authorize',
 } as const;
 
 /**
@@ -31,9 +34,10 @@ export const ENDPOINT_PATHS = {
  * agents' grants, and the authorization code flow of people's public clients (response type
  * `code` with PKCE `S256` only, RFC 9207 `iss` in every authorization response, refresh tokens,
  * client authentication `none` for those clients alone, registered or identified by a Client ID
- * Metadata Document).
+ * Metadata Document), and approvals (OpenID CIBA Core 1.0 §4 in poll and ping modes, with the
+ * RFC 9396 detail types configured).
  */
-export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg): AuthorizationServerMetadata {
+export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg, authorizationDetailsTypes: readonly string[] = []): AuthorizationServerMetadata {
   const methods = [...CLIENT_AUTH_METHODS];
   const algs = [...SIGNING_ALGS];
   return {
@@ -48,7 +52,7 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     scopes_supported: [SCOPE_ADMIN, SCOPE_INTROSPECT, SCOPE_CERT, SCOPE_SIGNALS, SCOPE_AUTHORIZE],
     response_types_supported: ['code'],
     // RFC 7523 §2.1 jwt-bearer: federated workload login with a trusted issuer's JWT (docs/federation.md).
-    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER, 'authorization_code', 'refresh_token'],
+    grant_types_supported: [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE, GRANT_JWT_BEARER, GRANT_CIBA, 'authorization_code', 'refresh_token'],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: [...methods, 'none'],
@@ -62,6 +66,12 @@ export function buildServerMetadata(issuer: string, accessTokenAlg: SigningAlg):
     access_token_signing_alg_values_supported: [accessTokenAlg],
     // RFC 9449 §5.1: the algorithms the token endpoint accepts in DPoP proofs.
     dpop_signing_alg_values_supported: [...DEFAULT_DPOP_ALGORITHMS],
+    // OpenID CIBA Core 1.0 §4: approvals of risky actions (docs/approvals.md); no user codes, no push.
+    backchannel_authentication_endpoint: issuer + ENDPOINT_PATHS.backchannelAuthentication,
+    backchannel_token_delivery_modes_supported: [...CIBA_DELIVERY_MODES],
+    backchannel_user_code_parameter_supported: false,
+    // RFC 9396 §10: the detail types operators configured.
+    authorization_details_types_supported: [...authorizationDetailsTypes],
   };
 }
 
@@ -88,6 +98,7 @@ export function withMutualTls(metadata: AuthorizationServerMetadata, mtls: { ava
       introspection_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.introspection,
       key_digest_introspection_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.keyDigestIntrospection,
       revocation_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.revocation,
+      backchannel_authentication_endpoint: mtls.endpointUrl + ENDPOINT_PATHS.backchannelAuthentication,
     };
   }
   return out;

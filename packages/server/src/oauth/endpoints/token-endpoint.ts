@@ -12,6 +12,7 @@ import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-au
 import { authenticateClientWithinLimits } from '../client-auth/authenticate-within-limits.js';
 import { FormParameters } from '../form-parameters.js';
 import type { GrantHandler } from '../grants/grant-handler.js';
+import { withoutUnapproved, type ApprovalGate } from '../grants/approval-gate.js';
 import { invalidClient, invalidRequest, OAuthError, unauthorizedClient, unsupportedGrantType } from '../oauth-error.js';
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
@@ -36,6 +37,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   policy?: Pick<PolicyDecider, 'decide'>;
   /** `authorization_code` and `refresh_token` for public clients (`user-token-endpoint.ts`); without it, both are unsupported. */
   userTokens?: (request: OAuthRequest, form: FormParameters, grantType: string) => Promise<OAuthResponse>;
+  /** What needs a person's approval (docs/approvals.md); without it, nothing does. */
+  approvals?: ApprovalGate;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
 }
@@ -75,7 +78,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     }
     const context = { request, form, client: authenticated, now };
     const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
-    const granted = await grant(context);
+    const granted = withoutUnapproved(deps.approvals, form, await grant(context));
     const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
     const outcome = policy === undefined ? granted : { ...granted, scopes: policy.scopes, ttl: policy.ttl };
 
@@ -95,6 +98,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.act !== undefined) claims.act = outcome.act;
     if (outcome.mayAct !== undefined) claims.may_act = outcome.mayAct;
     if (outcome.taskId !== undefined) claims.task_id = outcome.taskId;
+    if (outcome.authorizationDetails !== undefined) claims.authorization_details = outcome.authorizationDetails;
     const signer = deps.keys.signer();
     const accessToken = mintAccessToken(signer, claims);
     // House rule 9: what we issue is checked after signing, before it is returned. A structural
@@ -146,6 +150,8 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     const response: TokenResponse = { access_token: accessToken, token_type: constraint.tokenType, expires_in: outcome.ttl };
     if (claims.scope !== undefined) response.scope = claims.scope;
     if (outcome.issuedTokenType !== undefined) response.issued_token_type = outcome.issuedTokenType;
+    // RFC 9396 §7: the token response says which details the token carries.
+    if (outcome.authorizationDetails !== undefined) response.authorization_details = outcome.authorizationDetails;
     return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
   } catch (error) {
     return auditRefusal(deps.commitLog, request, error, {

@@ -58,7 +58,7 @@ export function decideTokenPolicy(
       risk: 'low',
     },
   });
-  const applied = applyVerdict(verdict, { scopes: outcome.scopes, scopesRequested: request.scopesRequested, ttl: outcome.ttl, binding: input.binding, noun: 'token' });
+  const applied = applyVerdict(verdict, { scopes: outcome.scopes, scopesRequested: request.scopesRequested, ttl: outcome.ttl, binding: input.binding, noun: 'token', approved: outcome.approved === true });
   const audit = { ...applied.audit, input };
   if (!applied.ok) throw new PolicyRefusalError(applied, audit, policyRefusalStatus(applied.code, 'token'));
   return { scopes: applied.scopes, ttl: applied.ttl, audit };

@@ -1,4 +1,4 @@
-import type { ActorClaim } from '@agentauth/protocol';
+import type { ActorClaim, AuthorizationDetail } from '@agentauth/protocol';
 import type { ReplayClaim } from '../../store/ports/replay-claim-store.js';
 import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { FormParameters } from '../form-parameters.js';
@@ -44,6 +44,10 @@ export interface GrantOutcome {
    * returned, and it must have revoked the token itself if it stays issued.
    */
   afterCommit?: (token: { jti: string; scopes: readonly string[]; audience: readonly string[]; issuedAt: number; expiresAt: number }) => Promise<void>;
+  /** RFC 9396 §9.1: the token's `authorization_details`. */
+  authorizationDetails?: AuthorizationDetail[];
+  /** A person approved this token (CIBA): a policy's `@require_approval` is met. */
+  approved?: boolean;
 }
 
 /** One grant type's logic (RFC 6749 §4.4, RFC 8693, RFC 7523 §2.1). Throws `OAuthError` to refuse. */

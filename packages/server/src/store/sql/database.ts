@@ -1,5 +1,6 @@
 import type { ApiKeyTables } from './api-key-tables.js';
 import type { AuditCheckpointTables } from './audit-checkpoint-tables.js';
+import type { ApprovalTables } from './approval-tables.js';
 import type { AuthorizationTables } from './authorization-tables.js';
 import type { CaTables } from './ca-tables.js';
 import type { DelegationTables } from './delegation-tables.js';
@@ -20,7 +21,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends ApiKeyTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;
@@ -69,6 +70,9 @@ export interface AgentsTable {
   tls_client_certificate_bound_access_tokens: number;
   /** RFC 9449 §5.2, 0 or 1 (migration 0006-dpop). */
   dpop_bound_access_tokens: number;
+  /** CIBA Core 1.0 §4 client metadata (migration 0020-approvals). */
+  backchannel_token_delivery_mode: string | null;
+  backchannel_client_notification_endpoint: string | null;
 }
 
 /** One label of one agent, so label filters are indexed and pagination stays exact. */

@@ -10,6 +10,7 @@ import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
+import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
@@ -86,6 +87,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlApiKeyStore(ctx),
       sqlDelegationStore(ctx),
       sqlImportedKeyStore(ctx),
+      sqlApprovalStore(ctx),
     ),
     () => health.failed(),
   );

@@ -1,4 +1,4 @@
-import type { ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
+import type { CibaDeliveryMode, ClientAuthMethod, GrantType, SigningAlg } from '@agentauth/protocol';
 import type { JWK } from 'jose';
 import type { KeySlot } from '../../key-slot.js';
 import type {
@@ -58,6 +58,8 @@ export function agentToRow(a: AgentRecord): AgentsTable {
     tls_client_auth_subject_dn: a.tlsClientAuthSubjectDn ?? null,
     tls_client_certificate_bound_access_tokens: a.tlsClientCertificateBoundAccessTokens === true ? 1 : 0,
     dpop_bound_access_tokens: a.dpopBoundAccessTokens === true ? 1 : 0,
+    backchannel_token_delivery_mode: a.backchannelTokenDeliveryMode ?? null,
+    backchannel_client_notification_endpoint: a.backchannelClientNotificationEndpoint ?? null,
   };
 }
 
@@ -94,6 +96,8 @@ export function agentFromRow(r: AgentsTable): AgentRecord {
     ...(r.tls_client_auth_subject_dn === null ? {} : { tlsClientAuthSubjectDn: r.tls_client_auth_subject_dn }),
     ...(Number(r.tls_client_certificate_bound_access_tokens) === 1 ? { tlsClientCertificateBoundAccessTokens: true } : {}),
     ...(Number(r.dpop_bound_access_tokens) === 1 ? { dpopBoundAccessTokens: true } : {}),
+    ...(r.backchannel_token_delivery_mode === null || r.backchannel_token_delivery_mode === undefined ? {} : { backchannelTokenDeliveryMode: r.backchannel_token_delivery_mode as CibaDeliveryMode }),
+    ...(r.backchannel_client_notification_endpoint === null || r.backchannel_client_notification_endpoint === undefined ? {} : { backchannelClientNotificationEndpoint: r.backchannel_client_notification_endpoint }),
   };
 }
 

@@ -94,6 +94,7 @@ describe.each(BACKENDS)('RFC 8705 mutual TLS at the token endpoint (%s)', (backe
       introspection_endpoint: 'https://127.0.0.1:8443/introspect',
       key_digest_introspection_endpoint: 'https://127.0.0.1:8443/introspect/key-digest',
       revocation_endpoint: 'https://127.0.0.1:8443/revoke',
+      backchannel_authentication_endpoint: 'https://127.0.0.1:8443/bc-authorize',
     });
     expect(metadata.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['tls_client_auth', 'self_signed_tls_client_auth']));
   });

@@ -18,6 +18,7 @@ import * as m0016 from './0016-audit-agent-event-time.js';
 import * as m0017 from './0017-people.js';
 import * as m0018 from './0018-login-providers.js';
 import * as m0019 from './0019-authorization-code.js';
+import * as m0020 from './0020-approvals.js';
 import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
@@ -46,6 +47,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0017-people': m0017,
   '0018-login-providers': m0018,
   '0019-authorization-code': m0019,
+  '0020-approvals': m0020,
   '0021-api-keys': m0021,
   '0022-delegations': m0022,
   '0024-imported-keys': m0024,

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../clock.js';
+import type { ApprovalRecord } from '../store/ports/approval-store.js';
+import type { AgentRecord } from '../store/records.js';
+import { openPingSecrets } from './ping-secrets.js';
+import type { RetryingDelivery } from './retrying-delivery.js';
+
+/**
+ * CIBA Core 1.0 §10.2 ping callbacks: once a ping-mode request is answered (approved or denied),
+ * POST `{"auth_req_id": ...}` to the agent's registered `backchannel_client_notification_endpoint`
+ * with its `client_notification_token` as Bearer token, under the SSRF guard, retried. Arrival is
+ * audited as `approval.notified`, giving up as `approval.notification_failed`; neither changes the
+ * approval (the agent can still poll).
+ */
+export function pingNotifier(deps: { masterKey: Buffer; delivery: RetryingDelivery; audit: Pick<AuditLog, 'record'>; clock: Clock; logger: Logger }) {
+  return (approval: ApprovalRecord, agent: Pick<AgentRecord, 'id' | 'backchannelClientNotificationEndpoint'>): void => {
+    const endpoint = agent.backchannelClientNotificationEndpoint;
+    if (approval.deliveryMode !== 'ping' || approval.pingSecrets === null || endpoint === null || endpoint === undefined) return;
+    const secrets = openPingSecrets(deps.masterKey, approval.id, approval.pingSecrets);
+    deps.delivery.deliver({
+      url: endpoint,
+      body: JSON.stringify({ auth_req_id: secrets.authReqId }),
+      contentType: 'application/json',
+      headers: { authorization: `Bearer ${secrets.notificationToken}` },
+      settled: async (outcome) => {
+        if (!outcome.ok) deps.logger.warn({ approval: approval.id, code: outcome.code, attempts: outcome.attempts }, 'CIBA ping callback failed');
+        await deps.audit
+          .record({
+            time: deps.clock.now(),
+            event: outcome.ok ? 'approval.notified' : 'approval.notification_failed',
+            outcome: outcome.ok ? 'success' : 'failure',
+            agentId: agent.id,
+            actor: 'system',
+            sourceIp: null,
+            reason: outcome.ok ? null : `ping callback: ${outcome.code}`,
+            requestId: null,
+            details: { approval_id: approval.id, channel: 'ping', attempts: outcome.attempts, origin: new URL(endpoint).origin },
+          })
+          .catch((error: unknown) => deps.logger.error({ err: error }, 'auditing a CIBA ping callback failed'));
+      },
+    });
+  };
+}
