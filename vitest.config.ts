@@ -28,6 +28,9 @@ export default defineConfig({
     // many seconds. No test measures time; a timeout only stops a test that hangs.
     testTimeout: 60_000,
     hookTimeout: 90_000,
+    // expect.poll waits for what a real process or browser does next (a redirect, a page): 1 s,
+    // the default, is a wall-clock bound that a loaded machine misses. It still stops a hang.
+    expect: { poll: { timeout: 30_000 } },
     // Two cores: more forks only contend.
     maxWorkers: 2,
   },
