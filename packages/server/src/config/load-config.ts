@@ -3,7 +3,8 @@ import type { Config } from './config.js';
 import { ConfigError } from './config-error.js';
 import { parseArgv } from './parse-argv.js';
 import { readConfigFile, type FileValue } from './read-config-file.js';
-import { CONFIG_FILE_ENV, NON_SERVER_ENV, SETTINGS, type AnySetting } from './schema.js';
+import { CONFIG_FILE_ENV, NON_SERVER_ENV, SETTINGS } from './schema.js';
+import type { AnySetting } from './setting.js';
 import { suggestName } from './suggest-name.js';
 import type { ParseContext } from './value-types.js';
 

@@ -1,4 +1,5 @@
-import { CONFIG_FILE_FLAG, type AnySetting } from './schema.js';
+import { CONFIG_FILE_FLAG } from './schema.js';
+import type { AnySetting } from './setting.js';
 import { suggestName } from './suggest-name.js';
 
 /** What the command-line options say, before their values are validated. */

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import type { AnySetting } from './schema.js';
+import type { AnySetting } from './setting.js';
 import { suggestName } from './suggest-name.js';
 
 /** One value from the config file, with where it was written. */

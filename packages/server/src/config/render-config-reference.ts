@@ -1,4 +1,5 @@
-import { SETTINGS, type AnySetting } from './schema.js';
+import { SETTINGS } from './schema.js';
+import type { AnySetting } from './setting.js';
 
 /** Markers around the generated block in docs/configuration.md and README.md. */
 export const CONFIG_REFERENCE_START = '<!-- config-reference:start -->';

@@ -1,8 +1,10 @@
-import { SCOPE_TOKEN_PATTERN, SIGNING_ALGS } from '@agentauth/protocol';
+import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
-import { resourceIndicator, resourceIndicators } from './resource-indicator.js';
+import { PEOPLE_SETTINGS } from './people-settings.js';
+import { setting, type AnySetting } from './setting.js';
+import { resourceIndicator } from './resource-indicator.js';
 import {
   base64Bytes,
   bearerToken,
@@ -16,50 +18,7 @@ import {
   oneOf,
   timeZone,
   urlWithScheme,
-  type ValueType,
 } from './value-types.js';
-
-/**
- * Where a setting's value comes from when no source gives one. Both forms are raw values, read by
- * the same parser as a YAML value, so a default obeys the same rules as a value an operator writes.
- */
-export type SettingDefault =
-  /** A fixed raw value; `undefined` means the setting is unset (each such setting says what that means). */
-  | { readonly value: unknown }
-  | {
-      /** Computed from settings earlier in SETTINGS; undefined when one of them is invalid. */
-      readonly derive: (earlier: Partial<Config>) => unknown;
-      /** How the docs show it, e.g. `http://HOST:PORT`. */
-      readonly doc: string;
-      /** Appended to a problem with the derived value: what the operator should set instead. */
-      readonly hint: string;
-    };
-
-/** One configuration setting: its Config key, its names in every source, its type and default. */
-export interface Setting<K extends keyof Config = keyof Config> {
-  readonly key: K;
-  /** `AGENTAUTH_<UPPER_SNAKE>` of the key. */
-  readonly env: string;
-  /** `--<kebab-case>` of the key; without the dashes, it is also the YAML file key. */
-  readonly flag: string;
-  readonly type: ValueType<Config[K]>;
-  readonly default: SettingDefault;
-  /** How the docs show a fixed default; derived from the value when absent. */
-  readonly defaultDoc?: string;
-  readonly description: string;
-  /** A secret's value is never echoed in a problem, a warning or the docs. */
-  readonly secret: boolean;
-}
-
-/** Any one setting, with its key and type kept together. */
-export type AnySetting = { [K in keyof Config]: Setting<K> }[keyof Config];
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-function setting<K extends keyof Config>(key: K, rest: Omit<Setting<K>, 'key' | 'env' | 'flag' | 'secret'> & { secret?: boolean }): Setting<K> {
-  const name = kebab(key);
-  return { key, env: `AGENTAUTH_${name.replaceAll('-', '_').toUpperCase()}`, flag: `--${name}`, secret: false, ...rest };
-}
 
 const DAY = 86_400;
 
@@ -355,93 +314,7 @@ const ALL_SETTINGS = [
     description: 'Failed sign-ins of people at `/login` (passwords and second factors, whatever account they name) allowed per window from one source address.',
   }),
   // People's sign-in and sessions (docs/people.md): OWASP's lockout and session timeouts.
-  setting('loginLockoutFailures', {
-    type: integer({ min: 1, max: 100 }),
-    default: { value: 5 },
-    description: 'Failed sign-ins (a wrong password or second-factor code) in a row that lock a person\'s account for AGENTAUTH_LOGIN_LOCKOUT_DURATION; audited as `user.locked`.',
-  }),
-  setting('loginLockoutDuration', {
-    type: integer({ min: 1, max: 86_400, unit: 'seconds' }),
-    default: { value: 900 },
-    description: 'How long a locked account refuses every sign-in, even with the right password; an admin ends it at once with `agentauth users resume`.',
-  }),
-  setting('sessionIdleTimeout', {
-    type: integer({ min: 60, max: 86_400, unit: 'seconds' }),
-    default: { value: 1800 },
-    description: 'A person\'s session ends after this long without a request.',
-  }),
-  setting('sessionMaxAge', {
-    type: integer({ min: 60, max: 2_592_000, unit: 'seconds' }),
-    default: { value: 43_200 },
-    description: 'A person\'s session ends this long after sign-in, however active (at least AGENTAUTH_SESSION_IDLE_TIMEOUT).',
-  }),
-  setting('authorizationResources', {
-    type: resourceIndicators(),
-    default: { value: [] },
-    defaultDoc: 'none: every authorization request is refused with `invalid_target`',
-    description:
-      'Resources (RFC 8707) people may authorize their clients for at the authorization endpoint, comma-separated (a list in YAML); a request for any other is refused (docs/oauth.md, "Authorization code flow").',
-  }),
-  setting('openPublicClientRegistration', {
-    type: boolean(),
-    default: { value: false },
-    description:
-      'Let anyone register a public client (`token_endpoint_auth_method: none`) at `/register` without an initial access token, as MCP clients expect (RFC 7591 §3); such a client gets nothing until a person consents.',
-  }),
-  setting('approvalScopes', {
-    type: list({ singular: 'a scope token', plural: 'scope tokens', test: (value) => SCOPE_TOKEN_PATTERN.test(value) }),
-    default: { value: [] },
-    defaultDoc: 'none',
-    description:
-      'Scopes a token may carry only with a person\'s approval (docs/approvals.md): a token request naming one is refused and names the approval flow; without `scope`, they are left out of the default.',
-  }),
-  setting('approvalTypesFile', {
-    type: directoryPath(),
-    default: { value: undefined },
-    defaultDoc: 'none: every request with `authorization_details` is refused',
-    description: 'JSON file of the RFC 9396 authorization detail types agents may ask for, each with its fields and when it needs approval (docs/approvals.md, "Detail types").',
-  }),
-  setting('approvalExpiry', {
-    type: integer({ min: 30, max: 3600, unit: 'seconds' }),
-    default: { value: 300 },
-    description: 'Longest time a person has to answer an approval request (CIBA `expires_in`); a request may ask for less with `requested_expiry`. Unanswered means denied.',
-  }),
-  setting('approvalPollInterval', {
-    type: integer({ min: 1, max: 60, unit: 'seconds' }),
-    default: { value: 5 },
-    description: 'Seconds an agent must wait between token requests for a pending approval (CIBA `interval`); faster polls get `slow_down`.',
-  }),
-  setting('approvalTokenTtl', {
-    type: integer({ min: 10, max: 3600, unit: 'seconds' }),
-    default: { value: 60 },
-    description: 'Lifetime of a token issued for an approval (never longer than the agent\'s own token lifetime).',
-  }),
-  setting('approvalSeparationOfDuties', {
-    type: boolean(),
-    default: { value: false },
-    description: 'Forbid a person to approve the requests of an agent they own (docs/approvals.md, "Who approves"); such requests must name another approver or a group.',
-  }),
-  setting('approvalWebhook', {
-    type: urlWithScheme(['https', 'http']),
-    default: { value: undefined },
-    defaultDoc: 'none',
-    description:
-      'URL every approval event (requested, approved, denied, expired) is POSTed to as JSON a chat tool can render, signed with HMAC-SHA256 under AGENTAUTH_APPROVAL_WEBHOOK_SECRET, through the SSRF guard, retried (docs/approvals.md, "Webhook"); may hold a credential in its query.',
-    secret: true,
-  }),
-  setting('approvalWebhookSecret', {
-    type: bearerToken({ minLength: 32, maxLength: 1024 }),
-    default: { value: undefined },
-    defaultDoc: 'none (required with AGENTAUTH_APPROVAL_WEBHOOK)',
-    description: 'Key of the approval webhook\'s `X-AgentAuth-Signature` (HMAC-SHA256), shared with the receiver.',
-    secret: true,
-  }),
-  setting('approvalAllowPrivateCallbacks', {
-    type: boolean(),
-    default: { value: false },
-    description:
-      'Let CIBA ping callbacks and the approval webhook reach private, loopback, link-local, CGNAT and unique-local addresses. For tests and private networks (docs/approvals.md).',
-  }),
+  ...PEOPLE_SETTINGS,
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.
