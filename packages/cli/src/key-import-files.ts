@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isKeyDigest } from '@agentauth/protocol';
-import { AdminApiError } from './admin-client.js';
+import { AdminApiError } from './admin-api-error.js';
 import type { LocatedProblem } from './policy-files.js';
 
 /** Most lines one import takes: the server imports a batch all or nothing, up to this many. */

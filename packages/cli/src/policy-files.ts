@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 
-import { AdminApiError } from './admin-client.js';
+import { AdminApiError } from './admin-api-error.js';
 import type { PolicyEntity } from './admin-types.js';
 import { UsageError } from './cli-errors.js';
 import type { CommandContext } from './command.js';

@@ -1,6 +1,6 @@
 import { OAuthClientError, UnexpectedResponseError } from '@agentauth/client';
 
-import { AdminApiError } from './admin-client.js';
+import { AdminApiError } from './admin-api-error.js';
 import { CommandFailedError, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE, ServerUnreachableError, UsageError } from './cli-errors.js';
 import { sanitizeLines } from './output.js';
 import { KeyFileError } from './key-import-files.js';

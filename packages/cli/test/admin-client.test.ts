@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { AdminApiError, AdminClient } from '../src/admin-client.js';
+import { AdminApiError } from '../src/admin-api-error.js';
+import { AdminClient } from '../src/admin-client.js';
 import { ServerUnreachableError } from '../src/cli-errors.js';
 import { agent, json, problem, startAdminStub } from './helpers/admin-stub.js';
 

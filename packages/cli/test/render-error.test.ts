@@ -1,7 +1,7 @@
 import { OAuthClientError, UnexpectedResponseError } from '@agentauth/client';
 import { describe, expect, it } from 'vitest';
 
-import { AdminApiError } from '../src/admin-client.js';
+import { AdminApiError } from '../src/admin-api-error.js';
 import { ServerUnreachableError, UsageError } from '../src/cli-errors.js';
 import { renderError } from '../src/render-error.js';
 

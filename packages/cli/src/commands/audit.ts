@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-import { AdminApiError, type AdminClient } from '../admin-client.js';
+import { AdminApiError } from '../admin-api-error.js';
+import type { AdminClient } from '../admin-client.js';
 import type { AuditHead, AuditOptions, AuditRecord, AuditVerdict } from '../admin-types.js';
 import type { Flags, OptionSpec } from '../args.js';
 import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
