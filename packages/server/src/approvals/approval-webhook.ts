@@ -79,21 +79,31 @@ export function approvalWebhook(deps: { url: string; secret: string; issuer: str
   };
 }
 
+/**
+ * The agent's own words (name, details, binding message, reason) with `&`, `<` and `>` escaped:
+ * Slack's and Teams' text is markup, where `<https://evil|Approve here>` is a link.
+ */
+function plain(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
 /** One line a person reads in a chat: who asks what, and where to answer. */
 function summary(type: ApprovalEventType, approval: ApprovalRecord, agent: Pick<AgentRecord, 'name'> | undefined, page: string): string {
-  const who = agent?.name ?? approval.agentId;
+  const who = plain(agent?.name ?? approval.agentId);
   const what = [
     ...approval.authorizationDetails.map((d) => `${d.type} ${Object.entries(d).filter(([k]) => k !== 'type' && k !== 'locations').map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`.trim()),
     ...(approval.scopes.length === 0 ? [] : [`scope ${approval.scopes.join(' ')}`]),
-  ].join('; ');
-  const message = approval.bindingMessage === null ? '' : ` (message: "${approval.bindingMessage}")`;
+  ]
+    .map(plain)
+    .join('; ');
+  const message = approval.bindingMessage === null ? '' : ` (message: "${plain(approval.bindingMessage)}")`;
   switch (type) {
     case 'approval.requested':
       return `${who} asks for approval: ${what}${message}. Approve or deny at ${page} before ${new Date(approval.expiresAt).toISOString()}.`;
     case 'approval.approved':
       return `Approved: ${who}: ${what}${message}.`;
     case 'approval.denied':
-      return `Denied: ${who}: ${what}${message}${approval.reason === null ? '' : `; reason: ${approval.reason}`}.`;
+      return `Denied: ${who}: ${what}${message}${approval.reason === null ? '' : `; reason: ${plain(approval.reason)}`}.`;
     case 'approval.expired':
       return `Expired unanswered (denied): ${who}: ${what}${message}.`;
   }

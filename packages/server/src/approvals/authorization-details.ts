@@ -72,6 +72,9 @@ function checkField(field: DetailField, value: unknown, at: string): void {
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string' || value.length > field.maxLength) throw invalidAuthorizationDetails(`${at} must be a string of at most ${field.maxLength} characters`);
+      // A person approves what they read: no control or format characters (bidi overrides) that
+      // make the page show something other than what the token carries.
+      if (/[\p{Cc}\p{Cf}]/u.test(value)) throw invalidAuthorizationDetails(`${at} must not hold control or format characters`);
       if (field.enum !== undefined && !field.enum.includes(value)) throw invalidAuthorizationDetails(`${at} must be one of ${field.enum.join(', ').slice(0, 200)}`);
       return;
     case 'boolean':

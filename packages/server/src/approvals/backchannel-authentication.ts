@@ -27,13 +27,15 @@ const MIN_NOTIFICATION_TOKEN = 22;
 /** Parameters of identity hints and signed requests this server does not accept. */
 const UNSUPPORTED = ['id_token_hint', 'login_hint_token', 'request', 'user_code'] as const;
 
-/** The settings of approvals (config: `approvalExpiry`, `approvalPollInterval`, `approvalSeparationOfDuties`). */
+/** The settings of approvals (config: `approvalExpiry`, `approvalPollInterval`, `approvalSeparationOfDuties`, `approvalApproverGroups`). */
 export interface ApprovalSettings {
   /** Longest life of a request, seconds. */
   expiry: number;
   /** Seconds between polls. */
   interval: number;
   separationOfDuties: boolean;
+  /** Groups whose members any agent may name with `login_hint`, besides its owner and owner group. */
+  approverGroups: readonly string[];
 }
 
 export interface BackchannelDeps extends ClientAuthenticationDeps {
@@ -108,8 +110,10 @@ export async function handleBackchannelAuthentication(deps: BackchannelDeps, req
     }
 
     const loginHint = form.get('login_hint');
-    const approver = await resolveApprover(deps.store, agent, loginHint);
-    if (approver === undefined) throw unknownUserId(loginHint === undefined ? `owner ${agent.owner.slice(0, 100)} names no active person or group` : 'login_hint names no active person');
+    const approver = await resolveApprover(deps.store, agent, loginHint, deps.settings.approverGroups);
+    // One answer for a person who does not exist and one the agent may not name: an agent learns
+    // nothing about who else is in the directory.
+    if (approver === undefined) throw unknownUserId(loginHint === undefined ? `owner ${agent.owner.slice(0, 100)} names no active person or group` : 'login_hint names no active person this agent may name as its approver');
     if (deps.settings.separationOfDuties && approver.startsWith(USER_PREFIX)) {
       const person = await findPerson(deps.store, approver.slice(USER_PREFIX.length));
       if (person !== undefined && ownsAgent(person, agent)) {

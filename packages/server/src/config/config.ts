@@ -125,6 +125,8 @@ export interface Config {
   readonly approvalTokenTtl: number;
   /** A person may not approve requests of an agent they own. */
   readonly approvalSeparationOfDuties: boolean;
+  /** Groups whose members any agent may name as approver (`login_hint`). */
+  readonly approvalApproverGroups: readonly string[];
   /** Where approval events are posted. */
   readonly approvalWebhook: string | undefined;
   /** HMAC key of the approval webhook's signature. */

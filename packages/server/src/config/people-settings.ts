@@ -75,6 +75,13 @@ export const PEOPLE_SETTINGS = [
     default: { value: false },
     description: 'Forbid a person to approve the requests of an agent they own (docs/approvals.md, "Who approves"); such requests must name another approver or a group.',
   }),
+  setting('approvalApproverGroups', {
+    type: list({ singular: 'group name', plural: 'group names', test: (value) => value.length <= 128 && !/[\p{Cc}\p{Cf}]/u.test(value) }),
+    default: { value: [] },
+    defaultDoc: 'none: `login_hint` may name only the agent\'s owner or a member of its owner group',
+    description:
+      'Groups of people whom any agent may name as its approver with `login_hint`, comma-separated (a list in YAML), besides its owner and the members of its owner group (docs/approvals.md, "Who approves").',
+  }),
   setting('approvalWebhook', {
     type: urlWithScheme(['https', 'http']),
     default: { value: undefined },

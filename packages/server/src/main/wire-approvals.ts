@@ -59,7 +59,7 @@ export function wireApprovals(deps: { config: Config; clock: Clock; random: Rand
   const onExpired = (approval: ApprovalRecord) => {
     if (webhook !== undefined) void agentOf(approval.agentId).then((agent) => webhook('approval.expired', approval, agent));
   };
-  const settings = { expiry: config.approvalExpiry, interval: config.approvalPollInterval, separationOfDuties: config.approvalSeparationOfDuties };
+  const settings = { expiry: config.approvalExpiry, interval: config.approvalPollInterval, separationOfDuties: config.approvalSeparationOfDuties, approverGroups: config.approvalApproverGroups };
   return {
     gate: approvalGate({ scopes: config.approvalScopes, types }),
     grant: cibaGrant({ store, tokenTtl: config.approvalTokenTtl, accessTokenTtl: config.accessTokenTtl, onExpired }),

@@ -87,6 +87,18 @@ describe('the approval webhook', () => {
     expect(rx.posted[1]?.json.text).toContain('reason: not now');
     expect(rx.posted.every(verifies)).toBe(true);
   });
+
+  it('escapes the agent\'s words in the chat text: a binding message cannot smuggle in a link', async () => {
+    rx.posted.length = 0;
+    await backchannel(t, agent, { scope: 'orders:write', binding_message: '<https://evil.example/login|Approve at the approval page> & go' });
+    await t.server.approvals.delivery.idle();
+    const text = rx.posted[0]?.json.text ?? '';
+    expect(text).toContain('&lt;https://evil.example/login|Approve at the approval page&gt; &amp; go');
+    expect(text).not.toContain('<https://evil');
+    expect(await answer(t, alice, 'deny', { reason: '<!channel>' })).toBe('/account/approvals?said=denied');
+    await t.server.approvals.delivery.idle();
+    expect(rx.posted[1]?.json.text).toContain('reason: &lt;!channel&gt;');
+  });
 });
 
 describe('RetryingDelivery', () => {

@@ -12,9 +12,11 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
   let alice: Approver;
 
   beforeAll(async () => {
-    t = await startApprovalServer(backend);
+    // Finance's members may approve for any agent; Mallory is nobody's approver.
+    t = await startApprovalServer(backend, { AGENTAUTH_APPROVAL_APPROVER_GROUPS: 'finance' });
     await createPersonIn(t, 'alice@example.com', []);
     await createPersonIn(t, 'carol@example.com', ['auditor'], ['finance']);
+    await createPersonIn(t, 'mallory@example.com', [], ['sales']);
     agent = await createCibaAgent(t, 'alice@example.com');
     alice = await signInApprover(t, 'alice@example.com');
   });
@@ -130,12 +132,16 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
   describe('refusals of the backchannel request, each with its error, audited, creating nothing', () => {
     const cases: [string, Record<string, string>, string][] = [
       ['an unknown user', { scope: 'orders:write', login_hint: 'nobody@example.com' }, 'unknown_user_id'],
+      // The agent may not pick an accomplice: the same answer as for nobody at all.
+      ['a person neither owner, nor in the owner group, nor an approver', { scope: 'orders:write', login_hint: 'mallory@example.com' }, 'unknown_user_id'],
       ['an unknown detail type', { authorization_details: JSON.stringify([{ type: 'teleport', to: 'mars' }]) }, 'invalid_authorization_details'],
       ['details that fail their schema', { authorization_details: JSON.stringify([{ type: 'payment_initiation', amount: 'lots', currency: 'EUR' }]) }, 'invalid_authorization_details'],
       ['a detail missing a required field', { authorization_details: JSON.stringify([{ type: 'payment_initiation', amount: 5 }]) }, 'invalid_authorization_details'],
       ['a field the type does not declare', { authorization_details: JSON.stringify([{ type: 'account_closure', account: 'a', extra: 1 }]) }, 'invalid_authorization_details'],
       ['a location other than the resource', { authorization_details: JSON.stringify([{ type: 'account_closure', account: 'a', locations: ['https://evil.example'] }]) }, 'invalid_authorization_details'],
       ['details that are not JSON', { authorization_details: '[{' }, 'invalid_authorization_details'],
+      // A right-to-left override would show the approver another creditor than the token carries.
+      ['a detail string with a bidi override', { authorization_details: JSON.stringify([{ type: 'payment_initiation', amount: 5, currency: 'EUR', creditor: 'AC\u202EEM' }]) }, 'invalid_authorization_details'],
       ['a binding message too long', { scope: 'orders:write', binding_message: 'x'.repeat(101) }, 'invalid_binding_message'],
       ['nothing to approve', { scope: 'openid' }, 'invalid_request'],
       ['a requested_expiry above the limit', { scope: 'orders:write', requested_expiry: '301' }, 'invalid_request'],
@@ -215,7 +221,7 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
 describe('CIBA approvals: who approves', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startApprovalServer('sqlite', { AGENTAUTH_APPROVAL_SEPARATION_OF_DUTIES: 'true' });
+    t = await startApprovalServer('sqlite', { AGENTAUTH_APPROVAL_SEPARATION_OF_DUTIES: 'true', AGENTAUTH_APPROVAL_APPROVER_GROUPS: 'finance' });
     await createPersonIn(t, 'dave@example.com', ['operator'], ['finance']);
     await createPersonIn(t, 'erin@example.com', [], ['finance']);
   });

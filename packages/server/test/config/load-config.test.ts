@@ -97,6 +97,7 @@ describe('loadConfig defaults', () => {
       approvalPollInterval: 5,
       approvalTokenTtl: 60,
       approvalSeparationOfDuties: false,
+      approvalApproverGroups: [],
       approvalWebhook: undefined,
       approvalWebhookSecret: undefined,
       approvalAllowPrivateCallbacks: false,
