@@ -65,7 +65,8 @@ export function authRequestHash(authReqId: string): string {
  * is issued); check `authorization_details` against their types (RFC 9396); check
  * `binding_message`, `requested_expiry` and, in ping mode, `client_notification_token`; name the
  * approver (`login_hint`, else the owner) and apply separation of duties; then spend the client
- * assertion and store the request with its `approval.requested` record in one transaction.
+ * assertion (its single-use claim), and only then store the request with its `approval.requested`
+ * record in one transaction: a crash between the two burns the assertion and creates nothing.
  *
  * The `auth_req_id` is 256 random bits, returned once and stored by SHA-256. Every refusal is
  * audited as `approval.refused` and creates nothing.

@@ -2,6 +2,7 @@ import type { ApprovalRecord, ApprovalStore } from '../store/ports/approval-stor
 import type { AuditInput } from '../store/records.js';
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
 import { approvalDenied, cibaTokenError, invalidGrant, invalidRequest } from '../oauth/oauth-error.js';
+import { resolveGrant } from '../oauth/grants/resolve-grant.js';
 import { authRequestHash } from './backchannel-authentication.js';
 
 /** Longest `auth_req_id` looked up: ours are 43 characters. */
@@ -12,6 +13,8 @@ const DECIDED_BY_APPROVAL = ['scope', 'resource', 'authorization_details', 'audi
 /** What the CIBA grant needs. */
 export interface CibaGrantDeps {
   store: Pick<ApprovalStore, 'getApprovalByRequestHash' | 'notePoll' | 'expireApproval' | 'consumeApproval'>;
+  /** The issuer identifier, to tell the server's own resource from the agent's. */
+  issuer: string;
   /** Lifetime of an approved token, seconds (`approvalTokenTtl`). */
   tokenTtl: number;
   /** The server's default token lifetime, for agents without their own. */
@@ -26,7 +29,7 @@ export interface CibaGrantDeps {
  * than the interval (one conditional write records the poll); expired (CIBA §11, fail closed):
  * `expired_token`, and a pending request is marked expired with its `approval.expired` record;
  * denied: `access_denied` with the person's reason; spent, unknown or another client's:
- * `invalid_grant`. Approved: spent once (one conditional write, approved → consumed), and the
+ * `invalid_grant`. Approved: the scopes and resource still within the agent's allow-list, spent once (one conditional write, approved → consumed), and the
  * token carries exactly the approved scopes and `authorization_details`, for the one resource, for
  * at most `tokenTtl` seconds.
  */
@@ -75,6 +78,9 @@ export function cibaGrant(deps: CibaGrantDeps): GrantHandler {
     }
     // Approved, but redeemed too late: the approval lives no longer than the request did.
     if (expired) throw cibaTokenError('expired_token', `approval ${approval.id} approved but redeemed after expiry`);
+    // The agent's allow-list stays the upper bound: a scope or resource an operator took away
+    // since the request is refused (invalid_scope, invalid_target), approval or not.
+    resolveGrant(agent, deps.issuer, [approval.resource], approval.scopes.length === 0 ? undefined : approval.scopes.join(' '));
     if (!(await deps.store.consumeApproval(approval.id, now))) throw invalidGrant(`approval ${approval.id} already redeemed`);
     return {
       subject: agent.id,

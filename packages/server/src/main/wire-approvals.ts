@@ -62,7 +62,7 @@ export function wireApprovals(deps: { config: Config; clock: Clock; random: Rand
   const settings = { expiry: config.approvalExpiry, interval: config.approvalPollInterval, separationOfDuties: config.approvalSeparationOfDuties, approverGroups: config.approvalApproverGroups };
   return {
     gate: approvalGate({ scopes: config.approvalScopes, types }),
-    grant: cibaGrant({ store, tokenTtl: config.approvalTokenTtl, accessTokenTtl: config.accessTokenTtl, onExpired }),
+    grant: cibaGrant({ store, issuer: config.issuer, tokenTtl: config.approvalTokenTtl, accessTokenTtl: config.accessTokenTtl, onExpired }),
     types,
     backchannel: (clientAuth) => {
       const handlerDeps = {
@@ -83,8 +83,14 @@ export function wireApprovals(deps: { config: Config; clock: Clock; random: Rand
       store,
       agents: store,
       separationOfDuties: config.approvalSeparationOfDuties,
+      // The answer is stored by now: a notification that cannot even start (a ping secret that
+      // does not open) is logged, never turned into an error page for the person who answered.
       onAnswered: (approval, agent) => {
-        if (agent !== undefined) ping(approval, agent);
+        try {
+          if (agent !== undefined) ping(approval, agent);
+        } catch (error) {
+          deps.logger.error({ err: error, approvalId: approval.id }, 'the CIBA ping for an answered approval could not be sent');
+        }
         webhook?.(approval.status === 'approved' ? 'approval.approved' : 'approval.denied', approval, agent);
       },
       onExpired,

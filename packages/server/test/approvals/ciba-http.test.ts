@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_CIBA } from '@agentauth/protocol';
-import { BACKENDS, type TestAgent, type TestServer } from '../support/test-server.js';
+import { BACKENDS, BOOTSTRAP_TOKEN, type TestAgent, type TestServer } from '../support/test-server.js';
 import { auditOf } from '../people/people-harness.js';
 import { answer, approvalIdOn, approvalsPage, backchannel, claimsOf, createCibaAgent, createPersonIn, redeem, RESOURCE, signInApprover, startApprovalServer, token, type Approver } from './approval-harness.js';
 
@@ -103,6 +103,17 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
     const records = await auditOf(t);
     expect(records.some((r) => r.event === 'approval.expired' && r.details['approval_id'] === approvalId)).toBe(true);
     expect(records.some((r) => r.event === 'approval.refused' && r.reason?.startsWith('expired') === true && r.actor?.startsWith('user:') === true)).toBe(true);
+  });
+
+  it('keeps the allow-list the upper bound: a scope taken from the agent after the approval is invalid_scope', async () => {
+    const narrowed = await createCibaAgent(t, 'alice@example.com');
+    const { auth_req_id: id } = (await backchannel(t, narrowed, { scope: 'orders:write', binding_message: 'narrowed' })).json() as { auth_req_id: string };
+    const item = (await approvalsPage(t, alice)).body.split('<li class="approval"').find((li) => li.includes('narrowed')) ?? '';
+    expect(await answer(t, alice, 'approve', { id: approvalIdOn(item) })).toBe('/account/approvals?said=approved');
+    // The agent service tells this process's client directory at once.
+    const patched = await t.server.app.inject({ method: 'PATCH', url: `/admin/v1/agents/${narrowed.id}`, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` }, payload: { scopes: ['orders:read'] } });
+    expect(patched.statusCode).toBe(200);
+    expect((await redeem(t, narrowed, id)).json()).toMatchObject({ error: 'invalid_scope' });
   });
 
   it('refuses a replayed answer: the first one stands', async () => {
