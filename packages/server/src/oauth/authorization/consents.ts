@@ -1,4 +1,5 @@
 import type { AuthorizationStore, ConsentRecord } from '../../store/ports/authorization-store.js';
+import type { DelegationStore } from '../../store/ports/delegation-store.js';
 import type { AuthorizationRequest } from './authorization-request.js';
 import type { RequestContext } from './authorization-codes.js';
 import { revokeGrants, type RevokeGrantsDeps } from './revoke-grants.js';
@@ -9,13 +10,16 @@ const MAX_GRANTS_PER_CONSENT = 1000;
 
 /** What consents need. */
 export interface ConsentsDeps extends RevokeGrantsDeps {
-  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'saveConsent' | 'getConsent' | 'listConsents' | 'deleteConsent' | 'listAuthorizationGrants'>;
+  store: RevokeGrantsDeps['store'] & Pick<AuthorizationStore, 'saveConsent' | 'getConsent' | 'listConsents' | 'deleteConsent' | 'listAuthorizationGrants'> & Pick<DelegationStore, 'listDelegations'>;
 }
 
 /**
  * A person's remembered consents (docs/people.md, "Consent"): what a client may ask on their
  * behalf, per resource. A remembered consent covers a later request only for the same client and
- * resource and for scopes it already covers; anything more asks again. Granting and revoking are
+ * resource and for scopes it already covers; anything more asks again. Nor does it cover a request
+ * once the person has revoked an agent acting for them through that client since consenting: a new
+ * authorization re-enables that agent (docs/people.md, "Agents acting for you"), so it takes the
+ * person's click on the consent page, never a silent redirect. Granting and revoking are
  * audited (`consent.granted`, `consent.revoked`) in the same transaction as the change; revoking
  * also revokes every authorization the person gave that client for that resource and the tokens
  * issued from them.
@@ -26,7 +30,9 @@ export class Consents {
   /** Whether a remembered consent covers `request` for `userId`. */
   async covers(userId: string, request: Pick<AuthorizationRequest, 'client' | 'resource' | 'scopes'>): Promise<boolean> {
     const consent = await this.deps.store.getConsent(userId, request.client.clientId, request.resource);
-    return consent !== undefined && request.scopes.every((s) => consent.scopes.includes(s));
+    if (consent === undefined || !request.scopes.every((s) => consent.scopes.includes(s))) return false;
+    const delegations = await this.deps.store.listDelegations(userId, MAX_CONSENTS);
+    return !delegations.some((d) => d.clientId === request.client.clientId && d.revokedAt !== null && d.revokedAt >= consent.grantedAt);
   }
 
   /** Remembers the person's consent to `request` (replacing an earlier one for the same client and resource). */

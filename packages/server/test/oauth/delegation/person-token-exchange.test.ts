@@ -165,8 +165,14 @@ describe('exchange of a person\'s token and its delegation (RFC 8693, RFC 7662)'
     expect(await listed()).toEqual([expect.objectContaining({ agent_id: agent.id, revoked_at: expect.any(String) })]);
     expect((await t.server.app.inject({ method: 'GET', url: '/account/agents', headers: cookie() })).body).toContain('Revoked');
 
-    // A new authorization (the person goes through /authorize again) re-enables the agent.
+    // The remembered consent no longer lets a code through without asking: re-enabling the agent
+    // takes the person's click on the consent page.
     t.clock.advance(1000);
+    const ask = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, code_challenge: createHash('sha256').update('v'.repeat(43)).digest('base64url'), code_challenge_method: 'S256', resource: RESOURCE, scope: 'orders:read', state: 's' });
+    const shown = await t.server.app.inject({ method: 'GET', url: `/authorize?${ask.toString()}`, headers: cookie() });
+    expect(shown.body).not.toContain('id="continue"');
+    expect(shown.body).toContain('id="allow"');
+    // A new authorization (the person goes through /authorize again and allows it) re-enables the agent.
     const fresh = await personToken();
     const again = await actFor(fresh);
     expect(again.statusCode, again.body).toBe(200);
