@@ -42,7 +42,7 @@ describe('agentauth streams', () => {
     expect((JSON.parse(next.stdout()) as { items: { stream_id: string }[] }).items.map((s) => s.stream_id)).toEqual([ids[1]]);
 
     const deleted = testIo(env);
-    expect(await main(['streams', 'delete', ids[0] as string], deleted.io)).toBe(0);
+    expect(await main(['streams', 'delete', ids[0] as string], deleted.io), deleted.stderr()).toBe(0);
     expect(deleted.stdout()).toBe(`deleted stream ${ids[0] as string}\n`);
     expect((await call(running, 'GET', `/ssf/streams?stream_id=${ids[0] as string}`, await accessToken(running, receiver))).status).toBe(404);
 
