@@ -26,6 +26,11 @@ const MAX_NOTIFICATION_TOKEN = 1024;
 const MIN_NOTIFICATION_TOKEN = 22;
 /** Parameters of identity hints and signed requests this server does not accept. */
 const UNSUPPORTED = ['id_token_hint', 'login_hint_token', 'request', 'user_code'] as const;
+/**
+ * Most requests one agent may have waiting at once: each one is a person's attention (and a
+ * webhook post), and an agent that asks faster than people answer is fatiguing its approvers.
+ */
+export const MAX_PENDING_PER_AGENT = 20;
 
 /** The settings of approvals (config: `approvalExpiry`, `approvalPollInterval`, `approvalSeparationOfDuties`, `approvalApproverGroups`). */
 export interface ApprovalSettings {
@@ -42,7 +47,7 @@ export interface BackchannelDeps extends ClientAuthenticationDeps {
   clock: Clock;
   random: Random;
   commitLog: Pick<CommitLog, 'commit'>;
-  store: Pick<ApprovalStore, 'createApproval'> & Pick<UserStore, 'getUser' | 'getUserByEmail'>;
+  store: Pick<ApprovalStore, 'createApproval' | 'countPendingApprovals'> & Pick<UserStore, 'getUser' | 'getUserByEmail'>;
   types: DetailTypes;
   settings: ApprovalSettings;
   /** Seals ping-mode notification tokens at rest. */
@@ -120,6 +125,13 @@ export async function handleBackchannelAuthentication(deps: BackchannelDeps, req
       if (person !== undefined && ownsAgent(person, agent)) {
         throw approvalDenied('separation of duties: the agent\'s owner may not approve its requests; name another approver with login_hint', `approver ${approver} owns agent ${agent.id}`);
       }
+    }
+
+    if ((await deps.store.countPendingApprovals(agent.id, deps.clock.now(), MAX_PENDING_PER_AGENT)) >= MAX_PENDING_PER_AGENT) {
+      throw approvalDenied(
+        `this agent already has ${MAX_PENDING_PER_AGENT} approval requests waiting: wait for their answers or let them expire`,
+        `${MAX_PENDING_PER_AGENT} approvals pending for agent ${agent.id}`,
+      );
     }
 
     const authReqId = deps.random.token(32);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_CIBA } from '@agentauth/protocol';
+import { MAX_PENDING_PER_AGENT } from '../../src/approvals/backchannel-authentication.js';
 import { BACKENDS, BOOTSTRAP_TOKEN, type TestAgent, type TestServer } from '../support/test-server.js';
 import { auditOf } from '../people/people-harness.js';
 import { answer, approvalIdOn, approvalsPage, backchannel, claimsOf, createCibaAgent, createPersonIn, redeem, RESOURCE, signInApprover, startApprovalServer, token, type Approver } from './approval-harness.js';
@@ -175,6 +176,20 @@ describe.each(BACKENDS)('CIBA approvals over HTTP (poll mode, %s)', (backend) =>
     it('an agent not registered for the CIBA grant: unauthorized_client', async () => {
       const plain = await createCibaAgent(t, 'alice@example.com', { grant_types: ['client_credentials'] });
       expect((await backchannel(t, plain, { scope: 'orders:write' })).json()).toMatchObject({ error: 'unauthorized_client' });
+    });
+
+    it(`an agent with ${MAX_PENDING_PER_AGENT} requests waiting: access_denied, until one is answered`, async () => {
+      // Its own owner, so the requests left waiting do not crowd Alice's page for the other tests.
+      await createPersonIn(t, 'olga@example.com', []);
+      const olga = await signInApprover(t, 'olga@example.com');
+      const eager = await createCibaAgent(t, 'olga@example.com');
+      for (let n = 0; n < MAX_PENDING_PER_AGENT; n++) expect((await backchannel(t, eager, { scope: 'orders:write', binding_message: `eager ${n}` })).statusCode).toBe(200);
+      const refused = await backchannel(t, eager, { scope: 'orders:write', binding_message: 'one too many' });
+      expect(refused.json()).toMatchObject({ error: 'access_denied' });
+      expect((await auditOf(t)).at(-1)).toMatchObject({ event: 'approval.refused', agentId: eager.id });
+      const item = (await approvalsPage(t, olga)).body.split('<li class="approval"').find((li) => li.includes('eager 0')) ?? '';
+      expect(await answer(t, olga, 'deny', { id: approvalIdOn(item) })).toBe('/account/approvals?said=denied');
+      expect((await backchannel(t, eager, { scope: 'orders:write' })).statusCode).toBe(200);
     });
 
     it('an agent whose owner names nobody: unknown_user_id', async () => {

@@ -64,6 +64,8 @@ export interface ApprovalStore {
   getApprovalByRequestHash(requestHash: string): Promise<ApprovalRecord | undefined>;
   /** Pending, unexpired at `now`, for any of `approvers`; oldest first, at most `limit`. */
   listPendingApprovals(approvers: readonly string[], now: number, limit: number): Promise<ApprovalRecord[]>;
+  /** How many of the agent's approvals are pending and unexpired at `now`, counting no further than `cap`. */
+  countPendingApprovals(agentId: string, now: number, cap: number): Promise<number>;
   /** Answers a pending approval unexpired at `decision.at`; false (and no record) otherwise. */
   decideApproval(id: string, decision: ApprovalDecision, audit: readonly AuditInput[]): Promise<boolean>;
   /** Marks a pending approval whose expiry has passed at `now` as expired; false otherwise. */

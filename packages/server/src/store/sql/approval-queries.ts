@@ -26,6 +26,17 @@ export function sqlApprovalStore(ctx: SqlContext): ApprovalStore {
       return row === undefined ? undefined : fromRow(row);
     },
 
+    async countPendingApprovals(agentId, now, cap) {
+      const rows = await ctx.db
+        .selectFrom('approvals')
+        .select('id')
+        .where('agent_id', '=', agentId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .limit(cap)
+        .execute();
+      return rows.length;
+    },
     async listPendingApprovals(approvers, now, limit) {
       if (approvers.length === 0) return [];
       const rows = await ctx.db

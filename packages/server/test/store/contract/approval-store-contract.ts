@@ -113,5 +113,19 @@ export function approvalStoreContract(stores: () => ContractStores): void {
       expect(listed.map((a) => a.id)).toEqual([group.id, mine.id]);
       expect(await other.listPendingApprovals([], T0, 10)).toEqual([]);
     });
+
+    it('counts an agent\'s pending, unexpired requests, no further than the cap', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [], T0);
+      await store.createAgent(newAgent(`${p}-b`), [], T0);
+      const pending = [1, 2, 3].map((n) => approval(`${p}-${n}`, `${p}-a`));
+      const expired = approval(`${p}-4`, `${p}-a`, { expiresAt: T0 + 10 });
+      const answered = approval(`${p}-5`, `${p}-a`, { status: 'approved' });
+      const anotherAgent = approval(`${p}-6`, `${p}-b`);
+      for (const a of [...pending, expired, answered, anotherAgent]) await store.createApproval(a, []);
+      expect(await other.countPendingApprovals(`${p}-a`, T0 + 10, 20)).toBe(3);
+      expect(await other.countPendingApprovals(`${p}-a`, T0 + 10, 2)).toBe(2);
+      expect(await other.countPendingApprovals(`${p}-b`, T0 + 10, 20)).toBe(1);
+    });
   });
 }

@@ -38,6 +38,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('approvals_approver_idx').on('approvals').columns(['approver', 'status', 'expires_at']).execute();
+  await db.schema.createIndex('approvals_agent_idx').on('approvals').columns(['agent_id', 'status', 'expires_at']).execute();
 }
 
 /** Drops them. */
