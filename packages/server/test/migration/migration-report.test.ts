@@ -132,6 +132,9 @@ describe.each(BACKENDS)('migration progress report (%s)', (backend) => {
     expect((await t.server.app.inject({ method: 'GET', url: '/admin/v1/migration/report?since=400d', headers: ADMIN })).json().code).toBe('validation_failed');
     expect((await t.server.app.inject({ method: 'GET', url: '/admin/v1/migration/report?unused_days=0', headers: ADMIN })).statusCode).toBe(400);
     expect((await t.server.app.inject({ method: 'GET', url: '/admin/v1/migration/report' })).statusCode).toBe(401);
+    const sunset = await t.server.app.inject({ method: 'GET', url: '/admin/v1/migration/report?sunset=next-march', headers: ADMIN });
+    expect(sunset.statusCode).toBe(400);
+    expect(sunset.json().code).toBe('validation_failed');
   });
 });
 
