@@ -13,7 +13,8 @@ const DAY0 = Date.UTC(2026, 10, 1, 12);
 /*
  * A recorded history on a frozen clock, every call through the real endpoints:
  *   2026-11-01  `legacy` exchanges managed key K once and gets one client_credentials token;
- *               the billing service asks about imported key I once
+ *               the billing service asks about imported key I once (at API), and about K once
+ *               at /introspect (no resource named)
  *   2026-11-02  K exchanged twice, one token
  *   2026-11-03  three tokens; managed key Q (created day 0) was never used
  *   2026-12-10  the report is read (since 30d reaches back to 2026-11-10: nothing; 45d: all)
@@ -46,6 +47,7 @@ describe.each(BACKENDS)('migration progress report (%s)', (backend) => {
     legacy = await createAgent(t.server, { name: 'legacy', resources: [API], grant_types: ['client_credentials', GRANT_TOKEN_EXCHANGE] });
     const registered = await t.server.app.inject({ method: 'POST', url: '/admin/v1/agents', headers: ADMIN, payload: { name: 'billing', owner: 'team-billing', scopes: ['agentauth:introspect'], resources: [API], token_endpoint_auth_method: 'client_secret_basic' } });
     const service = registered.json() as { agent: { id: string }; client_secret: string };
+    const basic = `Basic ${Buffer.from(`${service.agent.id}:${service.client_secret}`).toString('base64')}`;
     managed = await newKey({});
     quiet = await newKey({ owner: 'team-quiet' });
     const digest = createHash('sha256').update(`sk_live_${randomBytes(16).toString('hex')}`).digest('hex');
@@ -58,10 +60,13 @@ describe.each(BACKENDS)('migration progress report (%s)', (backend) => {
     const asked = await t.server.app.inject({
       method: 'POST',
       url: '/introspect/key-digest',
-      headers: { ...FORM, authorization: `Basic ${Buffer.from(`${service.agent.id}:${service.client_secret}`).toString('base64')}` },
+      headers: { ...FORM, authorization: basic },
       payload: form({ key_digest: imported.digest, resource: API }),
     });
     expect(asked.json()).toMatchObject({ active: true });
+    // A service that accepts managed keys directly asks /introspect, which names no resource.
+    const introspected = await t.server.app.inject({ method: 'POST', url: '/introspect', headers: { ...FORM, authorization: basic }, payload: form({ token: managed.key }) });
+    expect(introspected.json()).toMatchObject({ active: true, key_id: managed.id });
     t.clock.advance(DAY);
     await exchange();
     await exchange();
@@ -82,8 +87,9 @@ describe.each(BACKENDS)('migration progress report (%s)', (backend) => {
 
   it('counts calls by key and by token per agent, resource and day, with the key share', async () => {
     const body = await report('?since=45d&unused_days=30');
-    expect(body.totals).toEqual({ tokens: 5, managed_keys: 3, imported_keys: 1, key_share: 0.444 });
+    expect(body.totals).toEqual({ tokens: 5, managed_keys: 4, imported_keys: 1, key_share: 0.5 });
     expect(body.rows).toEqual([
+      { agent_id: legacy.id, resource: null, tokens: 0, managed_keys: 1, imported_keys: 0, key_share: 1, days: [{ day: '2026-11-01', tokens: 0, managed_keys: 1, imported_keys: 0, key_share: 1 }] },
       {
         agent_id: legacy.id,
         resource: API,
