@@ -88,14 +88,19 @@ export interface MigrationReportRequest {
 export async function migrationReport(store: MigrationReportStore, request: MigrationReportRequest): Promise<MigrationReport> {
   const { window, issuer } = request;
   const rows = new Map<string, MigrationRow>();
+  const buckets = new Map<string, DayCounts>();
   const count = (agentId: string, resource: string | null, kind: CallKind, time: number) => {
     const key = `${agentId}\u0000${resource ?? ''}`;
     let row = rows.get(key);
     if (row === undefined) rows.set(key, (row = { agentId, resource, tokens: 0, managedKeys: 0, importedKeys: 0, days: [] }));
     row[kind] += 1;
     const day = new Date(time).toISOString().slice(0, 10);
-    let bucket = row.days.find((item) => item.day === day);
-    if (bucket === undefined) row.days.push((bucket = { day, tokens: 0, managedKeys: 0, importedKeys: 0 }));
+    let bucket = buckets.get(`${key}\u0000${day}`);
+    if (bucket === undefined) {
+      bucket = { day, tokens: 0, managedKeys: 0, importedKeys: 0 };
+      buckets.set(`${key}\u0000${day}`, bucket);
+      row.days.push(bucket);
+    }
     bucket[kind] += 1;
   };
 
