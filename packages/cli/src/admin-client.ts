@@ -34,6 +34,8 @@ import type {
   LeastPrivilegeQuery,
   LeastPrivilegeReport,
   LeastPrivilegeReportPage,
+  MigrationReport,
+  MigrationReportQuery,
   ListAgentsOptions,
   ListBindingRulesQuery,
   ListCertificatesQuery,
@@ -190,6 +192,15 @@ export class AdminClient {
     setIf(params, 'limit', query.limit);
     setIf(params, 'cursor', query.cursor);
     return this.#json('GET', `/reports/least-privilege${queryString(params)}`);
+  }
+
+  /** The migration progress report: calls by keys against calls by tokens, and keys needing attention. */
+  async getMigrationReport(query: MigrationReportQuery = {}): Promise<MigrationReport> {
+    const params = new URLSearchParams();
+    setIf(params, 'since', query.since);
+    setIf(params, 'unused_days', query.unused_days);
+    setIf(params, 'sunset', query.sunset);
+    return this.#json('GET', `/migration/report${queryString(params)}`);
   }
 
   /** The RFC 8693 lineage of an issued token. */

@@ -10,6 +10,7 @@ import { ApiKeyLookup } from './api-key-lookup.js';
 import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from './federation.js';
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
+import { MigrationDay, MigrationKey, MigrationReport, MigrationRow } from './migration-report.js';
 import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList, PolicyOutcomeChange, PolicyProblem, PolicySetHistory, PolicySetVersion, PolicyTestResult, PolicyValidation } from './policy.js';
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
@@ -46,6 +47,10 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   GrantSet,
   LeastPrivilegeReport,
   LeastPrivilegeReportPage,
+  MigrationDay,
+  MigrationRow,
+  MigrationKey,
+  MigrationReport,
   TrustedIssuer,
   TrustedIssuerList,
   BindingRule,
