@@ -30,7 +30,7 @@ async function agentauth(args: string[], env: Record<string, string>): Promise<{
  * `agentauth migration report` against a real server process: a legacy script exchanges its
  * managed key twice and gets one token with its key pair, so the report counts what the token
  * endpoint recorded. Days and windows are tested on a frozen clock in
- * packages/server/test/migration/migration-report.test.ts.
+ * packages/server/test/key-migration/migration-report.test.ts.
  */
 describe('agentauth migration report against a real server', () => {
   let server: ServerProcess;

@@ -1,4 +1,4 @@
-import { keyShare, type MigrationReport as DomainReport, type ReportedKey } from '../migration/migration-report.js';
+import { keyShare, type MigrationReport as DomainReport, type ReportedKey } from '../key-migration/migration-report.js';
 import { rfc3339, rfc3339OrNull } from './wire/primitives.js';
 import type { MigrationKey, MigrationReport } from './wire/migration-report.js';
 

@@ -4,7 +4,7 @@ import { DEFAULT_SINCE } from '../admin/wire/least-privilege.js';
 import { DEFAULT_UNUSED_DAYS, MigrationReport, MigrationReportQuery } from '../admin/wire/migration-report.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
-import { migrationReport, type MigrationReportStore } from '../migration/migration-report.js';
+import { migrationReport, type MigrationReportStore } from '../key-migration/migration-report.js';
 import { adminRoute, type AdminRoute } from './admin-route.js';
 
 /** What the migration report route reads. */

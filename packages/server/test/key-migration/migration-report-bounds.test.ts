@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SCANNED_RECORDS, migrationReport, type MigrationReportStore } from '../../src/migration/migration-report.js';
+import { MAX_SCANNED_RECORDS, migrationReport, type MigrationReportStore } from '../../src/key-migration/migration-report.js';
 import type { ApiKeyRecord } from '../../src/store/ports/api-key-store.js';
 import type { AuditRecord } from '../../src/store/records.js';
 
