@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { standingFault } from '../agents/agent-standing.js';
 import type { AuditInput } from '../store/records.js';
 import type { Page } from '../store/ports/page.js';
-import { DerError, fromPem, readDer } from '../der/der-reader.js';
+import { readDer } from '../der/der-reader.js';
 import { pem } from '../der/der-writer.js';
 import { readCaCertificate, type CaCertificate, type SigningCa } from './ca-certificate.js';
 import { CaError } from './ca-error.js';
@@ -12,7 +12,8 @@ import { importAuthority, type CaImport } from './ca-import.js';
 import { DEFAULT_CA_ROTATION, planCaImport, planCaRotation, type CaCandidates, type CaPlan, type CaRotationMode } from './ca-rotation-plan.js';
 import type { CaAuthorityRecord, IssuedCertificateRecord } from '../store/ports/ca-store.js';
 import { checkLeaf, checkLeafWithX509 } from './check-leaf.js';
-import { CsrError, MAX_CSR_BYTES, readCertificationRequest } from './certification-request.js';
+import { caAuditInput, type CaAuditEntry } from './ca-audit-entry.js';
+import { CsrError, csrDer, readCertificationRequest } from './certification-request.js';
 import { normalizeSerial, randomSerial, serialHex } from './certificate-builder.js';
 import { CrlPublisher } from './crl-publisher.js';
 import { LeafTemplate, type LeafRequest } from './leaf-template.js';
@@ -371,45 +372,11 @@ export class CertificateAuthority {
     }
   }
 
-  private audit(entry: AuditEntry): Promise<void> {
+  private audit(entry: CaAuditEntry): Promise<void> {
     return this.deps.commitLog.record(this.auditInput(entry));
   }
 
-  private auditInput(entry: AuditEntry): AuditInput {
-    return {
-      time: this.deps.clock.now(),
-      event: entry.event,
-      outcome: entry.outcome ?? 'success',
-      agentId: entry.agentId ?? null,
-      actor: entry.context.actor ?? (entry.agentId === undefined || entry.agentId === null ? 'system' : `agent:${entry.agentId}`),
-      sourceIp: entry.context.sourceIp ?? null,
-      reason: entry.reason?.slice(0, 200) ?? null,
-      requestId: entry.context.requestId ?? null,
-      details: entry.details,
-    };
-  }
-}
-
-/** An audit record of the CA, before its time and actor are filled in. */
-interface AuditEntry {
-  event: AuditInput['event'];
-  outcome?: 'success' | 'failure';
-  agentId?: string | null;
-  context: CaRequestContext;
-  reason?: string;
-  details: Record<string, unknown>;
-}
-
-/** A CSR given as PEM (`CERTIFICATE REQUEST`, or the older `NEW CERTIFICATE REQUEST`) or DER. */
-function csrDer(csr: Buffer | string): Buffer {
-  if (Buffer.isBuffer(csr)) return csr;
-  if (typeof csr !== 'string') throw new TypeError('csr must be a PEM string or a DER Buffer');
-  // Base64 and PEM armour add about 40%; anything longer cannot hold an acceptable CSR.
-  if (csr.length > MAX_CSR_BYTES * 1.5) throw new CsrError('csr_too_large', `${csr.length} characters of PEM`);
-  try {
-    return fromPem(csr, csr.includes('BEGIN NEW CERTIFICATE REQUEST') ? 'NEW CERTIFICATE REQUEST' : 'CERTIFICATE REQUEST');
-  } catch (error) {
-    if (error instanceof DerError) throw new CsrError('malformed_csr', error.message);
-    throw error;
+  private auditInput(entry: CaAuditEntry): AuditInput {
+    return caAuditInput(entry, this.deps.clock.now());
   }
 }

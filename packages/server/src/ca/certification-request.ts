@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { children, DerError, expect, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from '../der/der-reader.js';
+import { children, DerError, expect, fromPem, expectChildren, readBitStringBytes, readDer, readOid, readUnsignedInteger, type DerNode } from '../der/der-reader.js';
 import { OID } from './oids.js';
 import { CSR_SIGNATURE_ALGORITHMS } from './signature-algorithms.js';
 import { decodeSubjectPublicKey, PublicKeyError, type SubjectPublicKey } from './subject-public-key.js';
@@ -155,4 +155,18 @@ function checkRequestedNames(generalNames: DerNode, expected: { trustDomain: str
   const match = /^spiffe:\/\/([^/]*)/i.exec(uri);
   if (match !== null && match[1]?.toLowerCase() !== expected.trustDomain) throw new CsrError('foreign_trust_domain', `trust domain ${match[1] ?? ''}`);
   throw new CsrError('identity_mismatch', 'URI SAN is not the agent SPIFFE ID');
+}
+
+/** A CSR given as PEM (`CERTIFICATE REQUEST`, or the older `NEW CERTIFICATE REQUEST`) or DER. */
+export function csrDer(csr: Buffer | string): Buffer {
+  if (Buffer.isBuffer(csr)) return csr;
+  if (typeof csr !== 'string') throw new TypeError('csr must be a PEM string or a DER Buffer');
+  // Base64 and PEM armour add about 40%; anything longer cannot hold an acceptable CSR.
+  if (csr.length > MAX_CSR_BYTES * 1.5) throw new CsrError('csr_too_large', `${csr.length} characters of PEM`);
+  try {
+    return fromPem(csr, csr.includes('BEGIN NEW CERTIFICATE REQUEST') ? 'NEW CERTIFICATE REQUEST' : 'CERTIFICATE REQUEST');
+  } catch (error) {
+    if (error instanceof DerError) throw new CsrError('malformed_csr', error.message);
+    throw error;
+  }
 }
