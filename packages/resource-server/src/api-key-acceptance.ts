@@ -1,12 +1,11 @@
-import { API_KEY_PREFIX, apiKeyFormatFault, parseScope, TOKEN_TYPE_API_KEY } from '@agentauth/protocol';
-import { AccessTokenError } from './errors.js';
+import { API_KEY_PREFIX, apiKeyFormatFault, TOKEN_TYPE_API_KEY } from '@agentauth/protocol';
 import { IntrospectionClient } from './introspection-client.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import { migrationWindowHeaders, type MigrationWindow } from './migration-window.js';
-import { toPrincipal, type Principal } from './principal.js';
+import { keyPrincipal } from './key-principal.js';
+import type { Principal } from './principal.js';
 import type { ServiceCredentials } from './service-credentials.js';
 import { VerificationError } from './verification-error.js';
-import type { VerifiedAccessTokenClaims } from './verify-access-token.js';
 
 /**
  * Accepting managed API keys directly during a migration window (docs/migration.md): an explicit
@@ -20,7 +19,6 @@ export interface ApiKeyAcceptanceOptions extends MigrationWindow {
   timeoutMs?: number;
 }
 
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /** True when `token` claims to be a managed key (its prefix): such a credential goes this way only. */
 export function looksLikeApiKey(token: string): boolean {
@@ -50,15 +48,6 @@ export class ApiKeyAcceptance {
   async verify(token: string): Promise<Principal> {
     if (apiKeyFormatFault(token) !== undefined) throw new VerificationError('ERR_TOKEN_INACTIVE');
     const answer = await this.client.introspect(token);
-    if (answer.active !== true || answer.token_type !== TOKEN_TYPE_API_KEY) throw new VerificationError('ERR_TOKEN_INACTIVE');
-    if (answer.iss !== this.context.issuer) throw new AccessTokenError('ERR_TOKEN_ISSUER');
-    const audiences = Array.isArray(answer.aud) ? answer.aud : [];
-    if (!audiences.includes(this.context.resource)) throw new AccessTokenError('ERR_TOKEN_AUDIENCE');
-    if (typeof answer.exp !== 'number' || answer.exp * 1000 <= this.context.now()) throw new AccessTokenError('ERR_TOKEN_EXPIRED');
-    if (!isNonEmptyString(answer.sub) || !isNonEmptyString(answer.client_id) || !isNonEmptyString(answer['key_id']) || typeof answer.iat !== 'number') throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-    const scopes = answer.scope === undefined ? [] : typeof answer.scope === 'string' ? parseScope(answer.scope) : undefined;
-    if (scopes === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-    const claims = { iss: answer.iss, sub: answer.sub, client_id: answer.client_id, aud: audiences, exp: answer.exp, iat: answer.iat, jti: answer['key_id'], ...(answer.scope === undefined ? {} : { scope: answer.scope }) };
-    return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], kind: 'managed', headers: this.headers } };
+    return keyPrincipal(answer, { tokenType: TOKEN_TYPE_API_KEY, kind: 'managed', issuer: this.context.issuer, resource: this.context.resource, now: this.context.now(), headers: this.headers });
   }
 }

@@ -1,12 +1,11 @@
-import { API_KEY_PREFIX, parseScope, TOKEN_TYPE_IMPORTED_KEY, type IntrospectionResponse } from '@agentauth/protocol';
-import { AccessTokenError } from './errors.js';
+import { API_KEY_PREFIX, TOKEN_TYPE_IMPORTED_KEY, type IntrospectionResponse } from '@agentauth/protocol';
 import type { IssuerKeys } from './issuer-keys.js';
 import { fetchJson } from './lib/fetch-json.js';
 import { migrationWindowHeaders, type MigrationWindow } from './migration-window.js';
-import { toPrincipal, type Principal } from './principal.js';
+import { keyPrincipal } from './key-principal.js';
+import type { Principal } from './principal.js';
 import { authenticateForm, checkServiceCredentials, type ServiceCredentials } from './service-credentials.js';
 import { VerificationError } from './verification-error.js';
-import type { VerifiedAccessTokenClaims } from './verify-access-token.js';
 
 /** Default and greatest lifetime of a cached answer about a key, ms. */
 const DEFAULT_CACHE_MS = 30_000;
@@ -36,7 +35,6 @@ function notATokenWeIssue(token: string): boolean {
   return token.split('.').length !== 3 && !token.startsWith(API_KEY_PREFIX);
 }
 
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /** Lowercase hex SHA-256 of the key's UTF-8 text, as `sha256sum` prints it. */
 async function keyDigest(key: string): Promise<string> {
@@ -78,16 +76,7 @@ export class LegacyKeyAcceptance {
   async verify(key: string): Promise<Principal> {
     const digest = await keyDigest(key);
     const answer = await this.ask(digest);
-    if (answer.active !== true || answer.token_type !== TOKEN_TYPE_IMPORTED_KEY) throw new VerificationError('ERR_TOKEN_INACTIVE');
-    if (answer.iss !== this.context.issuer) throw new AccessTokenError('ERR_TOKEN_ISSUER');
-    const audiences = Array.isArray(answer.aud) ? answer.aud : [];
-    if (!audiences.includes(this.context.resource)) throw new AccessTokenError('ERR_TOKEN_AUDIENCE');
-    if (typeof answer.exp !== 'number' || answer.exp * 1000 <= this.context.now()) throw new AccessTokenError('ERR_TOKEN_EXPIRED');
-    if (!isNonEmptyString(answer.sub) || !isNonEmptyString(answer.client_id) || !isNonEmptyString(answer['key_id']) || typeof answer.iat !== 'number') throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-    const scopes = answer.scope === undefined ? [] : typeof answer.scope === 'string' ? parseScope(answer.scope) : undefined;
-    if (scopes === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
-    const claims = { iss: answer.iss, sub: answer.sub, client_id: answer.client_id, aud: audiences, exp: answer.exp, iat: answer.iat, jti: answer['key_id'], ...(answer.scope === undefined ? {} : { scope: answer.scope }) };
-    return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], kind: 'imported', headers: this.headers } };
+    return keyPrincipal(answer, { tokenType: TOKEN_TYPE_IMPORTED_KEY, kind: 'imported', issuer: this.context.issuer, resource: this.context.resource, now: this.context.now(), headers: this.headers });
   }
 
   /** The server's answer about `digest`, from the cache while it is fresh (RFC 7662 §4: kept short). */
