@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptPageForms } from './page-form-parser.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { AuthorizationError } from '../oauth/authorization/authorization-error.js';
@@ -57,12 +58,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: AuthorizeRoute
   /** Where a response may send the browser after a form post (CSP `form-action` also governs the redirect that follows it). */
   const formTargets = new WeakMap<FastifyReply, string>();
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-    const parsed = FormParameters.parse(typeof body === 'string' ? body : body.toString('utf8'));
-    if (parsed instanceof FormParameters) done(null, parsed);
-    else done(Object.assign(new Error('malformed form'), { statusCode: 400 }), undefined);
-  });
+  acceptPageForms(app, FORM_BODY_LIMIT);
   app.addHook('onSend', async (_request, reply) => {
     setPageHeaders(reply);
     const target = formTargets.get(reply);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptPageForms } from './page-form-parser.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -39,12 +40,7 @@ export interface DelegationRoutesOptions {
  */
 export async function delegationRoutes(app: FastifyInstance, opts: DelegationRoutesOptions): Promise<void> {
   const { sessions, delegations } = opts;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-    const parsed = FormParameters.parse(typeof body === 'string' ? body : body.toString('utf8'));
-    if (parsed instanceof FormParameters) done(null, parsed);
-    else done(Object.assign(new Error('malformed form'), { statusCode: 400 }), undefined);
-  });
+  acceptPageForms(app, FORM_BODY_LIMIT);
   app.addHook('onSend', async (_request, reply) => {
     setPageHeaders(reply);
   });

@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { acceptPageForms } from './page-form-parser.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -46,12 +47,7 @@ export interface PeopleRoutesOptions {
 export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptions): Promise<void> {
   const { signIn, sessions, enrolment } = opts;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
-    const parsed = FormParameters.parse(typeof body === 'string' ? body : body.toString('utf8'));
-    if (parsed instanceof FormParameters) done(null, parsed);
-    else done(Object.assign(new Error('malformed form'), { statusCode: 400 }), undefined);
-  });
+  acceptPageForms(app, FORM_BODY_LIMIT);
   app.addHook('onSend', async (_request, reply) => setPageHeaders(reply));
   app.setErrorHandler(async (error, request, reply) => {
     const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
