@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { auditNotification } from './notification-audit.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
@@ -59,22 +60,7 @@ export function approvalWebhook(deps: { url: string; secret: string; issuer: str
       body,
       contentType: 'application/json',
       headers: { [SIGNATURE_HEADER]: signWebhookBody(deps.secret, body, Math.floor(now / 1000)) },
-      settled: async (outcome) => {
-        if (!outcome.ok) deps.logger.warn({ approval: approval.id, code: outcome.code, attempts: outcome.attempts }, 'approval webhook failed');
-        await deps.audit
-          .record({
-            time: deps.clock.now(),
-            event: outcome.ok ? 'approval.notified' : 'approval.notification_failed',
-            outcome: outcome.ok ? 'success' : 'failure',
-            agentId: approval.agentId,
-            actor: 'system',
-            sourceIp: null,
-            reason: outcome.ok ? null : `webhook: ${outcome.code}`,
-            requestId: null,
-            details: { approval_id: approval.id, channel: 'webhook', event_type: type, attempts: outcome.attempts, origin: new URL(deps.url).origin },
-          })
-          .catch((error: unknown) => deps.logger.error({ err: error }, 'auditing an approval webhook failed'));
-      },
+      settled: auditNotification(deps, { approvalId: approval.id, agentId: approval.agentId, channel: 'webhook', url: deps.url, details: { event_type: type } }),
     });
   };
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { ApprovalRecord } from '../store/ports/approval-store.js';
 import type { AgentRecord } from '../store/records.js';
 import { openPingSecrets } from './ping-secrets.js';
+import { auditNotification } from './notification-audit.js';
 import type { RetryingDelivery } from './retrying-delivery.js';
 
 /**
@@ -23,22 +24,7 @@ export function pingNotifier(deps: { masterKey: Buffer; delivery: RetryingDelive
       body: JSON.stringify({ auth_req_id: secrets.authReqId }),
       contentType: 'application/json',
       headers: { authorization: `Bearer ${secrets.notificationToken}` },
-      settled: async (outcome) => {
-        if (!outcome.ok) deps.logger.warn({ approval: approval.id, code: outcome.code, attempts: outcome.attempts }, 'CIBA ping callback failed');
-        await deps.audit
-          .record({
-            time: deps.clock.now(),
-            event: outcome.ok ? 'approval.notified' : 'approval.notification_failed',
-            outcome: outcome.ok ? 'success' : 'failure',
-            agentId: agent.id,
-            actor: 'system',
-            sourceIp: null,
-            reason: outcome.ok ? null : `ping callback: ${outcome.code}`,
-            requestId: null,
-            details: { approval_id: approval.id, channel: 'ping', attempts: outcome.attempts, origin: new URL(endpoint).origin },
-          })
-          .catch((error: unknown) => deps.logger.error({ err: error }, 'auditing a CIBA ping callback failed'));
-      },
+      settled: auditNotification(deps, { approvalId: approval.id, agentId: agent.id, channel: 'ping', url: endpoint }),
     });
   };
 }
