@@ -43,6 +43,7 @@ export function renderAgent(agent: Agent): string {
     ['dpop bound', yesNo(agent.dpop_bound_access_tokens)],
     ['cert bound', yesNo(agent.tls_client_certificate_bound_access_tokens)],
     ...(agent.backchannel_token_delivery_mode === undefined ? [] : [['approvals', `${agent.backchannel_token_delivery_mode}${agent.backchannel_client_notification_endpoint === undefined ? '' : ` to ${agent.backchannel_client_notification_endpoint}`}`] as [string, string]]),
+    ...(agent.redirect_uris === undefined ? [] : [['redirect uris', agent.redirect_uris] as [string, unknown]]),
     ['created', agent.created_at],
     ['updated', agent.updated_at],
     ['last seen', agent.last_seen_at],

@@ -34,6 +34,7 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   'tls-subject-dn': { type: 'string', placeholder: 'DN', description: 'tls_client_auth: the subject DN (RFC 4514) the certificate must carry instead' },
   'ciba-mode': { type: 'string', placeholder: 'MODE', description: `how approvals reach the agent (CIBA backchannel_token_delivery_mode): ${CIBA_DELIVERY_MODES.join('|')}` },
   'ciba-notify': { type: 'string', placeholder: 'URL', description: 'where ping callbacks go (CIBA backchannel_client_notification_endpoint; https, or http on loopback)' },
+  'redirect-uri': { type: 'string', multiple: true, placeholder: 'URI', description: 'authorization code flow redirect URI (repeatable; https, or http on 127.0.0.1 or [::1])' },
 };
 
 /** The RFC 8705 §2.1.2 subject flags, each with its field; at most one is given. */
@@ -47,7 +48,7 @@ const create: Command = {
   name: 'agents create',
   summary: 'register an agent',
   args: [],
-  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--dpop-bound] [--cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--jwk-file F | --generate-key --key-out F [--alg A]]',
+  synopsis: '--name N --owner O [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS] [--auth-method M] [--dpop-bound] [--cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--redirect-uri URI]... [--jwk-file F | --generate-key --key-out F [--alg A]]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'where the agent publishes its keys, instead of registering them' },
@@ -140,13 +141,14 @@ const update: Command = {
   name: 'agents update',
   summary: 'change an agent (lists given replace the stored ones)',
   args: ['ID'],
-  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--[no-]dpop-bound] [--[no-]cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels]',
+  synopsis: 'ID [--name N] [--owner O] [--description D] [--scope S]... [--resource R]... [--label k=v]... [--ttl SECONDS|default] [--auth-method M] [--[no-]dpop-bound] [--[no-]cert-bound] [--tls-san-uri U | --tls-san-dns D | --tls-subject-dn DN] [--ciba-mode poll|ping] [--ciba-notify URL] [--redirect-uri URI]... [--jwks-uri URL|none] [--clear-scopes] [--clear-resources] [--clear-labels] [--clear-redirect-uris]',
   options: {
     ...FIELD_OPTIONS,
     'jwks-uri': { type: 'string', placeholder: 'URL', description: 'key set URL, or "none" to remove it' },
     'clear-scopes': { type: 'boolean', description: 'remove every scope' },
     'clear-resources': { type: 'boolean', description: 'remove every resource' },
     'clear-labels': { type: 'boolean', description: 'remove every label' },
+    'clear-redirect-uris': { type: 'boolean', description: 'remove every redirect URI (no more authorization code flow)' },
   },
   async run(context) {
     const { flags } = context;
@@ -159,6 +161,7 @@ const update: Command = {
     for (const [flag, member, other] of [
       ['clear-scopes', 'scopes', 'scope'],
       ['clear-resources', 'resources', 'resource'],
+      ['clear-redirect-uris', 'redirect_uris', 'redirect-uri'],
     ] as const) {
       if (!flags.bool(flag)) continue;
       if (flags.has(other)) throw new UsageError(`--${flag} and --${other} cannot be combined`, this.name);
@@ -251,6 +254,8 @@ function fields(context: CommandContext, forUpdate = false): AgentFields {
   if (mode !== undefined) body.backchannel_token_delivery_mode = mode;
   const notify = flags.string('ciba-notify');
   if (notify !== undefined) body.backchannel_client_notification_endpoint = notify;
+  // RFC 6749 §3.1.2: the agent becomes a confidential client of the authorization code flow; the server checks each URI's rule.
+  if (flags.has('redirect-uri')) body.redirect_uris = flags.strings('redirect-uri');
   return body;
 }
 

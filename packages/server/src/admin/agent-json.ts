@@ -33,6 +33,7 @@ export function agentToJson({ agent, credentials }: AgentWithCredentials): Agent
     dpop_bound_access_tokens: agent.dpopBoundAccessTokens === true,
     ...(agent.backchannelTokenDeliveryMode ? { backchannel_token_delivery_mode: agent.backchannelTokenDeliveryMode } : {}),
     ...(agent.backchannelClientNotificationEndpoint ? { backchannel_client_notification_endpoint: agent.backchannelClientNotificationEndpoint } : {}),
+    ...(agent.redirectUris !== undefined && agent.redirectUris.length > 0 ? { redirect_uris: agent.redirectUris } : {}),
     credentials: credentials.map(credentialToJson),
     created_at: rfc3339(agent.createdAt),
     updated_at: rfc3339(agent.updatedAt),

@@ -147,6 +147,7 @@ export class AgentService {
       ...(fields.dpopBoundAccessTokens === true ? { dpop_bound_access_tokens: true } : {}),
       ...(fields.backchannelTokenDeliveryMode ? { backchannel_token_delivery_mode: fields.backchannelTokenDeliveryMode } : {}),
       ...(fields.backchannelClientNotificationEndpoint ? { backchannel_client_notification_endpoint: fields.backchannelClientNotificationEndpoint } : {}),
+      ...(fields.redirectUris !== undefined && fields.redirectUris.length > 0 ? { redirect_uris: fields.redirectUris } : {}),
       credentials: credentials.map(credentialFacts),
       ...(options.defaulted !== undefined && options.defaulted.length > 0 ? { defaulted: [...options.defaulted] } : {}),
     });

@@ -11,6 +11,7 @@ import {
 import { parseDistinguishedName } from '../der/distinguished-name.js';
 import type { AgentRecord } from '../store/records.js';
 import { invalid } from './agent-error.js';
+import { MAX_REDIRECT_URIS, redirectUriProblem } from '../net/redirect-uri.js';
 import { RESOURCE_URI_RULE, URI_MAX_LENGTH, uriProblem } from '../net/uri-rule.js';
 
 /** Bounds on every field: every input is bounded. */
@@ -37,7 +38,7 @@ export const LABEL_KEY_PATTERN = /^[a-z0-9_./-]{1,63}$/;
  * (§2.1.2: for `tls_client_auth` exactly one of the three is set) and §3.4 binding always present.
  * `dpopBoundAccessTokens` (RFC 9449 §5.2) is always set by `validateAgentFields`.
  */
-export type AgentFields = Pick<AgentRecord, 'name' | 'owner' | 'description' | 'scopes' | 'resources' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'accessTokenTtl' | 'labels' | 'jwksUri' | 'dpopBoundAccessTokens' | 'backchannelTokenDeliveryMode' | 'backchannelClientNotificationEndpoint'> &
+export type AgentFields = Pick<AgentRecord, 'name' | 'owner' | 'description' | 'scopes' | 'resources' | 'grantTypes' | 'tokenEndpointAuthMethod' | 'accessTokenTtl' | 'labels' | 'jwksUri' | 'dpopBoundAccessTokens' | 'backchannelTokenDeliveryMode' | 'backchannelClientNotificationEndpoint' | 'redirectUris'> &
   Required<Pick<AgentRecord, TlsFieldName>>;
 
 /** The RFC 8705 fields, optional on stored records (rows.ts) and required once validated. */
@@ -62,6 +63,7 @@ export interface AgentFieldsInput {
   dpopBoundAccessTokens?: boolean;
   backchannelTokenDeliveryMode?: string | null;
   backchannelClientNotificationEndpoint?: string | null;
+  redirectUris?: readonly string[];
 }
 
 /** Defaults of a new agent: client_credentials with private_key_jwt (RFC 7523 §2.2), nothing granted. */
@@ -128,6 +130,7 @@ export function validateAgentFields(input: AgentFieldsInput, base: Omit<AgentFie
     if (endpoint !== null) checkUri('backchannel_client_notification_endpoint', endpoint, true);
     out.backchannelClientNotificationEndpoint = endpoint;
   }
+  if (input.redirectUris !== undefined) out.redirectUris = validateRedirectUris(input.redirectUris);
   // CIBA Core 1.0 §4: ping mode needs the endpoint its callbacks go to.
   if (out.backchannelTokenDeliveryMode === 'ping' && (out.backchannelClientNotificationEndpoint ?? null) === null) {
     throw invalid('backchannel_client_notification_endpoint is required with backchannel_token_delivery_mode ping (CIBA Core 1.0 section 4)');
@@ -198,6 +201,25 @@ export function validateResources(resources: readonly string[]): string[] {
   for (const resource of unique) {
     const problem = uriProblem('resources', resource, RESOURCE_URI_RULE);
     if (problem !== undefined) throw invalid(problem);
+  }
+  return unique;
+}
+
+/**
+ * RFC 6749 §3.1.2 redirect URIs of an agent, the confidential client of the authorization code
+ * flow: the rule of every public client's (`redirectUriProblem`: absolute, no fragment, no user
+ * information, `http` only on a loopback IP literal per RFC 8252 §7.3), and `https` or `http` only:
+ * a private-use scheme (RFC 8252 §7.1) is a native app's, and a native app is a public client.
+ * Duplicates collapse; an empty list removes them all.
+ */
+export function validateRedirectUris(uris: readonly string[]): string[] {
+  if (!Array.isArray(uris)) throw invalid('redirect_uris must be an array');
+  const unique = [...new Set(uris)];
+  if (unique.length > MAX_REDIRECT_URIS) throw invalid(`redirect_uris must hold at most ${MAX_REDIRECT_URIS} entries`);
+  for (const uri of unique) {
+    const problem = redirectUriProblem(uri);
+    if (problem !== undefined) throw invalid(`redirect_uris: ${problem}`);
+    if (!/^https?:/.test(uri)) throw invalid('redirect_uris: an agent\'s redirect URI must be https, or http on 127.0.0.1 or [::1] (RFC 8252 §7.3)');
   }
   return unique;
 }

@@ -38,6 +38,7 @@ function fieldsOf(body: UpdateAgentRequest): AgentFieldsInput {
   if (body.dpop_bound_access_tokens !== undefined) out.dpopBoundAccessTokens = body.dpop_bound_access_tokens;
   if (body.backchannel_token_delivery_mode !== undefined) out.backchannelTokenDeliveryMode = body.backchannel_token_delivery_mode;
   if (body.backchannel_client_notification_endpoint !== undefined) out.backchannelClientNotificationEndpoint = body.backchannel_client_notification_endpoint;
+  if (body.redirect_uris !== undefined) out.redirectUris = body.redirect_uris;
   return out;
 }
 

@@ -19,11 +19,14 @@ function list(items: readonly string[], empty: string): string {
  * A client known by its metadata document is introduced by the host that publishes the document
  * (draft-ietf-oauth-client-id-metadata-document §6.1: the one fact the client cannot choose), its
  * `client_uri` shown as text, never as a link; its `logo_uri` is not loaded (the page's CSP allows
- * only its own images, and fetching it would tell the client's host who is looking).
+ * only its own images, and fetching it would tell the client's host who is looking). A registered
+ * agent is introduced as an agent, with its owner.
  */
 function clientLine(client: PublicClient, redirectUri: string): string {
   const name = client.name === '' ? 'An application' : client.name;
   const asks = `<strong id="client-name">${escapeHtml(name)}</strong> (client <code id="client-id">${escapeHtml(client.clientId)}</code>, returning to <code id="redirect">${escapeHtml(redirectUri)}</code>) asks to act on your behalf.`;
+  // A registered agent is introduced as one, with the owner the operator registered it under: an agent acts on its own too.
+  if (client.agent !== undefined) return `<p>A registered agent of this server, owned by <strong id="agent-owner">${escapeHtml(client.agent.owner)}</strong>:</p><p>${asks.replace('id="client-name"', 'id="client-name" class="agent"')}</p>`;
   if (client.document === undefined) return `<p>${asks}</p>`;
   const home = client.document.clientUri === undefined ? '' : `<p>It gives its home page as <code id="client-uri">${escapeHtml(client.document.clientUri)}</code>.</p>`;
   return `<p>An application published by <strong id="client-host">${escapeHtml(client.document.host)}</strong></p><p>${asks}</p>${home}`;

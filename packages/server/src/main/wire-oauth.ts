@@ -190,6 +190,8 @@ export function wireOAuth(deps: {
       audit: commitLog,
       allowLoopback: config.clientMetadataAllowPrivateNetworks,
     }),
+    // Agents with redirect URIs are the flow's confidential clients (docs/oauth.md).
+    agents: async (agentId) => (await agents.directory.get(agentId))?.agent,
   });
   // The authorization code and refresh token grants (docs/oauth.md).
   const userTokenDeps: UserTokenDeps = {
@@ -209,6 +211,10 @@ export function wireOAuth(deps: {
     accessTokenTtl: config.accessTokenTtl,
     senderConstraint: singleUse.dpop.check,
     policy: deps.policies.decider,
+    // Agents as confidential clients: their own credentials, their tokens bound as their others are.
+    agentAuth: keyOwnerAuth,
+    agentSenderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
+    delegations,
   };
   const tokenDeps = {
     ...clientAuth,

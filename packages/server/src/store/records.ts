@@ -45,6 +45,11 @@ export interface AgentRecord {
   backchannelTokenDeliveryMode?: CibaDeliveryMode | null;
   /** CIBA Core 1.0 §4 `backchannel_client_notification_endpoint`: https, where ping callbacks go. */
   backchannelClientNotificationEndpoint?: string | null;
+  /**
+   * RFC 6749 §3.1.2 redirect URIs (absent: none). An agent with any is a confidential client of
+   * the authorization code flow (docs/oauth.md, "Agents as clients of the authorization code flow").
+   */
+  redirectUris?: string[];
   createdAt: number;
   updatedAt: number;
   lastSeenAt: number | null;
@@ -81,6 +86,7 @@ export const AGENT_PATCH_FIELDS = [
   'dpopBoundAccessTokens',
   'backchannelTokenDeliveryMode',
   'backchannelClientNotificationEndpoint',
+  'redirectUris',
 ] as const satisfies readonly (keyof AgentRecord)[];
 
 /** Fields that `updateAgent` may change: the one list the service and the store both read. */

@@ -2,6 +2,7 @@ import { CIBA_DELIVERY_MODES, CLIENT_AUTH_METHODS, GRANT_TYPES } from '@agentaut
 import { Type, type Static } from 'typebox';
 import { AGENT_ID_PATTERN, CREDENTIAL_ID_PATTERN } from '../../agents/agent-ids.js';
 import { AGENT_LIMITS, LABEL_KEY_PATTERN } from '../../agents/validate-agent-input.js';
+import { MAX_REDIRECT_URI_LENGTH, MAX_REDIRECT_URIS } from '../../net/redirect-uri.js';
 import { Const, Enum, JsonObject, NullableTime, Page, pagination, StringEnum, StringMap, Time } from './primitives.js';
 
 /**
@@ -46,6 +47,8 @@ const agentFields = {
   // CIBA Core 1.0 §4; the service checks the endpoint's URI rule and that ping names one.
   backchannel_token_delivery_mode: Type.Optional(Type.Union([StringEnum(CIBA_DELIVERY_MODES), Type.Null()])),
   backchannel_client_notification_endpoint: Type.Optional(Type.Union([Uri, Type.Null()])),
+  // RFC 6749 §3.1.2: the authorization code flow's redirect URIs; the service checks each one's rule.
+  redirect_uris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: MAX_REDIRECT_URI_LENGTH }), { maxItems: MAX_REDIRECT_URIS })),
 };
 
 /** `POST /agents` body. */
@@ -132,6 +135,8 @@ export const Agent = Type.Object({
   // CIBA Core 1.0 §4: present only when set.
   backchannel_token_delivery_mode: Type.Optional(StringEnum(CIBA_DELIVERY_MODES)),
   backchannel_client_notification_endpoint: Type.Optional(Type.String()),
+  // RFC 6749 §3.1.2: present only when the agent has any (docs/oauth.md, agents as clients of the authorization code flow).
+  redirect_uris: Type.Optional(Type.Array(Type.String())),
   credentials: Type.Array(Credential),
   created_at: Time,
   updated_at: Time,

@@ -1,4 +1,5 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
+import { standingFault } from '../../agents/agent-standing.js';
 import { FormParameters } from '../form-parameters.js';
 import { checkResourceSyntax } from '../grants/resolve-grant.js';
 import { OAuthError, quoted } from '../oauth-error.js';
@@ -8,7 +9,7 @@ import type { PublicClient } from './client-metadata-document.js';
 import { ClientMetadataError } from './client-metadata-error.js';
 import type { PublicClients } from './public-clients.js';
 import { S256_CHALLENGE_PATTERN } from './pkce.js';
-import { matchRedirectUri } from './redirect-uri.js';
+import { matchRedirectUri } from '../../net/redirect-uri.js';
 
 /** Longest `state` carried back (RFC 6749 §4.1.1 leaves it open; every input is bounded). */
 export const MAX_STATE_LENGTH = 512;
@@ -97,10 +98,17 @@ export function requestOf(error: AuthorizationError): Pick<AuthorizationRequest,
   return (error as AuthorizationError & { request?: Pick<AuthorizationRequest, 'client' | 'redirectUri' | 'state'> }).request;
 }
 
-/** The client, or an error page: a document's refusal names the rule it broke (draft §4.3: abort the request). */
+/**
+ * The client, or an error page: a document's refusal names the rule it broke (draft §4.3: abort
+ * the request); an agent that is not active (suspended, disabled) is a client identifier that is
+ * not valid now (RFC 6749 §4.1.2.1: inform the person, never redirect to it).
+ */
 async function clientOf(deps: AuthorizationRequestDeps, clientId: string, ctx: RequestContext): Promise<PublicClient | undefined> {
   try {
-    return await deps.clients.get(clientId, ctx);
+    const client = await deps.clients.get(clientId, ctx);
+    const fault = client?.agent === undefined ? undefined : standingFault(client.agent);
+    if (fault !== undefined) throw new AuthorizationError('unauthorized_client', 'this client may not ask for authorization now', false, `agent ${quoted(clientId, 80)} ${fault}`);
+    return client;
   } catch (error) {
     if (error instanceof ClientMetadataError) throw new AuthorizationError('invalid_request', error.description, false, `client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
     throw error;

@@ -1,4 +1,5 @@
 import type { PublicClientRecord } from '../../store/ports/authorization-store.js';
+import type { AgentRecord } from '../../store/records.js';
 import { FetchError } from '../../net/fetch-error.js';
 import { parseJwks, type JwksKey } from '../../net/remote-jwks.js';
 import { OAuthError } from '../oauth-error.js';
@@ -12,11 +13,13 @@ const MAX_DOCUMENT_URI_LENGTH = 2000;
 const SECRET_MEMBERS = ['client_secret', 'client_secret_expires_at'];
 
 /**
- * A public client as the authorization endpoint and the token endpoint use it: a registered one,
- * or one described by its Client ID Metadata Document, with what its document adds for the
- * consent page.
+ * A client as the authorization endpoint and the token endpoint use it: a registered public one,
+ * one described by its Client ID Metadata Document, with what its document adds for the consent
+ * page, or a registered agent (`agent`), the one kind that is confidential.
  */
 export interface PublicClient extends PublicClientRecord {
+  /** Present when the client is an agent of the registry (`agentAsClient`): it must authenticate at the token endpoint. */
+  agent?: AgentRecord;
   /** Present when the client is identified by a Client ID Metadata Document. */
   document?: {
     /** The host of the client id URL: who really publishes the client, shown first to the person. */

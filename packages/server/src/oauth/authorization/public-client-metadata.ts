@@ -1,6 +1,6 @@
 import { isPrivilegedScope, parseScope } from '@agentauth/protocol';
 import { invalidClientMetadata, invalidRedirectUri, quoted } from '../oauth-error.js';
-import { MAX_REDIRECT_URIS, redirectUriProblem } from './redirect-uri.js';
+import { MAX_REDIRECT_URIS, redirectUriProblem } from '../../net/redirect-uri.js';
 
 /** Grant types a public client may hold (OAuth 2.1 §4.1, §4.3). */
 const PUBLIC_GRANT_TYPES = ['authorization_code', 'refresh_token'];

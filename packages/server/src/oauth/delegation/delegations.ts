@@ -1,16 +1,21 @@
+import type { AuthorizationStore } from '../../store/ports/authorization-store.js';
 import type { DelegationRecord, DelegationStore } from '../../store/ports/delegation-store.js';
 import type { AuditInput } from '../../store/records.js';
 import type { RequestContext } from '../authorization/authorization-codes.js';
 import { descendantsOf, MAX_CASCADE_TOKENS, revokeAsCascade, type CascadeDeps } from '../exchange/cascade-revocation.js';
 import type { PersonChainRoot } from '../exchange/person-standing.js';
 import { invalidRequest } from '../oauth-error.js';
+import { revokeGrants } from '../authorization/revoke-grants.js';
 
 /** Most agents one person's list shows. */
 export const MAX_DELEGATIONS = 200;
+/** Most authorizations one revocation walks (as for a consent). */
+const MAX_GRANTS_PER_DELEGATION = 1000;
 
 /** What delegations need: the store, and the cascade that revokes tokens on the revocation feed. */
 export interface DelegationsDeps extends CascadeDeps {
-  store: Pick<DelegationStore, 'getDelegation' | 'recordDelegationUse' | 'listDelegations' | 'revokeDelegation' | 'listDelegatedTokens'>;
+  store: Pick<DelegationStore, 'getDelegation' | 'recordDelegationUse' | 'listDelegations' | 'revokeDelegation' | 'listDelegatedTokens'> &
+    Pick<AuthorizationStore, 'listAuthorizationGrants' | 'revokeAuthorizationGrants'>;
 }
 
 /** A token an agent just obtained for a person, as the record of the pair takes it. */
@@ -41,7 +46,10 @@ export interface DelegatedToken {
  *   inactive (`revokedBefore`).
  * - `revoke` revokes the pair (`delegation.revoked`) and every live token the agent obtained for
  *   the person, and those exchanged from them, on the revocation feed (`access_token.revoked`,
- *   reason `cascade`).
+ *   reason `cascade`). When the agent is itself a client of the authorization code flow, every
+ *   authorization the person gave it is revoked too (`authorization_grant.revoked`,
+ *   `delegation_revoked`): its refresh tokens stop working, and a new authorization takes the
+ *   person's click on the consent page again (`Consents.covers`).
  */
 export class Delegations {
   constructor(private readonly deps: DelegationsDeps) {}
@@ -89,6 +97,9 @@ export class Delegations {
     );
     if (below.truncated) this.deps.logger.warn({ userId, agentId }, 'delegation revocation stopped at its limit; introspection still refuses the rest');
     await revokeAsCascade(this.deps, [...direct, ...below.tokens].filter((t) => t.expiresAt > now), { cause: 'delegation_revoked', user_id: userId, agent_id: agentId });
+    // The agent as a confidential client (docs/oauth.md): the authorizations given to it, with their refresh families.
+    const grants = (await this.deps.store.listAuthorizationGrants(userId, agentId, MAX_GRANTS_PER_DELEGATION)).filter((g) => g.revokedAt === null);
+    await revokeGrants(this.deps, grants, 'delegation_revoked', ctx);
     return revoked;
   }
 }

@@ -22,7 +22,10 @@ import { invalidClient, invalidGrant, invalidRequest, invalidScope, invalidTarge
 import { NO_STORE_HEADERS, type OAuthRequest, type OAuthResponse } from '../oauth-request.js';
 import { PolicyRefusalError } from '../policy-refusal.js';
 import { BEARER, type SenderConstraintCheck } from '../sender-constraint.js';
+import type { AuthenticatedClient, ClientAuthenticationDeps } from '../client-auth/authenticate-client.js';
+import type { Delegations } from '../delegation/delegations.js';
 import { alreadyAudited, auditRefusal } from './audit-failure.js';
+import { authenticateAgentTokenClient, isAgentTokenRequest, type AgentTokenClient } from './agent-token-client.js';
 import { decideTokenPolicy } from './token-policy.js';
 
 /** `grant_type` values of people's clients (RFC 6749 §4.1.3, §6). */
@@ -60,6 +63,12 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
   accessTokenTtl: number;
   senderConstraint?: SenderConstraintCheck;
   policy?: Pick<PolicyDecider, 'decide'>;
+  /** Agents as confidential clients (an agent's own credentials only, never a trusted issuer's JWT); without it, an agent client id is `invalid_client`. */
+  agentAuth?: ClientAuthenticationDeps;
+  /** The sender constraint of an agent's tokens: DPoP and certificate binding, as for its other grants (default: `senderConstraint`). */
+  agentSenderConstraint?: SenderConstraintCheck;
+  /** Records "agent A acts for person U" for the tokens an agent obtains this way (docs/people.md, "Agents acting for you"). */
+  delegations?: Pick<Delegations, 'recordUse'>;
 }
 
 /**
@@ -81,29 +90,40 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
  * The access token: `sub` the person, `client_id` the client, `aud` the consented resource,
  * DPoP-bound when a proof is sent (RFC 9449 §5), narrowed or refused by the policy layer (the
  * client as principal, the person as `context.subject`), and audited as `access_token.issued`.
+ *
+ * A registered agent (`client_id` `agt_...`, or client credentials without `client_id`) is a
+ * confidential client (docs/oauth.md, "Agents as clients of the authorization code flow"): it
+ * authenticates with its registered method for both grants (RFC 6749 §4.1.3, §6), so its refresh
+ * tokens are bound to it by authentication rather than to a DPoP key (RFC 9449 §5); its tokens
+ * are bound as its other tokens are (DPoP, RFC 8705 certificate), name it as the actor
+ * (`act: {sub: <agent id>}`, RFC 8693 §4.1) and are recorded as its delegation from the person.
  */
 export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuthRequest, form: FormParameters, grantType: string): Promise<OAuthResponse> {
   const now = deps.clock.now();
-  const clientId = form.get('client_id');
+  let clientId = form.get('client_id');
   try {
+    const agent = isAgentTokenRequest(form, request) ? await agentClient(deps, form, request) : undefined;
+    if (agent !== undefined) clientId = agent.client.clientId;
     // A public client has no credential to present (OAuth 2.1 §2.4); one that sends one is not public.
     // The one exception: a client whose metadata document says private_key_jwt must send its assertion.
-    if (request.authorization !== undefined || form.has('client_secret')) throw invalidClient('credentials sent for a public client');
+    if (agent === undefined && (request.authorization !== undefined || form.has('client_secret'))) throw invalidClient('credentials sent for a public client');
     if (clientId === undefined) throw invalidClient('client_id missing');
-    const client = await publicClient(deps, clientId, request);
+    const client = agent?.client ?? (await publicClient(deps, clientId, request));
     if (client === undefined) throw invalidClient(`unknown public client ${quoted(clientId, 80)}`);
     const keyed = client.document?.auth.method === 'private_key_jwt';
-    if (!keyed && (form.has('client_assertion') || form.has('client_assertion_type'))) throw invalidClient('credentials sent for a public client');
+    if (agent === undefined && !keyed && (form.has('client_assertion') || form.has('client_assertion_type'))) throw invalidClient('credentials sent for a public client');
     if (keyed && deps.documentClients === undefined) throw invalidClient('private_key_jwt of document clients is not available');
-    const assertionClaim = keyed && deps.documentClients !== undefined ? await authenticateDocumentClient(deps.documentClients, client, form, now) : undefined;
-    const authMethod = keyed ? 'private_key_jwt' : 'none';
+    const assertionClaim = agent !== undefined ? agent.authenticated.replayClaim : keyed && deps.documentClients !== undefined ? await authenticateDocumentClient(deps.documentClients, client, form, now) : undefined;
+    const authMethod = agent !== undefined ? agent.authenticated.method : keyed ? 'private_key_jwt' : 'none';
     const refreshSecret = (grantId: string) => {
       const body = `${grantId}.${deps.random.token(32)}`;
       return `${body}.${deps.digester.digest(`refresh-token:${body}`)}`;
     };
-    // The proof first: its key binds the refresh family too (RFC 9449 §5, public clients).
-    const constraint = deps.senderConstraint ? await deps.senderConstraint({ request, form, client: publicClientPrincipal(client, '', []), now }) : BEARER;
-    const jkt = constraint.cnf?.jkt ?? null;
+    // The proof first: its key binds the refresh family too (RFC 9449 §5, public clients only: a
+    // confidential client's refresh tokens are bound to its authentication instead).
+    const check = agent !== undefined ? (deps.agentSenderConstraint ?? deps.senderConstraint) : deps.senderConstraint;
+    const constraint = check ? await check({ request, form, client: agent?.authenticated ?? publicClientPrincipal(client, '', []), now }) : BEARER;
+    const jkt = agent !== undefined ? null : (constraint.cnf?.jkt ?? null);
     let grant: AuthorizationGrantRecord;
     let scopes: string[];
     let newRefresh: string;
@@ -142,8 +162,10 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     const resources = form.getAll('resource');
     if (resources.length > 1 || (resources.length === 1 && resources[0] !== grant.resource)) throw invalidTarget('resource must be the one the authorization was granted for');
 
-    const principal = publicClientPrincipal(client, grant.resource, scopes);
-    const outcome = { subject: grant.userId, audience: [grant.resource], scopes, ttl: deps.accessTokenTtl, auditDetails: {} };
+    const principal: AuthenticatedClient = agent?.authenticated ?? publicClientPrincipal(client, grant.resource, scopes);
+    // RFC 8693 §4.1: the agent is the party acting; the person is the subject.
+    const act = agent === undefined ? undefined : { sub: agent.client.clientId };
+    const outcome = { subject: grant.userId, audience: [grant.resource], scopes, ttl: agent?.client.agent.accessTokenTtl ?? deps.accessTokenTtl, auditDetails: {}, ...(act === undefined ? {} : { act }) };
     const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: principal, outcome, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
     const finalScopes = policy?.scopes ?? scopes;
     const ttl = policy?.ttl ?? outcome.ttl;
@@ -152,6 +174,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     const claims: AccessTokenClaims = { iss: deps.issuer, sub: grant.userId, aud: grant.resource, exp: iat + ttl, iat, nbf: iat, jti: newTokenId(now, deps.random), client_id: clientId };
     if (finalScopes.length > 0) claims.scope = finalScopes.join(' ');
     if (constraint.cnf !== undefined) claims.cnf = constraint.cnf;
+    if (act !== undefined) claims.act = act;
     const signer = deps.keys.signer();
     const accessToken = mintAccessToken(signer, claims);
     assertWellFormedAccessToken(accessToken, { alg: signer.alg, kid: signer.kid, issuer: deps.issuer });
@@ -160,13 +183,14 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
       time: now,
       event: 'access_token.issued',
       outcome: 'success',
-      agentId: null,
-      actor: `client:${clientId}`,
+      agentId: agent === undefined ? null : clientId,
+      actor: agent === undefined ? `client:${clientId}` : `agent:${clientId}`,
       sourceIp: request.sourceIp,
       reason: null,
       requestId: request.requestId,
       details: {
         grant_type: grantType,
+        ...(agent === undefined ? {} : { act, credential_id: agent.authenticated.credentialId }),
         jti: claims.jti,
         sub: claims.sub,
         client_id: clientId,
@@ -186,11 +210,21 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     const result = await deps.commitLog.commit({
       claims: assertionClaim === undefined ? constraint.replayClaims : [...constraint.replayClaims, assertionClaim],
       audit: [issued],
-      issuedTokens: [{ jti: claims.jti, agentId: clientId, clientId, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id), tokenDigest: deps.digester.digest(accessToken) }],
+      // An agent's token is filed as an exchanged one is (the person as subject, the agent as client), so revoking the delegation finds it.
+      issuedTokens: [{ jti: claims.jti, agentId: agent === undefined ? clientId : grant.userId, clientId, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id), tokenDigest: deps.digester.digest(accessToken) }],
       onReplay: [{ ...issued, event: 'access_token.denied', outcome: 'failure', reason: replayReason, details: { grant_type: grantType, client_id: clientId } }],
     });
     if (!result.ok) {
       throw alreadyAudited(assertionClaim !== undefined ? invalidClient(replayReason) : constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
+    }
+    if (agent !== undefined && deps.delegations !== undefined) {
+      // A pair the person revoked after this authorization was given refuses (the token just issued is revoked on the feed).
+      await deps.delegations.recordUse(
+        { userId: grant.userId, grantId: grant.id, clientId, grantCreatedAt: grant.createdAt },
+        clientId,
+        { jti: claims.jti, scopes: finalScopes, audience: [grant.resource], issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: grantLineageId(grant.id) },
+        { actor: `agent:${clientId}`, sourceIp: request.sourceIp, requestId: request.requestId },
+      );
     }
 
     const response: TokenResponse & { refresh_token: string } = { access_token: accessToken, token_type: constraint.tokenType, expires_in: ttl, refresh_token: newRefresh };
@@ -214,6 +248,12 @@ async function publicClient(deps: UserTokenDeps, clientId: string, request: OAut
     if (error instanceof ClientMetadataError) throw invalidClient(`client metadata document of ${quoted(clientId, 200)} refused: ${error.message}`);
     throw error;
   }
+}
+
+/** The agent that authenticated as a confidential client, or `invalid_client` where agents are not clients of this flow. */
+async function agentClient(deps: UserTokenDeps, form: FormParameters, request: OAuthRequest): Promise<AgentTokenClient> {
+  if (deps.agentAuth === undefined) throw invalidClient('agents are not clients of the authorization code flow here');
+  return authenticateAgentTokenClient(deps.agentAuth, form, request);
 }
 
 /** Audits a refusal once, then marks it so the token endpoint around this one does not audit it again. */

@@ -73,6 +73,8 @@ export interface AgentsTable {
   /** CIBA Core 1.0 §4 client metadata (migration 0020-approvals). */
   backchannel_token_delivery_mode: string | null;
   backchannel_client_notification_endpoint: string | null;
+  /** JSON array of redirect URIs (RFC 6749 §3.1.2); null when the agent has none. */
+  redirect_uris: string | null;
 }
 
 /** One label of one agent, so label filters are indexed and pagination stays exact. */

@@ -60,6 +60,7 @@ export function agentToRow(a: AgentRecord): AgentsTable {
     dpop_bound_access_tokens: a.dpopBoundAccessTokens === true ? 1 : 0,
     backchannel_token_delivery_mode: a.backchannelTokenDeliveryMode ?? null,
     backchannel_client_notification_endpoint: a.backchannelClientNotificationEndpoint ?? null,
+    redirect_uris: a.redirectUris === undefined || a.redirectUris.length === 0 ? null : toJson(a.redirectUris),
   };
 }
 
@@ -98,6 +99,7 @@ export function agentFromRow(r: AgentsTable): AgentRecord {
     ...(Number(r.dpop_bound_access_tokens) === 1 ? { dpopBoundAccessTokens: true } : {}),
     ...(r.backchannel_token_delivery_mode === null || r.backchannel_token_delivery_mode === undefined ? {} : { backchannelTokenDeliveryMode: r.backchannel_token_delivery_mode as CibaDeliveryMode }),
     ...(r.backchannel_client_notification_endpoint === null || r.backchannel_client_notification_endpoint === undefined ? {} : { backchannelClientNotificationEndpoint: r.backchannel_client_notification_endpoint }),
+    ...(r.redirect_uris === null || r.redirect_uris === undefined ? {} : { redirectUris: fromJson<string[]>(r.redirect_uris) }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyPkceS256 } from '../../../src/oauth/authorization/pkce.js';
-import { matchRedirectUri, redirectUriProblem } from '../../../src/oauth/authorization/redirect-uri.js';
+import { matchRedirectUri, redirectUriProblem } from '../../../src/net/redirect-uri.js';
 
 describe('PKCE S256 (RFC 7636)', () => {
   // RFC 7636 Appendix B.

@@ -76,6 +76,8 @@ describe('Delegations.recordUse when the person revokes the agent while its toke
         listDelegations: async () => [],
         revokeDelegation: async () => true,
         listDelegatedTokens: async () => [],
+        listAuthorizationGrants: async () => [],
+        revokeAuthorizationGrants: async () => [],
       },
     };
     const root = { userId: USER, grantId: 'agr_1', clientId: 'pub_app', grantCreatedAt: T0 - 10 };
