@@ -180,6 +180,14 @@ describe('agents list, show, update, status, delete', () => {
     expect(JSON.parse(server.seen[2]?.body ?? '')).toEqual({ backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://bot.example.com/ciba' });
     const pushed = await run('agents', 'update', 'agt_1', '--ciba-mode', 'push');
     expect(pushed.code).toBe(2);
+    // Redirect URIs make the agent a client of the authorization code flow (docs/oauth.md); the server checks their rule.
+    expect((await run('agents', 'update', 'agt_1', '--redirect-uri', 'https://bot.example.com/cb', '--redirect-uri', 'http://127.0.0.1:8765/cb')).code).toBe(0);
+    expect(JSON.parse(server.seen[3]?.body ?? '')).toEqual({ redirect_uris: ['https://bot.example.com/cb', 'http://127.0.0.1:8765/cb'] });
+    expect((await run('agents', 'update', 'agt_1', '--clear-redirect-uris')).code).toBe(0);
+    expect(JSON.parse(server.seen[4]?.body ?? '')).toEqual({ redirect_uris: [] });
+    const both = await run('agents', 'update', 'agt_1', '--clear-redirect-uris', '--redirect-uri', 'https://bot.example.com/cb');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--clear-redirect-uris and --redirect-uri cannot be combined');
   });
 
   it('lists an agent\u2019s tokens, with subject and client columns once one was exchanged', async () => {

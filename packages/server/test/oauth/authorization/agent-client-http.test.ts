@@ -157,8 +157,15 @@ describe('agents as confidential clients of the authorization code flow (RFC 674
     const bare = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: agent.id });
     expect(bare.statusCode).toBe(401);
     expect(bare.json()).toMatchObject({ error: 'invalid_client' });
-    const publicRefresh = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: publicClientId });
+    // Authenticated, without a proof: the family is the agent's, not the key's (RFC 9449 §5).
+    const unproved = await token({ grant_type: 'refresh_token', refresh_token: body.refresh_token, ...(await asAgent(agent)) });
+    expect(unproved.statusCode, unproved.body).toBe(200);
+    expect((unproved.json() as { token_type: string }).token_type).toBe('Bearer');
+    // Another client presenting it: refused, and the family revoked (RFC 9700 §4.14.2).
+    const next = (unproved.json() as { refresh_token: string }).refresh_token;
+    const publicRefresh = await token({ grant_type: 'refresh_token', refresh_token: next, client_id: publicClientId });
     expect(publicRefresh.json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await token({ grant_type: 'refresh_token', refresh_token: next, ...(await asAgent(agent)) })).json()).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('refreshes for the authenticated agent', async () => {
