@@ -17,7 +17,8 @@ import { nodeAgentAuth } from '@agentauth/resource-server/node';
 function buildMcpServer(principal) {
   const server = new McpServer({ name: 'orders', version: '1.0.0' });
   server.registerTool('whoami', { description: 'The calling agent, as its access token says' }, async () => ({
-    content: [{ type: 'text', text: JSON.stringify({ agentId: principal.agentId, clientId: principal.clientId, scopes: principal.scopes, binding: principal.binding }) }],
+    // `actors` (RFC 8693 §4.1 `act`, flattened) only for a token used by someone acting for its subject.
+    content: [{ type: 'text', text: JSON.stringify({ agentId: principal.agentId, clientId: principal.clientId, scopes: principal.scopes, binding: principal.binding, ...(principal.actors.length > 0 ? { actors: principal.actors } : {}) }) }],
   }));
   server.registerTool('list_orders', { description: 'Open orders' }, async () => ({
     content: [{ type: 'text', text: JSON.stringify([{ id: 'o-1', item: 'widget', quantity: 3 }]) }],
