@@ -215,6 +215,7 @@ export function wireOAuth(deps: {
     agentAuth: keyOwnerAuth,
     agentSenderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
     delegations,
+    onAgentSeen: agents.seen,
   };
   const tokenDeps = {
     ...clientAuth,

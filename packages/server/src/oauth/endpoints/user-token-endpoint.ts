@@ -69,6 +69,8 @@ export interface UserTokenDeps extends RevokeGrantsDeps {
   agentSenderConstraint?: SenderConstraintCheck;
   /** Records "agent A acts for person U" for the tokens an agent obtains this way (docs/people.md, "Agents acting for you"). */
   delegations?: Pick<Delegations, 'recordUse'>;
+  /** Called with the agent id after an agent's token is committed (last-seen bookkeeping, as for its other grants). */
+  onAgentSeen?: (agentId: string, now: number) => void;
 }
 
 /**
@@ -217,6 +219,7 @@ export async function handleUserTokenRequest(deps: UserTokenDeps, request: OAuth
     if (!result.ok) {
       throw alreadyAudited(assertionClaim !== undefined ? invalidClient(replayReason) : constraint.replayError ? constraint.replayError() : invalidGrant('single-use proof replayed'));
     }
+    if (agent !== undefined) deps.onAgentSeen?.(clientId, now);
     if (agent !== undefined && deps.delegations !== undefined) {
       // A pair the person revoked after this authorization was given refuses (the token just issued is revoked on the feed).
       await deps.delegations.recordUse(

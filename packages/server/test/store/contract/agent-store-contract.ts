@@ -147,6 +147,17 @@ export function agentStoreContract(stores: () => ContractStores): void {
         expect(await store.updateAgent(`${p}-missing`, { name: 'x' }, T0)).toBeUndefined();
       });
 
+      it('keeps redirect URIs in order, and an empty list reads back as none', async () => {
+        const p = prefix();
+        const created = await store.createAgent(newAgent(`${p}-r`, { redirectUris: ['https://a.example.com/cb', 'http://127.0.0.1:9/cb'] }), [], T0);
+        expect(created.redirectUris).toEqual(['https://a.example.com/cb', 'http://127.0.0.1:9/cb']);
+        expect((await store.getAgent(`${p}-r`))?.redirectUris).toEqual(['https://a.example.com/cb', 'http://127.0.0.1:9/cb']);
+        const replaced = await store.updateAgent(`${p}-r`, { redirectUris: ['https://b.example.com/cb'] }, T0 + 1);
+        expect(replaced?.redirectUris).toEqual(['https://b.example.com/cb']);
+        await store.updateAgent(`${p}-r`, { redirectUris: [] }, T0 + 2);
+        expect((await store.getAgent(`${p}-r`))?.redirectUris).toBeUndefined();
+      });
+
       it('suspending revokes every token held; resuming keeps them revoked', async () => {
         const p = prefix();
         await store.createAgent(newAgent(`${p}-a`), [], T0);
