@@ -36,6 +36,12 @@ import type {
   LeastPrivilegeReportPage,
   MigrationReport,
   MigrationReportQuery,
+  ClearCutoverRuleRequest,
+  CutoverPlan,
+  CutoverPlanQuery,
+  CutoverRule,
+  CutoverRuleList,
+  SetCutoverRuleRequest,
   ListAgentsOptions,
   ListBindingRulesQuery,
   ListCertificatesQuery,
@@ -201,6 +207,28 @@ export class AdminClient {
     setIf(params, 'unused_days', query.unused_days);
     setIf(params, 'sunset', query.sunset);
     return this.#json('GET', `/migration/report${queryString(params)}`);
+  }
+
+  /** The key cut-over rules and the stage each puts its keys in now. */
+  async listCutoverRules(): Promise<CutoverRuleList> {
+    return this.#json('GET', '/migration/cutover/rules');
+  }
+
+  /** Creates or replaces the cut-over rule of a key, an agent or a resource. */
+  async setCutoverRule(body: SetCutoverRuleRequest): Promise<CutoverRule> {
+    return this.#json('POST', '/migration/cutover/rules', body);
+  }
+
+  /** Removes the cut-over rule of a target. */
+  async clearCutoverRule(body: ClearCutoverRuleRequest): Promise<CutoverRule> {
+    return this.#json('POST', '/migration/cutover/rules/clear', body);
+  }
+
+  /** The dry run: keys blocked or warned at a date. */
+  async getCutoverPlan(query: CutoverPlanQuery = {}): Promise<CutoverPlan> {
+    const params = new URLSearchParams();
+    setIf(params, 'at', query.at);
+    return this.#json('GET', `/migration/cutover/plan${queryString(params)}`);
   }
 
   /** The RFC 8693 lineage of an issued token. */

@@ -17,4 +17,5 @@ export * from './loopback-host.js';
 export * from './audit-checkpoint.js';
 export * from './api-key.js';
 export * from './key-digest.js';
+export * from './key-cutover.js';
 export * from './ciba.js';

@@ -74,10 +74,10 @@ export interface SecurityEventTokenClaims {
 
 /**
  * CAEP 1.0 §3.3.1 `credential_type` values we send. `password` is an agent's client secret, `x509`
- * a certificate from the built-in CA, and `jwk` (mutually agreed, as CAEP allows) a registered
- * public key for `private_key_jwt`.
+ * a certificate from the built-in CA, and, mutually agreed as CAEP allows, `jwk` a registered
+ * public key for `private_key_jwt` and `api-key` a managed or imported API key in its cut-over.
  */
-export type CaepCredentialType = 'password' | 'x509' | 'jwk';
+export type CaepCredentialType = 'password' | 'x509' | 'jwk' | 'api-key';
 
 /** RFC 8936 §2.1 poll request body. */
 export interface PollRequest {

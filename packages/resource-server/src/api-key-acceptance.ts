@@ -41,7 +41,7 @@ export class ApiKeyAcceptance {
     private readonly context: { issuer: string; resource: string; keys: IssuerKeys; fetch: typeof fetch; now: () => number },
   ) {
     this.headers = migrationWindowHeaders(options, 'apiKeys');
-    this.client = new IntrospectionClient({ credentials: options.credentials, ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }, context);
+    this.client = new IntrospectionClient({ credentials: options.credentials, resource: context.resource, ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }, context);
   }
 
   /** Verifies a key-shaped credential. Throws `VerificationError` or `AccessTokenError` as token checks do. */

@@ -17,6 +17,11 @@ export interface IntrospectionOptions {
   cacheMs?: number;
   /** Per-request timeout, ms. Default 5 000. */
   timeoutMs?: number;
+  /**
+   * The RFC 8707 identifier of this service, sent as `resource` with each question: for managed
+   * keys, whose cut-over may depend on where they are used (docs/migration.md, "Cutting keys off").
+   */
+  resource?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ export class IntrospectionClient {
       const metadata = await this.context.keys.metadata();
       if (metadata.introspection_endpoint === undefined) throw new Error('the server advertises no introspection_endpoint');
       const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+      if (this.options.resource !== undefined) form.set('resource', this.options.resource);
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
       await authenticateForm(this.options.credentials, form, headers, { issuer: this.context.issuer, nowMs: now });
       const { body } = await fetchJson(metadata.introspection_endpoint, { fetch: this.context.fetch, timeoutMs: this.timeoutMs, method: 'POST', headers, body: form.toString() });

@@ -1,4 +1,5 @@
-import { parseScope, type IntrospectionResponse } from '@agentauth/protocol';
+import { introspectionCutover, parseScope, type IntrospectionResponse } from '@agentauth/protocol';
+import { cutoverHeaders } from './migration-window.js';
 import { AccessTokenError } from './errors.js';
 import { toPrincipal, type Principal } from './principal.js';
 import { VerificationError } from './verification-error.js';
@@ -7,8 +8,9 @@ import type { VerifiedAccessTokenClaims } from './verify-access-token.js';
 /**
  * The principal of a key the server vouched for (an RFC 7662 answer about a managed key or an
  * imported one's digest), checked as strictly as a token: active and of the expected type, this
- * issuer, this resource among its audiences, unexpired, its identity claims present. Throws
- * `VerificationError` or `AccessTokenError` as token checks do.
+ * issuer, this resource among its audiences, unexpired, its identity claims present. A key in
+ * its cut-over's `warn` stage gets the rule's dates in its headers (`cutoverHeaders`) and
+ * `stage: 'warn'`. Throws `VerificationError` or `AccessTokenError` as token checks do.
  */
 export function keyPrincipal(
   answer: IntrospectionResponse,
@@ -23,7 +25,8 @@ export function keyPrincipal(
   const scopes = answer.scope === undefined ? [] : typeof answer.scope === 'string' ? parseScope(answer.scope) : undefined;
   if (scopes === undefined) throw new AccessTokenError('ERR_TOKEN_CLAIMS');
   const claims = { iss: answer.iss, sub: answer.sub, client_id: answer.client_id, aud: audiences, exp: answer.exp, iat: answer.iat, jti: answer['key_id'], ...(answer.scope === undefined ? {} : { scope: answer.scope }) };
-  return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], kind: expect.kind, headers: expect.headers } };
+  const headers = cutoverHeaders(expect.headers, introspectionCutover(answer));
+  return { ...toPrincipal(claims as unknown as VerifiedAccessTokenClaims, scopes, 'bearer'), apiKey: { id: answer['key_id'], kind: expect.kind, headers, ...(headers === expect.headers ? {} : { stage: 'warn' as const }) } };
 }
 
 function isNonEmptyString(value: unknown): value is string {

@@ -29,7 +29,13 @@ export interface Principal {
    * option); its id (`ak_...` or `ik_...`), which kind, and the `Deprecation` and `Sunset`
    * headers to send with the answer (every adapter does).
    */
-  apiKey?: { id: string; kind: 'managed' | 'imported'; headers: Readonly<Record<string, string>> };
+  apiKey?: {
+    id: string;
+    kind: 'managed' | 'imported';
+    headers: Readonly<Record<string, string>>;
+    /** `warn` when the server says the key is in its cut-over's warn stage (docs/migration.md). */
+    stage?: 'warn';
+  };
 }
 
 /** One actor of a delegation chain: an RFC 8693 §4.1 `act` object without the prior actors nested in it. */

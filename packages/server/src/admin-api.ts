@@ -14,6 +14,7 @@ export type * from './admin/wire/enrollment-token.js';
 export type * from './admin/wire/federation.js';
 export type * from './admin/wire/least-privilege.js';
 export type * from './admin/wire/migration-report.js';
+export type * from './admin/wire/key-cutover.js';
 export type * from './admin/wire/policy.js';
 export type * from './admin/wire/problem.js';
 export type * from './admin/wire/signing-key.js';

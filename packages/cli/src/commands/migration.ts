@@ -2,6 +2,7 @@ import type { MigrationKey, MigrationReport, MigrationRow } from '../admin-types
 import { EXIT_OK } from '../cli-errors.js';
 import type { Command, CommandGroup } from '../command.js';
 import { renderJson, renderTable, type Column } from '../output.js';
+import { migrationCutoverCommand } from './migration-cutover.js';
 
 /** The highest `--unused-days` the server takes. */
 const MAX_UNUSED_DAYS = 365;
@@ -94,6 +95,6 @@ export const migrationReportCommand: Command = {
 /** `agentauth migration`: the way off static API keys (docs/migration.md). */
 export const migrationGroup: CommandGroup = {
   name: 'migration',
-  summary: 'the way off static API keys: progress report',
-  commands: [migrationReportCommand],
+  summary: 'the way off static API keys: progress report, staged cut-over',
+  commands: [migrationReportCommand, migrationCutoverCommand],
 };

@@ -5,6 +5,7 @@ import { ClientAuthenticationError, type ApiKeyLogin } from '../oauth/client-aut
 import type { SubjectTokenValidator } from '../oauth/exchange/subject-token-validator.js';
 import { OAuthError } from '../oauth/oauth-error.js';
 import type { ApiKeyStore } from '../store/ports/api-key-store.js';
+import type { KeyCutoverGate } from '../key-cutover/key-cutover-gate.js';
 import { verifyApiKey } from './verify-api-key.js';
 
 /** Distinct source addresses kept per key: enough to see where a key is used, bounded. */
@@ -24,6 +25,8 @@ export interface ApiKeyExchangeDeps {
   issuer: string;
   clock: Clock;
   store: Pick<ApiKeyStore, 'findApiKeyByHash' | 'recordApiKeyUse'>;
+  /** The staged cut-over (docs/migration.md, "Cutting keys off"): a blocked key is refused here too. */
+  cutover?: Pick<KeyCutoverGate, 'check'>;
 }
 
 /**
@@ -32,7 +35,8 @@ export interface ApiKeyExchangeDeps {
  * short-lived access token of the key's agent, decided by the grant's attenuation and the policy
  * layer like any other token. The key authenticates its agent (no client credentials); the use is
  * counted with its source address. A key presented by another authenticated client is refused: a
- * key is its agent's alone and never a delegation credential.
+ * key is its agent's alone and never a delegation credential. A key its cut-over blocks is refused
+ * like an invalid one; a warned key is exchanged, the warning audited and its owner told once.
  */
 export function apiKeyExchange(deps: ApiKeyExchangeDeps): { login: ApiKeyLogin; validator: SubjectTokenValidator } {
   const login: ApiKeyLogin = {
@@ -58,6 +62,23 @@ export function apiKeyExchange(deps: ApiKeyExchangeDeps): { login: ApiKeyLogin; 
       if (!verdict.ok) return { status: 'invalid', reason: verdict.reason };
       const { record } = verdict;
       if (record.agentId !== context.clientId) return { status: 'invalid', reason: `API key ${record.id} presented by another client` };
+      const named = (context.resources ?? []).filter((resource) => record.resources.includes(resource));
+      const cutover = await deps.cutover?.check(
+        {
+          keyId: record.id,
+          kind: 'managed',
+          agentId: record.agentId,
+          owner: record.owner,
+          resources: named.length > 0 ? named : record.resources,
+          via: 'token_exchange',
+          actor: `agent:${record.agentId}`,
+          sourceIp: context.sourceIp ?? null,
+          requestId: context.requestId ?? null,
+        },
+        context.now,
+      );
+      // The rule is in the key_cutover.blocked record; the caller gets the fixed refusal.
+      if (cutover?.stage === 'block') return { status: 'invalid', reason: REFUSED };
       return {
         status: 'valid',
         token: {
@@ -69,7 +90,7 @@ export function apiKeyExchange(deps: ApiKeyExchangeDeps): { login: ApiKeyLogin; 
           clientId: record.agentId,
           lineageJti: null,
           generation: 0,
-          auditDetails: { managed_key_id: record.id, subject_token_type: TOKEN_TYPE_API_KEY },
+          auditDetails: { managed_key_id: record.id, subject_token_type: TOKEN_TYPE_API_KEY, ...(cutover?.stage === 'warn' ? { cutover_stage: 'warn', cutover_rule_id: cutover.rule.id } : {}) },
         },
       };
     },

@@ -21,6 +21,12 @@ export interface Config {
   readonly accessTokenTtl: number;
   /** Longest lifetime of a managed API key, seconds. */
   readonly apiKeyMaxTtl: number;
+  /** Where the first use of a key in a warn or block cut-over stage is posted. */
+  readonly keyCutoverWebhook: string | undefined;
+  /** HMAC key of the key cut-over webhook's signature. */
+  readonly keyCutoverWebhookSecret: string | undefined;
+  /** The key cut-over webhook may reach private addresses. */
+  readonly keyCutoverAllowPrivateWebhook: boolean;
   /**
    * RFC 8707 resource given to an RFC 7591 registration that names none (absolute https URI, or
    * http on loopback); undefined: such a registration is refused.

@@ -71,6 +71,26 @@ const ALL_SETTINGS = [
     defaultDoc: '`7776000` (90 days)',
     description: 'Longest lifetime of a managed API key, and of an imported key from its import (docs/migration.md); every key expires within it.',
   }),
+  setting('keyCutoverWebhook', {
+    type: urlWithScheme(['https', 'http']),
+    default: { value: undefined },
+    defaultDoc: 'none',
+    description:
+      'URL the first use of a key in its `warn` or `block` cut-over stage is POSTed to (once per key per stage change), as JSON naming the key, its agent and owner, signed with HMAC-SHA256 under AGENTAUTH_KEY_CUTOVER_WEBHOOK_SECRET, through the SSRF guard, retried (docs/migration.md, "Cutting keys off"); may hold a credential in its query.',
+    secret: true,
+  }),
+  setting('keyCutoverWebhookSecret', {
+    type: bearerToken({ minLength: 32, maxLength: 1024 }),
+    default: { value: undefined },
+    defaultDoc: 'none (required with AGENTAUTH_KEY_CUTOVER_WEBHOOK)',
+    description: 'Key of the key cut-over webhook\'s `X-AgentAuth-Signature` (HMAC-SHA256), shared with the receiver.',
+    secret: true,
+  }),
+  setting('keyCutoverAllowPrivateWebhook', {
+    type: boolean(),
+    default: { value: false },
+    description: 'Let the key cut-over webhook reach private, loopback, link-local, CGNAT and unique-local addresses. For tests and private networks.',
+  }),
   setting('defaultResource', {
     type: resourceIndicator(),
     default: { value: undefined },

@@ -36,6 +36,8 @@ import { apiKeyLookupRoutes } from './admin-api-key-lookup-routes.js';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import { importedKeyRoutes } from './admin-imported-key-routes.js';
 import type { ImportedKeyService } from '../imported-keys/imported-key-service.js';
+import type { KeyCutoverService } from '../key-cutover/key-cutover-service.js';
+import { keyCutoverRoutes } from './admin-key-cutover-routes.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { CSRF_HEADER, type PersonAuthenticator, type PersonPrincipal } from '../admin/authenticate-person.js';
@@ -80,6 +82,7 @@ export interface AdminAppOptions {
   apiKeys: ApiKeyService;
   /** Third-party keys imported by digest (docs/migration.md). */
   importedKeys: ImportedKeyService;
+  keyCutover: KeyCutoverService;
   /** Every receiver's SSF streams (docs/signals.md). */
   streams: StreamAdministration;
   /** Failed-authentication limit on admin credentials (docs/admin-api.md); without it, none. */
@@ -209,7 +212,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

@@ -13,12 +13,16 @@ import type { AgentStore } from '../store/ports/agent-store.js';
 import type { ImportedKeyStore } from '../store/ports/imported-key-store.js';
 import { sameDigest } from '../api-keys/api-key-hash.js';
 import { MAX_KEY_SOURCE_ADDRESSES } from '../api-keys/api-key-exchange.js';
+import type { KeyCutoverGate } from '../key-cutover/key-cutover-gate.js';
+import { cutoverMember } from '../key-cutover/cutover-member.js';
 
 /** What the key digest endpoint needs. */
 export interface KeyDigestIntrospectionDeps extends ClientAuthenticationDeps {
   clock: Clock;
   store: Pick<ImportedKeyStore, 'findImportedKeyByDigest' | 'recordImportedKeyUse'> & Pick<AgentStore, 'getAgentStanding'>;
   commitLog: Pick<CommitLog, 'commit'>;
+  /** The staged cut-over (docs/migration.md, "Cutting keys off"). */
+  cutover?: Pick<KeyCutoverGate, 'check'>;
 }
 
 const INACTIVE: IntrospectionResponse = { active: false };
@@ -41,7 +45,9 @@ function single(form: FormParameters, name: string): string | undefined {
  * `scope`, `aud` (its resources), `exp`, `iat`, `key_id` and `token_type` the imported key's URI;
  * anything else is exactly `{"active": false}` (§2.2). Every answer is audited
  * (`imported_key.introspected`: a refusal as a failure, with its reason) and an active one counts
- * as a use of the key. Neither the digest nor the key is ever recorded.
+ * as a use of the key. Neither the digest nor the key is ever recorded. The key's cut-over decides
+ * last, for `resource` (all of the key's when none): a blocked key is inactive, a warned one active
+ * with a `cutover` member.
  */
 export async function handleKeyDigestIntrospection(deps: KeyDigestIntrospectionDeps, request: OAuthRequest): Promise<OAuthResponse> {
   const now = deps.clock.now();
@@ -82,6 +88,21 @@ export async function handleKeyDigestIntrospection(deps: KeyDigestIntrospectionD
     if (resource !== undefined && !record.resources.includes(resource)) return answer(INACTIVE, 'failure', `imported key ${record.id} is not for this resource`, details);
     const fault = standingFault(await deps.store.getAgentStanding(record.agentId));
     if (fault !== undefined) return answer(INACTIVE, 'failure', `the agent of imported key ${record.id} ${fault}`, details);
+    const verdict = await deps.cutover?.check(
+      {
+        keyId: record.id,
+        kind: 'imported',
+        agentId: record.agentId,
+        owner: record.owner,
+        resources: resource === undefined ? record.resources : [resource],
+        via: 'key_digest_introspection',
+        actor: `agent:${caller.id}`,
+        sourceIp: request.sourceIp,
+        requestId: request.requestId,
+      },
+      now,
+    );
+    if (verdict?.stage === 'block') return answer(INACTIVE, 'failure', `imported key ${record.id} is blocked by cut-over rule ${verdict.rule.id}`, details);
 
     await deps.store.recordImportedKeyUse(record.id, now, clientAddress ?? null, MAX_KEY_SOURCE_ADDRESSES);
     const body: IntrospectionResponse = {
@@ -95,6 +116,7 @@ export async function handleKeyDigestIntrospection(deps: KeyDigestIntrospectionD
       token_type: TOKEN_TYPE_IMPORTED_KEY,
       key_id: record.id,
       ...(record.scopes.length > 0 ? { scope: record.scopes.join(' ') } : {}),
+      ...(verdict?.stage === 'warn' ? { cutover: cutoverMember(verdict.rule) } : {}),
     };
     return answer(body, 'success', 'active imported key', details);
   } catch (error) {

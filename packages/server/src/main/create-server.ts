@@ -26,6 +26,7 @@ import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
 import { ApiKeyService } from '../api-keys/api-key-service.js';
 import { ImportedKeyService } from '../imported-keys/imported-key-service.js';
+import { wireKeyCutover, type KeyCutover } from './wire-key-cutover.js';
 import { wireRevocationListeners } from './wire-events.js';
 import { wireFederation, wireRemoteJwks } from './wire-federation.js';
 import { wireHttp } from './wire-http.js';
@@ -61,6 +62,8 @@ export interface AgentAuthServer {
   idleStreams: Pick<IdleStreamExpiry, 'sweep'>;
   /** Approvals of risky actions (docs/approvals.md): tests wait on their notifications. */
   approvals: Approvals;
+  /** The staged cut-over of keys (docs/migration.md): tests wait on its webhook posts. */
+  keyCutover: KeyCutover;
   /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
   close(): Promise<void>;
 }
@@ -94,8 +97,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const approvals = wireApprovals({ config, clock, random, logger, store, masterKey, commitLog, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, logger });
+    const keyCutover = wireKeyCutover({ config, clock, random, logger, store, commitLog, lifecycle });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, logger });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
+    keyCutover.transmitWith(signals.transmitter);
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     const apiKeys = new ApiKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
@@ -126,6 +131,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       enrollment,
       apiKeys,
       importedKeys,
+      keyCutover: keyCutover.service,
       federation: federation.service,
       commitLog,
       limits: singleUse.limits,
@@ -142,6 +148,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       ca,
       idleStreams: signals.idleStreams,
       approvals,
+      keyCutover,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
       close,
     };

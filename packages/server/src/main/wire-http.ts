@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import type { ApiKeyService } from '../api-keys/api-key-service.js';
 import type { ImportedKeyService } from '../imported-keys/imported-key-service.js';
+import type { KeyCutoverService } from '../key-cutover/key-cutover-service.js';
 import type { FederationService } from '../federation/federation-service.js';
 import { adminApp, type AdminAppDeps, type AdminAppOptions } from '../http/admin-app.js';
 import { authzenRoutes, type AuthZenRoutesOptions } from '../http/authzen-routes.js';
@@ -69,6 +70,7 @@ export async function wireHttp(deps: {
   apiKeys: ApiKeyService;
   /** Third-party keys imported by digest (docs/migration.md). */
   importedKeys: ImportedKeyService;
+  keyCutover: KeyCutoverService;
   federation: FederationService;
   commitLog: CommitLog;
   limits: AuthenticationLimits | undefined;
@@ -142,6 +144,7 @@ export async function wireHttp(deps: {
     enrollment: deps.enrollment,
     apiKeys: deps.apiKeys,
     importedKeys: deps.importedKeys,
+    keyCutover: deps.keyCutover,
     streams: deps.streams,
     limits: deps.limits?.admins,
     users: deps.people.users,

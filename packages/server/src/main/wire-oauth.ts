@@ -8,6 +8,7 @@ import { federatedSubjectTokenValidator } from '../federation/federated-subject-
 import { apiKeyExchange } from '../api-keys/api-key-exchange.js';
 import { apiKeyIntrospection } from '../api-keys/api-key-introspection.js';
 import { handleKeyDigestIntrospection } from '../imported-keys/key-digest-introspection.js';
+import type { KeyCutoverGate } from '../key-cutover/key-cutover-gate.js';
 import type { PublicAppOptions } from '../http/public-app.js';
 import type { RotatingSigningKeyRing } from '../keys/key-ring.js';
 import { createAuthenticationLimits, type AuthenticationLimits, type RedisLimitOptions } from '../limits/authentication-limits.js';
@@ -136,6 +137,8 @@ export function wireOAuth(deps: {
   federation: Federation;
   policies: Policies;
   approvals: Approvals;
+  /** The staged cut-over of keys, at every door a key comes through. */
+  keyCutover: KeyCutoverGate;
   logger: Logger;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
@@ -153,7 +156,7 @@ export function wireOAuth(deps: {
   const digester = createTokenDigester(deps.masterKey);
   const ownTokens = { issuer: config.issuer, keys, store, digester };
   // Managed API keys exchanged for tokens (docs/migration.md): the key authenticates its agent.
-  const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store });
+  const apiKeys = apiKeyExchange({ issuer: config.issuer, clock, store, cutover: deps.keyCutover });
   // Agents acting for people: an exchange of a person's token records the pair; revoking it cascades.
   const grantRevocation = { clock, store, lineage: store, events: deps.events, logger: deps.logger };
   const delegations = new Delegations(grantRevocation);
@@ -233,7 +236,7 @@ export function wireOAuth(deps: {
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
-  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store }) };
+  const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store, cutover: deps.keyCutover }) };
   const revocationDeps = {
     ...clientAuth,
     clock,
@@ -251,7 +254,7 @@ export function wireOAuth(deps: {
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),
-      keyDigestIntrospect: (request) => handleKeyDigestIntrospection({ ...clientAuth, clock, store, commitLog }, request),
+      keyDigestIntrospect: (request) => handleKeyDigestIntrospection({ ...clientAuth, clock, store, commitLog, cutover: deps.keyCutover }, request),
       revoke: (request) => handleRevocationRequest(revocationDeps, request),
       backchannel: deps.approvals.backchannel(clientAuth),
       metadata: withMutualTls(buildServerMetadata(config.issuer, config.signingAlg, [...deps.approvals.types.keys()]), mtls),

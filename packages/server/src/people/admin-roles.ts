@@ -2,7 +2,7 @@ import type { UserRole } from '../store/ports/user-store.js';
 
 /**
  * What operators may change besides reading: the agents' lifecycle (create, update, suspend,
- * resume, disable), their credentials, enrolment and managed API keys, their certificates and tokens (rotate,
+ * resume, disable), their credentials, enrolment and managed API keys and their cut-over, their certificates and tokens (rotate,
  * revoke), and an agent acting for a person (revoke). Keyed by method and the route's pattern as the admin API declares it.
  */
 const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
@@ -19,6 +19,8 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /api-keys/:key_id/revoke',
   'POST /imported-keys/import',
   'POST /imported-keys/:key_id/revoke',
+  'POST /migration/cutover/rules',
+  'POST /migration/cutover/rules/clear',
   'POST /agents/:id/certificates',
   'POST /certificates/:serial/revoke',
   'POST /tokens/:jti/revoke',

@@ -11,6 +11,7 @@ import type { EnrollmentStore } from './ports/enrollment-store.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
 import type { ImportedKeyStore } from './ports/imported-key-store.js';
+import type { KeyCutoverStore } from './ports/key-cutover-store.js';
 import type { LoginProviderStore } from './ports/login-provider-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
@@ -48,6 +49,7 @@ export interface Store
     ApiKeyStore,
     DelegationStore,
     ImportedKeyStore,
+    KeyCutoverStore,
     ApprovalStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**

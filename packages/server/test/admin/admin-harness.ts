@@ -18,6 +18,7 @@ import { adminApp } from '../../src/http/admin-app.js';
 import { StreamAdministration } from '../../src/signals/stream-administration.js';
 import { enrollmentServiceOf } from '../../src/main/wire-enrollment.js';
 import { ImportedKeyService } from '../../src/imported-keys/imported-key-service.js';
+import { KeyCutoverService } from '../../src/key-cutover/key-cutover-service.js';
 import { ApiKeyService } from '../../src/api-keys/api-key-service.js';
 import { federationServiceOf } from '../../src/main/wire-federation.js';
 import { registrationRoutes } from '../../src/http/registration-routes.js';
@@ -104,7 +105,8 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const policies = { service: new PolicyService({ issuer: ISSUER, clock, store, agents: store, directory, decider }), decider, lifetimes: { token: 300, certificate: 3600 } };
   const apiKeys = new ApiKeyService({ clock, random: cryptoRandom, agents: store, store, maxTtlSeconds: 90 * 86_400 });
   const importedKeys = new ImportedKeyService({ clock, random: cryptoRandom, agents: store, store, maxTtlSeconds: 90 * 86_400 });
-  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, apiKeys, importedKeys, streams, policies });
+  const keyCutover = new KeyCutoverService({ clock, random: cryptoRandom, store });
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, apiKeys, importedKeys, keyCutover, streams, policies });
   await app.ready();
 
   return {

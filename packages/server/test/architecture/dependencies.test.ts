@@ -19,7 +19,8 @@ const RULES: DependencyRules = {
     // Imported keys reuse the managed keys' digest comparison and usage bound.
     ['imported-keys'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys', 'approvals', 'key-migration'],
-    ['oauth', 'authzen'],
+    // The key cut-over is checked at the doors of managed and imported keys, and notified by signals.
+    ['oauth', 'authzen', 'key-cutover'],
     ['agents', 'limits', 'keys'],
     ['policy'],
     ['audit', 'tokens', 'jwt'],

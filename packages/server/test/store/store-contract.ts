@@ -12,6 +12,7 @@ import type { ContractStores } from './contract/contract-stores.js';
 import { enrollmentStoreContract } from './contract/enrollment-store-contract.js';
 import { apiKeyStoreContract } from './contract/api-key-store-contract.js';
 import { importedKeyStoreContract } from './contract/imported-key-store-contract.js';
+import { keyCutoverStoreContract } from './contract/key-cutover-store-contract.js';
 import { federationStoreContract } from './contract/federation-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
@@ -58,6 +59,7 @@ export function storeContract(open: () => Promise<Store>): void {
   enrollmentStoreContract(opened);
   apiKeyStoreContract(opened);
   importedKeyStoreContract(opened);
+  keyCutoverStoreContract(opened);
   federationStoreContract(opened);
   tokenLineageStoreContract(opened);
   signalsStoreContract(opened);

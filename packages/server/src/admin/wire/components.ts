@@ -11,6 +11,7 @@ import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from '
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
 import { MigrationDay, MigrationKey, MigrationReport, MigrationRow } from './migration-report.js';
+import { CutoverPlan, CutoverPlanKey, CutoverRule, CutoverRuleList } from './key-cutover.js';
 import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList, PolicyOutcomeChange, PolicyProblem, PolicySetHistory, PolicySetVersion, PolicyTestResult, PolicyValidation } from './policy.js';
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
@@ -51,6 +52,10 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   MigrationRow,
   MigrationKey,
   MigrationReport,
+  CutoverRule,
+  CutoverRuleList,
+  CutoverPlanKey,
+  CutoverPlan,
   TrustedIssuer,
   TrustedIssuerList,
   BindingRule,

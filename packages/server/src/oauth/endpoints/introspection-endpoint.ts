@@ -29,7 +29,16 @@ export interface IntrospectionEndpointDeps extends ClientAuthenticationDeps {
  * token), else the answer, the private reason and non-secret audit details. `api-keys/`
  * implements it.
  */
-export type KeyIntrospection = (token: string, now: number) => Promise<{ body: IntrospectionResponse; reason: string; details: Record<string, unknown> } | undefined>;
+export type KeyIntrospection = (token: string, now: number, request: KeyIntrospectionRequest) => Promise<{ body: IntrospectionResponse; reason: string; details: Record<string, unknown> } | undefined>;
+
+/** What a key's introspection knows of the request: who asks, and for which resources. */
+export interface KeyIntrospectionRequest {
+  /** The `resource` parameters (RFC 8707) the asking service names: its own identifier. */
+  resources: readonly string[];
+  callerId: string;
+  sourceIp: string | null;
+  requestId: string;
+}
 
 const INACTIVE: IntrospectionResponse = { active: false };
 
@@ -43,10 +52,11 @@ export async function handleIntrospectionRequest(deps: IntrospectionEndpointDeps
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   try {
-    const { authenticated: client, token, caller } = await readTokenParameterRequest(deps, request, (known) => (authenticated = known));
+    const { authenticated: client, token, caller, form } = await readTokenParameterRequest(deps, request, (known) => (authenticated = known));
 
     // A key was issued to no caller: only a service allowed to introspect may ask about one.
-    const key = caller.scopes.includes(SCOPE_INTROSPECT) ? await deps.apiKeys?.(token, now) : undefined;
+    const keyRequest = { resources: form.getAll('resource'), callerId: caller.id, sourceIp: request.sourceIp, requestId: request.requestId };
+    const key = caller.scopes.includes(SCOPE_INTROSPECT) ? await deps.apiKeys?.(token, now, keyRequest) : undefined;
     if (key !== undefined) {
       await commitAuthenticated(deps.commitLog, client.replayClaim, {
         time: now,

@@ -14,12 +14,12 @@ export async function readTokenParameterRequest(
   deps: Parameters<typeof authenticateClientWithinLimits>[0],
   request: OAuthRequest,
   onAuthenticated: (client: AuthenticatedClient) => void,
-): Promise<{ authenticated: AuthenticatedClient; token: string; caller: AuthenticatedClient['client']['agent'] }> {
+): Promise<{ authenticated: AuthenticatedClient; token: string; caller: AuthenticatedClient['client']['agent']; form: FormParameters }> {
   const form = FormParameters.parse(request.body);
   if (form instanceof OAuthError) throw form;
   const authenticated = await authenticateClientWithinLimits(deps, form, request);
   onAuthenticated(authenticated);
   const token = form.get('token');
   if (token === undefined) throw invalidRequest('token missing');
-  return { authenticated, token, caller: authenticated.client.agent };
+  return { authenticated, token, caller: authenticated.client.agent, form };
 }

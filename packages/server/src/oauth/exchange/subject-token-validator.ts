@@ -52,6 +52,11 @@ export interface SubjectTokenContext {
   tokenType: string;
   /** The authenticated client (the would-be actor). */
   clientId: string;
+  /** The RFC 8707 `resource`s the request names (none: the token's own audiences). */
+  resources?: readonly string[];
+  /** For the audit records a validator writes itself (a key's cut-over). */
+  sourceIp?: string | null;
+  requestId?: string | null;
 }
 
 /**

@@ -63,7 +63,7 @@ export function tokenExchangeGrant(options: TokenExchangeGrantOptions): GrantHan
     let subject: ValidatedSubjectToken | undefined;
     try {
       request = readExchangeRequest(form);
-      subject = await validateSubjectToken(options.validators, request, actor.id, now);
+      subject = await validateSubjectToken(options.validators, request, actor.id, now, httpRequest);
 
       if (subject.mayAct !== undefined && !mayActAllows(subject.mayAct, actor.id, options.issuer)) {
         throw invalidRequest('the subject token may_act names another actor');
@@ -162,8 +162,9 @@ async function validateSubjectToken(
   request: ExchangeRequest,
   clientId: string,
   now: number,
+  httpRequest: { sourceIp: string | null; requestId: string | null },
 ): Promise<ValidatedSubjectToken> {
-  const context = { now, tokenType: request.subjectTokenType, clientId };
+  const context = { now, tokenType: request.subjectTokenType, clientId, resources: request.resources, sourceIp: httpRequest.sourceIp, requestId: httpRequest.requestId };
   for (const validator of validators) {
     if (!validator.tokenTypes.includes(request.subjectTokenType)) continue;
     const verdict = await validator.validate(request.subjectToken, context);

@@ -10,6 +10,7 @@ import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
+import { sqlKeyCutoverStore } from './key-cutover-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
@@ -87,6 +88,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlApiKeyStore(ctx),
       sqlDelegationStore(ctx),
       sqlImportedKeyStore(ctx),
+      sqlKeyCutoverStore(ctx),
       sqlApprovalStore(ctx),
     ),
     () => health.failed(),

@@ -22,6 +22,7 @@ import * as m0020 from './0020-approvals.js';
 import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
+import * as m0025 from './0025-key-cutover.js';
 import * as m0028 from './0028-agent-redirect-uris.js';
 
 /**
@@ -52,6 +53,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0021-api-keys': m0021,
   '0022-delegations': m0022,
   '0024-imported-keys': m0024,
+  '0025-key-cutover': m0025,
   '0028-agent-redirect-uris': m0028,
 });
 
