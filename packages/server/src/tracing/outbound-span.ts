@@ -30,7 +30,16 @@ export function traceOutbound(request: ClientRequest, url: URL, method: string):
   const carrier: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active(), span), carrier);
   for (const [name, value] of Object.entries(carrier)) request.setHeader(name, value);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    span.end();
+  };
   request.once('response', (response) => {
+    // Registered before the caller's own listeners: the span has ended by the time the caller
+    // settles on the answer's close.
+    response.once('close', end);
     const status = response.statusCode ?? 0;
     span.setAttribute('http.response.status_code', status);
     if (status >= 400) {
@@ -42,5 +51,5 @@ export function traceOutbound(request: ClientRequest, url: URL, method: string):
     span.setAttribute('error.type', typeof error.code === 'string' ? error.code.slice(0, 64) : 'network');
     span.setStatus({ code: SpanStatusCode.ERROR });
   });
-  request.once('close', () => span.end());
+  request.once('close', end);
 }
