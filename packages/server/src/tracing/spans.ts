@@ -1,4 +1,4 @@
-import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
 /**
  * The tracer the server's spans come from, or undefined while tracing is off. Off is the default
@@ -7,7 +7,7 @@ import { context, SpanStatusCode, trace, type Attributes, type Context, type Spa
  *
  * Module state rather than an injected dependency because span context already is process-wide
  * in OpenTelemetry (the context manager and propagator are globals of `@opentelemetry/api`); the
- * one place that sets it is `install-tracing.ts`.
+ * one place that sets it is `sdk-tracing.ts`.
  */
 let current: Tracer | undefined;
 
@@ -16,7 +16,7 @@ export function activeTracer(): Tracer | undefined {
   return current;
 }
 
-/** Called by `install-tracing.ts` only: starts (a tracer) or stops (undefined) the server's spans. */
+/** Called by `sdk-tracing.ts` only: starts (a tracer) or stops (undefined) the server's spans. */
 export function useTracer(tracer: Tracer | undefined): void {
   current = tracer;
 }
@@ -57,16 +57,6 @@ export function inSpanSync<T>(name: string, attributes: Attributes, fn: (span: S
       span.end();
     }
   });
-}
-
-/** Starts a span that the caller ends (a request whose end is an event, not a promise). */
-export function startSpan(name: string, options: SpanOptions, parent?: Context): Span | undefined {
-  return current?.startSpan(name, options, parent ?? context.active());
-}
-
-/** Runs `fn` with `span` as the active span, so spans started inside are its children. */
-export function withSpan<T>(span: Span | undefined, fn: () => T): T {
-  return span === undefined ? fn() : context.with(trace.setSpan(context.active(), span), fn);
 }
 
 /** Marks a span failed with an error code: an `OAuthError`'s `code`, a `FetchError`'s, or the error's class name. */
