@@ -39,6 +39,8 @@ export async function spawnAgentauth({ cpus, workers = 1 }) {
   const handle = spawnNode(entry, {
     label: workers > 1 ? `agentauth --workers ${workers}` : 'agentauth',
     cpus,
+    // Only these variables: no OTEL_* reaches the server, so it runs with tracing off, its default
+    // (docs/monitoring.md, "Traces").
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',

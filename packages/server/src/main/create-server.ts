@@ -39,6 +39,7 @@ import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
 import { wireApprovals, type Approvals } from './wire-approvals.js';
+import { wireTracing, type TracingOptions } from './wire-tracing.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -49,6 +50,8 @@ export interface ServerOptions {
   announceBootstrapToken?: (token: string) => void;
   /** How the failed-authentication limits use Redis: tests keep their keys apart and wait longer on a loaded machine. */
   rateLimitRedis?: RedisLimitOptions;
+  /** OpenTelemetry tracing (docs/monitoring.md, "Traces"): off unless its settings name an exporter. */
+  tracing?: TracingOptions;
 }
 
 export interface AgentAuthServer {
@@ -64,6 +67,8 @@ export interface AgentAuthServer {
   approvals: Approvals;
   /** The staged cut-over of keys (docs/migration.md): tests wait on its webhook posts. */
   keyCutover: KeyCutover;
+  /** Present while tracing is on: exports the spans ended so far (tests read them after this). */
+  traces?: { forceFlush(): Promise<void> };
   /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
   close(): Promise<void>;
 }
@@ -81,6 +86,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const lifecycle = new Lifecycle();
   const close = () => lifecycle.close((name, error) => logger.error({ err: error }, `stopping ${name} failed`));
   try {
+    const tracing = await wireTracing(options.tracing ?? {}, logger, lifecycle);
     const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
@@ -150,6 +156,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       approvals,
       keyCutover,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
+      ...(tracing === undefined ? {} : { traces: { forceFlush: () => tracing.forceFlush() } }),
       close,
     };
   } catch (error) {

@@ -4,6 +4,8 @@ import { cryptoRandom } from '../random.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
+import { readTracingSettings } from '../config/read-tracing-settings.js';
+import type { TracingSettings } from '../tracing/tracing-settings.js';
 import { renderFlagsHelp } from '../config/render-flags-help.js';
 import { startServer } from './start-server.js';
 import { isAgentChangedNotice } from '../cluster-notice.js';
@@ -43,9 +45,12 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
   }
 
   let config: Config;
+  let tracing: TracingSettings;
   try {
     const loaded = loadConfig({ argv: options, env, cwd });
     config = loaded.config;
+    // The standard OTEL_* variables, apart from AGENTAUTH_* settings (docs/monitoring.md, "Traces").
+    tracing = readTracingSettings(env);
     if (cluster.isPrimary) for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -62,7 +67,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
       return 0;
     }
     if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config);
-    await startServer(config);
+    await startServer(config, { tracing: { settings: tracing } });
     return -1; // keep running; the process exits on a signal
   } catch (error) {
     if (!isStartupFailure(error)) throw error;

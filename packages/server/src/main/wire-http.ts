@@ -32,6 +32,7 @@ import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
+import { traceRequests } from '../http/trace-requests.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -93,6 +94,8 @@ export async function wireHttp(deps: {
     requestIdHeader: false,
   });
   lifecycle.onClose('HTTP listener', () => app.close());
+  // First, so every plugin's routes (the public OAuth surface, the admin API, ...) have their span.
+  traceRequests(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -102,6 +105,7 @@ export async function wireHttp(deps: {
   const mtlsListener = await mtls.createListener(
     () => random.token(12),
     async (tlsApp) => {
+      traceRequests(tlsApp);
       await tlsApp.register(publicApp, { ...oauth.publicApp, clientCertificate: tlsClientCertificate });
       // The CA's surface too (bundle, CRL, EST, issuance), so agents renew on the connection they authenticate with.
       await tlsApp.register(caRoutes, { ...caOptions, clientCertificate: tlsClientCertificate });

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isAddressAllowed, isLoopbackAddress } from './address-policy.js';
 import { FetchError } from './fetch-error.js';
+import { traceOutbound } from '../tracing/outbound-span.js';
 
 /** A resolved address as `dns.lookup(..., { all: true })` gives it. */
 export interface ResolvedAddress {
@@ -79,7 +80,8 @@ async function resolveHost(resolve: Resolve, hostname: string): Promise<Resolved
 
 /**
  * An outgoing request to `url` whose socket connects to `target` only (the address that was
- * vetted, whatever DNS says now), with no connection pooling and no redirects followed.
+ * vetted, whatever DNS says now), with no connection pooling and no redirects followed. When
+ * tracing is on, it is a client span and carries `traceparent` (docs/monitoring.md, "Traces").
  */
 export function pinnedRequest(url: URL, target: ResolvedAddress, method: 'GET' | 'POST', headers: Record<string, string | number>, tls: { ca?: string[] } = {}): ClientRequest {
   const options = {
@@ -93,5 +95,7 @@ export function pinnedRequest(url: URL, target: ResolvedAddress, method: 'GET' |
     agent: false as const,
     ...(tls.ca === undefined ? {} : { ca: tls.ca }),
   };
-  return url.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
+  const request = url.protocol === 'https:' ? httpsRequest(options) : httpRequest(options);
+  traceOutbound(request, url, method);
+  return request;
 }

@@ -29,11 +29,24 @@ const RULES: DependencyRules = {
   onlyImportedBy: { main: ['bin', 'index'], 'store/sql': ['main'] },
   // The protocol core and every domain folder are framework-free; the server never depends on the
   // packages that depend on it (ARCHITECTURE.md, Packages).
-  packagesOnlyIn: { fastify: ['http', 'main'], '@fastify': ['http', 'main'], '@agentauth/cli': [], '@agentauth/client': [], '@agentauth/server': [] },
+  // The OpenTelemetry SDK is loaded by tracing/ alone, and only when tracing is on; the rest of
+  // the server speaks to the no-op-by-default API (docs/monitoring.md, "Traces").
+  packagesOnlyIn: {
+    fastify: ['http', 'main'],
+    '@fastify': ['http', 'main'],
+    '@agentauth/cli': [],
+    '@agentauth/client': [],
+    '@agentauth/server': [],
+    '@opentelemetry/sdk-trace-node': ['tracing'],
+    '@opentelemetry/sdk-trace-base': ['tracing'],
+    '@opentelemetry/exporter-trace-otlp-http': ['tracing'],
+    '@opentelemetry/resources': ['tracing'],
+    '@opentelemetry/core': ['tracing'],
+  },
 };
 
 /** The bottom: they import no layer (libraries may import each other, without a folder cycle). */
-const LIBRARIES = ['clock', 'poll-for-change', 'random', 'key-slot', 'optional-redis', 'private-directory', 'bootstrap-token', 'data-dir-lock', 'cluster-notice', 'der', 'net', 'config', 'events'];
+const LIBRARIES = ['clock', 'poll-for-change', 'random', 'key-slot', 'optional-redis', 'private-directory', 'bootstrap-token', 'data-dir-lock', 'cluster-notice', 'der', 'net', 'config', 'events', 'tracing'];
 
 const SOURCE = fileURLToPath(new URL('../../src/', import.meta.url));
 

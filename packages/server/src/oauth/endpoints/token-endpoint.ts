@@ -1,5 +1,6 @@
 import { type AccessTokenClaims, type TokenResponse } from '@agentauth/protocol';
 import type { CommitLog } from '../../audit/commit-log.js';
+import type { CommitUnit } from '../../store/ports/commit-store.js';
 import type { Clock } from '../../clock.js';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.js';
 import type { Random } from '../../random.js';
@@ -21,6 +22,8 @@ import type { PolicyDecider } from '../../policy/policy-decider.js';
 import { PolicyRefusalError } from '../policy-refusal.js';
 import { decideTokenPolicy } from './token-policy.js';
 import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from './user-token-endpoint.js';
+import { inSpan, inSpanSync, markFailed } from '../../tracing/spans.js';
+import type { Span } from '@opentelemetry/api';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -55,8 +58,17 @@ const USER_GRANTS: ReadonlySet<string> = new Set([GRANT_AUTHORIZATION_CODE, GRAN
  *
  * No refresh token is issued to agents (RFC 6749 §4.4.3 for client_credentials; RFC 8693 §2.2.1);
  * people's public clients get theirs from `user-token-endpoint.ts`.
+ *
+ * When tracing is on (docs/monitoring.md, "Traces"), the request is an `oauth.token` span with
+ * one child per step: `oauth.client_authentication`, `oauth.grant`, `oauth.policy`, `oauth.sign`
+ * and `oauth.commit`. Their attributes are the grant type, the client id, the authentication
+ * method, the token type and error codes: never the form, the assertion or the token.
  */
-export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+export function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+  return inSpan('oauth.token', {}, (span) => issueToken(deps, request, span));
+}
+
+async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, span: Span | undefined): Promise<OAuthResponse> {
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   let grantType: string | undefined;
@@ -66,20 +78,35 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
     // People's public clients (OAuth 2.1 §4.1.3, §4.3) take their own path: no client authentication.
-    if (deps.userTokens !== undefined && USER_GRANTS.has(grantType)) return await deps.userTokens(request, form, grantType);
+    if (deps.userTokens !== undefined && USER_GRANTS.has(grantType)) {
+      span?.setAttribute('oauth.grant_type', grantType);
+      return await deps.userTokens(request, form, grantType);
+    }
     const grant = deps.grants.get(grantType);
     if (grant === undefined) throw unsupportedGrantType(`grant_type ${grantType.slice(0, 80)}`);
+    // Only a grant type this server knows is recorded: the field is the caller's to fill.
+    span?.setAttribute('oauth.grant_type', grantType);
     if (form.has('refresh_token') || form.has('code')) throw invalidRequest('parameters of another grant');
 
-    authenticated = await authenticateClientWithinLimits(deps, form, request);
+    authenticated = await inSpan('oauth.client_authentication', {}, async (step) => {
+      const client = await authenticateClientWithinLimits(deps, form, request);
+      step?.setAttributes({ 'oauth.client_id': client.client.agent.id, 'oauth.client_auth_method': client.method });
+      return client;
+    });
     const { agent } = authenticated.client;
+    span?.setAttribute('oauth.client_id', agent.id);
     if (!(agent.grantTypes as readonly string[]).includes(grantType)) {
       throw unauthorizedClient(`${grantType} not allowed for this agent`);
     }
     const context = { request, form, client: authenticated, now };
-    const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
-    const granted = withoutUnapproved(deps.approvals, form, await grant(context));
-    const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
+    const { constraint, granted } = await inSpan('oauth.grant', { 'oauth.grant_type': grantType }, async (step) => {
+      const bound = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
+      step?.setAttribute('oauth.token_type', bound.tokenType);
+      return { constraint: bound, granted: withoutUnapproved(deps.approvals, form, await grant(context)) };
+    });
+    const policyQuestion = { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now };
+    const decider = deps.policy;
+    const policy = decider === undefined ? undefined : inSpanSync('oauth.policy', {}, () => decideTokenPolicy(decider, policyQuestion));
     const outcome = policy === undefined ? granted : { ...granted, scopes: policy.scopes, ttl: policy.ttl };
 
     const iat = Math.floor(now / 1000);
@@ -100,10 +127,13 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.taskId !== undefined) claims.task_id = outcome.taskId;
     if (outcome.authorizationDetails !== undefined) claims.authorization_details = outcome.authorizationDetails;
     const signer = deps.keys.signer();
-    const accessToken = mintAccessToken(signer, claims);
-    // House rule 9: what we issue is checked after signing, before it is returned. A structural
-    // check (2.4 µs), not a second signature verification (47 µs on the hot path).
-    assertWellFormedAccessToken(accessToken, { alg: signer.alg, kid: signer.kid, issuer: deps.issuer });
+    const accessToken = inSpanSync('oauth.sign', { 'jws.alg': signer.alg, 'jws.kid': signer.kid }, () => {
+      const minted = mintAccessToken(signer, claims);
+      // House rule 9: what we issue is checked after signing, before it is returned. A structural
+      // check (2.4 µs), not a second signature verification (47 µs on the hot path).
+      assertWellFormedAccessToken(minted, { alg: signer.alg, kid: signer.kid, issuer: deps.issuer });
+      return minted;
+    });
 
     const issued: AuditInput = {
       time: now,
@@ -130,11 +160,16 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
         ...(policy === undefined ? {} : { policy: policy.audit }),
       },
     };
-    const result = await deps.commitLog.commit({
+    const unit: CommitUnit = {
       claims: [...(authenticated.replayClaim ? [authenticated.replayClaim] : []), ...constraint.replayClaims, ...(outcome.replayClaims ?? [])],
       audit: [issued],
       issuedTokens: [{ jti: claims.jti, agentId: outcome.subject, clientId: agent.id, issuedAt: iat * 1000, expiresAt: claims.exp * 1000, parentJti: outcome.parentJti ?? null, tokenDigest: deps.digester.digest(accessToken) }],
-      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure', reason: constraint.replayClaims.length > 0 ? 'a single-use jti (client assertion or DPoP proof) was replayed' : 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
+      onReplay: [{ ...issued, event: 'client_authentication.failed', outcome: 'failure' as const, reason: constraint.replayClaims.length > 0 ? 'a single-use jti (client assertion or DPoP proof) was replayed' : 'invalid_client: a single-use jti was replayed', details: { grant_type: grantType } }],
+    };
+    const result = await inSpan('oauth.commit', {}, async (step) => {
+      const committed = await deps.commitLog.commit(unit);
+      if (!committed.ok) markFailed(step, undefined, 'replayed');
+      return committed;
     });
     // A claim lost to another process or node: the token just minted is discarded unseen.
     if (!result.ok) {
@@ -154,6 +189,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (outcome.authorizationDetails !== undefined) response.authorization_details = outcome.authorizationDetails;
     return { status: 200, body: response, headers: { ...NO_STORE_HEADERS, ...constraint.headers } };
   } catch (error) {
+    markFailed(span, error);
     return auditRefusal(deps.commitLog, request, error, {
       event: 'access_token.denied',
       agentId: authenticated?.client.agent.id,
