@@ -52,7 +52,11 @@ export async function revokePersonTokens(deps: PersonRevocationDeps, userId: str
   await revokeAsCascade(deps, live, { cause: reason, user_id: userId });
 }
 
-/** The unexpired tokens whose subject is the person (not those a client of that name obtained: no agent has a person's id). */
+/**
+ * The unexpired issued-token records that name the person: those agents obtained by exchanging the
+ * person's tokens. (The records of the authorization code flow's tokens name the client that holds
+ * them; step 2 reaches them through their authorization's lineage.)
+ */
 async function tokensOf(deps: PersonRevocationDeps, userId: string, now: number): Promise<IssuedTokenRecord[]> {
   const out: IssuedTokenRecord[] = [];
   let after: string | undefined;
