@@ -6,7 +6,7 @@ import type { AgentRecord } from '../store/records.js';
 
 /** Most agents one owner's list shows. */
 export const MAX_OWNED_AGENTS = 500;
-/** Most groups a person's listing asks for: the registry keeps at most 64 per person. */
+/** One page of the registry's listing. */
 const PAGE = 100;
 
 /** The `agent.suspended` detail that says an owner, not an operator, suspended the agent. */
