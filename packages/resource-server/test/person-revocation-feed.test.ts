@@ -126,4 +126,18 @@ describe('suspending a person reaches resource servers (CAEP session-revoked abo
     expect(revoked.map((r) => r.details['jti'])).toEqual(expect.arrayContaining(jtis));
     expect(records.some((r) => r.event === 'authorization_grant.revoked' && r.reason === 'person_suspended' && r.details['user_id'] === userId && r.actor === 'admin:bootstrap')).toBe(true);
   });
+
+  it('refuses them too once the person is deleted', async () => {
+    const userId = await createPerson(server, 'carol@example.com', []);
+    const person = await personTokens('carol@example.com');
+    const delegatedToken = await actFor(person.access);
+    await expect(rs.verifyRequest(bearer(delegatedToken))).resolves.toBeDefined();
+    expect((await fetch(`${server.issuer}/admin/v1/users/${userId}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+    await untilRefused(person.access);
+    await untilRefused(delegatedToken);
+    const records = await auditOf(server);
+    expect(records.filter((r) => r.event === 'access_token.revoked' && r.details['cause'] === 'person_deleted').map((r) => r.details['jti'])).toEqual(
+      expect.arrayContaining([person.access, delegatedToken].map((t) => decodeJwt(t).jti)),
+    );
+  });
 });

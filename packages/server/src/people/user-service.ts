@@ -122,8 +122,14 @@ export class UserService {
     return this.change(id, { status: 'active', failedLogins: 0, lockedUntil: null }, 'user.resumed', ctx, {}, false);
   }
 
+  /**
+   * Deletes the person. Their authorizations go with their row, so what was issued from them is
+   * revoked first; and once more after, for anything issued in between (the feed hears of the
+   * person twice).
+   */
   async delete(id: string, ctx: AuditContext): Promise<void> {
     const record = await this.get(id);
+    await this.deps.revokeTokens?.(id, 'deleted', ctx);
     const deleted = await this.deps.store.deleteUser(id, [this.record('user.deleted', ctx, record, {})]);
     if (!deleted) throw new UserError('not_found', 'no such user');
     await this.deps.revokeTokens?.(id, 'deleted', ctx);
