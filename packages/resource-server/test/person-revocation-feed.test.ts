@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** POST /token through the real socket, authenticated as `as` (private_key_jwt) unless null. */
 async function token(as: TestAgent | null, params: Record<string, string>): Promise<{ status: number; body: Record<string, string> }> {
-  const auth = as === null ? {} : { client_assertion_type: ASSERTION_TYPE, client_assertion: await clientAssertion(as, server.clock.now(), { claims: { aud: server.issuer } }) };
+  const auth: Record<string, string> = as === null ? {} : { client_assertion_type: ASSERTION_TYPE, client_assertion: await clientAssertion(as, server.clock.now(), { claims: { aud: server.issuer } }) };
   const response = await fetch(`${server.issuer}/token`, { method: 'POST', headers: FORM, body: form({ ...params, ...auth }) });
   return { status: response.status, body: (await response.json()) as Record<string, string> };
 }
