@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js';
 import type { ApprovalRecord, ApprovalStore } from '../store/ports/approval-store.js';
 import type { UserRecord } from '../store/ports/user-store.js';
 import type { AgentRecord, AuditInput } from '../store/records.js';
-import { approversOf, ownsAgent } from './approver.js';
+import { ownsAgent } from '../agents/agent-owner.js';
+import { approversOf } from './approver.js';
 
 /** Most pending approvals a page lists. */
 const LIST_LIMIT = 100;

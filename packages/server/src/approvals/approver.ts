@@ -1,8 +1,6 @@
+import { GROUP_PREFIX, ownsAgent } from '../agents/agent-owner.js';
 import type { AgentRecord } from '../store/records.js';
 import type { UserRecord, UserStore } from '../store/ports/user-store.js';
-
-/** The prefix of an owner or approver that names a group of people. */
-export const GROUP_PREFIX = 'group:';
 /** The prefix of an approver that names one person. */
 export const USER_PREFIX = 'user:';
 
@@ -44,11 +42,6 @@ export async function findPerson(store: Pick<UserStore, 'getUser' | 'getUserByEm
   if (name.length === 0 || name.length > 320) return undefined;
   const person = (await store.getUser(name)) ?? (await store.getUserByEmail(name.normalize('NFC').trim().toLowerCase()));
   return person?.status === 'active' ? person : undefined;
-}
-
-/** Whether the agent's owner is this person (by id or email). */
-export function ownsAgent(person: Pick<UserRecord, 'id' | 'email'>, agent: Pick<AgentRecord, 'owner'>): boolean {
-  return agent.owner === person.id || agent.owner.normalize('NFC').trim().toLowerCase() === person.email;
 }
 
 /** The approvers a person answers for: themself and each of their groups. */

@@ -2,7 +2,8 @@
  * Everything that makes a credential stop working, announced in one place so the Shared Signals
  * transmitter (CAEP `session-revoked`, `credential-change`) and caches hear every path: RFC 7009
  * revocation, cascade revocation of exchanged tokens, an agent suspended, disabled or deleted, a
- * credential removed, a certificate revoked. Times are ms.
+ * credential removed, a certificate revoked, a person suspended, disabled or deleted (every token
+ * whose `sub` is the person). Times are ms.
  */
 export type RevocationEvent =
   | { kind: 'token_revoked'; jti: string; agentId: string; at: number; reason: 'revoked' | 'cascade' }
@@ -15,7 +16,8 @@ export type RevocationEvent =
       /** What was removed (`CredentialRecord.kind`), for CAEP `credential_type`; absent means a key. */
       credentialKind?: 'jwk' | 'secret';
     }
-  | { kind: 'certificate_revoked'; agentId: string; serial: string; at: number };
+  | { kind: 'certificate_revoked'; agentId: string; serial: string; at: number }
+  | { kind: 'person_revoked'; userId: string; status: 'suspended' | 'disabled' | 'deleted'; at: number };
 
 export type RevocationListener = (event: RevocationEvent) => void;
 

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { refuseCsrf, renderAccountErrors } from './account-refusals.js';
 import { acceptPageForms } from './page-form-parser.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -12,7 +13,6 @@ import type { AuthorizationStore } from '../store/ports/authorization-store.js';
 import type { DelegationRecord } from '../store/ports/delegation-store.js';
 import { delegationsPage, type DelegationNames } from './delegation-pages.js';
 import { setPageHeaders } from './page-headers.js';
-import { errorPage } from './people-pages.js';
 
 /** The revoke form carries a CSRF token and an agent id: 2 KiB bounds it. */
 const FORM_BODY_LIMIT = 2 * 1024;
@@ -44,14 +44,7 @@ export async function delegationRoutes(app: FastifyInstance, opts: DelegationRou
   app.addHook('onSend', async (_request, reply) => {
     setPageHeaders(reply);
   });
-  app.setErrorHandler(async (error, request, reply) => {
-    const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
-    if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'delegation pages: unexpected error');
-    return reply
-      .code(status >= 400 && status < 500 ? status : 500)
-      .type('text/html; charset=utf-8')
-      .send(errorPage('Something went wrong', status < 500 ? 'The request was malformed.' : 'The server could not complete the request.'));
-  });
+  renderAccountErrors(app, 'delegation pages');
 
   const sessionId = (request: FastifyRequest) => readCookie(request.headers.cookie, SESSION_COOKIE);
   const ctx = (request: FastifyRequest, live: ResolvedSession) => ({ actor: `user:${live.user.id}`, sourceIp: request.ip, requestId: request.id });
@@ -68,7 +61,7 @@ export async function delegationRoutes(app: FastifyInstance, opts: DelegationRou
   app.post('/account/agents/revoke', async (request, reply) => {
     const fields = request.body instanceof FormParameters ? request.body : undefined;
     const id = sessionId(request);
-    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply, 'page');
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return refuseCsrf(opts, request, reply, 'page');
     const live = await sessions.resolve(id, 'signed_in');
     if (live === undefined) return reply.redirect('/login?return_to=%2Faccount%2Fagents', 303);
     const agentId = fields.get('agent_id') ?? '';
@@ -87,7 +80,7 @@ export async function delegationRoutes(app: FastifyInstance, opts: DelegationRou
   app.delete('/account/api/agents/:agentId', async (request, reply) => {
     const id = sessionId(request);
     const header = request.headers['x-csrf-token'];
-    if (id === undefined || typeof header !== 'string' || !sessions.checkCsrf(id, header)) return csrfRefused(request, reply, 'json');
+    if (id === undefined || typeof header !== 'string' || !sessions.checkCsrf(id, header)) return refuseCsrf(opts, request, reply, 'json');
     const live = await sessions.resolve(id, 'signed_in');
     if (live === undefined) return reply.code(401).type('application/json').send({ error: 'not signed in' });
     const agentId = (request.params as { agentId: string }).agentId;
@@ -103,25 +96,6 @@ export async function delegationRoutes(app: FastifyInstance, opts: DelegationRou
       if (!clients.has(d.clientId)) clients.set(d.clientId, (await opts.store.getPublicClient(d.clientId))?.name ?? '');
     }
     return { agents, clients };
-  }
-
-  async function csrfRefused(request: FastifyRequest, reply: FastifyReply, as: 'page' | 'json'): Promise<FastifyReply> {
-    await opts.audit.record({
-      time: opts.clock.now(),
-      event: 'authorization.denied',
-      outcome: 'failure',
-      agentId: null,
-      actor: null,
-      sourceIp: request.ip,
-      reason: `CSRF token missing or wrong on ${request.method} ${request.url.split('?')[0] ?? ''}`,
-      requestId: request.id,
-      details: {},
-    });
-    if (as === 'json') return reply.code(403).type('application/json').send({ error: 'CSRF token missing or wrong' });
-    return reply
-      .code(403)
-      .type('text/html; charset=utf-8')
-      .send(errorPage('Request refused', 'This form has expired or did not come from this site. Go back, reload the page and try again.'));
   }
 }
 

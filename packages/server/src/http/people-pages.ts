@@ -59,7 +59,7 @@ export function accountPage(user: { name: string; email: string; roles: readonly
   return page(
     'Signed in',
     `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}<p>Signed in as <strong id="who">${escapeHtml(user.name)}</strong> (${escapeHtml(user.email)}).</p><p>Roles: <span id="roles">${escapeHtml(roles)}</span>.</p>${factor}
-<p><a id="agents" href="/account/agents">Agents acting for you</a> · <a id="approvals" href="/account/approvals">Approvals waiting for you</a> · <a id="applications" href="/account/consents">Authorized applications</a></p>
+<p><a id="owned-agents" href="/account/owned-agents">Your agents</a> · <a id="agents" href="/account/agents">Agents acting for you</a> · <a id="approvals" href="/account/approvals">Approvals waiting for you</a> · <a id="applications" href="/account/consents">Authorized applications</a></p>
 <form method="post" action="/logout">${hidden('csrf', csrf)}<button type="submit">Sign out</button></form>`,
     { 'csrf-token': csrf },
   );

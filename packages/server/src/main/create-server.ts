@@ -116,7 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
     const authzen = wireAuthZen({ ...deps, directory: agents.directory, policies, lifecycle });
 
-    const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle });
+    const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle, agents: agents.service, revokeTokens: oauth.revokePersonTokens });
 
     const http = await wireHttp({
       config,

@@ -10,7 +10,9 @@ import type { Lifecycle } from './lifecycle.js';
  * Who publishes: the agent service (an agent suspended, disabled or deleted: `agent_revoked`; a
  * key or secret removed: `credential_removed`), the revocation endpoint and the admin API (a token
  * revoked: `token_revoked`), cascade revocation (each token it revokes: `token_revoked`), the CA
- * (a certificate revoked: `certificate_revoked`).
+ * (a certificate revoked: `certificate_revoked`), a person's revocation (a person suspended,
+ * disabled or deleted: `person_revoked`, heard by the transmitter alone; the tokens it takes along
+ * are revoked by that path itself, `oauth/authorization/revoke-person.ts`).
  *
  * Who listens, below: the Shared Signals transmitter (every event becomes a CAEP SET on the
  * streams that asked for it), the CA (an agent that stops being active loses its certificates,

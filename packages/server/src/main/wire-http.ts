@@ -30,6 +30,7 @@ import { peopleRoutes } from '../http/people-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
+import { ownedAgentRoutes } from '../http/owned-agent-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import { traceRequests } from '../http/trace-requests.js';
@@ -137,6 +138,7 @@ export async function wireHttp(deps: {
     random,
   });
   await app.register(delegationRoutes, { delegations: oauth.delegations, sessions: deps.people.sessions, store: deps.registration.store, audit: deps.commitLog, clock: deps.admin.clock });
+  await app.register(ownedAgentRoutes, { owned: deps.people.owned, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(approvalRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',

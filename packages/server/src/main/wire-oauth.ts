@@ -31,6 +31,8 @@ import { PublicClients } from '../oauth/authorization/public-clients.js';
 import { createGuardedFetch } from '../net/guarded-fetch.js';
 import { RemoteJwks } from '../net/remote-jwks.js';
 import { Delegations } from '../oauth/delegation/delegations.js';
+import { revokePersonTokens, type PersonRevocationStatus } from '../oauth/authorization/revoke-person.js';
+import type { RequestContext } from '../oauth/authorization/authorization-codes.js';
 import { handleUserTokenRequest, type UserTokenDeps } from '../oauth/endpoints/user-token-endpoint.js';
 import type { FormParameters } from '../oauth/form-parameters.js';
 import type { OAuthRequest } from '../oauth/oauth-request.js';
@@ -115,6 +117,8 @@ export interface OAuth {
   publicClients: PublicClients;
   /** Agents acting for people: their records, listed and revoked by the person (docs/people.md). */
   delegations: Delegations;
+  /** Revokes every token of a suspended, disabled or deleted person and announces it (docs/people.md). */
+  revokePersonTokens: (userId: string, status: PersonRevocationStatus, ctx: RequestContext) => Promise<void>;
 }
 
 /**
@@ -251,6 +255,7 @@ export function wireOAuth(deps: {
     consents: new Consents(grantRevocation),
     publicClients,
     delegations,
+    revokePersonTokens: (userId, status, ctx) => revokePersonTokens(grantRevocation, userId, status, ctx),
     publicApp: {
       token: (request) => handleTokenRequest(tokenDeps, request),
       introspect: (request) => handleIntrospectionRequest(introspectionDeps, request),

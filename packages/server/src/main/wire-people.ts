@@ -5,14 +5,17 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
 import type { FailureLimiter } from '../limits/failure-limiter.js';
 import { createGuardedWebFetch } from '../net/guarded-web-fetch.js';
+import type { AgentService } from '../agents/agent-service.js';
 import { LoginProviderService } from '../people/login-provider-service.js';
+import { OwnedAgents } from '../people/owned-agents.js';
 import { Sessions } from '../people/sessions.js';
 import { SignIn } from '../people/sign-in.js';
 import { TotpEnrolment } from '../people/totp-enrolment.js';
 import { UpstreamClients } from '../people/upstream-client.js';
 import { UpstreamSignIn } from '../people/upstream-sign-in.js';
-import { UserService } from '../people/user-service.js';
+import { UserService, type UserServiceDeps } from '../people/user-service.js';
 import type { Random } from '../random.js';
+import type { AuditStore } from '../store/ports/audit-store.js';
 import type { LoginProviderStore } from '../store/ports/login-provider-store.js';
 import type { UserStore } from '../store/ports/user-store.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -29,6 +32,8 @@ export interface People {
   authenticatePerson: PersonAuthenticator;
   loginProviders: LoginProviderService;
   upstream: UpstreamSignIn;
+  /** The agents a person owns, which they list, suspend and resume (docs/people.md, "Your agents"). */
+  owned: OwnedAgents;
 }
 
 /** Builds people's services (docs/people.md) and prunes timed-out sessions every five minutes. */
@@ -37,8 +42,12 @@ export function wirePeople(deps: {
   clock: Clock;
   random: Random;
   logger: Logger;
-  store: UserStore & LoginProviderStore;
+  store: UserStore & LoginProviderStore & AuditStore;
   audit: AuditLog;
+  /** The registry's operations an owner may use on their own agents. */
+  agents: AgentService;
+  /** Revokes a suspended, disabled or deleted person's tokens on the revocation feed. */
+  revokeTokens: NonNullable<UserServiceDeps['revokeTokens']>;
   masterKey: Buffer;
   limiter: FailureLimiter | undefined;
   lifecycle: Lifecycle;
@@ -66,5 +75,14 @@ export function wirePeople(deps: {
   const timer = setInterval(() => prune().catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning sessions failed')), SESSION_PRUNE_MS);
   timer.unref();
   deps.lifecycle.onClose('session pruning', () => clearInterval(timer));
-  return { users: new UserService({ clock, random, store }), sessions, signIn, enrolment, authenticatePerson: createPersonAuthenticator(sessions), loginProviders, upstream };
+  return {
+    users: new UserService({ clock, random, store, revokeTokens: deps.revokeTokens }),
+    sessions,
+    signIn,
+    enrolment,
+    authenticatePerson: createPersonAuthenticator(sessions),
+    loginProviders,
+    upstream,
+    owned: new OwnedAgents({ agents: deps.agents, audit: store }),
+  };
 }

@@ -15,6 +15,11 @@ export interface UserServiceDeps {
   clock: Clock;
   random: Random;
   store: UserStore;
+  /**
+   * Revokes every token whose `sub` is the person and announces it on the revocation feed, after a
+   * suspension, a disabling or a deletion commits (`oauth/authorization/revoke-person.ts`).
+   */
+  revokeTokens?: (userId: string, status: 'suspended' | 'disabled' | 'deleted', ctx: AuditContext) => Promise<void>;
 }
 
 /** A new person as the admin API describes them. */
@@ -40,6 +45,8 @@ export interface UpdateUserInput {
  * with its `user.*` audit record in one transaction; no record ever holds a password, a hash or a
  * TOTP secret. Suspending, deleting, a new password, a TOTP reset and a change of roles end the
  * person's sessions in the same transaction, so what an admin takes away is gone at once.
+ * Suspending, disabling and deleting also revoke the person's tokens (their own and those agents
+ * exchanged from them) on the revocation feed, before the call returns.
  */
 export class UserService {
   constructor(private readonly deps: UserServiceDeps) {}
@@ -97,13 +104,17 @@ export class UserService {
     return this.change(id, patch, 'user.updated', ctx, { changed: Object.keys(input).sort(), ...(patch.roles === undefined ? {} : { roles: patch.roles }) }, rolesChanged);
   }
 
-  suspend(id: string, ctx: AuditContext): Promise<UserRecord> {
-    return this.change(id, { status: 'suspended' }, 'user.suspended', ctx, {}, true);
+  async suspend(id: string, ctx: AuditContext): Promise<UserRecord> {
+    const updated = await this.change(id, { status: 'suspended' }, 'user.suspended', ctx, {}, true);
+    await this.deps.revokeTokens?.(id, 'suspended', ctx);
+    return updated;
   }
 
-  /** Off for good (someone who left): no sign-in, sessions end; only `resume` brings them back. */
-  disable(id: string, ctx: AuditContext): Promise<UserRecord> {
-    return this.change(id, { status: 'disabled' }, 'user.disabled', ctx, {}, true);
+  /** Off for good (someone who left): no sign-in, sessions end, tokens revoked; only `resume` brings them back. */
+  async disable(id: string, ctx: AuditContext): Promise<UserRecord> {
+    const updated = await this.change(id, { status: 'disabled' }, 'user.disabled', ctx, {}, true);
+    await this.deps.revokeTokens?.(id, 'disabled', ctx);
+    return updated;
   }
 
   /** Back to `active`, with the failure count and any lockout cleared. */
@@ -111,10 +122,17 @@ export class UserService {
     return this.change(id, { status: 'active', failedLogins: 0, lockedUntil: null }, 'user.resumed', ctx, {}, false);
   }
 
+  /**
+   * Deletes the person. Their authorizations go with their row, so what was issued from them is
+   * revoked first; and once more after, for anything issued in between (the feed hears of the
+   * person twice).
+   */
   async delete(id: string, ctx: AuditContext): Promise<void> {
     const record = await this.get(id);
+    await this.deps.revokeTokens?.(id, 'deleted', ctx);
     const deleted = await this.deps.store.deleteUser(id, [this.record('user.deleted', ctx, record, {})]);
     if (!deleted) throw new UserError('not_found', 'no such user');
+    await this.deps.revokeTokens?.(id, 'deleted', ctx);
   }
 
   /** Sets a new local password (the policy applies) and ends every session of the person. */

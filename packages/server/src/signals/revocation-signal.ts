@@ -28,6 +28,9 @@ export function eventTimestamp(atMs: number): number {
  * - an agent suspended, disabled or deleted: `session-revoked` about the agent, an `iss_sub`
  *   subject (`sub` = the agent id), whose `event_timestamp` tells receivers that every token the
  *   agent got before then is revoked;
+ * - a person suspended, disabled or deleted: `session-revoked` about the person, an `iss_sub`
+ *   subject (`sub` = the person's id): every token whose `sub` is the person (theirs, and those
+ *   agents obtained by exchanging theirs) issued before then is revoked;
  * - a credential removed: §3.3 `credential-change`, `change_type` `delete`; a certificate revoked:
  *   `credential-change`, `change_type` `revoke`, `credential_type` `x509` with `x509_serial`.
  *
@@ -52,6 +55,12 @@ export function revocationSignal(issuer: string, event: RevocationEvent): Signal
         eventType: CAEP_SESSION_REVOKED,
         subject: { format: 'iss_sub', iss: issuer, sub: event.agentId },
         payload: { event_timestamp, initiating_entity: 'admin', reason_admin: { en: `agent ${event.status}` } },
+      };
+    case 'person_revoked':
+      return {
+        eventType: CAEP_SESSION_REVOKED,
+        subject: { format: 'iss_sub', iss: issuer, sub: event.userId },
+        payload: { event_timestamp, initiating_entity: 'admin', reason_admin: { en: `person ${event.status}` } },
       };
     case 'credential_removed':
       return {

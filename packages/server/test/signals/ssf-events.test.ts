@@ -105,6 +105,27 @@ describe.each(BACKENDS)('SSF events and poll delivery (%s)', (backend) => {
     }
   });
 
+  it('emits session-revoked with an iss_sub subject naming the person when a person is suspended, disabled or deleted', async () => {
+    await newStream();
+    for (const action of ['suspend', 'disable', 'delete'] as const) {
+      const created = await running.server.app.inject({ method: 'POST', url: '/admin/v1/users', headers: ADMIN, payload: { email: `${action}@example.com`, name: action } });
+      const userId = (created.json() as { id: string }).id;
+      running.clock.advance(1500);
+      const response =
+        action === 'delete'
+          ? await running.server.app.inject({ method: 'DELETE', url: `/admin/v1/users/${userId}`, headers: ADMIN })
+          : await running.server.app.inject({ method: 'POST', url: `/admin/v1/users/${userId}/${action}`, headers: ADMIN });
+      expect(response.statusCode, action).toBeLessThan(300);
+      // A deletion announces the person before and after the row goes (docs/people.md).
+      const [claims, ...rest] = await waitForSets(action === 'delete' ? 2 : 1);
+      expect(rest, action).toEqual(action === 'delete' ? [expect.objectContaining({ sub_id: { format: 'iss_sub', iss: ISSUER, sub: userId } })] : []);
+      expect(claims, action).toMatchObject({
+        sub_id: { format: 'iss_sub', iss: ISSUER, sub: userId },
+        events: { [SESSION_REVOKED]: { event_timestamp: Math.ceil(running.clock.now() / 1000), initiating_entity: 'admin', reason_admin: { en: `person ${action === 'suspend' ? 'suspended' : action === 'disable' ? 'disabled' : 'deleted'}` } } },
+      });
+    }
+  });
+
   it('emits credential-change (delete) when a key is removed, and (revoke, x509) for a revoked certificate', async () => {
     await newStream({ events_requested: [CREDENTIAL_CHANGE] });
     const agent = await createAgent(running.server);

@@ -17,13 +17,14 @@ export interface RevokeGrantsDeps {
 }
 
 /** Why a grant is revoked, as its audit record says. */
-export type GrantRevocationReason = 'code_reused' | 'refresh_token_reused' | 'consent_revoked' | 'delegation_revoked';
+export type GrantRevocationReason = 'code_reused' | 'refresh_token_reused' | 'consent_revoked' | 'delegation_revoked' | 'person_suspended' | 'person_disabled' | 'person_deleted';
 
 /**
  * Revokes grants and every access token issued from them (and exchanged from those): RFC 6749
  * §4.1.2 for a code used twice, RFC 9700 §4.14.2 for a refresh token used twice (the whole family),
- * a person's revoked consent, and a person's revoked delegation to the agent the authorization was
- * given to (an agent as a confidential client). Each grant newly revoked gets an `authorization_grant.revoked`
+ * a person's revoked consent, a person's revoked delegation to the agent the authorization was
+ * given to (an agent as a confidential client), and a person suspended, disabled or deleted.
+ * Each grant newly revoked gets an `authorization_grant.revoked`
  * record in the same transaction; each token an `access_token.revoked` (reason `cascade`), and
  * the revocation feed hears of them.
  */

@@ -4,6 +4,8 @@ import type { Page, PageRequest } from './page.js';
 export interface AgentFilter {
   status?: AgentStatus;
   owner?: string;
+  /** Any of these owners, each compared exactly (a person's id, email and `group:<name>`s); an empty list matches none. */
+  owners?: readonly string[];
   /** Every label given must match exactly. */
   labels?: Record<string, string>;
   /** Case-insensitive substring of the name. */

@@ -77,6 +77,8 @@ export interface AuthorizationStore {
   rotateRefreshToken(grantId: string, presentedHash: string, now: number, next: { hash: string; expiresAt: number }, jkt: string | null): Promise<GrantUseResult>;
   /** Revokes grants (idempotent); returns the ids newly revoked, with their audit records in the same transaction. */
   revokeAuthorizationGrants(grantIds: readonly string[], now: number, audit: (newly: readonly string[]) => readonly AuditInput[]): Promise<string[]>;
+  /** A person's grants that are not revoked, whatever the client, at most `limit` (for suspending the person). */
+  listUnrevokedGrants(userId: string, limit: number): Promise<AuthorizationGrantRecord[]>;
   /** The live grants of a person for a client (for revoking consent). */
   listAuthorizationGrants(userId: string, clientId: string, limit: number): Promise<AuthorizationGrantRecord[]>;
   /** Inserts or replaces the consent of (user, client, resource). */

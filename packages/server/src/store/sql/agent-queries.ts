@@ -93,6 +93,10 @@ export function sqlAgentStore(ctx: SqlContext): AgentStore {
       let query = ctx.db.selectFrom('agents').selectAll();
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
+      if (filter.owners !== undefined) {
+        if (filter.owners.length === 0) return { items: [] };
+        query = query.where('owner', 'in', [...filter.owners]);
+      }
       if (filter.nameContains !== undefined && filter.nameContains !== '') {
         query = query.where(sql<boolean>`name_folded like ${likeContains(filter.nameContains.toLowerCase())} escape '\\'`);
       }

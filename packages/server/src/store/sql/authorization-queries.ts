@@ -106,6 +106,11 @@ export function sqlAuthorizationStore(ctx: SqlContext): AuthorizationStore {
       return rows.map(grantFromRow);
     },
 
+    async listUnrevokedGrants(userId, limit): Promise<AuthorizationGrantRecord[]> {
+      const rows = await ctx.db.selectFrom('authorization_grants').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).orderBy('id').limit(limit).execute();
+      return rows.map(grantFromRow);
+    },
+
     async saveConsent(record: ConsentRecord, audit: readonly AuditInput[]): Promise<void> {
       await ctx.write(async (db) => {
         await db.deleteFrom('consents').where('user_id', '=', record.userId).where('client_id', '=', record.clientId).where('resource', '=', record.resource).execute();

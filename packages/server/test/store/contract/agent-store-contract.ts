@@ -135,6 +135,18 @@ export function agentStoreContract(stores: () => ContractStores): void {
         expect(await ids({ status: 'active', nameContains: 'bot' })).toEqual([`${p}-1`]);
       });
 
+      it('filters on any of several owners, each exactly', async () => {
+        const p = prefix();
+        await store.createAgent(newAgent(`${p}-1`, { owner: `${p}@example.com` }), [], T0);
+        await store.createAgent(newAgent(`${p}-2`, { owner: `group:${p}` }), [], T0);
+        await store.createAgent(newAgent(`${p}-3`, { owner: `${p.toUpperCase()}@EXAMPLE.COM` }), [], T0);
+        await store.createAgent(newAgent(`${p}-4`, { owner: `${p}-other` }), [], T0);
+        const ids = async (owners: string[]) => (await store.listAgents({ owners }, { limit: 10 })).items.map((a) => a.id);
+        expect(await ids([`${p}@example.com`, `group:${p}`, `${p}-nobody`])).toEqual([`${p}-1`, `${p}-2`]);
+        expect(await ids([`group:${p}`])).toEqual([`${p}-2`]);
+        expect(await ids([])).toEqual([]);
+      });
+
       it('updates only the given fields, bumping version and updatedAt', async () => {
         const p = prefix();
         const created = await store.createAgent(newAgent(`${p}-a`, { labels: { group: p, env: 'prod' }, accessTokenTtl: 60 }), [], T0);

@@ -117,5 +117,17 @@ export function authorizationStoreContract(stores: () => ContractStores): void {
       await store.createAuthorizationGrant(grant(`${p}-g`, clientId, userId), []);
       expect((await other.listAuthorizationGrants(userId, clientId, 10)).map((g) => g.id)).toEqual([`${p}-g`]);
     });
+
+    it('lists a person\'s unrevoked grants across clients', async () => {
+      const p = prefix();
+      const { userId, clientId } = await setUp(p);
+      await store.registerPublicClient(client(`${p}-c2`), []);
+      await store.createAuthorizationGrant(grant(`${p}-a`, clientId, userId), []);
+      await store.createAuthorizationGrant(grant(`${p}-b`, `${p}-c2`, userId), []);
+      await store.createAuthorizationGrant(grant(`${p}-r`, clientId, userId), []);
+      await store.revokeAuthorizationGrants([`${p}-r`], T0, () => []);
+      expect((await other.listUnrevokedGrants(userId, 10)).map((g) => g.id)).toEqual([`${p}-a`, `${p}-b`]);
+      expect(await other.listUnrevokedGrants(`${p}-nobody`, 10)).toEqual([]);
+    });
   });
 }
