@@ -26,6 +26,7 @@ import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
 import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
+import { passkeyRoutes } from '../http/passkey-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
@@ -119,6 +120,7 @@ export async function wireHttp(deps: {
   });
   await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random, providers: async () => (await deps.people.loginProviders.list()).map((p) => ({ id: p.id, name: p.displayName })) });
   await app.register(upstreamLoginRoutes, { upstream: deps.people.upstream });
+  await app.register(passkeyRoutes, { registration: deps.people.registration, passkeySignIn: deps.people.passkeySignIn, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock, random });
   await app.register(authorizeRoutes, {
     issuer: config.issuer,
     store: deps.registration.store,
