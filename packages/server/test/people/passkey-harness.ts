@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestServer } from '../support/test-server.js';
 import { cookieValue, field, setCookies } from './people-harness.js';
-import { SoftwareAuthenticator, type SoftCredential, type Tamper } from './software-authenticator.js';
+import type { SoftwareAuthenticator, SoftCredential, Tamper } from './software-authenticator.js';
 
 /** The issuer of the passkey tests: `localhost`, a name a browser accepts as an RP ID. */
 export const PASSKEY_ISSUER = 'http://localhost:8080';
