@@ -7,7 +7,7 @@ import { PASSKEY_NAME_MAX } from '../people/passkey-registration.js';
  * button each, and the form that adds one. The form's button runs the passkey script, which asks
  * the server for options, calls the authenticator and posts its answer with the form.
  */
-export function passkeysPage(passkeys: readonly PasskeyRecord[], csrf: string, message?: { ok?: string; error?: string }): string {
+export function passkeysPage(passkeys: readonly PasskeyRecord[], csrf: string, message?: { ok?: string; error?: string }, mayAdd = true): string {
   const rows = passkeys
     .map(
       (p) =>
@@ -20,13 +20,18 @@ export function passkeysPage(passkeys: readonly PasskeyRecord[], csrf: string, m
   return page(
     'Passkeys',
     `${ok}${notice(message?.error)}<p>A passkey signs you in with your device's screen lock or security key instead of a password and code.</p>${list}
-<form id="passkey-register" method="post" action="/account/passkeys" data-options="/account/passkeys/options">${hidden('csrf', csrf)}${hidden('response', '')}
-<label for="passkey-name">Name of the new passkey</label><input id="passkey-name" name="name" required maxlength="${PASSKEY_NAME_MAX}" placeholder="Work laptop">
-<button type="button">Add a passkey</button><p id="passkey-error" class="error" role="alert" hidden></p></form>
+${mayAdd ? form(csrf) : '<p id="passkeys-local-only">Passkeys are for local accounts; you sign in through your identity provider.</p>'}
 <p><a href="/account">Back to your account</a></p>`,
     { 'csrf-token': csrf },
     true,
   );
+}
+
+/** The form that adds a passkey. */
+function form(csrf: string): string {
+  return `<form id="passkey-register" method="post" action="/account/passkeys" data-options="/account/passkeys/options">${hidden('csrf', csrf)}${hidden('response', '')}
+<label for="passkey-name">Name of the new passkey</label><input id="passkey-name" name="name" required maxlength="${PASSKEY_NAME_MAX}" placeholder="Work laptop">
+<button type="button">Add a passkey</button><p id="passkey-error" class="error" role="alert" hidden></p></form>`;
 }
 
 /** A date as `YYYY-MM-DD` (UTC). */

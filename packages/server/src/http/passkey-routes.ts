@@ -78,13 +78,14 @@ export async function passkeyRoutes(app: FastifyInstance, opts: PasskeyRoutesOpt
     if (signedIn === undefined) return reply.redirect('/login?return_to=%2Faccount%2Fpasskeys', 303);
     const notice = queryValue(request, 'done');
     const ok = notice === 'added' ? 'The passkey was added.' : notice === 'removed' ? 'The passkey was removed.' : undefined;
-    return html(reply, 200, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), ok === undefined ? undefined : { ok }));
+    return html(reply, 200, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), ok === undefined ? undefined : { ok }, registration.mayRegister(signedIn.user)));
   });
 
   app.post('/account/passkeys/options', async (request, reply) => {
     const signedIn = await checked(request);
     if (signedIn === undefined) return csrfRefused(opts, request, reply);
-    return reply.send(await registration.options(signedIn.user, signedIn.id));
+    const options = await registration.options(signedIn.user, signedIn.id);
+    return options === undefined ? reply.code(403).send({ error: 'local_account_required' }) : reply.send(options);
   });
 
   app.post('/account/passkeys', async (request, reply) => {
@@ -93,14 +94,14 @@ export async function passkeyRoutes(app: FastifyInstance, opts: PasskeyRoutesOpt
     const fields = form(request);
     const result = await registration.register(signedIn.user, signedIn.id, fields?.get('name'), fields?.get('response'), ctx(request, signedIn));
     if (result.kind === 'registered') return reply.redirect('/account/passkeys?done=added', 303);
-    return html(reply, 400, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), { error: result.message }));
+    return html(reply, 400, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), { error: result.message }, registration.mayRegister(signedIn.user)));
   });
 
   app.post('/account/passkeys/remove', async (request, reply) => {
     const signedIn = await checked(request);
     if (signedIn === undefined) return csrfRefused(opts, request, reply);
     if (await registration.remove(signedIn.user, form(request)?.get('credential_id'), ctx(request, signedIn))) return reply.redirect('/account/passkeys?done=removed', 303);
-    return html(reply, 404, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), { error: 'You have no such passkey.' }));
+    return html(reply, 404, passkeysPage(await registration.list(signedIn.user.id), sessions.csrfToken(signedIn.id), { error: 'You have no such passkey.' }, registration.mayRegister(signedIn.user)));
   });
 
   /** The signed-in session the cookie names, with its id, or undefined. */

@@ -39,6 +39,15 @@ export type RegistrationResult = { kind: 'registered'; passkey: PasskeyRecord } 
 export class PasskeyRegistration {
   constructor(private readonly deps: PasskeyRegistrationDeps) {}
 
+  /**
+   * Whether the person may add passkeys: only local accounts (a password here). A person who
+   * signs in through an identity provider is the provider's to authenticate and to deprovision; a
+   * passkey here would outlive their removal there.
+   */
+  mayRegister(user: UserRecord): boolean {
+    return user.passwordHash !== null;
+  }
+
   /** The person's passkeys, oldest first. */
   list(userId: string): Promise<PasskeyRecord[]> {
     return this.deps.store.listPasskeys(userId);
@@ -49,7 +58,8 @@ export class PasskeyRegistration {
    * person's id (never their email, §14.6.1), their passkeys are excluded (§5.4.3) so one
    * authenticator is not registered twice.
    */
-  async options(user: UserRecord, sessionId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async options(user: UserRecord, sessionId: string): Promise<PublicKeyCredentialCreationOptionsJSON | undefined> {
+    if (!this.mayRegister(user)) return undefined;
     const existing = await this.deps.store.listPasskeys(user.id);
     const challenge = await this.deps.challenges.issue('register', sessionId, user.id);
     return generateRegistrationOptions({
@@ -75,6 +85,7 @@ export class PasskeyRegistration {
    * be nobody's yet (step 22). A refusal is `passkey.registration_failed` with its reason.
    */
   async register(user: UserRecord, sessionId: string, nameInput: string | undefined, responseText: string | undefined, ctx: AuditContext): Promise<RegistrationResult> {
+    if (!this.mayRegister(user)) return this.refuse(user, ctx, 'not a local account', 'Passkeys are for local accounts; you sign in through your identity provider.');
     const name = passkeyName(nameInput);
     if (name === undefined) return this.refuse(user, ctx, 'name missing or too long', `Give the passkey a name of 1 to ${PASSKEY_NAME_MAX} characters.`);
     const parsed = parseRegistrationResponse(responseText);

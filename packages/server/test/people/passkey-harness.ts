@@ -18,7 +18,9 @@ export async function passkeysPage(t: TestServer, session: string): Promise<{ co
   const cookie = `__Host-agentauth-session=${session}`;
   const page = await t.server.app.inject({ method: 'GET', url: '/account/passkeys', headers: { cookie } });
   if (page.statusCode !== 200) throw new Error(`passkeysPage: ${page.statusCode}`);
-  return { cookie, csrf: field(page.body, 'csrf'), body: page.body };
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page.body)?.[1];
+  if (csrf === undefined) throw new Error('passkeysPage: no csrf-token meta element');
+  return { cookie, csrf, body: page.body };
 }
 
 /** Asks for creation options and answers them with `authenticator`; returns what `POST /account/passkeys` said. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { addPasskey, passkeySignIn, passkeysPage, PASSKEY_ISSUER, postForm, signInForm, signInOptions } from './passkey-harness.js';
+import { sessionIdHash } from '../../src/people/sessions.js';
 import { ADMIN, auditOf, createPerson, signIn } from './people-harness.js';
 import { SoftwareAuthenticator } from './software-authenticator.js';
 
@@ -194,6 +195,21 @@ describe('passkeys: registration and sign-in over HTTP', () => {
     expect((await auditOf(t)).filter((r) => r.event === 'user.locked' && r.details['user_id'] === id)).toHaveLength(1);
     expect((await passkeySignIn(t, authenticator, credential)).response.statusCode).toBe(401);
     expect((await failures()).at(-1)?.reason).toBe('account locked');
+  });
+
+  it('offers passkeys to local accounts only: a person who signs in through an identity provider cannot add one', async () => {
+    const made = await t.server.app.inject({ method: 'POST', url: '/admin/v1/users', headers: ADMIN, payload: { email: 'sso@example.com', name: 'SSO person' } });
+    const id = (made.json() as { id: string }).id;
+    // A session as upstream sign-in makes one (that flow is tested in upstream-sign-in-http.test.ts).
+    const session = 'S'.repeat(43);
+    await t.server.deps.store.createSession({ idHash: sessionIdHash(session), userId: id, stage: 'signed_in', createdAt: t.clock.now(), lastSeenAt: t.clock.now(), expiresAt: t.clock.now() + 3_600_000 }, []);
+    const page = await passkeysPage(t, session);
+    expect(page.body).toContain('Passkeys are for local accounts');
+    expect(page.body).not.toContain('id="passkey-register"');
+    expect((await postForm(t, '/account/passkeys/options', page.cookie, { csrf: page.csrf })).statusCode).toBe(403);
+    const attempt = await postForm(t, '/account/passkeys', page.cookie, { csrf: page.csrf, name: 'Sneaky', response: '{}' });
+    expect(attempt.statusCode).toBe(400);
+    expect((await auditOf(t)).filter((r) => r.event === 'passkey.registration_failed').at(-1)).toMatchObject({ reason: 'not a local account', details: { user_id: id } });
   });
 
   it('refuses every passkey form without its CSRF token, and the account pages without a session', async () => {
