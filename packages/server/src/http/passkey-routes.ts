@@ -27,6 +27,8 @@ export interface PasskeyRoutesOptions {
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
   random: Random;
+  /** The upstream providers the sign-in page offers after a refusal; without it, none. */
+  providers?: () => Promise<{ id: string; name: string }[]>;
 }
 
 /**
@@ -70,7 +72,8 @@ export async function passkeyRoutes(app: FastifyInstance, opts: PasskeyRoutesOpt
     if (fields === undefined || binding === undefined) return csrfRefused(opts, request, reply);
     const returnTo = safeReturnTo(fields.get('return_to'));
     const result = await passkeySignIn.signIn(binding, fields.get('response'), meta(request));
-    return answerSignIn(reply, result, returnTo, () => signInPage(loginCsrf(request, reply, opts.random), returnTo, REFUSED));
+    const providers = (await opts.providers?.()) ?? [];
+    return answerSignIn(reply, result, returnTo, () => signInPage(loginCsrf(request, reply, opts.random), returnTo, REFUSED, providers));
   });
 
   app.get('/account/passkeys', async (request, reply) => {
