@@ -12,7 +12,7 @@ export const PEOPLE_SETTINGS = [
   setting('loginLockoutFailures', {
     type: integer({ min: 1, max: 100 }),
     default: { value: 5 },
-    description: 'Failed sign-ins (a wrong password or second-factor code) in a row that lock a person\'s account for AGENTAUTH_LOGIN_LOCKOUT_DURATION; audited as `user.locked`.',
+    description: 'Failed sign-ins (a wrong password, second-factor code or passkey) in a row that lock a person\'s account for AGENTAUTH_LOGIN_LOCKOUT_DURATION; audited as `user.locked`.',
   }),
   setting('loginLockoutDuration', {
     type: integer({ min: 1, max: 86_400, unit: 'seconds' }),

@@ -331,7 +331,7 @@ const ALL_SETTINGS = [
   setting('rateLimitLoginFailures', {
     type: integer({ min: 1, max: 1_000_000 }),
     default: { value: 20 },
-    description: 'Failed sign-ins of people at `/login` (passwords and second factors, whatever account they name) allowed per window from one source address.',
+    description: 'Failed sign-ins of people at `/login` (passwords, second factors and passkeys, whatever account they name) allowed per window from one source address.',
   }),
   // People's sign-in and sessions (docs/people.md): OWASP's lockout and session timeouts.
   ...PEOPLE_SETTINGS,

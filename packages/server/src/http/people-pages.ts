@@ -1,26 +1,32 @@
 /**
- * The HTML of the sign-in pages (docs/people.md): plain forms, no script, every value escaped.
- * One stylesheet, `/login/style.css`, served by the people routes (the CSP allows nothing inline).
+ * The HTML of the sign-in pages (docs/people.md): plain forms, every value escaped. One
+ * stylesheet, `/login/style.css`, served by the people routes (the CSP allows nothing inline);
+ * the pages that offer a passkey load one script from our origin, `/login/passkey.js`.
  */
+
+/** The passkey script's path (served by the passkey routes). */
+export const PASSKEY_SCRIPT = '/login/passkey.js';
 
 /** HTML-escapes text for element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A whole page. `body` must already be HTML; `meta` adds `<meta name content>` pairs. */
-export function page(title: string, body: string, meta: Record<string, string> = {}): string {
+/** A whole page. `body` must already be HTML; `meta` adds `<meta name content>` pairs; `script` loads the passkey script. */
+export function page(title: string, body: string, meta: Record<string, string> = {}, script = false): string {
   const metas = Object.entries(meta)
     .map(([name, content]) => `<meta name="${escapeHtml(name)}" content="${escapeHtml(content)}">`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${metas}<title>${escapeHtml(title)} \u2013 agentauth</title><link rel="stylesheet" href="/login/style.css"></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${metas}<title>${escapeHtml(title)} \u2013 agentauth</title><link rel="stylesheet" href="/login/style.css">${script ? `<script type="module" src="${PASSKEY_SCRIPT}"></script>` : ''}</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 }
 
-function hidden(name: string, value: string): string {
+/** A hidden form field. */
+export function hidden(name: string, value: string): string {
   return `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
 }
 
-function notice(error: string | undefined): string {
+/** An error notice, or nothing. */
+export function notice(error: string | undefined): string {
   return error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`;
 }
 
@@ -30,12 +36,16 @@ export function signInPage(csrf: string, returnTo: string, error?: string, provi
     providers.length === 0
       ? ''
       : `<ul class="providers">${providers.map((p) => `<li><a class="provider" href="/login/oidc/${encodeURIComponent(p.id)}?return_to=${encodeURIComponent(returnTo)}">Sign in with ${escapeHtml(p.name)}</a></li>`).join('')}</ul><p class="or">or with a local account</p>`;
+  // Usernameless: the authenticator offers the passkeys it holds for us; the script fills `response`.
+  const passkey = `<form id="passkey-sign-in" method="post" action="/login/passkey" data-options="/login/passkey/options">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}${hidden('response', '')}<button type="button" class="secondary">Sign in with a passkey</button><p id="passkey-error" class="error" role="alert" hidden></p></form>`;
   return page(
     'Sign in',
     `${notice(error)}${upstream}<form method="post" action="/login">${hidden('csrf', csrf)}${hidden('return_to', returnTo)}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required maxlength="254" autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="512">
-<button type="submit">Sign in</button></form>`,
+<button type="submit">Sign in</button></form><p class="or">or</p>${passkey}`,
+    {},
+    true,
   );
 }
 
@@ -59,7 +69,7 @@ export function accountPage(user: { name: string; email: string; roles: readonly
   return page(
     'Signed in',
     `${message === undefined ? '' : `<p class="ok" role="status">${escapeHtml(message)}</p>`}<p>Signed in as <strong id="who">${escapeHtml(user.name)}</strong> (${escapeHtml(user.email)}).</p><p>Roles: <span id="roles">${escapeHtml(roles)}</span>.</p>${factor}
-<p><a id="owned-agents" href="/account/owned-agents">Your agents</a> · <a id="agents" href="/account/agents">Agents acting for you</a> · <a id="approvals" href="/account/approvals">Approvals waiting for you</a> · <a id="applications" href="/account/consents">Authorized applications</a></p>
+<p><a id="owned-agents" href="/account/owned-agents">Your agents</a> · <a id="agents" href="/account/agents">Agents acting for you</a> · <a id="approvals" href="/account/approvals">Approvals waiting for you</a> · <a id="applications" href="/account/consents">Authorized applications</a> · <a id="passkeys" href="/account/passkeys">Passkeys</a></p>
 <form method="post" action="/logout">${hidden('csrf', csrf)}<button type="submit">Sign out</button></form>`,
     { 'csrf-token': csrf },
   );
@@ -88,4 +98,6 @@ input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8bfcc;b
 button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:4px;background:#2f5bd3;color:#fff;font-size:1rem;cursor:pointer}
 .error{color:#a11;background:#fdecec;padding:.6rem;border-radius:4px}.ok{color:#155724;background:#e6f4ea;padding:.6rem;border-radius:4px}
 code,a#otpauth{word-break:break-all}
-.providers{list-style:none;padding:0;margin:0}.provider{display:block;text-align:center;padding:.6rem;border:1px solid #2f5bd3;border-radius:4px;color:#2f5bd3;text-decoration:none;margin-bottom:.6rem}.or{text-align:center;color:#5b6373;font-size:.9rem}`;
+.providers{list-style:none;padding:0;margin:0}.provider{display:block;text-align:center;padding:.6rem;border:1px solid #2f5bd3;border-radius:4px;color:#2f5bd3;text-decoration:none;margin-bottom:.6rem}.or{text-align:center;color:#5b6373;font-size:.9rem}
+button.secondary{width:100%;background:#fff;color:#2f5bd3;border:1px solid #2f5bd3}
+table{width:100%;border-collapse:collapse;margin:1rem 0}td,th{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #e1e4ea;font-size:.9rem}td button{margin:0;padding:.3rem .6rem;font-size:.85rem}`;

@@ -1,30 +1,24 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { acceptPageForms } from './page-form-parser.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { FormParameters } from '../oauth/form-parameters.js';
 import { safeReturnTo } from '../people/return-to.js';
-import { clearedSessionCookie, hostCookie, readCookie, sessionCookie } from '../people/session-cookie.js';
+import { clearedSessionCookie, readCookie } from '../people/session-cookie.js';
+import { checkLoginCsrf, loginCsrf } from './login-csrf.js';
 import { SESSION_COOKIE, type Sessions } from '../people/sessions.js';
-import type { SignIn, SignInResult } from '../people/sign-in.js';
+import type { SignIn } from '../people/sign-in.js';
 import type { TotpEnrolment } from '../people/totp-enrolment.js';
 import type { Random } from '../random.js';
 import { setPageHeaders } from './page-headers.js';
+import { answerSignIn, csrfRefused, html, queryValue, REFUSED } from './sign-in-replies.js';
 import { accountPage, errorPage, PAGE_STYLE, signInPage, totpEnrolmentPage, totpPage } from './people-pages.js';
+
+/** The routes whose pages may hold the sign-in form, and so the passkey button and its script. */
+const PASSKEY_PAGES = new Set(['/login', '/login/totp']);
 
 /** Sign-in forms are small: 8 KiB bounds every body. */
 const FORM_BODY_LIMIT = 8 * 1024;
-
-/**
- * The double-submit cookie of the forms shown before anyone is signed in (OWASP CSRF Prevention
- * Cheat Sheet, "Double Submit Cookie"), `__Host-` prefixed so no sibling host can plant one
- * (RFC 6265bis §4.1.3.2). Once signed in, forms carry the session's own token instead.
- */
-const LOGIN_CSRF_COOKIE = '__Host-agentauth-login-csrf';
-const LOGIN_CSRF_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-const REFUSED = 'The email, password or code is not right, or this account cannot sign in now.';
 
 /** What the people routes need. */
 export interface PeopleRoutesOptions {
@@ -48,7 +42,8 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   const { signIn, sessions, enrolment } = opts;
 
   acceptPageForms(app, FORM_BODY_LIMIT);
-  app.addHook('onSend', async (_request, reply) => setPageHeaders(reply));
+  // The pages that may show the sign-in form offer a passkey, whose script needs its CSP.
+  app.addHook('onSend', async (request, reply) => setPageHeaders(reply, { script: PASSKEY_PAGES.has(request.routeOptions.url ?? '') }));
   app.setErrorHandler(async (error, request, reply) => {
     const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
     if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'sign-in pages: unexpected error');
@@ -64,17 +59,17 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   app.get('/login', async (request, reply) => {
     const returnTo = safeReturnTo(queryValue(request, 'return_to'));
     if ((await sessions.resolve(sessionId(request), 'signed_in')) !== undefined) return reply.redirect(returnTo, 303);
-    return html(reply, 200, signInPage(loginCsrf(request, reply), returnTo, undefined, (await opts.providers?.()) ?? []));
+    return html(reply, 200, signInPage(loginCsrf(request, reply, opts.random), returnTo, undefined, (await opts.providers?.()) ?? []));
   });
 
   app.post('/login', async (request, reply) => {
     const fields = form(request);
-    const cookie = readCookie(request.headers.cookie, LOGIN_CSRF_COOKIE);
-    if (fields === undefined || cookie === undefined || !LOGIN_CSRF_PATTERN.test(cookie) || !sameSecret(cookie, fields.get('csrf'))) return csrfRefused(request, reply);
+    const cookie = checkLoginCsrf(request, fields?.get('csrf'));
+    if (fields === undefined || cookie === undefined) return csrfRefused(opts, request, reply);
     const returnTo = safeReturnTo(fields.get('return_to'));
     const result = await signIn.password(fields.get('email') ?? '', fields.get('password') ?? '', meta(request));
     const providers = (await opts.providers?.()) ?? [];
-    return answer(reply, result, returnTo, () => signInPage(cookie, returnTo, REFUSED, providers));
+    return answerSignIn(reply, result, returnTo, () => signInPage(cookie, returnTo, REFUSED, providers));
   });
 
   app.get('/login/totp', async (request, reply) => {
@@ -87,12 +82,12 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   app.post('/login/totp', async (request, reply) => {
     const fields = form(request);
     const id = sessionId(request);
-    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(opts, request, reply);
     const returnTo = safeReturnTo(fields.get('return_to'));
     const result = await signIn.totp(id, fields.get('code') ?? '', meta(request));
     // After a refusal the stage may have timed out or its person been locked: then start again.
     const stillPending = result.kind === 'refused' && (await sessions.resolve(id, 'mfa')) !== undefined;
-    return answer(reply, result, returnTo, () => (stillPending ? totpPage(sessions.csrfToken(id), returnTo, REFUSED) : signInPage(loginCsrf(request, reply), returnTo, REFUSED)));
+    return answerSignIn(reply, result, returnTo, () => (stillPending ? totpPage(sessions.csrfToken(id), returnTo, REFUSED) : signInPage(loginCsrf(request, reply, opts.random), returnTo, REFUSED)));
   });
 
   app.get('/account', async (request, reply) => {
@@ -116,7 +111,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   app.post('/account/totp', async (request, reply) => {
     const fields = form(request);
     const id = sessionId(request);
-    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(opts, request, reply);
     const live = await sessions.resolve(id, 'signed_in');
     if (live === undefined) return reply.redirect('/login', 303);
     const ctx = { actor: `user:${live.user.id}`, sourceIp: request.ip, requestId: request.id };
@@ -130,7 +125,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
   app.post('/logout', async (request, reply) => {
     const fields = form(request);
     const id = sessionId(request);
-    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(request, reply);
+    if (fields === undefined || id === undefined || !sessions.checkCsrf(id, fields.get('csrf'))) return csrfRefused(opts, request, reply);
     const live = (await sessions.resolve(id, 'signed_in')) ?? (await sessions.resolve(id, 'mfa'));
     if (live !== undefined) {
       await sessions.end(id, [
@@ -140,62 +135,4 @@ export async function peopleRoutes(app: FastifyInstance, opts: PeopleRoutesOptio
     reply.header('set-cookie', clearedSessionCookie());
     return reply.redirect('/login', 303);
   });
-
-  /** The login form's double-submit token: the cookie's, or a new one set now. */
-  function loginCsrf(request: FastifyRequest, reply: FastifyReply): string {
-    const existing = readCookie(request.headers.cookie, LOGIN_CSRF_COOKIE);
-    if (existing !== undefined && LOGIN_CSRF_PATTERN.test(existing)) return existing;
-    const token = opts.random.token(32);
-    reply.header('set-cookie', hostCookie(LOGIN_CSRF_COOKIE, token));
-    return token;
-  }
-
-  /** A form without its CSRF token, or with another: refused before anything else, audited. */
-  async function csrfRefused(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    await opts.audit.record({
-      time: opts.clock.now(),
-      event: 'user_login.failed',
-      outcome: 'failure',
-      agentId: null,
-      actor: null,
-      sourceIp: request.ip,
-      reason: `CSRF token missing or wrong on POST ${request.url.split('?')[0] ?? ''}`,
-      requestId: request.id,
-      details: {},
-    });
-    return html(reply, 403, errorPage('Request refused', 'This form has expired or did not come from this site. Go back, reload the page and try again.'));
-  }
-
-  function answer(reply: FastifyReply, result: SignInResult, returnTo: string, refused: () => string): FastifyReply {
-    switch (result.kind) {
-      case 'signed_in':
-        reply.header('set-cookie', sessionCookie(result.sessionId));
-        return reply.redirect(returnTo, 303);
-      case 'mfa':
-        reply.header('set-cookie', sessionCookie(result.sessionId));
-        return reply.redirect(`/login/totp?return_to=${encodeURIComponent(returnTo)}`, 303);
-      case 'rate_limited':
-        reply.header('retry-after', String(result.retryAfterSeconds));
-        return html(reply, 429, errorPage('Too many attempts', `Too many failed sign-ins from this address. Try again in ${result.retryAfterSeconds} seconds.`));
-      case 'refused':
-        return html(reply, 401, refused());
-    }
-  }
-}
-
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
-}
-
-/** A query parameter sent once, or undefined. */
-function queryValue(request: FastifyRequest, name: string): string | undefined {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Whether two secrets are equal, in constant time whatever their lengths. */
-function sameSecret(expected: string, submitted: string | undefined): boolean {
-  if (submitted === undefined) return false;
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  return timingSafeEqual(digest(expected), digest(submitted));
 }

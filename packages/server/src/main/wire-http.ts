@@ -27,6 +27,7 @@ import type { MtlsSetup } from './wire-mtls.js';
 import type { OAuth } from './wire-oauth.js';
 import type { People } from './wire-people.js';
 import { peopleRoutes } from '../http/people-routes.js';
+import { passkeyRoutes } from '../http/passkey-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
@@ -124,8 +125,10 @@ export async function wireHttp(deps: {
     selfCertificates: { auth: oauth.keyOwnerAuth, commitLog: deps.commitLog, ca },
     limits: deps.limits?.clients,
   });
-  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random, providers: async () => (await deps.people.loginProviders.list()).map((p) => ({ id: p.id, name: p.displayName })) });
+  const providers = async () => (await deps.people.loginProviders.list()).map((p) => ({ id: p.id, name: p.displayName }));
+  await app.register(peopleRoutes, { ...deps.people, audit: deps.commitLog, clock: deps.admin.clock, random, providers });
   await app.register(upstreamLoginRoutes, { upstream: deps.people.upstream });
+  await app.register(passkeyRoutes, { registration: deps.people.registration, passkeySignIn: deps.people.passkeySignIn, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock, random, providers });
   await app.register(authorizeRoutes, {
     issuer: config.issuer,
     store: deps.registration.store,

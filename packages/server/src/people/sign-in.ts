@@ -107,17 +107,36 @@ export class SignIn {
     return { kind: 'signed_in', sessionId, user };
   }
 
+  /**
+   * A signed-in session for a person another credential proved (a passkey): `user_session.created`
+   * with `details` (which credential, never a secret). For the sign-in flows beside this one, so
+   * every way in shares one session start, one standing rule and one refusal path.
+   */
+  async startSession(user: UserRecord, request: SignInRequest, details: Record<string, unknown>): Promise<SignInResult> {
+    const sessionId = await this.deps.sessions.start(user.id, 'signed_in', [this.record('user_session.created', user, request, details)]);
+    return sessionId === undefined ? { kind: 'refused' } : { kind: 'signed_in', sessionId, user };
+  }
+
+  /** The address's wait when it is over the sign-in limit, or undefined. */
+  addressLimited(request: SignInRequest): SignInResult | undefined {
+    const limited = this.deps.limiter?.refuseAddress(request.address);
+    return limited === undefined ? undefined : { kind: 'rate_limited', retryAfterSeconds: limited };
+  }
+
   /** Why the person may not sign in now, whatever they present; undefined when they may. */
-  private standing(user: UserRecord): string | undefined {
+  standing(user: UserRecord): string | undefined {
     if (user.status !== 'active') return `account ${user.status}`;
     if (user.lockedUntil !== null && this.deps.clock.now() < user.lockedUntil) return 'account locked';
     return undefined;
   }
 
-  /** Audits the refusal, counts it (towards the person's lockout when `counts`, and the address's limit). */
-  private async refuse(user: UserRecord | null, reason: string, request: SignInRequest, counts = true): Promise<SignInResult> {
+  /**
+   * Audits the refusal as `user_login.failed` (with `details`, never a secret), counts it (towards
+   * the person's lockout when `counts`, and the address's limit).
+   */
+  async refuse(user: UserRecord | null, reason: string, request: SignInRequest, counts = true, details: Record<string, unknown> = {}): Promise<SignInResult> {
     const now = this.deps.clock.now();
-    await this.deps.audit.record({ ...this.record('user_login.failed', user, request), outcome: 'failure', actor: null, reason });
+    await this.deps.audit.record({ ...this.record('user_login.failed', user, request, details), outcome: 'failure', actor: null, reason });
     if (user !== null && counts) {
       await this.deps.store.recordLoginFailure(user.id, now, this.deps.lockout.failures, this.deps.lockout.durationMs, (result) => [
         { ...this.record('user.locked', user, request, { locked_until: new Date(result.lockedUntil ?? now).toISOString(), failures: this.deps.lockout.failures }), actor: 'system' },

@@ -13,6 +13,7 @@ import type { FederationStore } from './ports/federation-store.js';
 import type { ImportedKeyStore } from './ports/imported-key-store.js';
 import type { KeyCutoverStore } from './ports/key-cutover-store.js';
 import type { LoginProviderStore } from './ports/login-provider-store.js';
+import type { PasskeyStore } from './ports/passkey-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
 import type { SettingsStore } from './ports/settings-store.js';
@@ -50,7 +51,8 @@ export interface Store
     DelegationStore,
     ImportedKeyStore,
     KeyCutoverStore,
-    ApprovalStore {
+    ApprovalStore,
+    PasskeyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

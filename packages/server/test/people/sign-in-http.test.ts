@@ -14,9 +14,12 @@ describe('sign-in pages: sessions, cookies and headers', () => {
   it('serves the form with a __Host- double-submit cookie and the strict headers', async () => {
     const response = await t.server.app.inject({ method: 'GET', url: '/login' });
     expect(response.statusCode).toBe(200);
-    expect(response.headers['content-security-policy']).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    // The sign-in form offers a passkey: its one script, from our origin, and nothing inline.
+    expect(response.headers['content-security-policy']).toBe("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     expect(response.headers).toMatchObject({ 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    expect(response.body).not.toMatch(/<script|\sstyle=|\son[a-z]+=/i);
+    expect(response.body.replace('<script type="module" src="/login/passkey.js"></script>', '')).not.toMatch(/<script|\sstyle=|\son[a-z]+=/i);
+    const account = await t.server.app.inject({ method: 'GET', url: '/account' });
+    expect(account.headers['content-security-policy']).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     expect(setCookies(response).get('__Host-agentauth-login-csrf')).toMatch(/^__Host-agentauth-login-csrf=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
   });
 

@@ -23,6 +23,7 @@ import { tokenStoreContract } from './contract/token-store-contract.js';
 import { tokenStorePruneContract } from './contract/token-store-prune-contract.js';
 import { userStoreContract } from './contract/user-store-contract.js';
 import { loginProviderStoreContract } from './contract/login-provider-store-contract.js';
+import { passkeyStoreContract } from './contract/passkey-store-contract.js';
 import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 import { delegationStoreContract } from './contract/delegation-store-contract.js';
 import { approvalStoreContract } from './contract/approval-store-contract.js';
@@ -66,6 +67,7 @@ export function storeContract(open: () => Promise<Store>): void {
   caStoreContract(opened);
   userStoreContract(opened);
   loginProviderStoreContract(opened);
+  passkeyStoreContract(opened);
   authorizationStoreContract(opened);
   delegationStoreContract(opened);
   approvalStoreContract(opened);

@@ -11,6 +11,7 @@ import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
 import { sqlKeyCutoverStore } from './key-cutover-queries.js';
+import { sqlPasskeyStore } from './passkey-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
@@ -90,6 +91,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlImportedKeyStore(ctx),
       sqlKeyCutoverStore(ctx),
       sqlApprovalStore(ctx),
+      sqlPasskeyStore(ctx),
     ),
     () => health.failed(),
   );

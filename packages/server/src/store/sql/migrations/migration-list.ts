@@ -24,6 +24,7 @@ import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
 import * as m0025 from './0025-key-cutover.js';
 import * as m0028 from './0028-agent-redirect-uris.js';
+import * as m0030 from './0030-passkeys.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -55,6 +56,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0024-imported-keys': m0024,
   '0025-key-cutover': m0025,
   '0028-agent-redirect-uris': m0028,
+  '0030-passkeys': m0030,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
