@@ -241,8 +241,8 @@ export class AgentService {
    * Suspends an active agent; every token it holds becomes inactive at once (ARCHITECTURE.md, The
    * request that matters).
    */
-  suspend(id: string, ctx: AuditContext): Promise<AgentWithCredentials> {
-    return this.setStatus(id, 'suspended', ctx);
+  suspend(id: string, ctx: AuditContext, reason?: string): Promise<AgentWithCredentials> {
+    return this.setStatus(id, 'suspended', ctx, reason === undefined ? {} : { reason });
   }
 
   /** Returns a suspended agent to service. A disabled agent cannot be resumed. */
@@ -302,12 +302,12 @@ export class AgentService {
     if (refused !== undefined) throw new AgentError('forbidden', refused.description, refused.detail);
   }
 
-  private async setStatus(id: string, status: AgentStatus, ctx: AuditContext): Promise<AgentWithCredentials> {
+  private async setStatus(id: string, status: AgentStatus, ctx: AuditContext, details: Record<string, unknown> = {}): Promise<AgentWithCredentials> {
     const { agent: current, credentials } = await this.getAgent(id);
     if (current.status === status) return { agent: current, credentials };
     if (current.status === 'disabled') throw new AgentError('conflict', 'the agent is disabled; delete it or register a new one');
     const now = this.deps.clock.now();
-    const agent = await this.deps.store.setAgentStatus(id, status, now, [this.record(STATUS_EVENTS[status], id, ctx, { previous_status: current.status })]);
+    const agent = await this.deps.store.setAgentStatus(id, status, now, [this.record(STATUS_EVENTS[status], id, ctx, { previous_status: current.status, ...details })]);
     if (agent === undefined) throw notFound();
     this.deps.onAgentChanged(id);
     if (status !== 'active') this.deps.events?.publish({ kind: 'agent_revoked', agentId: id, status, at: now });

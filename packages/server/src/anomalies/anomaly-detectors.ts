@@ -15,8 +15,6 @@ export interface DetectorOptions {
   thresholds: ThresholdSettings;
   /** How long an agent is watched before its anomalies count, ms from its first record. */
   learningPeriodMs: number;
-  /** A registered agent's labels; undefined for an unknown id (no baseline is made for it). */
-  labelsOf(agentId: string): Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -56,11 +54,13 @@ export class AnomalyDetectors {
     this.#baselines.delete(agentId);
   }
 
-  /** Learns from one record; returns what it found (nothing when `alert` is false: a replay). */
-  observe(record: ObservedRecord, alert = true): Finding[] {
+  /**
+   * Learns from one record of a registered agent with these labels (the caller never passes an
+   * unknown id: a refused client id names no baseline); returns what it found (nothing when
+   * `alert` is false: a replay).
+   */
+  observe(record: ObservedRecord, labels: Readonly<Record<string, string>>, alert = true): Finding[] {
     if (record.agentId === null) return [];
-    const labels = this.#options.labelsOf(record.agentId);
-    if (labels === undefined) return [];
     const thresholds = thresholdsFor(this.#options.thresholds, labels);
     let baseline = this.#baselines.get(record.agentId);
     if (baseline === undefined) {

@@ -31,6 +31,7 @@ import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
+import type { AnomalyService } from '../anomalies/anomaly-service.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
 export interface Http {
@@ -75,6 +76,8 @@ export async function wireHttp(deps: {
   people: People;
   /** The approver's side of approvals (the approval page). */
   approvals: ApprovalService;
+  /** Anomalies, for the admin API. */
+  anomalies: AnomalyService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
 }): Promise<Http> {
@@ -149,6 +152,7 @@ export async function wireHttp(deps: {
     authenticatePerson: deps.people.authenticatePerson,
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
+    anomalies: deps.anomalies,
   });
   return { app, mtls: mtlsListener };
 }

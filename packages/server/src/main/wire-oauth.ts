@@ -1,3 +1,5 @@
+import { withRisk } from '../policy/risk-context.js';
+import type { RiskLevel } from '../policy/policy-schema.js';
 import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -135,6 +137,8 @@ export function wireOAuth(deps: {
   mtls: MtlsSetup;
   federation: Federation;
   policies: Policies;
+  /** An agent's risk level from its open anomalies (docs/monitoring.md), fed to policies as `context.risk`. */
+  riskOf?: ((agentId: string) => RiskLevel) | undefined;
   approvals: Approvals;
   logger: Logger;
 }): OAuth {
@@ -208,7 +212,7 @@ export function wireOAuth(deps: {
     },
     accessTokenTtl: config.accessTokenTtl,
     senderConstraint: singleUse.dpop.check,
-    policy: deps.policies.decider,
+    policy: withRisk(deps.policies.decider, deps.riskOf),
   };
   const tokenDeps = {
     ...clientAuth,
@@ -221,7 +225,7 @@ export function wireOAuth(deps: {
     commitLog,
     grants,
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
-    policy: deps.policies.decider,
+    policy: withRisk(deps.policies.decider, deps.riskOf),
     approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),

@@ -54,6 +54,12 @@ export class SignalsTransmitter {
     await this.queue(signal, streams);
   }
 
+  /** Queues any other signal (a CAEP 1.0 §3.8 risk level change) on every live stream that delivers its type. */
+  async publishSignal(signal: Signal): Promise<void> {
+    const streams = (await this.deps.store.listLiveStreams()).filter((stream) => stream.eventsDelivered.includes(signal.eventType));
+    await this.queue(signal, streams);
+  }
+
   /**
    * Queues an SSF 1.0 §8.1.4.1 verification event on one stream: `sub_id` is an `opaque` subject
    * naming the stream, `state` echoes the receiver's value. Sent whatever `events_delivered` says.

@@ -1,4 +1,5 @@
 import type { AgentStore } from './ports/agent-store.js';
+import type { AnomalyStore } from './ports/anomaly-store.js';
 import type { AgentUsageStore } from './ports/agent-usage-store.js';
 import type { AuditCheckpointStore } from './ports/audit-checkpoint-store.js';
 import type { AuditStore } from './ports/audit-store.js';
@@ -48,7 +49,8 @@ export interface Store
     ApiKeyStore,
     DelegationStore,
     ImportedKeyStore,
-    ApprovalStore {
+    ApprovalStore,
+    AnomalyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -19,10 +19,10 @@ const DOCUMENTED_FALSE_ALARMS = 3;
 function simulate() {
   const random = seeded(20261207);
   const profiles = agentProfiles(random);
-  const detectors = new AnomalyDetectors({ thresholds: { global: DEFAULT_THRESHOLDS, labels: [] }, learningPeriodMs: 7 * DAY, labelsOf: () => ({}) });
+  const detectors = new AnomalyDetectors({ thresholds: { global: DEFAULT_THRESHOLDS, labels: [] }, learningPeriodMs: 7 * DAY });
   const findings: Finding[] = [];
   const feed = (records: readonly ObservedRecord[]) => {
-    for (const record of records) findings.push(...detectors.observe(record));
+    for (const record of records) findings.push(...detectors.observe(record, {}));
   };
   feed(normalTraffic(random, profiles, START, 14));
   const normalWeek = findings.splice(0);

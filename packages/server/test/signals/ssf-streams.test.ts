@@ -54,7 +54,7 @@ describe.each(BACKENDS)('SSF stream management (%s)', (backend) => {
       iss: ISSUER,
       aud: receiver.id,
       delivery: { method: POLL, endpoint_url: `${ISSUER}/ssf/poll/${config.stream_id as string}` },
-      events_supported: [SESSION_REVOKED, CREDENTIAL_CHANGE, VERIFICATION],
+      events_supported: [SESSION_REVOKED, CREDENTIAL_CHANGE, 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change', VERIFICATION],
       events_delivered: [SESSION_REVOKED, CREDENTIAL_CHANGE, VERIFICATION],
       min_verification_interval: 10,
       description: 'orders service',

@@ -10,6 +10,7 @@ import { databaseOpenError } from './database-open-error.js';
 import { sqlEnrollmentStore } from './enrollment-queries.js';
 import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
+import { sqlAnomalyStore } from './anomaly-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
@@ -88,6 +89,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlDelegationStore(ctx),
       sqlImportedKeyStore(ctx),
       sqlApprovalStore(ctx),
+      sqlAnomalyStore(ctx),
     ),
     () => health.failed(),
   );

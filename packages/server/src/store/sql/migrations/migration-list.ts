@@ -22,6 +22,7 @@ import * as m0020 from './0020-approvals.js';
 import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
+import * as m0026 from './0026-anomalies.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -51,6 +52,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0021-api-keys': m0021,
   '0022-delegations': m0022,
   '0024-imported-keys': m0024,
+  '0026-anomalies': m0026,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
