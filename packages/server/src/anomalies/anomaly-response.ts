@@ -11,7 +11,8 @@ export interface ResponseSettings {
 
 /** What a response may do, each only where configured. */
 export interface Responders {
-  webhook?: (anomaly: AnomalyRecord) => void;
+  /** Starts the post (resolves once it is queued, never when it arrives). */
+  webhook?: (anomaly: AnomalyRecord) => Promise<void> | void;
   /** An SSF/CAEP `risk-level-change` about the agent (CAEP 1.0 §3.8). */
   signal?: (anomaly: AnomalyRecord, previous: RiskLevel, current: RiskLevel) => Promise<void>;
   /** Suspends the agent, the reason on its audit record. */

@@ -72,8 +72,8 @@ export class AnomalyService {
     ]);
     risk.add(anomaly.agentId, anomaly.id, anomaly.severity);
     const current = risk.of(anomaly.agentId);
-    if (actions.includes('webhook')) responders.webhook?.(anomaly);
     const fail = (what: string) => (error: unknown) => this.deps.logger.error({ err: error, anomaly: anomaly.id }, `anomaly response failed: ${what}`);
+    if (actions.includes('webhook')) await Promise.resolve(responders.webhook?.(anomaly)).catch(fail('webhook'));
     // The signal says the risk level changed; an anomaly that leaves it where it was says nothing new.
     if (actions.includes('signal') && current !== previous) await responders.signal?.(anomaly, previous, current).catch(fail('signal'));
     if (actions.includes('suspended')) await responders.suspend?.(anomaly.agentId, `anomaly ${anomaly.id} (${anomaly.detector}, ${anomaly.severity}): ${anomaly.evidence}`).catch(fail('suspension'));

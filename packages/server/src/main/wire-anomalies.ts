@@ -63,11 +63,9 @@ export async function wireAnomalies(deps: {
   };
   if (config.anomalyWebhook !== undefined) {
     const post = anomalyWebhook({ url: config.anomalyWebhook, secret: config.anomalyWebhookSecret as string, issuer: config.issuer, delivery, audit: deps.audit, clock, random: deps.random, logger });
-    responders.webhook = (anomaly) => {
-      void deps.directory
-        .get(anomaly.agentId)
-        .catch(() => undefined)
-        .then((entry) => post(anomaly, entry?.agent.name));
+    responders.webhook = async (anomaly) => {
+      const entry = await deps.directory.get(anomaly.agentId).catch(() => undefined);
+      post(anomaly, entry?.agent.name);
     };
   }
   const service = new AnomalyService({

@@ -15,6 +15,7 @@ export const ListAnomaliesQuery = Type.Object(
   { agent_id: Type.Optional(AgentId), state: Type.Optional(StringEnum(ANOMALY_STATES)), ...pagination },
   { additionalProperties: false },
 );
+export type ListAnomaliesQuery = Static<typeof ListAnomaliesQuery>;
 
 /** `POST /anomalies/{id}/acknowledge` and `.../resolve` body. */
 export const AnomalyStateChange = Type.Object({ note: Type.Optional(Type.String({ maxLength: MAX_NOTE_LENGTH })) }, { additionalProperties: false });
