@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AnomalyDetectors } from '../../src/anomalies/anomaly-detectors.js';
 import type { Finding, ObservedRecord } from '../../src/anomalies/anomaly-finding.js';
 import { DEFAULT_THRESHOLDS } from '../../src/anomalies/anomaly-thresholds.js';
-import { agentProfiles, denied, exchanged, issued, normalTraffic, seeded } from './traffic-generator.js';
+import { agentProfiles, certificate, denied, exchanged, issued, normalTraffic, seeded } from './traffic-generator.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,13 +38,15 @@ function simulate() {
   for (let n = 0; n < 40; n += 1) injected.push(denied('agent-02', day + 10 * HOUR + n * 15_000, '10.2.0.10', n % 2 === 0 ? `invalid_scope: scope admin:${n} not allowed` : 'invalid_target: resource not allowed'));
   // A delegation fan-out: the orchestrator agent-09 makes 100 exchanges in one hour.
   for (let n = 0; n < 100; n += 1) injected.push(exchanged('agent-09', day + 11 * HOUR + n * 30_000, '10.9.0.10', 2));
+  // Certificate churn: agent-06, which renews one certificate a day, gets 15 in an afternoon.
+  for (let n = 0; n < 15; n += 1) injected.push(certificate('agent-06', day + 15 * HOUR + n * 60_000));
   feed([...normalTraffic(random, profiles, day, 1), ...injected].sort((a, b) => a.time - b.time));
   return { normalWeek, lastDay: findings };
 }
 
 describe('the anomaly simulation (50 agents, seeded)', () => {
   const { normalWeek, lastDay } = simulate();
-  const injectedAgents = new Set(['agent-01', 'agent-02', 'agent-09']);
+  const injectedAgents = new Set(['agent-01', 'agent-02', 'agent-06', 'agent-09']);
   const falseAlarms = [...normalWeek, ...lastDay.filter((f) => !injectedAgents.has(f.agentId))];
 
   it('flags the stolen key: a new network and a high request rate', () => {
@@ -60,6 +62,10 @@ describe('the anomaly simulation (50 agents, seeded)', () => {
 
   it('flags the delegation fan-out', () => {
     expect(lastDay.some((f) => f.agentId === 'agent-09' && f.detector === 'delegation_surge' && f.severity === 'high')).toBe(true);
+  });
+
+  it('flags the certificate churn', () => {
+    expect(lastDay.filter((f) => f.agentId === 'agent-06').map((f) => [f.detector, f.severity])).toEqual([['certificate_churn', 'medium']]);
   });
 
   it(`raises at most ${DOCUMENTED_FALSE_ALARMS} false alarms over the normal week and the normal agents of the last day, all low`, () => {
