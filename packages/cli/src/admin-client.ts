@@ -1,5 +1,8 @@
 import type {
   AddCredentialRequest,
+  Anomaly,
+  AnomalyPage,
+  ListAnomaliesQuery,
   Agent,
   AgentPage,
   AgentTokenPage,
@@ -333,6 +336,25 @@ export class AdminClient {
   }
 
   /** Every receiver's Shared Signals streams (docs/signals.md), a page at a time. */
+  /** Anomalies newest first (docs/monitoring.md). */
+  async listAnomalies(query: ListAnomaliesQuery = {}): Promise<AnomalyPage> {
+    const params = new URLSearchParams();
+    setIf(params, 'agent_id', query.agent_id);
+    setIf(params, 'state', query.state);
+    setIf(params, 'limit', query.limit);
+    setIf(params, 'cursor', query.cursor);
+    return this.#json('GET', `/anomalies${queryString(params)}`);
+  }
+
+  async getAnomaly(id: string): Promise<Anomaly> {
+    return this.#json('GET', `/anomalies/${segment(id)}`);
+  }
+
+  /** Moves an anomaly to `acknowledged` or `resolved`, with an optional note. */
+  async changeAnomaly(id: string, action: 'acknowledge' | 'resolve', note: string | undefined): Promise<Anomaly> {
+    return this.#json('POST', `/anomalies/${segment(id)}/${action}`, note === undefined ? {} : { note });
+  }
+
   async listStreams(query: ListStreamsQuery = {}): Promise<SsfStreamPage> {
     const params = new URLSearchParams();
     setIf(params, 'agent_id', query.agent_id);

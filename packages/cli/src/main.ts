@@ -17,6 +17,7 @@ import { runStart } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
 import { tokensGroup } from './commands/tokens.js';
 import { streamsGroup } from './commands/streams.js';
+import { anomaliesGroup } from './commands/anomalies.js';
 import { usersGroup } from './commands/users.js';
 import { loginProvidersGroup } from './commands/login-providers.js';
 import { migrationGroup } from './commands/migration.js';
@@ -31,7 +32,7 @@ import { cliVersion } from './version.js';
 /** Where the CLI looks for the server when neither --url nor AGENTAUTH_URL says. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const GROUPS: readonly CommandGroup[] = [agentsGroup, apiKeysGroup, migrationGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, policiesGroup, usersGroup, loginProvidersGroup];
+const GROUPS: readonly CommandGroup[] = [agentsGroup, apiKeysGroup, migrationGroup, keysGroup, auditGroup, tokensGroup, issuersGroup, bindingsGroup, certsGroup, caGroup, streamsGroup, anomaliesGroup, policiesGroup, usersGroup, loginProvidersGroup];
 const LEAVES: readonly Command[] = [tokenCommand, scanCommand];
 const HELP = new Set(['--help', '-h', 'help']);
 /** A CA file is a few certificates; refuse to read anything much bigger. */

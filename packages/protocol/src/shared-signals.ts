@@ -25,6 +25,8 @@ export const DELIVERY_METHOD_POLL = 'urn:ietf:rfc:8936';
 export const CAEP_SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 /** CAEP 1.0 §3.3 Credential Change. */
 export const CAEP_CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
+/** CAEP 1.0 §3.8 Risk Level Change. */
+export const CAEP_RISK_LEVEL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change';
 /** SSF 1.0 §8.1.4.1 Verification event. */
 export const SSF_VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 /** SSF 1.0 §8.1.5 Stream Updated event. */

@@ -6,6 +6,7 @@
 export type * from './admin/wire/agent.js';
 export type * from './admin/wire/api-key.js';
 export type * from './admin/wire/imported-key.js';
+export type * from './admin/wire/anomaly.js';
 export type * from './admin/wire/api-key-lookup.js';
 export type * from './admin/wire/audit-record.js';
 export type * from './admin/wire/audit-checkpoint.js';

@@ -57,6 +57,11 @@ export class RetryingDelivery {
     );
   }
 
+  /** Deliveries started and not yet settled (in flight or waiting for a retry): a caller bounds its queue with it. */
+  get pending(): number {
+    return this.#pending;
+  }
+
   /** Resolves once every delivery started has settled: arrived, or given up after its retries (tests). */
   idle(): Promise<void> {
     return this.#pending === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));

@@ -15,6 +15,8 @@ export interface GroupCommitDeps {
   /** A batch is flushed as soon as it holds this many units (default {@link DEFAULT_MAX_BATCH}). */
   maxBatch?: number;
   logger: Pick<Logger, 'error'>;
+  /** Hears each batch's audit records once durable (`CommittedAuditTap.emit`); it must only enqueue. */
+  onCommitted?: (records: readonly AuditInput[]) => void;
 }
 
 function ignore(): void {}
@@ -120,6 +122,15 @@ export function createCommitLog(deps: GroupCommitDeps): CommitLog {
       return;
     }
     batch.resolve.forEach((resolve, i) => resolve(results[i] as CommitResult));
+    if (deps.onCommitted !== undefined) {
+      // What was written: a replayed unit's records are its `onReplay` ones.
+      const written = batch.units.flatMap((unit, i) => ((results[i] as CommitResult).ok ? unit.audit : unit.onReplay));
+      try {
+        deps.onCommitted(written);
+      } catch (error) {
+        logger.error({ err: error }, 'a committed-audit listener failed');
+      }
+    }
   }
 
   function commit(unit: CommitUnit): Promise<CommitResult> {

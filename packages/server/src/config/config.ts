@@ -139,4 +139,24 @@ export interface Config {
   readonly approvalWebhookSecret: string | undefined;
   /** Ping callbacks and the webhook may reach private addresses. */
   readonly approvalAllowPrivateCallbacks: boolean;
+  /** Anomaly detection runs (docs/monitoring.md). */
+  readonly anomalyDetection: boolean;
+  /** Seconds an agent is watched before it can raise anomalies. */
+  readonly anomalyLearningPeriod: number;
+  /** The detector thresholds file. */
+  readonly anomalyThresholdsFile: string | undefined;
+  /** Audit records waiting for the detectors at most. */
+  readonly anomalyQueueSize: number;
+  /** Where anomalies are posted. */
+  readonly anomalyWebhook: string | undefined;
+  /** HMAC key of the anomaly webhook's signature. */
+  readonly anomalyWebhookSecret: string | undefined;
+  /** The least severity posted to the webhook. */
+  readonly anomalyWebhookSeverity: 'low' | 'medium' | 'high' | 'off';
+  /** The least severity that sends a CAEP risk-level-change. */
+  readonly anomalySignalSeverity: 'low' | 'medium' | 'high' | 'off';
+  /** The least severity that suspends the agent. */
+  readonly anomalySuspendSeverity: 'low' | 'medium' | 'high' | 'off';
+  /** The anomaly webhook may reach private addresses. */
+  readonly anomalyAllowPrivateWebhook: boolean;
 }

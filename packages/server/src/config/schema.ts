@@ -2,6 +2,7 @@ import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
+import { ANOMALY_SETTINGS } from './anomaly-settings.js';
 import { PEOPLE_SETTINGS } from './people-settings.js';
 import { setting, type AnySetting } from './setting.js';
 import { resourceIndicator } from './resource-indicator.js';
@@ -335,6 +336,8 @@ const ALL_SETTINGS = [
   }),
   // People's sign-in and sessions (docs/people.md): OWASP's lockout and session timeouts.
   ...PEOPLE_SETTINGS,
+  // Anomaly detection and its response (docs/monitoring.md).
+  ...ANOMALY_SETTINGS,
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.

@@ -104,6 +104,11 @@ export const AUDIT_EVENTS = [
   'approval.expired',
   'approval.notified',
   'approval.notification_failed',
+  'anomaly.detected',
+  'anomaly.acknowledged',
+  'anomaly.resolved',
+  'anomaly.notified',
+  'anomaly.notification_failed',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -47,6 +47,8 @@ import type { UserService } from '../people/user-service.js';
 import { loginProviderRoutes } from './admin-login-provider-routes.js';
 import { userRoutes } from './admin-user-routes.js';
 import { delegationAdminRoutes } from './admin-delegation-routes.js';
+import { anomalyRoutes } from './admin-anomaly-routes.js';
+import type { AnomalyService } from '../anomalies/anomaly-service.js';
 import type { Delegations } from '../oauth/delegation/delegations.js';
 
 /** Admin request bodies are at most 64 KiB: every input is bounded. */
@@ -97,6 +99,8 @@ export interface AdminAppOptions {
   loginProviders?: { service: LoginProviderService; redirectUri: (id: string) => string } | undefined;
   /** The policy set (docs/policy.md): its administration, tests and dry runs. */
   policies: Pick<PolicyReplayDeps, 'service' | 'decider' | 'lifetimes'>;
+  /** Anomalies of agents' behaviour (docs/monitoring.md). */
+  anomalies: AnomalyService;
 }
 
 /**
@@ -212,7 +216,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...anomalyRoutes(opts.anomalies), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

@@ -35,6 +35,8 @@ import { wireMtls } from './wire-mtls.js';
 import { wireOAuth, wireSingleUse } from './wire-oauth.js';
 import { wirePolicies, type Policies } from './wire-policy.js';
 import { wireSignals } from './wire-signals.js';
+import { wireAnomalies, type Anomalies } from './wire-anomalies.js';
+import { AnomalyRisk } from '../anomalies/anomaly-risk.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
@@ -69,6 +71,8 @@ export interface AgentAuthServer {
   keyCutover: KeyCutover;
   /** Present while tracing is on: exports the spans ended so far (tests read them after this). */
   traces?: { forceFlush(): Promise<void> };
+  /** Anomalies (docs/monitoring.md): tests wait on detection and the webhook. */
+  anomalies: Anomalies;
   /** Stops everything it started, in the reverse order (main/lifecycle.ts). Idempotent. */
   close(): Promise<void>;
 }
@@ -87,7 +91,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const close = () => lifecycle.close((name, error) => logger.error({ err: error }, `stopping ${name} failed`));
   try {
     const tracing = await wireTracing(options.tracing ?? {}, logger, lifecycle);
-    const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
+    const { store, masterKey, bootstrapDigest, commitLog, committedAudit } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
     const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
@@ -103,11 +107,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const approvals = wireApprovals({ config, clock, random, logger, store, masterKey, commitLog, lifecycle });
+    // Each agent's risk level from its open anomalies, fed to the token policies (docs/monitoring.md).
+    const risk = new AnomalyRisk();
+    const riskOf = config.anomalyDetection ? (agentId: string) => risk.of(agentId) : undefined;
     const keyCutover = wireKeyCutover({ config, clock, random, logger, store, commitLog, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, logger });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, riskOf, logger });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     keyCutover.transmitWith(signals.transmitter);
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
+    const anomalies = await wireAnomalies({ config, clock, random, logger, store, audit, committedAudit, directory: agents.directory, agents: agents.service, transmitter: signals.transmitter, risk, lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     const apiKeys = new ApiKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
     const importedKeys = new ImportedKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });
@@ -143,6 +151,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       limits: singleUse.limits,
       people,
       approvals: approvals.service,
+      anomalies: anomalies.service,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
@@ -155,6 +164,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       idleStreams: signals.idleStreams,
       approvals,
       keyCutover,
+      anomalies,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
       ...(tracing === undefined ? {} : { traces: { forceFlush: () => tracing.forceFlush() } }),
       close,

@@ -34,6 +34,7 @@ import { delegationRoutes } from '../http/delegation-routes.js';
 import { ownedAgentRoutes } from '../http/owned-agent-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
+import type { AnomalyService } from '../anomalies/anomaly-service.js';
 import { traceRequests } from '../http/trace-requests.js';
 
 /** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
@@ -80,6 +81,8 @@ export async function wireHttp(deps: {
   people: People;
   /** The approver's side of approvals (the approval page). */
   approvals: ApprovalService;
+  /** Anomalies, for the admin API. */
+  anomalies: AnomalyService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
 }): Promise<Http> {
@@ -161,6 +164,7 @@ export async function wireHttp(deps: {
     authenticatePerson: deps.people.authenticatePerson,
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
+    anomalies: deps.anomalies,
   });
   return { app, mtls: mtlsListener };
 }

@@ -1,3 +1,5 @@
+import { withRisk } from '../policy/risk-context.js';
+import type { RiskLevel } from '../policy/policy-schema.js';
 import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE } from '@agentauth/protocol';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -140,6 +142,8 @@ export function wireOAuth(deps: {
   mtls: MtlsSetup;
   federation: Federation;
   policies: Policies;
+  /** An agent's risk level from its open anomalies (docs/monitoring.md), fed to policies as `context.risk`. */
+  riskOf?: ((agentId: string) => RiskLevel) | undefined;
   approvals: Approvals;
   /** The staged cut-over of keys, at every door a key comes through. */
   keyCutover: KeyCutoverGate;
@@ -217,7 +221,7 @@ export function wireOAuth(deps: {
     },
     accessTokenTtl: config.accessTokenTtl,
     senderConstraint: singleUse.dpop.check,
-    policy: deps.policies.decider,
+    policy: withRisk(deps.policies.decider, deps.riskOf),
     // Agents as confidential clients: their own credentials, their tokens bound as their others are.
     agentAuth: keyOwnerAuth,
     agentSenderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
@@ -235,7 +239,7 @@ export function wireOAuth(deps: {
     commitLog,
     grants,
     senderConstraint: composeSenderConstraints(singleUse.dpop.check, mtls.senderConstraint),
-    policy: deps.policies.decider,
+    policy: withRisk(deps.policies.decider, deps.riskOf),
     approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { CommitLog } from '../audit/commit-log.js';
+import { CommittedAuditTap } from '../audit/committed-audit-tap.js';
 import { createCommitLog } from '../audit/group-commit.js';
 import { announceBootstrapToken, resolveBootstrapToken } from '../bootstrap-token.js';
 import type { Config } from '../config/config.js';
@@ -19,6 +20,8 @@ export interface Storage {
   /** SHA-256 of the accepted admin bootstrap token. */
   bootstrapDigest: Buffer;
   commitLog: CommitLog;
+  /** The audit records the commit log made durable, for watchers (anomaly detection). */
+  committedAudit: CommittedAuditTap;
 }
 
 /**
@@ -40,9 +43,10 @@ export async function wireStorage(
   lifecycle.onClose('store', () => store.close());
   const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
   const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, deps.random, announce ?? announceBootstrapToken({ dataDir: config.dataDir, logger }));
-  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
+  const committedAudit = new CommittedAuditTap();
+  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger, onCommitted: (records) => committedAudit.emit(records) });
   lifecycle.onClose('commit log', () => commitLog.close());
-  return { store, masterKey, bootstrapDigest, commitLog };
+  return { store, masterKey, bootstrapDigest, commitLog, committedAudit };
 }
 
 /**

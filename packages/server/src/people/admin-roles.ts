@@ -2,7 +2,7 @@ import type { UserRole } from '../store/ports/user-store.js';
 
 /**
  * What operators may change besides reading: the agents' lifecycle (create, update, suspend,
- * resume, disable), their credentials, enrolment and managed API keys and their cut-over, their certificates and tokens (rotate,
+ * resume, disable), their anomalies (acknowledge, resolve), their credentials, enrolment and managed API keys and their cut-over, their certificates and tokens (rotate,
  * revoke), and an agent acting for a person (revoke). Keyed by method and the route's pattern as the admin API declares it.
  */
 const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
@@ -25,6 +25,8 @@ const OPERATOR_CHANGES: ReadonlySet<string> = new Set([
   'POST /certificates/:serial/revoke',
   'POST /tokens/:jti/revoke',
   'POST /users/:id/delegations/:agent_id/revoke',
+  'POST /anomalies/:id/acknowledge',
+  'POST /anomalies/:id/resolve',
 ]);
 
 /**

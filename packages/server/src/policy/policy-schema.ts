@@ -92,5 +92,5 @@ export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 /** The key bindings a request can have (`context.binding`). */
 export type PolicyBinding = 'none' | 'dpop' | 'mtls';
 
-/** Risk levels (`context.risk`); `low` until monitoring assigns others. */
+/** Risk levels (`context.risk`): the highest severity of the agent's open anomalies (docs/monitoring.md), `low` when none or when detection is off. */
 export type RiskLevel = 'low' | 'medium' | 'high';

@@ -1,5 +1,6 @@
 import {
   CAEP_CREDENTIAL_CHANGE,
+  CAEP_RISK_LEVEL_CHANGE,
   CAEP_SESSION_REVOKED,
   DELIVERY_METHOD_POLL,
   DELIVERY_METHOD_PUSH,
@@ -7,8 +8,8 @@ import {
 } from '@agentauth/protocol';
 import type { DeliveryMethod, StreamRecord } from '../store/ports/signals-store.js';
 
-/** SSF 1.0 §8.1.1 `events_supported`: what this transmitter emits. */
-export const EVENTS_SUPPORTED: readonly string[] = Object.freeze([CAEP_SESSION_REVOKED, CAEP_CREDENTIAL_CHANGE, SSF_VERIFICATION]);
+/** SSF 1.0 §8.1.1 `events_supported`: what this transmitter emits (CAEP 1.0 §3.8 risk changes come from anomaly detection). */
+export const EVENTS_SUPPORTED: readonly string[] = Object.freeze([CAEP_SESSION_REVOKED, CAEP_CREDENTIAL_CHANGE, CAEP_RISK_LEVEL_CHANGE, SSF_VERIFICATION]);
 
 /** SSF 1.0 §8.1.1 `min_verification_interval`, seconds. */
 export const MIN_VERIFICATION_INTERVAL = 10;

@@ -54,7 +54,7 @@ export class SignalsTransmitter {
     await this.queue(signal, streams);
   }
 
-  /** Queues a signal made elsewhere (a key cut-over's notice) on every live stream that delivers its type. */
+  /** Queues a signal made elsewhere (a key cut-over's notice, a CAEP 1.0 §3.8 risk level change) on every live stream that delivers its type. */
   async publishSignal(signal: Signal): Promise<void> {
     const streams = (await this.deps.store.listLiveStreams()).filter((stream) => stream.eventsDelivered.includes(signal.eventType));
     await this.queue(signal, streams);

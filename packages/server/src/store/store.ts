@@ -1,4 +1,5 @@
 import type { AgentStore } from './ports/agent-store.js';
+import type { AnomalyStore } from './ports/anomaly-store.js';
 import type { AgentUsageStore } from './ports/agent-usage-store.js';
 import type { AuditCheckpointStore } from './ports/audit-checkpoint-store.js';
 import type { AuditStore } from './ports/audit-store.js';
@@ -52,7 +53,8 @@ export interface Store
     ImportedKeyStore,
     KeyCutoverStore,
     ApprovalStore,
-    PasskeyStore {
+    PasskeyStore,
+    AnomalyStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -15,6 +15,8 @@ import type { CommitLog } from '../../src/audit/commit-log.js';
 import { FrozenClock } from '../../src/clock.js';
 import { bootstrapTokenDigest, createAdminAuthenticator } from '../../src/admin/authenticate-admin.js';
 import { adminApp } from '../../src/http/admin-app.js';
+import { AnomalyRisk } from '../../src/anomalies/anomaly-risk.js';
+import { AnomalyService } from '../../src/anomalies/anomaly-service.js';
 import { StreamAdministration } from '../../src/signals/stream-administration.js';
 import { enrollmentServiceOf } from '../../src/main/wire-enrollment.js';
 import { ImportedKeyService } from '../../src/imported-keys/imported-key-service.js';
@@ -106,7 +108,8 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const apiKeys = new ApiKeyService({ clock, random: cryptoRandom, agents: store, store, maxTtlSeconds: 90 * 86_400 });
   const importedKeys = new ImportedKeyService({ clock, random: cryptoRandom, agents: store, store, maxTtlSeconds: 90 * 86_400 });
   const keyCutover = new KeyCutoverService({ clock, random: cryptoRandom, store });
-  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, apiKeys, importedKeys, keyCutover, streams, policies });
+  const anomalies = new AnomalyService({ store, clock, random: cryptoRandom, risk: new AnomalyRisk(), settings: { webhook: 'off', signal: 'off', suspend: 'off' }, responders: {}, logger });
+  await app.register(adminApp, { prefix: '/admin/v1', deps, agents, authenticate, federation, enrollment, apiKeys, importedKeys, keyCutover, streams, policies, anomalies });
   await app.ready();
 
   return {

@@ -16,8 +16,9 @@ const RULES: DependencyRules = {
     ['main'],
     ['http'],
     ['admin', 'store/sql'],
-    // Imported keys reuse the managed keys' digest comparison and usage bound.
-    ['imported-keys'],
+    // Imported keys reuse the managed keys' digest comparison and usage bound; anomalies answer
+    // through the approvals' signed webhook delivery and the signals transmitter.
+    ['imported-keys', 'anomalies'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys', 'approvals', 'key-migration'],
     // The key cut-over is checked at the doors of managed and imported keys, and notified by signals.
     ['oauth', 'authzen', 'key-cutover'],

@@ -104,6 +104,16 @@ describe('loadConfig defaults', () => {
       approvalWebhook: undefined,
       approvalWebhookSecret: undefined,
       approvalAllowPrivateCallbacks: false,
+      anomalyDetection: false,
+      anomalyLearningPeriod: 604_800,
+      anomalyThresholdsFile: undefined,
+      anomalyQueueSize: 10_000,
+      anomalyWebhook: undefined,
+      anomalyWebhookSecret: undefined,
+      anomalyWebhookSeverity: 'medium',
+      anomalySignalSeverity: 'medium',
+      anomalySuspendSeverity: 'off',
+      anomalyAllowPrivateWebhook: false,
     });
     expect(warnings).toEqual([]);
   });

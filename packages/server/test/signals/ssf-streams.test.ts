@@ -7,6 +7,7 @@ const PUSH = 'urn:ietf:rfc:8935';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
+const RISK_LEVEL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change';
 
 describe.each(BACKENDS)('SSF stream management (%s)', (backend) => {
   let data: SignalsData;
@@ -54,8 +55,8 @@ describe.each(BACKENDS)('SSF stream management (%s)', (backend) => {
       iss: ISSUER,
       aud: receiver.id,
       delivery: { method: POLL, endpoint_url: `${ISSUER}/ssf/poll/${config.stream_id as string}` },
-      events_supported: [SESSION_REVOKED, CREDENTIAL_CHANGE, VERIFICATION],
-      events_delivered: [SESSION_REVOKED, CREDENTIAL_CHANGE, VERIFICATION],
+      events_supported: [SESSION_REVOKED, CREDENTIAL_CHANGE, RISK_LEVEL_CHANGE, VERIFICATION],
+      events_delivered: [SESSION_REVOKED, CREDENTIAL_CHANGE, RISK_LEVEL_CHANGE, VERIFICATION],
       min_verification_interval: 10,
       description: 'orders service',
     });

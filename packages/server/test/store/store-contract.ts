@@ -27,6 +27,7 @@ import { passkeyStoreContract } from './contract/passkey-store-contract.js';
 import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 import { delegationStoreContract } from './contract/delegation-store-contract.js';
 import { approvalStoreContract } from './contract/approval-store-contract.js';
+import { anomalyStoreContract } from './contract/anomaly-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -71,6 +72,7 @@ export function storeContract(open: () => Promise<Store>): void {
   authorizationStoreContract(opened);
   delegationStoreContract(opened);
   approvalStoreContract(opened);
+  anomalyStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

@@ -16,6 +16,7 @@ import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList
 import { Problem } from './problem.js';
 import { Rotation, SigningKeyList } from './signing-key.js';
 import { SsfStream, SsfStreamPage } from './stream.js';
+import { Anomaly, AnomalyPage } from './anomaly.js';
 import { AgentToken, AgentTokenPage, TokenChain, TokenChainNode, TokenRevocation } from './token.js';
 
 /** `GET /openapi.json` answer: the document itself. */
@@ -73,6 +74,8 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   ApiKeyLookup,
   SsfStream,
   SsfStreamPage,
+  Anomaly,
+  AnomalyPage,
   PolicyProblem,
   PolicyList,
   Policy,

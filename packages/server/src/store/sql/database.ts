@@ -1,5 +1,6 @@
 import type { ApiKeyTables } from './api-key-tables.js';
 import type { AuditCheckpointTables } from './audit-checkpoint-tables.js';
+import type { AnomalyTables } from './anomaly-tables.js';
 import type { ApprovalTables } from './approval-tables.js';
 import type { AuthorizationTables } from './authorization-tables.js';
 import type { CaTables } from './ca-tables.js';
@@ -23,7 +24,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, KeyCutoverTables, LoginProviderTables, PasskeyTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends AnomalyTables, ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, KeyCutoverTables, LoginProviderTables, PasskeyTables, PolicyTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

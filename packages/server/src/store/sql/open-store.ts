@@ -12,6 +12,7 @@ import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
 import { sqlKeyCutoverStore } from './key-cutover-queries.js';
 import { sqlPasskeyStore } from './passkey-queries.js';
+import { sqlAnomalyStore } from './anomaly-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
@@ -92,6 +93,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlKeyCutoverStore(ctx),
       sqlApprovalStore(ctx),
       sqlPasskeyStore(ctx),
+      sqlAnomalyStore(ctx),
     ),
     () => health.failed(),
   );

@@ -23,6 +23,7 @@ import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
 import * as m0025 from './0025-key-cutover.js';
+import * as m0026 from './0026-anomalies.js';
 import * as m0028 from './0028-agent-redirect-uris.js';
 import * as m0030 from './0030-passkeys.js';
 
@@ -55,6 +56,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0022-delegations': m0022,
   '0024-imported-keys': m0024,
   '0025-key-cutover': m0025,
+  '0026-anomalies': m0026,
   '0028-agent-redirect-uris': m0028,
   '0030-passkeys': m0030,
 });
