@@ -77,6 +77,8 @@ export async function wireHttp(deps: {
   approvals: ApprovalService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
+  /** The SIEM sinks this node exports to (admin API `/audit/siem`). */
+  siemSinks: AdminAppOptions['siemSinks'];
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -149,6 +151,7 @@ export async function wireHttp(deps: {
     authenticatePerson: deps.people.authenticatePerson,
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
+    siemSinks: deps.siemSinks,
   });
   return { app, mtls: mtlsListener };
 }

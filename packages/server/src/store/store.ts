@@ -15,6 +15,7 @@ import type { LoginProviderStore } from './ports/login-provider-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
 import type { SettingsStore } from './ports/settings-store.js';
+import type { SiemCheckpointStore } from './ports/siem-checkpoint-store.js';
 import type { SignalsStore } from './ports/signals-store.js';
 import type { SigningKeyStore } from './ports/signing-key-store.js';
 import type { TokenLineageStore } from './ports/token-lineage-store.js';
@@ -48,7 +49,8 @@ export interface Store
     ApiKeyStore,
     DelegationStore,
     ImportedKeyStore,
-    ApprovalStore {
+    ApprovalStore,
+    SiemCheckpointStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

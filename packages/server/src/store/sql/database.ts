@@ -9,6 +9,7 @@ import type { FederationTables } from './federation-tables.js';
 import type { ImportedKeyTables } from './imported-key-tables.js';
 import type { LoginProviderTables } from './login-provider-tables.js';
 import type { PolicyTables } from './policy-tables.js';
+import type { SiemCheckpointTables } from './siem-checkpoint-tables.js';
 import type { SignalsTables } from './signals-tables.js';
 import type { UserTables } from './user-tables.js';
 
@@ -21,7 +22,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, LoginProviderTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, LoginProviderTables, PolicyTables, SiemCheckpointTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

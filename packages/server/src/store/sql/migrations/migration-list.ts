@@ -22,6 +22,7 @@ import * as m0020 from './0020-approvals.js';
 import * as m0021 from './0021-api-keys.js';
 import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
+import * as m0027 from './0027-siem-checkpoints.js';
 
 /**
  * Every migration, by name, in order. A static object rather than a folder scan, so the same code
@@ -51,6 +52,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0021-api-keys': m0021,
   '0022-delegations': m0022,
   '0024-imported-keys': m0024,
+  '0027-siem-checkpoints': m0027,
 });
 
 /** Kysely's `MigrationProvider` over the static list above. */
