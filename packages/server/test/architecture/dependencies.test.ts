@@ -18,7 +18,7 @@ const RULES: DependencyRules = {
     ['admin', 'store/sql'],
     // Imported keys reuse the managed keys' digest comparison and usage bound.
     ['imported-keys'],
-    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys', 'approvals', 'key-migration'],
+    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'siem', 'people', 'api-keys', 'approvals', 'key-migration'],
     ['oauth', 'authzen'],
     ['agents', 'limits', 'keys'],
     ['policy'],

@@ -25,6 +25,7 @@ import { loginProviderStoreContract } from './contract/login-provider-store-cont
 import { authorizationStoreContract } from './contract/authorization-store-contract.js';
 import { delegationStoreContract } from './contract/delegation-store-contract.js';
 import { approvalStoreContract } from './contract/approval-store-contract.js';
+import { siemCheckpointStoreContract } from './contract/siem-checkpoint-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -67,6 +68,7 @@ export function storeContract(open: () => Promise<Store>): void {
   authorizationStoreContract(opened);
   delegationStoreContract(opened);
   approvalStoreContract(opened);
+  siemCheckpointStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {
