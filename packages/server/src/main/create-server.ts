@@ -107,7 +107,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const authzen = wireAuthZen({ ...deps, directory: agents.directory, policies, lifecycle });
 
     // Reads committed audit records on its own loops: nothing on a request path waits for it.
-    const siemSinks = wireSiem({ config, clock, logger, store, lifecycle });
+    const siemSinks = wireSiem({ config, clock, random, logger, store, lifecycle });
 
     const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';
+import type { Random } from '../random.js';
 import { createGuardedPost } from '../net/guarded-post.js';
 import { FileSink } from '../siem/file-sink.js';
 import { SiemExporter } from '../siem/siem-exporter.js';
@@ -17,7 +18,7 @@ import type { Lifecycle } from './lifecycle.js';
  * work (a webhook without its key, a syslog URL without a port, an unreadable CA file) stops the
  * start, like any invalid configuration. Returns the names of the configured sinks.
  */
-export function wireSiem(deps: { config: Config; clock: Clock; logger: Logger; store: Store; lifecycle: Lifecycle }): readonly SiemSinkName[] {
+export function wireSiem(deps: { config: Config; clock: Clock; random: Random; logger: Logger; store: Store; lifecycle: Lifecycle }): readonly SiemSinkName[] {
   const { config, clock, logger, store } = deps;
   const sinks: SiemSink[] = [];
   if (config.siemFile !== undefined) sinks.push(new FileSink(config.siemFile));
@@ -37,7 +38,7 @@ export function wireSiem(deps: { config: Config; clock: Clock; logger: Logger; s
     sinks.push(new WebhookSink({ url: config.siemWebhook, secret: config.siemWebhookSecret, post: createGuardedPost({ allowPrivateNetworks: config.siemWebhookAllowPrivate }), clock }));
   }
   if (sinks.length === 0) return [];
-  const exporter = new SiemExporter({ sinks, store, clock, logger, batchSize: config.siemBatchSize, pollIntervalMs: config.siemPollInterval });
+  const exporter = new SiemExporter({ sinks, store, clock, logger, holder: deps.random.token(12), batchSize: config.siemBatchSize, pollIntervalMs: config.siemPollInterval });
   exporter.start();
   deps.lifecycle.onClose('SIEM export', () => exporter.close());
   return sinks.map((sink) => sink.name);

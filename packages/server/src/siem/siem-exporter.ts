@@ -8,12 +8,23 @@ import type { SiemSink } from './siem-sink.js';
 /** The longest wait between two attempts after failures (ms): retries never stop, they slow down. */
 export const MAX_BACKOFF_MS = 300_000;
 
+/**
+ * How long a claim on a sink lasts (ms); renewed when half of it is left. An exporter that died
+ * without giving its sinks up holds them this long at most.
+ */
+export const SINK_LEASE_MS = 30_000;
+
+/** The longest `close` waits for a batch in flight (a file on a hung disk never ends). */
+const CLOSE_WAIT_MS = 15_000;
+
 /** What {@link SiemExporter} needs. */
 export interface SiemExporterDeps {
   sinks: readonly SiemSink[];
   store: Pick<AuditStore, 'readAuditRange'> & SiemCheckpointStore;
   clock: Clock;
   logger: Logger;
+  /** This exporter's name in the sinks' claims: unique per process. */
+  holder: string;
   /** Most records in one batch. */
   batchSize: number;
   /** Wait between looks once caught up, and the first retry delay (doubled per failure). */
@@ -30,6 +41,8 @@ export interface SiemExporterDeps {
  * a failing or hanging sink never slows or fails a request; it only falls behind (its lag). After
  * a restart each loop resumes from its checkpoint; what a sink acknowledged just before a crash,
  * before the checkpoint moved, is sent again (a receiver de-duplicates on `metadata.uid`).
+ * One exporter at a time holds each sink ({@link SINK_LEASE_MS}), so workers and nodes sharing the
+ * database never send the same records side by side.
  */
 export class SiemExporter {
   readonly #deps: SiemExporterDeps;
@@ -51,8 +64,17 @@ export class SiemExporter {
   async close(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#wakers) wake();
-    await Promise.all(this.#loops);
+    // Closing a sink fails its batch in flight (a syslog socket is destroyed); then the loops end.
     await Promise.all(this.#deps.sinks.map((sink) => sink.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([Promise.all(this.#loops).then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
+    // A loop still stuck in a send keeps its claim, which lapses by itself.
+    if (!ended) return;
+    const { store, holder, logger } = this.#deps;
+    await Promise.all(
+      this.#deps.sinks.map((sink) => store.releaseSiemSink(sink.name, holder).catch((error: unknown) => logger.warn({ err: error, sink: sink.name }, 'giving up a SIEM sink failed; its claim lapses by itself'))),
+    );
   }
 
   async #run(sink: SiemSink): Promise<void> {
@@ -67,9 +89,21 @@ export class SiemExporter {
     };
 
     let position: number | undefined;
+    let heldUntil = Number.NEGATIVE_INFINITY;
     while (!this.#closed) {
       try {
         position ??= (await store.openSiemCheckpoint(sink.name)).seq;
+        const now = clock.now();
+        if (heldUntil - now < SINK_LEASE_MS / 2) {
+          if (!(await store.claimSiemSink(sink.name, this.#deps.holder, now, SINK_LEASE_MS))) {
+            // Another exporter holds it: its progress is read afresh once this one may take over.
+            heldUntil = Number.NEGATIVE_INFINITY;
+            position = undefined;
+            await this.#sleep(pollIntervalMs);
+            continue;
+          }
+          heldUntil = now + SINK_LEASE_MS;
+        }
       } catch (error) {
         await failed('reading its checkpoint', error);
         continue;

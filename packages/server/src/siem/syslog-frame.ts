@@ -9,23 +9,15 @@ const BOM = '\uFEFF';
 /** RFC 5424 §7.3.1: `sequenceId` counts 1 to 2147483647, then wraps to 1. */
 const MAX_SEQUENCE_ID = 2_147_483_647;
 
-/** RFC 5424 §6.2.4 and §6 `PRINTUSASCII`: 1 to 255 printable ASCII characters, no space. */
-const HOSTNAME = /^[\x21-\x7e]{1,255}$/;
-
 /** RFC 5424 §6.2.1 severity of an exported event: Informational, Notice or Warning by its OCSF severity. */
 function syslogSeverity(event: OcsfEvent): number {
   return event.severity_id === 1 ? 6 : event.severity_id === 2 ? 5 : 4;
 }
 
-/** Checks the RFC 5424 HOSTNAME an operator or the issuer gives; throws `TypeError` when it cannot be one. */
-export function checkSyslogHostname(hostname: string): string {
-  if (!HOSTNAME.test(hostname)) throw new TypeError('a syslog HOSTNAME is 1 to 255 printable US-ASCII characters (RFC 5424 §6.2.4)');
-  return hostname;
-}
-
 /**
  * One RFC 5424 message (§6) carrying one OCSF event:
- * `<PRI>1 TIMESTAMP HOSTNAME agentauth - MSGID [origin ...][meta sequenceId=...] BOM JSON`.
+ * `<PRI>1 TIMESTAMP HOSTNAME agentauth - MSGID [origin ...][meta sequenceId=...] BOM JSON`, with
+ * `hostname` already checked as an RFC 5424 HOSTNAME (the `AGENTAUTH_SIEM_SYSLOG_HOSTNAME` setting).
  * PRI is facility 10 (security/authorization) and the severity of the event; TIMESTAMP is the
  * record's time in UTC with milliseconds (§6.2.3); MSGID is `OCSF-<type_uid>` (§6.2.7: 32
  * characters at most, which an event name can exceed); the structured data uses only the

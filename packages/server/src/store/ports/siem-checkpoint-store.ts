@@ -24,6 +24,14 @@ export interface SiemCheckpointStore {
    * false, and nothing written, when it is no longer at `fromSeq` (another node moved it).
    */
   advanceSiemCheckpoint(sink: string, fromSeq: number, toSeq: number, now: number): Promise<boolean>;
+  /**
+   * Claims the sink for `holder` until `now + leaseMs` in one conditional update: granted when no
+   * one holds it, `holder` already does, or the last lease ended by `now`. One exporter at a time
+   * sends a sink's records, whichever process or node it runs in.
+   */
+  claimSiemSink(sink: string, holder: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Gives the sink up if `holder` holds it, so another exporter may claim it at once. */
+  releaseSiemSink(sink: string, holder: string): Promise<void>;
   /** Records a failed delivery (`error` at most 500 characters, never a secret). */
   recordSiemError(sink: string, error: string, now: number): Promise<void>;
   /** Every sink's checkpoint, by name. */

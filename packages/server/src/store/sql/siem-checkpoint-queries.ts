@@ -16,7 +16,7 @@ export function sqlSiemCheckpointStore(ctx: SqlContext): SiemCheckpointStore {
       await ctx.write((db) =>
         db
           .insertInto('siem_checkpoints')
-          .values({ sink, seq: 0, exported_at: null, last_error: null, last_error_at: null })
+          .values({ sink, seq: 0, exported_at: null, last_error: null, last_error_at: null, holder: null, held_until: null })
           .onConflict((oc) => oc.column('sink').doNothing())
           .execute(),
       );
@@ -31,6 +31,22 @@ export function sqlSiemCheckpointStore(ctx: SqlContext): SiemCheckpointStore {
         db.updateTable('siem_checkpoints').set({ seq: toSeq, exported_at: now }).where('sink', '=', sink).where('seq', '=', fromSeq).executeTakeFirst(),
       );
       return Number(result.numUpdatedRows) === 1;
+    },
+
+    async claimSiemSink(sink: string, holder: string, now: number, leaseMs: number): Promise<boolean> {
+      const result = await ctx.write((db) =>
+        db
+          .updateTable('siem_checkpoints')
+          .set({ holder, held_until: now + leaseMs })
+          .where('sink', '=', sink)
+          .where((eb) => eb.or([eb('holder', 'is', null), eb('holder', '=', holder), eb('held_until', '<=', now)]))
+          .executeTakeFirst(),
+      );
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async releaseSiemSink(sink: string, holder: string): Promise<void> {
+      await ctx.write((db) => db.updateTable('siem_checkpoints').set({ holder: null, held_until: null }).where('sink', '=', sink).where('holder', '=', holder).execute());
     },
 
     async recordSiemError(sink: string, error: string, now: number): Promise<void> {

@@ -13,4 +13,6 @@ export interface SiemCheckpointsTable {
   exported_at: number | string | null;
   last_error: string | null;
   last_error_at: number | string | null;
+  holder: string | null;
+  held_until: number | string | null;
 }

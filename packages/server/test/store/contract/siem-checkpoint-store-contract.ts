@@ -34,6 +34,24 @@ export function siemCheckpointStoreContract(stores: () => ContractStores): void 
       await expect(store.advanceSiemCheckpoint(sink, 9, 9, T0)).rejects.toBeInstanceOf(TypeError);
     });
 
+    it('lets one holder at a time claim a sink, until its lease lapses or it gives the sink up', async () => {
+      const sink = `${prefix()}syslog`;
+      await store.openSiemCheckpoint(sink);
+      const raced = await Promise.all([store.claimSiemSink(sink, 'one', T0, 1000), other.claimSiemSink(sink, 'two', T0, 1000)]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      const [winner, loser] = raced[0] ? ['one', 'two'] : ['two', 'one'];
+      // The holder renews; the other waits for the lease to end.
+      expect(await store.claimSiemSink(sink, winner, T0 + 500, 1000)).toBe(true);
+      expect(await other.claimSiemSink(sink, loser, T0 + 1499, 1000)).toBe(false);
+      expect(await other.claimSiemSink(sink, loser, T0 + 1500, 1000)).toBe(true);
+      // Only the holder gives it up.
+      await store.releaseSiemSink(sink, winner);
+      expect(await store.claimSiemSink(sink, winner, T0 + 1600, 1000)).toBe(false);
+      await other.releaseSiemSink(sink, loser);
+      expect(await store.claimSiemSink(sink, winner, T0 + 1600, 1000)).toBe(true);
+      expect(await other.claimSiemSink(`${sink}-none`, 'one', T0, 1000)).toBe(false);
+    });
+
     it('keeps the last error beside the position, bounded, and lists every sink by name', async () => {
       const base = prefix();
       await store.openSiemCheckpoint(`${base}b`);
