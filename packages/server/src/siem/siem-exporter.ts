@@ -95,6 +95,7 @@ export class SiemExporter {
         position ??= (await store.openSiemCheckpoint(sink.name)).seq;
         const now = clock.now();
         if (heldUntil - now < SINK_LEASE_MS / 2) {
+          const taking = heldUntil === Number.NEGATIVE_INFINITY;
           if (!(await store.claimSiemSink(sink.name, this.#deps.holder, now, SINK_LEASE_MS))) {
             // Another exporter holds it: its progress is read afresh once this one may take over.
             heldUntil = Number.NEGATIVE_INFINITY;
@@ -103,6 +104,8 @@ export class SiemExporter {
             continue;
           }
           heldUntil = now + SINK_LEASE_MS;
+          // Read after the claim: the previous holder may have moved it until it gave the sink up.
+          if (taking) position = (await store.openSiemCheckpoint(sink.name)).seq;
         }
       } catch (error) {
         await failed('reading its checkpoint', error);
