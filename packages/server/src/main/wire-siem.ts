@@ -13,6 +13,12 @@ import type { Store } from '../store/store.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /**
+ * How long one webhook POST may take (ms): a batch holds up to 1000 events, and a timed-out batch
+ * the receiver did take is sent again, so the deadline is generous.
+ */
+export const SIEM_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/**
  * The SIEM export (docs/monitoring.md, "SIEM export"): one sink per configured setting, one
  * exporter loop per sink, started now and stopped before the store closes. A setting that cannot
  * work (a webhook without its key, a syslog URL without a port, an unreadable CA file) stops the
@@ -35,7 +41,7 @@ export function wireSiem(deps: { config: Config; clock: Clock; random: Random; l
   }
   if (config.siemWebhook !== undefined) {
     if (config.siemWebhookSecret === undefined) throw new TypeError('AGENTAUTH_SIEM_WEBHOOK needs AGENTAUTH_SIEM_WEBHOOK_SECRET: its posts are signed (docs/monitoring.md)');
-    sinks.push(new WebhookSink({ url: config.siemWebhook, secret: config.siemWebhookSecret, post: createGuardedPost({ allowPrivateNetworks: config.siemWebhookAllowPrivate }), clock }));
+    sinks.push(new WebhookSink({ url: config.siemWebhook, secret: config.siemWebhookSecret, post: createGuardedPost({ allowPrivateNetworks: config.siemWebhookAllowPrivate, timeoutMs: SIEM_WEBHOOK_TIMEOUT_MS }), clock }));
   }
   if (sinks.length === 0) return [];
   const exporter = new SiemExporter({ sinks, store, clock, logger, holder: deps.random.token(12), batchSize: config.siemBatchSize, pollIntervalMs: config.siemPollInterval });
