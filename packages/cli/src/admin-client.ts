@@ -12,6 +12,7 @@ import type {
   AuditOptions,
   AuditPage,
   AuditVerdict,
+  SiemStatus,
   BindingRule,
   BindingRuleList,
   Certificate,
@@ -173,6 +174,11 @@ export class AdminClient {
     setIf(params, 'limit', query.limit);
     setIf(params, 'cursor', query.cursor);
     return this.#json('GET', `/audit/checkpoints${queryString(params)}`);
+  }
+
+  /** The SIEM export's progress per sink (docs/monitoring.md, "SIEM export"). */
+  async siemStatus(): Promise<SiemStatus> {
+    return this.#json('GET', '/audit/siem');
   }
 
   async verifyAudit(expectHead?: AuditHead): Promise<AuditVerdict> {

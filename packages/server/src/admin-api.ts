@@ -10,6 +10,7 @@ export type * from './admin/wire/anomaly.js';
 export type * from './admin/wire/api-key-lookup.js';
 export type * from './admin/wire/audit-record.js';
 export type * from './admin/wire/audit-checkpoint.js';
+export type * from './admin/wire/siem-status.js';
 export type * from './admin/wire/certificate.js';
 export type * from './admin/wire/enrollment-token.js';
 export type * from './admin/wire/federation.js';

@@ -9,6 +9,7 @@ import { CommandFailedError, EXIT_OK, UsageError } from '../cli-errors.js';
 import type { CommandContext, CommandGroup } from '../command.js';
 import { cell, renderFields, renderJson } from '../output.js';
 import { listCheckpointsCommand, verifyAgainstCheckpoints } from './audit-checkpoints.js';
+import { siemStatusCommand } from './audit-siem.js';
 
 /** How often `audit tail --follow` asks for new records. */
 export const FOLLOW_INTERVAL_MS = 1000;
@@ -286,5 +287,6 @@ export const auditGroup: CommandGroup = {
       run: exportAudit,
     },
     listCheckpointsCommand,
+    siemStatusCommand,
   ],
 };

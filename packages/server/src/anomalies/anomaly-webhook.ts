@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Random } from '../random.js';
 import type { AnomalyRecord } from '../store/ports/anomaly-store.js';
-import { SIGNATURE_HEADER, signWebhookBody } from '../approvals/approval-webhook.js';
+import { SIGNATURE_HEADER, signWebhookBody } from '../net/webhook-signature.js';
 import type { RetryingDelivery } from '../approvals/retrying-delivery.js';
 
 /** Webhook posts waiting (in flight or for a retry) at most; past it a new anomaly's post is dropped and audited. */

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { auditNotification } from './notification-audit.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -7,20 +6,10 @@ import type { Random } from '../random.js';
 import type { ApprovalRecord } from '../store/ports/approval-store.js';
 import type { AgentRecord } from '../store/records.js';
 import type { RetryingDelivery } from './retrying-delivery.js';
+import { SIGNATURE_HEADER, signWebhookBody } from '../net/webhook-signature.js';
 
 /** What happened to an approval, as the webhook names it. */
 export type ApprovalEventType = 'approval.requested' | 'approval.approved' | 'approval.denied' | 'approval.expired';
-
-/** The header carrying the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
-export const SIGNATURE_HEADER = 'x-agentauth-signature';
-
-/**
- * The signature of one webhook body: HMAC-SHA256 under the shared secret over `<t>.<body>`, so a
- * receiver checks both the body and its age (reject old `t` to stop replays).
- */
-export function signWebhookBody(secret: string, body: string, unixSeconds: number): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
-}
 
 /**
  * The approval webhook (docs/approvals.md, "Webhook"): every event of an approval (requested,

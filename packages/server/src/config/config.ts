@@ -45,6 +45,24 @@ export interface Config {
   readonly auditCheckpointWebhook: string | undefined;
   /** Let the checkpoint webhook reach private and loopback addresses (http to loopback only). */
   readonly auditCheckpointWebhookAllowPrivate: boolean;
+  /** File the SIEM export appends OCSF JSON lines to; undefined: none. */
+  readonly siemFile: string | undefined;
+  /** Syslog collector of the SIEM export, `tcp://` or `tls://`; undefined: none. */
+  readonly siemSyslog: string | undefined;
+  /** PEM CA certificates a TLS syslog collector must chain to; undefined: the bundled roots. */
+  readonly siemSyslogCaFile: string | undefined;
+  /** RFC 5424 HOSTNAME of the syslog messages. */
+  readonly siemSyslogHostname: string;
+  /** URL batches of OCSF events are POSTed to (may hold a credential); undefined: none. */
+  readonly siemWebhook: string | undefined;
+  /** HMAC key of the SIEM webhook's signature. */
+  readonly siemWebhookSecret: string | undefined;
+  /** Let the SIEM webhook reach private and loopback addresses (http to loopback only). */
+  readonly siemWebhookAllowPrivate: boolean;
+  /** Most audit records in one SIEM batch. */
+  readonly siemBatchSize: number;
+  /** Milliseconds between looks for new records once caught up; the first retry delay. */
+  readonly siemPollInterval: number;
   /** Optional Redis URL for shared replay caches and revocation fan-out. */
   readonly redisUrl: string | undefined;
   /** Number of worker processes (node:cluster); 1 runs in-process. */

@@ -4,6 +4,7 @@ import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
 import { ANOMALY_SETTINGS } from './anomaly-settings.js';
 import { PEOPLE_SETTINGS } from './people-settings.js';
+import { SIEM_SETTINGS } from './siem-settings.js';
 import { setting, type AnySetting } from './setting.js';
 import { resourceIndicator } from './resource-indicator.js';
 import {
@@ -154,6 +155,8 @@ const ALL_SETTINGS = [
     default: { value: false },
     description: 'Let the checkpoint webhook reach private, loopback, link-local, CGNAT and unique-local addresses; http is then allowed to loopback only.',
   }),
+  // Audit records streamed to a SIEM as OCSF events (docs/monitoring.md, "SIEM export").
+  ...SIEM_SETTINGS,
   setting('logLevel', {
     type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     default: { value: 'info' },

@@ -220,3 +220,13 @@ export function headerName(): ValueType<string> {
     parse: (raw) => then(raw, (value) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(value) ? ok(value.toLowerCase()) : fail('must be an HTTP header name'))),
   };
 }
+
+/** RFC 5424 §6.2.4 HOSTNAME: 1 to 255 printable US-ASCII characters, no space (`PRINTUSASCII`). */
+export function syslogHostname(): ValueType<string> {
+  const expected = 'must be 1 to 255 printable US-ASCII characters without spaces (RFC 5424 §6.2.4)';
+  return {
+    kind: 'value',
+    summary: 'RFC 5424 HOSTNAME',
+    parse: (raw) => then(raw, (value) => (/^[\x21-\x7e]{1,255}$/.test(value) ? ok(value) : fail(expected))),
+  };
+}

@@ -11,6 +11,8 @@ import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import { agentRoutes } from './admin-agent-routes.js';
 import { auditRoutes } from './admin-audit-routes.js';
+import { siemRoutes } from './admin-siem-routes.js';
+import type { SiemSinkName } from '../siem/siem-sink.js';
 import { adminRefusalOf, sendProblem, type AdminRefusal } from './admin-errors.js';
 import { AGENT_ID_PATTERN } from '../agents/agent-ids.js';
 import { recordRefusal } from '../audit/record-refusal.js';
@@ -101,6 +103,8 @@ export interface AdminAppOptions {
   policies: Pick<PolicyReplayDeps, 'service' | 'decider' | 'lifetimes'>;
   /** Anomalies of agents' behaviour (docs/monitoring.md). */
   anomalies: AnomalyService;
+  /** The SIEM sinks this node exports to (docs/monitoring.md); their status is read from the store. */
+  siemSinks?: readonly SiemSinkName[] | undefined;
 }
 
 /**
@@ -216,7 +220,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...anomalyRoutes(opts.anomalies), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...siemRoutes({ store: deps.store, configured: opts.siemSinks ?? [] }), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...anomalyRoutes(opts.anomalies), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

@@ -21,6 +21,7 @@ import { RevocationEvents } from '../events/revocation-events.js';
 import { Lifecycle } from './lifecycle.js';
 import { wireAgents } from './wire-agents.js';
 import { wireAuditCheckpoints } from './wire-audit-checkpoints.js';
+import { wireSiem } from './wire-siem.js';
 import { wireAuthZen, type AuthZen } from './wire-authzen.js';
 import { wireCertificateAuthority } from './wire-ca.js';
 import { wireEnrollment } from './wire-enrollment.js';
@@ -124,6 +125,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // After the checkpoints, so the last tally is written before the shutdown checkpoint signs the chain.
     const authzen = wireAuthZen({ ...deps, directory: agents.directory, policies, lifecycle });
 
+    // Reads committed audit records on its own loops: nothing on a request path waits for it.
+    const siemSinks = wireSiem({ config, clock, random, logger, store, lifecycle });
+
     const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle, agents: agents.service, revokeTokens: oauth.revokePersonTokens });
 
     const http = await wireHttp({
@@ -153,6 +157,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       approvals: approvals.service,
       anomalies: anomalies.service,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
+      siemSinks,
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
     lifecycle.onClose('long polls', () => signals.wakeLongPolls());

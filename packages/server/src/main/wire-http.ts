@@ -85,6 +85,8 @@ export async function wireHttp(deps: {
   anomalies: AnomalyService;
   /** The policy set's administration (admin API `/policies`). */
   policies: AdminAppOptions['policies'];
+  /** The SIEM sinks this node exports to (admin API `/audit/siem`). */
+  siemSinks: AdminAppOptions['siemSinks'];
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -165,6 +167,7 @@ export async function wireHttp(deps: {
     loginProviders: { service: deps.people.loginProviders, redirectUri: (id) => deps.people.upstream.redirectUri(id) },
     policies: deps.policies,
     anomalies: deps.anomalies,
+    siemSinks: deps.siemSinks,
   });
   return { app, mtls: mtlsListener };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { RetryingDelivery } from '../approvals/retrying-delivery.js';
-import { SIGNATURE_HEADER, signWebhookBody } from '../approvals/approval-webhook.js';
+import { SIGNATURE_HEADER, signWebhookBody } from '../net/webhook-signature.js';
 import type { CommitLog } from '../audit/commit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/config.js';

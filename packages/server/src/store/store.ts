@@ -18,6 +18,7 @@ import type { PasskeyStore } from './ports/passkey-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
 import type { SettingsStore } from './ports/settings-store.js';
+import type { SiemCheckpointStore } from './ports/siem-checkpoint-store.js';
 import type { SignalsStore } from './ports/signals-store.js';
 import type { SigningKeyStore } from './ports/signing-key-store.js';
 import type { TokenLineageStore } from './ports/token-lineage-store.js';
@@ -54,7 +55,8 @@ export interface Store
     KeyCutoverStore,
     ApprovalStore,
     PasskeyStore,
-    AnomalyStore {
+    AnomalyStore,
+    SiemCheckpointStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -28,6 +28,7 @@ import { authorizationStoreContract } from './contract/authorization-store-contr
 import { delegationStoreContract } from './contract/delegation-store-contract.js';
 import { approvalStoreContract } from './contract/approval-store-contract.js';
 import { anomalyStoreContract } from './contract/anomaly-store-contract.js';
+import { siemCheckpointStoreContract } from './contract/siem-checkpoint-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -73,6 +74,7 @@ export function storeContract(open: () => Promise<Store>): void {
   delegationStoreContract(opened);
   approvalStoreContract(opened);
   anomalyStoreContract(opened);
+  siemCheckpointStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

@@ -2,6 +2,7 @@ import type { TSchema } from 'typebox';
 import { Agent, AgentPage, CreatedAgent, CreatedCredential, Credential } from './agent.js';
 import { AuditCheckpoint, AuditCheckpointPage } from './audit-checkpoint.js';
 import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
+import { SiemSinkStatus, SiemStatus } from './siem-status.js';
 import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
 import { EnrollmentToken } from './enrollment-token.js';
 import { ApiKey, ApiKeyList, CreatedApiKey } from './api-key.js';
@@ -41,6 +42,8 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   AuditVerdict,
   AuditCheckpoint,
   AuditCheckpointPage,
+  SiemSinkStatus,
+  SiemStatus,
   TokenChainNode,
   TokenChain,
   AgentToken,

@@ -12,6 +12,7 @@ import type { KeyCutoverTables } from './key-cutover-tables.js';
 import type { LoginProviderTables } from './login-provider-tables.js';
 import type { PasskeyTables } from './passkey-tables.js';
 import type { PolicyTables } from './policy-tables.js';
+import type { SiemCheckpointTables } from './siem-checkpoint-tables.js';
 import type { SignalsTables } from './signals-tables.js';
 import type { UserTables } from './user-tables.js';
 
@@ -24,7 +25,7 @@ import type { UserTables } from './user-tables.js';
  * It describes the schema the migrations in `migrations/` produce; the migrations themselves are
  * frozen and never import this file.
  */
-export interface Database extends AnomalyTables, ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, KeyCutoverTables, LoginProviderTables, PasskeyTables, PolicyTables, SignalsTables, UserTables {
+export interface Database extends AnomalyTables, ApiKeyTables, ApprovalTables, AuditCheckpointTables, AuthorizationTables, CaTables, DelegationTables, EnrollmentTables, FederationTables, ImportedKeyTables, KeyCutoverTables, LoginProviderTables, PasskeyTables, PolicyTables, SiemCheckpointTables, SignalsTables, UserTables {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
   credentials: CredentialsTable;

@@ -1,6 +1,7 @@
 import type { Store } from '../store.js';
 import { sqlAgentStore } from './agent-queries.js';
 import { sqlAuditCheckpointStore } from './audit-checkpoint-queries.js';
+import { sqlSiemCheckpointStore } from './siem-checkpoint-queries.js';
 import { sqlAuditStore } from './audit-queries.js';
 import { sqlAgentUsageStore } from './agent-usage-queries.js';
 import { sqlCaStore } from './ca-queries.js';
@@ -94,6 +95,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlApprovalStore(ctx),
       sqlPasskeyStore(ctx),
       sqlAnomalyStore(ctx),
+      sqlSiemCheckpointStore(ctx),
     ),
     () => health.failed(),
   );

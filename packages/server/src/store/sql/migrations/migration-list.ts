@@ -24,6 +24,7 @@ import * as m0022 from './0022-delegations.js';
 import * as m0024 from './0024-imported-keys.js';
 import * as m0025 from './0025-key-cutover.js';
 import * as m0026 from './0026-anomalies.js';
+import * as m0027 from './0027-siem-checkpoints.js';
 import * as m0028 from './0028-agent-redirect-uris.js';
 import * as m0030 from './0030-passkeys.js';
 
@@ -57,6 +58,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0024-imported-keys': m0024,
   '0025-key-cutover': m0025,
   '0026-anomalies': m0026,
+  '0027-siem-checkpoints': m0027,
   '0028-agent-redirect-uris': m0028,
   '0030-passkeys': m0030,
 });
