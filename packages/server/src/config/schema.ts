@@ -2,6 +2,7 @@ import { SIGNING_ALGS } from '@agentauth/protocol';
 import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
+import { METRICS_SETTINGS } from './metrics-settings.js';
 import { PEOPLE_SETTINGS } from './people-settings.js';
 import { setting, type AnySetting } from './setting.js';
 import { resourceIndicator } from './resource-indicator.js';
@@ -315,6 +316,8 @@ const ALL_SETTINGS = [
   }),
   // People's sign-in and sessions (docs/people.md): OWASP's lockout and session timeouts.
   ...PEOPLE_SETTINGS,
+  // The Prometheus metrics endpoint (docs/monitoring.md).
+  ...METRICS_SETTINGS,
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.

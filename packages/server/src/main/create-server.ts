@@ -38,6 +38,10 @@ import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
 import { wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
 import { wireApprovals, type Approvals } from './wire-approvals.js';
+import { createMetrics, wireMetricsSources } from './wire-metrics.js';
+import { createScrapeAuthenticator } from '../admin/authenticate-scraper.js';
+import type { MetricsListener } from '../http/metrics-listener.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -55,6 +59,10 @@ export interface AgentAuthServer {
   deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService; policies: Policies; authzen: AuthZen };
   /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
   mtls?: MtlsListener;
+  /** The separate `/metrics` listener (not yet listening), when `metricsPort` is set. */
+  metricsListener?: MetricsListener;
+  /** The server's metrics (docs/monitoring.md); undefined when `metrics` is `off`. */
+  metrics: ServerMetrics | undefined;
   /** The built-in certificate authority (docs/ca.md). */
   ca: CertificateAuthority;
   /** Expiry of SSF poll streams nobody polls; it sweeps on its own timer, `sweep()` runs one now. */
@@ -78,23 +86,26 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const lifecycle = new Lifecycle();
   const close = () => lifecycle.close((name, error) => logger.error({ err: error }, `stopping ${name} failed`));
   try {
-    const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
+    // First, so that every part records into the one registry of this server.
+    const metrics = createMetrics(config);
+    const { store, masterKey, bootstrapDigest, commitLog } = await wireStorage({ config, logger, random, lifecycle, commitObserver: metrics?.commits }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
     const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
     const events = new RevocationEvents();
+    wireMetricsSources(metrics, { clock, logger, store, events, lifecycle });
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
 
     const singleUse = await wireSingleUse({ config, clock, logger, store, masterKey, audit, lifecycle, rateLimitRedis: options.rateLimitRedis });
     // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
     const remoteJwks = wireRemoteJwks(config, clock);
-    const policies = await wirePolicies({ config, clock, logger, store, lifecycle });
+    const policies = await wirePolicies({ config, clock, logger, store, lifecycle, metrics });
     const agents = wireAgents({ ...deps, remoteJwks, registrationPolicy: registrationPolicy(policies.decider), lifecycle });
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
     const approvals = wireApprovals({ config, clock, random, logger, store, masterKey, commitLog, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, logger });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, logger, metrics });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
@@ -107,6 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
     const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle });
 
+    const authenticateAdmin = createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store });
     const http = await wireHttp({
       config,
       random,
@@ -121,7 +133,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       caAuth: { issuer: config.issuer, clock, keys, store },
       registration: deps,
       admin: deps,
-      authenticateAdmin: createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store }),
+      authenticateAdmin,
       agents: agents.service,
       enrollment,
       apiKeys,
@@ -132,6 +144,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       people,
       approvals: approvals.service,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
+      metrics: metrics === undefined ? undefined : { metrics, authenticate: createScrapeAuthenticator({ scrapeToken: config.metricsToken, authenticateAdmin }) },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
     lifecycle.onClose('long polls', () => signals.wakeLongPolls());
@@ -143,6 +156,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       idleStreams: signals.idleStreams,
       approvals,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
+      ...(http.metrics === undefined ? {} : { metricsListener: http.metrics }),
+      metrics,
       close,
     };
   } catch (error) {

@@ -16,6 +16,7 @@ import { handleIntrospectionRequest } from '../oauth/endpoints/introspection-end
 import { handleRevocationRequest } from '../oauth/endpoints/revocation-endpoint.js';
 import { buildServerMetadata, withMutualTls } from '../oauth/endpoints/server-metadata.js';
 import { handleTokenRequest } from '../oauth/endpoints/token-endpoint.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { ownAccessTokenValidator } from '../oauth/exchange/own-access-token-validator.js';
 import { clientCredentialsGrant } from '../oauth/grants/client-credentials-grant.js';
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
@@ -137,6 +138,8 @@ export function wireOAuth(deps: {
   policies: Policies;
   approvals: Approvals;
   logger: Logger;
+  /** Counts tokens issued and refused; undefined when metrics are off. */
+  metrics: ServerMetrics | undefined;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
   const nowMs = () => clock.now();
@@ -224,6 +227,7 @@ export function wireOAuth(deps: {
     policy: deps.policies.decider,
     approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
   const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store }) };

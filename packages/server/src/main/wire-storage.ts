@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { CommitLog } from '../audit/commit-log.js';
-import { createCommitLog } from '../audit/group-commit.js';
+import { createCommitLog, type CommitObserver } from '../audit/group-commit.js';
 import { announceBootstrapToken, resolveBootstrapToken } from '../bootstrap-token.js';
 import type { Config } from '../config/config.js';
 import { lockDataDir } from '../data-dir-lock.js';
@@ -27,7 +27,7 @@ export interface Storage {
  * store, migrated; the master key; the bootstrap token (announced at a first start); the commit log.
  */
 export async function wireStorage(
-  deps: { config: Config; logger: Logger; random: Random; lifecycle: Lifecycle },
+  deps: { config: Config; logger: Logger; random: Random; lifecycle: Lifecycle; commitObserver: CommitObserver | undefined },
   announce: ((token: string) => void) | undefined,
 ): Promise<Storage> {
   const { config, logger, lifecycle } = deps;
@@ -40,7 +40,8 @@ export async function wireStorage(
   lifecycle.onClose('store', () => store.close());
   const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
   const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, deps.random, announce ?? announceBootstrapToken({ dataDir: config.dataDir, logger }));
-  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger });
+  const observer = deps.commitObserver;
+  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger, ...(observer === undefined ? {} : { observer }) });
   lifecycle.onClose('commit log', () => commitLog.close());
   return { store, masterKey, bootstrapDigest, commitLog };
 }

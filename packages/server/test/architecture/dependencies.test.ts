@@ -20,6 +20,8 @@ const RULES: DependencyRules = {
     ['imported-keys'],
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'people', 'api-keys', 'approvals', 'key-migration'],
     ['oauth', 'authzen'],
+    // What the server counts (docs/monitoring.md): the protocol core and the HTTP layer record into it.
+    ['metrics'],
     ['agents', 'limits', 'keys'],
     ['policy'],
     ['audit', 'tokens', 'jwt'],
@@ -28,7 +30,7 @@ const RULES: DependencyRules = {
   onlyImportedBy: { main: ['bin', 'index'], 'store/sql': ['main'] },
   // The protocol core and every domain folder are framework-free; the server never depends on the
   // packages that depend on it (ARCHITECTURE.md, Packages).
-  packagesOnlyIn: { fastify: ['http', 'main'], '@fastify': ['http', 'main'], '@agentauth/cli': [], '@agentauth/client': [], '@agentauth/server': [] },
+  packagesOnlyIn: { 'prom-client': ['metrics'], fastify: ['http', 'main'], '@fastify': ['http', 'main'], '@agentauth/cli': [], '@agentauth/client': [], '@agentauth/server': [] },
 };
 
 /** The bottom: they import no layer (libraries may import each other, without a folder cycle). */

@@ -13,6 +13,7 @@ import { enrollmentStoreContract } from './contract/enrollment-store-contract.js
 import { apiKeyStoreContract } from './contract/api-key-store-contract.js';
 import { importedKeyStoreContract } from './contract/imported-key-store-contract.js';
 import { federationStoreContract } from './contract/federation-store-contract.js';
+import { gaugeStoreContract } from './contract/gauge-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
 import { signalsStoreContract } from './contract/signals-store-contract.js';
@@ -67,6 +68,7 @@ export function storeContract(open: () => Promise<Store>): void {
   authorizationStoreContract(opened);
   delegationStoreContract(opened);
   approvalStoreContract(opened);
+  gaugeStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

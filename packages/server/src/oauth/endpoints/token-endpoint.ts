@@ -21,6 +21,8 @@ import type { PolicyDecider } from '../../policy/policy-decider.js';
 import { PolicyRefusalError } from '../policy-refusal.js';
 import { decideTokenPolicy } from './token-policy.js';
 import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from './user-token-endpoint.js';
+import type { ServerMetrics } from '../../metrics/server-metrics.js';
+import { bindingOf, countTokenOutcome, type TokenSeen } from './token-outcome-metrics.js';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -41,6 +43,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   approvals?: ApprovalGate;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
+  /** Counts tokens issued and refused (docs/monitoring.md); without it nothing is counted. */
+  metrics?: Pick<ServerMetrics, 'tokenIssued' | 'tokenRefused'>;
 }
 
 /** The grant types of people's clients. */
@@ -56,7 +60,13 @@ const USER_GRANTS: ReadonlySet<string> = new Set([GRANT_AUTHORIZATION_CODE, GRAN
  * No refresh token is issued to agents (RFC 6749 §4.4.3 for client_credentials; RFC 8693 §2.2.1);
  * people's public clients get theirs from `user-token-endpoint.ts`.
  */
-export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+export function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
+  if (deps.metrics === undefined) return issueToken(deps, request, undefined);
+  const seen: TokenSeen = { grantType: undefined, binding: undefined };
+  return countTokenOutcome(deps.metrics, request, seen, issueToken(deps, request, seen));
+}
+
+async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, seen: TokenSeen | undefined): Promise<OAuthResponse> {
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   let grantType: string | undefined;
@@ -65,6 +75,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     if (form instanceof OAuthError) throw form;
     grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
+    if (seen !== undefined) seen.grantType = grantType;
     // People's public clients (OAuth 2.1 §4.1.3, §4.3) take their own path: no client authentication.
     if (deps.userTokens !== undefined && USER_GRANTS.has(grantType)) return await deps.userTokens(request, form, grantType);
     const grant = deps.grants.get(grantType);
@@ -78,6 +89,7 @@ export async function handleTokenRequest(deps: TokenEndpointDeps, request: OAuth
     }
     const context = { request, form, client: authenticated, now };
     const constraint = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
+    if (seen !== undefined) seen.binding = bindingOf(constraint);
     const granted = withoutUnapproved(deps.approvals, form, await grant(context));
     const policy = deps.policy === undefined ? undefined : decideTokenPolicy(deps.policy, { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now });
     const outcome = policy === undefined ? granted : { ...granted, scopes: policy.scopes, ttl: policy.ttl };

@@ -12,6 +12,7 @@ import { sqlApiKeyStore } from './api-key-queries.js';
 import { sqlImportedKeyStore } from './imported-key-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
+import { sqlGaugeStore } from './gauge-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
@@ -88,6 +89,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlDelegationStore(ctx),
       sqlImportedKeyStore(ctx),
       sqlApprovalStore(ctx),
+      sqlGaugeStore(ctx),
     ),
     () => health.failed(),
   );
@@ -100,6 +102,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
     },
     dialect: ctx.dialect.name,
     ping: () => health.probe(),
+    storageStats: () => ({ failures: health.failures, pool: opened.pool?.() ?? null }),
     async close() {
       if (closed) return;
       closed = true;
