@@ -12,7 +12,7 @@ const AGENT_STATUSES: readonly AgentStatus[] = ['active', 'suspended', 'disabled
  * The gauges computed when Prometheus scrapes, through collect callbacks, so nothing on a request
  * path pays for them: agents by status, Shared Signals streams, queue depth and delivery lag, CRL
  * age (from the cached database snapshot), and the storage's failures and PostgreSQL pool (from
- * memory). A gauge without a figure (no CRL yet, no pool on SQLite) shows no sample.
+ * memory; the pool's metrics exist only on PostgreSQL).
  */
 export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; snapshots: GaugeSnapshots; storage: () => StorageStats }): void {
   const { clock, snapshots, storage } = deps;
@@ -62,12 +62,11 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
   });
   new Gauge({
     name: 'agentauth_crl_age_seconds',
-    help: 'Age of the oldest current CRL among the CAs not yet expired (CRLs are reissued every 30 minutes and valid for 60).',
+    help: 'Age of the oldest current CRL among the CAs not yet expired (CRLs are reissued every 30 minutes and valid for 60); 0 before the first.',
     registers,
     async collect() {
       const snapshot = await snapshots.get();
-      this.reset();
-      if (snapshot?.oldestCrlThisUpdate != null) this.set(secondsSince(snapshot.oldestCrlThisUpdate, clock));
+      if (snapshot !== undefined) this.set(snapshot.oldestCrlThisUpdate === null ? 0 : secondsSince(snapshot.oldestCrlThisUpdate, clock));
     },
   });
   new Counter({
@@ -86,9 +85,13 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
       advance(this, storage().failures);
     },
   });
+  if (storage().pool !== null) registerPoolGauges(registers, storage);
+}
+
+function registerPoolGauges(registers: Registry[], storage: () => StorageStats): void {
   new Gauge({
     name: 'agentauth_db_pool_connections',
-    help: 'PostgreSQL pool connections, by state (idle, busy); no sample on SQLite.',
+    help: 'PostgreSQL pool connections, by state (idle, busy).',
     labelNames: ['state'],
     registers,
     collect() {
@@ -100,7 +103,7 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
   });
   new Gauge({
     name: 'agentauth_db_pool_max',
-    help: 'The most connections the PostgreSQL pool opens; no sample on SQLite.',
+    help: 'The most connections the PostgreSQL pool opens.',
     registers,
     collect() {
       const pool = storage().pool;
@@ -109,7 +112,7 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
   });
   new Gauge({
     name: 'agentauth_db_pool_waiting',
-    help: 'Queries waiting for a PostgreSQL pool connection; no sample on SQLite.',
+    help: 'Queries waiting for a PostgreSQL pool connection.',
     registers,
     collect() {
       const pool = storage().pool;
@@ -118,7 +121,7 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
   });
   new Counter({
     name: 'agentauth_db_connections_lost_total',
-    help: 'PostgreSQL connections that failed while open (each is dropped and replaced); no sample on SQLite.',
+    help: 'PostgreSQL connections that failed while open (each is dropped and replaced).',
     registers,
     collect() {
       const pool = storage().pool;
