@@ -101,6 +101,10 @@ describe('loadConfig defaults', () => {
       approvalWebhook: undefined,
       approvalWebhookSecret: undefined,
       approvalAllowPrivateCallbacks: false,
+      metrics: 'on',
+      metricsToken: undefined,
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
     });
     expect(warnings).toEqual([]);
   });

@@ -20,6 +20,6 @@ describe('configuration schema', () => {
   });
 
   it('marks the settings that carry credentials as secret', () => {
-    expect(SETTINGS.filter((s) => s.secret).map((s) => s.key)).toEqual(['databaseUrl', 'masterKey', 'bootstrapToken', 'redisUrl', 'auditCheckpointWebhook', 'dpopNonceSecret', 'approvalWebhook', 'approvalWebhookSecret']);
+    expect(SETTINGS.filter((s) => s.secret).map((s) => s.key)).toEqual(['databaseUrl', 'masterKey', 'bootstrapToken', 'redisUrl', 'auditCheckpointWebhook', 'dpopNonceSecret', 'approvalWebhook', 'approvalWebhookSecret', 'metricsToken']);
   });
 });
