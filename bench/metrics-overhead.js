@@ -12,6 +12,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateClientKey } from './assertions.js';
+import { machineBusyShare } from './machine-load.js';
 import { measureInterleaved, measurePeak } from './measure.js';
 import { startAgentauth } from './peers/agentauth.js';
 import { pinSelf, runAsScript } from './processes.js';
@@ -82,9 +83,14 @@ async function main() {
   const pinned = pinSelf('1');
   const progress = (message) => process.stderr.write(`[bench metrics] ${message}\n`);
   if (!pinned) progress('taskset not found: running UNPINNED');
+  const busyBefore = await machineBusyShare(2000);
   const result = await runMetricsScenario(settings, progress);
-  writeJson(RESULTS_FILE, { ...result, date: new Date().toISOString(), pinned, settings });
+  const busyAfter = await machineBusyShare(1000);
+  writeJson(RESULTS_FILE, { ...result, date: new Date().toISOString(), pinned, settings, machine: { busyBefore, busyAfter } });
   process.stdout.write(renderMetrics(result) + '\n');
+  for (const [when, share] of [['before', busyBefore], ['after', busyAfter]]) {
+    if (share !== undefined && share > 0.1) process.stdout.write(`the machine was ${(share * 100).toFixed(0)}% busy with other work ${when} the run: figures are disturbed, run again when it is idle\n`);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
