@@ -10,6 +10,7 @@ import { checkTokenResponse } from './check-token.js';
 import { renderDpop, runDpopScenario } from './dpop.js';
 import { measureCaIssuance, renderCaIssuance } from './ca-issuance.js';
 import { measureMtlsToken, renderMtlsToken } from './mtls-token.js';
+import { renderMetrics, runMetricsScenario } from './metrics-overhead.js';
 import { machineBusyShare } from './machine-load.js';
 import { failures, measureAtRate, measurePeak, median } from './measure.js';
 import { agentauthEntryPoint, startAgentauth } from './peers/agentauth.js';
@@ -144,6 +145,8 @@ async function main() {
   const validation = built ? await runValidationScenario(settings, progress, SERVER_CPU) : null;
   // Token requests over mutual TLS (RFC 8705 tls_client_auth, keep-alive), one server core (mtls-token.js).
   const mtlsToken = built ? await measureMtlsToken({ durationSeconds: settings.durationSeconds, connections: settings.connections, serverCpu: SERVER_CPU }, progress) : null;
+  // Issuance with Prometheus metrics on (the default) against AGENTAUTH_METRICS=off (metrics-overhead.js).
+  const metrics = built ? await runMetricsScenario(settings, progress, SERVER_CPU) : null;
 
   const rows = peers.map((peer) => ({
     name: peer.name,
@@ -212,6 +215,7 @@ async function main() {
     validation,
     caIssuance,
     mtlsToken,
+    metrics,
     skipped,
     notes,
   };
@@ -221,6 +225,7 @@ async function main() {
   if (validation) process.stdout.write(renderValidation(validation) + '\n');
   process.stdout.write(renderCaIssuance(caIssuance) + '\n');
   if (mtlsToken) process.stdout.write(renderMtlsToken(mtlsToken) + '\n');
+  if (metrics) process.stdout.write(renderMetrics(metrics) + '\n');
   progress(`done in ${results.elapsedSeconds} s; figures in ${RESULTS_FILE}`);
   // Token exchange against client_credentials on one server (token-exchange.js, its own process).
   if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'token-exchange.js'));

@@ -28,10 +28,10 @@ export function agentauthVersion() {
 
 /**
  * Spawns the built agentauth pinned to `cpus` (undefined: unpinned) with `workers` processes, a
- * fresh data directory and bootstrap token, and resolves once it is ready: `base`, the metadata,
- * `register(body)` (an agent through the admin API, owner `bench`; resolves to it) and `stop`.
+ * fresh data directory and bootstrap token, further settings in `env` (AGENTAUTH_* variables),
+ * and resolves once it is ready: `base`, the metadata, `register(body)` (an agent through the admin API, owner `bench`; resolves to it) and `stop`.
  */
-export async function spawnAgentauth({ cpus, workers = 1 }) {
+export async function spawnAgentauth({ cpus, workers = 1, env = {} }) {
   const entry = agentauthEntryPoint();
   if (!entry) throw new Error('agentauth is not built: no ' + ENTRY_POINTS.map(([file]) => file).join(' or ') + ' (run `npm run build`)');
   const port = await freePort();
@@ -53,6 +53,7 @@ export async function spawnAgentauth({ cpus, workers = 1 }) {
       AGENTAUTH_WORKERS: String(workers),
       // No mutual-TLS listener here (bench/mtls-token.js measures it): port 8443 may be taken.
       AGENTAUTH_MTLS_PORT: '0',
+      ...env,
     },
   });
   const base = `http://127.0.0.1:${port}`;
@@ -88,12 +89,13 @@ export async function spawnAgentauth({ cpus, workers = 1 }) {
  * Starts agentauth pinned to `cpus` (undefined: unpinned) with `workers` processes, registers one
  * agent with `publicJwk`, and resolves once it can issue tokens.
  */
-export async function startAgentauth({ publicJwk, scope, resource, workers, cpus }) {
-  const { metadata, register, admin, handle } = await spawnAgentauth({ cpus, workers });
+export async function startAgentauth({ publicJwk, scope, resource, workers, cpus, env }) {
+  const { base, metadata, register, admin, handle } = await spawnAgentauth({ cpus, workers, env });
   const agent = await register({ name: 'bench', scopes: [scope], resources: [resource], jwks: { keys: [publicJwk] } });
   return {
     name: workers > 1 ? `agentauth --workers ${workers}` : 'agentauth (1 process)',
     version: agentauthVersion(),
+    base,
     issuer: metadata.issuer,
     tokenUrl: metadata.token_endpoint,
     clientId: agent.id,

@@ -17,7 +17,16 @@ export interface GroupCommitDeps {
   logger: Pick<Logger, 'error'>;
   /** Hears each batch's audit records once durable (`CommittedAuditTap.emit`); it must only enqueue. */
   onCommitted?: (records: readonly AuditInput[]) => void;
+  /** Told of each batch as its flush starts; what it returns is told how the flush ended (metrics). */
+  observer?: CommitObserver;
 }
+
+/**
+ * Watches the flushes: called with a batch's units when its transaction starts, it returns what is
+ * called with the results once it committed, or with undefined when it failed. It must neither
+ * throw nor wait: it runs on the commit path.
+ */
+export type CommitObserver = (units: readonly CommitUnit[]) => (results: readonly CommitResult[] | undefined) => void;
 
 function ignore(): void {}
 
@@ -111,16 +120,19 @@ export function createCommitLog(deps: GroupCommitDeps): CommitLog {
 
   async function flush(batch: Batch): Promise<void> {
     let results: CommitResult[];
+    const observed = deps.observer?.(batch.units);
     try {
       results = await store.commitUnits(batch.units, hashAuditRecord);
       if (results.length !== batch.units.length) {
         throw new Error(`commitUnits returned ${results.length} results for ${batch.units.length} units`);
       }
     } catch (error) {
+      observed?.(undefined);
       for (const reject of batch.reject) reject(error);
       logger.error({ err: error, units: batch.units.length }, 'group commit failed; its requests fail closed');
       return;
     }
+    observed?.(results);
     batch.resolve.forEach((resolve, i) => resolve(results[i] as CommitResult));
     if (deps.onCommitted !== undefined) {
       // What was written: a replayed unit's records are its `onReplay` ones.

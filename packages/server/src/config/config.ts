@@ -177,4 +177,12 @@ export interface Config {
   readonly anomalySuspendSeverity: 'low' | 'medium' | 'high' | 'off';
   /** The anomaly webhook may reach private addresses. */
   readonly anomalyAllowPrivateWebhook: boolean;
+  /** Prometheus metrics at `/metrics` (docs/monitoring.md). */
+  readonly metrics: 'on' | 'off';
+  /** Bearer token of the scrape, beside admin credentials; never logged. */
+  readonly metricsToken: string | undefined;
+  /** Port of a separate metrics listener; 0: `/metrics` on the public listener. */
+  readonly metricsPort: number;
+  /** Interface of the separate metrics listener. */
+  readonly metricsHost: string;
 }

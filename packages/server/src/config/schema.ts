@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { defaultIssuer, issuerUrl } from './issuer.js';
 import { defaultTrustDomain, trustDomainName } from './trust-domain.js';
 import { ANOMALY_SETTINGS } from './anomaly-settings.js';
+import { METRICS_SETTINGS } from './metrics-settings.js';
 import { PEOPLE_SETTINGS } from './people-settings.js';
 import { SIEM_SETTINGS } from './siem-settings.js';
 import { setting, type AnySetting } from './setting.js';
@@ -341,6 +342,8 @@ const ALL_SETTINGS = [
   ...PEOPLE_SETTINGS,
   // Anomaly detection and its response (docs/monitoring.md).
   ...ANOMALY_SETTINGS,
+  // The Prometheus metrics endpoint (docs/monitoring.md).
+  ...METRICS_SETTINGS,
 ] as const;
 
 // Compile-time guarantee of one entry per Config field: a new field without a setting fails here.

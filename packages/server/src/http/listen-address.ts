@@ -51,8 +51,9 @@ export async function assertAddressFree(host: string, port: number): Promise<voi
   });
 }
 
-/** Checks the public listener's address and, when it is on, the mutual-TLS listener's. */
-export async function assertAddressesFree(config: { host: string; port: number; mtlsHost: string; mtlsPort: number }): Promise<void> {
+/** Checks the public listener's address and, when they are on, the mutual-TLS and metrics listeners'. */
+export async function assertAddressesFree(config: { host: string; port: number; mtlsHost: string; mtlsPort: number; metrics: 'on' | 'off'; metricsHost: string; metricsPort: number }): Promise<void> {
   await assertAddressFree(config.host, config.port);
   if (config.mtlsPort !== 0) await assertAddressFree(config.mtlsHost, config.mtlsPort);
+  if (config.metrics === 'on' && config.metricsPort !== 0) await assertAddressFree(config.metricsHost, config.metricsPort);
 }

@@ -43,6 +43,10 @@ import { wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
 import { wireApprovals, type Approvals } from './wire-approvals.js';
 import { wireTracing, type TracingOptions } from './wire-tracing.js';
+import { createMetrics, wireMetricsSources } from './wire-metrics.js';
+import { createScrapeAuthenticator } from '../admin/authenticate-scraper.js';
+import type { MetricsListener } from '../http/metrics-listener.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 
 /** What tests may replace; everything else comes from the config. */
 export interface ServerOptions {
@@ -62,6 +66,10 @@ export interface AgentAuthServer {
   deps: Deps & { keys: RotatingSigningKeyRing; directory: ClientDirectory; agents: AgentService; policies: Policies; authzen: AuthZen };
   /** The RFC 8705 mutual-TLS listener (not yet listening), when it is configured. */
   mtls?: MtlsListener;
+  /** The separate `/metrics` listener (not yet listening), when `metricsPort` is set. */
+  metricsListener?: MetricsListener;
+  /** The server's metrics (docs/monitoring.md); undefined when `metrics` is `off`. */
+  metrics: ServerMetrics | undefined;
   /** The built-in certificate authority (docs/ca.md). */
   ca: CertificateAuthority;
   /** Expiry of SSF poll streams nobody polls; it sweeps on its own timer, `sweep()` runs one now. */
@@ -92,17 +100,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const close = () => lifecycle.close((name, error) => logger.error({ err: error }, `stopping ${name} failed`));
   try {
     const tracing = await wireTracing(options.tracing ?? {}, logger, lifecycle);
-    const { store, masterKey, bootstrapDigest, commitLog, committedAudit } = await wireStorage({ config, logger, random, lifecycle }, options.announceBootstrapToken);
+    // First, so that every part records into the one registry of this server.
+    const metrics = createMetrics(config);
+    const { store, masterKey, bootstrapDigest, commitLog, committedAudit } = await wireStorage({ config, logger, random, lifecycle, commitObserver: metrics?.commits }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
     const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
     const events = new RevocationEvents();
+    wireMetricsSources(metrics, { clock, logger, store, events, lifecycle });
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
 
     const singleUse = await wireSingleUse({ config, clock, logger, store, masterKey, audit, lifecycle, rateLimitRedis: options.rateLimitRedis });
     // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
     const remoteJwks = wireRemoteJwks(config, clock);
-    const policies = await wirePolicies({ config, clock, logger, store, lifecycle });
+    const policies = await wirePolicies({ config, clock, logger, store, lifecycle, metrics });
     const agents = wireAgents({ ...deps, remoteJwks, registrationPolicy: registrationPolicy(policies.decider), lifecycle });
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
@@ -112,7 +123,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const risk = new AnomalyRisk();
     const riskOf = config.anomalyDetection ? (agentId: string) => risk.of(agentId) : undefined;
     const keyCutover = wireKeyCutover({ config, clock, random, logger, store, commitLog, lifecycle });
-    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, riskOf, logger });
+    const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, riskOf, logger, metrics });
     const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
     keyCutover.transmitWith(signals.transmitter);
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
@@ -130,6 +141,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
     const people = wirePeople({ ...deps, masterKey, limiter: singleUse.limits?.logins, lifecycle, agents: agents.service, revokeTokens: oauth.revokePersonTokens });
 
+    const authenticateAdmin = createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store });
     const http = await wireHttp({
       config,
       random,
@@ -144,7 +156,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       caAuth: { issuer: config.issuer, clock, keys, store },
       registration: deps,
       admin: deps,
-      authenticateAdmin: createAdminAuthenticator({ issuer: config.issuer, bootstrapDigest, clock, keys, store }),
+      authenticateAdmin,
       agents: agents.service,
       enrollment,
       apiKeys,
@@ -158,6 +170,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       anomalies: anomalies.service,
       policies: { service: policies.service, decider: policies.decider, lifetimes: { token: config.accessTokenTtl, certificate: config.certificateTtl } },
       siemSinks,
+      metrics: metrics === undefined ? undefined : { metrics, authenticate: createScrapeAuthenticator({ scrapeToken: config.metricsToken, authenticateAdmin }) },
     });
     // Held long polls are answered before the listener closes, so none holds the shutdown up.
     lifecycle.onClose('long polls', () => signals.wakeLongPolls());
@@ -172,6 +185,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       anomalies,
       ...(http.mtls === undefined ? {} : { mtls: http.mtls }),
       ...(tracing === undefined ? {} : { traces: { forceFlush: () => tracing.forceFlush() } }),
+      ...(http.metrics === undefined ? {} : { metricsListener: http.metrics }),
+      metrics,
       close,
     };
   } catch (error) {

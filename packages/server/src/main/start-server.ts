@@ -23,6 +23,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       });
       logger.info({ port: address.port }, 'agentauth mTLS listener (RFC 8705) listening');
     }
+    if (server.metricsListener !== undefined) {
+      const port = await server.metricsListener.listen().catch((error: unknown) => {
+        throw listenFailure(error, config.metricsHost, config.metricsPort);
+      });
+      logger.info({ port }, 'agentauth metrics listener listening');
+    }
     await commitLog.record({ time: clock.now(), event: 'server.started', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { pid: process.pid } });
   } catch (error) {
     await server.close();

@@ -36,11 +36,17 @@ import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { AnomalyService } from '../anomalies/anomaly-service.js';
 import { traceRequests } from '../http/trace-requests.js';
+import type { ScrapeAuthenticator } from '../admin/authenticate-scraper.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
+import { createMetricsListener, type MetricsListener } from '../http/metrics-listener.js';
+import { metricsRoutes } from '../http/metrics-routes.js';
+import { measureRequests } from '../http/request-metrics.js';
 
-/** The HTTP surfaces: the main app, and the mutual-TLS listener when it is on. Nothing listens yet. */
+/** The HTTP surfaces: the main app, and the mutual-TLS and metrics listeners when they are on. Nothing listens yet. */
 export interface Http {
   app: FastifyInstance;
   mtls: MtlsListener | undefined;
+  metrics: MetricsListener | undefined;
 }
 
 /**
@@ -87,6 +93,8 @@ export async function wireHttp(deps: {
   policies: AdminAppOptions['policies'];
   /** The SIEM sinks this node exports to (admin API `/audit/siem`). */
   siemSinks: AdminAppOptions['siemSinks'];
+  /** The server's metrics and who may scrape them (docs/monitoring.md); undefined when metrics are off. */
+  metrics: { metrics: ServerMetrics; authenticate: ScrapeAuthenticator } | undefined;
 }): Promise<Http> {
   const { config, random, logger, lifecycle, oauth, mtls, ca } = deps;
   const app = Fastify({
@@ -106,6 +114,8 @@ export async function wireHttp(deps: {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Before any plugin: a hook reaches only the plugins registered after it.
+  if (deps.metrics !== undefined) measureRequests(app, deps.metrics.metrics);
   const caOptions = { ca, auth: deps.caAuth, audit: deps.commitLog, clock: deps.admin.clock };
 
   await app.register(publicApp, { ...oauth.publicApp, clientCertificate: mtls.proxyCertificate });
@@ -113,6 +123,7 @@ export async function wireHttp(deps: {
     () => random.token(12),
     async (tlsApp) => {
       traceRequests(tlsApp);
+        if (deps.metrics !== undefined) measureRequests(tlsApp, deps.metrics.metrics);
       await tlsApp.register(publicApp, { ...oauth.publicApp, clientCertificate: tlsClientCertificate });
       // The CA's surface too (bundle, CRL, EST, issuance), so agents renew on the connection they authenticate with.
       await tlsApp.register(caRoutes, { ...caOptions, clientCertificate: tlsClientCertificate });
@@ -169,5 +180,14 @@ export async function wireHttp(deps: {
     anomalies: deps.anomalies,
     siemSinks: deps.siemSinks,
   });
-  return { app, mtls: mtlsListener };
+  // On a listener of its own when a port is set for it (a scrape network apart), else on this one.
+  let metricsListener: MetricsListener | undefined;
+  if (deps.metrics !== undefined && config.metricsPort !== 0) {
+    const listener = await createMetricsListener({ ...deps.metrics, host: config.metricsHost, port: config.metricsPort, logger });
+    lifecycle.onClose('metrics listener', () => listener.close());
+    metricsListener = listener;
+  } else if (deps.metrics !== undefined) {
+    await app.register(metricsRoutes, deps.metrics);
+  }
+  return { app, mtls: mtlsListener, metrics: metricsListener };
 }

@@ -19,6 +19,7 @@ import { handleIntrospectionRequest } from '../oauth/endpoints/introspection-end
 import { handleRevocationRequest } from '../oauth/endpoints/revocation-endpoint.js';
 import { buildServerMetadata, withMutualTls } from '../oauth/endpoints/server-metadata.js';
 import { handleTokenRequest } from '../oauth/endpoints/token-endpoint.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { ownAccessTokenValidator } from '../oauth/exchange/own-access-token-validator.js';
 import { clientCredentialsGrant } from '../oauth/grants/client-credentials-grant.js';
 import type { GrantHandler } from '../oauth/grants/grant-handler.js';
@@ -148,6 +149,8 @@ export function wireOAuth(deps: {
   /** The staged cut-over of keys, at every door a key comes through. */
   keyCutover: KeyCutoverGate;
   logger: Logger;
+  /** Counts tokens issued and refused; undefined when metrics are off. */
+  metrics: ServerMetrics | undefined;
 }): OAuth {
   const { config, clock, store, keys, commitLog, agents, singleUse, mtls, federation } = deps;
   const nowMs = () => clock.now();
@@ -242,6 +245,7 @@ export function wireOAuth(deps: {
     policy: withRisk(deps.policies.decider, deps.riskOf),
     approvals: deps.approvals.gate,
     onClientSeen: agents.seen,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     userTokens: (request: OAuthRequest, form: FormParameters, grantType: string) => handleUserTokenRequest(userTokenDeps, request, form, grantType),
   };
   const introspectionDeps = { ...clientAuth, clock, keys, store, digester, commitLog, apiKeys: apiKeyIntrospection({ issuer: config.issuer, store, cutover: deps.keyCutover }) };

@@ -5,6 +5,7 @@ import { PolicyDecider } from '../policy/policy-decider.js';
 import { PolicyDirectory } from '../policy/policy-directory.js';
 import { PolicyService } from '../policy/policy-service.js';
 import type { Store } from '../store/store.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** How often a node reads the highest policy set version, to load changes other nodes made (ms). */
@@ -21,10 +22,16 @@ export interface Policies {
  * Loads the policy set in force before the first request (a node never decides under a set older
  * than the database's), then polls for changes made on other nodes: within a second everywhere.
  */
-export async function wirePolicies(deps: { config: Config; clock: Clock; logger: Logger; store: Store; lifecycle: Lifecycle }): Promise<Policies> {
+export async function wirePolicies(deps: { config: Config; clock: Clock; logger: Logger; store: Store; lifecycle: Lifecycle; metrics: ServerMetrics | undefined }): Promise<Policies> {
   const { config, store, logger } = deps;
   // The decider reads the directory and the directory clears the decider's cache on a change.
-  const decider: PolicyDecider = new PolicyDecider({ current: () => directory.current(), issuer: config.issuer, timeZone: config.policyTimeZone });
+  const metrics = deps.metrics;
+  const decider: PolicyDecider = new PolicyDecider({
+    current: () => directory.current(),
+    issuer: config.issuer,
+    timeZone: config.policyTimeZone,
+    ...(metrics === undefined ? {} : { onDecision: (action, allowed) => metrics.policyDecided(action, allowed) }),
+  });
   const directory: PolicyDirectory = new PolicyDirectory(store, (set) => {
     decider.clear();
     logger.info({ version: set.version }, 'policy set loaded');

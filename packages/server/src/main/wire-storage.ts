@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { CommitLog } from '../audit/commit-log.js';
 import { CommittedAuditTap } from '../audit/committed-audit-tap.js';
-import { createCommitLog } from '../audit/group-commit.js';
+import { createCommitLog, type CommitObserver } from '../audit/group-commit.js';
 import { announceBootstrapToken, resolveBootstrapToken } from '../bootstrap-token.js';
 import type { Config } from '../config/config.js';
 import { lockDataDir } from '../data-dir-lock.js';
@@ -30,7 +30,7 @@ export interface Storage {
  * store, migrated; the master key; the bootstrap token (announced at a first start); the commit log.
  */
 export async function wireStorage(
-  deps: { config: Config; logger: Logger; random: Random; lifecycle: Lifecycle },
+  deps: { config: Config; logger: Logger; random: Random; lifecycle: Lifecycle; commitObserver: CommitObserver | undefined },
   announce: ((token: string) => void) | undefined,
 ): Promise<Storage> {
   const { config, logger, lifecycle } = deps;
@@ -44,7 +44,8 @@ export async function wireStorage(
   const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
   const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, deps.random, announce ?? announceBootstrapToken({ dataDir: config.dataDir, logger }));
   const committedAudit = new CommittedAuditTap();
-  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger, onCommitted: (records) => committedAudit.emit(records) });
+  const observer = deps.commitObserver;
+  const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger, onCommitted: (records) => committedAudit.emit(records), ...(observer === undefined ? {} : { observer }) });
   lifecycle.onClose('commit log', () => commitLog.close());
   return { store, masterKey, bootstrapDigest, commitLog, committedAudit };
 }

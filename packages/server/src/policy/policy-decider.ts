@@ -49,6 +49,8 @@ export class PolicyDecider {
       issuer: string;
       /** IANA time zone of `context.hour` and `context.weekday`. */
       timeZone: string;
+      /** Told of each live decision (never of a dry run): allowed when every pair is (metrics). */
+      onDecision?: (action: PolicyQuery['action'], allowed: boolean) => void;
     },
   ) {}
 
@@ -76,6 +78,7 @@ export class PolicyDecider {
         pairs.push(pair);
       }
     }
+    if (cacheable) this.options.onDecision?.(query.action, pairs.every((pair) => pair.allowed));
     return shape(active, pairs);
   }
 

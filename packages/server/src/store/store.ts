@@ -11,6 +11,7 @@ import type { DelegationStore } from './ports/delegation-store.js';
 import type { EnrollmentStore } from './ports/enrollment-store.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
 import type { FederationStore } from './ports/federation-store.js';
+import type { GaugeStore, StorageStats } from './ports/gauge-store.js';
 import type { ImportedKeyStore } from './ports/imported-key-store.js';
 import type { KeyCutoverStore } from './ports/key-cutover-store.js';
 import type { LoginProviderStore } from './ports/login-provider-store.js';
@@ -56,7 +57,8 @@ export interface Store
     ApprovalStore,
     PasskeyStore,
     AnomalyStore,
-    SiemCheckpointStore {
+    SiemCheckpointStore,
+    GaugeStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed
@@ -65,6 +67,8 @@ export interface Store
    * the probe ran.
    */
   ping(): Promise<void>;
+  /** Storage failures and the PostgreSQL pool, read from memory (the metrics endpoint's gauges). */
+  storageStats(): StorageStats;
   /** Closes the database (and the SQLite commit thread, once its batches are done). Idempotent. */
   close(): Promise<void>;
 }

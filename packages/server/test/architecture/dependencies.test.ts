@@ -22,6 +22,8 @@ const RULES: DependencyRules = {
     ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'siem', 'people', 'api-keys', 'approvals', 'key-migration'],
     // The key cut-over is checked at the doors of managed and imported keys, and notified by signals.
     ['oauth', 'authzen', 'key-cutover'],
+    // What the server counts (docs/monitoring.md): the protocol core and the HTTP layer record into it.
+    ['metrics'],
     ['agents', 'limits', 'keys'],
     ['policy'],
     ['audit', 'tokens', 'jwt'],
@@ -33,6 +35,7 @@ const RULES: DependencyRules = {
   // The OpenTelemetry SDK is loaded by tracing/ alone, and only when tracing is on; the rest of
   // the server speaks to the no-op-by-default API (docs/monitoring.md, "Traces").
   packagesOnlyIn: {
+    'prom-client': ['metrics'],
     fastify: ['http', 'main'],
     '@fastify': ['http', 'main'],
     '@agentauth/cli': [],

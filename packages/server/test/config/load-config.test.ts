@@ -123,6 +123,10 @@ describe('loadConfig defaults', () => {
       anomalySignalSeverity: 'medium',
       anomalySuspendSeverity: 'off',
       anomalyAllowPrivateWebhook: false,
+      metrics: 'on',
+      metricsToken: undefined,
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
     });
     expect(warnings).toEqual([]);
   });

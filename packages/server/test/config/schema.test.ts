@@ -20,6 +20,6 @@ describe('configuration schema', () => {
   });
 
   it('marks the settings that carry credentials as secret', () => {
-    expect(SETTINGS.filter((s) => s.secret).map((s) => s.key)).toEqual(['databaseUrl', 'masterKey', 'bootstrapToken', 'keyCutoverWebhook', 'keyCutoverWebhookSecret', 'redisUrl', 'auditCheckpointWebhook', 'siemWebhook', 'siemWebhookSecret', 'dpopNonceSecret', 'approvalWebhook', 'approvalWebhookSecret', 'anomalyWebhook', 'anomalyWebhookSecret']);
+    expect(SETTINGS.filter((s) => s.secret).map((s) => s.key)).toEqual(['databaseUrl', 'masterKey', 'bootstrapToken', 'keyCutoverWebhook', 'keyCutoverWebhookSecret', 'redisUrl', 'auditCheckpointWebhook', 'siemWebhook', 'siemWebhookSecret', 'dpopNonceSecret', 'approvalWebhook', 'approvalWebhookSecret', 'anomalyWebhook', 'anomalyWebhookSecret', 'metricsToken']);
   });
 });

@@ -14,6 +14,7 @@ import { apiKeyStoreContract } from './contract/api-key-store-contract.js';
 import { importedKeyStoreContract } from './contract/imported-key-store-contract.js';
 import { keyCutoverStoreContract } from './contract/key-cutover-store-contract.js';
 import { federationStoreContract } from './contract/federation-store-contract.js';
+import { gaugeStoreContract } from './contract/gauge-store-contract.js';
 import { replayClaimStoreContract } from './contract/replay-claim-store-contract.js';
 import { settingsStoreContract } from './contract/settings-store-contract.js';
 import { signalsStoreContract } from './contract/signals-store-contract.js';
@@ -75,6 +76,7 @@ export function storeContract(open: () => Promise<Store>): void {
   approvalStoreContract(opened);
   anomalyStoreContract(opened);
   siemCheckpointStoreContract(opened);
+  gaugeStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

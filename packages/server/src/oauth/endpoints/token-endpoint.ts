@@ -24,6 +24,8 @@ import { decideTokenPolicy } from './token-policy.js';
 import { GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN } from './user-token-endpoint.js';
 import { inSpan, inSpanSync, markFailed } from '../../tracing/spans.js';
 import type { Span } from '@opentelemetry/api';
+import type { ServerMetrics } from '../../metrics/server-metrics.js';
+import { bindingOf, countTokenOutcome, type TokenSeen } from './token-outcome-metrics.js';
 
 export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   clock: Clock;
@@ -44,6 +46,8 @@ export interface TokenEndpointDeps extends ClientAuthenticationDeps {
   approvals?: ApprovalGate;
   /** Called with the agent id after a successful authentication (last-seen bookkeeping). */
   onClientSeen?: (agentId: string, now: number) => void;
+  /** Counts tokens issued and refused (docs/monitoring.md); without it nothing is counted. */
+  metrics?: Pick<ServerMetrics, 'tokenIssued' | 'tokenRefused'>;
 }
 
 /** The grant types of people's clients. */
@@ -65,10 +69,14 @@ const USER_GRANTS: ReadonlySet<string> = new Set([GRANT_AUTHORIZATION_CODE, GRAN
  * method, the token type and error codes: never the form, the assertion or the token.
  */
 export function handleTokenRequest(deps: TokenEndpointDeps, request: OAuthRequest): Promise<OAuthResponse> {
-  return inSpan('oauth.token', {}, (span) => issueToken(deps, request, span));
+  return inSpan('oauth.token', {}, (span) => {
+    if (deps.metrics === undefined) return issueToken(deps, request, span, undefined);
+    const seen: TokenSeen = { grantType: undefined, binding: undefined };
+    return countTokenOutcome(deps.metrics, request, seen, issueToken(deps, request, span, seen));
+  });
 }
 
-async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, span: Span | undefined): Promise<OAuthResponse> {
+async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, span: Span | undefined, seen: TokenSeen | undefined): Promise<OAuthResponse> {
   const now = deps.clock.now();
   let authenticated: AuthenticatedClient | undefined;
   let grantType: string | undefined;
@@ -77,6 +85,7 @@ async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, span: 
     if (form instanceof OAuthError) throw form;
     grantType = form.get('grant_type');
     if (grantType === undefined) throw invalidRequest('grant_type missing');
+    if (seen !== undefined) seen.grantType = grantType;
     // People's public clients (OAuth 2.1 §4.1.3, §4.3) take their own path: no client authentication.
     if (deps.userTokens !== undefined && USER_GRANTS.has(grantType)) {
       span?.setAttribute('oauth.grant_type', grantType);
@@ -102,6 +111,7 @@ async function issueToken(deps: TokenEndpointDeps, request: OAuthRequest, span: 
     const { constraint, granted } = await inSpan('oauth.grant', { 'oauth.grant_type': grantType }, async (step) => {
       const bound = deps.senderConstraint ? await deps.senderConstraint(context) : BEARER;
       step?.setAttribute('oauth.token_type', bound.tokenType);
+      if (seen !== undefined) seen.binding = bindingOf(bound);
       return { constraint: bound, granted: withoutUnapproved(deps.approvals, form, await grant(context)) };
     });
     const policyQuestion = { grantType, client: authenticated, outcome: granted, constraint, scopesRequested: form.has('scope'), sourceIp: request.sourceIp, now };

@@ -1,3 +1,4 @@
+import type { PoolStats } from '../ports/gauge-store.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -33,6 +34,8 @@ export interface OpenDatabase {
   ctx: SqlContext;
   /** The SQLite file, when the database is SQLite. */
   sqliteFile?: string;
+  /** PostgreSQL: the pool's connections now, and the connections lost since it opened. */
+  pool?: () => PoolStats;
   close(): Promise<void>;
 }
 
@@ -90,12 +93,17 @@ function openPostgres(connectionString: string, logger: DatabaseOptions['logger'
   // fails on its own (StorageUnavailableError), and the pool drops the dead client when it is
   // released and opens a new connection for the next query: a database that restarts is reconnected
   // to without restarting the server.
-  const onLost = (error: Error) => logger?.warn?.(`postgres connection lost: ${error.message}`);
+  let lost = 0;
+  const onLost = (error: Error) => {
+    lost += 1;
+    logger?.warn?.(`postgres connection lost: ${error.message}`);
+  };
   pool.on('connect', (client) => client.on('error', onLost));
   // The pool re-emits an idle client's error; that client's own listener has logged it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { ctx: new SqlContext(db, postgresDialect, openGate), close: () => db.destroy() };
+  const stats = (): PoolStats => ({ max: POSTGRES_POOL_SIZE, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, lost });
+  return { ctx: new SqlContext(db, postgresDialect, openGate), pool: stats, close: () => db.destroy() };
 }
 
 /**

@@ -16,6 +16,7 @@ import { sqlPasskeyStore } from './passkey-queries.js';
 import { sqlAnomalyStore } from './anomaly-queries.js';
 import { sqlApprovalStore } from './approval-queries.js';
 import { sqlFederationStore } from './federation-queries.js';
+import { sqlGaugeStore } from './gauge-queries.js';
 import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
@@ -96,6 +97,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlPasskeyStore(ctx),
       sqlAnomalyStore(ctx),
       sqlSiemCheckpointStore(ctx),
+      sqlGaugeStore(ctx),
     ),
     () => health.failed(),
   );
@@ -108,6 +110,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
     },
     dialect: ctx.dialect.name,
     ping: () => health.probe(),
+    storageStats: () => ({ failures: health.failures, pool: opened.pool?.() ?? null }),
     async close() {
       if (closed) return;
       closed = true;

@@ -26,6 +26,11 @@ export class StorageHealth {
 
   constructor(private readonly ctx: SqlContext) {}
 
+  /** Store calls that failed because storage was unavailable, since the store opened. */
+  get failures(): number {
+    return this.#failures;
+  }
+
   /** A store call failed because storage is unavailable. */
   failed(): void {
     this.#failures += 1;
