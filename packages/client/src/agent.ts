@@ -1,8 +1,6 @@
 import {
   CLIENT_ASSERTION_TYPE_JWT_BEARER,
   GRANT_CLIENT_CREDENTIALS,
-  GRANT_TOKEN_EXCHANGE,
-  TOKEN_TYPE_ACCESS_TOKEN,
   type AuthorizationServerMetadata,
   type SigningAlg,
   type TokenResponse,
@@ -25,6 +23,8 @@ import { refreshTime, TokenCache, type CachedToken } from './token-cache.js';
 import { cacheKey, checkTokenRequest, type TokenRequest } from './lib/token-request.js';
 import type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualTlsTransport } from './agent-types.js';
 import { isCurrentParty } from './lib/subject-token.js';
+import { checkExchangeRequest, exchangeParameters } from './lib/exchange-form.js';
+import { resourceFor } from './lib/resource-for.js';
 import { sendWithToken } from './resource-request.js';
 import { checkApprovalRequest, postBackchannelRequest, requestApproval, type ApprovalRequestOptions, type ApprovedToken } from './approval.js';
 import type { AuthorizationDetail } from '@agentauth/protocol';
@@ -36,8 +36,6 @@ export type { AccessToken, AgentFetchInit, ExchangeRequest, KeyRotation, MutualT
 const SELF_KEYS_PATH = '/agents/self/keys';
 const SELF_KEYS_REVOKE_PATH = '/agents/self/keys/revoke';
 const SELF_CERTIFICATES_PATH = '/agents/self/certificates';
-/** agentauth's `task_id`: 1..128 of A-Z a-z 0-9 . _ : / - (docs/oauth.md). */
-const TASK_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 
 /**
  * Creates an agent: finds its identity in `keyStore`, or uses `clientId` + `key`, or (first run)
@@ -152,24 +150,11 @@ export class Agent {
    * cached: each task gets its own token.
    */
   async exchange(request: ExchangeRequest): Promise<AccessToken> {
-    if (typeof request !== 'object' || request === null) throw new TypeError('exchange needs an object');
-    if (typeof request.subjectToken !== 'string' || request.subjectToken === '') throw new TypeError('subjectToken must be a non-empty string');
-    const { resource, scope } = checkTokenRequest(request);
-    if (request.taskId !== undefined && (typeof request.taskId !== 'string' || !TASK_ID.test(request.taskId))) {
-      throw new TypeError('taskId must be 1..128 of A-Z a-z 0-9 . _ : / -');
-    }
-    const extra = new URLSearchParams();
-    extra.set('grant_type', GRANT_TOKEN_EXCHANGE);
-    extra.set('subject_token', request.subjectToken);
-    extra.set('subject_token_type', request.subjectTokenType ?? TOKEN_TYPE_ACCESS_TOKEN);
-    extra.set('requested_token_type', TOKEN_TYPE_ACCESS_TOKEN);
-    if (request.taskId !== undefined) extra.set('task_id', request.taskId);
+    const { resource, scope } = checkExchangeRequest(request);
     // Acting for another party is delegation, which the server grants only with an actor_token of
     // this agent's own (RFC 8693 §2.1); narrowing its own token needs none.
-    if (!isCurrentParty(request.subjectToken, this.clientId)) {
-      extra.set('actor_token', (await this.getToken({ resource, scope })).accessToken);
-      extra.set('actor_token_type', TOKEN_TYPE_ACCESS_TOKEN);
-    }
+    const actorToken = isCurrentParty(request.subjectToken, this.clientId) ? undefined : (await this.getToken({ resource, scope })).accessToken;
+    const extra = exchangeParameters(request, actorToken);
     return publicToken(await this.#requestToken(resource, scope, extra));
   }
 
@@ -221,7 +206,7 @@ export class Agent {
       checkGivenToken(given, scopeOption, resourceOption);
       return sendWithToken({ url, init: requestInit, fetch: this.#fetch, dpop: this.#dpop, token: given });
     }
-    const resource = resourceOption ?? this.#resourceFor(url);
+    const resource = resourceOption ?? resourceFor(url, Object.keys(this.#resources));
     const scope = scopeOption ?? this.#resources[resource]?.scope;
     const key = cacheKey(resource, scope);
     return sendWithToken({
@@ -387,15 +372,6 @@ export class Agent {
     this.#requests.add(run);
     void run.finally(() => this.#requests.delete(run)).catch(() => undefined);
     return run;
-  }
-
-  #resourceFor(url: URL): string {
-    const href = url.href;
-    let best: string | undefined;
-    for (const resource of Object.keys(this.#resources)) {
-      if (href.startsWith(resource) && (best === undefined || resource.length > best.length)) best = resource;
-    }
-    return best ?? url.origin;
   }
 }
 
