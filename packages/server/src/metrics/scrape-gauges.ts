@@ -1,7 +1,7 @@
 import { STREAM_STATUSES } from '@agentauth/protocol';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
-import type { StorageStats } from '../store/ports/gauge-store.js';
+import type { GaugeSnapshot, StorageStats } from '../store/ports/gauge-store.js';
 import type { AgentStatus } from '../store/records.js';
 import { OTHER } from './bounded-label.js';
 import type { GaugeSnapshots } from './gauge-snapshots.js';
@@ -18,57 +18,26 @@ export function registerScrapeGauges(registry: Registry, deps: { clock: Clock; s
   const { clock, snapshots, storage } = deps;
   const registers = [registry];
 
-  new Gauge({
-    name: 'agentauth_agents',
-    help: 'Registered agents, by status.',
-    labelNames: ['status'],
-    registers,
-    async collect() {
-      const snapshot = await snapshots.get();
-      if (snapshot === undefined) return;
-      this.reset();
-      for (const [status, count] of Object.entries(byKnown(snapshot.agentsByStatus, AGENT_STATUSES))) this.set({ status }, count);
-    },
-  });
-  new Gauge({
-    name: 'agentauth_ssf_streams',
-    help: 'Shared Signals streams, by status.',
-    labelNames: ['status'],
-    registers,
-    async collect() {
-      const snapshot = await snapshots.get();
-      if (snapshot === undefined) return;
-      this.reset();
-      for (const [status, count] of Object.entries(byKnown(snapshot.streamsByStatus, STREAM_STATUSES))) this.set({ status }, count);
-    },
-  });
-  new Gauge({
-    name: 'agentauth_ssf_queue_depth',
-    help: 'Security Event Tokens queued for receivers (poll and push) and not yet acknowledged or delivered.',
-    registers,
-    async collect() {
-      const snapshot = await snapshots.get();
-      if (snapshot !== undefined) this.set(snapshot.queuedSets);
-    },
-  });
-  new Gauge({
-    name: 'agentauth_ssf_delivery_lag_seconds',
-    help: 'Age of the oldest queued Security Event Token; 0 when the queue is empty.',
-    registers,
-    async collect() {
-      const snapshot = await snapshots.get();
-      if (snapshot !== undefined) this.set(snapshot.oldestQueuedAt === null ? 0 : secondsSince(snapshot.oldestQueuedAt, clock));
-    },
-  });
-  new Gauge({
-    name: 'agentauth_crl_age_seconds',
-    help: 'Age of the oldest current CRL among the CAs not yet expired (CRLs are reissued every 30 minutes and valid for 60); 0 before the first.',
-    registers,
-    async collect() {
-      const snapshot = await snapshots.get();
-      if (snapshot !== undefined) this.set(snapshot.oldestCrlThisUpdate === null ? 0 : secondsSince(snapshot.oldestCrlThisUpdate, clock));
-    },
-  });
+  const fromSnapshot = (spec: { name: string; help: string; labelNames?: string[] }, fill: (gauge: Gauge, snapshot: GaugeSnapshot) => void): void => {
+    new Gauge({
+      ...spec,
+      registers,
+      async collect() {
+        // A failed read keeps the last figures (and counts in agentauth_metrics_snapshot_failures_total).
+        const snapshot = await snapshots.get();
+        if (snapshot !== undefined) fill(this, snapshot);
+      },
+    });
+  };
+
+  fromSnapshot({ name: 'agentauth_agents', help: 'Registered agents, by status.', labelNames: ['status'] }, (gauge, snapshot) => setByKnown(gauge, snapshot.agentsByStatus, AGENT_STATUSES));
+  fromSnapshot({ name: 'agentauth_ssf_streams', help: 'Shared Signals streams, by status.', labelNames: ['status'] }, (gauge, snapshot) => setByKnown(gauge, snapshot.streamsByStatus, STREAM_STATUSES));
+  fromSnapshot({ name: 'agentauth_ssf_queue_depth', help: 'Security Event Tokens queued for receivers (poll and push) and not yet acknowledged or delivered.' }, (gauge, snapshot) => gauge.set(snapshot.queuedSets));
+  fromSnapshot({ name: 'agentauth_ssf_delivery_lag_seconds', help: 'Age of the oldest queued Security Event Token; 0 when the queue is empty.' }, (gauge, snapshot) => gauge.set(snapshot.oldestQueuedAt === null ? 0 : secondsSince(snapshot.oldestQueuedAt, clock)));
+  fromSnapshot(
+    { name: 'agentauth_crl_age_seconds', help: 'Age of the oldest current CRL among the CAs not yet expired (CRLs are reissued every 30 minutes and valid for 60); 0 before the first.' },
+    (gauge, snapshot) => gauge.set(snapshot.oldestCrlThisUpdate === null ? 0 : secondsSince(snapshot.oldestCrlThisUpdate, clock)),
+  );
   new Counter({
     name: 'agentauth_metrics_snapshot_failures_total',
     help: 'Reads of the gauges from the database that failed (the gauges then show the last figures).',
@@ -128,6 +97,12 @@ function registerPoolGauges(registers: Registry[], storage: () => StorageStats):
       if (pool !== null) advance(this, pool.lost);
     },
   });
+}
+
+/** Sets a gauge labelled by `status` afresh from the counts {@link byKnown} shows. */
+function setByKnown(gauge: Gauge, counts: Record<string, number>, known: readonly string[]): void {
+  gauge.reset();
+  for (const [status, count] of Object.entries(byKnown(counts, known))) gauge.set({ status }, count);
 }
 
 /** Every known status (0 when absent), and whatever else the database holds summed as `other`. */
