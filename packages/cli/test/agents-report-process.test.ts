@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CLI, ROOT, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { runCli } from './helpers/run-cli.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
-const execFileAsync = promisify(execFile);
 const BOOTSTRAP = 'agents-report-bootstrap-token-0123456789abcdef';
 const API = 'https://api.example.com';
 const OTHER = 'https://other.example.com';
 
-/** The built CLI as a real process; resolves whatever its exit status, with what it printed. */
-async function agentauth(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AGENTAUTH_')) clean[name] = value;
-  try {
-    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], { cwd: ROOT, env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 /**
  * `agentauth agents report` against a real server process: the agent's tokens are obtained with
@@ -35,7 +20,7 @@ describe('agentauth agents report against a real server', () => {
   let server: ServerProcess;
   let busy: string;
   let idle: string;
-  const cli = (...args: string[]) => agentauth(args, { AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: BOOTSTRAP });
+  const cli = (...args: string[]) => runCli(args, { AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: BOOTSTRAP });
 
   const create = async (name: string, ...flags: string[]) => {
     const created = await cli('--json', 'agents', 'create', '--name', name, '--owner', 'team-report', ...flags);

@@ -1,28 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CLI, ROOT, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { runCli } from './helpers/run-cli.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
-const execFileAsync = promisify(execFile);
 const BOOTSTRAP = 'migration-cutover-bootstrap-token-0123456789abcdef';
 const API = 'https://api.example.com';
 const REPORTS = 'https://reports.example.com';
 
-/** The built CLI as a real process; resolves whatever its exit status, with what it printed. */
-async function agentauth(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AGENTAUTH_')) clean[name] = value;
-  try {
-    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], { cwd: ROOT, env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 /**
  * `agentauth migration cutover` against a real server process: rules set, listed and cleared, the
@@ -34,7 +19,7 @@ describe('agentauth migration cutover against a real server', () => {
   let server: ServerProcess;
   let agentId: string;
   let keyId: string;
-  const cli = (...args: string[]) => agentauth(args, { AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: BOOTSTRAP });
+  const cli = (...args: string[]) => runCli(args, { AGENTAUTH_URL: server.url, AGENTAUTH_ADMIN_TOKEN: BOOTSTRAP });
 
   beforeAll(async () => {
     server = await startServerProcess({ env: { AGENTAUTH_BOOTSTRAP_TOKEN: BOOTSTRAP } });
