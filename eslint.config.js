@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in the browser: its globals, not Node.js's.
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', HTMLElement: 'readonly', Blob: 'readonly' } },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

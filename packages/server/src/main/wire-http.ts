@@ -31,6 +31,8 @@ import { passkeyRoutes } from '../http/passkey-routes.js';
 import { upstreamLoginRoutes } from '../http/upstream-login-routes.js';
 import { authorizeRoutes } from '../http/authorize-routes.js';
 import { delegationRoutes } from '../http/delegation-routes.js';
+import { consoleRoutes } from '../http/console-routes.js';
+import { loadConsoleAssets } from '../http/console-assets.js';
 import { ownedAgentRoutes } from '../http/owned-agent-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
@@ -158,6 +160,7 @@ export async function wireHttp(deps: {
   });
   await app.register(delegationRoutes, { delegations: oauth.delegations, sessions: deps.people.sessions, store: deps.registration.store, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(ownedAgentRoutes, { owned: deps.people.owned, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
+  await app.register(consoleRoutes, { assets: loadConsoleAssets(), sessions: deps.people.sessions });
   await app.register(approvalRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',
