@@ -141,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/keys/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When the active signing key is rotated next: the rotation interval, the active key and since when it signs. */
+        get: operations["getKeyRotationSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/keys/rotate": {
         parameters: {
             query?: never;
@@ -303,6 +320,23 @@ export interface paths {
         };
         /** The CA hierarchy: trust domain, roots and issuing CAs with their states and certificates. */
         get: operations["getCertificateAuthority"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ca/crls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each issuing CA's current CRL: its number, thisUpdate and nextUpdate, and how many revoked certificates it lists. */
+        get: operations["listCrlStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1295,6 +1329,14 @@ export interface components {
                 expires_at: string | null;
             }[];
         };
+        KeySchedule: {
+            rotation_interval_seconds: number;
+            active_kid: string;
+            /** Format: date-time */
+            active_since: string;
+            /** Format: date-time */
+            next_rotation_at: string;
+        };
         Rotation: {
             active_kid: string;
             prepared_kid: string;
@@ -1650,6 +1692,16 @@ export interface components {
                 activated_at: string | null;
                 certificate_pem: string | null;
             }[];
+        };
+        CrlStatus: {
+            ca_id: string;
+            crl_number: number | null;
+            this_update: string | null;
+            next_update: string | null;
+            revoked_certificates: number;
+        };
+        CrlStatusList: {
+            items: components["schemas"]["CrlStatus"][];
         };
         /** @description A one-time enrolment token (docs/agent-sdk.md); `token` is shown once and stored as SHA-256 only. */
         EnrollmentToken: {
@@ -2331,6 +2383,35 @@ export interface operations {
             };
         };
     };
+    getKeyRotationSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeySchedule"];
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rotateSigningKeys: {
         parameters: {
             query?: never;
@@ -2654,6 +2735,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CertificateAuthority"];
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCrlStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrlStatusList"];
                 };
             };
             /** @description Problem details */

@@ -30,6 +30,16 @@ export class CrlPublisher {
     return stored === undefined ? undefined : Buffer.from(stored.der, 'base64');
   }
 
+  /**
+   * What the admin API shows of `caId`'s CRL: the stored one's number and dates (without issuing),
+   * and how many revoked, unexpired certificates it must list.
+   */
+  async status(caId: string): Promise<{ crl: Pick<CrlRecord, 'number' | 'thisUpdate' | 'nextUpdate'> | undefined; revoked: number }> {
+    const crl = await this.deps.store.getCrl(caId);
+    const revoked = await this.deps.store.listRevokedCertificates(caId, this.deps.clock.now());
+    return { crl: crl === undefined ? undefined : { number: crl.number, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate }, revoked: revoked.length };
+  }
+
   /** Reissues every CRL that is due. */
   async refreshAll(caIds: readonly string[]): Promise<void> {
     for (const id of caIds) await this.refresh(id, false);

@@ -58,7 +58,7 @@ export const ADMIN_BODY_LIMIT = 64 * 1024;
 
 /** The slice of `Deps` the admin API needs; `keys` with the `force` rotation option. */
 export interface AdminAppDeps {
-  config: Pick<Config, 'issuer'>;
+  config: Pick<Config, 'issuer' | 'keyRotationInterval'>;
   clock: Clock;
   random: Random;
   logger: Logger;

@@ -1,6 +1,8 @@
 import { signingKeyToJson } from '../admin/agent-json.js';
-import { RotateKeysRequest, Rotation, SigningKeyList } from '../admin/wire/signing-key.js';
+import { rfc3339 } from '../admin/wire/primitives.js';
+import { KeySchedule, RotateKeysRequest, Rotation, SigningKeyList } from '../admin/wire/signing-key.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
 import type { RotateOptions } from '../keys/key-ring.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { SigningKeyStore } from '../store/ports/signing-key-store.js';
@@ -11,8 +13,8 @@ export interface AdminKeyRing extends Pick<SigningKeyRing, 'publicKey' | 'signer
   rotateNow(options?: RotateOptions): Promise<void>;
 }
 
-/** `GET /keys` and `POST /keys/rotate` (docs/admin-api.md). */
-export function keyRoutes(deps: { clock: Clock; store: Pick<SigningKeyStore, 'listSigningKeys'>; keys: AdminKeyRing }): AdminRoute[] {
+/** `GET /keys`, `GET /keys/schedule` and `POST /keys/rotate` (docs/admin-api.md). */
+export function keyRoutes(deps: { clock: Clock; config: Pick<Config, 'keyRotationInterval'>; store: Pick<SigningKeyStore, 'listSigningKeys'>; keys: AdminKeyRing }): AdminRoute[] {
   return [
     adminRoute({
       method: 'GET',
@@ -23,6 +25,24 @@ export function keyRoutes(deps: { clock: Clock; store: Pick<SigningKeyStore, 'li
       success: { status: 200, schema: SigningKeyList },
       authenticated: true,
       handler: async () => ({ items: (await deps.store.listSigningKeys(deps.clock.now())).map(signingKeyToJson) }),
+    }),
+    adminRoute({
+      method: 'GET',
+      url: '/keys/schedule',
+      operationId: 'getKeyRotationSchedule',
+      summary: 'When the active signing key is rotated next: the rotation interval, the active key and since when it signs.',
+      schema: {},
+      success: { status: 200, schema: KeySchedule },
+      authenticated: true,
+      handler: async () => {
+        const kid = deps.keys.signer().kid;
+        const active = (await deps.store.listSigningKeys(deps.clock.now())).find((k) => k.kid === kid);
+        // The signer is always a stored key; without it the ring is broken, and says so as a 500.
+        if (active === undefined) throw new Error('the active signing key is not in the store');
+        const since = active.activatedAt ?? active.createdAt;
+        const interval = deps.config.keyRotationInterval;
+        return { rotation_interval_seconds: interval, active_kid: kid, active_since: rfc3339(since), next_rotation_at: rfc3339(since + interval * 1000) };
+      },
     }),
     adminRoute({
       method: 'POST',

@@ -5,6 +5,7 @@ import {
   Certificate,
   CertificateAuthority as CertificateAuthorityJson,
   CertificatePage,
+  CrlStatusList,
   CertificateParams,
   ImportCaRequest,
   IssueCertificateRequest,
@@ -131,6 +132,29 @@ export function caAdminRoutes(ca: CertificateAuthority | undefined): AdminRoute[
       success: { status: 200, schema: CertificateAuthorityJson },
       authenticated: true,
       handler: async () => describe(need()),
+    }),
+    adminRoute({
+      method: 'GET',
+      url: '/ca/crls',
+      operationId: 'listCrlStatus',
+      summary: "Each issuing CA's current CRL: its number, thisUpdate and nextUpdate, and how many revoked certificates it lists.",
+      schema: {},
+      success: { status: 200, schema: CrlStatusList },
+      authenticated: true,
+      handler: async () => {
+        const authority = need();
+        const active = authority.activeId();
+        const issuing = authority
+          .authorities()
+          .filter((r) => r.kind === 'intermediate')
+          .sort((a, b) => Number(b.id === active) - Number(a.id === active));
+        const items = [];
+        for (const record of issuing) {
+          const { crl, revoked } = await authority.crls.status(record.id);
+          items.push({ ca_id: record.id, crl_number: crl?.number ?? null, this_update: rfc3339OrNull(crl?.thisUpdate ?? null), next_update: rfc3339OrNull(crl?.nextUpdate ?? null), revoked_certificates: revoked });
+        }
+        return { items };
+      },
     }),
     adminRoute({
       method: 'POST',

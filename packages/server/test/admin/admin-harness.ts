@@ -85,7 +85,7 @@ export async function startAdminHarness(backend: Backend = 'sqlite', options: { 
   const audit = createCommitLog({ store, flushIntervalMs: 0, logger });
   const changed: string[] = [];
   const agents = new AgentService({ clock, random: cryptoRandom, store, onAgentChanged: (id) => changed.push(id) });
-  const deps = { config: { issuer: ISSUER, defaultResource: options.defaultResource, openPublicClientRegistration: false }, clock, random: cryptoRandom, logger, store, audit, keys };
+  const deps = { config: { issuer: ISSUER, defaultResource: options.defaultResource, openPublicClientRegistration: false, keyRotationInterval: 30 * 86_400 }, clock, random: cryptoRandom, logger, store, audit, keys };
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   const routes: string[] = [];

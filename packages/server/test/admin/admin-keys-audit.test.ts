@@ -23,6 +23,15 @@ describe.each(BACKENDS)('admin keys and audit (%s)', (backend) => {
       expect(response.body).not.toMatch(/encrypted|private|"d"/i);
     });
 
+    it('tells when the active key is rotated next: the interval after it began signing', async () => {
+      const response = await h.app.inject({ method: 'GET', url: '/admin/v1/keys/schedule', headers: AUTH });
+      expect(response.statusCode).toBe(200);
+      const schedule = response.json();
+      expect(schedule.active_kid).toBe(h.keys.signer().kid);
+      expect(schedule.rotation_interval_seconds).toBe(30 * 86_400);
+      expect(Date.parse(schedule.next_rotation_at) - Date.parse(schedule.active_since)).toBe(30 * 86_400_000);
+    });
+
     it('refuses a rotation too soon with 409 rotation_too_soon, and rotates with force', async () => {
       const tooSoon = await h.app.inject({ method: 'POST', url: '/admin/v1/keys/rotate', headers: AUTH });
       expect(tooSoon.statusCode).toBe(409);

@@ -159,6 +159,18 @@ describe.each(BACKENDS)('CA over HTTP (%s)', (backend) => {
     });
   });
 
+  it('admin: shows each issuing CA\'s CRL: its number, dates and how many revoked certificates it lists', async () => {
+    const response = await t.server.app.inject({ method: 'GET', url: '/admin/v1/ca/crls', headers: ADMIN });
+    expect(response.statusCode, response.body).toBe(200);
+    const { items } = response.json() as { items: { ca_id: string; crl_number: number | null; this_update: string | null; next_update: string | null; revoked_certificates: number }[] };
+    const active = (await t.server.app.inject({ method: 'GET', url: '/admin/v1/ca', headers: ADMIN })).json() as { active_id: string };
+    expect(items[0]?.ca_id).toBe(active.active_id);
+    // The earlier test revoked a certificate of the active CA, which reissued its CRL.
+    expect(items[0]).toMatchObject({ crl_number: expect.any(Number), revoked_certificates: expect.any(Number) });
+    expect(items[0]!.revoked_certificates).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(items[0]!.next_update ?? '') - Date.parse(items[0]!.this_update ?? '')).toBe(60 * 60_000);
+  });
+
   it('admin: shows and rotates the CA', async () => {
     const shown = (await t.server.app.inject({ method: 'GET', url: '/admin/v1/ca', headers: ADMIN })).json() as { trust_domain: string; active_id: string; authorities: { kind: string; state: string }[] };
     expect(shown.trust_domain).toBe('127.0.0.1');

@@ -2,7 +2,7 @@ import { KEY_SLOTS } from '../../key-slot.js';
 import { Type, type Static } from 'typebox';
 import { MAX_CSR_BYTES } from '../../ca/certification-request.js';
 import { AgentId } from './agent.js';
-import { Enum, NullableString, NullableTime, Page, Time } from './primitives.js';
+import { Enum, List, NullableString, NullableTime, Page, Time } from './primitives.js';
 
 /**
  * The built-in CA on the admin API's wire: issued certificates and the CA hierarchy
@@ -91,3 +91,19 @@ export const CertificateAuthority = Type.Object({
   authorities: Type.Array(Authority),
 });
 export type CertificateAuthority = Static<typeof CertificateAuthority>;
+
+/** One issuing CA's current CRL, as `GET /ca/crls` shows it (the CRL itself is at `/ca/v1/crl/{id}`). */
+export const CrlStatus = Type.Object({
+  ca_id: Type.String(),
+  /** Null until the first CRL of this CA is issued. */
+  crl_number: Type.Union([Type.Integer(), Type.Null()]),
+  this_update: NullableTime,
+  next_update: NullableTime,
+  /** Revoked certificates of this CA not yet expired: what its CRL lists. */
+  revoked_certificates: Type.Integer(),
+});
+export type CrlStatus = Static<typeof CrlStatus>;
+
+/** `GET /ca/crls` answer: every issuing CA, active first. */
+export const CrlStatusList = List(CrlStatus);
+export type CrlStatusList = Static<typeof CrlStatusList>;

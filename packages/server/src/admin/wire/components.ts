@@ -3,7 +3,7 @@ import { Agent, AgentPage, CreatedAgent, CreatedCredential, Credential } from '.
 import { AuditCheckpoint, AuditCheckpointPage } from './audit-checkpoint.js';
 import { AuditPage, AuditRecord, AuditVerdict } from './audit-record.js';
 import { SiemSinkStatus, SiemStatus } from './siem-status.js';
-import { CertificateAuthority, Certificate, CertificatePage, IssuedCertificate } from './certificate.js';
+import { CertificateAuthority, Certificate, CertificatePage, CrlStatus, CrlStatusList, IssuedCertificate } from './certificate.js';
 import { EnrollmentToken } from './enrollment-token.js';
 import { ApiKey, ApiKeyList, CreatedApiKey } from './api-key.js';
 import { ImportedKey, ImportedKeyList } from './imported-key.js';
@@ -15,7 +15,7 @@ import { MigrationDay, MigrationKey, MigrationReport, MigrationRow } from './mig
 import { CutoverPlan, CutoverPlanKey, CutoverRule, CutoverRuleList } from './key-cutover.js';
 import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList, PolicyOutcomeChange, PolicyProblem, PolicySetHistory, PolicySetVersion, PolicyTestResult, PolicyValidation } from './policy.js';
 import { Problem } from './problem.js';
-import { Rotation, SigningKeyList } from './signing-key.js';
+import { KeySchedule, Rotation, SigningKeyList } from './signing-key.js';
 import { SsfStream, SsfStreamPage } from './stream.js';
 import { Anomaly, AnomalyPage } from './anomaly.js';
 import { AgentToken, AgentTokenPage, TokenChain, TokenChainNode, TokenRevocation } from './token.js';
@@ -36,6 +36,7 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   AgentPage,
   CreatedCredential,
   SigningKeyList,
+  KeySchedule,
   Rotation,
   AuditRecord,
   AuditPage,
@@ -68,6 +69,8 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   CertificatePage,
   IssuedCertificate,
   CertificateAuthority,
+  CrlStatus,
+  CrlStatusList,
   EnrollmentToken,
   ApiKey,
   ApiKeyList,
