@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT } from './helpers/server-process.js';
 import { readmeBlocks, type ReadmeBlock } from './helpers/readme-commands.js';
@@ -9,6 +10,8 @@ import { ShellSession } from './helpers/shell-session.js';
 
 const SECTION = '## Five minutes with agentauth';
 const README_URL = 'http://127.0.0.1:8080';
+/** What the reader types at step 8's `read -rs PASSPHRASE`. */
+const PASSPHRASE = 'walkthrough passphrase 2026';
 
 /**
  * The README's five-minute walkthrough, as a newcomer runs it: in a fresh copy of the repository
@@ -53,6 +56,7 @@ describe('README walkthrough on a fresh copy of the repository', () => {
       expect.stringMatching(/^\*\*5\./),
       expect.stringMatching(/^\*\*6\./),
       expect.stringMatching(/^\*\*7\./),
+      expect.stringMatching(/^\*\*8\./),
     ]);
     expect(blocks[0]!.commands).toEqual(['npm ci && npm start']);
   });
@@ -127,6 +131,24 @@ describe('README walkthrough on a fresh copy of the repository', () => {
     expect(verify).toMatch(/head:\s+\d+:\S+/);
   });
 
+  it('8. makes an admin with a passphrase on standard input, who signs in to the console in Chromium and sees the overview', async () => {
+    await runBlock(blocks[7]!);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}/console`);
+      await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
+      await page.fill('#email', 'you@example.com');
+      await page.fill('#password', PASSPHRASE);
+      await page.click('button[type=submit]');
+      await expect.poll(() => new URL(page.url()).pathname).toBe('/console');
+      await expect.poll(() => page.textContent('#signed-in-as')).toBe('Your Name');
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Overview');
+    } finally {
+      await browser.close();
+    }
+  });
+
   /** Runs a block's commands in the shell; each must succeed. Returns what each printed. */
   async function runBlock(block: ReadmeBlock | string[], step = ''): Promise<string[]> {
     const commands = Array.isArray(block) ? block : block.commands;
@@ -140,8 +162,9 @@ describe('README walkthrough on a fresh copy of the repository', () => {
     return outputs;
   }
 
-  /** What a reader changes in a README command: the values they copied, and our port. */
+  /** What a reader changes in a README command: the values they copied or typed, and our port. */
   function fillIn(command: string): string {
+    if (command === 'read -rs PASSPHRASE') return `PASSPHRASE='${PASSPHRASE}'`;
     return command
       .replaceAll(README_URL, url)
       .replaceAll('agt_...', copied.agentId)
