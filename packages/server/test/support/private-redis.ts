@@ -16,6 +16,9 @@ export interface PrivateRedis {
   url: string;
   /** Stops the server (SIGTERM by default, SIGKILL for a crash); resolves once it is gone. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** SIGSTOP: connections stay open and commands go unanswered, as on a hung host. `thaw()`: SIGCONT. */
+  freeze(): void;
+  thaw(): void;
   /** Starts it again on the same port; resolves once it answers PING. */
   start(): Promise<void>;
   /** Runs one command (inline protocol) and resolves the raw reply. */
@@ -73,8 +76,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     command: (line) => send(port, line),
     async destroy() {
+      child?.kill('SIGCONT');
       await stop('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
