@@ -148,11 +148,11 @@ describe('two nodes while their Redis is down, under DPoP replays raced across t
     const acceptedAfter = traffic.accepted();
     await until(() => traffic.accepted() >= acceptedAfter + 20);
     await traffic.stop();
-    // Redis came back empty; the replay of the proof it never saw is still refused, by the database.
-    expect(await dpopTokenRequest(second, issuer, agent, unseen)).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
 
     expect(servers.map((server) => [server.child.exitCode, server.child.signalCode])).toEqual(urls.map(() => [null, null]));
     expect(traffic.acceptedTwice.slice(0, 3), `${traffic.acceptedTwice.length} proofs were accepted more than once`).toEqual([]);
     expect(traffic.unexpected.slice(0, 5), `${traffic.unexpected.length} answers were neither a token, a refused replay, nor 503 with Retry-After`).toEqual([]);
+    // Redis came back empty; the replay of the proof it never saw is still refused, by the database.
+    expect(await dpopTokenRequest(second, issuer, agent, unseen)).toMatchObject({ status: 400, error: 'invalid_dpop_proof' });
   }, 240_000);
 });
