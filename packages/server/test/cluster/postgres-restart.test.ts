@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOTSTRAP_TOKEN } from '../support/test-server.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { emptyAcknowledged, registerAgent, type LoadAgent } from '../faults/support/load-driver.js';
 import { readyStatus } from '../faults/support/readiness.js';
 import { reconcile } from '../faults/support/reconcile.js';
 import { startTokenLoad, type TokenLoad } from '../faults/support/token-load.js';
 import { refusalsOtherThanUnavailable, whileServing } from '../faults/support/while-serving.js';
+import { ADMIN, adminAnswer } from './support/admin-answer.js';
 import { startClusterNodes, type ClusterNodes } from './support/cluster-nodes.js';
 
 const NODES = 3;
-const admin = { authorization: `Bearer ${BOOTSTRAP_TOKEN}`, 'content-type': 'application/json' };
-
-/** What an operator's client sees of one admin request: status, Retry-After and the problem's code. */
-async function adminAnswer(url: string, method: 'GET' | 'POST'): Promise<{ status: number; retryAfter: string | null; code: unknown }> {
-  const response = await fetch(`${url}/admin/v1/agents`, {
-    method,
-    headers: admin,
-    ...(method === 'POST' ? { body: JSON.stringify({ name: 'while-down', owner: 'team-faults', scopes: ['orders:read'], resources: ['https://api.example.com'] }) } : {}),
-  });
-  const body = (await response.json()) as { code?: unknown };
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), code: body.code };
-}
 
 /**
  * Three server processes on one PostgreSQL (a private cluster: the machine's own is never
@@ -39,7 +27,7 @@ describe(`${NODES} nodes on one PostgreSQL that restarts under load`, () => {
     pg = await startPrivatePostgres();
     cluster = await startClusterNodes(NODES, pg.url());
     agent = await registerAgent(cluster.issuer);
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -74,7 +62,7 @@ describe(`${NODES} nodes on one PostgreSQL that restarts under load`, () => {
     const servedInGap = urls.map((url) => traffic.count(200, url));
     await whileUp(() => urls.every((url, i) => traffic.count(200, url) >= (servedInGap[i] as number) + 20), 50);
     await whileUp(async () => (await Promise.all(urls.map(readyStatus))).every((status) => status === 200), 50);
-    for (const url of urls) expect({ url, status: (await fetch(`${url}/admin/v1/agents`, { headers: admin })).status }).toEqual({ url, status: 200 });
+    for (const url of urls) expect({ url, status: (await fetch(`${url}/admin/v1/agents`, { headers: ADMIN })).status }).toEqual({ url, status: 200 });
     await whileUp(() => true);
     await traffic.stop();
     expect(servers.map((server) => [server.child.pid, server.child.exitCode, server.child.signalCode])).toEqual(pids.map((pid) => [pid, null, null]));

@@ -5,6 +5,7 @@ import { readyStatus } from '../faults/support/readiness.js';
 import { reconcile } from '../faults/support/reconcile.js';
 import { startTokenLoad, type TokenLoad } from '../faults/support/token-load.js';
 import { refusalsOtherThanUnavailable, whileServing } from '../faults/support/while-serving.js';
+import { adminAnswer } from './support/admin-answer.js';
 import { startClusterNodes, type ClusterNodes } from './support/cluster-nodes.js';
 
 const NODES = 2;
@@ -26,7 +27,7 @@ describe(`${NODES} nodes on a PostgreSQL that stops answering under load`, () =>
     pg = await startPrivatePostgres();
     cluster = await startClusterNodes(NODES, pg.url());
     agent = await registerAgent(cluster.issuer);
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     pg?.thaw();
@@ -49,7 +50,8 @@ describe(`${NODES} nodes on a PostgreSQL that stops answering under load`, () =>
     try {
       // Every client was caught mid-request on a connection that went silent; each must be answered.
       await whileUp(() => urls.every((url, i) => traffic.count(503, url) >= (refusedBefore[i] as number) + 4 * 2), 100);
-      for (const url of urls) expect({ url, ready: await readyStatus(url) }).toEqual({ url, ready: 503 });
+      const unavailable = { status: 503, retryAfter: '5', code: 'storage_unavailable' };
+      for (const url of urls) expect({ url, ready: await readyStatus(url), admin: await adminAnswer(url, 'GET') }).toEqual({ url, ready: 503, admin: unavailable });
     } finally {
       pg.thaw();
     }

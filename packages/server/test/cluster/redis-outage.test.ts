@@ -96,7 +96,7 @@ describe('two nodes while their Redis is down, under DPoP replays raced across t
     cluster = await startClusterNodes(2, database.url, { AGENTAUTH_REDIS_URL: redis.url });
     agent = await registerAgent(cluster.issuer);
     key = await dpopKey('ES256');
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     await load?.stop();
