@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../cli/test/helpers/server-process.js';
@@ -19,6 +19,12 @@ export interface PrivatePostgres {
   /** `pg_ctl stop -m <mode>`. */
   stop(mode?: 'smart' | 'fast' | 'immediate'): void;
   start(): void;
+  /**
+   * SIGSTOP to the postmaster and every backend: the server keeps its sockets but answers nothing,
+   * as a host that hangs or a network that drops packets does. `thaw()` sends SIGCONT.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Stops the cluster and deletes its directory. */
   destroy(): void;
 }
@@ -68,6 +74,12 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   const start = () => void run('pg_ctl', ['-D', data, '-l', join(root, 'log'), '-w', '-t', '60', 'start']);
   const stop = (mode: 'smart' | 'fast' | 'immediate' = 'fast') => void run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
   start();
+  const signalAll = (signal: 'SIGSTOP' | 'SIGCONT') => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').map(Number).filter((pid) => pid > 0);
+    // The postmaster first on the way down, so it forks no backend the list misses; last on the way up.
+    for (const pid of signal === 'SIGSTOP' ? [postmaster, ...children] : [...children, postmaster]) process.kill(pid, signal);
+  };
   const psql = join(bin, 'psql');
   return {
     port,
@@ -82,7 +94,14 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     },
     stop,
     start,
+    freeze: () => signalAll('SIGSTOP'),
+    thaw: () => signalAll('SIGCONT'),
     destroy() {
+      try {
+        signalAll('SIGCONT');
+      } catch {
+        // Not running.
+      }
       try {
         stop('immediate');
       } catch {

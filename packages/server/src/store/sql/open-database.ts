@@ -25,6 +25,13 @@ export const SQLITE_FILE = 'agentauth.db';
 export const POSTGRES_POOL_SIZE = 10;
 /** How long a request waits for a PostgreSQL connection (a free one, or a new one), ms. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long one PostgreSQL statement may go unanswered before its connection is given up, ms: a
+ * database that hangs (a frozen host, a network that drops packets) keeps established connections
+ * open and silent, and TCP would take hours to notice. The request then gets its 503 like any other
+ * lost connection. Migrations are not bounded: an index on a large table may take longer.
+ */
+export const POSTGRES_QUERY_TIMEOUT_MS = 15_000;
 /** How long a SQLite writer waits for another process's write lock, ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const INT8_OID = 20;
@@ -36,6 +43,8 @@ export interface OpenDatabase {
   sqliteFile?: string;
   /** PostgreSQL: the pool's connections now, and the connections lost since it opened. */
   pool?: () => PoolStats;
+  /** PostgreSQL: turns {@link POSTGRES_QUERY_TIMEOUT_MS} off (false) for migrations, and on again. */
+  boundQueries?(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -98,12 +107,34 @@ function openPostgres(connectionString: string, logger: DatabaseOptions['logger'
     lost += 1;
     logger?.warn?.(`postgres connection lost: ${error.message}`);
   };
-  pool.on('connect', (client) => client.on('error', onLost));
+  let bounded = true;
+  pool.on('connect', (client) => {
+    client.on('error', onLost);
+    boundEachQuery(client, () => bounded);
+  });
   // The pool re-emits an idle client's error; that client's own listener has logged it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const stats = (): PoolStats => ({ max: POSTGRES_POOL_SIZE, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, lost });
-  return { ctx: new SqlContext(db, postgresDialect, openGate), pool: stats, close: () => db.destroy() };
+  return { ctx: new SqlContext(db, postgresDialect, openGate), pool: stats, boundQueries: (on) => void (bounded = on), close: () => db.destroy() };
+}
+
+/**
+ * Ends `client`'s socket when a statement (the promise form Kysely uses) is unanswered after
+ * {@link POSTGRES_QUERY_TIMEOUT_MS}: node-postgres then fails it and everything queued behind it
+ * with `Connection terminated unexpectedly`, and the pool drops the client at its release. Not
+ * pg's own `query_timeout`, which fails the statement but leaves the connection busy with it, and
+ * within a transaction returns it to the pool still open.
+ */
+function boundEachQuery(client: pg.PoolClient, bounded: () => boolean): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const socket = (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (!bounded() || !(result instanceof Promise)) return result;
+    const timer = setTimeout(() => socket.destroy(), POSTGRES_QUERY_TIMEOUT_MS);
+    return result.finally(() => clearTimeout(timer));
+  };
 }
 
 /**

@@ -145,9 +145,17 @@ function open(options: DatabaseOptions): OpenDatabase {
   }
 }
 
-/** Migrates under the write gate, so another store on the same SQLite file waits rather than fails. */
-function migrate(opened: OpenDatabase, options: DatabaseOptions): Promise<string[]> {
-  return opened.ctx.exclusive(() => migrateToLatest(opened.ctx.db, options.logger));
+/**
+ * Migrates under the write gate, so another store on the same SQLite file waits rather than fails;
+ * with no bound on how long a PostgreSQL statement takes (an index on a large table).
+ */
+async function migrate(opened: OpenDatabase, options: DatabaseOptions): Promise<string[]> {
+  opened.boundQueries?.(false);
+  try {
+    return await opened.ctx.exclusive(() => migrateToLatest(opened.ctx.db, options.logger));
+  } finally {
+    opened.boundQueries?.(true);
+  }
 }
 
 /**

@@ -61,9 +61,12 @@ export async function assertion(agent: LoadAgent, url: string): Promise<string> 
   return new SignJWT({ iss: agent.id, sub: agent.id, aud: url, jti: crypto.randomUUID(), iat, exp: iat + 60 }).setProtectedHeader({ alg: 'ES256', kid: agent.kid }).sign(agent.privateKey);
 }
 
-/** `POST /token`, client_credentials with private_key_jwt (RFC 7523 §2.2). */
-export async function requestToken(url: string, agent: LoadAgent): Promise<Response> {
-  const body = form({ grant_type: 'client_credentials', scope: 'orders:read', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(agent, url) });
+/**
+ * `POST /token`, client_credentials with private_key_jwt (RFC 7523 §2.2). `issuer` is the
+ * assertion's audience: the node's own URL for one server, the shared issuer for a cluster's node.
+ */
+export async function requestToken(url: string, agent: LoadAgent, issuer = url): Promise<Response> {
+  const body = form({ grant_type: 'client_credentials', scope: 'orders:read', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(agent, issuer) });
   return fetch(`${url}/token`, { method: 'POST', headers: FORM, body });
 }
 
