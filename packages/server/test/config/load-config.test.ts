@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       signingAlg: 'ES256',
       keyRotationInterval: 30 * 86_400,
       redisUrl: undefined,
+      redisKeyPrefix: 'agentauth:',
       workers: 1,
       auditFlushInterval: 0,
       auditCheckpointInterval: 3600,
