@@ -3,8 +3,9 @@ import { decodeProtectedHeader } from 'jose';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../support/postgres-database.js';
-import { ASSERTION_TYPE, BOOTSTRAP_TOKEN, clientAssertion, createAgent, form, FORM, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
+import { ASSERTION_TYPE, BOOTSTRAP_TOKEN, ISSUER, clientAssertion, createAgent, form, FORM, startTestServer, type TestAgent, type TestServer } from '../support/test-server.js';
 import { until } from '../support/until.js';
+import { onlyWakeUpsEndLongPolls } from '../support/long-poll-wake-ups.js';
 
 const REDIS_URL = process.env.AGENTAUTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = { authorization: `Bearer ${BOOTSTRAP_TOKEN}` };
@@ -103,6 +104,38 @@ function changesReachNodeB(withRedis: boolean): void {
     const jwks = await b.server.app.inject({ method: 'GET', url: '/jwks' });
     expect((jwks.json() as { keys: { kid: string }[] }).keys.map((k) => k.kid)).toContain(prepared);
   });
+
+  if (withRedis) {
+    it('answers a long poll held on node B when node A queues a SET on its stream (RFC 8936)', async () => {
+      const receiver = await createAgent(a.server, { name: 'receiver', scopes: ['agentauth:signals'] });
+      const assertion = await clientAssertion(receiver, b.clock.now());
+      const issued = await b.server.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: FORM,
+        payload: form({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: assertion, resource: ISSUER, scope: 'agentauth:signals' }),
+      });
+      expect(issued.statusCode).toBe(200);
+      const auth = { authorization: `Bearer ${(issued.json() as { access_token: string }).access_token}` };
+      const created = await b.server.app.inject({ method: 'POST', url: '/ssf/streams', headers: auth, payload: {} });
+      expect(created.statusCode).toBe(201);
+      const { stream_id: streamId, delivery } = created.json() as { stream_id: string; delivery: { endpoint_url: string } };
+      const victim = await createAgent(a.server, { name: 'signalled' });
+
+      // Only a wake-up can answer the held poll: no recheck of the shared queue, no end of the hold.
+      const wakeUps = onlyWakeUpsEndLongPolls();
+      try {
+        const polling = b.server.app.inject({ method: 'POST', url: delivery.endpoint_url.slice(ISSUER.length), headers: auth, payload: { returnImmediately: false } });
+        await wakeUps.held(streamId);
+        expect((await a.server.app.inject({ method: 'POST', url: `/admin/v1/agents/${victim.id}/suspend`, headers: ADMIN })).statusCode).toBe(200);
+        const answered = await polling;
+        expect(answered.statusCode).toBe(200);
+        expect(Object.keys((answered.json() as { sets: Record<string, string> }).sets)).toHaveLength(1);
+      } finally {
+        wakeUps.restore();
+      }
+    });
+  }
 
   if (withRedis) it('ignores malformed and forged messages on the channel, and applies the next good one', async () => {
     const agent = await createAgent(a.server, { name: 'malformed' });
