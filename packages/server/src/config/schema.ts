@@ -120,7 +120,7 @@ const ALL_SETTINGS = [
     type: redisKeyPrefix(),
     default: { value: 'agentauth:' },
     description:
-      'What every Redis key and the fan-out channel start with (`<prefix>replay:`, `<prefix>limit:`, `<prefix>fan-out`): nodes of one deployment share it; deployments sharing one Redis each need their own (docs/operations.md, "Several nodes").',
+      'What every Redis key and the fan-out channel start with (`<prefix>replay:`, `<prefix>limit:`, `<prefix>fan-out`): nodes of one deployment share it; deployments sharing one Redis each need their own (docs/operations.md, "Several nodes: what Redis adds").',
   }),
   setting('workers', { type: integer({ min: 1, max: 64 }), default: { value: 1 }, description: 'Worker processes; 1 serves in-process.' }),
   setting('auditFlushInterval', {

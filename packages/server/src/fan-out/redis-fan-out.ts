@@ -62,6 +62,7 @@ export function redisFanOut(options: { url: string; channel: string; logger: Pic
   // Redis, and ioredis subscribes again after every reconnection.
   const subscriber = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: null, autoResubscribe: true });
   let listener: FanOutListener | undefined;
+  let closed = false;
   let subscribed = false;
   let lost = false;
   let warned = false;
@@ -91,7 +92,7 @@ export function redisFanOut(options: { url: string; channel: string; logger: Pic
       return true;
     },
     (error: unknown) => {
-      logger.warn({ err_message: (error as Error).message }, 'redis fan-out subscription failed; relying on polling');
+      if (!closed) logger.warn({ err_message: (error as Error).message }, 'redis fan-out subscription failed; relying on polling');
       return false;
     },
   );
@@ -101,7 +102,6 @@ export function redisFanOut(options: { url: string; channel: string; logger: Pic
       // Warned once per outage by the connection; the polls carry the change.
     });
   };
-  let closed = false;
   return {
     publish(message) {
       if (closed) return;

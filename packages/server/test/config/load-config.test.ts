@@ -261,6 +261,8 @@ describe('loadConfig values', () => {
     ['AGENTAUTH_DATABASE_URL', 'mysql://db/agentauth', 'AGENTAUTH_DATABASE_URL: must be a URL starting with postgres:// or postgresql:// (value not shown: secret)'],
     ['AGENTAUTH_DATABASE_URL', './agentauth.db', 'AGENTAUTH_DATABASE_URL: must be a URL starting with postgres:// or postgresql:// (value not shown: secret)'],
     ['AGENTAUTH_REDIS_URL', 'http://cache:6379', 'AGENTAUTH_REDIS_URL: must be a URL starting with redis:// or rediss:// (value not shown: secret)'],
+    ['AGENTAUTH_REDIS_KEY_PREFIX', 'agentauth', 'AGENTAUTH_REDIS_KEY_PREFIX: must be 1 to 64 letters, digits or `:_.-`, ending in `:` (got "agentauth")'],
+    ['AGENTAUTH_REDIS_KEY_PREFIX', 'a b:', 'AGENTAUTH_REDIS_KEY_PREFIX: must be 1 to 64 letters, digits or `:_.-`, ending in `:` (got "a b:")'],
     ['AGENTAUTH_RATE_LIMITS', 'false', 'AGENTAUTH_RATE_LIMITS: must be one of on, off (got "false")'],
     ['AGENTAUTH_RATE_LIMIT_WINDOW', '0', 'AGENTAUTH_RATE_LIMIT_WINDOW: must be an integer between 1 and 3600 (seconds) (got "0")'],
     ['AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES', '0', 'AGENTAUTH_RATE_LIMIT_CLIENT_FAILURES: must be an integer between 1 and 1000000 (got "0")'],
