@@ -65,6 +65,8 @@ export interface Config {
   readonly siemPollInterval: number;
   /** Optional Redis URL for shared replay caches and revocation fan-out. */
   readonly redisUrl: string | undefined;
+  /** What every Redis key and the fan-out channel start with; ends in `:`. */
+  readonly redisKeyPrefix: string;
   /** Number of worker processes (node:cluster); 1 runs in-process. */
   readonly workers: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

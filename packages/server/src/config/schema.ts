@@ -19,6 +19,7 @@ import {
   isIpOrCidr,
   list,
   oneOf,
+  redisKeyPrefix,
   timeZone,
   urlWithScheme,
 } from './value-types.js';
@@ -114,6 +115,12 @@ const ALL_SETTINGS = [
     defaultDoc: 'none (in-memory)',
     description: 'Redis URL (may hold a password) for replay caches, rate limits and revocation fan-out across nodes.',
     secret: true,
+  }),
+  setting('redisKeyPrefix', {
+    type: redisKeyPrefix(),
+    default: { value: 'agentauth:' },
+    description:
+      'What every Redis key and the fan-out channel start with (`<prefix>replay:`, `<prefix>limit:`, `<prefix>fan-out`): nodes of one deployment share it; deployments sharing one Redis each need their own (docs/operations.md, "Several nodes: what Redis adds").',
   }),
   setting('workers', { type: integer({ min: 1, max: 64 }), default: { value: 1 }, description: 'Worker processes; 1 serves in-process.' }),
   setting('auditFlushInterval', {

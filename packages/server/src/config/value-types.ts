@@ -230,3 +230,12 @@ export function syslogHostname(): ValueType<string> {
     parse: (raw) => then(raw, (value) => (/^[\x21-\x7e]{1,255}$/.test(value) ? ok(value) : fail(expected))),
   };
 }
+
+/** A Redis key prefix: 1 to 64 characters of letters, digits and `:_.-`, ending in `:` (so keys read `<prefix>replay:...`). */
+export function redisKeyPrefix(): ValueType<string> {
+  return {
+    kind: 'value',
+    summary: 'Redis key prefix ending in `:`',
+    parse: (raw) => then(raw, (value) => (/^[A-Za-z0-9:_.-]{0,63}:$/.test(value) ? ok(value) : fail('must be 1 to 64 letters, digits or `:_.-`, ending in `:`'))),
+  };
+}

@@ -41,6 +41,8 @@ export interface SigningKeyRingDeps {
   /** Default access token lifetime, seconds; sets the pre-publication window. */
   accessTokenTtl: number;
   logger: { info(msg: string): void; warn(msg: string): void };
+  /** Called after this process committed a change to the keys (a rotation, a retirement, a removal), once reloaded; other nodes' changes are not reported. */
+  onChanged?: () => void;
 }
 
 /** Our extension of `SigningKeyRing.rotateNow`. */
@@ -189,6 +191,7 @@ export function createSigningKeyRing(deps: SigningKeyRingDeps): RotatingSigningK
     const expired = everything.filter((key) => !isLive(key, now));
     const idle = (p: RotationPlan) => p.needCandidates === undefined && p.insert.length + p.update.length + p.remove.length === 0;
     let wrote = false;
+    let changed = false;
     for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS && !idle(plan); attempt++) {
       wrote = true;
       const fresh = await candidates(plan.needCandidates ?? 0);
@@ -205,12 +208,14 @@ export function createSigningKeyRing(deps: SigningKeyRingDeps): RotatingSigningK
       if (plan.needCandidates !== undefined) continue;
       for (const { event, kid } of plan.events) logger.info(`${event} ${kid}`);
       if (plan.remove.length > 0) logger.info(`expired signing keys removed: ${plan.remove.join(', ')}`);
+      changed = plan.events.length > 0 || plan.remove.length > 0;
       break;
     }
     if (plan.needCandidates !== undefined) throw new Error('signing keys kept changing during rotation; retry');
     // The periodic sync usually finds nothing due: then the first read is the current state.
     // Otherwise read again, since another node may have made the change under the lock.
     await load(wrote ? await store.listSigningKeys(clock.now()) : everything);
+    if (changed) deps.onChanged?.();
     if (plan.tooSoonUntil !== undefined) throw new RotationTooSoonError(plan.tooSoonUntil);
     if (current === undefined) throw new Error('no active signing key after sync');
   }

@@ -20,7 +20,7 @@ export interface AuthenticationLimits {
 
 /** How the limits use Redis, where a test needs other than the defaults (not a setting: deployments keep them). */
 export interface RedisLimitOptions {
-  /** Key prefix (default `agentauth:limit:`). */
+  /** Key prefix (default `<redisKeyPrefix>limit:`). */
   keyPrefix?: string;
   /** How long a failure waits for Redis before it is counted in memory (default 250 ms). */
   commandTimeoutMs?: number;
@@ -33,7 +33,7 @@ export interface RedisLimitOptions {
  */
 export function createAuthenticationLimits(
   deps: {
-    config: Pick<Config, 'rateLimits' | 'rateLimitWindow' | 'rateLimitAddressFailures' | 'rateLimitClientFailures' | 'rateLimitAdminFailures' | 'rateLimitLoginFailures' | 'redisUrl'>;
+    config: Pick<Config, 'rateLimits' | 'rateLimitWindow' | 'rateLimitAddressFailures' | 'rateLimitClientFailures' | 'rateLimitAdminFailures' | 'rateLimitLoginFailures' | 'redisUrl' | 'redisKeyPrefix'>;
     clock: Clock;
     audit: Pick<AuditLog, 'record'>;
     logger: Pick<Logger, 'warn' | 'info'>;
@@ -46,7 +46,7 @@ export function createAuthenticationLimits(
   const shared: RedisFailureCounter | undefined =
     config.redisUrl === undefined
       ? undefined
-      : redisFailureCounter({ ...options, redisUrl: config.redisUrl, windowMs, logger: deps.logger });
+      : redisFailureCounter({ keyPrefix: `${config.redisKeyPrefix}limit:`, ...options, redisUrl: config.redisUrl, windowMs, logger: deps.logger });
   const common = { windowSeconds: config.rateLimitWindow, clock: deps.clock, audit: deps.audit, logger: deps.logger, ...(shared === undefined ? {} : { shared }) };
   return {
     clients: new FailureLimiter({

@@ -29,6 +29,7 @@ import { ApiKeyService } from '../api-keys/api-key-service.js';
 import { ImportedKeyService } from '../imported-keys/imported-key-service.js';
 import { wireKeyCutover, type KeyCutover } from './wire-key-cutover.js';
 import { wireRevocationListeners } from './wire-events.js';
+import { wireFanOut, wireFanOutListeners } from './wire-fan-out.js';
 import { wireFederation, wireRemoteJwks } from './wire-federation.js';
 import { wireHttp } from './wire-http.js';
 import { wireKeys } from './wire-keys.js';
@@ -59,6 +60,11 @@ export interface ServerOptions {
   rateLimitRedis?: RedisLimitOptions;
   /** OpenTelemetry tracing (docs/monitoring.md, "Traces"): off unless its settings name an exporter. */
   tracing?: TracingOptions;
+  /**
+   * False stops this node polling the database for other nodes' agent and signing-key changes, so
+   * a test proves that the Redis fan-out alone carried them (default true; deployments keep it).
+   */
+  crossNodePolling?: boolean;
 }
 
 export interface AgentAuthServer {
@@ -105,7 +111,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const { store, masterKey, bootstrapDigest, commitLog, committedAudit } = await wireStorage({ config, logger, random, lifecycle, commitObserver: metrics?.commits }, options.announceBootstrapToken);
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
-    const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
+    const poll = options.crossNodePolling ?? true;
+    // Before the parts that publish on it; it hears other nodes only once `listen` is called below.
+    const fanOut = await wireFanOut({ config, logger, lifecycle });
+    const keys = await wireKeys({ config, clock, logger, store, masterKey, fanOut, poll, lifecycle });
     const events = new RevocationEvents();
     wireMetricsSources(metrics, { clock, logger, store, events, lifecycle });
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };
@@ -114,7 +123,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // One SSRF-guarded remote-JWKS cache: agents' jwks_uri and trusted issuers (docs/federation.md).
     const remoteJwks = wireRemoteJwks(config, clock);
     const policies = await wirePolicies({ config, clock, logger, store, lifecycle, metrics });
-    const agents = wireAgents({ ...deps, remoteJwks, registrationPolicy: registrationPolicy(policies.decider), lifecycle });
+    const agents = wireAgents({ ...deps, remoteJwks, registrationPolicy: registrationPolicy(policies.decider), fanOut, poll, lifecycle });
     const ca = await wireCertificateAuthority({ ...deps, masterKey, lifecycle, agents: { getAgent: async (id) => (await agents.directory.get(id))?.agent }, policy: certificatePolicy(policies.decider) });
     const mtls = wireMtls({ config, clock, logger, ca: mtlsCertificateAuthority(ca, () => clock.now()) });
     const federation = await wireFederation({ config, clock, random, logger, store, agents: store, replayCache: singleUse.replayCache, remoteJwks, lifecycle });
@@ -124,9 +133,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const riskOf = config.anomalyDetection ? (agentId: string) => risk.of(agentId) : undefined;
     const keyCutover = wireKeyCutover({ config, clock, random, logger, store, commitLog, lifecycle });
     const oauth = wireOAuth({ config, clock, random, store, keys, masterKey, commitLog, events, agents, singleUse, mtls, federation, policies, approvals, keyCutover: keyCutover.gate, riskOf, logger, metrics });
-    const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, lifecycle });
+    const signals = wireSignals({ ...deps, issuer: config.issuer, jwksPath: ENDPOINT_PATHS.jwks, allowPrivateReceivers: config.signalsAllowPrivateReceivers, idleTtlMs: config.ssfStreamIdleTtl * 1000, masterKey, fanOut, lifecycle });
     keyCutover.transmitWith(signals.transmitter);
     wireRevocationListeners({ events, logger, transmitter: signals.transmitter, ca, cascade: cascadeRevocation({ lineage: store, events, clock, logger }), lifecycle });
+    wireFanOutListeners({ fanOut, events, logger, directory: agents.directory, keys, ca, wakeStreams: signals.wakeStreams, lifecycle });
     const anomalies = await wireAnomalies({ config, clock, random, logger, store, audit, committedAudit, directory: agents.directory, agents: agents.service, transmitter: signals.transmitter, risk, lifecycle });
     const enrollment = wireEnrollment({ ...deps, lifecycle }, agents.service);
     const apiKeys = new ApiKeyService({ clock, random, agents: store, store, maxTtlSeconds: config.apiKeyMaxTtl });

@@ -4,6 +4,7 @@ import { AgentService } from '../agents/agent-service.js';
 import type { Clock } from '../clock.js';
 import { isAgentChangedNotice, type AgentChangedNotice } from '../cluster-notice.js';
 import type { Config } from '../config/config.js';
+import type { FanOut } from '../fan-out/redis-fan-out.js';
 import type { RemoteJwks } from '../net/remote-jwks.js';
 import { ClientDirectory } from '../oauth/client-directory.js';
 import type { Random } from '../random.js';
@@ -30,7 +31,9 @@ export interface Agents {
 /**
  * The registry and who hears of its changes. A change made on this process drops the agent from
  * this process's cache at once, and from every other worker's through the cluster primary; other
- * nodes see it within `AGENT_CHANGE_POLL_MS` through the change counter. Changes that revoke
+ * nodes drop it when `fanOut` tells them (with Redis: at once), and within `AGENT_CHANGE_POLL_MS`
+ * through the change counter whatever happens to the message (`poll: false`, for tests only,
+ * leaves them to the fan-out alone). Changes that revoke
  * credentials are published on `events` by the service itself (see wire-events.ts for who listens).
  */
 export function wireAgents(deps: {
@@ -42,14 +45,17 @@ export function wireAgents(deps: {
   events: RevocationEvents;
   remoteJwks: RemoteJwks;
   registrationPolicy: RegistrationPolicy;
+  fanOut: FanOut;
+  poll: boolean;
   lifecycle: Lifecycle;
 }): Agents {
   const { clock, logger, store, lifecycle } = deps;
   const directory = new ClientDirectory(store, () => clock.now(), undefined, deps.remoteJwks);
-  lifecycle.onClose('agent change poll', directory.watch(AGENT_CHANGE_POLL_MS, (error) => logger.error({ err: error }, 'agent change poll failed')));
+  if (deps.poll) lifecycle.onClose('agent change poll', directory.watch(AGENT_CHANGE_POLL_MS, (error) => logger.error({ err: error }, 'agent change poll failed')));
 
   const onAgentChanged = (agentId: string) => {
     directory.invalidate(agentId);
+    deps.fanOut.publish({ kind: 'agent_changed', agentId });
     if (cluster.isWorker && process.send) process.send({ agentauth: 'agent-changed', agentId } satisfies AgentChangedNotice);
   };
   if (cluster.isWorker) {

@@ -41,7 +41,7 @@ const PROCESS_AUTHORITY_MAX_PROOFS = 1_000_000;
  * ({@link dpopSingleUseAuthority}) and the replay guard (Redis when `redisUrl` is set).
  */
 export function wireDpop(deps: {
-  config: Pick<Config, 'issuer' | 'dpopNonce' | 'dpopNonceSecret' | 'dpopNonceLifetime' | 'redisUrl' | 'databaseUrl' | 'workers'>;
+  config: Pick<Config, 'issuer' | 'dpopNonce' | 'dpopNonceSecret' | 'dpopNonceLifetime' | 'redisUrl' | 'redisKeyPrefix' | 'databaseUrl' | 'workers'>;
   masterKey: Buffer;
   clock: Clock;
   store: ReplayClaimStore;
@@ -53,7 +53,7 @@ export function wireDpop(deps: {
   const authoritative = dpopSingleUseAuthority(config) === 'process';
   const cache = authoritative ? new ReplayCache({ maxEntries: PROCESS_AUTHORITY_MAX_PROOFS, whenFull: 'refuse' }) : new ReplayCache();
   const nonces = config.dpopNonce === 'required' ? new DpopNonces(dpopNonceSecret(config.dpopNonceSecret, deps.masterKey), config.dpopNonceLifetime, clock) : undefined;
-  const replay = config.redisUrl === undefined ? inProcessReplayGuard(cache) : redisReplayGuard(cache, config.redisUrl, deps.logger);
+  const replay = config.redisUrl === undefined ? inProcessReplayGuard(cache) : redisReplayGuard(cache, config.redisUrl, deps.logger, config.redisKeyPrefix);
   const check = dpopSenderConstraint({
     tokenEndpoint: config.issuer + ENDPOINT_PATHS.token,
     algorithms: DEFAULT_DPOP_ALGORITHMS,

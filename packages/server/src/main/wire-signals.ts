@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
+import type { FanOut } from '../fan-out/redis-fan-out.js';
 import type { SigningKeyRing } from '../keys/signing-key-ring.js';
 import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
@@ -31,6 +32,8 @@ export interface SignalsDeps {
   keys: Pick<SigningKeyRing, 'signer' | 'publicKey'>;
   audit: AuditLog;
   masterKey: Buffer;
+  /** Tells other nodes which streams got SETs, so their long polls wake at once. */
+  fanOut: Pick<FanOut, 'publish'>;
   lifecycle: Lifecycle;
   /** Tests only: push schedule and name resolution. */
   pushRetry?: PushRetryPolicy;
@@ -48,6 +51,8 @@ export interface Signals {
   administration: StreamAdministration;
   /** Answers every held long poll (RFC 8936) now: before the listener closes, so none hangs it. */
   wakeLongPolls(): void;
+  /** Wakes the long polls held on these streams: another node queued SETs on them. */
+  wakeStreams(streamIds: readonly string[]): void;
 }
 
 /**
@@ -91,6 +96,7 @@ export function wireSignals(deps: SignalsDeps): Signals {
     logger: deps.logger,
     waiters,
     onQueued: (queuedOn) => {
+      deps.fanOut.publish({ kind: 'sets_queued', streamIds: queuedOn.filter((s) => s.deliveryMethod !== 'urn:ietf:rfc:8935').map((s) => s.streamId) });
       if (queuedOn.some((s) => s.deliveryMethod === 'urn:ietf:rfc:8935')) push.kick();
     },
   });
@@ -132,5 +138,6 @@ export function wireSignals(deps: SignalsDeps): Signals {
     idleStreams,
     administration: new StreamAdministration({ store, clock: deps.clock }),
     wakeLongPolls: () => waiters.wakeAll(),
+    wakeStreams: (streamIds) => waiters.notify(streamIds),
   };
 }

@@ -74,9 +74,14 @@ export class ClientDirectory {
     return entry;
   }
 
-  /** Drops one agent (after a change on this process). */
+  /** Drops one agent (after a change on this process or, through the fan-out, on another node). */
   invalidate(clientId: string): void {
     this.entries.delete(clientId);
+  }
+
+  /** Drops every agent (changes may have been missed: the fan-out's subscription was broken). */
+  invalidateAll(): void {
+    this.entries.clear();
   }
 
   /** Starts watching the store's change counter. Returns a stop function. */

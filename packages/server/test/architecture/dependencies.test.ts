@@ -50,7 +50,7 @@ const RULES: DependencyRules = {
 };
 
 /** The bottom: they import no layer (libraries may import each other, without a folder cycle). */
-const LIBRARIES = ['clock', 'poll-for-change', 'random', 'key-slot', 'optional-redis', 'private-directory', 'bootstrap-token', 'data-dir-lock', 'cluster-notice', 'der', 'net', 'config', 'events', 'tracing'];
+const LIBRARIES = ['clock', 'poll-for-change', 'random', 'key-slot', 'optional-redis', 'fan-out', 'private-directory', 'bootstrap-token', 'data-dir-lock', 'cluster-notice', 'der', 'net', 'config', 'events', 'tracing'];
 
 const SOURCE = fileURLToPath(new URL('../../src/', import.meta.url));
 

@@ -27,7 +27,7 @@ export interface TestServer {
 export async function startTestServer(
   backend: Backend,
   env: Record<string, string> = {},
-  options: Pick<ServerOptions, 'rateLimitRedis' | 'tracing'> & { clock?: FrozenClock } = {},
+  options: Pick<ServerOptions, 'rateLimitRedis' | 'tracing' | 'crossNodePolling'> & { clock?: FrozenClock } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agentauth-test-'));
   const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;

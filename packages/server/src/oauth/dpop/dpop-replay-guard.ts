@@ -38,10 +38,10 @@ export function inProcessReplayGuard(cache: ReplayCache): DpopReplayGuard {
  * When Redis is down or slow the check is skipped with a warning, not failed: the group commit's
  * claim still refuses the replay, only with a later answer.
  */
-export function redisReplayGuard(cache: ReplayCache, redisUrl: string, logger: Pick<Logger, 'warn'>): DpopReplayGuard {
+export function redisReplayGuard(cache: ReplayCache, redisUrl: string, logger: Pick<Logger, 'warn'>, keyPrefix = 'agentauth:'): DpopReplayGuard {
   const connection = connectOptionalRedis({
     url: redisUrl,
-    keyPrefix: 'agentauth:replay:',
+    keyPrefix: `${keyPrefix}replay:`,
     commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS,
     logger,
     unavailable: 'redis unavailable for DPoP replay checks; relying on the database',
