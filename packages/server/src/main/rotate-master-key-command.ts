@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { MASTER_KEY_BYTES, MASTER_KEY_FILE, replaceMasterKeyFile, resolveMasterKey } from '../keys/master-key.js';
-import { rotateMasterKey } from '../keys/rotate-master-key.js';
+import { rotateMasterKey } from './rotate-master-key.js';
 import type { ResealCounts } from '../store/ports/sealed-value-store.js';
 import { openStore } from '../store/sql/open-store.js';
 

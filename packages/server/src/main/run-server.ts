@@ -15,7 +15,7 @@ import { assertAddressesFree, ListenError } from '../http/listen-address.js';
 import { DatabaseOpenError } from '../store/sql/database-open-error.js';
 import { migrateOnce, prepareDataOnce } from './wire-storage.js';
 import { describeRotation, NewMasterKeyError, parseNewMasterKey, rotateMasterKeyOnce } from './rotate-master-key-command.js';
-import { MasterKeyMismatchError } from '../keys/rotate-master-key.js';
+import { MasterKeyMismatchError } from './rotate-master-key.js';
 import { SealedBoxError } from '../keys/sealed-box.js';
 
 const USAGE = `Usage: agentauth-server <command> [options]

@@ -5,9 +5,9 @@ import { totpAad } from '../people/totp-secret.js';
 import { loginRequestAad } from '../people/upstream-sign-in.js';
 import { ssfStreamAad } from '../signals/stream-service.js';
 import type { ResealCounts, SealedColumn, SealedValue, SealedValueStore } from '../store/ports/sealed-value-store.js';
-import { signingKeyAad } from './key-ring.js';
-import { MASTER_KEY_BYTES } from './master-key.js';
-import { openBox, sealBox, SealedBoxError } from './sealed-box.js';
+import { signingKeyAad } from '../keys/key-ring.js';
+import { MASTER_KEY_BYTES } from '../keys/master-key.js';
+import { openBox, sealBox, SealedBoxError } from '../keys/sealed-box.js';
 
 /** The associated data each sealed column binds its values to, from the module that seals them. */
 const AAD: Record<SealedColumn, (id: string) => string> = {
