@@ -10,7 +10,7 @@ export function topHelp(groups: readonly CommandGroup[], leaves: readonly Comman
     "       agentauth --version    (or -V: the CLI's version)",
     '',
     'commands:',
-    ...rows([['start [server flags...]', 'start the server (flags: agentauth start --help)'], ...leaves.map((command) => [command.name, command.summary] as const), ...groups.flatMap((group) => group.commands.map((command) => [command.name, command.summary] as const))]),
+    ...rows([['start [server flags...]', 'start the server (flags: agentauth start --help)'], ['master-key rotate [server flags...]', 're-encrypt stored keys under a new master key (stdin; nodes stopped)'], ...leaves.map((command) => [command.name, command.summary] as const), ...groups.flatMap((group) => group.commands.map((command) => [command.name, command.summary] as const))]),
     '',
     'global flags (before or after the command):',
     ...optionLines(GLOBAL_OPTIONS),

@@ -13,7 +13,7 @@ import { caGroup } from './commands/ca.js';
 import { certsGroup } from './commands/certs.js';
 import { bindingsGroup, issuersGroup } from './commands/federation.js';
 import { scanCommand } from './commands/scan.js';
-import { runStart } from './commands/start.js';
+import { runMasterKeyRotate, runStart } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
 import { tokensGroup } from './commands/tokens.js';
 import { streamsGroup } from './commands/streams.js';
@@ -87,6 +87,12 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     const own = Object.keys(leading.values).filter((name) => name !== 'help');
     if (own.length > 0) throw new UsageError(`--${own[0]} does not apply to start: its flags are the server's`, 'start');
     return runStart(help ? ['--help', ...words.slice(1)] : words.slice(1), io);
+  }
+  if (first === 'master-key' && second === 'rotate') {
+    // Like start: the database is opened by the server package, with the server's flags.
+    const own = Object.keys(leading.values).filter((name) => name !== 'help');
+    if (own.length > 0) throw new UsageError(`--${own[0]} does not apply to master-key rotate: its flags are the server's`, 'master-key rotate');
+    return runMasterKeyRotate(help ? ['--help', ...words.slice(2)] : words.slice(2), io);
   }
   const leaf = LEAVES.find((command) => command.name === first);
   if (leaf !== undefined) return runCommand(leaf, words.slice(1), io, leading.values);

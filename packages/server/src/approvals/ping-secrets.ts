@@ -6,15 +6,16 @@ export interface PingSecrets {
   authReqId: string;
 }
 
-const aad = (approvalId: string) => `ciba-ping:${approvalId}`;
+/** The associated data a ping-mode request's secrets are sealed with: its approval id. */
+export const cibaPingAad = (approvalId: string): string => `ciba-ping:${approvalId}`;
 
 /** Seals a ping-mode request's secrets under the master key (AES-256-GCM), bound to its approval id. */
 export function sealPingSecrets(masterKey: Buffer, approvalId: string, secrets: PingSecrets): string {
-  return sealBox(masterKey, aad(approvalId), Buffer.from(JSON.stringify({ t: secrets.notificationToken, r: secrets.authReqId }), 'utf8'));
+  return sealBox(masterKey, cibaPingAad(approvalId), Buffer.from(JSON.stringify({ t: secrets.notificationToken, r: secrets.authReqId }), 'utf8'));
 }
 
 /** Opens what {@link sealPingSecrets} sealed; throws `SealedBoxError` when it was not sealed for this approval. */
 export function openPingSecrets(masterKey: Buffer, approvalId: string, sealed: string): PingSecrets {
-  const value = JSON.parse(openBox(masterKey, aad(approvalId), sealed).toString('utf8')) as { t: string; r: string };
+  const value = JSON.parse(openBox(masterKey, cibaPingAad(approvalId), sealed).toString('utf8')) as { t: string; r: string };
   return { notificationToken: value.t, authReqId: value.r };
 }

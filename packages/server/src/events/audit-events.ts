@@ -19,6 +19,7 @@ export const AUDIT_EVENTS = [
   'signing_key.created',
   'signing_key.rotated',
   'signing_key.retired',
+  'master_key.rotated',
   'admin.authentication_failed',
   'admin_request.denied',
   'client_registration.denied',

@@ -29,6 +29,9 @@ export const RETIRED_KEY_SKEW = MAX_KEY_SYNC_INTERVAL_MS / 1000;
 /** How many times a rotation is re-planned when another node changed the keys meanwhile. */
 const MAX_PLAN_ATTEMPTS = 3;
 
+/** The associated data a signing key is sealed with: its `kid`, so a key moved onto another row no longer opens. */
+export const signingKeyAad = (kid: string): string => kid;
+
 export interface SigningKeyRingDeps {
   store: SigningKeyStore;
   /** 32 bytes; private keys are sealed under it (AES-256-GCM). */
@@ -134,7 +137,7 @@ export function createSigningKeyRing(deps: SigningKeyRingDeps): RotatingSigningK
   async function signerFor(record: SigningKeyRecord): Promise<TokenSigner> {
     const cached = signers.get(record.kid);
     if (cached !== undefined) return cached;
-    const der = openBox(masterKey, record.kid, record.encryptedPrivateKey);
+    const der = openBox(masterKey, signingKeyAad(record.kid), record.encryptedPrivateKey);
     let privateKey: KeyObject;
     try {
       privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
@@ -176,7 +179,7 @@ export function createSigningKeyRing(deps: SigningKeyRingDeps): RotatingSigningK
     for (let i = 0; i < count; i++) {
       const key = await generateSigningKey(deps.alg);
       const der = key.privateKey.export({ format: 'der', type: 'pkcs8' });
-      made.push({ kid: key.kid, alg: key.alg, publicJwk: key.publicJwk, encryptedPrivateKey: sealBox(masterKey, key.kid, der) });
+      made.push({ kid: key.kid, alg: key.alg, publicJwk: key.publicJwk, encryptedPrivateKey: sealBox(masterKey, signingKeyAad(key.kid), der) });
       der.fill(0);
     }
     return made;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDirectory } from '../private-directory.js';
 
@@ -114,6 +114,25 @@ async function createKeyFile(dataDir: string, path: string): Promise<Buffer> {
     await syncDirectory(dataDir);
   }
   return key;
+}
+
+/**
+ * Replaces `<dataDir>/master.key` with `key` (after `agentauth master-key rotate`, when the key
+ * lives in the data directory): written to a private temporary file, synced, then renamed over the
+ * old one, so a crash leaves either the old file or the new one, never half of either.
+ */
+export async function replaceMasterKeyFile(dataDir: string, key: Buffer): Promise<void> {
+  if (!Buffer.isBuffer(key) || key.length !== MASTER_KEY_BYTES) throw new TypeError(`masterKey must be exactly ${MASTER_KEY_BYTES} bytes`);
+  const temporary = join(dataDir, `.${MASTER_KEY_FILE}.${randomBytes(8).toString('hex')}.tmp`);
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(`${key.toString('base64')}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, join(dataDir, MASTER_KEY_FILE));
+  await syncDirectory(dataDir);
 }
 
 /** Makes the new directory entry durable, so a crash cannot lose a key that already encrypted data. */

@@ -14,17 +14,22 @@ import { InsecureDataDirError } from '../private-directory.js';
 import { assertAddressesFree, ListenError } from '../http/listen-address.js';
 import { DatabaseOpenError } from '../store/sql/database-open-error.js';
 import { migrateOnce, prepareDataOnce } from './wire-storage.js';
+import { describeRotation, NewMasterKeyError, parseNewMasterKey, rotateMasterKeyOnce } from './rotate-master-key-command.js';
+import { MasterKeyMismatchError } from './rotate-master-key.js';
+import { SealedBoxError } from '../keys/sealed-box.js';
 
 const USAGE = `Usage: agentauth-server <command> [options]
 
 Commands:
   start     run the server (default)
   migrate   apply database migrations and exit
+  rotate-master-key
+            re-encrypt every sealed value under the new master key read from standard input
 
 Options: agentauth-server start --help (every option also has an AGENTAUTH_* variable).`;
 
 /**
- * The server's command line: `start` and `migrate`, each with `--help` for its flags. Returns the
+ * The server's command line: `start`, `migrate` and `rotate-master-key`, each with `--help` for its flags. Returns the
  * process exit status: 0, 1 when the server failed (a taken address, a data directory in use, a
  * database that cannot be opened: each printed as one line saying why, before anything was
  * written), 2 for invalid configuration or usage (every problem printed at once).
@@ -35,7 +40,7 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (command !== 'start' && command !== 'migrate') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'rotate-master-key') {
     process.stderr.write(`agentauth-server: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -66,19 +71,53 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
       process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
       return 0;
     }
+    if (command === 'rotate-master-key') {
+      const counts = await rotateMasterKeyOnce(config, parseNewMasterKey(await readNewKey()));
+      process.stdout.write(describeRotation(counts, config.masterKey === undefined));
+      return 0;
+    }
     if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config);
     await startServer(config, { tracing: { settings: tracing } });
     return -1; // keep running; the process exits on a signal
   } catch (error) {
+    if (error instanceof SealedBoxError && command === 'start') {
+      // The keys in the database were sealed under another master key (a rotation, a wrong secret).
+      process.stderr.write('agentauth-server: cannot start: the master key does not open the keys stored in the database; start with the key they are sealed under (after `agentauth master-key rotate`, the new one)\n');
+      return 1;
+    }
     if (!isStartupFailure(error)) throw error;
-    process.stderr.write(`agentauth-server: cannot ${command === 'migrate' ? 'migrate' : 'start'}: ${error.message}\n`);
+    process.stderr.write(`agentauth-server: cannot ${VERBS[command]}: ${error.message}\n`);
     return 1;
   }
 }
 
 /** Failures whose message is written for the operator: printed alone, without a stack. */
 function isStartupFailure(error: unknown): error is Error {
-  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError || error instanceof InsecureDataDirError;
+  return (
+    error instanceof ListenError ||
+    error instanceof DataDirInUseError ||
+    error instanceof DatabaseOpenError ||
+    error instanceof InsecureDataDirError ||
+    error instanceof NewMasterKeyError ||
+    error instanceof MasterKeyMismatchError
+  );
+}
+
+/** How a failure of each command is introduced. */
+const VERBS = { start: 'start', migrate: 'migrate', 'rotate-master-key': 'rotate the master key' } as const;
+
+/** A key file is tiny; standard input longer than this is not a key. */
+const MAX_KEY_INPUT = 1024;
+
+/** The new master key from standard input, never from an argument (argv shows in the process list). */
+async function readNewKey(): Promise<string> {
+  if (process.stdin.isTTY) throw new NewMasterKeyError('pipe the new master key on standard input, e.g. from your secret manager');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += (chunk as Buffer).toString('latin1');
+    if (text.length > MAX_KEY_INPUT) throw new NewMasterKeyError('standard input is too long to be a master key');
+  }
+  return text;
 }
 
 /**

@@ -31,14 +31,17 @@ export interface LoginProviderInput {
   just_in_time?: boolean;
 }
 
+/** The associated data a login provider's client secret is sealed with: the provider id. */
+export const loginProviderAad = (providerId: string): string => `login-provider:${providerId}`;
+
 /** Seals a provider's client secret under the master key, bound to the provider id (ARCHITECTURE.md, Security rules). */
 export function sealClientSecret(masterKey: Buffer, providerId: string, secret: string): string {
-  return sealBox(masterKey, `login-provider:${providerId}`, Buffer.from(secret, 'utf8'));
+  return sealBox(masterKey, loginProviderAad(providerId), Buffer.from(secret, 'utf8'));
 }
 
 /** Opens what {@link sealClientSecret} sealed for the same provider. */
 export function openClientSecret(masterKey: Buffer, providerId: string, sealed: string): string {
-  return openBox(masterKey, `login-provider:${providerId}`, sealed).toString('utf8');
+  return openBox(masterKey, loginProviderAad(providerId), sealed).toString('utf8');
 }
 
 /**

@@ -49,6 +49,9 @@ export type UpstreamStart = { kind: 'redirect'; url: string; state: string } | {
 /** A new session, or a refusal (whatever failed, the browser is told nothing more). */
 export type UpstreamFinish = { kind: 'signed_in'; sessionId: string; user: UserRecord; returnTo: string } | { kind: 'refused' } | { kind: 'rate_limited'; retryAfterSeconds: number };
 
+/** The associated data a pending sign-in's PKCE verifier and nonce are sealed with: its state hash. */
+export const loginRequestAad = (hash: string): string => `login-request:${hash}`;
+
 /** The SHA-256 of a `state`, base64url: what the store keys pending sign-ins by. */
 export function stateHash(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('base64url');
@@ -100,7 +103,7 @@ export class UpstreamSignIn {
     await this.deps.store.saveLoginRequest({
       stateHash: hash,
       providerId,
-      sealed: sealBox(this.deps.masterKey, `login-request:${hash}`, Buffer.from(JSON.stringify({ verifier, nonce }), 'utf8')),
+      sealed: sealBox(this.deps.masterKey, loginRequestAad(hash), Buffer.from(JSON.stringify({ verifier, nonce }), 'utf8')),
       returnTo,
       expiresAt: this.deps.clock.now() + LOGIN_REQUEST_MS,
     });
@@ -132,7 +135,7 @@ export class UpstreamSignIn {
     if (pending.providerId !== providerId) return this.refused(null, providerId, `state was issued for provider ${pending.providerId}`, request);
     const provider = await this.provider(providerId);
     if (provider === undefined) return this.refused(null, providerId, 'unknown login provider', request);
-    const { verifier, nonce } = JSON.parse(openBox(this.deps.masterKey, `login-request:${pending.stateHash}`, pending.sealed).toString('utf8')) as { verifier: string; nonce: string };
+    const { verifier, nonce } = JSON.parse(openBox(this.deps.masterKey, loginRequestAad(pending.stateHash), pending.sealed).toString('utf8')) as { verifier: string; nonce: string };
 
     let claims: Record<string, unknown>;
     try {

@@ -62,6 +62,7 @@ export const OCSF_MAPPING: { readonly [E in AuditEvent]: OcsfMapping } = {
   'signing_key.created': CREATE,
   'signing_key.rotated': UPDATE,
   'signing_key.retired': DELETE,
+  'master_key.rotated': UPDATE,
   'admin.authentication_failed': LOGON,
   'admin_request.denied': API_OTHER,
   'client_registration.denied': API_OTHER,

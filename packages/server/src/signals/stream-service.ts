@@ -180,11 +180,11 @@ export class StreamService {
   /** The push receiver's `authorization_header`, unsealed. */
   authorizationOf(stream: StreamRecord): string | null {
     if (stream.sealedAuthorizationHeader === null) return null;
-    return openBox(this.deps.masterKey, aad(stream.streamId), stream.sealedAuthorizationHeader).toString('utf8');
+    return openBox(this.deps.masterKey, ssfStreamAad(stream.streamId), stream.sealedAuthorizationHeader).toString('utf8');
   }
 
   private seal(streamId: string, header: string | null): string | null {
-    return header === null ? null : sealBox(this.deps.masterKey, aad(streamId), Buffer.from(header, 'utf8'));
+    return header === null ? null : sealBox(this.deps.masterKey, ssfStreamAad(streamId), Buffer.from(header, 'utf8'));
   }
 
   private async checkReceiverUrl(fields: ReceiverSupplied): Promise<void> {
@@ -214,7 +214,8 @@ export class StreamService {
 }
 
 /** The sealed header is bound to its stream: copied onto another stream's row, it no longer opens. */
-function aad(streamId: string): string {
+/** The associated data a stream's receiver `Authorization` header is sealed with: the stream id. */
+export function ssfStreamAad(streamId: string): string {
   return `ssf-stream:${streamId}`;
 }
 

@@ -18,6 +18,7 @@ import type { LoginProviderStore } from './ports/login-provider-store.js';
 import type { PasskeyStore } from './ports/passkey-store.js';
 import type { PolicyStore } from './ports/policy-store.js';
 import type { ReplayClaimStore } from './ports/replay-claim-store.js';
+import type { SealedValueStore } from './ports/sealed-value-store.js';
 import type { SettingsStore } from './ports/settings-store.js';
 import type { SiemCheckpointStore } from './ports/siem-checkpoint-store.js';
 import type { SignalsStore } from './ports/signals-store.js';
@@ -58,7 +59,8 @@ export interface Store
     PasskeyStore,
     AnomalyStore,
     SiemCheckpointStore,
-    GaugeStore {
+    GaugeStore,
+    SealedValueStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * The readiness probe of `/readyz`: one read, and one small write while the last write failed

@@ -30,6 +30,7 @@ import { delegationStoreContract } from './contract/delegation-store-contract.js
 import { approvalStoreContract } from './contract/approval-store-contract.js';
 import { anomalyStoreContract } from './contract/anomaly-store-contract.js';
 import { siemCheckpointStoreContract } from './contract/siem-checkpoint-store-contract.js';
+import { sealedValueStoreContract } from './contract/sealed-value-store-contract.js';
 
 /**
  * The store contract (ARCHITECTURE.md, Testing): one suite per port (`contract/`), all run
@@ -77,6 +78,8 @@ export function storeContract(open: () => Promise<Store>): void {
   anomalyStoreContract(opened);
   siemCheckpointStoreContract(opened);
   gaugeStoreContract(opened);
+  // Last: it rewrites (unchanged) every sealed value the other suites stored.
+  sealedValueStoreContract(opened);
 
   describe('liveness', () => {
     it('answers ping', async () => {

@@ -21,6 +21,7 @@ import { sqlPolicyStore } from './policy-queries.js';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase, SQLITE_BUSY_TIMEOUT_MS, type DatabaseOptions, type OpenDatabase } from './open-database.js';
 import { sqlReplayClaimStore } from './replay-claim-queries.js';
+import { sqlSealedValueStore } from './sealed-value-queries.js';
 import { sqlSettingsStore } from './settings-queries.js';
 import { sqlSignalsStore } from './signals-queries.js';
 import { sqlSigningKeyStore } from './signing-key-queries.js';
@@ -98,6 +99,7 @@ function storeOver(opened: OpenDatabase, thread: SqliteCommitThread | undefined)
       sqlAnomalyStore(ctx),
       sqlSiemCheckpointStore(ctx),
       sqlGaugeStore(ctx),
+      sqlSealedValueStore(ctx),
     ),
     () => health.failed(),
   );
