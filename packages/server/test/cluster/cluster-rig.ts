@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createPostgresDatabase } from '../support/postgres-database.js';
 import { freePort } from '../support/test-server.js';
 import { createServerHome, removeServerHome, startServer, type RunningServer, type ServerHome } from '../faults/support/server-process.js';
@@ -15,6 +16,8 @@ export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
  * the node's timers still fire on time. A real process with a wrong clock, not an injected one.
  */
 export function clockOffsetEnv(seconds: number): Record<string, string> {
+  // Without the library the loader only warns, and the node would run on time unnoticed.
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: apt-get install faketime`);
   return { LD_PRELOAD: LIBFAKETIME, FAKETIME: `${seconds >= 0 ? '+' : ''}${seconds}s`, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_NO_CACHE: '1' };
 }
 
