@@ -13,7 +13,7 @@ import { assertion, type Acknowledged } from './load-driver.js';
 import type { ServerHome } from './server-process.js';
 
 /** What the database holds, read once: the audit log, the signing keys, the CA hierarchy, agents, revocations. */
-interface Stored {
+export interface Stored {
   audit: AuditRecord[];
   keys: SigningKeyRecord[];
   authorities: CaAuthorityRecord[];
@@ -22,7 +22,8 @@ interface Stored {
   chain: Awaited<ReturnType<typeof verifyAuditChain>>;
 }
 
-async function readStored(home: ServerHome): Promise<Stored> {
+/** Reads everything `reconcile` compares from `home`'s database directly, not through a server. */
+export async function readStored(home: Pick<ServerHome, 'databaseUrl' | 'dataDir'>): Promise<Stored> {
   const opened = openDatabase({ databaseUrl: home.databaseUrl, dataDir: home.dataDir });
   try {
     const auditStore = sqlAuditStore(opened.ctx);
