@@ -39,7 +39,7 @@ import { wireSignals } from './wire-signals.js';
 import { wireAnomalies, type Anomalies } from './wire-anomalies.js';
 import { AnomalyRisk } from '../anomalies/anomaly-risk.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
-import { wireStorage } from './wire-storage.js';
+import { recordNodeAgreement, wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
 import { wireApprovals, type Approvals } from './wire-approvals.js';
 import { wireTracing, type TracingOptions } from './wire-tracing.js';
@@ -106,6 +106,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Services that only audit take the commit log as their `audit`.
     const audit: AuditLog = commitLog;
     const keys = await wireKeys({ config, clock, logger, store, masterKey, lifecycle });
+    // The keys unsealed, so the master key is the database's own: record it for the other nodes.
+    await recordNodeAgreement(store, config, masterKey);
     const events = new RevocationEvents();
     wireMetricsSources(metrics, { clock, logger, store, events, lifecycle });
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };

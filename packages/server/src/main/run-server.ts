@@ -13,13 +13,17 @@ import { DataDirInUseError, lockDataDir } from '../data-dir-lock.js';
 import { InsecureDataDirError } from '../private-directory.js';
 import { assertAddressesFree, ListenError } from '../http/listen-address.js';
 import { DatabaseOpenError } from '../store/sql/database-open-error.js';
-import { migrateOnce, prepareDataOnce } from './wire-storage.js';
+import { NodeMismatchError } from '../node-agreement.js';
+import { adoptIssuerOnce, migrateOnce, prepareDataOnce } from './wire-storage.js';
 
 const USAGE = `Usage: agentauth-server <command> [options]
 
 Commands:
   start     run the server (default)
   migrate   apply database migrations and exit
+  adopt-issuer
+            make the configured issuer the one every node of the shared
+            PostgreSQL database must have (stop every node first)
 
 Options: agentauth-server start --help (every option also has an AGENTAUTH_* variable).`;
 
@@ -35,12 +39,12 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (command !== 'start' && command !== 'migrate') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'adopt-issuer') {
     process.stderr.write(`agentauth-server: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
     return 2;
   }
   if (options.includes('--help') || options.includes('-h')) {
-    process.stdout.write(renderFlagsHelp(command));
+    process.stdout.write(renderFlagsHelp(command === 'adopt-issuer' ? 'migrate' : command));
     return 0;
   }
 
@@ -66,19 +70,23 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
       process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
       return 0;
     }
+    if (command === 'adopt-issuer') {
+      process.stdout.write(`every node of this database must now have the issuer ${await adoptIssuerOnce(config)}\n`);
+      return 0;
+    }
     if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config);
     await startServer(config, { tracing: { settings: tracing } });
     return -1; // keep running; the process exits on a signal
   } catch (error) {
     if (!isStartupFailure(error)) throw error;
-    process.stderr.write(`agentauth-server: cannot ${command === 'migrate' ? 'migrate' : 'start'}: ${error.message}\n`);
+    process.stderr.write(`agentauth-server: cannot ${command === 'start' ? 'start' : command}: ${error.message}\n`);
     return 1;
   }
 }
 
 /** Failures whose message is written for the operator: printed alone, without a stack. */
 function isStartupFailure(error: unknown): error is Error {
-  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError || error instanceof InsecureDataDirError;
+  return error instanceof ListenError || error instanceof DataDirInUseError || error instanceof DatabaseOpenError || error instanceof InsecureDataDirError || error instanceof NodeMismatchError;
 }
 
 /**
