@@ -15,12 +15,15 @@ import { generateClientKey, tokenRequestBodies } from './assertions.js';
 import { createBenchDatabase, dropBenchDatabases } from './bench-postgres.js';
 import { collectGarbage } from './collect-garbage.js';
 import { runPeak } from './load.js';
+import { machineBusyShare } from './machine-load.js';
 import { MAX_POOL_ATTEMPTS, measureInterleaved } from './measure.js';
 import { spawnAgentauth } from './peers/agentauth.js';
 import { CORES, pinSelf, runAsScript } from './processes.js';
 import { writeJson } from './report.js';
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'nodes.json');
+/** Share of the machine busy with other work above which the figures are flagged (as bench/run.js does). */
+const BUSY_WARNING = 0.1;
 const SCOPE = 'orders:read';
 const RESOURCE = 'https://api.example.com';
 const MAX_NODES = 3;
@@ -63,6 +66,8 @@ async function measure(kind, cluster, key, connections, durationSeconds, rateHin
 export async function runNodesScenario(settings, progress) {
   // A multiple of 6, so every node of 1, 2 or 3 gets the same share of the connections.
   const connections = Math.max(6, settings.connections - (settings.connections % 6));
+  // Other work on the machine (another build, tests) changes every figure: measured first, reported.
+  const busyBefore = await machineBusyShare(2000);
   const key = generateClientKey();
   const database = await createBenchDatabase();
   let cluster;
@@ -76,7 +81,7 @@ export async function runNodesScenario(settings, progress) {
       row.ofOneNode = row.tokensPerSecond / one.tokensPerSecond;
       row.p99OfOneNode = row.p99 / one.p99;
     }
-    return { title: `POST /token spread over 1, 2 and 3 nodes on one PostgreSQL (${CORES} cores shared by the nodes, PostgreSQL and the load generator)`, connections, cores: CORES, rows };
+    return { busyBefore, title: `POST /token spread over 1, 2 and 3 nodes on one PostgreSQL (${CORES} cores shared by the nodes, PostgreSQL and the load generator)`, connections, cores: CORES, rows };
   } finally {
     for (const node of cluster?.nodes ?? []) await node.handle.stop();
     await database.drop();
@@ -95,6 +100,9 @@ export function renderNodes(result) {
       'spread evenly over the nodes) run on the same cores, so a second or third node adds processes, not CPU: the figures show what spreading the load over nodes ' +
       'costs or gains on fixed hardware, not how throughput grows when each node has cores of its own (there, expect roughly the 1-node figure per node until PostgreSQL saturates).',
   );
+  if (result.busyBefore !== undefined && result.busyBefore > BUSY_WARNING) {
+    out.push(`the machine was ${(result.busyBefore * 100).toFixed(0)}% busy with other work before this bench: figures are disturbed, run again when it is idle`);
+  }
   return out.join('\n');
 }
 

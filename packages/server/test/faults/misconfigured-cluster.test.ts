@@ -148,4 +148,26 @@ describe('one SQLite server: a master key that is not the database\'s own is ref
     expectRefusal(await runToExit(created, 'start', { AGENTAUTH_MASTER_KEY: OTHER_MASTER_KEY }), 'different master key');
     await (await startServer(created)).stop();
   }, 180_000);
+
+  it('on a database of an earlier version (no check value), a wrong key records nothing; the right one records its own', async () => {
+    const checkValue = () => {
+      const db = new BetterSqlite3(join(created.dataDir, 'agentauth.db'));
+      try {
+        return (db.prepare("select value from settings where name = 'master_key_check'").get() as { value: string } | undefined)?.value;
+      } finally {
+        db.close();
+      }
+    };
+    const recorded = checkValue();
+    expect(recorded).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const db = new BetterSqlite3(join(created.dataDir, 'agentauth.db'));
+    db.prepare("delete from settings where name = 'master_key_check'").run();
+    db.close();
+    const wrong = await runToExit(created, 'start', { AGENTAUTH_MASTER_KEY: OTHER_MASTER_KEY });
+    expect(wrong.status, wrong.output).toBe(1);
+    expect(wrong.output).not.toContain(OTHER_MASTER_KEY);
+    expect(checkValue()).toBeUndefined();
+    await (await startServer(created)).stop();
+    expect(checkValue()).toBe(recorded);
+  }, 180_000);
 });
