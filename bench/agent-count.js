@@ -66,7 +66,9 @@ async function bulkLoad(database, agentId, size) {
   await copyRows(database, 'credentials', 'agent_id', agentId, copies, { id: `'cred_' || lpad(g::text, 22, '0')`, agent_id: id });
   await copyRows(database, 'agent_labels', 'agent_id', agentId, copies, { agent_id: id });
   await database.query('reset session_replication_role');
-  await database.query('analyze');
+  // Vacuumed as well as analysed: left to autovacuum, a million fresh rows are vacuumed during
+  // the measured runs, and whichever kind runs then pays for it.
+  await database.query('vacuum analyze');
   const { rows } = await database.query(
     'select (select count(*) from agents)::int as agents, (select count(*) from credentials c where not exists (select 1 from agents a where a.id = c.agent_id))::int as orphans',
   );
