@@ -231,6 +231,10 @@ async function main() {
   if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'token-exchange.js'));
   // /token with 100 Cedar policies against the baseline set on one server (policies.js, its own process).
   if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'policies.js'));
+  // /token spread over 1, 2 and 3 nodes on one PostgreSQL (nodes.js, its own process).
+  if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'nodes.js'));
+  // /token with 1,000 against 1,000,000 registered agents on PostgreSQL (agent-count.js, its own process).
+  if (built) await runChild(join(dirname(fileURLToPath(import.meta.url)), 'agent-count.js'));
 }
 
 /** Runs another bench script to completion, its output passed through. */

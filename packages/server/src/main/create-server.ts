@@ -40,7 +40,7 @@ import { wireSignals } from './wire-signals.js';
 import { wireAnomalies, type Anomalies } from './wire-anomalies.js';
 import { AnomalyRisk } from '../anomalies/anomaly-risk.js';
 import type { IdleStreamExpiry } from '../signals/idle-stream-expiry.js';
-import { wireStorage } from './wire-storage.js';
+import { recordNodeAgreement, wireStorage } from './wire-storage.js';
 import { wirePeople } from './wire-people.js';
 import { wireApprovals, type Approvals } from './wire-approvals.js';
 import { wireTracing, type TracingOptions } from './wire-tracing.js';
@@ -115,6 +115,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Before the parts that publish on it; it hears other nodes only once `listen` is called below.
     const fanOut = await wireFanOut({ config, logger, lifecycle });
     const keys = await wireKeys({ config, clock, logger, store, masterKey, fanOut, poll, lifecycle });
+    // The keys unsealed, so the master key is the database's own: record it for the other nodes.
+    await recordNodeAgreement(store, config, masterKey);
     const events = new RevocationEvents();
     wireMetricsSources(metrics, { clock, logger, store, events, lifecycle });
     const deps = { config, clock, random, logger, store, keys, commitLog, audit, events };

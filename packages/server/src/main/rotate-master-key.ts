@@ -4,6 +4,7 @@ import { loginProviderAad } from '../people/login-provider-service.js';
 import { totpAad } from '../people/totp-secret.js';
 import { loginRequestAad } from '../people/upstream-sign-in.js';
 import { ssfStreamAad } from '../signals/stream-service.js';
+import { MASTER_KEY_CHECK_SETTING, masterKeyCheck } from '../node-agreement.js';
 import type { ResealCounts, SealedColumn, SealedValue, SealedValueStore } from '../store/ports/sealed-value-store.js';
 import { signingKeyAad } from '../keys/key-ring.js';
 import { MASTER_KEY_BYTES } from '../keys/master-key.js';
@@ -64,5 +65,7 @@ export async function rotateMasterKey(store: Pick<SealedValueStore, 'resealAll'>
       }
     },
     (counts) => [{ time: now, event: 'master_key.rotated', outcome: 'success', agentId: null, actor: 'system', sourceIp: null, reason: null, requestId: null, details: { resealed: { ...counts } } }],
+    // Nodes compare their key with this check value at start (node-agreement.ts): it moves with the keys.
+    { [MASTER_KEY_CHECK_SETTING]: masterKeyCheck(keys.next) },
   );
 }

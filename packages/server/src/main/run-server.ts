@@ -13,7 +13,8 @@ import { DataDirInUseError, lockDataDir } from '../data-dir-lock.js';
 import { InsecureDataDirError } from '../private-directory.js';
 import { assertAddressesFree, ListenError } from '../http/listen-address.js';
 import { DatabaseOpenError } from '../store/sql/database-open-error.js';
-import { migrateOnce, prepareDataOnce } from './wire-storage.js';
+import { NodeMismatchError } from '../node-agreement.js';
+import { adoptIssuerOnce, migrateOnce, prepareDataOnce } from './wire-storage.js';
 import { describeRotation, NewMasterKeyError, parseNewMasterKey, rotateMasterKeyOnce } from './rotate-master-key-command.js';
 import { MasterKeyMismatchError } from './rotate-master-key.js';
 import { SealedBoxError } from '../keys/sealed-box.js';
@@ -25,6 +26,9 @@ Commands:
   migrate   apply database migrations and exit
   rotate-master-key
             re-encrypt every sealed value under the new master key read from standard input
+  adopt-issuer
+            make the configured issuer the one every node of the shared
+            PostgreSQL database must have (stop every node first)
 
 Options: agentauth-server start --help (every option also has an AGENTAUTH_* variable).`;
 
@@ -40,12 +44,12 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'rotate-master-key') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'rotate-master-key' && command !== 'adopt-issuer') {
     process.stderr.write(`agentauth-server: unknown command "${command.slice(0, 40)}"\n\n${USAGE}\n`);
     return 2;
   }
   if (options.includes('--help') || options.includes('-h')) {
-    process.stdout.write(renderFlagsHelp(command));
+    process.stdout.write(renderFlagsHelp(command === 'adopt-issuer' ? 'migrate' : command));
     return 0;
   }
 
@@ -76,6 +80,10 @@ export async function runServer(argv: readonly string[], env: NodeJS.ProcessEnv,
       process.stdout.write(describeRotation(counts, config.masterKey === undefined));
       return 0;
     }
+    if (command === 'adopt-issuer') {
+      process.stdout.write(`every node of this database must now have the issuer ${await adoptIssuerOnce(config)}\n`);
+      return 0;
+    }
     if (config.workers > 1 && cluster.isPrimary) return await runPrimary(config);
     await startServer(config, { tracing: { settings: tracing } });
     return -1; // keep running; the process exits on a signal
@@ -99,12 +107,13 @@ function isStartupFailure(error: unknown): error is Error {
     error instanceof DatabaseOpenError ||
     error instanceof InsecureDataDirError ||
     error instanceof NewMasterKeyError ||
-    error instanceof MasterKeyMismatchError
+    error instanceof MasterKeyMismatchError ||
+    error instanceof NodeMismatchError
   );
 }
 
 /** How a failure of each command is introduced. */
-const VERBS = { start: 'start', migrate: 'migrate', 'rotate-master-key': 'rotate the master key' } as const;
+const VERBS = { start: 'start', migrate: 'migrate', 'rotate-master-key': 'rotate the master key', 'adopt-issuer': 'adopt the issuer' } as const;
 
 /** A key file is tiny; standard input longer than this is not a key. */
 const MAX_KEY_INPUT = 1024;

@@ -7,6 +7,7 @@ import { announceBootstrapToken, resolveBootstrapToken } from '../bootstrap-toke
 import type { Config } from '../config/config.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { resolveMasterKey } from '../keys/master-key.js';
+import { adoptIssuer, assertNodeAgreement, recordNodeIdentity, type NodeIdentity } from '../node-agreement.js';
 import type { Random } from '../random.js';
 import { openStore, runMigrations } from '../store/sql/open-store.js';
 import type { Store } from '../store/store.js';
@@ -42,12 +43,26 @@ export async function wireStorage(
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, logger, commitThread: true });
   lifecycle.onClose('store', () => store.close());
   const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
+  await assertNodeAgreement(store, nodeIdentity(config, masterKey));
   const bootstrapDigest = await resolveBootstrapToken(store, config.bootstrapToken, deps.random, announce ?? announceBootstrapToken({ dataDir: config.dataDir, logger }));
   const committedAudit = new CommittedAuditTap();
   const observer = deps.commitObserver;
   const commitLog = createCommitLog({ store, flushIntervalMs: config.auditFlushInterval, logger, onCommitted: (records) => committedAudit.emit(records), ...(observer === undefined ? {} : { observer }) });
   lifecycle.onClose('commit log', () => commitLog.close());
   return { store, masterKey, bootstrapDigest, commitLog, committedAudit };
+}
+
+/** What this node must agree on with every other node of its database (docs/operations.md). */
+export function nodeIdentity(config: Config, masterKey: Buffer): NodeIdentity {
+  return { masterKey, issuer: config.issuer, shared: config.databaseUrl !== undefined };
+}
+
+/**
+ * Records this node's master key check value and issuer where the database has none yet: called
+ * once the signing keys were unsealed under the key, which proves it is the database's own.
+ */
+export async function recordNodeAgreement(store: Store, config: Config, masterKey: Buffer): Promise<void> {
+  await recordNodeIdentity(store, nodeIdentity(config, masterKey));
 }
 
 /**
@@ -57,8 +72,24 @@ export async function wireStorage(
 export async function prepareDataOnce(config: Config, logger: Logger, random: Random): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true });
   try {
-    await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
+    const masterKey = await resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir, logger });
+    await assertNodeAgreement(store, nodeIdentity(config, masterKey));
     await resolveBootstrapToken(store, config.bootstrapToken, random, announceBootstrapToken({ dataDir: config.dataDir, logger }));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `agentauth-server adopt-issuer`: makes the configured issuer the one every node of the shared
+ * database must have, after the operator stopped them all to move to it.
+ */
+export async function adoptIssuerOnce(config: Config): Promise<string> {
+  if (config.databaseUrl === undefined) throw new Error('adopt-issuer applies to a shared PostgreSQL database (AGENTAUTH_DATABASE_URL)');
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true });
+  try {
+    await adoptIssuer(store, config.issuer);
+    return config.issuer;
   } finally {
     await store.close();
   }

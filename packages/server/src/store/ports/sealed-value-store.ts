@@ -27,7 +27,8 @@ export interface SealedValueStore {
    * In ONE write transaction: reads every sealed value, replaces it with what `reseal` returns,
    * and appends the audit records `audit` makes of the counts to the hash chain. If `reseal`
    * throws (a value the current key does not open), nothing is written and the error is thrown:
-   * the database is never left with some values under one key and some under another.
+   * the database is never left with some values under one key and some under another. `settings`
+   * are written in the same transaction (the new key's check value, which nodes compare at start).
    */
-  resealAll(reseal: (value: SealedValue) => string, audit: (counts: ResealCounts) => AuditInput[]): Promise<ResealCounts>;
+  resealAll(reseal: (value: SealedValue) => string, audit: (counts: ResealCounts) => AuditInput[], settings?: Readonly<Record<string, string>>): Promise<ResealCounts>;
 }

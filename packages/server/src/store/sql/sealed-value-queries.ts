@@ -20,7 +20,7 @@ const LOCATIONS: Record<SealedColumn, { table: keyof Database; id: string; seale
 /** `SealedValueStore` over Kysely, for SQLite and PostgreSQL alike. */
 export function sqlSealedValueStore(ctx: SqlContext): SealedValueStore {
   return {
-    async resealAll(reseal, audit) {
+    async resealAll(reseal, audit, settings = {}) {
       return ctx.write(async (db) => {
         const counts = Object.fromEntries(SEALED_COLUMNS.map((column) => [column, 0])) as ResealCounts;
         for (const column of SEALED_COLUMNS) {
@@ -34,6 +34,9 @@ export function sqlSealedValueStore(ctx: SqlContext): SealedValueStore {
             await sql`update ${sql.table(table)} set ${sql.ref(sealed)} = ${resealed} where ${sql.ref(id)} = ${row.id}`.execute(db);
             counts[column] += 1;
           }
+        }
+        for (const [name, value] of Object.entries(settings)) {
+          await db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
         }
         await appendAuditInTransaction(ctx, db, audit(counts));
         return counts;

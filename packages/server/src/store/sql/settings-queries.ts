@@ -20,5 +20,15 @@ export function sqlSettingsStore(ctx: SqlContext): SettingsStore {
         return inserted.length === 1;
       });
     },
+
+    async putSetting(name: string, value: string): Promise<void> {
+      await ctx.write(async (db) => {
+        await db
+          .insertInto('settings')
+          .values({ name, value })
+          .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+          .execute();
+      });
+    },
   };
 }

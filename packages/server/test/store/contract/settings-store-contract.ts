@@ -20,6 +20,15 @@ export function settingsStoreContract(stores: () => ContractStores): void {
         expect(won.filter(Boolean)).toHaveLength(1);
         expect(await other.getSetting(name)).toBe(won[0] ? 'one' : 'two');
       });
+
+      it('puts a setting whether or not it had a value, and every store reads the new one', async () => {
+        const name = `${prefix()}-put`;
+        await store.putSetting(name, 'first');
+        expect(await other.getSetting(name)).toBe('first');
+        await other.putSetting(name, 'second');
+        expect(await store.getSetting(name)).toBe('second');
+        expect(await store.insertSettingIfAbsent(name, 'third')).toBe(false);
+      });
     });
   });
 }
