@@ -21,6 +21,17 @@ interface Anomaly {
   note: string | null;
 }
 
+/** Polls `read` until it gives a value `ok` accepts, within `timeoutMs` (beforeAll has no expect.poll). */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 let rig: ConsoleRig;
 let clockFile: string;
 let agentId: string;
@@ -62,13 +73,18 @@ beforeAll(async () => {
   expect(await token('reports:read', 0)).toBe(200);
   writeFileSync(clockFile, '+2h');
   // The server's clock, as its Date header tells it, has moved on.
-  await expect.poll(async () => Date.parse((await fetch(`${rig.server.url}/readyz`)).headers.get('date') ?? '') - Date.now(), { timeout: 15_000 }).toBeGreaterThan(HOUR);
-  for (let i = 0; i < 12; i += 1) expect(await token('payments:write', 2 * HOUR)).toBe(400);
-  await expect
-    .poll(async () => ((await rig.admin('GET', `/anomalies?agent_id=${agentId}`)).body as { items: Anomaly[] }).items.find((a) => a.detector === 'refusal_spike'), { timeout: 30_000 })
-    .toBeDefined();
-  anomaly = ((await rig.admin('GET', `/anomalies?agent_id=${agentId}`)).body as { items: Anomaly[] }).items.find((a) => a.detector === 'refusal_spike') as Anomaly;
-  await expect.poll(async () => ((await rig.admin('GET', `/agents/${agentId}`)).body as { agent: { status: string } }).agent.status, { timeout: 15_000 }).toBe('suspended');
+  await until(async () => Date.parse((await fetch(`${rig.server.url}/readyz`)).headers.get('date') ?? '') - Date.now(), (skew) => skew > HOUR, "the server's clock to move");
+  // Refused (400 invalid_scope) until the spike suspends the agent; then its authentication fails (401).
+  const answers: number[] = [];
+  for (let i = 0; i < 15 && answers.at(-1) !== 401; i += 1) answers.push(await token('payments:write', 2 * HOUR));
+  expect(answers.filter((status) => status === 400).length).toBeGreaterThanOrEqual(10);
+  const found = await until(
+    async () => ((await rig.admin('GET', `/anomalies?agent_id=${agentId}`)).body as { items: Anomaly[] }).items.find((a) => a.detector === 'refusal_spike'),
+    (a) => a !== undefined,
+    'the refusal_spike anomaly',
+  );
+  anomaly = found as Anomaly;
+  await until(async () => ((await rig.admin('GET', `/agents/${agentId}`)).body as { status: string }).status, (s) => s === 'suspended', 'the suspension');
 }, 240_000);
 afterAll(async () => {
   await rig?.close();
@@ -77,8 +93,10 @@ afterAll(async () => {
 describe('the anomalies page', () => {
   it('an operator reads the evidence, acknowledges, then resolves the anomaly; the suspended agent is listed with the reason', async () => {
     expect(anomaly).toMatchObject({ severity: 'high', state: 'open' });
-    const signedIn = await rig.signIn('operator', '/anomalies?state=open');
+    const signedIn = await rig.signIn('operator', '/anomalies');
     const { page } = signedIn;
+    await page.getByLabel('State').selectOption('open');
+    await expect.poll(() => new URL(page.url()).search).toBe('?state=open');
     const table = page.getByRole('table', { name: 'Anomalies' });
     const row = table.getByRole('row').filter({ hasText: 'refusal_spike' });
     await expect.poll(() => row.count()).toBe(1);
