@@ -102,7 +102,7 @@ export function ApprovalsPage() {
                       {a.binding_message !== null && <p className="binding-message">“{a.binding_message}”</p>}
                       <What a={a} />
                       <p className="muted">
-                        Sent to <code>{a.approver}</code>; expires {new Date(a.expires_at).toLocaleTimeString()}.
+                        Sent to {a.approver === `user:${session.user.id}` ? 'you' : <code>{a.approver}</code>}; expires {new Date(a.expires_at).toLocaleTimeString()}.
                       </p>
                       {!readOnly && (
                         <div className="toolbar">
