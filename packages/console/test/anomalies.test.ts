@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -44,6 +44,7 @@ let anomaly: Anomaly;
  * anomaly response suspends the agent.
  */
 beforeAll(async () => {
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} is missing: install Debian's faketime package (apt-get install faketime)`);
   const dir = mkdtempSync(join(tmpdir(), 'agentauth-console-clock-'));
   clockFile = join(dir, 'offset');
   writeFileSync(clockFile, '+0');
