@@ -7,7 +7,9 @@ import { approversOf } from './approver.js';
 
 /** Most pending approvals a page lists. */
 const LIST_LIMIT = 100;
-/** Longest reason a person may give for a denial. */
+/** Most past approvals the console's history lists. */
+const HISTORY_LIMIT = 50;
+/** Longest reason a person may give for an answer. */
 export const MAX_DENIAL_REASON = 200;
 
 /** Why a person's answer was refused: each is audited as `approval.refused`. */
@@ -30,7 +32,7 @@ export interface PendingApproval {
 
 export interface ApprovalServiceDeps {
   clock: Clock;
-  store: Pick<ApprovalStore, 'listPendingApprovals' | 'getApproval' | 'decideApproval' | 'expireApproval'>;
+  store: Pick<ApprovalStore, 'listPendingApprovals' | 'listPastApprovals' | 'getApproval' | 'decideApproval' | 'expireApproval'>;
   agents: { getAgent(id: string): Promise<AgentRecord | undefined> };
   separationOfDuties: boolean;
   /** Told of every answer once it is stored: CIBA ping, the webhook. */
@@ -54,12 +56,28 @@ export class ApprovalService {
   /** The pending, unexpired approvals this person may answer, oldest first. */
   async pendingFor(person: UserRecord): Promise<PendingApproval[]> {
     const approvals = await this.deps.store.listPendingApprovals(approversOf(person), this.deps.clock.now(), LIST_LIMIT);
+    return this.withAgents(approvals);
+  }
+
+  private async withAgents(approvals: ApprovalRecord[]): Promise<PendingApproval[]> {
     const agents = new Map<string, AgentRecord | undefined>();
     for (const a of approvals) if (!agents.has(a.agentId)) agents.set(a.agentId, await this.deps.agents.getAgent(a.agentId));
     return approvals.map((approval) => ({ approval, agent: agents.get(approval.agentId) }));
   }
 
-  /** Approves or denies (`reason`, optional, at most {@link MAX_DENIAL_REASON} characters). */
+  /**
+   * The approvals addressed to this person (or their groups) that no longer wait: answered (by
+   * them or a member of the same group), spent, or expired; newest first.
+   */
+  async pastFor(person: UserRecord): Promise<PendingApproval[]> {
+    const approvals = await this.deps.store.listPastApprovals(approversOf(person), this.deps.clock.now(), HISTORY_LIMIT);
+    return this.withAgents(approvals);
+  }
+
+  /**
+   * Approves or denies (`reason`, optional, at most {@link MAX_DENIAL_REASON} characters: kept with
+   * the answer and its audit record; a denial's reason is also told to the agent).
+   */
   async answer(person: UserRecord, id: string, answer: 'approve' | 'deny', reason: string | undefined, ctx: AnswerContext, audit: { record(input: AuditInput): Promise<void> }): Promise<AnswerResult> {
     const now = this.deps.clock.now();
     const base = { time: now, actor: `user:${person.id}`, sourceIp: ctx.sourceIp, requestId: ctx.requestId };
@@ -84,7 +102,7 @@ export class ApprovalService {
     const text = reason?.trim() ?? '';
     if (text.length > MAX_DENIAL_REASON || /[\p{Cc}\p{Cf}]/u.test(text)) return refuse('reason', approval.agentId, 'reason too long or with control characters');
     const status = answer === 'approve' ? ('approved' as const) : ('denied' as const);
-    const decision = { status, decidedBy: person.id, reason: status === 'denied' && text !== '' ? text : null, at: now };
+    const decision = { status, decidedBy: person.id, reason: text !== '' ? text : null, at: now };
     const record: AuditInput = {
       ...base,
       event: status === 'approved' ? 'approval.approved' : 'approval.denied',

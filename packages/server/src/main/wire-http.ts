@@ -35,6 +35,7 @@ import { consoleRoutes } from '../http/console-routes.js';
 import { loadConsoleAssets } from '../http/console-assets.js';
 import { ownedAgentRoutes } from '../http/owned-agent-routes.js';
 import { approvalRoutes } from '../http/approval-routes.js';
+import { approvalApiRoutes } from '../http/approval-api-routes.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { AnomalyService } from '../anomalies/anomaly-service.js';
 import { traceRequests } from '../http/trace-requests.js';
@@ -162,6 +163,7 @@ export async function wireHttp(deps: {
   await app.register(ownedAgentRoutes, { owned: deps.people.owned, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(consoleRoutes, { assets: loadConsoleAssets(), sessions: deps.people.sessions });
   await app.register(approvalRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
+  await app.register(approvalApiRoutes, { approvals: deps.approvals, sessions: deps.people.sessions, audit: deps.commitLog, clock: deps.admin.clock });
   await app.register(adminApp, {
     prefix: '/admin/v1',
     deps: deps.admin,

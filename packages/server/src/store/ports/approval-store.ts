@@ -35,7 +35,7 @@ export interface ApprovalRecord {
   /** Seconds between polls (CIBA Core 1.0 §7.3 `interval`). */
   intervalSeconds: number;
   status: ApprovalStatus;
-  /** The person's reason for a denial. */
+  /** The person's reason for their answer (a denial's is told to the agent). */
   reason: string | null;
   /** The id of the person who answered. */
   decidedBy: string | null;
@@ -64,6 +64,11 @@ export interface ApprovalStore {
   getApprovalByRequestHash(requestHash: string): Promise<ApprovalRecord | undefined>;
   /** Pending, unexpired at `now`, for any of `approvers`; oldest first, at most `limit`. */
   listPendingApprovals(approvers: readonly string[], now: number, limit: number): Promise<ApprovalRecord[]>;
+  /**
+   * For any of `approvers`, the approvals no longer waiting at `now` (answered, consumed, expired, or
+   * pending past their expiry); newest first, at most `limit`.
+   */
+  listPastApprovals(approvers: readonly string[], now: number, limit: number): Promise<ApprovalRecord[]>;
   /** How many of the agent's approvals are pending and unexpired at `now`, counting no further than `cap`. */
   countPendingApprovals(agentId: string, now: number, cap: number): Promise<number>;
   /** Answers a pending approval unexpired at `decision.at`; false (and no record) otherwise. */

@@ -52,6 +52,20 @@ export function sqlApprovalStore(ctx: SqlContext): ApprovalStore {
       return rows.map(fromRow);
     },
 
+    async listPastApprovals(approvers, now, limit) {
+      if (approvers.length === 0) return [];
+      const rows = await ctx.db
+        .selectFrom('approvals')
+        .selectAll()
+        .where('approver', 'in', [...approvers])
+        .where((eb) => eb.or([eb('status', '!=', 'pending'), eb('expires_at', '<=', now)]))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+
     async decideApproval(id, decision, audit): Promise<boolean> {
       return ctx.write(async (db) => {
         const result = await db

@@ -114,6 +114,21 @@ export function approvalStoreContract(stores: () => ContractStores): void {
       expect(await other.listPendingApprovals([], T0, 10)).toEqual([]);
     });
 
+    it('lists the approvals no longer waiting for a person or their groups, newest first', async () => {
+      const p = prefix();
+      await store.createAgent(newAgent(`${p}-a`), [], T0);
+      const waiting = approval(`${p}-1`, `${p}-a`, { approver: `user:${p}` });
+      const denied = approval(`${p}-2`, `${p}-a`, { approver: `user:${p}`, status: 'denied', createdAt: T0 + 1 });
+      const expired = approval(`${p}-3`, `${p}-a`, { approver: `group:${p}`, expiresAt: T0 + 10, createdAt: T0 + 2 });
+      const consumed = approval(`${p}-4`, `${p}-a`, { approver: `group:${p}`, status: 'consumed', createdAt: T0 + 3 });
+      const others = approval(`${p}-5`, `${p}-a`, { approver: 'user:someone-else', status: 'approved' });
+      for (const a of [waiting, denied, expired, consumed, others]) await store.createApproval(a, []);
+      const listed = await other.listPastApprovals([`user:${p}`, `group:${p}`], T0 + 10, 10);
+      expect(listed.map((a) => a.id)).toEqual([consumed.id, expired.id, denied.id]);
+      expect((await other.listPastApprovals([`user:${p}`, `group:${p}`], T0 + 10, 2)).length).toBe(2);
+      expect(await other.listPastApprovals([], T0, 10)).toEqual([]);
+    });
+
     it('counts an agent\'s pending, unexpired requests, no further than the cap', async () => {
       const p = prefix();
       await store.createAgent(newAgent(`${p}-a`), [], T0);
