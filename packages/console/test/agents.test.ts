@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectCleanPage, screenshot, startConsoleRig, type ConsoleRig } from './support/console-browser.js';
+
+interface AgentJson {
+  id: string;
+  client_id: string;
+  name: string;
+  status: string;
+}
+interface AuditJson {
+  event: string;
+  actor: string | null;
+  details: Record<string, unknown>;
+}
+
+let rig: ConsoleRig;
+let operatorId: string;
+let agent: AgentJson;
+let jti: string;
+
+const RESOURCE = 'https://invoices.example.com';
+
+beforeAll(async () => {
+  rig = await startConsoleRig();
+  const users = (await rig.admin('GET', '/users')).body as { items: { id: string; email: string }[] };
+  operatorId = users.items.find((u) => u.email === 'operator@example.com')?.id ?? '';
+  // The agent the operator looks for, with a client secret, and one it must not find.
+  const made = await rig.admin('POST', '/agents', {
+    name: 'invoice-bot',
+    owner: 'payments',
+    labels: { team: 'payments' },
+    scopes: ['invoices:read'],
+    resources: [RESOURCE],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+  expect(made.status).toBe(201);
+  const created = made.body as { agent: AgentJson; client_secret: string };
+  agent = created.agent;
+  expect((await rig.admin('POST', '/agents', { name: 'research-bot', owner: 'research', labels: { team: 'research' } })).status).toBe(201);
+  // A live token: client_credentials with client_secret_basic (RFC 6749 §2.3.1, the id and secret
+  // form-urlencoded before base64).
+  const basic = Buffer.from(`${encodeURIComponent(agent.client_id)}:${encodeURIComponent(created.client_secret)}`).toString('base64');
+  const token = await fetch(`${rig.server.url}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'invoices:read', resource: RESOURCE }),
+  });
+  expect(token.status).toBe(200);
+  const accessToken = ((await token.json()) as { access_token: string }).access_token;
+  jti = (JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
+}, 180_000);
+afterAll(async () => {
+  await rig?.close();
+});
+
+async function auditOf(event: string): Promise<AuditJson[]> {
+  const page = (await rig.admin('GET', `/audit?agent_id=${agent.id}&event=${event}`)).body as { items: AuditJson[] };
+  return page.items;
+}
+
+async function agentStatus(): Promise<string> {
+  return ((await rig.admin('GET', `/agents/${agent.id}`)).body as AgentJson).status;
+}
+
+/** Opens the confirmation of `trigger`, and confirms with `confirm`. */
+async function confirm(page: Page, trigger: string, confirmLabel: string): Promise<void> {
+  await page.getByRole('button', { name: trigger }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: confirmLabel, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+describe('the agents pages', () => {
+  it('lets an operator find an agent by filter, open it, revoke its live token, suspend and resume it, each audited as the operator', async () => {
+    const signedIn = await rig.signIn('operator', '/agents');
+    const { page } = signedIn;
+    const table = page.getByRole('table');
+    await expect.poll(() => table.getByRole('link', { name: 'research-bot' }).count()).toBe(1);
+
+    // Owner and label are filtered by the admin API; the address keeps the filters.
+    await page.getByLabel('Owner').fill('payments');
+    await page.getByLabel('Label (key=value)').fill('team=payments');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?owner=payments&label=team%3Dpayments');
+    await expect.poll(() => table.getByRole('link', { name: 'research-bot' }).count()).toBe(0);
+    await expect.poll(() => table.getByRole('link', { name: 'invoice-bot' }).count()).toBe(1);
+    expect(await table.getByRole('row').nth(1).textContent()).toContain('active');
+    // "Never seen" is applied by the console: the agent that got a token has been seen.
+    await page.getByLabel('Last seen').selectOption('never');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.getByText('No agent matches these filters').count()).toBe(1);
+    await page.getByLabel('Last seen').selectOption('1h');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => table.getByRole('link', { name: 'invoice-bot' }).count()).toBe(1);
+    await expectCleanPage(signedIn);
+    await screenshot(page, 'console-agents.png');
+
+    await table.getByRole('link', { name: 'invoice-bot' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/console/agents/${agent.id}`);
+    const heading = page.getByRole('heading', { level: 1 });
+    await expect.poll(() => heading.textContent()).toBe('invoice-bot active');
+    const tokens = page.getByRole('table', { name: 'Live tokens' });
+    await expect.poll(() => tokens.getByText(jti).count()).toBe(1);
+    await expect.poll(() => page.getByRole('table', { name: 'Policy decisions, newest first' }).getByText('access_token.issued').count()).toBe(1);
+    await expectCleanPage(signedIn);
+    await screenshot(page, 'console-agent-detail.png');
+
+    // Revoke the live token.
+    await confirm(page, `Revoke token ${jti.slice(0, 8)}…`, 'Revoke');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: `Token ${jti} is revoked` }).count()).toBe(1);
+    await expect.poll(() => tokens.getByRole('row').filter({ hasText: jti }).textContent()).toContain('revoked');
+    const live = (await rig.admin('GET', `/agents/${agent.id}/tokens`)).body as { items: { jti: string; revoked: boolean }[] };
+    expect(live.items.find((t) => t.jti === jti)?.revoked).toBe(true);
+    expect((await auditOf('access_token.revoked')).map((r) => [r.actor, r.details['jti']])).toEqual([[`user:${operatorId}`, jti]]);
+
+    // Suspend, confirmed: the API then says suspended, audited with the operator as actor.
+    await confirm(page, 'Suspend', 'Suspend');
+    await expect.poll(() => heading.textContent()).toBe('invoice-bot suspended');
+    expect(await agentStatus()).toBe('suspended');
+    expect((await auditOf('agent.suspended')).map((r) => r.actor)).toEqual([`user:${operatorId}`]);
+    await expect.poll(() => page.getByRole('list').filter({ hasText: 'agent.suspended' }).count()).toBeGreaterThan(0);
+
+    // Cancelling a confirmation changes nothing.
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await agentStatus()).toBe('suspended');
+
+    await confirm(page, 'Resume', 'Resume');
+    await expect.poll(() => heading.textContent()).toBe('invoice-bot active');
+    expect(await agentStatus()).toBe('active');
+    expect((await auditOf('agent.resumed')).map((r) => r.actor)).toEqual([`user:${operatorId}`]);
+    await expectCleanPage(signedIn);
+    await signedIn.context.close();
+  }, 180_000);
+
+  it('shows an auditor the same agent without any action, and the admin API refuses the auditor a suspension', async () => {
+    const signedIn = await rig.signIn('auditor', `/agents/${agent.id}`);
+    const { page } = signedIn;
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('invoice-bot active');
+    await expect.poll(() => page.getByRole('table', { name: 'Live tokens' }).getByText(jti).count()).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'Audit timeline' }).count()).toBe(1);
+    const buttons = await page.getByRole('main').getByRole('button').allTextContents();
+    expect(buttons).toEqual([]);
+    // The page's own session, and its CSRF token: the refusal is the API's, not the console's.
+    const status = await page.evaluate(async (id) => {
+      const session = (await (await fetch('/console/api/session')).json()) as { csrf_token: string };
+      const response = await fetch(`/admin/v1/agents/${id}/suspend`, { method: 'POST', headers: { 'x-csrf-token': session.csrf_token } });
+      return response.status;
+    }, agent.id);
+    expect(status).toBe(403);
+    expect(await agentStatus()).toBe('active');
+    // The browser logs the refusal this test asked for; nothing else may be there.
+    expect(signedIn.problems).toEqual(['console: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+    signedIn.problems.length = 0;
+    await expectCleanPage(signedIn);
+
+    await page.getByRole('link', { name: '← All agents' }).click();
+    await expect.poll(() => page.getByRole('table').getByRole('link', { name: 'invoice-bot' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Create agent' }).count()).toBe(0);
+    await signedIn.context.close();
+  }, 120_000);
+
+  it('creates an agent through the dialog and shows its client secret once', async () => {
+    const signedIn = await rig.signIn('operator', '/agents');
+    const { page } = signedIn;
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create agent' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Name').fill('report-writer');
+    await dialog.getByLabel('Owner').fill('finance');
+    await dialog.getByLabel('Scopes').fill('reports:write');
+    await dialog.getByLabel('Resources').fill('https://reports.example.com');
+    await dialog.getByLabel('Labels').fill('team=finance, env=prod');
+    await dialog.getByLabel('Authentication method').selectOption('client_secret_basic');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+
+    const done = page.getByRole('dialog', { name: 'Agent created' });
+    await done.waitFor();
+    const secret = await done.getByLabel('Client secret').inputValue();
+    expect(secret.length).toBeGreaterThan(20);
+    expect(await done.textContent()).toContain('shown only this once');
+    await expectCleanPage(signedIn);
+
+    const found = (await rig.admin('GET', '/agents?name=report-writer')).body as { items: (AgentJson & { owner: string; labels: Record<string, string>; scopes: string[] })[] };
+    expect(found.items.map((a) => [a.owner, a.labels, a.scopes])).toEqual([['finance', { team: 'finance', env: 'prod' }, ['reports:write']]]);
+    const registered = ((await rig.admin('GET', `/audit?agent_id=${found.items[0]?.id}&event=agent.registered`)).body as { items: AuditJson[] }).items;
+    expect(registered.map((r) => r.actor)).toEqual([`user:${operatorId}`]);
+
+    await done.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByRole('table').getByRole('link', { name: 'report-writer' }).count()).toBe(1);
+    // The secret is gone from the page once the dialog is closed.
+    expect(await page.content()).not.toContain(secret);
+
+    // A refusal says what was wrong.
+    await page.getByRole('button', { name: 'Create agent' }).click();
+    await dialog.getByLabel('Name').fill('bad-bot');
+    await dialog.getByLabel('Owner').fill('finance');
+    await dialog.getByLabel('Resources').fill('not-a-uri');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('The agent was not created');
+    await page.keyboard.press('Escape');
+    await signedIn.context.close();
+  }, 120_000);
+
+  it('says how to create an agent when none matches, and keeps a narrow screen usable', async () => {
+    const signedIn = await rig.signIn('operator', '/agents', { width: 390, height: 800 });
+    const { page } = signedIn;
+    await page.goto(`${rig.server.url}/console/agents?owner=nobody-at-all`);
+    await expect.poll(() => page.getByText('No agent matches these filters').count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.getByRole('table').getByRole('link', { name: 'invoice-bot' }).count()).toBe(1);
+    await page.goto(`${rig.server.url}/console/agents/${agent.id}`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('invoice-bot active');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await expectCleanPage(signedIn);
+    await signedIn.context.close();
+  }, 120_000);
+});
