@@ -18,6 +18,24 @@ let rig: ConsoleRig;
 let operatorId: string;
 let agent: AgentJson;
 let jti: string;
+let helperId: string;
+
+/** An access token from POST /token, the client authenticated with client_secret_basic (RFC 6749 §2.3.1: form-urlencoded, then base64). */
+async function clientToken(clientId: string, secret: string, form: Record<string, string>): Promise<string> {
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
+  const response = await fetch(`${rig.server.url}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (response.status !== 200 || body.access_token === undefined) throw new Error(`POST /token: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+function claimsOf(token: string): { jti: string } {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { jti: string };
+}
 
 const RESOURCE = 'https://invoices.example.com';
 
@@ -38,17 +56,29 @@ beforeAll(async () => {
   const created = made.body as { agent: AgentJson; client_secret: string };
   agent = created.agent;
   expect((await rig.admin('POST', '/agents', { name: 'research-bot', owner: 'research', labels: { team: 'research' } })).status).toBe(201);
-  // A live token: client_credentials with client_secret_basic (RFC 6749 §2.3.1, the id and secret
-  // form-urlencoded before base64).
-  const basic = Buffer.from(`${encodeURIComponent(agent.client_id)}:${encodeURIComponent(created.client_secret)}`).toString('base64');
-  const token = await fetch(`${rig.server.url}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'invoices:read', resource: RESOURCE }),
+  // A live token: client_credentials with client_secret_basic (docs/oauth.md).
+  const own = await clientToken(agent.client_id, created.client_secret, { grant_type: 'client_credentials', scope: 'invoices:read', resource: RESOURCE });
+  jti = claimsOf(own).jti;
+  // Another agent acts for it: RFC 8693 token exchange with its own token as the actor token.
+  const helperMade = await rig.admin('POST', '/agents', {
+    name: 'helper-bot',
+    owner: 'payments',
+    scopes: ['invoices:read'],
+    resources: [RESOURCE],
+    grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+    token_endpoint_auth_method: 'client_secret_basic',
   });
-  expect(token.status).toBe(200);
-  const accessToken = ((await token.json()) as { access_token: string }).access_token;
-  jti = (JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
+  expect(helperMade.status).toBe(201);
+  const helper = helperMade.body as { agent: AgentJson; client_secret: string };
+  helperId = helper.agent.id;
+  const actorToken = await clientToken(helper.agent.client_id, helper.client_secret, { grant_type: 'client_credentials', scope: 'invoices:read', resource: RESOURCE });
+  await clientToken(helper.agent.client_id, helper.client_secret, {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: own,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    actor_token: actorToken,
+    actor_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+  });
 }, 180_000);
 afterAll(async () => {
   await rig?.close();
@@ -104,6 +134,9 @@ describe('the agents pages', () => {
     const tokens = page.getByRole('table', { name: 'Live tokens' });
     await expect.poll(() => tokens.getByText(jti).count()).toBe(1);
     await expect.poll(() => page.getByRole('table', { name: 'Policy decisions, newest first' }).getByText('access_token.issued').count()).toBe(1);
+    // helper-bot holds a token it exchanged from this agent's: it acts for this agent.
+    expect(await page.getByRole('img', { name: 'Who acts for whom' }).count()).toBe(1);
+    expect(await page.locator('#delegation-list').textContent()).toBe(`${helperId} acts for ${agent.id} (1 token)`);
     await expectCleanPage(signedIn);
     await screenshot(page, 'console-agent-detail.png');
 
@@ -131,6 +164,16 @@ describe('the agents pages', () => {
     await expect.poll(() => heading.textContent()).toBe('invoice-bot active');
     expect(await agentStatus()).toBe('active');
     expect((await auditOf('agent.resumed')).map((r) => r.actor)).toEqual([`user:${operatorId}`]);
+
+    // Rotate the client secret: a new one, shown once, beside the old one.
+    await confirm(page, 'Rotate secret', 'Generate new secret');
+    const rotated = await page.getByLabel('New client secret').inputValue();
+    expect(rotated.length).toBeGreaterThan(20);
+    await expect.poll(() => page.getByRole('table', { name: 'Credentials' }).getByRole('row').count()).toBe(3);
+    const credentials = ((await rig.admin('GET', `/agents/${agent.id}`)).body as { credentials: { type: string }[] }).credentials;
+    expect(credentials.map((c) => c.type)).toEqual(['secret', 'secret']);
+    const added = await auditOf('credential.added');
+    expect(added.filter((r) => r.actor?.startsWith('user:')).map((r) => [r.actor, r.details['type']])).toEqual([[`user:${operatorId}`, 'secret']]);
     await expectCleanPage(signedIn);
     await signedIn.context.close();
   }, 180_000);
