@@ -138,7 +138,10 @@ describe('the agents pages', () => {
     expect(await page.getByRole('img', { name: 'Who acts for whom' }).count()).toBe(1);
     expect(await page.locator('#delegation-list').textContent()).toBe(`${helperId} acts for ${agent.id} (1 token)`);
     await expectCleanPage(signedIn);
+    // Tall enough for the tokens, the delegation graph and the decisions in one picture.
+    await page.setViewportSize({ width: 1280, height: 2000 });
     await screenshot(page, 'console-agent-detail.png');
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // Revoke the live token.
     await confirm(page, `Revoke token ${jti.slice(0, 8)}…`, 'Revoke');

@@ -30,7 +30,11 @@ export function CertificatesSection({ agentId, canAct, notify, version }: { agen
         {(page) => {
           if (page === undefined) return <p className="muted">This server runs no certificate authority.</p>;
           if (page.items.length === 0)
-            return <p className="muted">No certificate issued to this agent. It gets one with `agentauth certs issue` or through EST enrolment.</p>;
+            return (
+              <p className="muted">
+                No certificate issued to this agent. It gets one with <code>agentauth certs issue</code> or through EST enrolment.
+              </p>
+            );
           const now = Date.now();
           return (
             <TableFrame label="Certificates">

@@ -49,7 +49,11 @@ export function CredentialsSection({ agent, canAct, notify }: { agent: Agent; ca
         <p className="muted">
           {agent.jwks_uri !== null
             ? 'Its keys are read from its JWKS URI.'
-            : 'No credential yet: add a public key with `agentauth agents add-key`, or enrol the agent with an enrolment token.'}
+            : (
+              <>
+                No credential yet: add a public key with <code>agentauth agents add-key</code>, or enrol the agent with an enrolment token.
+              </>
+            )}
         </p>
       ) : (
         <TableFrame label="Credentials">
@@ -80,7 +84,7 @@ export function CredentialsSection({ agent, canAct, notify }: { agent: Agent; ca
                   {canAct && (
                     <td>
                       <ConfirmAction
-                        label={`Remove ${c.id}`}
+                        label={`Remove ${c.id.slice(0, 10)}…`}
                         title={`Remove credential ${c.id}?`}
                         description="Authentication with this credential fails at once. Tokens already issued stay valid until they expire."
                         confirmLabel="Remove"
