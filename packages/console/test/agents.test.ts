@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectCleanPage, screenshot, startConsoleRig, type ConsoleRig } from './support/console-browser.js';
@@ -19,6 +23,19 @@ let operatorId: string;
 let agent: AgentJson;
 let jti: string;
 let helperId: string;
+let serial: string;
+
+/** A PEM PKCS#10 request from a fresh P-256 key made by openssl; the key is deleted at once. */
+function certificateRequest(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'console-agents-'));
+  try {
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'ignore' });
+    return execFileSync('openssl', ['req', '-new', '-key', key, '-subj', '/O=agentauth'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** An access token from POST /token, the client authenticated with client_secret_basic (RFC 6749 §2.3.1: form-urlencoded, then base64). */
 async function clientToken(clientId: string, secret: string, form: Record<string, string>): Promise<string> {
@@ -59,6 +76,16 @@ beforeAll(async () => {
   // A live token: client_credentials with client_secret_basic (docs/oauth.md).
   const own = await clientToken(agent.client_id, created.client_secret, { grant_type: 'client_credentials', scope: 'invoices:read', resource: RESOURCE });
   jti = claimsOf(own).jti;
+  // The server records "last seen" in batches, every few seconds.
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if (((await rig.admin('GET', `/agents/${agent.id}`)).body as { last_seen_at: string | null }).last_seen_at !== null) break;
+    if (Date.now() > deadline) throw new Error('the agent was never marked as seen');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // A certificate from the built-in CA, to revoke.
+  const issued = await rig.admin('POST', `/agents/${agent.id}/certificates`, { csr: certificateRequest() });
+  expect(issued.status).toBe(201);
+  serial = (issued.body as { serial: string }).serial;
   // Another agent acts for it: RFC 8693 token exchange with its own token as the actor token.
   const helperMade = await rig.admin('POST', '/agents', {
     name: 'helper-bot',
@@ -151,6 +178,14 @@ describe('the agents pages', () => {
     expect(live.items.find((t) => t.jti === jti)?.revoked).toBe(true);
     expect((await auditOf('access_token.revoked')).map((r) => [r.actor, r.details['jti']])).toEqual([[`user:${operatorId}`, jti]]);
 
+    // Revoke its certificate: on the CRL, audited as the operator.
+    const certificates = page.getByRole('table', { name: 'Certificates' });
+    await confirm(page, `Revoke certificate ${serial.slice(0, 12)}…`, 'Revoke');
+    await expect.poll(() => certificates.getByRole('row').filter({ hasText: serial }).textContent()).toContain('revoked');
+    const listed = (await rig.admin('GET', `/certificates?agent_id=${agent.id}`)).body as { items: { serial: string; revoked_at: string | null }[] };
+    expect(listed.items.find((c) => c.serial === serial)?.revoked_at).not.toBeNull();
+    expect((await auditOf('certificate.revoked')).map((r) => r.actor)).toEqual([`user:${operatorId}`]);
+
     // Suspend, confirmed: the API then says suspended, audited with the operator as actor.
     await confirm(page, 'Suspend', 'Suspend');
     await expect.poll(() => heading.textContent()).toBe('invoice-bot suspended');
@@ -177,6 +212,7 @@ describe('the agents pages', () => {
     expect(credentials.map((c) => c.type)).toEqual(['secret', 'secret']);
     const added = await auditOf('credential.added');
     expect(added.filter((r) => r.actor?.startsWith('user:')).map((r) => [r.actor, r.details['type']])).toEqual([[`user:${operatorId}`, 'secret']]);
+
     await expectCleanPage(signedIn);
     await signedIn.context.close();
   }, 180_000);

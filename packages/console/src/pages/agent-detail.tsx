@@ -75,7 +75,7 @@ function LifecycleActions({ agent, notify }: { agent: Agent; notify: Notify }) {
         <ConfirmAction
           label="Suspend"
           title={`Suspend ${agent.name}?`}
-          description="Every token it holds stops working at once, and it cannot obtain new ones until it is resumed."
+          description="Every token it holds stops working at once and its certificates are revoked; it cannot obtain new ones until it is resumed."
           confirmLabel="Suspend"
           danger
           onConfirm={() => act('suspend')}
@@ -85,7 +85,7 @@ function LifecycleActions({ agent, notify }: { agent: Agent; notify: Notify }) {
         <ConfirmAction
           label="Resume"
           title={`Resume ${agent.name}?`}
-          description="It may obtain tokens again. Tokens it held before the suspension stay revoked."
+          description="It may obtain tokens and certificates again. Those it held before the suspension stay revoked."
           confirmLabel="Resume"
           onConfirm={() => act('resume')}
         />

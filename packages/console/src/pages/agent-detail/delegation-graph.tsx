@@ -45,7 +45,7 @@ export function delegationEdges(tokens: AgentToken[], chains: TokenChain[]): Act
 }
 
 const WIDTH = 560;
-const HEIGHT = 300;
+const HEIGHT = 320;
 const RADIUS = 110;
 
 /** A short name for a node: agent and user ids are long, the start says enough in the picture. */
@@ -90,7 +90,8 @@ export function DelegationGraph({ agentId, edges }: { agentId: string; edges: Ac
         {[...at.entries()].map(([node, p]) => (
           <g key={node}>
             <circle cx={p.x} cy={p.y} r="22" className={node === agentId ? 'delegation-node delegation-self' : 'delegation-node'} />
-            <text x={p.x} y={p.y + 38} textAnchor="middle" className="delegation-label">
+            {/* Above a node in the upper half, below one in the lower half: away from the lines to the middle. */}
+            <text x={p.x} y={p.y < HEIGHT / 2 ? p.y - 30 : p.y + 38} textAnchor="middle" className="delegation-label">
               {node === agentId ? `${short(node)} (this agent)` : short(node)}
             </text>
           </g>
