@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, problemText } from '../api/client';
-import { EmptyState, Show, useLoad } from '../components/page-state';
+import { EmptyState, ErrorNotice, Show, useLoad } from '../components/page-state';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { Labels, StatusBadge, When, type Agent, TableFrame } from './agents/agent-format';
@@ -52,6 +52,7 @@ export function AgentsPage() {
   const key = queryOf(applied);
   // Back and Forward change the address: the form shows the filters in force.
   useEffect(() => setDraft(filtersOf(location.query)), [key]);
+  const [moreError, setMoreError] = useState<string>();
   const [more, setMore] = useState<{ key: string; items: Agent[]; next?: string }>({ key, items: [] });
 
   const { result, reload } = useLoad(async () => {
@@ -148,14 +149,17 @@ export function AgentsPage() {
                   type="button"
                   className="button agents-more"
                   onClick={() => {
-                    void api.GET('/agents', { params: { query: { limit: PAGE, cursor: next, ...apiFilters(applied) } } }).then(({ data }) => {
-                      if (data !== undefined) setMore({ key, items: [...extra.items, ...data.items], ...(data.next_cursor === undefined ? {} : { next: data.next_cursor }) });
+                    setMoreError(undefined);
+                    void api.GET('/agents', { params: { query: { limit: PAGE, cursor: next, ...apiFilters(applied) } } }).then(({ data, error }) => {
+                      if (data === undefined) setMoreError(`Could not load more agents: ${problemText(error)}`);
+                      else setMore({ key, items: [...extra.items, ...data.items], ...(data.next_cursor === undefined ? {} : { next: data.next_cursor }) });
                     });
                   }}
                 >
                   Show more
                 </button>
               )}
+              {moreError !== undefined && <ErrorNotice message={moreError} />}
             </>
           );
         }}
