@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCleanPage, screenshot, startConsoleRig, type ConsoleRig } from './support/console-browser.js';
+import { accessibilityViolations, expectCleanPage, screenshot, startConsoleRig, type ConsoleRig } from './support/console-browser.js';
 
 const API = 'https://invoices.example.com';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -138,7 +138,7 @@ describe('with tokens issued and refused, an API key and a cut-over rule', () =>
     const { page } = signedIn;
     const usage = page.getByRole('figure', { name: 'API keys and tokens over time' });
     await expect.poll(() => usage.locator(CHART).getAttribute('aria-label'), { timeout: 30_000 }).toBe('Last 30d, all agents and resources: 1 calls with API keys and 2 with tokens over 1 day.');
-    await page.getByLabel('Agent and resource').selectOption({ label: `${agent.id} at ${API}` });
+    await page.getByRole('combobox', { name: 'Agent and resource' }).selectOption({ label: `${agent.id} at ${API}` });
     await expect.poll(() => usage.locator(CHART).getAttribute('aria-label')).toBe(`Last 30d, ${agent.id} at ${API}: 1 calls with API keys and 2 with tokens over 1 day.`);
     const usageRow = usage.getByRole('table').getByRole('row').nth(1);
     expect(await usageRow.getByRole('cell').allTextContents()).toEqual([agent.id, API, '1', '0', '2', '33% with keys']);
@@ -151,6 +151,22 @@ describe('with tokens issued and refused, an API key and a cut-over rule', () =>
     expect(await stages.getByRole('listitem').first().textContent()).toContain(`key ${keyId}: warned now`);
     await screenshot(page, 'console-migration.png');
     await expectCleanPage(signedIn);
+    await signedIn.context.close();
+  }, 120_000);
+  it('keeps the three pages usable on a narrow screen: nothing wider than the screen', async () => {
+    const signedIn = await rig.signIn('admin', '/', { width: 390, height: 800 });
+    const { page } = signedIn;
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    await expect.poll(() => page.locator(CHART).count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(fits).toBe(true);
+    await page.goto(`${rig.server.url}/console/migration`);
+    await expect.poll(() => page.locator(CHART).count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(fits).toBe(true);
+    await expectCleanPage(signedIn);
+    await page.goto(`${rig.server.url}/console/audit?agent_id=${agent.id}`);
+    await expect.poll(() => page.getByRole('table', { name: 'Audit records' }).isVisible(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(fits).toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
     await signedIn.context.close();
   }, 120_000);
 });

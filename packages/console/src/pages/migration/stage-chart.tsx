@@ -56,7 +56,7 @@ export function StageChart({ keys, rules }: { keys: StagedKey[]; rules: Rule[] }
       }
     >
       {keys.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="group" aria-label="Live API keys, scrollable">
           <table>
             <caption className="visually-hidden">Live API keys and their cut-over stage</caption>
             <thead>

@@ -51,7 +51,7 @@ export function UsageChart({ report }: { report: Report }) {
       <div className="toolbar">
         <div className="field">
           <label htmlFor="migration-row">Agent and resource</label>
-          <select id="migration-row" value={selected} onChange={(e) => setSelected(e.target.value)}>
+          <select id="migration-row" className="wide-select" value={selected} onChange={(e) => setSelected(e.target.value)}>
             <option value={ALL}>All agents and resources</option>
             {report.rows.map((row) => (
               <option key={rowKey(row)} value={rowKey(row)}>
@@ -78,7 +78,7 @@ export function UsageChart({ report }: { report: Report }) {
           </ResponsiveContainer>
         }
       >
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="group" aria-label="Calls per agent and resource, scrollable">
           <table>
             <caption className="visually-hidden">Calls per agent and resource</caption>
             <thead>

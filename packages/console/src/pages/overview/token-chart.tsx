@@ -84,7 +84,7 @@ export function TokenChart() {
               ) : (
                 <details>
                   <summary>The numbers, per {stats.bucket}</summary>
-                  <div className="table-wrap">
+                  <div className="table-wrap" tabIndex={0} role="group" aria-label="The numbers, scrollable">
                     <table>
                       <caption className="visually-hidden">Tokens issued and refused per {stats.bucket}</caption>
                       <thead>
