@@ -71,8 +71,13 @@ describe('with tokens issued and refused, an API key and a cut-over rule', () =>
     // Three tokens: two for the client secret, one for the API key; one refused for the wrong secret.
     await expect.poll(() => tokens.locator(CHART).getAttribute('aria-label'), { timeout: 30_000 }).toBe('Last 24 hours: 3 tokens issued, 1 refused (invalid_client 1).');
     await tokens.getByText('The numbers, per hour').click();
-    const hour = tokens.getByRole('table').getByRole('row').nth(1);
-    expect(await hour.getByRole('cell').allTextContents()).toEqual([expect.stringMatching(/^\d\d:00 UTC$/), '3', '1', 'invalid_client 1']);
+    // The requests took a moment: they may straddle the turn of an hour, so the rows are added up.
+    const hours = await tokens.getByRole('table').getByRole('row').evaluateAll((rows) => rows.slice(1).map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')));
+    expect(hours.length).toBeGreaterThanOrEqual(1);
+    for (const [hour] of hours) expect(hour).toMatch(/^\d\d:00 UTC$/);
+    expect(hours.reduce((sum, [, issued]) => sum + Number(issued), 0)).toBe(3);
+    expect(hours.reduce((sum, [, , refused]) => sum + Number(refused), 0)).toBe(1);
+    expect(hours.map(([, , , reasons]) => reasons)).toContain('invalid_client 1');
 
     await expect.poll(() => page.getByRole('figure', { name: 'Agents by status' }).locator(CHART).getAttribute('aria-label')).toBe('Agents by status: 1 active, 1 suspended, 0 disabled.');
     const open = created<{ items: unknown[] }>(await rig.admin('GET', '/anomalies?state=open&limit=500'), 200).items.length;
@@ -137,9 +142,9 @@ describe('with tokens issued and refused, an API key and a cut-over rule', () =>
     const signedIn = await rig.signIn('operator', '/migration');
     const { page } = signedIn;
     const usage = page.getByRole('figure', { name: 'API keys and tokens over time' });
-    await expect.poll(() => usage.locator(CHART).getAttribute('aria-label'), { timeout: 30_000 }).toBe('Last 30d, all agents and resources: 1 calls with API keys and 2 with tokens over 1 day.');
+    await expect.poll(() => usage.locator(CHART).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^Last 30d, all agents and resources: 1 call with API keys and 2 with tokens over (1 day|2 days)\.$/);
     await page.getByRole('combobox', { name: 'Agent and resource' }).selectOption({ label: `${agent.id} at ${API}` });
-    await expect.poll(() => usage.locator(CHART).getAttribute('aria-label')).toBe(`Last 30d, ${agent.id} at ${API}: 1 calls with API keys and 2 with tokens over 1 day.`);
+    await expect.poll(() => usage.locator(CHART).getAttribute('aria-label')).toMatch(new RegExp(`^Last 30d, ${agent.id} at https://invoices\\.example\\.com: 1 call with API keys and 2 with tokens over (1 day|2 days)\\.$`));
     const usageRow = usage.getByRole('table').getByRole('row').nth(1);
     expect(await usageRow.getByRole('cell').allTextContents()).toEqual([agent.id, API, '1', '0', '2', '33% with keys']);
 

@@ -45,7 +45,7 @@ export function UsageChart({ report }: { report: Report }) {
   const keys = rows.reduce((n, r) => n + r.managed_keys + r.imported_keys, 0);
   const tokens = rows.reduce((n, r) => n + r.tokens, 0);
   const what = selected === ALL ? 'all agents and resources' : rowLabel(rows[0] as Row);
-  const summary = `Last ${report.window.since}, ${what}: ${keys} calls with API keys and ${tokens} with tokens over ${days.length} ${days.length === 1 ? 'day' : 'days'}.`;
+  const summary = `Last ${report.window.since}, ${what}: ${keys} ${keys === 1 ? 'call' : 'calls'} with API keys and ${tokens} with tokens over ${days.length} ${days.length === 1 ? 'day' : 'days'}.`;
   return (
     <>
       <div className="toolbar">
