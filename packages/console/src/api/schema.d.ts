@@ -481,6 +481,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Access tokens issued and token requests refused per hour or day over the last hours or days (up to a week), the refusals by reason. */
+        get: operations["getTokenStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/trusted-issuers": {
         parameters: {
             query?: never;
@@ -1545,6 +1562,39 @@ export interface components {
             unused_keys: components["schemas"]["MigrationKey"][];
             keys_without_owner: components["schemas"]["MigrationKey"][];
             keys_past_sunset: components["schemas"]["MigrationKey"][];
+            truncated: boolean;
+        };
+        TokenStatsBucket: {
+            /** Format: date-time */
+            start: string;
+            issued: number;
+            refused: number;
+            /** @description refusals by the OAuth error code their reason starts with (invalid_client, invalid_scope, access_denied, …); `other` when none */
+            reasons: {
+                [key: string]: number;
+            };
+        };
+        /** @description Access tokens issued and token requests refused, per hour or day, the refusals by reason (docs/admin-api.md, "Token statistics"). */
+        TokenStats: {
+            window: {
+                since: string;
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+            };
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            buckets: components["schemas"]["TokenStatsBucket"][];
+            totals: {
+                issued: number;
+                refused: number;
+                /** @description refusals by the OAuth error code their reason starts with (invalid_client, invalid_scope, access_denied, …); `other` when none */
+                reasons: {
+                    [key: string]: number;
+                };
+            };
+            /** @description the scan stopped at its bound of audit records: the counts are a lower bound */
             truncated: boolean;
         };
         CutoverRule: {
@@ -3025,6 +3075,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MigrationReport"];
+                };
+            };
+            /** @description Problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTokenStats: {
+        parameters: {
+            query?: {
+                since?: string;
+                bucket?: "hour" | "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenStats"];
                 };
             };
             /** @description Problem details */

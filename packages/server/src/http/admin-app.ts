@@ -21,6 +21,7 @@ import { keyRoutes, type AdminKeyRing } from './admin-key-routes.js';
 import { tokenRoutes } from './admin-token-routes.js';
 import { reportRoutes } from './admin-report-routes.js';
 import { migrationRoutes } from './admin-migration-routes.js';
+import { statsRoutes } from './admin-stats-routes.js';
 import { federationRoutes } from './admin-federation-routes.js';
 import { streamRoutes } from './admin-stream-routes.js';
 import { policyRoutes } from './admin-policy-routes.js';
@@ -220,7 +221,7 @@ export async function adminApp(app: FastifyInstance, opts: AdminAppOptions): Pro
     return sendProblem(reply, 'unauthenticated', 'the session is unknown, ended or timed out; sign in again', { 'www-authenticate': 'Bearer realm="agentauth"' });
   };
 
-  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...siemRoutes({ store: deps.store, configured: opts.siemSinks ?? [] }), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...anomalyRoutes(opts.anomalies), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
+  const routes: AdminRoute[] = [...agentRoutes(service), ...keyRoutes(deps), ...auditRoutes(deps), ...siemRoutes({ store: deps.store, configured: opts.siemSinks ?? [] }), ...caAdminRoutes(opts.ca), ...tokenRoutes({ ...deps, lineage: deps.store }), ...reportRoutes(deps), ...migrationRoutes(deps), ...statsRoutes(deps), ...federationRoutes(opts.federation), ...enrollmentAdminRoutes(opts.enrollment), ...apiKeyRoutes(opts.apiKeys, deps.clock), ...importedKeyRoutes(opts.importedKeys, deps.clock), ...keyCutoverRoutes({ service: opts.keyCutover, store: deps.store, clock: deps.clock }), ...apiKeyLookupRoutes(opts.apiKeys, deps.clock), ...streamRoutes(opts.streams), ...anomalyRoutes(opts.anomalies), ...(opts.users === undefined ? [] : userRoutes(opts.users)), ...(opts.users === undefined || opts.delegations === undefined ? [] : delegationAdminRoutes(opts.delegations, opts.users)), ...(opts.loginProviders === undefined ? [] : loginProviderRoutes(opts.loginProviders.service, opts.loginProviders.redirectUri))];
   routes.push(...policyRoutes(opts.policies.service), ...policyReplayRoutes({ ...opts.policies, store: deps.store, clock: deps.clock }));
   routes.push(
     adminRoute({

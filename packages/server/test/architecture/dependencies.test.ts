@@ -19,7 +19,7 @@ const RULES: DependencyRules = {
     // Imported keys reuse the managed keys' digest comparison and usage bound; anomalies answer
     // through the approvals' signed webhook delivery and the signals transmitter.
     ['imported-keys', 'anomalies'],
-    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'siem', 'people', 'api-keys', 'approvals', 'key-migration'],
+    ['enrollment', 'signals', 'ca', 'federation', 'audit-checkpoint', 'siem', 'people', 'api-keys', 'approvals', 'key-migration', 'token-stats'],
     // The key cut-over is checked at the doors of managed and imported keys, and notified by signals.
     ['oauth', 'authzen', 'key-cutover'],
     // What the server counts (docs/monitoring.md): the protocol core and the HTTP layer record into it.

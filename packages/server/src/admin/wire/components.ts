@@ -12,6 +12,7 @@ import { BindingRule, BindingRuleList, TrustedIssuer, TrustedIssuerList } from '
 import { JsonObject } from './primitives.js';
 import { GrantSet, LeastPrivilegeReport, LeastPrivilegeReportPage } from './least-privilege.js';
 import { MigrationDay, MigrationKey, MigrationReport, MigrationRow } from './migration-report.js';
+import { TokenStats, TokenStatsBucket } from './token-stats.js';
 import { CutoverPlan, CutoverPlanKey, CutoverRule, CutoverRuleList } from './key-cutover.js';
 import { AppliedPolicyChange, Policy, PolicyDiffReport, PolicyEntity, PolicyList, PolicyOutcomeChange, PolicyProblem, PolicySetHistory, PolicySetVersion, PolicyTestResult, PolicyValidation } from './policy.js';
 import { Problem } from './problem.js';
@@ -57,6 +58,8 @@ export const ADMIN_COMPONENTS: Readonly<Record<string, TSchema>> = {
   MigrationRow,
   MigrationKey,
   MigrationReport,
+  TokenStatsBucket,
+  TokenStats,
   CutoverRule,
   CutoverRuleList,
   CutoverPlanKey,
