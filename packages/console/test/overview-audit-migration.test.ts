@@ -72,7 +72,7 @@ describe('with tokens issued and refused, an API key and a cut-over rule', () =>
     await expect.poll(() => tokens.locator(CHART).getAttribute('aria-label'), { timeout: 30_000 }).toBe('Last 24 hours: 3 tokens issued, 1 refused (invalid_client 1).');
     await tokens.getByText('The numbers, per hour').click();
     // The requests took a moment: they may straddle the turn of an hour, so the rows are added up.
-    const hours = await tokens.getByRole('table').getByRole('row').evaluateAll((rows) => rows.slice(1).map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')));
+    const hours = await tokens.getByRole('table').getByRole('row').evaluateAll((rows) => rows.slice(1).map((row) => Array.from(row.querySelectorAll('td')).map((cell) => cell.textContent ?? '')));
     expect(hours.length).toBeGreaterThanOrEqual(1);
     for (const [hour] of hours) expect(hour).toMatch(/^\d\d:00 UTC$/);
     expect(hours.reduce((sum, [, issued]) => sum + Number(issued), 0)).toBe(3);
