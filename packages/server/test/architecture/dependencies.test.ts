@@ -24,7 +24,8 @@ const RULES: DependencyRules = {
     ['oauth', 'authzen', 'key-cutover'],
     // What the server counts (docs/monitoring.md): the protocol core and the HTTP layer record into it.
     ['metrics'],
-    ['agents', 'limits', 'keys'],
+    // node-agreement: what the nodes sharing a database must agree on (master key, issuer), checked at start.
+    ['agents', 'limits', 'keys', 'node-agreement'],
     ['policy'],
     ['audit', 'tokens', 'jwt'],
     ['store'],

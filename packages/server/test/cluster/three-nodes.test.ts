@@ -233,6 +233,13 @@ describe('three nodes, one deployment', () => {
       for (const name of Object.keys(clockOffsetEnv(0))) delete skewed.home.env[name];
       await skewed.restart();
     }
+    // Introspection on the other nodes checks `iat` with the server's own 5 s tolerance: a token
+    // the fast node signed is inactive there until its `iat` is that close (docs/operations.md,
+    // "Clocks"). Once it is, the reconciler (afterEach) must find every one of them active on
+    // every node: nothing issued by the skewed node is lost.
+    const newest = Math.max(...record.acknowledged.tokens.map((token) => decodeJwt(token.accessToken).iat ?? 0));
+    const wait = newest * 1000 - 5_000 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 1_000));
   }, 300_000);
 });
 
