@@ -43,7 +43,8 @@ describe('agentauth master-key rotate on a shared PostgreSQL (every node stopped
   });
 
   it('leaves a database the old key can no longer start a server on', async () => {
-    await expect(startServerProcess({ env: { ...env, AGENTAUTH_MASTER_KEY: oldKey } })).rejects.toThrow(/cannot start: the master key does not open the keys stored in the database/);
+    // The rotation moved the database's master key check value to the new key: the old one is refused before it opens anything.
+    await expect(startServerProcess({ env: { ...env, AGENTAUTH_MASTER_KEY: oldKey } })).rejects.toThrow(/cannot start: this node has a different master key from the one the database was set up with/);
   }, 180_000);
 
   it('refuses a second rotation under the old key, and changes nothing', async () => {
