@@ -3,7 +3,8 @@ import { api, problemText } from '../api/client';
 import { EmptyState, ErrorNotice, Show, useLoad } from '../components/page-state';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { Labels, StatusBadge, When, type Agent, TableFrame } from './agents/agent-format';
+import { Labels, StatusBadge, When, type Agent } from './agents/agent-format';
+import { TableFrame } from '../components/table-frame';
 import { CreateAgentDialog } from './agents/create-agent-dialog';
 import { LAST_SEEN, seenWithin, type LastSeen } from './agents/last-seen';
 

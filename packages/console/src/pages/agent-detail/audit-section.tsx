@@ -1,7 +1,8 @@
 import { api, problemText } from '../../api/client';
 import { Show, useLoad } from '../../components/page-state';
 import { Link } from '../../router';
-import { When, type AuditRecord, TableFrame } from '../agents/agent-format';
+import { When, type AuditRecord } from '../agents/agent-format';
+import { TableFrame } from '../../components/table-frame';
 
 /** How far back the timeline reads, how many records it reads at most, and how many it shows. */
 const DAYS = 30;

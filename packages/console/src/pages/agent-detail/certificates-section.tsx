@@ -2,7 +2,8 @@ import { api, problemText } from '../../api/client';
 import { ConfirmAction } from '../../components/confirm-action';
 import { Show, useLoad } from '../../components/page-state';
 import type { Notify } from '../agent-detail';
-import { When, TableFrame } from '../agents/agent-format';
+import { When } from '../agents/agent-format';
+import { TableFrame } from '../../components/table-frame';
 
 /**
  * The X.509-SVIDs the built-in CA issued to the agent (`GET /certificates?agent_id=`, newest

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { api, problemText } from '../../api/client';
 import { ConfirmAction } from '../../components/confirm-action';
 import type { Notify } from '../agent-detail';
-import { When, type Agent, TableFrame } from '../agents/agent-format';
+import { When, type Agent } from '../agents/agent-format';
+import { TableFrame } from '../../components/table-frame';
 import { OneTimeSecret } from '../agents/one-time-secret';
 
 /**

@@ -2,7 +2,8 @@ import { api, problemText } from '../../api/client';
 import { ConfirmAction } from '../../components/confirm-action';
 import { Show, useLoad } from '../../components/page-state';
 import type { Notify } from '../agent-detail';
-import { When, type AgentToken, type TokenChain, TableFrame } from '../agents/agent-format';
+import { When, type AgentToken, type TokenChain } from '../agents/agent-format';
+import { TableFrame } from '../../components/table-frame';
 import { DelegationGraph, delegationEdges } from './delegation-graph';
 
 /** How many lineages the graph reads: one request each, for the exchanged tokens only. */

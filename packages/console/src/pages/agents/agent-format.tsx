@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import type { components } from '../../api/schema';
 
 /** The admin API's agent, as `GET /agents` and `GET /agents/{id}` answer it (docs/admin-api.md, "Agent"). */
@@ -70,16 +69,4 @@ export function parseLabels(text: string): { labels: Record<string, string> } | 
 /** Words separated by spaces, commas or new lines, empty ones dropped. */
 export function words(text: string): string[] {
   return text.split(/[\s,]+/).filter((w) => w !== '');
-}
-
-/**
- * A table's scrolling frame: on a narrow screen the table scrolls sideways, so the frame is a
- * named region that takes focus, and the keyboard can scroll it (WCAG 2.1.1).
- */
-export function TableFrame({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      {children}
-    </div>
-  );
 }

@@ -1,6 +1,7 @@
 import { Bar, BarChart, Cell, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import type { components } from '../../api/schema';
 import { ChartFigure } from '../../components/chart-figure';
+import { TableFrame } from '../../components/table-frame';
 
 type Plan = components['schemas']['CutoverPlan'];
 type Rule = components['schemas']['CutoverRule'];
@@ -56,7 +57,7 @@ export function StageChart({ keys, rules }: { keys: StagedKey[]; rules: Rule[] }
       }
     >
       {keys.length > 0 && (
-        <div className="table-wrap" tabIndex={0} role="group" aria-label="Live API keys, scrollable">
+        <TableFrame label="Live API keys, scrollable">
           <table>
             <caption className="visually-hidden">Live API keys and their cut-over stage</caption>
             <thead>
@@ -84,7 +85,7 @@ export function StageChart({ keys, rules }: { keys: StagedKey[]; rules: Rule[] }
               ))}
             </tbody>
           </table>
-        </div>
+        </TableFrame>
       )}
       {rules.length > 0 && (
         <>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { components } from '../../api/schema';
 import { ChartFigure } from '../../components/chart-figure';
+import { TableFrame } from '../../components/table-frame';
 
 type Report = components['schemas']['MigrationReport'];
 type Row = Report['rows'][number];
@@ -78,7 +79,7 @@ export function UsageChart({ report }: { report: Report }) {
           </ResponsiveContainer>
         }
       >
-        <div className="table-wrap" tabIndex={0} role="group" aria-label="Calls per agent and resource, scrollable">
+        <TableFrame label="Calls per agent and resource, scrollable">
           <table>
             <caption className="visually-hidden">Calls per agent and resource</caption>
             <thead>
@@ -104,7 +105,7 @@ export function UsageChart({ report }: { report: Report }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableFrame>
       </ChartFigure>
     </>
   );

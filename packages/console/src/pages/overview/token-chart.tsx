@@ -4,6 +4,7 @@ import { api, problemText } from '../../api/client';
 import type { components } from '../../api/schema';
 import { ChartFigure } from '../../components/chart-figure';
 import { Show, useLoad } from '../../components/page-state';
+import { TableFrame } from '../../components/table-frame';
 
 type TokenStats = components['schemas']['TokenStats'];
 
@@ -84,7 +85,7 @@ export function TokenChart() {
               ) : (
                 <details>
                   <summary>The numbers, per {stats.bucket}</summary>
-                  <div className="table-wrap" tabIndex={0} role="group" aria-label="The numbers, scrollable">
+                  <TableFrame label="The numbers, scrollable">
                     <table>
                       <caption className="visually-hidden">Tokens issued and refused per {stats.bucket}</caption>
                       <thead>
@@ -106,7 +107,7 @@ export function TokenChart() {
                         ))}
                       </tbody>
                     </table>
-                  </div>
+                  </TableFrame>
                 </details>
               )}
             </ChartFigure>
